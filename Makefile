@@ -1,0 +1,68 @@
+# hazardd: GNU make.  `make` builds, `make run` shows the demo, `make test`
+# runs every test (normal and ASan/UBSan builds).  Every target that needs
+# Debian packages runs `make deps` first, which installs what is missing.
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS     = libcjson sqlite3
+
+# Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
+CFLAGS_ALL = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-D_GNU_SOURCE -Idaemon -Itests/unit $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS_ALL = -lpaho-mqtt3as $(shell pkg-config --libs $(PKGS)) -lpthread -lm $(LDLIBS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+CORE_SRC  = $(filter-out daemon/hazardd.c,$(wildcard daemon/*.c)) $(wildcard drivers/*.c)
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+CTL_SRC   = tools/hazardctl.c daemon/util.c
+TEST_SRC  = $(wildcard tests/unit/test_*.c)
+TEST_BIN  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test check check-asan unit clean install
+all: $(BUILD)/hazardd $(BUILD)/hazardctl
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c daemon/hazardd.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/hazardd: $(BUILD)/obj/daemon/hazardd.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/log.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) tests/unit/testing.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(CORE_OBJ) $(LDLIBS_ALL)
+
+unit: $(TEST_BIN)
+
+# One suite run against one build directory.
+check: all unit
+	bash tests/run.sh $(BUILD)
+
+check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 check
+
+# Both builds; the last line is the combined "N passed, N failed".
+test: deps
+	@bash tools/test-all.sh
+
+run: deps all
+	@bash tools/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/hazardd $(DESTDIR)$(PREFIX)/sbin/hazardd
+	install -m 0755 $(BUILD)/hazardctl $(DESTDIR)$(PREFIX)/bin/hazardctl
+
+clean:
+	rm -rf build build-asan

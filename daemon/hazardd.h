@@ -1,0 +1,389 @@
+/*
+ * hazardd: one private header for the whole daemon, grouped by file.
+ *
+ * Ownership rule: one thread (the event loop in hazardd.c) owns the config,
+ * the rules state and the SQLite handle.  Paho's library threads only touch
+ * the intake queue (queue.c) and the uplink event list (uplink.c).
+ */
+#ifndef HAZARDD_H
+#define HAZARDD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#include <cJSON.h>
+
+#define HAZARDD_VERSION "0.1.0"
+
+#define ID_MAX      64      /* ids: gateway, site, device, hazard, msg */
+#define TOPIC_MAX   256
+#define PATH_MAX_HZ 512
+#define MAX_URIS    8
+
+/* ---------------------------------------------------------------- log.c */
+
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_init(const char *progname, enum log_level level);
+void log_set_level(enum log_level level);
+/* log_warn appends strerror(errno); all preserve errno. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Start-up only: log and exit(1). */
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A repeated complaint (flapping link, chatty broken sensor) is logged once,
+ * then with exponential backoff (1 s doubling to 1 h), with the number of
+ * suppressed repeats; complain_release() logs "recovered" once.
+ */
+struct complaint {
+	int64_t  next_ms;       /* monotonic time the next report may go out */
+	int64_t  interval_ms;   /* current backoff */
+	uint64_t suppressed;    /* repeats not logged since the last report */
+	bool     active;
+};
+void complain(struct complaint *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void complain_release(struct complaint *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --------------------------------------------------------------- util.c */
+
+int64_t now_wall_ms(void);      /* CLOCK_REALTIME, ms since epoch */
+int64_t now_mono_ms(void);      /* CLOCK_MONOTONIC, ms; durations only */
+/* "2026-11-23T13:24:25.123Z" into buf (>= 32 bytes); returns buf. */
+char *fmt_iso_ms(int64_t wall_ms, char *buf, size_t len);
+/* Parse the format above (the "Z" or "+00:00" suffix required); -1 on error. */
+int parse_iso_ms(const char *s, int64_t *out_ms);
+/* Copy with truncation, always NUL-terminated; returns -1 if truncated. */
+int strlcpy_hz(char *dst, const char *src, size_t size);
+/* Random in [lo, hi] from a per-process seeded PRNG (jitter only). */
+int64_t rand_between(int64_t lo, int64_t hi);
+/* Reconnect delay: base doubles per failure up to cap, +-25 % jitter. */
+int64_t backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms);
+/* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
+char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
+
+/* ------------------------------------------------------------- reading.c
+ * The normalized reading every payload adapter produces.  A field that the
+ * device did not send is absent (its bit is clear in `present`), never 0.
+ * Booleans are stored as 0.0 / 1.0 in val[].
+ */
+enum reading_field {
+	RF_ALARM = 0,   /* bool: generic alarm flag */
+	RF_GAS,         /* bool: gas alarm flag (zigbee2mqtt "gas") */
+	RF_SMOKE,       /* bool */
+	RF_TEST,        /* bool: self-test / test button */
+	RF_FAULT,       /* bool */
+	RF_TAMPER,      /* bool */
+	RF_GAS_LEL,     /* %LEL */
+	RF_CO_PPM,      /* ppm */
+	RF_BATTERY,     /* percent 0-100 */
+	RF_POWER_W,
+	RF_CURRENT_A,
+	RF_VOLTAGE_V,
+	RF_TEMP_C,
+	RF_ENERGY_KWH,
+	RF_RELAY,       /* bool: relay / plug output on */
+	RF_COUNT
+};
+
+struct reading {
+	int64_t  ts_ms;                 /* device time if sent, else receive time */
+	uint32_t present;               /* bit (1u << RF_x) set when val[x] valid */
+	double   val[RF_COUNT];
+};
+
+extern const char *const reading_field_name[RF_COUNT]; /* "alarm", "gas_lel", ... */
+extern const bool reading_field_is_bool[RF_COUNT];
+
+static inline bool reading_has(const struct reading *r, enum reading_field f)
+{ return (r->present >> f) & 1u; }
+static inline void reading_set(struct reading *r, enum reading_field f, double v)
+{ r->val[f] = v; r->present |= 1u << f; }
+
+/* Object {"ts":..., "<field>": value, ...} with only the present fields. */
+cJSON *reading_to_json(const struct reading *r);
+
+/* --------------------------------------------------------------- decode.c
+ * Payload adapters: a static table keyed by format name.  Pure functions,
+ * safe to call from any thread.  Return 0 on success; -1 with a short reason
+ * in err ("malformed JSON", "field gas_lel: expected number") on rejection.
+ * recv_ms fills ts_ms when the payload carries no time.
+ */
+typedef int (*decode_fn)(const char *topic, const char *payload, size_t len,
+			 int64_t recv_ms, struct reading *out,
+			 char *err, size_t errlen);
+struct decoder {
+	const char *format;
+	decode_fn   decode;
+};
+const struct decoder *decoder_find(const char *format);   /* NULL if unknown */
+int decode_native(const char *topic, const char *payload, size_t len,
+		  int64_t recv_ms, struct reading *out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- config.c */
+
+enum site_kind { SITE_RESTAURANT, SITE_RENTAL_HOUSING, SITE_CHARGING_STATION,
+		 SITE_COMMUNITY, SITE_OTHER, SITE_KIND_COUNT };
+enum device_kind { DEV_GAS_DETECTOR, DEV_SMOKE_ALARM, DEV_EBIKE_CHARGER,
+		   DEV_KIND_COUNT };
+
+extern const char *const site_kind_name[SITE_KIND_COUNT];
+extern const char *const device_kind_name[DEV_KIND_COUNT];
+
+/*
+ * Rule parameters.  One struct for every kind; each kind uses its own subset
+ * (the table in config.c says which keys a kind accepts, their range and
+ * default).  A device's "rules" object overrides its kind's values.
+ */
+struct rule_params {
+	double lel_low;         /* %LEL, low alarm (general) */
+	double lel_high;        /* %LEL, high alarm (major) */
+	double co_low_ppm;      /* CO ppm, low alarm */
+	double co_high_ppm;     /* CO ppm, high alarm */
+	double hold_s;          /* an analog condition must hold this long */
+	double hysteresis_pct;  /* clears below threshold * (1 - pct/100) */
+	double battery_low_pct; /* low_battery at or below */
+	double max_temp_c;      /* charger_overtemp above */
+	double max_current_a;   /* charger_overcurrent above */
+	double max_charge_h;    /* overcharge: charging longer than this */
+	double charging_w;      /* power above this counts as charging */
+};
+
+struct site_cfg {
+	char id[ID_MAX];
+	enum site_kind kind;
+	char name[128];
+	char address[256];
+	char grid[32];
+};
+
+struct device_cfg {
+	char id[ID_MAX];
+	enum device_kind kind;
+	char site[ID_MAX];
+	char topic[TOPIC_MAX];
+	char format[16];
+	int  heartbeat_s;               /* 0 disables offline detection */
+	struct rule_params rules;       /* kind defaults merged with overrides */
+};
+
+struct config {
+	char path[PATH_MAX_HZ];
+	struct {
+		char id[ID_MAX];
+		char district[ID_MAX];
+		char grid[32];
+	} gateway;
+	struct {
+		char path[PATH_MAX_HZ];
+		int  max_mb;
+		int  max_readings;      /* readings table is trimmed to this */
+	} storage;
+	struct {
+		char uri[TOPIC_MAX];
+		char client_id[ID_MAX];         /* default "hazardd-<gateway.id>" */
+		char username[ID_MAX];
+		char password_file[PATH_MAX_HZ];
+		int  max_payload;               /* bytes; larger payloads rejected */
+		int  queue_len;                 /* intake queue slots */
+	} local;
+	struct {
+		char uris[MAX_URIS][TOPIC_MAX];
+		int  n_uris;
+		char client_id[ID_MAX];         /* default "hazardd-<gateway.id>" */
+		char username[ID_MAX];
+		char password_file[PATH_MAX_HZ];
+		char ca_file[PATH_MAX_HZ];
+		char cert_file[PATH_MAX_HZ];
+		char key_file[PATH_MAX_HZ];
+		int  inflight;                  /* max unacknowledged publishes */
+		int  telemetry_batch;           /* readings per telemetry message */
+		int  telemetry_interval_s;      /* flush a partial batch after this */
+		int  status_interval_s;         /* periodic status republish */
+	} upstream;
+	struct {
+		char socket[PATH_MAX_HZ];
+	} control;
+	struct {
+		char level[8];                  /* "error" "warn" "info" "debug" */
+	} log;
+	struct site_cfg   *sites;
+	int                n_sites;
+	struct device_cfg *devices;
+	int                n_devices;
+	struct rule_params kind_rules[DEV_KIND_COUNT];
+	struct {
+		double major_h;
+		double general_h;
+	} deadlines;
+};
+
+/*
+ * Parse and validate a config file.  On success returns 0 and fills *out
+ * (release with config_free).  On failure returns -1 and appends one line
+ * per problem to errs ("FILE:LINE: $.devices[2].kind: unknown device kind
+ * \"gas\""), every problem, not only the first.  errs must be >= 4 KiB.
+ */
+int  config_load(const char *path, struct config *out, char *errs, size_t errlen);
+void config_free(struct config *cfg);
+const struct device_cfg *config_find_device_by_topic(const struct config *cfg,
+						     const char *topic);
+const struct device_cfg *config_find_device(const struct config *cfg, const char *id);
+const struct site_cfg   *config_find_site(const struct config *cfg, const char *id);
+
+/* --------------------------------------------------------------- rules.c
+ * Pure hazard rules: reading in, hazard changes out; no I/O.
+ */
+enum hazard_type {
+	HZ_GAS_LEAK = 0, HZ_SMOKE_ALARM, HZ_CHARGER_OVERTEMP, HZ_CHARGER_OVERCURRENT,
+	HZ_OVERCHARGE, HZ_DEVICE_OFFLINE, HZ_LOW_BATTERY, HZ_TAMPER,
+	HZ_DETECTOR_FAULT, HZ_TYPE_COUNT
+};
+enum severity { SEV_GENERAL = 0, SEV_MAJOR };
+enum priority { PRIO_URGENT = 0, PRIO_SERIOUS, PRIO_LIGHT, PRIO_SLOW };
+
+extern const char *const hazard_type_name[HZ_TYPE_COUNT];   /* "gas_leak", ... */
+extern const char *const severity_name[2];                  /* "general", "major" */
+extern const char *const priority_name[4];                  /* "urgent", ... "slow" */
+enum priority hazard_priority(enum hazard_type t, enum severity s);
+
+enum change_kind {
+	CHG_ACTIVE,     /* condition began (after debounce): raise, or repeat */
+	CHG_ESCALATE,   /* still active, severity rose (gas low -> high) */
+	CHG_CLEAR       /* condition went away (with hysteresis) */
+};
+
+struct hazard_change {
+	enum hazard_type type;
+	enum change_kind kind;
+	enum severity    severity;
+	char             detail[96];    /* "gas_lel 62.0 >= lel_high 50" */
+};
+
+/* Per device, per hazard type: what the rules remember between readings. */
+struct rule_slot {
+	bool    active;         /* condition is on (a hazard is raised) */
+	enum severity severity; /* severity while active */
+	int64_t pending_ms;     /* monotonic time the condition was first seen; 0 none */
+	int     pending_level;  /* 1 low, 2 high: level being debounced */
+};
+
+struct device_state {
+	struct rule_slot slot[HZ_TYPE_COUNT];
+	int64_t last_seen_ms;           /* monotonic; offline detection */
+	int64_t charging_since_ms;      /* monotonic; 0 = not charging */
+	struct reading last;            /* last accepted reading */
+	uint64_t accepted, rejected;    /* messages counted since start */
+};
+
+#define MAX_CHANGES 16
+/* Evaluate one reading at monotonic time now_ms; returns the number of changes. */
+int rules_eval(const struct device_cfg *dev, struct device_state *st,
+	       const struct reading *r, int64_t now_ms,
+	       struct hazard_change *out, int max);
+/* Time-driven rules (hold expiry, offline, overcharge); call about once a second. */
+int rules_tick(const struct device_cfg *dev, struct device_state *st,
+	       int64_t now_ms, struct hazard_change *out, int max);
+/* After a restart: an open hazard of this type was found active in the store. */
+void rules_restore(struct device_state *st, enum hazard_type t, enum severity s);
+
+/* --------------------------------------------------------------- store.c
+ * The single SQLite file (WAL, synchronous=FULL).  Only the loop thread
+ * calls these.  Writes happen between store_begin/store_commit so one loop
+ * pass is one transaction (group commit).
+ */
+struct store;
+
+enum outbox_class { OB_HAZARD = 0, OB_STATUS = 2, OB_SUMMARY = 3, OB_TELEMETRY = 4 };
+
+struct hazard_rec {
+	char    id[ID_MAX];             /* stable for the life of the hazard */
+	char    device[ID_MAX];
+	char    site[ID_MAX];
+	enum hazard_type type;
+	enum severity    severity;
+	enum priority    priority;
+	char    state[16];              /* "open", "cleared", "closed" */
+	int64_t raised_at_ms;
+	int64_t deadline_ms;
+	int64_t cleared_at_ms;          /* 0 if not */
+	int64_t closed_at_ms;           /* 0 if not */
+	int     occurrences;
+};
+
+struct outbox_msg {
+	int64_t seq;
+	char    topic_suffix[32];       /* "hazard", "telemetry", "status" */
+	int     cls;
+	char   *body;                   /* JSON object text, malloc'd */
+};
+
+struct store *store_open(const char *path, char *err, size_t errlen);
+void   store_close(struct store *st);
+const char *store_epoch(const struct store *st);  /* per-database random id */
+int    store_begin(struct store *st);
+int    store_commit(struct store *st);
+int    store_rollback(struct store *st);
+
+/* Mirror config sites/devices into their tables (upsert; removed ones kept). */
+int    store_sync_config(struct store *st, const struct config *cfg);
+
+int    store_put_reading(struct store *st, const char *device,
+			 const struct reading *r);
+/* Trim the readings table to max_rows (oldest first). */
+int    store_trim_readings(struct store *st, int max_rows);
+/* Readings with seq > after_seq, up to limit, as a JSON array of
+ * {"device":..., reading fields}; *last_seq gets the last seq included. */
+int    store_readings_since(struct store *st, int64_t after_seq, int limit,
+			    cJSON **out, int64_t *last_seq);
+int    store_meta_get_int(struct store *st, const char *key, int64_t *val);
+int    store_meta_set_int(struct store *st, const char *key, int64_t val);
+
+/*
+ * Apply one rules change for a device: create a hazard (CHG_ACTIVE with no
+ * open hazard of that device and type), bump occurrences (CHG_ACTIVE on a
+ * cleared one, which reopens it), raise severity (CHG_ESCALATE) or mark it
+ * cleared (CHG_CLEAR).  Appends a hazard_events row and returns the event
+ * name ("raised", "updated", "escalated", "cleared") in *event, or NULL when
+ * nothing changed.  The updated record goes to *rec.  evidence is the
+ * reading that caused it (may be NULL for timer-driven changes).
+ */
+int    store_hazard_apply(struct store *st, const struct device_cfg *dev,
+			  const struct hazard_change *chg,
+			  const struct reading *evidence,
+			  double deadline_h, int64_t now_ms,
+			  struct hazard_rec *rec, const char **event);
+/* Close (write off) a hazard: only if its state is "cleared". */
+int    store_hazard_close(struct store *st, const char *hazard_id,
+			  const char *actor, const char *note, int64_t now_ms,
+			  struct hazard_rec *rec, char *err, size_t errlen);
+int    store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec *rec);
+/* Hazard record as the upstream event body (without v/gateway/msg_id/sent_at). */
+cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
+			       const char *event, int64_t at_ms);
+/* Calls fn for every hazard not closed (start-up restore of rules state). */
+int    store_foreach_open(struct store *st,
+			  void (*fn)(void *ctx, const struct hazard_rec *rec),
+			  void *ctx);
+/* Listings for the control socket. */
+cJSON *store_list_hazards(struct store *st, bool open_only);
+cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
+
+int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
+			const char *body, int64_t *seq_out);
+/* Up to max messages with seq > after_seq, oldest first (the uplink keeps
+ * after_seq as its in-flight cursor).  Returns the number filled. */
+int    store_outbox_next(struct store *st, int64_t after_seq, struct outbox_msg *out,
+			 int max);
+void   outbox_msg_free(struct outbox_msg *m);
+int    store_outbox_delete(struct store *st, int64_t seq);
+int64_t store_outbox_count(struct store *st);
+
+#endif /* HAZARDD_H */

@@ -1,0 +1,131 @@
+/*
+ * log.c: leveled logging to stderr (foreground) and rate-limited complaints.
+ * Modelled on OpenBSD's log.c and collectd's c_complain: a 3 a.m. reader
+ * wants one line per problem, not ten thousand.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hazardd.h"
+
+static const char *log_progname = "hazardd";
+static enum log_level log_level_cur = LOG_LVL_INFO;
+
+void log_init(const char *progname, enum log_level level)
+{
+	log_progname = progname;
+	log_level_cur = level;
+}
+
+void log_set_level(enum log_level level)
+{
+	log_level_cur = level;
+}
+
+static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
+		      va_list ap, int errnum)
+{
+	static const char *const lvl_name[] = { "error", "warn", "info", "debug" };
+	char ts[32];
+	int saved = errno;
+
+	if (lvl > log_level_cur)
+		return;
+	fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
+	fprintf(stderr, "%s %s[%s] %s", ts, log_progname, tag ? tag : lvl_name[lvl], "");
+	vfprintf(stderr, fmt, ap);
+	if (errnum)
+		fprintf(stderr, ": %s", strerror(errnum));
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_WARN, NULL, fmt, ap, e);
+	va_end(ap);
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_WARN, NULL, fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_INFO, NULL, fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_DEBUG, NULL, fmt, ap, 0);
+	va_end(ap);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_ERR, "fatal", fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}
+
+#define COMPLAIN_FIRST_MS 1000
+#define COMPLAIN_MAX_MS   (3600 * 1000)
+
+void complain(struct complaint *c, const char *fmt, ...)
+{
+	int64_t now = now_mono_ms();
+	va_list ap;
+
+	if (c->active && now < c->next_ms) {
+		c->suppressed++;
+		return;
+	}
+	c->interval_ms = c->active ? c->interval_ms * 2 : COMPLAIN_FIRST_MS;
+	if (c->interval_ms > COMPLAIN_MAX_MS)
+		c->interval_ms = COMPLAIN_MAX_MS;
+	c->next_ms = now + c->interval_ms;
+	c->active = true;
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_WARN, NULL, fmt, ap, 0);
+	va_end(ap);
+	if (c->suppressed)
+		log_warnx("  (repeated %llu times since the last report)",
+			  (unsigned long long)c->suppressed);
+	c->suppressed = 0;
+}
+
+void complain_release(struct complaint *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->active)
+		return;
+	c->active = false;
+	c->interval_ms = 0;
+	c->suppressed = 0;
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_INFO, NULL, fmt, ap, 0);
+	va_end(ap);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD_DIR: run every unit test program and end-to-end script
+# against the binaries in BUILD_DIR; count "PASS:"/"FAIL:" lines; print
+# "N passed, N failed" last and exit non-zero on any failure.
+set -u
+build=${1:?usage: tests/run.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=$(cd "$top" && cd "$build" && pwd)
+export HAZARDD="$build/hazardd" HAZARDCTL="$build/hazardctl" BUILD_DIR="$build" TOP="$top"
+log_dir=$(mktemp -d /tmp/hazardd-tests.XXXXXX)
+passed=0 failed=0
+
+run_one() {
+	local name=$1; shift
+	local out="$log_dir/$(basename "$name").log"
+	local rc p f
+	echo "== $name"
+	timeout "${TEST_TIMEOUT:-600}" "$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^PASS: ' "$out")
+	f=$(grep -c '^FAIL: ' "$out")
+	grep -E '^(FAIL|SKIP): ' "$out"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# a crash, a sanitizer report or a timeout counts as a failure too
+		echo "FAIL: $name exited with status $rc"
+		tail -n 30 "$out"
+		f=1
+	elif [ "$f" -gt 0 ]; then
+		tail -n 30 "$out" | grep -v '^PASS: '
+	fi
+	echo "   $p passed, $f failed"
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$top"/tests/e2e/t_*.sh; do
+	[ -f "$t" ] && run_one "e2e/$(basename "$t")" bash "$t"
+done
+echo "logs: $log_dir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages hazardd builds and tests with, if any are
+# missing: apt-get when root, otherwise print the exact line and fail.
+pkgs="build-essential pkg-config libpaho-mqtt-dev libsqlite3-dev libcjson-dev \
+libssl-dev mosquitto mosquitto-clients sqlite3 python3 python3-paho-mqtt"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing || exit 1
+	# Debian starts a system broker on install; hazardd's tests and demo
+	# run their own brokers on free ports and never use it.
+else
+	echo "deps: missing packages; run as root:"
+	echo "  apt-get install -y$missing"
+	exit 1
+fi
