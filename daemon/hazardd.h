@@ -386,4 +386,57 @@ void   outbox_msg_free(struct outbox_msg *m);
 int    store_outbox_delete(struct store *st, int64_t seq);
 int64_t store_outbox_count(struct store *st);
 
+
+/* ------------------------------------------------------------- hazardd.c
+ * The daemon's run-time state, owned by the loop thread.  control.c reads
+ * it to answer hazardctl.
+ */
+struct counters {
+	uint64_t received;              /* messages handed over by the intake */
+	uint64_t accepted;              /* decoded and evaluated */
+	uint64_t rejected;              /* malformed, wrong type, oversized */
+	uint64_t unknown_topic;         /* no device configured for the topic */
+	uint64_t dropped_queue_full;    /* telemetry dropped, intake queue full */
+	uint64_t hazard_events;         /* hazard events committed */
+	uint64_t published;             /* upstream publishes started */
+	uint64_t acked;                 /* upstream PUBACKs (outbox rows deleted) */
+	uint64_t store_errors;          /* failed commits (retried) */
+};
+
+struct daemon {
+	struct config       *cfg;
+	struct store        *store;
+	struct device_state *dev_state; /* parallel to cfg->devices */
+	struct counters      cnt;
+	bool    local_connected;
+	bool    upstream_connected;
+	char    upstream_uri[TOPIC_MAX]; /* the node connected to, if any */
+	int64_t started_wall_ms;
+	int64_t outbox_depth;           /* refreshed each loop pass */
+	int     intake_queue_depth;
+};
+
+/* status as JSON (links, depths, counters), for hazardctl and upstream */
+cJSON *daemon_status_json(struct daemon *d);
+/* Close a hazard (write-off) and queue its "closed" event upstream. */
+int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
+			const char *note, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- control.c
+ * The Unix control socket (mode 0660): one JSON request per line, one JSON
+ * reply per line.  Requests: {"cmd":"status"}, {"cmd":"devices"},
+ * {"cmd":"hazards","open":true}, {"cmd":"hazard","id":"..."},
+ * {"cmd":"close","id":"...","note":"...","actor":"..."}.
+ * Replies: {"ok":true,"result":...} or {"ok":false,"error":"..."}.
+ */
+struct pollfd;
+struct control;
+struct control *control_open(const char *path, char *err, size_t errlen);
+void control_close(struct control *c);   /* closes clients, unlinks the socket */
+/* Fill up to max pollfds (listener plus clients); returns the count used. */
+int  control_pollfds(struct control *c, struct pollfd *pfd, int max);
+/* Act on the pollfds filled above after poll() returned. */
+void control_handle(struct control *c, const struct pollfd *pfd, int n,
+		    struct daemon *d);
+
 #endif /* HAZARDD_H */
