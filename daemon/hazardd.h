@@ -387,6 +387,113 @@ int    store_outbox_delete(struct store *st, int64_t seq);
 int64_t store_outbox_count(struct store *st);
 
 
+/* --------------------------------------------------------------- queue.c
+ * The bounded hand-over queue between Paho's receive thread and the loop.
+ * Pushing copies the message and wakes the loop through an eventfd.
+ */
+struct msg {
+	char    *topic;
+	char    *payload;       /* NUL-terminated copy; NULL if oversized */
+	size_t   len;           /* payload length as received */
+	int64_t  recv_ms;       /* wall clock at receipt */
+	bool     oversized;     /* payload over local.max_payload, not copied */
+};
+struct msgq;
+/* cap: slots for ordinary messages; alarms may use cap again on top. */
+struct msgq *msgq_new(int cap, int wake_fd);
+void msgq_free(struct msgq *q);
+enum msgq_admit { MSGQ_NORMAL, MSGQ_ALARM };
+/* 0 queued; -1 dropped (queue full and not an alarm, or no memory);
+ * -2 full even for alarms: the caller must not acknowledge the message. */
+int  msgq_push(struct msgq *q, const char *topic, const void *payload, size_t len,
+	       size_t max_payload, int64_t recv_ms, enum msgq_admit admit);
+int  msgq_pop(struct msgq *q, struct msg *out, int max);   /* loop thread */
+int  msgq_depth(struct msgq *q);
+bool msgq_full(struct msgq *q);
+void msg_free(struct msg *m);
+
+/* ------------------------------------------------------------ mqtt_link.c
+ * One Paho async client with its connection state machine: connect to the
+ * first URI that answers, reconnect from the loop with backoff and jitter,
+ * report state changes through the wake fd.  Used by the intake and uplink.
+ */
+enum link_state { LINK_DOWN = 0, LINK_CONNECTING, LINK_UP };
+
+struct mqtt_link {
+	void   *client;                 /* MQTTAsync */
+	char    name[16];               /* "local" / "upstream", for logs */
+	char    uris[MAX_URIS][TOPIC_MAX];
+	int     n_uris;
+	char    client_id[ID_MAX];
+	char    username[ID_MAX];
+	char   *password;               /* secret: never logged */
+	char    ca_file[PATH_MAX_HZ], cert_file[PATH_MAX_HZ], key_file[PATH_MAX_HZ];
+	bool    clean_session;
+	char    will_topic[TOPIC_MAX];
+	char   *will_payload;           /* retained QoS 1 last will, or NULL */
+	int     wake_fd;
+	/* called on Paho's thread once connected (subscribe, birth message) */
+	void  (*on_up)(void *ctx);
+	void  (*on_down)(void *ctx);
+	int   (*on_message)(void *ctx, char *topic, int topic_len, void *msg);
+	void   *ctx;
+	/* shared with Paho's threads */
+	_Atomic int      state;
+	_Atomic int64_t  next_attempt_ms;
+	_Atomic unsigned failures;
+	_Atomic int      last_rc;
+	char    connected_uri[TOPIC_MAX];
+	_Atomic unsigned epoch;         /* bumped on every connect/loss */
+	/* loop thread only */
+	struct complaint complaint;
+	unsigned logged_epoch;
+};
+
+int  mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen);
+void mqtt_link_tick(struct mqtt_link *l, int64_t now_mono_ms);
+void mqtt_link_destroy(struct mqtt_link *l, int timeout_ms);
+bool mqtt_link_up(struct mqtt_link *l);
+/* Read a password file, strip the trailing newline. NULL if path empty. */
+int  mqtt_link_read_password(struct mqtt_link *l, const char *path, char *err,
+			     size_t errlen);
+
+/* ------------------------------------------------------- mqtt_intake.c
+ * The local broker session: persistent (clean session off, stable client
+ * id), QoS 1 subscriptions to every device topic, reconnect with backoff
+ * and jitter driven from the loop.
+ */
+struct intake;
+struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
+			  char *err, size_t errlen);
+void intake_free(struct intake *in);            /* disconnects */
+void intake_tick(struct intake *in, int64_t now_mono_ms);  /* (re)connects */
+bool intake_connected(struct intake *in);
+uint64_t intake_dropped(struct intake *in);     /* telemetry dropped, queue full */
+
+/* --------------------------------------------------------------- uplink.c
+ * The district link: publishes the outbox in order with QoS 1 and a
+ * bounded in-flight window; a row leaves the outbox only on PUBACK.
+ */
+struct uplink;
+struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_fd,
+			  char *err, size_t errlen);
+void uplink_free(struct uplink *up);
+/* (Re)connects; true when the link has just come up (publish the birth). */
+bool uplink_tick(struct uplink *up, int64_t now_mono_ms);
+bool uplink_connected(struct uplink *up, char *uri, size_t urilen);
+/* Publish outbox rows while the window has room. */
+int  uplink_pump(struct uplink *up, struct store *st);
+/* Collect acknowledged outbox seqs (to delete); returns count. */
+int  uplink_take_acks(struct uplink *up, int64_t *seqs, int max);
+int  uplink_inflight(struct uplink *up);
+uint64_t uplink_published(struct uplink *up);
+/* Publish a retained status message now (not through the outbox). */
+int  uplink_publish_status(struct uplink *up, const char *state, cJSON *extra);
+/* Wait up to timeout_ms for in-flight messages, then disconnect. */
+void uplink_shutdown(struct uplink *up, int timeout_ms);
+/* "hz/v1/<district>/<gateway>/<suffix>" */
+void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_t len);
+
 /* ------------------------------------------------------------- hazardd.c
  * The daemon's run-time state, owned by the loop thread.  control.c reads
  * it to answer hazardctl.

@@ -29,17 +29,24 @@ static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
 		      va_list ap, int errnum)
 {
 	static const char *const lvl_name[] = { "error", "warn", "info", "debug" };
-	char ts[32];
+	char line[2048], ts[32];
 	int saved = errno;
+	size_t n;
 
 	if (lvl > log_level_cur)
 		return;
+	/* one buffer, one write: Paho's threads log too, lines must not interleave */
 	fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
-	fprintf(stderr, "%s %s[%s] %s", ts, log_progname, tag ? tag : lvl_name[lvl], "");
-	vfprintf(stderr, fmt, ap);
-	if (errnum)
-		fprintf(stderr, ": %s", strerror(errnum));
-	fputc('\n', stderr);
+	n = (size_t)snprintf(line, sizeof line, "%s %s[%s] ", ts, log_progname,
+			     tag ? tag : lvl_name[lvl]);
+	if (n < sizeof line)
+		n += (size_t)vsnprintf(line + n, sizeof line - n, fmt, ap);
+	if (errnum && n < sizeof line)
+		n += (size_t)snprintf(line + n, sizeof line - n, ": %s", strerror(errnum));
+	if (n > sizeof line - 2)
+		n = sizeof line - 2;
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 	errno = saved;
 }
 

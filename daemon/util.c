@@ -1,5 +1,4 @@
 /* util.c: clocks, time formatting, strings and files shared by every module. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,0 +1,1191 @@
+/*
+ * config.c: load and validate the JSON config; look up sites and devices.
+ *
+ * Strict on purpose: an unknown key, a wrong type or a value out of range
+ * is an error, never silently ignored, because a typo in "lel_high" on a
+ * gas detector would otherwise leave the default threshold in force.  Every
+ * problem is collected (not only the first) as one line
+ * "FILE:LINE: $.json.path: message"; cJSON parses, config_lines.c finds the
+ * lines.  Tables drive it: struct field rows for the fixed sections and the
+ * rule_defs rows for rule parameters are parser, defaults and validation at
+ * once (Redis createIntConfig, Fluent Bit config_map).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "hazardd.h"
+#include "config_lines.h"
+
+#define CONFIG_MAX_BYTES (4u << 20)
+#define CFG_PATH_LEN     256    /* "$.devices[12].rules.lel_low" */
+#define ERR_LINE_LEN     1024
+#define ERR_RESERVE      96     /* kept free for the final "N more errors" line */
+#define ARRAY_LEN(a)     (sizeof(a) / sizeof((a)[0]))
+
+const char *const site_kind_name[SITE_KIND_COUNT] = {
+	[SITE_RESTAURANT] = "restaurant",
+	[SITE_RENTAL_HOUSING] = "rental_housing",
+	[SITE_CHARGING_STATION] = "charging_station",
+	[SITE_COMMUNITY] = "community",
+	[SITE_OTHER] = "other",
+};
+
+const char *const device_kind_name[DEV_KIND_COUNT] = {
+	[DEV_GAS_DETECTOR] = "gas_detector",
+	[DEV_SMOKE_ALARM] = "smoke_alarm",
+	[DEV_EBIKE_CHARGER] = "ebike_charger",
+};
+
+static const char *const log_level_name[] = { "error", "warn", "info", "debug" };
+/* Kept here rather than asking decode.c, so that a config naming a format
+ * whose adapter is not written yet still validates. */
+static const char *const device_format_name[] = {
+	"native", "zigbee2mqtt", "tasmota", "shelly"
+};
+static const char *const uri_scheme[] = {
+	"tcp://", "ssl://", "mqtt://", "mqtts://", "ws://", "wss://"
+};
+
+/* Enum fields are written through an int (T_ENUM below). */
+_Static_assert(sizeof(enum site_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum device_kind) == sizeof(int), "enum size");
+
+/* ------------------------------------------------------------ errors */
+
+struct ctx {
+	const char *file;
+	struct cfg_lines *lines;
+	char   *errs;
+	size_t  errlen;
+	size_t  used;           /* strlen(errs) */
+	int     n_errors;
+	int     n_dropped;      /* errors that did not fit into errs */
+};
+
+static void err_add(struct ctx *c, const char *line)
+{
+	size_t n = strlen(line), sep = c->used ? 1 : 0;
+
+	c->n_errors++;
+	/* Once one line is dropped, drop the rest too: keeps the shown ones
+	 * a prefix of the full list, in file order. */
+	if (!c->errs || c->n_dropped ||
+	    c->used + sep + n + 1 + ERR_RESERVE > c->errlen) {
+		c->n_dropped++;
+		return;
+	}
+	if (sep)
+		c->errs[c->used++] = '\n';
+	memcpy(c->errs + c->used, line, n + 1);
+	c->used += n;
+}
+
+static void err_finish(struct ctx *c)
+{
+	if (!c->n_dropped || !c->errs || c->errlen == 0)
+		return;
+	/* snprintf truncates cleanly if even the reserve is too small */
+	snprintf(c->errs + c->used, c->errlen - c->used, "%s%s: %d more error%s not shown",
+		 c->used ? "\n" : "", c->file, c->n_dropped,
+		 c->n_dropped == 1 ? "" : "s");
+}
+
+/* "FILE:LINE: PATH: message"; line 0 or path NULL leave that part out. */
+static void __attribute__((format(printf, 4, 5)))
+cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
+{
+	char buf[ERR_LINE_LEN], where[24] = "";
+	va_list ap;
+	int n;
+
+	if (line > 0)
+		snprintf(where, sizeof where, ":%d", line);
+	n = snprintf(buf, sizeof buf, "%s%s: %s%s", c->file, where,
+		     path ? path : "", path ? ": " : "");
+	if (n < 0 || (size_t)n >= sizeof buf)
+		n = (int)sizeof buf - 1;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+	va_end(ap);
+	err_add(c, buf);
+}
+
+/* Line of item's key (or of the element, in an array). */
+static int at_key(const struct ctx *c, const cJSON *item)
+{
+	return cfg_lines_key(c->lines, item);
+}
+
+/* Line where an object opens: where a missing key should have been. */
+static int at_open(const struct ctx *c, const cJSON *obj)
+{
+	return cfg_lines_value(c->lines, obj);
+}
+
+static int member_line(const struct ctx *c, const cJSON *obj, const char *key)
+{
+	return at_key(c, cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+/* A value from the file inside a message: quoted, escaped, short, one line. */
+static const char *quote(char *buf, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	buf[o++] = '"';
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char esc[8];
+		size_t n;
+
+		if (ch == '"' || ch == '\\')
+			snprintf(esc, sizeof esc, "\\%c", ch);
+		else if (ch < 32 || ch == 127)
+			snprintf(esc, sizeof esc, "\\u%04x", ch);
+		else
+			snprintf(esc, sizeof esc, "%c", ch);
+		n = strlen(esc);
+		if (o + n + 5 > size) {         /* room for ..." and NUL */
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, esc, n);
+		o += n;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *json_type(const cJSON *it)
+{
+	if (cJSON_IsString(it))
+		return "string";
+	if (cJSON_IsNumber(it))
+		return "number";
+	if (cJSON_IsBool(it))
+		return "boolean";
+	if (cJSON_IsNull(it))
+		return "null";
+	if (cJSON_IsArray(it))
+		return "array";
+	if (cJSON_IsObject(it))
+		return "object";
+	return "invalid value";
+}
+
+/* "a, b, c" into buf, for "expected one of" hints. */
+static const char *join(char *buf, size_t size, const char *const *names, size_t n)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o < size; i++) {
+		int w = snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return buf;
+}
+
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ paths */
+
+static void path_key(char *dst, size_t size, const char *parent, const char *key)
+{
+	const char *s = key;
+	char q[64];
+
+	/* $.plain_key, but $["odd key"] when the key is not an identifier */
+	if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')
+		for (s++; (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= '0' && *s <= '9') || *s == '_'; s++)
+			;
+	if (s != key && *s == '\0')
+		snprintf(dst, size, "%s.%s", parent, key);
+	else
+		snprintf(dst, size, "%s[%s]", parent, quote(q, sizeof q, key));
+}
+
+static void path_index(char *dst, size_t size, const char *parent, int i)
+{
+	snprintf(dst, size, "%s[%d]", parent, i);
+}
+
+/* ------------------------------------------------------------ getters
+ * val_* check one value that is present; get_* look a member up, apply
+ * the default when it is absent and report it when it is required.  All
+ * return 1 when the value was taken from the file, 0 when absent, -1 on an
+ * error (already recorded; the output keeps its default).
+ */
+#define CF_REQUIRED 0x1u        /* must be present (strings: and not "") */
+#define CF_NONEMPTY 0x2u        /* may be absent, but not "" */
+#define CF_MIN_EXCL 0x4u        /* numbers: min itself is not allowed */
+
+static int val_string(struct ctx *c, const cJSON *it, const char *path,
+		      unsigned flags, char *dst, size_t size)
+{
+	size_t n;
+
+	if (!cJSON_IsString(it)) {
+		cfg_err(c, at_key(c, it), path, "expected string, got %s", json_type(it));
+		return -1;
+	}
+	n = strlen(it->valuestring);
+	if (n >= size) {
+		cfg_err(c, at_key(c, it), path, "too long (%zu bytes), max %zu", n, size - 1);
+		return -1;
+	}
+	if (n == 0 && (flags & (CF_REQUIRED | CF_NONEMPTY))) {
+		cfg_err(c, at_key(c, it), path, "must not be empty");
+		return -1;
+	}
+	memcpy(dst, it->valuestring, n + 1);
+	return 1;
+}
+
+static int val_number(struct ctx *c, const cJSON *it, const char *path,
+		      const char *want, double *out)
+{
+	if (!cJSON_IsNumber(it)) {
+		cfg_err(c, at_key(c, it), path, "expected %s, got %s", want, json_type(it));
+		return -1;
+	}
+	/* JSON has no NaN, but cJSON turns 1e400 into inf */
+	if (!isfinite(it->valuedouble)) {
+		cfg_err(c, at_key(c, it), path, "number out of range");
+		return -1;
+	}
+	*out = it->valuedouble;
+	return 1;
+}
+
+static int val_int(struct ctx *c, const cJSON *it, const char *path,
+		   int min, int max, int *out)
+{
+	double v;
+
+	if (val_number(c, it, path, "integer", &v) < 0)
+		return -1;
+	if (v != floor(v)) {
+		cfg_err(c, at_key(c, it), path, "expected integer, got %.15g", v);
+		return -1;
+	}
+	if (v < min || v > max) {
+		cfg_err(c, at_key(c, it), path, "%.15g is out of range (%d..%d)", v, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 1;
+}
+
+static int val_double(struct ctx *c, const cJSON *it, const char *path,
+		      unsigned flags, double min, double max, double *out)
+{
+	double v;
+
+	if (val_number(c, it, path, "number", &v) < 0)
+		return -1;
+	if ((flags & CF_MIN_EXCL) ? !(v > min && v <= max) : !(v >= min && v <= max)) {
+		if (flags & CF_MIN_EXCL)
+			cfg_err(c, at_key(c, it), path, "%.15g is out of range (%.15g < x <= %.15g)",
+				v, min, max);
+		else
+			cfg_err(c, at_key(c, it), path, "%.15g is out of range (%.15g..%.15g)",
+				v, min, max);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int val_bool(struct ctx *c, const cJSON *it, const char *path, bool *out)
+{
+	if (!cJSON_IsBool(it)) {
+		cfg_err(c, at_key(c, it), path, "expected true or false, got %s", json_type(it));
+		return -1;
+	}
+	*out = cJSON_IsTrue(it);
+	return 1;
+}
+
+/* Member key of obj (NULL obj: a section that is absent, already reported). */
+static const cJSON *get_item(struct ctx *c, const cJSON *obj, const char *opath,
+			     const char *key, unsigned flags, char *path, size_t size)
+{
+	const cJSON *it = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	path_key(path, size, opath, key);
+	if (!it && obj && (flags & CF_REQUIRED))
+		cfg_err(c, at_open(c, obj), path, "missing required key \"%s\"", key);
+	return it;
+}
+
+#define ABSENT(obj, flags) (((obj) && ((flags) & CF_REQUIRED)) ? -1 : 0)
+
+static int get_string(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		      unsigned flags, const char *def, char *dst, size_t size)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	strlcpy_hz(dst, def ? def : "", size);
+	return it ? val_string(c, it, p, flags, dst, size) : ABSENT(obj, flags);
+}
+
+static int get_int(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		   unsigned flags, int def, int min, int max, int *out)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	*out = def;
+	return it ? val_int(c, it, p, min, max, out) : ABSENT(obj, flags);
+}
+
+static int get_double(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		      unsigned flags, double def, double min, double max, double *out)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	*out = def;
+	return it ? val_double(c, it, p, flags, min, max, out) : ABSENT(obj, flags);
+}
+
+static int get_bool(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		    unsigned flags, bool def, bool *out)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	*out = def;
+	return it ? val_bool(c, it, p, out) : ABSENT(obj, flags);
+}
+
+static const cJSON *get_object(struct ctx *c, const cJSON *obj, const char *opath,
+			       const char *key, unsigned flags)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	if (it && !cJSON_IsObject(it)) {
+		cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		return NULL;
+	}
+	return it;
+}
+
+static const cJSON *get_array(struct ctx *c, const cJSON *obj, const char *opath,
+			      const char *key, unsigned flags)
+{
+	char p[CFG_PATH_LEN];
+	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
+
+	if (it && !cJSON_IsArray(it)) {
+		cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
+		return NULL;
+	}
+	return it;
+}
+
+/* ------------------------------------------------------------ value checks */
+
+/* Ids end up in topics' payloads, SQLite and hazardctl arguments. */
+static void check_id(struct ctx *c, int line, const char *path, const char *v)
+{
+	const char *s;
+	char q[80];
+
+	for (s = v; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-')
+			continue;
+		cfg_err(c, line, path, "invalid character in %s (allowed: A-Z a-z 0-9 . _ -)",
+			quote(q, sizeof q, v));
+		return;
+	}
+}
+
+static void check_uri(struct ctx *c, int line, const char *path, const char *uri)
+{
+	char q[80], list[96];
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_LEN(uri_scheme); i++) {
+		n = strlen(uri_scheme[i]);
+		if (strncmp(uri, uri_scheme[i], n) != 0)
+			continue;
+		if (uri[n] == '\0')
+			cfg_err(c, line, path, "URI %s has no host", quote(q, sizeof q, uri));
+		return;
+	}
+	cfg_err(c, line, path, "bad URI %s (scheme must be one of %s)", quote(q, sizeof q, uri),
+		join(list, sizeof list, uri_scheme, ARRAY_LEN(uri_scheme)));
+}
+
+static bool is_comment(const char *key)
+{
+	return strncmp(key, "_comment", 8) == 0;
+}
+
+/* cJSON keeps both copies of a repeated key and lookups see the first:
+ * the second would be ignored silently. */
+static bool check_dup_key(struct ctx *c, const cJSON *obj, const cJSON *it, const char *path)
+{
+	const cJSON *prev;
+
+	for (prev = obj->child; prev && prev != it; prev = prev->next) {
+		if (strcmp(prev->string, it->string) == 0) {
+			cfg_err(c, at_key(c, it), path, "duplicate key (first at line %d)",
+				at_key(c, prev));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ field tables */
+
+enum field_type {
+	T_STR,          /* char[size] */
+	T_ID,           /* char[size], charset [A-Za-z0-9._-] */
+	T_URI,          /* char[size], MQTT URI scheme */
+	T_INT,          /* int, integral, [min, max] */
+	T_DBL,          /* double, [min, max] or (min, max] */
+	T_BOOL,         /* bool */
+	T_CHOICE,       /* char[size], one of choices */
+	T_ENUM,         /* enum (int), index into choices */
+	T_OTHER         /* a known key that code handles (arrays, objects) */
+};
+
+struct field {
+	const char *key;
+	enum field_type type;
+	unsigned flags;                 /* CF_* */
+	size_t off, size;               /* where in the target struct */
+	double min, max, def;           /* numbers */
+	const char *def_str;            /* strings; NULL is "" */
+	const char *const *choices;
+	size_t n_choices;
+	const char *what;               /* "device kind": names choices in errors */
+};
+
+#define FIELD(st, k, t, m, fl) \
+	.key = (k), .type = (t), .flags = (fl), \
+	.off = offsetof(st, m), .size = sizeof(((st *)0)->m)
+#define CFG(k, t, m, fl)  FIELD(struct config, k, t, m, fl)
+#define CHOICES(list, w)  .choices = (list), .n_choices = ARRAY_LEN(list), .what = (w)
+
+static const struct field root_fields[] = {
+	{ .key = "gateway", .type = T_OTHER },   { .key = "storage", .type = T_OTHER },
+	{ .key = "local", .type = T_OTHER },     { .key = "upstream", .type = T_OTHER },
+	{ .key = "control", .type = T_OTHER },   { .key = "log", .type = T_OTHER },
+	{ .key = "sites", .type = T_OTHER },     { .key = "devices", .type = T_OTHER },
+	{ .key = "rules", .type = T_OTHER },     { .key = "deadlines", .type = T_OTHER },
+};
+
+static const struct field gateway_fields[] = {
+	{ CFG("id", T_ID, gateway.id, CF_REQUIRED) },
+	{ CFG("district", T_ID, gateway.district, CF_REQUIRED) },
+	{ CFG("grid", T_STR, gateway.grid, 0) },
+};
+
+static const struct field storage_fields[] = {
+	{ CFG("path", T_STR, storage.path, CF_REQUIRED) },
+	{ CFG("max_mb", T_INT, storage.max_mb, 0), .min = 1, .max = 1048576, .def = 256 },
+	{ CFG("max_readings", T_INT, storage.max_readings, 0),
+	  .min = 1000, .max = 100000000, .def = 1000000 },
+};
+
+/* client_id defaults to "hazardd-<gateway.id>": filled in after parsing. */
+static const struct field local_fields[] = {
+	{ CFG("uri", T_URI, local.uri, CF_REQUIRED) },
+	{ CFG("client_id", T_STR, local.client_id, CF_NONEMPTY) },
+	{ CFG("username", T_STR, local.username, 0) },
+	{ CFG("password_file", T_STR, local.password_file, 0) },
+	{ CFG("max_payload", T_INT, local.max_payload, 0), .min = 64, .max = 1048576, .def = 4096 },
+	{ CFG("queue_len", T_INT, local.queue_len, 0), .min = 16, .max = 1048576, .def = 8192 },
+};
+
+static const struct field upstream_fields[] = {
+	{ .key = "uris", .type = T_OTHER },     /* parse_uris */
+	{ CFG("client_id", T_STR, upstream.client_id, CF_NONEMPTY) },
+	{ CFG("username", T_STR, upstream.username, 0) },
+	{ CFG("password_file", T_STR, upstream.password_file, 0) },
+	{ CFG("ca_file", T_STR, upstream.ca_file, 0) },
+	{ CFG("cert_file", T_STR, upstream.cert_file, 0) },
+	{ CFG("key_file", T_STR, upstream.key_file, 0) },
+	{ CFG("inflight", T_INT, upstream.inflight, 0), .min = 1, .max = 1000, .def = 64 },
+	{ CFG("telemetry_batch", T_INT, upstream.telemetry_batch, 0),
+	  .min = 1, .max = 10000, .def = 100 },
+	{ CFG("telemetry_interval_s", T_INT, upstream.telemetry_interval_s, 0),
+	  .min = 1, .max = 86400, .def = 10 },
+	{ CFG("status_interval_s", T_INT, upstream.status_interval_s, 0),
+	  .min = 10, .max = 86400, .def = 300 },
+};
+
+static const struct field control_fields[] = {
+	{ CFG("socket", T_STR, control.socket, CF_NONEMPTY),
+	  .def_str = "/run/hazardd/control.sock" },
+};
+
+static const struct field log_fields[] = {
+	{ CFG("level", T_CHOICE, log.level, 0), CHOICES(log_level_name, "log level"),
+	  .def_str = "info" },
+};
+
+static const struct field deadline_fields[] = {
+	{ CFG("major_h", T_DBL, deadlines.major_h, CF_MIN_EXCL), .min = 0, .max = 8760, .def = 24 },
+	{ CFG("general_h", T_DBL, deadlines.general_h, CF_MIN_EXCL),
+	  .min = 0, .max = 8760, .def = 168 },
+};
+
+/* grid defaults to gateway.grid: filled in by parse_sites. */
+static const struct field site_fields[] = {
+	{ FIELD(struct site_cfg, "id", T_ID, id, CF_REQUIRED) },
+	{ FIELD(struct site_cfg, "kind", T_ENUM, kind, CF_REQUIRED),
+	  .choices = site_kind_name, .n_choices = SITE_KIND_COUNT, .what = "site kind" },
+	{ FIELD(struct site_cfg, "name", T_STR, name, 0) },
+	{ FIELD(struct site_cfg, "address", T_STR, address, 0) },
+	{ FIELD(struct site_cfg, "grid", T_STR, grid, 0) },
+};
+
+static const struct field device_fields[] = {
+	{ FIELD(struct device_cfg, "id", T_ID, id, CF_REQUIRED) },
+	{ FIELD(struct device_cfg, "kind", T_ENUM, kind, CF_REQUIRED),
+	  .choices = device_kind_name, .n_choices = DEV_KIND_COUNT, .what = "device kind" },
+	{ FIELD(struct device_cfg, "site", T_STR, site, CF_REQUIRED) },
+	{ FIELD(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED) },
+	{ FIELD(struct device_cfg, "format", T_CHOICE, format, 0),
+	  CHOICES(device_format_name, "format"), .def_str = "native" },
+	{ FIELD(struct device_cfg, "heartbeat_s", T_INT, heartbeat_s, 0),
+	  .min = 0, .max = 604800, .def = 3600 },
+	{ .key = "rules", .type = T_OTHER },    /* parse_device_rules */
+};
+
+/* Unknown keys are errors at every level, except annotations. */
+static void check_keys(struct ctx *c, const cJSON *obj, const char *opath,
+		       const struct field *f, size_t n)
+{
+	const cJSON *it;
+	char p[CFG_PATH_LEN], q[80], list[320];
+	size_t i, o;
+
+	cJSON_ArrayForEach(it, obj) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, opath, it->string);
+		if (check_dup_key(c, obj, it, p))
+			continue;
+		for (i = 0; i < n && strcmp(f[i].key, it->string) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		for (i = 0, o = 0; i < n && o < sizeof list; i++)
+			o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
+					      i ? ", " : "", f[i].key);
+		cfg_err(c, at_key(c, it), p, "unknown key %s (expected one of: %s)",
+			quote(q, sizeof q, it->string), list);
+	}
+}
+
+/* One choice out of a list: stored as the string or as the index. */
+static void parse_choice(struct ctx *c, const cJSON *obj, const char *opath,
+			 const struct field *f, void *dst)
+{
+	char buf[TOPIC_MAX], q[80], list[256];
+	int idx;
+
+	if (get_string(c, obj, opath, f->key, f->flags, f->def_str, buf, sizeof buf) == 1) {
+		idx = name_index(f->choices, f->n_choices, buf);
+		if (idx < 0) {
+			char p[CFG_PATH_LEN];
+
+			path_key(p, sizeof p, opath, f->key);
+			cfg_err(c, member_line(c, obj, f->key), p, "unknown %s %s (expected %s)",
+				f->what, quote(q, sizeof q, buf),
+				join(list, sizeof list, f->choices, f->n_choices));
+			strlcpy_hz(buf, f->def_str ? f->def_str : "", sizeof buf);
+		}
+	}
+	if (f->type == T_CHOICE) {
+		strlcpy_hz(dst, buf, f->size);
+	} else {
+		idx = buf[0] ? name_index(f->choices, f->n_choices, buf) : 0;
+		idx = idx < 0 ? 0 : idx;
+		memcpy(dst, &idx, sizeof idx);
+	}
+}
+
+/* Fill base from obj by the table; obj NULL applies the defaults only. */
+static void parse_fields(struct ctx *c, const cJSON *obj, const char *opath,
+			 const struct field *f, size_t n, void *base)
+{
+	char p[CFG_PATH_LEN];
+	size_t i;
+
+	if (obj)
+		check_keys(c, obj, opath, f, n);
+	for (i = 0; i < n; i++, f++) {
+		char *dst = (char *)base + f->off;
+
+		switch (f->type) {
+		case T_STR:
+		case T_ID:
+		case T_URI:
+			if (get_string(c, obj, opath, f->key, f->flags, f->def_str,
+				       dst, f->size) != 1)
+				break;
+			path_key(p, sizeof p, opath, f->key);
+			if (f->type == T_ID)
+				check_id(c, member_line(c, obj, f->key), p, dst);
+			else if (f->type == T_URI)
+				check_uri(c, member_line(c, obj, f->key), p, dst);
+			break;
+		case T_INT:
+			get_int(c, obj, opath, f->key, f->flags, (int)f->def,
+				(int)f->min, (int)f->max, (int *)dst);
+			break;
+		case T_DBL:
+			get_double(c, obj, opath, f->key, f->flags, f->def, f->min, f->max,
+				   (double *)dst);
+			break;
+		case T_BOOL:
+			get_bool(c, obj, opath, f->key, f->flags, f->def != 0, (bool *)dst);
+			break;
+		case T_CHOICE:
+		case T_ENUM:
+			parse_choice(c, obj, opath, f, dst);
+			break;
+		case T_OTHER:
+			break;
+		}
+	}
+}
+
+/* A top-level object parsed by its table; absent, its defaults apply. */
+static const cJSON *parse_section(struct ctx *c, const cJSON *root, const char *key,
+				  unsigned flags, const struct field *f, size_t n,
+				  struct config *cfg)
+{
+	const cJSON *obj = get_object(c, root, "$", key, flags);
+	char p[CFG_PATH_LEN];
+
+	path_key(p, sizeof p, "$", key);
+	parse_fields(c, obj, p, f, n, cfg);
+	return obj;
+}
+
+/* ------------------------------------------------------------ rule parameters */
+
+#define K_GAS   (1u << DEV_GAS_DETECTOR)
+#define K_SMOKE (1u << DEV_SMOKE_ALARM)
+#define K_EBIKE (1u << DEV_EBIKE_CHARGER)
+
+struct rule_def {
+	const char *key;
+	size_t off;                     /* in struct rule_params */
+	unsigned flags;                 /* CF_MIN_EXCL */
+	double min, max;
+	unsigned kinds;                 /* K_*: which kinds accept the key */
+	double def[DEV_KIND_COUNT];     /* kinds that ignore it: the gas value */
+};
+
+#define RULE(k, fl, lo, hi, kinds, dgas, dsmoke, debike) \
+	{ #k, offsetof(struct rule_params, k), fl, lo, hi, kinds, \
+	  { [DEV_GAS_DETECTOR] = dgas, [DEV_SMOKE_ALARM] = dsmoke, \
+	    [DEV_EBIKE_CHARGER] = debike } }
+
+/* Gas levels after GB 15322 (low alarm <= 25 %LEL, high 50 %LEL). */
+static const struct rule_def rule_defs[] = {
+	RULE(lel_low,         CF_MIN_EXCL, 0, 100,   K_GAS,                   25,  25,  25),
+	RULE(lel_high,        CF_MIN_EXCL, 0, 100,   K_GAS,                   50,  50,  50),
+	RULE(co_low_ppm,      CF_MIN_EXCL, 0, 10000, K_GAS,                   50,  50,  50),
+	RULE(co_high_ppm,     CF_MIN_EXCL, 0, 10000, K_GAS,                  150, 150, 150),
+	RULE(hold_s,          0, 0, 3600,  K_GAS | K_SMOKE | K_EBIKE,           5,   0,   5),
+	RULE(hysteresis_pct,  0, 0, 90,    K_GAS | K_SMOKE | K_EBIKE,          20,  20,  20),
+	RULE(battery_low_pct, 0, 0, 100,   K_GAS | K_SMOKE,                    20,  20,  20),
+	RULE(max_temp_c,      0, 0, 200,   K_EBIKE,                            60,  60,  60),
+	RULE(max_current_a,   0, 0, 100,   K_EBIKE,                             5,   5,   5),
+	RULE(max_charge_h,    0, 0.01, 72, K_EBIKE,                             8,   8,   8),
+	RULE(charging_w,      0, 0, 10000, K_EBIKE,                             5,   5,   5),
+};
+
+/* A high level must stay above its low level, whatever set them. */
+static const struct { const char *low, *high; } rule_pairs[] = {
+	{ "lel_low", "lel_high" },
+	{ "co_low_ppm", "co_high_ppm" },
+};
+
+static const struct rule_def *rule_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(rule_defs); i++)
+		if (strcmp(rule_defs[i].key, key) == 0)
+			return &rule_defs[i];
+	return NULL;
+}
+
+static double *rule_val(struct rule_params *rp, const struct rule_def *d)
+{
+	return (double *)((char *)rp + d->off);
+}
+
+static void rule_defaults(enum device_kind kind, struct rule_params *rp)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(rule_defs); i++)
+		*rule_val(rp, &rule_defs[i]) = rule_defs[i].def[kind];
+}
+
+static const char *rule_keys(char *buf, size_t size, enum device_kind kind)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_LEN(rule_defs) && o < size; i++)
+		if (rule_defs[i].kinds & (1u << kind))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      rule_defs[i].key);
+	return buf;
+}
+
+/*
+ * Apply a rules object (kind level or device level) on top of rp.  The
+ * pair check runs on the merged values, but only at a level that set one of
+ * the pair: an error is reported where it was made.
+ */
+static void parse_rule_params(struct ctx *c, const cJSON *obj, const char *opath,
+			      enum device_kind kind, struct rule_params *rp)
+{
+	const cJSON *it;
+	const struct rule_def *d, *lo, *hi;
+	char p[CFG_PATH_LEN], q[80], list[256];
+	size_t i;
+
+	cJSON_ArrayForEach(it, obj) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, opath, it->string);
+		if (check_dup_key(c, obj, it, p))
+			continue;
+		d = rule_find(it->string);
+		if (!d)
+			cfg_err(c, at_key(c, it), p, "unknown rule key %s (valid for %s: %s)",
+				quote(q, sizeof q, it->string), device_kind_name[kind],
+				rule_keys(list, sizeof list, kind));
+		else if (!(d->kinds & (1u << kind)))
+			cfg_err(c, at_key(c, it), p, "key %s does not apply to %s (valid: %s)",
+				d->key, device_kind_name[kind], rule_keys(list, sizeof list, kind));
+		else
+			val_double(c, it, p, d->flags, d->min, d->max, rule_val(rp, d));
+	}
+	for (i = 0; i < ARRAY_LEN(rule_pairs); i++) {
+		const cJSON *at;
+
+		lo = rule_find(rule_pairs[i].low);
+		hi = rule_find(rule_pairs[i].high);
+		if (!(hi->kinds & (1u << kind)) || *rule_val(rp, hi) > *rule_val(rp, lo))
+			continue;
+		at = cJSON_GetObjectItemCaseSensitive(obj, hi->key);
+		if (!at && !(at = cJSON_GetObjectItemCaseSensitive(obj, lo->key)))
+			continue;
+		path_key(p, sizeof p, opath, at->string);
+		cfg_err(c, at_key(c, at), p, "%s (%.15g) must be greater than %s (%.15g)",
+			hi->key, *rule_val(rp, hi), lo->key, *rule_val(rp, lo));
+	}
+}
+
+/* $.rules: {"gas_detector": {...}, ...} over the built-in defaults. */
+static void parse_kind_rules(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *obj, *it;
+	char p[CFG_PATH_LEN], q[80], list[128];
+	int k;
+
+	for (k = 0; k < DEV_KIND_COUNT; k++)
+		rule_defaults(k, &cfg->kind_rules[k]);
+	obj = get_object(c, root, "$", "rules", 0);
+	cJSON_ArrayForEach(it, obj) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, "$.rules", it->string);
+		if (check_dup_key(c, obj, it, p))
+			continue;
+		k = name_index(device_kind_name, DEV_KIND_COUNT, it->string);
+		if (k < 0)
+			cfg_err(c, at_key(c, it), p, "unknown device kind %s (expected %s)",
+				quote(q, sizeof q, it->string),
+				join(list, sizeof list, device_kind_name, DEV_KIND_COUNT));
+		else if (!cJSON_IsObject(it))
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		else
+			parse_rule_params(c, it, p, k, &cfg->kind_rules[k]);
+	}
+}
+
+/* ------------------------------------------------------------ sections */
+
+static void parse_uris(struct ctx *c, const cJSON *up, struct config *cfg)
+{
+	const cJSON *arr = get_array(c, up, "$.upstream", "uris", CF_REQUIRED), *it;
+	char p[CFG_PATH_LEN];
+	int i = 0, n;
+
+	if (!arr)
+		return;
+	n = cJSON_GetArraySize(arr);
+	if (n == 0)
+		cfg_err(c, at_key(c, arr), "$.upstream.uris", "must list at least one URI");
+	else if (n > MAX_URIS)
+		cfg_err(c, at_key(c, arr), "$.upstream.uris", "too many URIs (%d), max %d",
+			n, MAX_URIS);
+	cJSON_ArrayForEach(it, arr) {
+		if (i == MAX_URIS)
+			break;
+		path_index(p, sizeof p, "$.upstream.uris", i);
+		if (val_string(c, it, p, CF_REQUIRED, cfg->upstream.uris[i], TOPIC_MAX) == 1)
+			check_uri(c, at_key(c, it), p, cfg->upstream.uris[i]);
+		i++;
+	}
+	cfg->upstream.n_uris = i;
+}
+
+/* Stable per gateway: the local broker keeps our persistent session by it. */
+static void default_client_id(struct ctx *c, const cJSON *obj, const char *opath,
+			      char *dst, const char *gateway_id)
+{
+	char p[CFG_PATH_LEN];
+
+	if (!obj || dst[0] || !gateway_id[0])
+		return;         /* set, or the section / gateway.id already failed */
+	if (snprintf(dst, ID_MAX, "hazardd-%s", gateway_id) >= ID_MAX) {
+		path_key(p, sizeof p, opath, "client_id");
+		cfg_err(c, at_open(c, obj), p,
+			"default \"hazardd-<gateway.id>\" is longer than %d bytes; set client_id",
+			ID_MAX - 1);
+		dst[0] = '\0';
+	}
+}
+
+static void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *arr = get_array(c, root, "$", "sites", 0), *it;
+	char p[CFG_PATH_LEN], idp[CFG_PATH_LEN], q[80];
+	int i = 0, j, n = cJSON_GetArraySize(arr);
+
+	if (n <= 0)
+		return;
+	cfg->sites = calloc((size_t)n, sizeof *cfg->sites);
+	if (!cfg->sites) {
+		cfg_err(c, at_key(c, arr), "$.sites", "out of memory");
+		return;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		struct site_cfg *s = &cfg->sites[i];
+
+		path_index(p, sizeof p, "$.sites", i);
+		if (cJSON_IsObject(it))
+			parse_fields(c, it, p, site_fields, ARRAY_LEN(site_fields), s);
+		else
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		if (!s->grid[0])
+			strlcpy_hz(s->grid, cfg->gateway.grid, sizeof s->grid);
+		for (j = 0; s->id[0] && j < i; j++) {
+			if (strcmp(cfg->sites[j].id, s->id) == 0) {
+				path_key(idp, sizeof idp, p, "id");
+				cfg_err(c, member_line(c, it, "id"), idp,
+					"duplicate site id %s (first at $.sites[%d])",
+					quote(q, sizeof q, s->id), j);
+				break;
+			}
+		}
+		i++;
+	}
+	cfg->n_sites = i;
+}
+
+/* A device's rules: its kind's, then its own "rules" object on top. */
+static void parse_device_rules(struct ctx *c, const cJSON *dev, const char *dpath,
+			       struct config *cfg, struct device_cfg *d)
+{
+	const cJSON *obj = get_object(c, dev, dpath, "rules", 0);
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(dev, "kind");
+	char p[CFG_PATH_LEN];
+
+	/* An unknown kind is reported already; its rules cannot be judged. */
+	if (!cJSON_IsString(kind) ||
+	    name_index(device_kind_name, DEV_KIND_COUNT, kind->valuestring) < 0)
+		return;
+	d->rules = cfg->kind_rules[d->kind];
+	if (!obj)
+		return;
+	path_key(p, sizeof p, dpath, "rules");
+	parse_rule_params(c, obj, p, d->kind, &d->rules);
+}
+
+/* Sites are parsed first: a device must name one. */
+static void parse_device(struct ctx *c, const cJSON *it, const char *p,
+			 struct config *cfg, int i)
+{
+	struct device_cfg *d = &cfg->devices[i];
+	char idp[CFG_PATH_LEN], sitep[CFG_PATH_LEN], topicp[CFG_PATH_LEN], q[80];
+	int j;
+
+	parse_fields(c, it, p, device_fields, ARRAY_LEN(device_fields), d);
+	parse_device_rules(c, it, p, cfg, d);
+	path_key(idp, sizeof idp, p, "id");
+	path_key(sitep, sizeof sitep, p, "site");
+	path_key(topicp, sizeof topicp, p, "topic");
+	if (d->site[0] && !config_find_site(cfg, d->site))
+		cfg_err(c, member_line(c, it, "site"), sitep, "unknown site %s (not in $.sites)",
+			quote(q, sizeof q, d->site));
+	if (strpbrk(d->topic, "+#"))
+		cfg_err(c, member_line(c, it, "topic"), topicp,
+			"topic %s must not contain MQTT wildcards (+ or #)",
+			quote(q, sizeof q, d->topic));
+	/* Tens to hundreds of devices per gateway: quadratic is fine. */
+	for (j = 0; j < i; j++) {
+		if (d->id[0] && strcmp(cfg->devices[j].id, d->id) == 0)
+			cfg_err(c, member_line(c, it, "id"), idp,
+				"duplicate device id %s (first at $.devices[%d])",
+				quote(q, sizeof q, d->id), j);
+		if (d->topic[0] && strcmp(cfg->devices[j].topic, d->topic) == 0)
+			cfg_err(c, member_line(c, it, "topic"), topicp,
+				"topic %s is already used by $.devices[%d]",
+				quote(q, sizeof q, d->topic), j);
+	}
+}
+
+static void parse_devices(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *arr = get_array(c, root, "$", "devices", 0), *it;
+	char p[CFG_PATH_LEN];
+	int i = 0, n = cJSON_GetArraySize(arr);
+
+	if (n <= 0)
+		return;
+	cfg->devices = calloc((size_t)n, sizeof *cfg->devices);
+	if (!cfg->devices) {
+		cfg_err(c, at_key(c, arr), "$.devices", "out of memory");
+		return;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		path_index(p, sizeof p, "$.devices", i);
+		if (cJSON_IsObject(it))
+			parse_device(c, it, p, cfg, i);
+		else
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		i++;
+	}
+	cfg->n_devices = i;
+}
+
+/* bind() would fail much later, with a less helpful message. */
+static void check_socket_path(struct ctx *c, const cJSON *ctl, const struct config *cfg)
+{
+	size_t n = strlen(cfg->control.socket);
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (n > max)
+		cfg_err(c, member_line(c, ctl, "socket"), "$.control.socket",
+			"too long for a Unix socket (%zu bytes, max %zu)", n, max);
+}
+
+/* Order matters: defaults depend on gateway, devices on sites and rules. */
+static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *obj;
+
+	check_keys(c, root, "$", root_fields, ARRAY_LEN(root_fields));
+	parse_section(c, root, "gateway", CF_REQUIRED, gateway_fields,
+		      ARRAY_LEN(gateway_fields), cfg);
+	parse_section(c, root, "storage", CF_REQUIRED, storage_fields,
+		      ARRAY_LEN(storage_fields), cfg);
+	obj = parse_section(c, root, "local", CF_REQUIRED, local_fields,
+			    ARRAY_LEN(local_fields), cfg);
+	default_client_id(c, obj, "$.local", cfg->local.client_id, cfg->gateway.id);
+	obj = parse_section(c, root, "upstream", CF_REQUIRED, upstream_fields,
+			    ARRAY_LEN(upstream_fields), cfg);
+	if (obj)
+		parse_uris(c, obj, cfg);
+	default_client_id(c, obj, "$.upstream", cfg->upstream.client_id, cfg->gateway.id);
+	obj = parse_section(c, root, "control", 0, control_fields,
+			    ARRAY_LEN(control_fields), cfg);
+	check_socket_path(c, obj, cfg);
+	parse_section(c, root, "log", 0, log_fields, ARRAY_LEN(log_fields), cfg);
+	parse_section(c, root, "deadlines", 0, deadline_fields, ARRAY_LEN(deadline_fields), cfg);
+	parse_kind_rules(c, root, cfg);
+	parse_sites(c, root, cfg);
+	parse_devices(c, root, cfg);
+}
+
+/* ------------------------------------------------------------ loading */
+
+static char *config_read(struct ctx *c, const char *path, size_t *len)
+{
+	struct stat sb;
+	char *text;
+	int line, col;
+
+	/* read_file_hz would hand back a directory as an empty file */
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
+		text = NULL;
+	} else {
+		text = read_file_hz(path, CONFIG_MAX_BYTES, len);
+	}
+	if (!text) {
+		cfg_err(c, 0, NULL, "cannot read: %s%s", strerror(errno),
+			errno == EFBIG ? " (max 4 MiB)" : "");
+		return NULL;
+	}
+	if (strlen(text) != *len) {
+		cfg_lines_at(text, text + strlen(text), &line, &col);
+		cfg_err(c, line, NULL, "NUL byte at column %d; not a text file", col);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static cJSON *config_parse_json(struct ctx *c, const char *text, size_t len)
+{
+	const char *end = NULL, *at, *from;
+	char near[40], q[96];
+	size_t n;
+	int line, col;
+	cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+
+	if (root)
+		return root;
+	for (from = text; *from && (unsigned char)*from <= 32; from++)
+		;
+	if (!*from) {
+		cfg_err(c, 1, NULL, "empty file (expected a JSON object)");
+		return NULL;
+	}
+	at = cJSON_GetErrorPtr();
+	if (!at || at < text || at > text + len)
+		at = end && end >= text && end <= text + len ? end : text + len;
+	cfg_lines_at(text, at, &line, &col);
+	if (!*at) {
+		cfg_err(c, line, NULL, "malformed JSON: unexpected end of file");
+		return NULL;
+	}
+	/* cJSON sometimes points just past the culprit: show a little of both
+	 * sides, within the line */
+	from = at - (col - 1 < 16 ? col - 1 : 16);
+	while (from < at && (unsigned char)*from <= 32)
+		from++;
+	n = (size_t)(at - from) + strcspn(at, "\r\n");
+	n = n < sizeof near - 1 ? n : sizeof near - 1;
+	memcpy(near, from, n);
+	near[n] = '\0';
+	cfg_err(c, line, NULL, "malformed JSON at column %d, near %s", col,
+		quote(q, sizeof q, near));
+	return NULL;
+}
+
+int config_load(const char *path, struct config *out, char *errs, size_t errlen)
+{
+	struct ctx c = { .file = path, .errs = errs, .errlen = errlen };
+	cJSON *root = NULL;
+	char *text;
+	size_t len = 0;
+
+	memset(out, 0, sizeof *out);
+	if (errs && errlen)
+		errs[0] = '\0';
+	if (strlcpy_hz(out->path, path, sizeof out->path) < 0)
+		cfg_err(&c, 0, NULL, "file name too long (max %d bytes)", PATH_MAX_HZ - 1);
+	text = config_read(&c, path, &len);
+	if (text)
+		root = config_parse_json(&c, text, len);
+	if (root) {
+		c.lines = cfg_lines_index(text, len, root);
+		if (cJSON_IsObject(root))
+			parse_root(&c, root, out);
+		else
+			cfg_err(&c, at_open(&c, root), "$", "expected object, got %s",
+				json_type(root));
+	}
+	err_finish(&c);
+	cfg_lines_free(c.lines);
+	cJSON_Delete(root);
+	free(text);
+	if (c.n_errors) {
+		config_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->sites);
+	free(cfg->devices);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+/* ------------------------------------------------------------ lookups */
+
+const struct device_cfg *config_find_device_by_topic(const struct config *cfg,
+						     const char *topic)
+{
+	int i;
+
+	if (!topic)
+		return NULL;
+	for (i = 0; i < cfg->n_devices; i++)
+		if (strcmp(cfg->devices[i].topic, topic) == 0)
+			return &cfg->devices[i];
+	return NULL;
+}
+
+const struct device_cfg *config_find_device(const struct config *cfg, const char *id)
+{
+	int i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < cfg->n_devices; i++)
+		if (strcmp(cfg->devices[i].id, id) == 0)
+			return &cfg->devices[i];
+	return NULL;
+}
+
+const struct site_cfg *config_find_site(const struct config *cfg, const char *id)
+{
+	int i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < cfg->n_sites; i++)
+		if (strcmp(cfg->sites[i].id, id) == 0)
+			return &cfg->sites[i];
+	return NULL;
+}

@@ -1,0 +1,857 @@
+/*
+ * control.c: the Unix control socket that hazardctl talks to.
+ *
+ * One JSON request per line in, one JSON reply per line out.  Everything is
+ * non-blocking and driven by the daemon's single poll() loop: a client that
+ * stops reading its replies or sends garbage costs a buffer, never a stall.
+ * Requests are answered from the loop thread, so the handlers may read the
+ * daemon state and the store directly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hazardd.h"
+
+#define CTL_MAX_CLIENTS 16
+#define CTL_LINE_MAX    (64 * 1024)     /* request bytes, without the '\n' */
+#define CTL_RBUF_SIZE   (CTL_LINE_MAX + 1)
+#define CTL_WBUF_MAX    (1024 * 1024)   /* unsent reply bytes before a drop */
+#define CTL_IDLE_MS     (60 * 1000)     /* a silent client gives its slot back */
+#define CTL_NOTE_MAX    500             /* characters (UTF-8 code points) */
+#define CTL_ACCEPT_PAUSE_MS 1000
+#define CTL_ECHO_MAX    80              /* bytes of client text echoed in errors */
+
+struct ctl_client {
+	int     fd;             /* -1: free slot */
+	char   *rbuf;           /* CTL_RBUF_SIZE bytes: one line and its '\n' */
+	size_t  rlen;
+	char   *wbuf;           /* replies not yet written */
+	size_t  wlen;           /* bytes in wbuf */
+	size_t  woff;           /* bytes of wbuf already written */
+	size_t  wcap;
+	bool    eof;            /* peer is done sending: answer, then close */
+	bool    closing;        /* protocol error: flush the error, then close */
+	int64_t active_ms;      /* monotonic time of the last read or write */
+};
+
+struct control {
+	int     lfd;
+	char    path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t   dev;            /* identity of our socket file, so that close */
+	ino_t   ino;            /* never unlinks a successor's socket */
+	int64_t accept_paused_until_ms;
+	struct complaint accept_fail;
+	struct ctl_client cl[CTL_MAX_CLIENTS];
+};
+
+/* ------------------------------------------------------------ set-up */
+
+static void ctl_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ctl_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* mkdir -p for the socket's parent; new directories get 0750 exactly. */
+static int ctl_mkdir_parents(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX_HZ];
+	char *p, *slash;
+	struct stat sb;
+
+	if (strlcpy_hz(dir, path, sizeof dir) < 0) {
+		ctl_err(err, errlen, "control socket path too long: %s", path);
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;               /* relative name in cwd, or under "/" */
+	*slash = '\0';
+	if (stat(dir, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return 0;
+		ctl_err(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	for (p = dir + 1; ; p++) {
+		bool last = (*p == '\0');
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) == 0) {
+			/* the umask may have taken bits away; 0750 is the contract */
+			if (chmod(dir, 0750) < 0) {
+				ctl_err(err, errlen, "chmod %s: %s", dir, strerror(errno));
+				return -1;
+			}
+		} else if (errno != EEXIST) {
+			ctl_err(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+/*
+ * A socket file left by a crashed daemon must not stop a restart, but a
+ * running daemon's socket must never be stolen: only a refused connect
+ * proves that nobody is listening.
+ */
+static int ctl_clear_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (lstat(sa->sun_path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		ctl_err(err, errlen, "%s: %s", sa->sun_path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		ctl_err(err, errlen, "%s exists and is not a socket; not removing it",
+			sa->sun_path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ctl_err(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
+	if (rc == 0 || errno == EAGAIN) {
+		/* EAGAIN: a listener exists, its backlog is merely full */
+		close(fd);
+		ctl_err(err, errlen, "another hazardd is running on %s", sa->sun_path);
+		return -1;
+	}
+	if (errno != ECONNREFUSED) {
+		ctl_err(err, errlen, "cannot probe %s: %s", sa->sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
+		ctl_err(err, errlen, "cannot remove stale socket %s: %s",
+			sa->sun_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct control *control_open(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct control *c;
+	struct stat sb;
+	mode_t old_mask;
+	int i, rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (!path || !*path) {
+		ctl_err(err, errlen, "control socket path is empty");
+		return NULL;
+	}
+	if (strlcpy_hz(sa.sun_path, path, sizeof sa.sun_path) < 0) {
+		ctl_err(err, errlen, "control socket path too long (max %zu bytes): %s",
+			sizeof sa.sun_path - 1, path);
+		return NULL;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		ctl_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->lfd = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		c->cl[i].fd = -1;
+	memcpy(c->path, sa.sun_path, sizeof c->path);
+
+	if (ctl_mkdir_parents(path, err, errlen) < 0)
+		goto err_free;
+	if (ctl_clear_stale(&sa, err, errlen) < 0)
+		goto err_free;
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0) {
+		ctl_err(err, errlen, "socket: %s", strerror(errno));
+		goto err_free;
+	}
+	/*
+	 * bind() creates the file with the umask applied, so set the umask for
+	 * exactly 0660; there is no window in which the socket is more open.
+	 * This runs at start-up; no other thread creates files meanwhile.
+	 */
+	old_mask = umask(0117);
+	rc = bind(c->lfd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old_mask);
+	if (rc < 0) {
+		if (errno == EADDRINUSE)
+			ctl_err(err, errlen, "another hazardd is running on %s", path);
+		else
+			ctl_err(err, errlen, "bind %s: %s", path, strerror(errno));
+		goto err_close;
+	}
+	if (chmod(path, 0660) < 0 || stat(path, &sb) < 0) {
+		ctl_err(err, errlen, "chmod %s: %s", path, strerror(errno));
+		goto err_unlink;
+	}
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	if (listen(c->lfd, CTL_MAX_CLIENTS) < 0) {
+		ctl_err(err, errlen, "listen %s: %s", path, strerror(errno));
+		goto err_unlink;
+	}
+	return c;
+
+err_unlink:
+	unlink(path);
+err_close:
+	close(c->lfd);
+err_free:
+	free(c);
+	return NULL;
+}
+
+static void ctl_client_drop(struct ctl_client *cl)
+{
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->rbuf);
+	free(cl->wbuf);
+	memset(cl, 0, sizeof *cl);
+	cl->fd = -1;
+}
+
+void control_close(struct control *c)
+{
+	struct stat sb;
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		ctl_client_drop(&c->cl[i]);
+	/* a successor may already own the path; only remove our own file */
+	if (stat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino)
+		unlink(c->path);
+	if (c->lfd >= 0)
+		close(c->lfd);
+	free(c);
+}
+
+/* ------------------------------------------------------------ output */
+
+/* Write what the socket takes now; -1 when the client is gone. */
+static int ctl_flush(struct ctl_client *cl)
+{
+	while (cl->woff < cl->wlen) {
+		ssize_t n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			log_debug("control: client fd %d: send: %s", cl->fd,
+				  strerror(errno));
+			return -1;
+		}
+		cl->woff += (size_t)n;
+		cl->active_ms = now_mono_ms();
+	}
+	cl->woff = cl->wlen = 0;
+	return 0;
+}
+
+/*
+ * Queue one reply line.  A client may pipeline requests, but one that never
+ * reads would grow our memory without bound: when more than CTL_WBUF_MAX of
+ * earlier replies is still unsent it is dropped.  A single reply is never
+ * refused for its own size (a long hazard listing is legitimate).
+ */
+static int ctl_queue(struct ctl_client *cl, cJSON *reply)
+{
+	static const char oom[] = "{\"ok\":false,\"error\":\"out of memory\"}";
+	char *text = reply ? cJSON_PrintUnformatted(reply) : NULL;
+	const char *src = text ? text : oom;
+	size_t len = strlen(src);
+
+	if (cl->wlen - cl->woff > CTL_WBUF_MAX) {
+		log_warnx("control: client fd %d is not reading its replies "
+			  "(%zu bytes queued); dropped", cl->fd, cl->wlen - cl->woff);
+		free(text);
+		return -1;
+	}
+	if (cl->woff > 0) {
+		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
+		cl->wlen -= cl->woff;
+		cl->woff = 0;
+	}
+	if (cl->wlen + len + 1 > cl->wcap) {
+		size_t cap = cl->wcap ? cl->wcap : 4096;
+		char *nb;
+
+		while (cap < cl->wlen + len + 1)
+			cap *= 2;
+		nb = realloc(cl->wbuf, cap);
+		if (!nb) {
+			free(text);
+			return -1;
+		}
+		cl->wbuf = nb;
+		cl->wcap = cap;
+	}
+	memcpy(cl->wbuf + cl->wlen, src, len);
+	cl->wbuf[cl->wlen + len] = '\n';
+	cl->wlen += len + 1;
+	free(text);
+	return ctl_flush(cl);
+}
+
+static int ctl_reply_ok(struct ctl_client *cl, cJSON *result)
+{
+	cJSON *reply = cJSON_CreateObject();
+	int rc;
+
+	if (!reply) {
+		cJSON_Delete(result);
+		return ctl_queue(cl, NULL);
+	}
+	cJSON_AddTrueToObject(reply, "ok");
+	cJSON_AddItemToObject(reply, "result", result ? result : cJSON_CreateNull());
+	rc = ctl_queue(cl, reply);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int ctl_reply_err(struct ctl_client *cl, const char *msg)
+{
+	cJSON *reply = cJSON_CreateObject();
+	int rc;
+
+	if (reply) {
+		cJSON_AddFalseToObject(reply, "ok");
+		cJSON_AddStringToObject(reply, "error", msg);
+	}
+	rc = ctl_queue(cl, reply);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+/* ---------------------------------------------------------- commands */
+
+/*
+ * Client text echoed back in an error is clipped so that a 64 KiB id does
+ * not come back as a 64 KiB error; the cut never splits a UTF-8 sequence.
+ */
+static const char *ctl_clip(const char *s, char *buf, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n < size)
+		return s;
+	n = size - 4;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+	return buf;
+}
+
+/* Characters, not bytes: a 500-character note in Chinese is 1500 bytes. */
+static size_t ctl_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool ctl_blank_n(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
+/*
+ * A required string member: NULL with err set when absent, not a string or
+ * empty, so each handler states its checks once.
+ */
+static const char *ctl_req_str(const cJSON *req, const char *key,
+			       char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
+
+	if (!v) {
+		ctl_err(err, errlen, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (!cJSON_IsString(v) || !v->valuestring) {
+		ctl_err(err, errlen, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	if (ctl_blank_n(v->valuestring, strlen(v->valuestring))) {
+		ctl_err(err, errlen, "\"%s\" must not be empty", key);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static cJSON *ctl_cmd_status(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen)
+{
+	cJSON *r = daemon_status_json(d);
+
+	if (!r)
+		ctl_err(err, errlen, "status unavailable");
+	return r;
+}
+
+static cJSON *ctl_device_json(const struct device_cfg *dev,
+			      const struct device_state *st, int64_t now_ms)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool seen = st && st->last_seen_ms != 0;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", dev->id);
+	cJSON_AddStringToObject(o, "kind",
+		(unsigned)dev->kind < DEV_KIND_COUNT ? device_kind_name[dev->kind] : "?");
+	cJSON_AddStringToObject(o, "site", dev->site);
+	cJSON_AddStringToObject(o, "topic", dev->topic);
+	cJSON_AddStringToObject(o, "format", dev->format);
+	cJSON_AddNumberToObject(o, "heartbeat_s", dev->heartbeat_s);
+	/* never seen counts as offline: full coverage means proven reporting */
+	cJSON_AddBoolToObject(o, "online",
+		seen && !st->slot[HZ_DEVICE_OFFLINE].active);
+	if (seen)
+		cJSON_AddNumberToObject(o, "last_seen_age_s",
+			(double)((now_ms - st->last_seen_ms) / 1000));
+	else
+		cJSON_AddNullToObject(o, "last_seen_age_s");
+	cJSON_AddNumberToObject(o, "accepted", st ? (double)st->accepted : 0);
+	cJSON_AddNumberToObject(o, "rejected", st ? (double)st->rejected : 0);
+	if (st && st->last.present != 0)
+		cJSON_AddItemToObject(o, "last", reading_to_json(&st->last));
+	else
+		cJSON_AddNullToObject(o, "last");
+	return o;
+}
+
+static cJSON *ctl_cmd_devices(const cJSON *req, struct daemon *d,
+			      char *err, size_t errlen)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int64_t now_ms = now_mono_ms();
+	int i;
+
+	if (!arr) {
+		ctl_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!d->cfg)
+		return arr;
+	for (i = 0; i < d->cfg->n_devices; i++) {
+		cJSON *o = ctl_device_json(&d->cfg->devices[i],
+					   d->dev_state ? &d->dev_state[i] : NULL,
+					   now_ms);
+
+		if (!o) {
+			cJSON_Delete(arr);
+			ctl_err(err, errlen, "out of memory");
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *ctl_cmd_hazards(const cJSON *req, struct daemon *d,
+			      char *err, size_t errlen)
+{
+	const cJSON *open = cJSON_GetObjectItemCaseSensitive(req, "open");
+	cJSON *r;
+
+	if (open && !cJSON_IsBool(open)) {
+		ctl_err(err, errlen, "\"open\" must be true or false");
+		return NULL;
+	}
+	if (!d->store) {
+		ctl_err(err, errlen, "store not available");
+		return NULL;
+	}
+	r = store_list_hazards(d->store, open && cJSON_IsTrue(open));
+	if (!r)
+		ctl_err(err, errlen, "cannot list hazards (store error)");
+	return r;
+}
+
+static cJSON *ctl_cmd_hazard(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen)
+{
+	const char *id = ctl_req_str(req, "id", err, errlen);
+	char clip[CTL_ECHO_MAX];
+	cJSON *r;
+
+	if (!id)
+		return NULL;
+	if (!d->store) {
+		ctl_err(err, errlen, "store not available");
+		return NULL;
+	}
+	r = store_hazard_detail(d->store, id);
+	if (!r)
+		ctl_err(err, errlen, "no such hazard: %s", ctl_clip(id, clip, sizeof clip));
+	return r;
+}
+
+static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
+			    char *err, size_t errlen)
+{
+	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
+	const char *id, *note, *actor = "hazardctl";
+	char cerr[256] = "";
+	cJSON *r;
+
+	if (!(id = ctl_req_str(req, "id", err, errlen)))
+		return NULL;
+	/* a write-off without a reason is not a write-off */
+	if (!(note = ctl_req_str(req, "note", err, errlen)))
+		return NULL;
+	if (ctl_utf8_len(note) > CTL_NOTE_MAX) {
+		ctl_err(err, errlen, "\"note\" is longer than %d characters", CTL_NOTE_MAX);
+		return NULL;
+	}
+	if (actor_j && !cJSON_IsNull(actor_j)) {
+		if (!(actor = ctl_req_str(req, "actor", err, errlen)))
+			return NULL;
+		if (strlen(actor) >= ID_MAX) {
+			ctl_err(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
+			return NULL;
+		}
+	}
+	if (daemon_close_hazard(d, id, actor, note, cerr, sizeof cerr) < 0) {
+		ctl_err(err, errlen, "%s", cerr[0] ? cerr : "close failed");
+		return NULL;
+	}
+	r = cJSON_CreateObject();
+	if (!r) {
+		ctl_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "state", "closed");
+	cJSON_AddStringToObject(r, "actor", actor);
+	return r;
+}
+
+typedef cJSON *(*ctl_cmd_fn)(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen);
+
+static const struct ctl_cmd {
+	const char *name;
+	ctl_cmd_fn  fn;
+} ctl_cmds[] = {
+	{ .name = "status",  .fn = ctl_cmd_status },
+	{ .name = "devices", .fn = ctl_cmd_devices },
+	{ .name = "hazards", .fn = ctl_cmd_hazards },
+	{ .name = "hazard",  .fn = ctl_cmd_hazard },
+	{ .name = "close",   .fn = ctl_cmd_close },
+};
+
+/* Answer one request line; -1 when the client had to be dropped. */
+static int ctl_request(struct ctl_client *cl, const char *line, size_t len,
+		       struct daemon *d)
+{
+	const cJSON *cmd;
+	cJSON *req, *result;
+	char err[512] = "", clip[CTL_ECHO_MAX];
+	size_t i;
+	int rc;
+
+	req = cJSON_ParseWithLength(line, len);
+	if (!req)
+		return ctl_reply_err(cl, "malformed JSON request");
+	if (!cJSON_IsObject(req)) {
+		cJSON_Delete(req);
+		return ctl_reply_err(cl, "request must be a JSON object");
+	}
+	cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+	if (!cJSON_IsString(cmd) || !cmd->valuestring) {
+		cJSON_Delete(req);
+		return ctl_reply_err(cl, "request needs a string \"cmd\"");
+	}
+	for (i = 0; i < sizeof ctl_cmds / sizeof ctl_cmds[0]; i++)
+		if (strcmp(ctl_cmds[i].name, cmd->valuestring) == 0)
+			break;
+	if (i == sizeof ctl_cmds / sizeof ctl_cmds[0]) {
+		snprintf(err, sizeof err, "unknown command \"%s\"",
+			 ctl_clip(cmd->valuestring, clip, sizeof clip));
+		cJSON_Delete(req);
+		return ctl_reply_err(cl, err);
+	}
+	log_debug("control: fd %d: %s", cl->fd, ctl_cmds[i].name);
+	result = ctl_cmds[i].fn(req, d, err, sizeof err);
+	cJSON_Delete(req);
+	if (!result)
+		rc = ctl_reply_err(cl, err[0] ? err : "request failed");
+	else
+		rc = ctl_reply_ok(cl, result);
+	return rc;
+}
+
+/* ------------------------------------------------------------- input */
+
+/* Answer every complete line in rbuf; -1 when the client was dropped. */
+static int ctl_process(struct ctl_client *cl, struct daemon *d)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!cl->closing &&
+	       (nl = memchr(cl->rbuf + start, '\n', cl->rlen - start)) != NULL) {
+		size_t len = (size_t)(nl - (cl->rbuf + start));
+
+		if (len > 0 && cl->rbuf[start + len - 1] == '\r')
+			len--;          /* telnet / socat crlf */
+		if (!ctl_blank_n(cl->rbuf + start, len) &&
+		    ctl_request(cl, cl->rbuf + start, len, d) < 0)
+			return -1;
+		start = (size_t)(nl - cl->rbuf) + 1;
+	}
+	memmove(cl->rbuf, cl->rbuf + start, cl->rlen - start);
+	cl->rlen -= start;
+	if (cl->closing)
+		return 0;
+	if (cl->rlen == CTL_RBUF_SIZE) {
+		/* no newline within the limit: the stream cannot be resynced */
+		cl->rlen = 0;
+		cl->closing = true;
+		return ctl_reply_err(cl, "request line longer than 65536 bytes");
+	}
+	if (cl->eof && cl->rlen > 0) {
+		/* `printf '{"cmd":"status"}' | nc -U` sends no final newline */
+		size_t len = cl->rlen;
+
+		cl->rlen = 0;
+		if (!ctl_blank_n(cl->rbuf, len))
+			return ctl_request(cl, cl->rbuf, len, d);
+	}
+	return 0;
+}
+
+/* One read per wakeup: poll is level-triggered, and it keeps clients fair. */
+static int ctl_read(struct ctl_client *cl, struct daemon *d)
+{
+	ssize_t n;
+
+	n = recv(cl->fd, cl->rbuf + cl->rlen, CTL_RBUF_SIZE - cl->rlen, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		log_debug("control: client fd %d: recv: %s", cl->fd, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		cl->eof = true;
+	} else {
+		cl->rlen += (size_t)n;
+		cl->active_ms = now_mono_ms();
+	}
+	return ctl_process(cl, d);
+}
+
+static struct ctl_client *ctl_free_slot(struct control *c)
+{
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (c->cl[i].fd < 0)
+			return &c->cl[i];
+	return NULL;
+}
+
+/*
+ * Turning a client away with a reply beats leaving it in the backlog: the
+ * operator sees why instead of a timeout.
+ */
+static void ctl_refuse(int fd)
+{
+	static const char msg[] = "{\"ok\":false,\"error\":\"too many control "
+		"clients connected; try again\"}\n";
+	ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	(void)n;                /* best effort: the client may already be gone */
+	close(fd);
+}
+
+static void ctl_accept(struct control *c)
+{
+	struct ctl_client *cl;
+	int fd, tries;
+
+	/* bounded, so that a connect flood cannot hold the loop */
+	for (tries = 0; tries < 2 * CTL_MAX_CLIENTS; tries++) {
+		fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			complain(&c->accept_fail, "control: accept on %s: %s",
+				 c->path, strerror(errno));
+			/*
+			 * Out of descriptors or memory: the listener stays
+			 * readable, so without a pause the loop would spin.
+			 */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				c->accept_paused_until_ms = now_mono_ms() +
+							    CTL_ACCEPT_PAUSE_MS;
+			return;
+		}
+		complain_release(&c->accept_fail,
+				 "control: accepting connections on %s again", c->path);
+		cl = ctl_free_slot(c);
+		if (!cl) {
+			log_debug("control: %d clients connected; refused one",
+				  CTL_MAX_CLIENTS);
+			ctl_refuse(fd);
+			continue;
+		}
+		cl->rbuf = malloc(CTL_RBUF_SIZE);
+		if (!cl->rbuf) {
+			log_warnx("control: out of memory for a client");
+			close(fd);
+			return;
+		}
+		cl->fd = fd;
+		cl->active_ms = now_mono_ms();
+		log_debug("control: client fd %d connected", fd);
+	}
+}
+
+/* ------------------------------------------------------------- loop */
+
+int control_pollfds(struct control *c, struct pollfd *pfd, int max)
+{
+	int64_t now_ms = now_mono_ms();
+	int i, n = 0;
+
+	if (!c || max <= 0)
+		return 0;
+	/*
+	 * Idle clients are reaped here because this runs every loop pass,
+	 * whether or not any socket was ready: 16 forgotten `nc -U` sessions
+	 * must not lock the operator out.
+	 */
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (cl->fd >= 0 && now_ms - cl->active_ms > CTL_IDLE_MS) {
+			log_debug("control: client fd %d idle; closed", cl->fd);
+			ctl_client_drop(cl);
+		}
+	}
+	pfd[n].fd = c->lfd;
+	pfd[n].events = now_ms < c->accept_paused_until_ms ? 0 : POLLIN;
+	pfd[n].revents = 0;
+	n++;
+	for (i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (cl->fd < 0)
+			continue;
+		pfd[n].fd = cl->fd;
+		pfd[n].events = 0;
+		if (!cl->eof && !cl->closing)
+			pfd[n].events |= POLLIN;
+		if (cl->woff < cl->wlen)
+			pfd[n].events |= POLLOUT;
+		pfd[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+static void ctl_client_event(struct ctl_client *cl, short revents,
+			     struct daemon *d)
+{
+	int rc = 0;
+
+	if (revents & POLLNVAL) {
+		rc = -1;
+	} else {
+		if ((revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !cl->eof && !cl->closing)
+			rc = ctl_read(cl, d);
+		if (rc == 0 && cl->woff < cl->wlen &&
+		    (revents & (POLLOUT | POLLHUP | POLLERR)))
+			rc = ctl_flush(cl);
+	}
+	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen)
+		rc = -1;        /* everything answered: done */
+	if (rc < 0)
+		ctl_client_drop(cl);
+}
+
+void control_handle(struct control *c, const struct pollfd *pfd, int n,
+		    struct daemon *d)
+{
+	bool accept_ready = false;
+	int k, i;
+
+	if (!c)
+		return;
+	/*
+	 * Slots are matched by fd, and new clients are accepted only after
+	 * every entry was handled, so a descriptor number reused by accept4
+	 * cannot be mistaken for the client polled under it.
+	 */
+	for (k = 0; k < n; k++) {
+		if (pfd[k].revents == 0 || pfd[k].fd < 0)
+			continue;
+		if (pfd[k].fd == c->lfd) {
+			accept_ready = (pfd[k].revents & POLLIN) != 0;
+			continue;
+		}
+		for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+			if (c->cl[i].fd == pfd[k].fd) {
+				ctl_client_event(&c->cl[i], pfd[k].revents, d);
+				break;
+			}
+		}
+	}
+	if (accept_ready)
+		ctl_accept(c);
+}

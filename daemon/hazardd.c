@@ -1,0 +1,605 @@
+/*
+ * hazardd.c: start-up, the event loop, and shutdown.
+ *
+ * One thread runs poll() over an eventfd (woken by Paho's threads when a
+ * message or an acknowledgement arrives), a signalfd and the control
+ * socket.  It alone touches the rules and SQLite: each pass drains the
+ * intake queue, evaluates the rules, writes readings, hazard events and
+ * outbox rows in ONE transaction (group commit), and only after the commit
+ * hands outbox rows to the uplink.  Nothing is forwarded before it is on
+ * disk.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "hazardd.h"
+
+#define PASS_MAX_MSGS   2048    /* messages per transaction */
+#define TICK_MS         1000
+#define TRIM_EVERY_MS   60000
+#define MAX_POLLFDS     32
+#define SHUTDOWN_WAIT_MS 2000
+
+struct loop {
+	struct daemon   d;
+	struct msgq    *q;
+	struct intake  *in;
+	struct uplink  *up;
+	struct control *ctl;
+	int      wake_fd;
+	int      sig_fd;
+	bool     quit;
+	int64_t  next_tick_ms;          /* monotonic */
+	int64_t  next_trim_ms;
+	int64_t  next_status_ms;
+	int64_t  last_telemetry_ms;
+	int      telemetry_pending;     /* readings since the last batch */
+	struct complaint *dev_complaint; /* per device: bad payloads */
+	struct complaint unknown_complaint, store_complaint;
+	struct msg batch[PASS_MAX_MSGS];
+};
+
+static struct loop *the_loop;   /* for daemon_close_hazard via control.c */
+
+/* ------------------------------------------------------------ hazards */
+
+static void emit_event(struct loop *L, const struct hazard_rec *rec,
+		       const char *event, int64_t now_ms)
+{
+	cJSON *body = store_hazard_event_json(L->d.store, rec, event, now_ms);
+	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+
+	cJSON_Delete(body);
+	if (!text || store_outbox_put(L->d.store, "hazard", OB_HAZARD, text, NULL) < 0)
+		L->d.cnt.store_errors++;
+	free(text);
+	L->d.cnt.hazard_events++;
+	log_info("hazard %s: %s %s on %s at %s (id %s, occurrences %d)", event,
+		 hazard_type_name[rec->type], severity_name[rec->severity],
+		 rec->device, rec->site, rec->id, rec->occurrences);
+}
+
+static void apply_changes(struct loop *L, const struct device_cfg *dev,
+			  const struct hazard_change *chg, int n,
+			  const struct reading *evidence, int64_t now_ms)
+{
+	const struct config *cfg = L->d.cfg;
+	struct hazard_rec rec;
+	const char *event;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		double deadline_h = chg[i].severity == SEV_MAJOR ?
+			cfg->deadlines.major_h : cfg->deadlines.general_h;
+
+		event = NULL;
+		if (store_hazard_apply(L->d.store, dev, &chg[i], evidence, deadline_h,
+				       now_ms, &rec, &event) < 0) {
+			L->d.cnt.store_errors++;
+			continue;
+		}
+		if (event)
+			emit_event(L, &rec, event, now_ms);
+	}
+}
+
+/* ------------------------------------------------------------ intake */
+
+static void reject(struct loop *L, const struct device_cfg *dev,
+		   struct device_state *ds, const char *why)
+{
+	L->d.cnt.rejected++;
+	ds->rejected++;
+	complain(&L->dev_complaint[dev - L->d.cfg->devices],
+		 "device %s: payload rejected: %s (%llu rejected so far)", dev->id,
+		 why, (unsigned long long)ds->rejected);
+}
+
+static void handle_msg(struct loop *L, const struct msg *m)
+{
+	const struct config *cfg = L->d.cfg;
+	const struct device_cfg *dev;
+	const struct decoder *dec;
+	struct device_state *ds;
+	struct hazard_change chg[MAX_CHANGES];
+	struct reading r;
+	char err[128];
+	int n;
+
+	L->d.cnt.received++;
+	dev = config_find_device_by_topic(cfg, m->topic);
+	if (!dev) {
+		L->d.cnt.unknown_topic++;
+		complain(&L->unknown_complaint, "message on unconfigured topic %s ignored",
+			 m->topic);
+		return;
+	}
+	ds = &L->d.dev_state[dev - cfg->devices];
+	if (m->oversized) {
+		snprintf(err, sizeof err, "%zu bytes, over local.max_payload %d",
+			 m->len, cfg->local.max_payload);
+		reject(L, dev, ds, err);
+		return;
+	}
+	dec = decoder_find(dev->format);
+	if (!dec) {
+		snprintf(err, sizeof err, "format \"%s\" is not supported by this build",
+			 dev->format);
+		reject(L, dev, ds, err);
+		return;
+	}
+	memset(&r, 0, sizeof r);
+	if (dec->decode(m->topic, m->payload, m->len, m->recv_ms, &r, err,
+			sizeof err) < 0) {
+		reject(L, dev, ds, err);
+		return;
+	}
+	L->d.cnt.accepted++;
+	ds->accepted++;
+	complain_release(&L->dev_complaint[dev - cfg->devices],
+			 "device %s: payloads accepted again", dev->id);
+	n = rules_eval(dev, ds, &r, now_mono_ms(), chg, MAX_CHANGES);
+	if (store_put_reading(L->d.store, dev->id, &r) < 0)
+		L->d.cnt.store_errors++;
+	L->telemetry_pending++;
+	apply_changes(L, dev, chg, n, &r, m->recv_ms);
+}
+
+/* ------------------------------------------------------------ timers */
+
+static void tick_rules(struct loop *L, int64_t mono)
+{
+	const struct config *cfg = L->d.cfg;
+	struct hazard_change chg[MAX_CHANGES];
+	int i, n;
+
+	for (i = 0; i < cfg->n_devices; i++) {
+		struct device_state *ds = &L->d.dev_state[i];
+
+		n = rules_tick(&cfg->devices[i], ds, mono, chg, MAX_CHANGES);
+		/* a hold that expired was caused by the last reading: it is the
+		 * evidence; an offline device has none */
+		if (n > 0)
+			apply_changes(L, &cfg->devices[i], chg, n,
+				      ds->last.present ? &ds->last : NULL, now_wall_ms());
+	}
+}
+
+/* Batch readings into telemetry messages; the cursor lives in the database
+ * so a restart neither repeats nor skips a batch. */
+static void flush_telemetry(struct loop *L, int64_t mono, bool force)
+{
+	const struct config *cfg = L->d.cfg;
+	int64_t after = 0, last = 0;
+	int rounds;
+
+	if (!force && L->telemetry_pending < cfg->upstream.telemetry_batch &&
+	    mono - L->last_telemetry_ms < cfg->upstream.telemetry_interval_s * 1000LL)
+		return;
+	L->last_telemetry_ms = mono;
+	L->telemetry_pending = 0;
+	store_meta_get_int(L->d.store, "telemetry_seq", &after);
+	for (rounds = 0; rounds < 16; rounds++) {
+		cJSON *arr = NULL, *body;
+		char *text;
+		int count;
+
+		if (store_readings_since(L->d.store, after, cfg->upstream.telemetry_batch,
+					 &arr, &last) < 0 || !arr)
+			break;
+		count = cJSON_GetArraySize(arr);
+		if (count == 0) {
+			cJSON_Delete(arr);
+			break;
+		}
+		body = cJSON_CreateObject();
+		cJSON_AddNumberToObject(body, "count", count);
+		cJSON_AddItemToObject(body, "readings", arr);
+		text = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+		if (!text || store_outbox_put(L->d.store, "telemetry", OB_TELEMETRY,
+					      text, NULL) < 0) {
+			free(text);
+			L->d.cnt.store_errors++;
+			break;
+		}
+		free(text);
+		after = last;
+		store_meta_set_int(L->d.store, "telemetry_seq", after);
+		if (count < cfg->upstream.telemetry_batch)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------ rules state */
+
+static void restore_one(void *ctx, const struct hazard_rec *rec)
+{
+	struct loop *L = ctx;
+	const struct device_cfg *dev = config_find_device(L->d.cfg, rec->device);
+
+	/* a cleared hazard's condition is off; only open ones are still on */
+	if (dev && strcmp(rec->state, "open") == 0)
+		rules_restore(&L->d.dev_state[dev - L->d.cfg->devices], rec->type,
+			      rec->severity);
+}
+
+/*
+ * Make the rules' memory agree with the database: at start-up, and after a
+ * failed commit (disk full, I/O error) so that a condition whose hazard did
+ * not reach the disk is raised again by the next reading.
+ */
+static void rules_resync(struct loop *L)
+{
+	int i;
+
+	for (i = 0; i < L->d.cfg->n_devices; i++)
+		memset(L->d.dev_state[i].slot, 0, sizeof L->d.dev_state[i].slot);
+	store_foreach_open(L->d.store, restore_one, L);
+}
+
+/* ------------------------------------------------------------ the pass */
+
+static void run_pass(struct loop *L)
+{
+	int64_t acks[1024];
+	int64_t mono = now_mono_ms();
+	int n_acks, n_msgs, i;
+	bool tick = mono >= L->next_tick_ms, birth;
+
+	n_acks = uplink_take_acks(L->up, acks, 1024);
+	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
+	if (n_acks == 0 && n_msgs == 0 && !tick)
+		goto pump;
+
+	if (store_begin(L->d.store) < 0) {
+		L->d.cnt.store_errors++;
+		complain(&L->store_complaint, "database: cannot begin a transaction");
+	} else {
+		for (i = 0; i < n_acks; i++)
+			if (store_outbox_delete(L->d.store, acks[i]) == 0)
+				L->d.cnt.acked++;
+		for (i = 0; i < n_msgs; i++)
+			handle_msg(L, &L->batch[i]);
+		if (tick) {
+			tick_rules(L, mono);
+			if (mono >= L->next_trim_ms) {
+				store_trim_readings(L->d.store, L->d.cfg->storage.max_readings);
+				L->next_trim_ms = mono + TRIM_EVERY_MS;
+			}
+		}
+		flush_telemetry(L, mono, false);
+		if (store_commit(L->d.store) < 0) {
+			store_rollback(L->d.store);
+			L->d.cnt.store_errors++;
+			complain(&L->store_complaint,
+				 "database: commit failed; %d messages not stored, "
+				 "rules resynchronised so alarms are raised again", n_msgs);
+			rules_resync(L);
+		} else {
+			complain_release(&L->store_complaint, "database: commits recovered");
+		}
+	}
+	for (i = 0; i < n_msgs; i++)
+		msg_free(&L->batch[i]);
+	if (tick) {
+		L->next_tick_ms = mono + TICK_MS;
+		L->d.outbox_depth = store_outbox_count(L->d.store);
+	}
+pump:
+	L->d.intake_queue_depth = msgq_depth(L->q);
+	L->d.cnt.dropped_queue_full = intake_dropped(L->in);
+	birth = uplink_tick(L->up, mono);
+	intake_tick(L->in, mono);
+	L->d.local_connected = intake_connected(L->in);
+	L->d.upstream_connected = uplink_connected(L->up, L->d.upstream_uri,
+						   sizeof L->d.upstream_uri);
+	if (birth || (tick && mono >= L->next_status_ms && L->d.upstream_connected)) {
+		cJSON *st = daemon_status_json(&L->d);
+
+		uplink_publish_status(L->up, "online", st);
+		cJSON_Delete(st);
+		L->next_status_ms = mono + L->d.cfg->upstream.status_interval_s * 1000LL;
+	}
+	uplink_pump(L->up, L->d.store);
+	L->d.cnt.published = uplink_published(L->up);
+}
+
+static void handle_signal(struct loop *L)
+{
+	struct signalfd_siginfo si;
+
+	while (read(L->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("signal %d: shutting down", (int)si.ssi_signo);
+			L->quit = true;
+		} else if (si.ssi_signo == SIGHUP) {
+			log_warnx("SIGHUP: live reload is not implemented yet; "
+				  "restart hazardd to apply a new configuration");
+		}
+	}
+}
+
+static void run_loop(struct loop *L)
+{
+	struct pollfd pfd[MAX_POLLFDS];
+	uint64_t junk;
+	int n, nctl, timeout;
+
+	while (!L->quit) {
+		pfd[0] = (struct pollfd){ .fd = L->wake_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = L->sig_fd, .events = POLLIN };
+		nctl = control_pollfds(L->ctl, pfd + 2, MAX_POLLFDS - 2);
+		n = 2 + nctl;
+		timeout = (int)(L->next_tick_ms - now_mono_ms());
+		if (timeout < 0 || msgq_depth(L->q) > 0)
+			timeout = 0;
+		if (timeout > TICK_MS)
+			timeout = TICK_MS;
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			log_warn("poll");
+			continue;
+		}
+		if (pfd[0].revents & POLLIN)
+			while (read(L->wake_fd, &junk, sizeof junk) > 0)
+				;
+		if (pfd[1].revents & POLLIN)
+			handle_signal(L);
+		run_pass(L);
+		if (nctl > 0)
+			control_handle(L->ctl, pfd + 2, nctl, &L->d);
+	}
+}
+
+/* Clean exit: stop taking messages (the broker keeps the rest for our
+ * persistent session), store what we hold, let in-flight publishes finish. */
+static void shutdown_loop(struct loop *L)
+{
+	int64_t until = now_mono_ms() + SHUTDOWN_WAIT_MS;
+
+	intake_free(L->in);
+	L->in = NULL;
+	while (msgq_depth(L->q) > 0 || uplink_inflight(L->up) > 0) {
+		int64_t acks[1024];
+		int i, n_msgs, n_acks;
+
+		if (now_mono_ms() > until && msgq_depth(L->q) == 0)
+			break;
+		n_acks = uplink_take_acks(L->up, acks, 1024);
+		n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
+		if (store_begin(L->d.store) == 0) {
+			for (i = 0; i < n_acks; i++)
+				store_outbox_delete(L->d.store, acks[i]);
+			for (i = 0; i < n_msgs; i++)
+				handle_msg(L, &L->batch[i]);
+			flush_telemetry(L, now_mono_ms(), true);
+			if (store_commit(L->d.store) < 0)
+				store_rollback(L->d.store);
+		}
+		for (i = 0; i < n_msgs; i++)
+			msg_free(&L->batch[i]);
+		if (n_msgs == 0 && n_acks == 0)
+			usleep(10000);
+	}
+	if (uplink_connected(L->up, NULL, 0)) {
+		cJSON *extra = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(extra, "reason", "shutdown");
+		uplink_publish_status(L->up, "offline", extra);
+		cJSON_Delete(extra);
+	}
+	uplink_shutdown(L->up, 1000);
+}
+
+/* ------------------------------------------------------------ for control.c */
+
+cJSON *daemon_status_json(struct daemon *d)
+{
+	cJSON *o = cJSON_CreateObject(), *c, *l;
+	char ts[32];
+
+	cJSON_AddStringToObject(o, "gateway", d->cfg->gateway.id);
+	cJSON_AddStringToObject(o, "district", d->cfg->gateway.district);
+	cJSON_AddStringToObject(o, "version", HAZARDD_VERSION);
+	cJSON_AddStringToObject(o, "started_at", fmt_iso_ms(d->started_wall_ms, ts, sizeof ts));
+	cJSON_AddNumberToObject(o, "uptime_s",
+				(double)((now_wall_ms() - d->started_wall_ms) / 1000));
+	l = cJSON_AddObjectToObject(o, "local");
+	cJSON_AddBoolToObject(l, "connected", d->local_connected);
+	cJSON_AddStringToObject(l, "uri", d->cfg->local.uri);
+	l = cJSON_AddObjectToObject(o, "upstream");
+	cJSON_AddBoolToObject(l, "connected", d->upstream_connected);
+	cJSON_AddStringToObject(l, "uri", d->upstream_uri);
+	cJSON_AddNumberToObject(o, "devices", d->cfg->n_devices);
+	cJSON_AddNumberToObject(o, "outbox_depth", (double)store_outbox_count(d->store));
+	cJSON_AddNumberToObject(o, "intake_queue_depth", d->intake_queue_depth);
+	c = cJSON_AddObjectToObject(o, "counters");
+	cJSON_AddNumberToObject(c, "received", (double)d->cnt.received);
+	cJSON_AddNumberToObject(c, "accepted", (double)d->cnt.accepted);
+	cJSON_AddNumberToObject(c, "rejected", (double)d->cnt.rejected);
+	cJSON_AddNumberToObject(c, "unknown_topic", (double)d->cnt.unknown_topic);
+	cJSON_AddNumberToObject(c, "dropped_queue_full", (double)d->cnt.dropped_queue_full);
+	cJSON_AddNumberToObject(c, "hazard_events", (double)d->cnt.hazard_events);
+	cJSON_AddNumberToObject(c, "published", (double)d->cnt.published);
+	cJSON_AddNumberToObject(c, "acked", (double)d->cnt.acked);
+	cJSON_AddNumberToObject(c, "store_errors", (double)d->cnt.store_errors);
+	return o;
+}
+
+int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
+			const char *note, char *err, size_t errlen)
+{
+	struct loop *L = the_loop;
+	struct hazard_rec rec;
+	int64_t now = now_wall_ms();
+
+	if (store_begin(d->store) < 0) {
+		snprintf(err, errlen, "database busy, try again");
+		return -1;
+	}
+	if (store_hazard_close(d->store, hazard_id, actor, note, now, &rec, err,
+			       errlen) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	emit_event(L, &rec, "closed", now);
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		snprintf(err, errlen, "database commit failed; hazard not closed");
+		return -1;
+	}
+	log_info("hazard %s closed by %s: %s", hazard_id, actor, note);
+	uplink_pump(L->up, d->store);
+	return 0;
+}
+
+/* ------------------------------------------------------------ start-up */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hazardd [-v] -c FILE      run in the foreground\n"
+		"       hazardd --check-config -c FILE\n"
+		"       hazardd --version | --help\n"
+		"  -c, --config FILE   configuration (default /etc/hazardd/hazardd.json)\n"
+		"  -n, --check-config  validate the configuration and exit\n"
+		"  -v, --verbose       debug logging\n");
+}
+
+static enum log_level level_from_name(const char *s)
+{
+	if (strcmp(s, "error") == 0)
+		return LOG_LVL_ERR;
+	if (strcmp(s, "warn") == 0)
+		return LOG_LVL_WARN;
+	if (strcmp(s, "debug") == 0)
+		return LOG_LVL_DEBUG;
+	return LOG_LVL_INFO;
+}
+
+static int setup_fds(struct loop *L)
+{
+	sigset_t set;
+
+	L->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (L->wake_fd < 0)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* block before Paho starts its threads so they inherit the mask */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	L->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN);
+	return L->sig_fd < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct loop L;
+	static struct config cfg;
+	const char *cfg_path = "/etc/hazardd/hazardd.json";
+	bool check_only = false, verbose = false;
+	char err[8192];
+	int ch, i;
+
+	while ((ch = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfg_path = optarg; break;
+		case 'n': check_only = true; break;
+		case 'v': verbose = true; break;
+		case 'V': printf("hazardd %s\n", HAZARDD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("hazardd", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	err[0] = '\0';
+	if (config_load(cfg_path, &cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "%s", err);
+		if (err[0] && err[strlen(err) - 1] != '\n')
+			fputc('\n', stderr);
+		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
+		return 1;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		config_free(&cfg);
+		return 0;
+	}
+	if (!verbose)
+		log_set_level(level_from_name(cfg.log.level));
+	log_info("hazardd %s starting: gateway %s, %d sites, %d devices",
+		 HAZARDD_VERSION, cfg.gateway.id, cfg.n_sites, cfg.n_devices);
+
+	the_loop = &L;
+	L.d.cfg = &cfg;
+	L.d.started_wall_ms = now_wall_ms();
+	if (setup_fds(&L) < 0)
+		fatalx("cannot create eventfd/signalfd: %s", strerror(errno));
+	L.d.store = store_open(cfg.storage.path, err, sizeof err);
+	if (!L.d.store)
+		fatalx("%s", err);
+	if (store_sync_config(L.d.store, &cfg) < 0)
+		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
+	L.d.dev_state = calloc((size_t)cfg.n_devices + 1, sizeof *L.d.dev_state);
+	L.dev_complaint = calloc((size_t)cfg.n_devices + 1, sizeof *L.dev_complaint);
+	if (!L.d.dev_state || !L.dev_complaint)
+		fatalx("out of memory");
+	/* offline detection counts from start-up: we cannot know what the
+	 * devices did while hazardd was down */
+	for (i = 0; i < cfg.n_devices; i++)
+		L.d.dev_state[i].last_seen_ms = now_mono_ms();
+	rules_resync(&L);
+
+	L.ctl = control_open(cfg.control.socket, err, sizeof err);
+	if (!L.ctl)
+		fatalx("control socket: %s", err);
+	L.q = msgq_new(cfg.local.queue_len, L.wake_fd);
+	if (!L.q)
+		fatalx("out of memory");
+	L.up = uplink_new(&cfg, store_epoch(L.d.store), L.wake_fd, err, sizeof err);
+	if (!L.up)
+		fatalx("%s", err);
+	L.in = intake_new(&cfg, L.q, L.wake_fd, err, sizeof err);
+	if (!L.in)
+		fatalx("%s", err);
+	L.d.outbox_depth = store_outbox_count(L.d.store);
+	log_info("ready: database %s (outbox %lld), control socket %s",
+		 cfg.storage.path, (long long)L.d.outbox_depth, cfg.control.socket);
+
+	run_loop(&L);
+
+	shutdown_loop(&L);
+	uplink_free(L.up);
+	control_close(L.ctl);
+	msgq_free(L.q);
+	store_close(L.d.store);
+	free(L.d.dev_state);
+	free(L.dev_complaint);
+	config_free(&cfg);
+	log_info("stopped");
+	return 0;
+}

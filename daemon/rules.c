@@ -1,0 +1,567 @@
+/*
+ * rules.c: turns readings into hazard changes.  Pure: no I/O, no clock;
+ * time arrives as monotonic now_ms and everything remembered between calls
+ * lives in the caller's struct device_state.
+ *
+ * The rules judge the device's last known state, not the last message
+ * alone.  rules_eval merges each reading into st->last (a field the
+ * message did not carry keeps its previous value), then rules_eval and
+ * rules_tick run the same checks over st->last.  So a missing field can
+ * neither raise nor clear anything, and a hold can expire from rules_tick
+ * even when the device reports only on change or a battery-only message
+ * came in between.  A field that never arrived stays absent; no rule reads
+ * it.
+ *
+ * Thresholds of 0 (or less) disable their rule: a kind that has no CO
+ * sensor, or a device that must not raise low_battery, leaves it 0, and a
+ * zero never becomes "co_ppm 0 >= co_low_ppm 0" forever.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hazardd.h"
+
+const char *const hazard_type_name[HZ_TYPE_COUNT] = {
+	[HZ_GAS_LEAK] = "gas_leak",
+	[HZ_SMOKE_ALARM] = "smoke_alarm",
+	[HZ_CHARGER_OVERTEMP] = "charger_overtemp",
+	[HZ_CHARGER_OVERCURRENT] = "charger_overcurrent",
+	[HZ_OVERCHARGE] = "overcharge",
+	[HZ_DEVICE_OFFLINE] = "device_offline",
+	[HZ_LOW_BATTERY] = "low_battery",
+	[HZ_TAMPER] = "tamper",
+	[HZ_DETECTOR_FAULT] = "detector_fault",
+};
+
+const char *const severity_name[2] = {
+	[SEV_GENERAL] = "general",
+	[SEV_MAJOR] = "major",
+};
+
+const char *const priority_name[4] = {
+	[PRIO_URGENT] = "urgent",
+	[PRIO_SERIOUS] = "serious",
+	[PRIO_LIGHT] = "light",
+	[PRIO_SLOW] = "slow",
+};
+
+/*
+ * Handling order (急重轻缓).  Fixed per type for now; PRIO_SLOW is unused
+ * until issue-level configuration of priority classes arrives.
+ */
+enum priority hazard_priority(enum hazard_type t, enum severity s)
+{
+	if (s == SEV_MAJOR)
+		return PRIO_URGENT;
+	switch (t) {
+	case HZ_LOW_BATTERY:
+		return PRIO_LIGHT;
+	case HZ_GAS_LEAK:
+	case HZ_CHARGER_OVERCURRENT:
+	case HZ_OVERCHARGE:
+	case HZ_DETECTOR_FAULT:
+	case HZ_TAMPER:
+	case HZ_DEVICE_OFFLINE:
+		return PRIO_SERIOUS;
+	case HZ_SMOKE_ALARM:
+	case HZ_CHARGER_OVERTEMP:
+		/* always raised major; should one ever be general, it is
+		 * still a fire risk and must not sink below serious */
+		return PRIO_SERIOUS;
+	case HZ_TYPE_COUNT:
+		break;
+	}
+	return PRIO_SERIOUS;
+}
+
+/* Low battery clears only above battery_low_pct + this many points. */
+#define BATTERY_CLEAR_POINTS 5.0
+/* Without a power reading, a charger drawing more than this is charging. */
+#define CHARGING_MIN_A       0.05
+
+/* One evaluation pass: where changes go and the clock it runs at. */
+struct rules_ctx {
+	const struct device_cfg *dev;
+	struct device_state     *st;
+	int64_t                  now_ms;
+	struct hazard_change    *out;
+	int                      max;
+	int                      n;
+};
+
+/*
+ * One analog condition as read from the current state.  Levels: 0 below
+ * the onset threshold, 1 low, 2 high.  held is "at or above the clear
+ * level", the threshold less hysteresis, which keeps an active condition
+ * on.  why[lvl] explains an onset at lvl; why[0] explains a clear.
+ */
+struct analog {
+	bool known;
+	int  level;
+	bool held;
+	char why[3][64];
+};
+
+/* Changes are only recorded when they fit in out[], so a full buffer
+ * leaves the slot as it was and the next call emits the change again. */
+static bool rules_emit(struct rules_ctx *c, enum hazard_type t,
+		       enum change_kind k, enum severity s, const char *detail)
+{
+	struct hazard_change *h;
+
+	if (c->n >= c->max)
+		return false;
+	h = &c->out[c->n++];
+	memset(h, 0, sizeof(*h));
+	h->type = t;
+	h->kind = k;
+	h->severity = s;
+	snprintf(h->detail, sizeof(h->detail), "%s", detail);
+	return true;
+}
+
+static void slot_pending_reset(struct rule_slot *s)
+{
+	s->pending_ms = 0;
+	s->pending_level = 0;
+}
+
+/* pending_ms 0 means "nothing pending", so time 0 is recorded as 1 ms. */
+static int64_t rules_mark(int64_t now_ms)
+{
+	return now_ms != 0 ? now_ms : 1;
+}
+
+static bool rules_hold_expired(const struct rules_ctx *c, int64_t since_ms)
+{
+	double hold_ms = c->dev->rules.hold_s * 1000.0;
+
+	if (!(hold_ms > 0))
+		return true;
+	return (double)(c->now_ms - since_ms) >= hold_ms;
+}
+
+/* Hysteresis as a fraction in [0, 1]. */
+static double rules_hyst(const struct rule_params *p)
+{
+	double h = p->hysteresis_pct / 100.0;
+
+	if (!(h > 0))
+		return 0;
+	return h > 1 ? 1 : h;
+}
+
+/* Dedup lives here: an active slot never gets a second CHG_ACTIVE. */
+static void slot_raise(struct rules_ctx *c, enum hazard_type t,
+		       enum severity sev, const char *detail)
+{
+	struct rule_slot *s = &c->st->slot[t];
+
+	if (s->active || !rules_emit(c, t, CHG_ACTIVE, sev, detail))
+		return;
+	s->active = true;
+	s->severity = sev;
+	slot_pending_reset(s);
+}
+
+/* Severity only rises while a hazard is open; lowering it would
+ * understate a hazard that was major a moment ago. */
+static void slot_escalate(struct rules_ctx *c, enum hazard_type t,
+			  enum severity sev, const char *detail)
+{
+	struct rule_slot *s = &c->st->slot[t];
+
+	if (!s->active || s->severity >= sev ||
+	    !rules_emit(c, t, CHG_ESCALATE, sev, detail))
+		return;
+	s->severity = sev;
+	slot_pending_reset(s);
+}
+
+static void slot_clear(struct rules_ctx *c, enum hazard_type t, const char *detail)
+{
+	struct rule_slot *s = &c->st->slot[t];
+
+	if (!s->active || !rules_emit(c, t, CHG_CLEAR, s->severity, detail))
+		return;
+	s->active = false;
+	slot_pending_reset(s);
+}
+
+/*
+ * Debounce and hysteresis for one analog condition; sev_of[lvl] is the
+ * severity an onset at lvl raises.
+ *
+ * While inactive, pending_ms is when the value first reached the onset
+ * threshold and pending_level the lowest level seen since: the level that
+ * has held the whole time.  Dropping below onset resets it, so a
+ * fluttering value never outlasts the hold.  While active, pending tracks
+ * a rise to a more severe level, which needs its own hold; any dip below
+ * that level restarts it.  Clearing needs no hold: once below the clear
+ * level the condition is gone.
+ */
+static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
+			      const struct analog *a, const enum severity sev_of[3])
+{
+	struct rule_slot *s = &c->st->slot[t];
+	int lvl;
+
+	if (!a->known)
+		return;
+	if (s->active) {
+		if (!a->held) {
+			slot_clear(c, t, a->why[0]);
+			return;
+		}
+		if (a->level == 0 || sev_of[a->level] <= s->severity) {
+			slot_pending_reset(s);
+			return;
+		}
+		if (s->pending_ms == 0 || s->pending_level != a->level) {
+			s->pending_ms = rules_mark(c->now_ms);
+			s->pending_level = a->level;
+		}
+		if (rules_hold_expired(c, s->pending_ms))
+			slot_escalate(c, t, sev_of[a->level], a->why[a->level]);
+		return;
+	}
+
+	if (a->level == 0) {
+		slot_pending_reset(s);
+		return;
+	}
+	if (s->pending_ms == 0) {
+		s->pending_ms = rules_mark(c->now_ms);
+		s->pending_level = a->level;
+	} else if (a->level < s->pending_level) {
+		s->pending_level = a->level;
+	}
+	if (!rules_hold_expired(c, s->pending_ms))
+		return;
+	lvl = s->pending_level;
+	slot_raise(c, t, sev_of[lvl], a->why[lvl]);
+	/*
+	 * Raised at the level that held, while the value already stands
+	 * higher: when it got there is not recorded (one timestamp per slot),
+	 * so the higher level's hold starts now; at worst one extra hold_s.
+	 */
+	if (s->active && a->level > lvl && sev_of[a->level] > s->severity) {
+		s->pending_ms = rules_mark(c->now_ms);
+		s->pending_level = a->level;
+	}
+}
+
+/*
+ * One gas metric (gas_lel or co_ppm) into a: the worse metric sets the
+ * level, either one at or above its clear level keeps the hazard on.  The
+ * clear level derives from the low threshold (from high if low is off).
+ */
+static void rules_gas_metric(struct analog *a, const struct reading *cur,
+			     enum reading_field f, double low, const char *low_name,
+			     double high, const char *high_name, double hyst)
+{
+	const char *name = reading_field_name[f];
+	double v, clear_at;
+	int lvl = 0;
+
+	if (!reading_has(cur, f) || (low <= 0 && high <= 0))
+		return;
+	v = cur->val[f];
+	clear_at = (low > 0 ? low : high) * (1 - hyst);
+	if (!a->known)
+		snprintf(a->why[0], sizeof(a->why[0]), "%s %g < clear level %g",
+			 name, v, clear_at);
+	a->known = true;
+	if (v >= clear_at)
+		a->held = true;
+	if (high > 0 && v >= high)
+		lvl = 2;
+	else if (low > 0 && v >= low)
+		lvl = 1;
+	if (lvl >= 1 && a->level < 1) {
+		if (low > 0 && v >= low)
+			snprintf(a->why[1], sizeof(a->why[1]), "%s %g >= %s %g",
+				 name, v, low_name, low);
+		else
+			snprintf(a->why[1], sizeof(a->why[1]), "%s %g >= %s %g",
+				 name, v, high_name, high);
+	}
+	if (lvl == 2 && a->level < 2)
+		snprintf(a->why[2], sizeof(a->why[2]), "%s %g >= %s %g",
+			 name, v, high_name, high);
+	if (lvl > a->level)
+		a->level = lvl;
+}
+
+/* A single "above max" condition (charger temperature, current). */
+static void rules_above(struct analog *a, const struct reading *cur,
+			enum reading_field f, double max, const char *max_name,
+			double hyst)
+{
+	const char *name = reading_field_name[f];
+	double v, clear_at;
+
+	memset(a, 0, sizeof(*a));
+	if (!reading_has(cur, f) || max <= 0)
+		return;
+	v = cur->val[f];
+	clear_at = max * (1 - hyst);
+	a->known = true;
+	a->held = v >= clear_at;
+	a->level = v > max ? 1 : 0;
+	snprintf(a->why[0], sizeof(a->why[0]), "%s %g < clear level %g", name, v, clear_at);
+	snprintf(a->why[1], sizeof(a->why[1]), "%s %g > %s %g", name, v, max_name, max);
+}
+
+/*
+ * Gas: the detector's own alarm/gas flag is trusted at once (the detector
+ * debounced it already); the analog level alone must hold.  With a flag on,
+ * the analog level only decides general or major, at once.  With the flags
+ * off, the analog condition decides, so "alarm": false does not clear a leak
+ * the concentration still shows.
+ */
+static void rules_gas(struct rules_ctx *c, const struct reading *cur)
+{
+	static const enum severity gas_sev[3] = { SEV_GENERAL, SEV_GENERAL, SEV_MAJOR };
+	const struct rule_params *p = &c->dev->rules;
+	bool alarm = reading_has(cur, RF_ALARM) && cur->val[RF_ALARM] != 0;
+	bool gas = reading_has(cur, RF_GAS) && cur->val[RF_GAS] != 0;
+	bool flag_known = reading_has(cur, RF_ALARM) || reading_has(cur, RF_GAS);
+	double hyst = rules_hyst(p);
+	struct analog a;
+	enum severity sev;
+	char detail[96];
+
+	memset(&a, 0, sizeof(a));
+	rules_gas_metric(&a, cur, RF_GAS_LEL, p->lel_low, "lel_low",
+			 p->lel_high, "lel_high", hyst);
+	rules_gas_metric(&a, cur, RF_CO_PPM, p->co_low_ppm, "co_low_ppm",
+			 p->co_high_ppm, "co_high_ppm", hyst);
+
+	if (alarm || gas) {
+		sev = a.level == 2 ? SEV_MAJOR : SEV_GENERAL;
+		if (sev == SEV_MAJOR)
+			snprintf(detail, sizeof(detail), "%s flag, %s",
+				 alarm ? "alarm" : "gas", a.why[2]);
+		else
+			snprintf(detail, sizeof(detail), "%s flag", alarm ? "alarm" : "gas");
+		slot_raise(c, HZ_GAS_LEAK, sev, detail);
+		slot_escalate(c, HZ_GAS_LEAK, sev, detail);
+		if (c->st->slot[HZ_GAS_LEAK].active)
+			slot_pending_reset(&c->st->slot[HZ_GAS_LEAK]);
+		return;
+	}
+	if (!a.known) {
+		/* the flag is all we know of, and it says no leak */
+		if (flag_known)
+			slot_clear(c, HZ_GAS_LEAK, "alarm flag off");
+		return;
+	}
+	rules_analog_step(c, HZ_GAS_LEAK, &a, gas_sev);
+}
+
+/* Smoke: flags only, always major, no hold (the alarm already decided). */
+static void rules_smoke(struct rules_ctx *c, const struct reading *cur)
+{
+	bool smoke = reading_has(cur, RF_SMOKE) && cur->val[RF_SMOKE] != 0;
+	bool alarm = reading_has(cur, RF_ALARM) && cur->val[RF_ALARM] != 0;
+
+	if (smoke || alarm)
+		slot_raise(c, HZ_SMOKE_ALARM, SEV_MAJOR, smoke ? "smoke flag" : "alarm flag");
+	else if (reading_has(cur, RF_SMOKE) || reading_has(cur, RF_ALARM))
+		slot_clear(c, HZ_SMOKE_ALARM, "smoke flag off");
+}
+
+/*
+ * Overcharge: charging is power_w > charging_w, or current_a > 0.05 for a
+ * plug that reports no power.  charging_since_ms survives messages that
+ * carry neither (their state is unknown, not "stopped").
+ */
+static void rules_charging(struct rules_ctx *c, const struct reading *cur)
+{
+	const struct rule_params *p = &c->dev->rules;
+	struct device_state *st = c->st;
+	bool charging;
+	double hours;
+	char detail[96];
+
+	if (reading_has(cur, RF_POWER_W)) {
+		charging = cur->val[RF_POWER_W] > p->charging_w;
+		snprintf(detail, sizeof(detail), "power_w %g <= charging_w %g",
+			 cur->val[RF_POWER_W], p->charging_w);
+	} else if (reading_has(cur, RF_CURRENT_A)) {
+		charging = cur->val[RF_CURRENT_A] > CHARGING_MIN_A;
+		snprintf(detail, sizeof(detail), "current_a %g <= %g",
+			 cur->val[RF_CURRENT_A], CHARGING_MIN_A);
+	} else {
+		return;
+	}
+	if (!charging) {
+		st->charging_since_ms = 0;
+		slot_clear(c, HZ_OVERCHARGE, detail);
+		return;
+	}
+	if (st->charging_since_ms == 0)
+		st->charging_since_ms = rules_mark(c->now_ms);
+	if (!(p->max_charge_h > 0))
+		return;
+	hours = (double)(c->now_ms - st->charging_since_ms) / 3600000.0;
+	if (hours >= p->max_charge_h) {
+		snprintf(detail, sizeof(detail), "charging for %.2f h >= max_charge_h %g",
+			 hours, p->max_charge_h);
+		slot_raise(c, HZ_OVERCHARGE, SEV_GENERAL, detail);
+	}
+}
+
+static void rules_charger(struct rules_ctx *c, const struct reading *cur)
+{
+	static const enum severity temp_sev[3] = { SEV_MAJOR, SEV_MAJOR, SEV_MAJOR };
+	static const enum severity amp_sev[3] = { SEV_GENERAL, SEV_GENERAL, SEV_GENERAL };
+	const struct rule_params *p = &c->dev->rules;
+	double hyst = rules_hyst(p);
+	struct analog a;
+
+	rules_above(&a, cur, RF_TEMP_C, p->max_temp_c, "max_temp_c", hyst);
+	rules_analog_step(c, HZ_CHARGER_OVERTEMP, &a, temp_sev);
+	rules_above(&a, cur, RF_CURRENT_A, p->max_current_a, "max_current_a", hyst);
+	rules_analog_step(c, HZ_CHARGER_OVERCURRENT, &a, amp_sev);
+	rules_charging(c, cur);
+}
+
+/*
+ * Low battery raises at once: batteries are reported seldom and fall
+ * slowly, so a hold adds delay and no safety.  It clears only above
+ * battery_low_pct + 5 points rather than by hysteresis_pct: cheap
+ * detectors report in coarse steps that jitter by a few points whatever
+ * the threshold, and 10 % of a 20 % threshold is a 2-point band.
+ */
+static void rules_battery(struct rules_ctx *c, const struct reading *cur)
+{
+	double low = c->dev->rules.battery_low_pct, v;
+	char detail[96];
+
+	if (!reading_has(cur, RF_BATTERY) || !(low > 0))
+		return;
+	v = cur->val[RF_BATTERY];
+	if (v <= low) {
+		snprintf(detail, sizeof(detail), "battery %g <= battery_low_pct %g", v, low);
+		slot_raise(c, HZ_LOW_BATTERY, SEV_GENERAL, detail);
+	} else if (v > low + BATTERY_CLEAR_POINTS) {
+		snprintf(detail, sizeof(detail), "battery %g > %g", v, low + BATTERY_CLEAR_POINTS);
+		slot_clear(c, HZ_LOW_BATTERY, detail);
+	}
+}
+
+/* tamper, fault: a flag that the device sets and resets itself. */
+static void rules_flag(struct rules_ctx *c, const struct reading *cur,
+		       enum reading_field f, enum hazard_type t)
+{
+	char detail[96];
+
+	if (!reading_has(cur, f))
+		return;
+	if (cur->val[f] != 0) {
+		snprintf(detail, sizeof(detail), "%s flag", reading_field_name[f]);
+		slot_raise(c, t, SEV_GENERAL, detail);
+	} else {
+		snprintf(detail, sizeof(detail), "%s flag off", reading_field_name[f]);
+		slot_clear(c, t, detail);
+	}
+}
+
+/* Every state rule, over the merged state; shared by eval and tick. */
+static void rules_apply(struct rules_ctx *c)
+{
+	const struct reading *cur = &c->st->last;
+
+	switch (c->dev->kind) {
+	case DEV_GAS_DETECTOR:
+		rules_gas(c, cur);
+		break;
+	case DEV_SMOKE_ALARM:
+		rules_smoke(c, cur);
+		break;
+	case DEV_EBIKE_CHARGER:
+		rules_charger(c, cur);
+		break;
+	case DEV_KIND_COUNT:
+		break;
+	}
+	rules_battery(c, cur);
+	rules_flag(c, cur, RF_TAMPER, HZ_TAMPER);
+	rules_flag(c, cur, RF_FAULT, HZ_DETECTOR_FAULT);
+}
+
+/*
+ * Fold one reading into the known state.  A self-test (test: true) is not
+ * evidence of the alarm state: detectors send alarm: true, or gas: false,
+ * while the button is held, so its alarm/gas/smoke flags are left out and
+ * cannot raise or clear anything.  Its other fields count.  "test" itself
+ * describes one message, not a state, so it is never carried forward.
+ */
+static void rules_merge(struct reading *last, const struct reading *r)
+{
+	bool self_test = reading_has(r, RF_TEST) && r->val[RF_TEST] != 0;
+	int f;
+
+	for (f = 0; f < RF_COUNT; f++) {
+		if (!reading_has(r, f))
+			continue;
+		if (self_test && (f == RF_ALARM || f == RF_GAS || f == RF_SMOKE))
+			continue;
+		reading_set(last, f, r->val[f]);
+	}
+	if (!reading_has(r, RF_TEST))
+		last->present &= ~(1u << RF_TEST);
+	last->ts_ms = r->ts_ms;
+}
+
+int rules_eval(const struct device_cfg *dev, struct device_state *st,
+	       const struct reading *r, int64_t now_ms,
+	       struct hazard_change *out, int max)
+{
+	struct rules_ctx c = { dev, st, now_ms, out, max, 0 };
+
+	if (!dev || !st || !r || !out)
+		return 0;
+	st->last_seen_ms = now_ms;
+	rules_merge(&st->last, r);
+	slot_clear(&c, HZ_DEVICE_OFFLINE, "message received");
+	rules_apply(&c);
+	return c.n;
+}
+
+int rules_tick(const struct device_cfg *dev, struct device_state *st,
+	       int64_t now_ms, struct hazard_change *out, int max)
+{
+	struct rules_ctx c = { dev, st, now_ms, out, max, 0 };
+	int64_t silent_ms;
+	char detail[96];
+
+	if (!dev || !st || !out)
+		return 0;
+	silent_ms = now_ms - st->last_seen_ms;
+	if (dev->heartbeat_s > 0 && silent_ms > (int64_t)dev->heartbeat_s * 1000) {
+		snprintf(detail, sizeof(detail), "no message for %lld s (heartbeat_s %d)",
+			 (long long)(silent_ms / 1000), dev->heartbeat_s);
+		slot_raise(&c, HZ_DEVICE_OFFLINE, SEV_GENERAL, detail);
+	}
+	rules_apply(&c);
+	return c.n;
+}
+
+void rules_restore(struct device_state *st, enum hazard_type t, enum severity s)
+{
+	struct rule_slot *slot;
+
+	if (!st || (unsigned)t >= HZ_TYPE_COUNT)
+		return;
+	slot = &st->slot[t];
+	/* two open records of one type should not exist; keep the worse */
+	if (!slot->active || s > slot->severity)
+		slot->severity = s;
+	slot->active = true;
+	slot_pending_reset(slot);
+}

@@ -1,0 +1,275 @@
+/*
+ * store_schema.c: the database schema as an ordered list of migrations, and
+ * the checks made before the daemon trusts a file.
+ *
+ * PRAGMA user_version counts the migrations applied.  To change the schema,
+ * append a migration; never edit one that has shipped, because gateways in
+ * the field have already run it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hazardd.h"
+#include "store_internal.h"
+
+/*
+ * Version 1: everything, from an empty file.
+ *
+ * type and severity are stored by name (the names are the upstream
+ * contract, enum values are not); priority is stored as its rank, 0 urgent
+ * to 3 slow, so that ORDER BY priority is the handling order.
+ *
+ * Only hazard_events references another table.  The sites/devices mirror is
+ * for reporting: config.c is the authority, and a reading or hazard must
+ * never be refused because the mirror is behind.
+ *
+ * readings, hazard_events and outbox use AUTOINCREMENT so a seq is never
+ * reused after deletes: the uplink and telemetry cursors rely on that.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE meta ("
+	"  key   TEXT PRIMARY KEY,"
+	"  value"
+	");"
+	"CREATE TABLE sites ("
+	"  id      TEXT PRIMARY KEY,"
+	"  kind    TEXT NOT NULL,"
+	"  name    TEXT NOT NULL DEFAULT '',"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  grid    TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TABLE devices ("
+	"  id     TEXT PRIMARY KEY,"
+	"  kind   TEXT NOT NULL,"
+	"  site   TEXT NOT NULL,"
+	"  topic  TEXT NOT NULL,"
+	"  format TEXT NOT NULL"
+	");"
+	"CREATE TABLE readings ("
+	"  seq    INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  device TEXT NOT NULL,"
+	"  ts_ms  INTEGER NOT NULL,"
+	"  data   TEXT NOT NULL"
+	");"
+	"CREATE TABLE hazards ("
+	"  id            TEXT PRIMARY KEY,"
+	"  device        TEXT NOT NULL,"
+	"  site          TEXT NOT NULL,"
+	"  type          TEXT NOT NULL,"
+	"  severity      TEXT NOT NULL CHECK (severity IN ('general', 'major')),"
+	"  priority      INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	"  state         TEXT NOT NULL CHECK (state IN ('open', 'cleared', 'closed')),"
+	"  raised_at_ms  INTEGER NOT NULL,"
+	"  deadline_ms   INTEGER NOT NULL,"
+	"  cleared_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  closed_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  occurrences   INTEGER NOT NULL DEFAULT 1,"
+	"  detail        TEXT NOT NULL DEFAULT '',"
+	"  evidence      TEXT NOT NULL DEFAULT '{}',"
+	"  updated_at_ms INTEGER NOT NULL"
+	");"
+	/* the design's rule "at most one open hazard per device and type",
+	 * enforced by the database rather than trusted to the code */
+	"CREATE UNIQUE INDEX hazards_one_open ON hazards (device, type)"
+	"  WHERE state != 'closed';"
+	"CREATE TABLE hazard_events ("
+	"  seq       INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  hazard_id TEXT NOT NULL REFERENCES hazards (id),"
+	"  event     TEXT NOT NULL,"
+	"  at_ms     INTEGER NOT NULL,"
+	"  actor     TEXT,"
+	"  note      TEXT,"
+	"  severity  TEXT,"
+	"  detail    TEXT"
+	");"
+	"CREATE INDEX hazard_events_by_hazard ON hazard_events (hazard_id, seq);"
+	"CREATE TABLE outbox ("
+	"  seq          INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  topic_suffix TEXT NOT NULL,"
+	"  cls          INTEGER NOT NULL,"
+	"  body         TEXT NOT NULL,"
+	"  created_ms   INTEGER NOT NULL"
+	");";
+
+/* The epoch tells this database apart from any earlier one on the same
+ * gateway, so hazard and message ids stay unique if the file is lost. */
+static int random_epoch(char *out, char *err, size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[STORE_EPOCH_LEN / 2];
+	size_t got = 0;
+	ssize_t n;
+	int fd, i;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "/dev/urandom: %s", strerror(errno));
+		return -1;
+	}
+	while (got < sizeof b) {
+		n = read(fd, b + got, sizeof b - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "/dev/urandom: %s",
+				 n < 0 ? strerror(errno) : "short read");
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	for (i = 0; i < (int)sizeof b; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 0xf];
+	}
+	out[STORE_EPOCH_LEN] = '\0';
+	return 0;
+}
+
+static int seed_v1(sqlite3 *db, char *err, size_t errlen)
+{
+	char epoch[STORE_EPOCH_LEN + 1];
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (random_epoch(epoch, err, errlen) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(db, "INSERT INTO meta (key, value) "
+				"VALUES ('epoch', ?1), ('hazard_seq', 0)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, epoch, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct migration {
+	const char *sql;
+	/* data a migration must write that SQL alone cannot make */
+	int (*post)(sqlite3 *db, char *err, size_t errlen);
+};
+
+static const struct migration migrations[] = {
+	{ schema_v1, seed_v1 },
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int store_schema_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+static bool rc_is_corrupt(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+int store_schema_check(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	/* a file that is not SQLite at all fails already here */
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(s, 0);
+
+		if (res && strcmp(res, "ok") == 0) {
+			sqlite3_finalize(s);
+			return 0;
+		}
+		snprintf(err, errlen, "database %s is corrupt: %s", path,
+			 res ? res : "quick_check failed");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if (rc_is_corrupt(rc))
+		snprintf(err, errlen, "database %s is corrupt: %s", path,
+			 sqlite3_errmsg(db));
+	else
+		snprintf(err, errlen, "cannot read database %s: %s", path,
+			 sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return -1;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int migrate_one(sqlite3 *db, int to, char *err, size_t errlen)
+{
+	const struct migration *m = &migrations[to - 1];
+	char sql[64];
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (m->post && m->post(db, err, errlen) < 0)
+		goto fail;
+	/* user_version lives in the file header, so it commits with the rest */
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", to);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	int have = 0, v;
+
+	if (user_version(db, &have) < 0) {
+		snprintf(err, errlen, "database %s: cannot read schema version: %s",
+			 path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (have > N_MIGRATIONS || have < 0) {
+		snprintf(err, errlen, "database %s has schema version %d, but this "
+			 "hazardd knows only up to %d: was it written by a newer "
+			 "version?", path, have, N_MIGRATIONS);
+		return -1;
+	}
+	for (v = have + 1; v <= N_MIGRATIONS; v++) {
+		why[0] = '\0';
+		if (migrate_one(db, v, why, sizeof why) < 0) {
+			snprintf(err, errlen, "database %s: migration to schema "
+				 "version %d failed: %s", path, v, why);
+			return -1;
+		}
+		if (have > 0)
+			log_info("database %s: migrated to schema version %d", path, v);
+	}
+	return 0;
+}

@@ -1,0 +1,346 @@
+/*
+ * uplink.c: the district link.  Drains the outbox in order with QoS 1 and
+ * a bounded in-flight window; a row leaves the outbox only when the broker
+ * acknowledged it (PUBACK), so a crash or an outage resends, never loses.
+ * Each message carries msg_id "<db epoch>-<outbox seq>": stable across
+ * resends, so the platform drops duplicates.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <MQTTAsync.h>
+
+#include "hazardd.h"
+
+struct ack {
+	int64_t  seq;           /* outbox seq; -1 for messages not in the outbox */
+	unsigned gen;
+	bool     ok;
+};
+
+struct uplink {
+	struct mqtt_link link;
+	char     prefix[160];           /* hz/v1/<district>/<gateway> */
+	char     gateway[ID_MAX];
+	char     epoch[16];
+	int      window;
+	/* loop thread only */
+	int      inflight;
+	int64_t  cursor;                /* last outbox seq handed to Paho */
+	unsigned gen;                   /* bumped when the window is reset */
+	unsigned seen_link_epoch;
+	uint64_t published;
+	uint64_t status_seq;
+	/* filled by Paho's threads */
+	pthread_mutex_t lock;
+	struct ack *acks;
+	int      n_acks, cap_acks;
+};
+
+struct pub_ctx {
+	struct uplink *up;
+	int64_t  seq;
+	unsigned gen;
+};
+
+void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_t len)
+{
+	snprintf(buf, len, "hz/v1/%s/%s/%s", cfg->gateway.district, cfg->gateway.id,
+		 suffix);
+}
+
+static void push_ack(struct uplink *up, int64_t seq, unsigned gen, bool ok)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&up->lock);
+	if (up->n_acks == up->cap_acks) {
+		int cap = up->cap_acks ? up->cap_acks * 2 : 256;
+		struct ack *a = realloc(up->acks, (size_t)cap * sizeof *a);
+
+		if (a) {
+			up->acks = a;
+			up->cap_acks = cap;
+		}
+	}
+	if (up->n_acks < up->cap_acks)
+		up->acks[up->n_acks++] = (struct ack){ seq, gen, ok };
+	/* else: lost ack bookkeeping only; the row stays and is resent */
+	pthread_mutex_unlock(&up->lock);
+	if (write(up->link.wake_fd, &one, sizeof one) < 0) {
+		/* already signalled */
+	}
+}
+
+static void on_pub_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	struct pub_ctx *pc = ctx;
+
+	(void)resp;
+	push_ack(pc->up, pc->seq, pc->gen, true);
+	free(pc);
+}
+
+static void on_pub_fail(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct pub_ctx *pc = ctx;
+
+	(void)resp;
+	push_ack(pc->up, pc->seq, pc->gen, false);
+	free(pc);
+}
+
+/* The wire form: header fields, then the stored body's members. */
+static char *wire_payload(struct uplink *up, const char *msg_id, const char *body)
+{
+	char ts[32];
+	const char *rest = body;
+	size_t n;
+	char *out;
+
+	while (*rest == ' ' || *rest == '\n')
+		rest++;
+	if (*rest == '{')
+		rest++;
+	while (*rest == ' ' || *rest == '\n')
+		rest++;
+	fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
+	n = strlen(up->gateway) + strlen(msg_id) + strlen(rest) + 96;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	snprintf(out, n, "{\"v\":1,\"gateway\":\"%s\",\"msg_id\":\"%s\",\"sent_at\":\"%s\"%s%s",
+		 up->gateway, msg_id, ts, *rest == '}' ? "" : ",", rest);
+	return out;
+}
+
+static int publish(struct uplink *up, const char *suffix, const char *payload,
+		   int64_t seq, bool retained)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message m = MQTTAsync_message_initializer;
+	struct pub_ctx *pc = malloc(sizeof *pc);
+	char topic[TOPIC_MAX];
+	int rc;
+
+	if (!pc)
+		return -1;
+	*pc = (struct pub_ctx){ up, seq, up->gen };
+	snprintf(topic, sizeof topic, "%s/%s", up->prefix, suffix);
+	m.payload = (void *)payload;
+	m.payloadlen = (int)strlen(payload);
+	m.qos = 1;
+	m.retained = retained;
+	ro.onSuccess = on_pub_ok;
+	ro.onFailure = on_pub_fail;
+	ro.context = pc;
+	rc = MQTTAsync_sendMessage(up->link.client, topic, &m, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		free(pc);
+		log_debug("upstream: publish to %s refused: %s", topic,
+			  MQTTAsync_strerror(rc));
+		return -1;
+	}
+	up->published++;
+	return 0;
+}
+
+struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_fd,
+			  char *err, size_t errlen)
+{
+	struct uplink *up = calloc(1, sizeof *up);
+	char ts[32];
+	size_t n;
+	int i;
+
+	if (!up) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&up->lock, NULL);
+	snprintf(up->prefix, sizeof up->prefix, "hz/v1/%s/%s", cfg->gateway.district,
+		 cfg->gateway.id);
+	strlcpy_hz(up->gateway, cfg->gateway.id, sizeof up->gateway);
+	strlcpy_hz(up->epoch, epoch, sizeof up->epoch);
+	up->window = cfg->upstream.inflight;
+
+	strlcpy_hz(up->link.name, "upstream", sizeof up->link.name);
+	for (i = 0; i < cfg->upstream.n_uris; i++)
+		strlcpy_hz(up->link.uris[i], cfg->upstream.uris[i], TOPIC_MAX);
+	up->link.n_uris = cfg->upstream.n_uris;
+	strlcpy_hz(up->link.client_id, cfg->upstream.client_id, ID_MAX);
+	strlcpy_hz(up->link.username, cfg->upstream.username, ID_MAX);
+	strlcpy_hz(up->link.ca_file, cfg->upstream.ca_file, PATH_MAX_HZ);
+	strlcpy_hz(up->link.cert_file, cfg->upstream.cert_file, PATH_MAX_HZ);
+	strlcpy_hz(up->link.key_file, cfg->upstream.key_file, PATH_MAX_HZ);
+	/* the outbox is our persistence; the platform's commands come later */
+	up->link.clean_session = true;
+	up->link.wake_fd = wake_fd;
+	up->link.ctx = up;
+	snprintf(up->link.will_topic, sizeof up->link.will_topic, "%s/status", up->prefix);
+	fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
+	n = 256 + strlen(up->gateway);
+	up->link.will_payload = malloc(n);
+	if (up->link.will_payload)
+		snprintf(up->link.will_payload, n,
+			 "{\"v\":1,\"gateway\":\"%s\",\"msg_id\":\"%s-will-%lld\","
+			 "\"sent_at\":\"%s\",\"state\":\"offline\",\"reason\":\"connection lost\"}",
+			 up->gateway, up->epoch, (long long)now_wall_ms(), ts);
+	if (mqtt_link_read_password(&up->link, cfg->upstream.password_file, err, errlen) < 0 ||
+	    mqtt_link_init(&up->link, err, errlen) < 0) {
+		uplink_free(up);
+		return NULL;
+	}
+	return up;
+}
+
+void uplink_free(struct uplink *up)
+{
+	if (!up)
+		return;
+	mqtt_link_destroy(&up->link, 1000);
+	free(up->acks);
+	pthread_mutex_destroy(&up->lock);
+	free(up);
+}
+
+/* Forget the window: everything still in the outbox goes again, in order. */
+static void window_reset(struct uplink *up)
+{
+	up->gen++;
+	up->inflight = 0;
+	up->cursor = 0;
+}
+
+bool uplink_tick(struct uplink *up, int64_t now_ms)
+{
+	unsigned ep = up->link.epoch;
+
+	mqtt_link_tick(&up->link, now_ms);
+	if (ep == up->seen_link_epoch)
+		return false;
+	up->seen_link_epoch = ep;
+	window_reset(up);
+	return mqtt_link_up(&up->link);
+}
+
+bool uplink_connected(struct uplink *up, char *uri, size_t urilen)
+{
+	bool is_up = mqtt_link_up(&up->link);
+
+	if (uri)
+		strlcpy_hz(uri, is_up ? up->link.connected_uri : "", urilen);
+	return is_up;
+}
+
+int uplink_pump(struct uplink *up, struct store *st)
+{
+	struct outbox_msg msgs[64];
+	char msg_id[ID_MAX];
+	int sent = 0;
+
+	while (mqtt_link_up(&up->link) && up->inflight < up->window) {
+		int want = up->window - up->inflight, n, i;
+
+		if (want > 64)
+			want = 64;
+		n = store_outbox_next(st, up->cursor, msgs, want);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			char *wire;
+			int rc = -1;
+
+			snprintf(msg_id, sizeof msg_id, "%s-%lld", up->epoch,
+				 (long long)msgs[i].seq);
+			wire = wire_payload(up, msg_id, msgs[i].body);
+			if (wire)
+				rc = publish(up, msgs[i].topic_suffix, wire, msgs[i].seq,
+					     strcmp(msgs[i].topic_suffix, "status") == 0);
+			free(wire);
+			if (rc < 0)
+				break;
+			up->cursor = msgs[i].seq;
+			up->inflight++;
+			sent++;
+		}
+		for (int j = 0; j < n; j++)
+			outbox_msg_free(&msgs[j]);
+		if (i < n)
+			break;  /* Paho refused: try again next pass */
+	}
+	return sent;
+}
+
+int uplink_take_acks(struct uplink *up, int64_t *seqs, int max)
+{
+	int n = 0, i, kept = 0;
+	bool failed = false;
+
+	pthread_mutex_lock(&up->lock);
+	for (i = 0; i < up->n_acks; i++) {
+		struct ack *a = &up->acks[i];
+
+		if (n >= max) {
+			up->acks[kept++] = *a;
+			continue;
+		}
+		if (a->gen == up->gen && a->seq >= 0 && up->inflight > 0)
+			up->inflight--;
+		if (a->ok && a->seq >= 0)
+			seqs[n++] = a->seq;
+		else if (!a->ok && a->gen == up->gen)
+			failed = true;
+	}
+	up->n_acks = kept;
+	pthread_mutex_unlock(&up->lock);
+	if (failed)
+		window_reset(up);       /* resend from the oldest unacknowledged */
+	return n;
+}
+
+int uplink_inflight(struct uplink *up)
+{
+	return up->inflight;
+}
+
+uint64_t uplink_published(struct uplink *up)
+{
+	return up->published;
+}
+
+int uplink_publish_status(struct uplink *up, const char *state, cJSON *extra)
+{
+	char msg_id[ID_MAX], *body, *wire;
+	cJSON *o = extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateObject();
+	int rc;
+
+	if (!o || !mqtt_link_up(&up->link)) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	/* the wire header carries these; do not repeat them in the body */
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "gateway");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "msg_id");
+	cJSON_AddStringToObject(o, "state", state);
+	body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!body)
+		return -1;
+	/* not from the outbox: a status is only worth sending while current */
+	snprintf(msg_id, sizeof msg_id, "%s-st%lld-%llu", up->epoch,
+		 (long long)now_wall_ms(), (unsigned long long)++up->status_seq);
+	wire = wire_payload(up, msg_id, body);
+	free(body);
+	rc = wire ? publish(up, "status", wire, -1, true) : -1;
+	free(wire);
+	return rc;
+}
+
+void uplink_shutdown(struct uplink *up, int timeout_ms)
+{
+	mqtt_link_destroy(&up->link, timeout_ms);
+}

@@ -1,0 +1,381 @@
+# tests/e2e/lib.sh: helpers sourced by every end-to-end script.
+#
+# Each script gets its own temporary directory ($T), its own brokers on free
+# loopback ports and its own hazardd; the EXIT trap stops everything it
+# started and removes $T (kept when KEEP=1).  Results are "PASS: name" and
+# "FAIL: name: why" lines, counted by tests/run.sh; figures are "INFO:" lines.
+#
+# Environment (set by tests/run.sh): HAZARDD, HAZARDCTL, TOP.
+
+set -u
+
+E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${TOP:=$(cd "$E2E/../.." && pwd)}"
+: "${HAZARDD:=$TOP/build/hazardd}"
+: "${HAZARDCTL:=$TOP/build/hazardctl}"
+PY=/usr/bin/python3     # Debian's, which has python3-paho-mqtt
+T=$(mktemp -d /tmp/hazardd-e2e.XXXXXX)
+N_PASS=0
+N_FAIL=0
+HZ_PID=
+HZ_CFG=
+HZ_LOG=$T/hazardd.log
+BG_PIDS=()
+
+# ------------------------------------------------------------ results
+
+pass() { echo "PASS: $1"; N_PASS=$((N_PASS + 1)); }
+fail() { echo "FAIL: $1: $2"; N_FAIL=$((N_FAIL + 1)); }
+info() { echo "INFO: $*"; }
+# check NAME WHY CMD...: PASS if CMD succeeds, else FAIL with WHY.
+check() {
+	local name=$1 why=$2; shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
+
+# wait_for CMD TIMEOUT_S: run CMD (a string for eval) every 0.1 s until it
+# succeeds; 1 on timeout.
+wait_for() {
+	local cmd=$1 timeout=$2 end
+	end=$(($(date +%s%N) / 1000000 + ${timeout%.*} * 1000))
+	while :; do
+		eval "$cmd" >/dev/null 2>&1 && return 0
+		[ $(($(date +%s%N) / 1000000)) -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ------------------------------------------------------------ clean-up
+
+e2e_cleanup() {
+	local rc=$? p
+	set +e
+	if [ -n "$HZ_PID" ]; then
+		kill -TERM "$HZ_PID" 2>/dev/null
+		wait_gone "$HZ_PID" 5 || kill -KILL "$HZ_PID" 2>/dev/null
+	fi
+	for p in "${BG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait_gone "$p" 3 || kill -KILL "$p" 2>/dev/null
+	done
+	for f in "$T"/broker-*.pid; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f")
+		kill -TERM "$p" 2>/dev/null
+		wait_gone "$p" 5 || kill -KILL "$p" 2>/dev/null
+	done
+	if [ "$N_FAIL" -gt 0 ] && [ -f "$HZ_LOG" ]; then
+		echo "---- last lines of the hazardd log ($HZ_LOG)"
+		tail -n 25 "$HZ_LOG" | sed 's/^/  | /'
+	fi
+	echo "INFO: $N_PASS passed, $N_FAIL failed"
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "INFO: kept $T"
+	else
+		rm -rf "$T"
+	fi
+	[ "$N_FAIL" -eq 0 ] && [ "$rc" -eq 0 ] && exit 0
+	exit 1
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+# Anything a program writes to its working directory stays in $T.
+cd "$T" || exit 1
+
+# wait_gone PID TIMEOUT_S: wait until PID exited (reaped if our child).
+wait_gone() {
+	local pid=$1 n=$(($2 * 20))
+	while kill -0 "$pid" 2>/dev/null; do
+		# a zombie child of ours: reap it
+		if [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ]; then
+			wait "$pid" 2>/dev/null
+			return 0
+		fi
+		n=$((n - 1))
+		[ "$n" -le 0 ] && return 1
+		sleep 0.05
+	done
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# ------------------------------------------------------------ brokers
+
+free_port() {
+	$PY -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+port_open() {
+	$PY -c 'import socket, sys
+s = socket.socket()
+s.settimeout(0.5)
+sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+
+# start_broker NAME [PORT]: a mosquitto on 127.0.0.1 with persistence in $T
+# (queued QoS 1 messages and persistent sessions survive a restart).  Sets
+# the variable PORT_<NAME> and returns once the port accepts connections.
+start_broker() {
+	local name=$1 port=${2:-} conf=$T/broker-$1.conf pid
+	[ -n "$port" ] || port=$(free_port)
+	mkdir -p "$T/broker-$name.d"
+	{
+		echo "listener $port 127.0.0.1"
+		echo "allow_anonymous true"
+		echo "max_queued_messages 100000"
+		echo "max_inflight_messages 100"
+		echo "persistence true"
+		echo "persistence_location $T/broker-$name.d/"
+		echo "autosave_interval 1"
+		echo "log_dest stderr"
+		echo "log_type error"
+		echo "log_type warning"
+		echo "log_type notice"
+		[ "$(id -u)" -eq 0 ] && echo "user root"
+	} >"$conf"
+	mosquitto -c "$conf" >>"$T/broker-$name.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$T/broker-$name.pid"
+	echo "$port" >"$T/broker-$name.port"
+	printf -v "PORT_$name" '%s' "$port"
+	if ! wait_for "port_open $port" 10; then
+		echo "start_broker $name: port $port not open" >&2
+		tail -n 5 "$T/broker-$name.log" >&2
+		return 1
+	fi
+}
+
+# stop_broker NAME [-9]: stop it (SIGTERM saves its persistence file).
+stop_broker() {
+	local name=$1 sig=${2:--TERM} pid
+	[ "$sig" = -9 ] && sig=-KILL
+	pid=$(cat "$T/broker-$name.pid" 2>/dev/null) || return 0
+	kill "$sig" "$pid" 2>/dev/null
+	wait_gone "$pid" 10 || { kill -KILL "$pid" 2>/dev/null; wait_gone "$pid" 5; }
+	rm -f "$T/broker-$name.pid"
+}
+
+# restart_broker NAME: start it again on the port it had.
+restart_broker() {
+	start_broker "$1" "$(cat "$T/broker-$1.port")"
+}
+
+# ------------------------------------------------------------ config
+
+# write_config FILE [PATH=JSON ...] < DEVICES
+# DEVICES: one JSON object per line, at least {"id":..., "kind":...}; each
+# gets site "site-1" (or its own), topic "t/<id>", format "native" and
+# heartbeat_s 0 unless given.  PATH=JSON sets any key of the generated
+# config ("rules.gas_detector.hold_s=1", "deadlines={...}"; a path ending in
+# "-" deletes the key).  Uses the brokers "local" and "up" started before.
+write_config() {
+	local file=$1; shift
+	local devs
+	devs=$(cat)
+	GW_ID=${GW_ID:-gw-e2e-01} DISTRICT=${DISTRICT:-e2edist} \
+	LOCAL_PORT=${PORT_local:-1} UP_PORT=${PORT_up:-1} T=$T \
+	$PY - "$file" "$devs" "$@" <<'EOF'
+import json, os, sys
+file, devs, sets = sys.argv[1], sys.argv[2], sys.argv[3:]
+T = os.environ["T"]
+cfg = {
+    "gateway": {"id": os.environ["GW_ID"], "district": os.environ["DISTRICT"],
+                "grid": "G-E2E"},
+    "storage": {"path": T + "/hazardd.db", "max_mb": 64},
+    "local": {"uri": "tcp://127.0.0.1:" + os.environ["LOCAL_PORT"]},
+    "upstream": {"uris": ["tcp://127.0.0.1:" + os.environ["UP_PORT"]]},
+    "control": {"socket": T + "/control.sock"},
+    "log": {"level": "info"},
+    "sites": [{"id": "site-1", "kind": "restaurant", "name": "E2E kitchen",
+               "address": "1 Test Road", "grid": "G-E2E"},
+              {"id": "site-2", "kind": "charging_station",
+               "name": "E2E e-bike shed", "address": "2 Test Road",
+               "grid": "G-E2E"}],
+    "devices": [],
+    "rules": {"gas_detector": {"lel_low": 25, "lel_high": 50, "hold_s": 1},
+              "smoke_alarm": {},
+              "ebike_charger": {"max_temp_c": 60, "max_current_a": 5,
+                                "max_charge_h": 8}},
+    "deadlines": {"major_h": 24, "general_h": 168},
+}
+for line in devs.splitlines():
+    line = line.strip()
+    if not line:
+        continue
+    d = json.loads(line)
+    dev = {"id": d["id"], "kind": d["kind"],
+           "site": "site-2" if d["kind"] == "ebike_charger" else "site-1",
+           "topic": "t/" + d["id"], "format": "native", "heartbeat_s": 0}
+    dev.update(d)
+    cfg["devices"].append(dev)
+for s in sets:
+    path, _, val = s.partition("=")
+    keys = path.split(".")
+    node = cfg
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    if keys[-1].endswith("-"):
+        node.pop(keys[-1][:-1], None)
+    else:
+        node[keys[-1]] = json.loads(val)
+with open(file, "w") as f:
+    json.dump(cfg, f, indent=2)
+    f.write("\n")
+EOF
+}
+
+# ------------------------------------------------------------ hazardd
+
+ctl() { "$HAZARDCTL" -c "$HZ_CFG" "$@"; }
+
+# start_hazardd CFG: run it in the background (stderr appended to $HZ_LOG),
+# return once `hazardctl status` answers (10 s, HZ_START_TIMEOUT overrides).
+start_hazardd() {
+	HZ_CFG=$1
+	echo "==== start $(date +%T.%N)" >>"$HZ_LOG"
+	"$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
+	HZ_PID=$!
+	local end=$(($(now_ms) + ${HZ_START_TIMEOUT:-10} * 1000))
+	while :; do
+		if ! kill -0 "$HZ_PID" 2>/dev/null; then
+			wait "$HZ_PID"
+			echo "start_hazardd: hazardd exited with status $?" >&2
+			tail -n 10 "$HZ_LOG" >&2
+			HZ_PID=
+			return 1
+		fi
+		ctl status >/dev/null 2>&1 && return 0
+		if [ "$(now_ms)" -ge "$end" ]; then
+			echo "start_hazardd: no answer to status" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# kill_hazardd [-9]: SIGTERM and wait for the exit (10 s), or SIGKILL.
+# Sets HZ_EXIT to its exit status.
+kill_hazardd() {
+	HZ_EXIT=
+	[ -n "$HZ_PID" ] || return 0
+	if [ "${1:-}" = -9 ]; then
+		kill -KILL "$HZ_PID" 2>/dev/null
+	else
+		kill -TERM "$HZ_PID" 2>/dev/null
+		if ! wait_gone "$HZ_PID" 10; then
+			echo "kill_hazardd: no exit 10 s after SIGTERM" >&2
+			kill -KILL "$HZ_PID" 2>/dev/null
+		fi
+	fi
+	wait "$HZ_PID" 2>/dev/null
+	HZ_EXIT=$?
+	HZ_PID=
+}
+
+hz_alive() { [ -n "$HZ_PID" ] && kill -0 "$HZ_PID" 2>/dev/null; }
+
+# status_get EXPR: evaluate a Python expression over `hazardctl --json
+# status` (bound to s); prints the value (JSON for lists/dicts/bools).
+status_get() {
+	ctl --json status 2>/dev/null | jpy "$1"
+}
+
+# jpy EXPR: evaluate a Python expression over the JSON on stdin (bound to
+# d, and s for compatibility); non-zero exit if it cannot be evaluated.
+jpy() {
+	$PY -c 'import json, sys
+d = s = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (bool, list, dict)) or v is None else v)' "$1"
+}
+
+# db SQL: run SQL on hazardd's database (read-only; the daemon may run).
+db() {
+	sqlite3 -batch -noheader -cmd '.timeout 5000' "file:$T/hazardd.db?mode=ro" "$@"
+}
+
+# ------------------------------------------------------------ MQTT clients
+
+# pub TOPIC PAYLOAD: one QoS 1 message to the local broker.
+pub() {
+	mosquitto_pub -h 127.0.0.1 -p "$PORT_local" -q 1 -t "$1" -m "$2"
+}
+
+# pubpy ARGS...: tests/e2e/pub.py against the local broker.
+pubpy() {
+	$PY "$E2E/pub.py" --port "$PORT_local" "$@"
+}
+
+# pub_repeat DEVICE PAYLOAD SECONDS [INTERVAL]: in the background, send
+# PAYLOAD to t/DEVICE every INTERVAL s (0.3) for SECONDS; its pid goes to
+# LAST_BG and BG_PIDS (stop it early with stop_bg).
+pub_repeat() {
+	local n
+	n=$(awk -v s="$3" -v i="${4:-0.3}" 'BEGIN { printf "%d", s / i + 1 }')
+	# python itself in the background, not a subshell, so that $! is the
+	# process to stop
+	$PY "$E2E/pub.py" --port "$PORT_local" -t "t/$1" -m "$2" -n "$n" \
+		--interval "${4:-0.3}" >/dev/null &
+	LAST_BG=$!
+	BG_PIDS+=($LAST_BG)
+}
+
+# stop_bg PID: stop a background helper started by this script.
+stop_bg() {
+	kill -TERM "$1" 2>/dev/null
+	wait_gone "$1" 3 || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# start_recorder [NAME]: record the upstream broker's hz/v1/# into
+# $T/upstream.jsonl (persistent session); waits for its SUBACK.
+REC_OUT=$T/upstream.jsonl
+start_recorder() {
+	rm -f "$T/recorder.ready"
+	$PY "$E2E/upstream_recorder.py" --port "$PORT_up" --out "$REC_OUT" \
+		--ready "$T/recorder.ready" >>"$T/recorder.log" 2>&1 &
+	REC_PID=$!
+	BG_PIDS+=($REC_PID)
+	wait_for "[ -f '$T/recorder.ready' ]" 10
+}
+
+# rec_py CODE: run Python over the recorded messages: `msgs` is the list of
+# records in arrival order, `hz` the hazard events (payloads of .../hazard)
+# and `base` the topic prefix hz/v1/<district>/<gateway>.
+rec_py() {
+	BASE="hz/v1/${DISTRICT:-e2edist}/${GW_ID:-gw-e2e-01}" $PY -c '
+import json, os, sys
+msgs = []
+try:
+    with open(sys.argv[2], encoding="utf-8") as f:
+        for line in f:
+            try:
+                msgs.append(json.loads(line))
+            except ValueError:
+                pass      # a line being written
+except FileNotFoundError:
+    pass
+base = os.environ["BASE"]
+hz = [m["payload"] for m in msgs
+      if m["topic"] == base + "/hazard" and isinstance(m["payload"], dict)]
+exec(sys.argv[1])' "$1" "$REC_OUT" "${@:2}"
+}
+
+# upstream_has TYPE EVENT [DEVICE]: a hazard event of that type (and device)
+# was received upstream.
+upstream_has() {
+	rec_py '
+t, e = sys.argv[3], sys.argv[4]
+dev = sys.argv[5] if len(sys.argv) > 5 else None
+sys.exit(0 if any(h.get("type") == t and h.get("event") == e and
+                  (dev is None or h.get("device") == dev) for h in hz) else 1)' "$@"
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# t_kill9.sh: crash safety.  While a publisher streams alarm and clear
+# messages, hazardd is killed with SIGKILL at a random moment and restarted,
+# KILL9_ROUNDS (20) times.  At the end the database is intact, no device has
+# two open hazards of one type, every hazard reached upstream, and a device
+# that alarmed throughout has exactly one hazard with occurrences 1.
+source "$(dirname "$0")/lib.sh"
+
+ROUNDS=${KILL9_ROUNDS:-20}
+
+start_broker local || { fail setup "local broker"; exit 1; }
+start_broker up || { fail setup "upstream broker"; exit 1; }
+start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
+
+write_config "$T/hazardd.json" <<'EOF'
+{"id": "steady", "kind": "smoke_alarm"}
+{"id": "tog-1", "kind": "smoke_alarm"}
+{"id": "tog-2", "kind": "smoke_alarm"}
+{"id": "tog-3", "kind": "smoke_alarm"}
+{"id": "tog-4", "kind": "smoke_alarm"}
+{"id": "gas-t", "kind": "gas_detector"}
+EOF
+
+# One cycle of the stream (~0.3 s): "steady" alarms in every other message;
+# the others flip between alarm and clear.
+$PY >"$T/stream.jsonl" <<'EOF'
+import json
+def m(dev, payload):
+    print(json.dumps({"topic": "t/" + dev, "payload": payload, "sleep": 0.01}))
+for state in (True, False):
+    for dev in ("tog-1", "tog-2", "tog-3", "tog-4"):
+        m("steady", {"smoke": True})
+        m(dev, {"smoke": state})
+    m("steady", {"smoke": True})
+    m("gas-t", {"alarm": state})
+EOF
+
+# The steady alarm is on before hazardd first runs.
+pub "t/steady" '{"smoke": true}'
+$PY "$E2E/pub.py" --port "$PORT_local" --file "$T/stream.jsonl" \
+	--loop-until "$T/stop-stream" --timeout 60 >"$T/stream.out" 2>&1 &
+P_STREAM=$!
+BG_PIDS+=($P_STREAM)
+
+started=0 killed=0
+for round in $(seq 1 "$ROUNDS"); do
+	if ! start_hazardd "$T/hazardd.json"; then
+		fail "restart after SIGKILL (round $round)" "hazardd did not come up"
+		break
+	fi
+	started=$((started + 1))
+	sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.05 + 0.95 * r / 32767 }')"
+	if ! hz_alive; then
+		fail "hazardd alive before SIGKILL (round $round)" "it exited by itself"
+		break
+	fi
+	kill_hazardd -9
+	killed=$((killed + 1))
+done
+info "rounds: $started started, $killed killed with SIGKILL"
+check "hazardd restarted after every SIGKILL ($ROUNDS rounds)" "$started of $ROUNDS" [ "$started" = "$ROUNDS" ]
+
+touch "$T/stop-stream"
+if wait_gone "$P_STREAM" 60 && wait "$P_STREAM"; then
+	info "stream publisher: $(cat "$T/stream.out")"
+else
+	fail "stream publisher finished" "$(tail -n 3 "$T/stream.out")"
+fi
+
+# ---- last run: let it take the queued messages and drain the outbox
+start_hazardd "$T/hazardd.json" || { fail "final start" "hazardd did not come up"; exit 1; }
+settled() {
+	local now
+	now=$(status_get '"%d %d %d" % (s["counters"]["received"], s["intake_queue_depth"], s["outbox_depth"])') || return 1
+	[ "$now" = "${LAST_SEEN:-}" ] && [ "${now#* }" = "0 0" ] && return 0
+	LAST_SEEN=$now
+	sleep 0.5
+	return 1
+}
+if wait_for settled 60; then
+	pass "final run settles: intake and outbox empty"
+else
+	fail "final run settles" "$(ctl --json status 2>&1 | head -c 400)"
+fi
+info "final counters: $(status_get 's.get("counters")')"
+
+# ---- the database
+ic=$(db "PRAGMA integrity_check")
+check "PRAGMA integrity_check = ok" "$ic" [ "$ic" = ok ]
+dup=$(db "SELECT device, type, count(*) FROM hazards WHERE state != 'closed' GROUP BY 1, 2 HAVING count(*) > 1")
+check "at most one non-closed hazard per device and type" "$dup" [ -z "$dup" ]
+info "hazards: $(db "SELECT device || '/' || type || ' ' || state || ' x' || occurrences FROM hazards" | tr '\n' ',')"
+info "hazard_events in the database: $(db "SELECT count(*) FROM hazard_events")"
+
+steady=$(db "SELECT count(*), group_concat(occurrences), group_concat(state) FROM hazards WHERE device = 'steady' AND type = 'smoke_alarm'")
+check "continuing alarm across $ROUNDS SIGKILLs: one hazard, occurrences 1, open (count|occ|state: $steady)" \
+	"got $steady" [ "$steady" = "1|1|open" ]
+n=$(db "SELECT count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id WHERE h.device = 'steady' AND e.event != 'raised'")
+check "continuing alarm: no event but 'raised' in the database" "$n other events" [ "$n" = 0 ]
+n=$(db "SELECT count(*) FROM hazards WHERE device LIKE 'tog-%'")
+check "the toggling devices raised hazards" "$n hazards" [ "${n:-0}" -ge 1 ]
+
+# ---- upstream
+db "SELECT id FROM hazards" >"$T/db_ids.txt"
+up_check() {
+	rec_py '
+db_ids = {l.strip() for l in open(sys.argv[3]) if l.strip()}
+raised = {h.get("hazard_id") for h in hz if h.get("event") == "raised"}
+missing = sorted(db_ids - raised)
+unknown = sorted({h.get("hazard_id") for h in hz} - db_ids)
+print("db hazards %d, raised upstream %d, missing %s, unknown upstream %s"
+      % (len(db_ids), len(raised), missing[:5], unknown[:5]))
+sys.exit(0 if not missing and not unknown else 1)' "$T/db_ids.txt"
+}
+wait_for up_check 15
+out=$(up_check)
+rc=$?
+info "$out"
+check "every hazard in the database reached upstream with its raised event; none unknown" "$out" [ "$rc" = 0 ]
+out=$(rec_py '
+st = [h for h in hz if h.get("device") == "steady" and h.get("type") == "smoke_alarm"]
+ids = {h.get("hazard_id") for h in st}
+evs = sorted({h.get("event") for h in st})
+print(len(ids), ",".join(evs))')
+check "upstream: one hazard_id for the steady alarm, only 'raised' events" "got $out" [ "$out" = "1 raised" ]
+out=$(rec_py '
+mids = {}
+for h in hz:
+    mids.setdefault(h.get("msg_id"), set()).add(json.dumps({k: v for k, v in h.items() if k != "sent_at"}, sort_keys=True))
+print(sum(1 for v in mids.values() if len(v) > 1))')
+check "upstream: no msg_id reused for a different event" "$out reused" [ "$out" = 0 ]
+info "upstream hazard messages $(rec_py 'print(len(hz))'), distinct msg_ids $(rec_py 'print(len({h.get("msg_id") for h in hz}))')"
+
+check "hazardd still running" "it exited" hz_alive
+kill_hazardd
+check "SIGTERM after the rounds: exit 0" "exit ${HZ_EXIT:-?}" [ "${HZ_EXIT:-1}" = 0 ]
+ic=$(db "PRAGMA integrity_check")
+check "integrity_check after a clean stop = ok" "$ic" [ "$ic" = ok ]

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# t_outage.sh: store and forward.  With the upstream broker down, 500 alarm
+# messages from 50 smoke alarms (each toggled 5 times) are committed; the
+# outbox survives a daemon restart; once the upstream broker is back on the
+# same port every hazard event in the database reaches it, none missing, and
+# each hazard's events arrive in the order they were recorded.
+source "$(dirname "$0")/lib.sh"
+
+N_DEV=${OUTAGE_DEVICES:-50}
+N_TOGGLE=${OUTAGE_TOGGLES:-5}
+N_MSG=$((N_DEV * N_TOGGLE * 2))
+
+start_broker local || { fail setup "local broker"; exit 1; }
+start_broker up || { fail setup "upstream broker"; exit 1; }
+start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
+
+for i in $(seq -f '%02g' 0 $((N_DEV - 1))); do
+	echo "{\"id\": \"smk-$i\", \"kind\": \"smoke_alarm\"}"
+done | write_config "$T/hazardd.json"
+start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
+wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
+	fail "upstream connected before the outage" "never connected"
+
+# ---- outage
+stop_broker up
+if wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = false ]' 15; then
+	pass "status shows upstream disconnected during the outage"
+else
+	fail "status shows upstream disconnected" "$(ctl --json status 2>&1 | head -c 300)"
+fi
+acked0=$(status_get 's["counters"]["acked"]')
+
+# 5 rounds of (all alarms on, all alarms off): each device raised, cleared,
+# then 4 x (updated, cleared): 10 events per device.
+$PY - "$N_DEV" "$N_TOGGLE" >"$T/burst.jsonl" <<'EOF'
+import json, sys
+n_dev, n_tog = int(sys.argv[1]), int(sys.argv[2])
+for r in range(n_tog):
+    for state in (True, False):
+        for i in range(n_dev):
+            print(json.dumps({"topic": "t/smk-%02d" % i, "payload": {"smoke": state}}))
+EOF
+t0=$(now_ms)
+if pubpy --file "$T/burst.jsonl" >/dev/null; then
+	info "published $N_MSG messages to the local broker in $(( $(now_ms) - t0 )) ms"
+else
+	fail "publish the burst" "pub.py failed"
+fi
+
+if wait_for "[ \"\$(status_get 's[\"counters\"][\"accepted\"] >= $N_MSG and s[\"intake_queue_depth\"] == 0')\" = true ]" 60; then
+	pass "all $N_MSG messages accepted during the outage ($(( $(now_ms) - t0 )) ms)"
+else
+	fail "messages accepted during the outage" "$(status_get 's["counters"]')"
+fi
+# the event count settles once the last message is evaluated
+wait_for '[ "$(db "SELECT count(*) FROM hazard_events")" = "$(status_get "s[\"counters\"][\"hazard_events\"]")" ]' 10
+ev_db=$(db "SELECT count(*) FROM hazard_events")
+ev_cnt=$(status_get 's["counters"]["hazard_events"]')
+depth=$(status_get 's["outbox_depth"]')
+info "during the outage: hazard_events in the database $ev_db, counter $ev_cnt, outbox_depth $depth"
+want=$((N_DEV * N_TOGGLE * 2))
+check "hazard_events in the database = $want (raised/updated/cleared per toggle)" "got $ev_db" [ "$ev_db" = "$want" ]
+check "counters.hazard_events matches the database" "counter $ev_cnt, database $ev_db" [ "$ev_cnt" = "$ev_db" ]
+check "outbox holds every hazard event while upstream is away" "outbox_depth $depth < $ev_db" [ "${depth:-0}" -ge "${ev_db:-1}" ]
+n=$(db "SELECT count(*) FROM hazards WHERE occurrences = $N_TOGGLE AND state = 'cleared'")
+check "$N_DEV hazards, each cleared with occurrences $N_TOGGLE" "$n match; $(db "SELECT device, state, occurrences FROM hazards LIMIT 3" | tr '\n' ' ')" [ "$n" = "$N_DEV" ]
+n=$(rec_py 'print(len(hz))')
+check "nothing reached the recorder during the outage" "$n hazard messages" [ "$n" = 0 ]
+
+# ---- the outbox survives a daemon restart
+kill_hazardd
+check "SIGTERM during the outage: exit 0" "exit ${HZ_EXIT:-?}" [ "${HZ_EXIT:-1}" = 0 ]
+if start_hazardd "$T/hazardd.json"; then
+	d2=$(status_get 's["outbox_depth"]')
+	check "outbox still holds $depth messages after a restart" "outbox_depth $d2" [ "$d2" = "$depth" ]
+else
+	fail "restart during the outage" "hazardd did not start"
+	exit 1
+fi
+
+# ---- upstream back on the same port
+restart_broker up || { fail "upstream broker restarts" "port $PORT_up"; exit 1; }
+t1=$(now_ms)
+wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 60
+t2=$(now_ms)
+if wait_for '[ "$(status_get "s[\"outbox_depth\"]")" = 0 ]' 120; then
+	t3=$(now_ms)
+	acked=$(( $(status_get 's["counters"]["acked"]') ))
+	pass "outbox drained after the upstream broker came back"
+	info "reconnect: upstream link up $((t2 - t1)) ms after the broker; drain: $depth queued messages in $((t3 - t2)) ms after reconnecting ($(awk -v n="$depth" -v ms="$((t3 - t2))" 'BEGIN { printf "%.0f", n * 1000 / (ms ? ms : 1) }') msg/s, status polled every ~0.1 s); acked counter $acked since restart"
+else
+	fail "outbox drains" "outbox_depth $(status_get 's["outbox_depth"]') after 120 s"
+fi
+
+# ---- compare what arrived with the database
+db "SELECT hazard_id, event FROM hazard_events ORDER BY rowid" >"$T/db_events.txt"
+cmp_upstream() {
+	rec_py '
+db = [l.rstrip("\n").split("|", 1) for l in open(sys.argv[3]) if l.strip()]
+seen, order, dups = set(), {}, 0
+for h in hz:
+    mid = h.get("msg_id")
+    if mid in seen:
+        dups += 1
+        continue
+    seen.add(mid)
+    order.setdefault(h.get("hazard_id"), []).append(h.get("event"))
+want = {}
+for hid, ev in db:
+    want.setdefault(hid, []).append(ev)
+n_up = sum(len(v) for v in order.values())
+missing = [(k, len(want[k]) - len(order.get(k, []))) for k in want
+           if len(order.get(k, [])) < len(want[k])]
+wrong = [k for k in want if k in order and order[k] != want[k][:len(order[k])]]
+extra = [k for k in order if k not in want]
+print("db %d, upstream unique %d, duplicates %d, hazards short %d, out of order %d, unknown %d"
+      % (len(db), n_up, dups, len(missing), len(wrong), len(extra)))
+if wrong:
+    k = wrong[0]
+    print("first out of order: %s db %s upstream %s" % (k, want[k], order[k]))
+sys.exit(0 if not missing and not wrong and not extra and n_up == len(db) else 1)' "$T/db_events.txt"
+}
+wait_for 'cmp_upstream' 15
+out=$(cmp_upstream)
+rc=$?
+info "$out"
+check "every hazard event in the database reached upstream, in order per hazard" "$out" [ "$rc" = 0 ]
+
+n_mid=$(rec_py 'print(len({h.get("msg_id") for h in hz}))')
+n_hz=$(rec_py 'print(len(hz))')
+info "upstream hazard messages $n_hz, distinct msg_ids $n_mid, telemetry $(rec_py 'print(sum(1 for m in msgs if m["topic"].endswith("/telemetry")))')"
+bad=$(rec_py '
+ids = {}
+bad = 0
+for h in hz:
+    body = {k: v for k, v in h.items() if k != "sent_at"}
+    if h.get("msg_id") in ids and ids[h["msg_id"]] != body:
+        bad += 1
+    ids[h.get("msg_id")] = body
+print(bad)')
+check "a resent msg_id always carries the same event" "$bad msg_ids with two different bodies" [ "$bad" = 0 ]
+if [ -n "$(db "SELECT name FROM pragma_table_info('hazard_events') WHERE name = 'msg_id'")" ]; then
+	db "SELECT msg_id FROM hazard_events" | sort >"$T/db_mids.txt"
+	rec_py 'print("\n".join(sorted({h.get("msg_id") for h in hz})))' | sort >"$T/up_mids.txt"
+	miss=$(comm -23 "$T/db_mids.txt" "$T/up_mids.txt" | wc -l)
+	check "every msg_id in hazard_events reached upstream" "$miss missing" [ "$miss" = 0 ]
+fi
+
+check "hazardd still running" "it exited" hz_alive
+info "counters: $(status_get 's.get("counters")')"

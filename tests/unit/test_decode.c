@@ -1,0 +1,287 @@
+/* test_decode.c: the native payload adapter and the decoder table. */
+#include <stdint.h>
+
+#include "hazardd.h"
+#include "testing.h"
+
+#define RECV_MS 1700000000123LL
+
+/*
+ * Decode from an exact-size heap copy with no terminator, so ASan reports
+ * any read past the payload.  out starts full of junk to prove a rejection
+ * leaves present at 0 and a success overwrites everything.
+ */
+static int dec(const char *payload, size_t len, struct reading *out,
+	       char *err, size_t errlen)
+{
+	char *buf = malloc(len ? len : 1);
+	int rc;
+
+	if (!buf)
+		abort();
+	memcpy(buf, payload, len);
+	memset(out, 0xa5, sizeof(*out));
+	err[0] = '\0';
+	rc = decode_native("site/dev", buf, len, RECV_MS, out, err, errlen);
+	free(buf);
+	return rc;
+}
+
+static int dec_str(const char *s, struct reading *out, char *err, size_t errlen)
+{
+	return dec(s, strlen(s), out, err, errlen);
+}
+
+static void test_all_fields(void)
+{
+	const char *p = "{\"ts\": 1700000000000, \"alarm\": true, \"gas_lel\": 12.5,"
+		" \"co_ppm\": 40, \"smoke\": false, \"test\": true, \"fault\": false,"
+		" \"battery\": 87, \"tamper\": true, \"power_w\": 230.5,"
+		" \"current_a\": 1.25, \"voltage_v\": 229.9, \"temp_c\": -12.5,"
+		" \"energy_kwh\": 3.75, \"relay\": true, \"gas\": false}";
+	struct reading r;
+	char err[128];
+	uint32_t all = 0;
+	int f;
+
+	CHECK_INT("all fields: accepted", dec_str(p, &r, err, sizeof(err)), 0);
+	CHECK_STR("all fields: no error text", err, "");
+	for (f = 0; f < RF_COUNT; f++)
+		all |= 1u << f;
+	CHECK_INT("all fields: every field present", r.present, all);
+	CHECK_INT("all fields: ts from payload", r.ts_ms, 1700000000000LL);
+	CHECK_DBL("alarm true -> 1", r.val[RF_ALARM], 1.0);
+	CHECK_DBL("gas false -> 0", r.val[RF_GAS], 0.0);
+	CHECK_DBL("gas_lel", r.val[RF_GAS_LEL], 12.5);
+	CHECK_DBL("co_ppm", r.val[RF_CO_PPM], 40.0);
+	CHECK_DBL("smoke false -> 0", r.val[RF_SMOKE], 0.0);
+	CHECK_DBL("test true -> 1", r.val[RF_TEST], 1.0);
+	CHECK_DBL("fault false -> 0", r.val[RF_FAULT], 0.0);
+	CHECK_DBL("battery", r.val[RF_BATTERY], 87.0);
+	CHECK_DBL("tamper true -> 1", r.val[RF_TAMPER], 1.0);
+	CHECK_DBL("power_w", r.val[RF_POWER_W], 230.5);
+	CHECK_DBL("current_a", r.val[RF_CURRENT_A], 1.25);
+	CHECK_DBL("voltage_v", r.val[RF_VOLTAGE_V], 229.9);
+	CHECK_DBL("temp_c negative is fine", r.val[RF_TEMP_C], -12.5);
+	CHECK_DBL("energy_kwh", r.val[RF_ENERGY_KWH], 3.75);
+	CHECK_DBL("relay true -> 1", r.val[RF_RELAY], 1.0);
+}
+
+static void test_absent_null_unknown(void)
+{
+	struct reading r;
+	char err[128];
+
+	CHECK_INT("one field: accepted",
+		  dec_str("{\"battery\": 50}", &r, err, sizeof(err)), 0);
+	CHECK_INT("one field: only battery present", r.present, 1u << RF_BATTERY);
+	CHECK(("one field: gas_lel absent"), !reading_has(&r, RF_GAS_LEL));
+	CHECK(("one field: alarm absent"), !reading_has(&r, RF_ALARM));
+	CHECK_INT("no ts: receive time used", r.ts_ms, RECV_MS);
+
+	CHECK_INT("empty object: accepted", dec_str("{}", &r, err, sizeof(err)), 0);
+	CHECK_INT("empty object: nothing present", r.present, 0);
+	CHECK_INT("empty object: ts is receive time", r.ts_ms, RECV_MS);
+
+	CHECK_INT("nulls: accepted",
+		  dec_str("{\"gas_lel\": null, \"alarm\": null, \"ts\": null, \"smoke\": true}",
+			  &r, err, sizeof(err)), 0);
+	CHECK_INT("nulls: only smoke present", r.present, 1u << RF_SMOKE);
+	CHECK_INT("null ts: receive time used", r.ts_ms, RECV_MS);
+
+	CHECK_INT("unknown keys: accepted",
+		  dec_str("{\"foo\": \"bar\", \"nested\": {\"x\": [1, 2, {}]}, "
+			  "\"Alarm\": \"yes\", \"alarm\": false, \"linkquality\": 7}",
+			  &r, err, sizeof(err)), 0);
+	CHECK_INT("unknown keys: only alarm present", r.present, 1u << RF_ALARM);
+	CHECK_DBL("unknown keys: alarm false -> 0", r.val[RF_ALARM], 0.0);
+
+	CHECK_INT("blanks around the object: accepted",
+		  dec_str(" \r\n\t{\"tamper\": false}\n ", &r, err, sizeof(err)), 0);
+	CHECK_INT("blanks: tamper present", r.present, 1u << RF_TAMPER);
+
+	CHECK_INT("ts at the lower bound: accepted",
+		  dec_str("{\"ts\": 946684800000}", &r, err, sizeof(err)), 0);
+	CHECK_INT("ts at the lower bound: used", r.ts_ms, 946684800000LL);
+	CHECK_INT("ts in exponent form: accepted",
+		  dec_str("{\"ts\": 1.7e12}", &r, err, sizeof(err)), 0);
+	CHECK_INT("ts in exponent form: used", r.ts_ms, 1700000000000LL);
+	CHECK_INT("boundary values 0 and 100: accepted",
+		  dec_str("{\"battery\": 0, \"gas_lel\": 100, \"co_ppm\": 0}", &r, err, sizeof(err)), 0);
+	CHECK_DBL("boundary: gas_lel 100", r.val[RF_GAS_LEL], 100.0);
+}
+
+struct reject_case {
+	const char *name;
+	const char *payload;
+	size_t      len;        /* 0: strlen(payload) */
+	const char *reason;
+};
+
+static void test_rejects(void)
+{
+	static const struct reject_case cases[] = {
+		{ "truncated object", "{\"alarm\": tru", 0, "malformed JSON" },
+		{ "truncated after number", "{\"gas_lel\": 5", 0, "malformed JSON" },
+		{ "truncated string with escape", "{\"a\": \"abc\\", 0, "malformed JSON" },
+		{ "truncated key", "{\"gas_l", 0, "malformed JSON" },
+		{ "just an open brace", "{", 0, "malformed JSON" },
+		{ "single quotes", "{'alarm': true}", 0, "malformed JSON" },
+		{ "NaN literal", "{\"gas_lel\": NaN}", 0, "malformed JSON" },
+		{ "blanks only", "   ", 0, "malformed JSON" },
+		{ "binary garbage", "\xff\xfe\x80\x01\x02\x7f\xc3", 0, "malformed JSON" },
+		{ "trailing garbage", "{\"alarm\": true} x", 0, "malformed JSON: trailing data" },
+		{ "two objects", "{}{}", 0, "malformed JSON: trailing data" },
+		{ "array", "[1, 2]", 0, "payload is not a JSON object" },
+		{ "array of object", "[{\"alarm\": true}]", 0, "payload is not a JSON object" },
+		{ "number", "42", 0, "payload is not a JSON object" },
+		{ "string", "\"alarm\"", 0, "payload is not a JSON object" },
+		{ "bare true", "true", 0, "payload is not a JSON object" },
+		{ "bare null", "null", 0, "payload is not a JSON object" },
+		{ "empty payload", "", 0, "empty payload" },
+		{ "NUL after object", "{\"alarm\": true}\0junk", 20, "payload contains a NUL byte" },
+		{ "NUL inside key", "{\"al\0arm\": true}", 16, "payload contains a NUL byte" },
+		{ "battery 150", "{\"battery\": 150}", 0, "field battery: 150 outside 0..100" },
+		{ "battery -1", "{\"battery\": -1}", 0, "field battery: -1 outside 0..100" },
+		{ "gas_lel -1", "{\"gas_lel\": -1}", 0, "field gas_lel: -1 outside 0..100" },
+		{ "gas_lel 100.5", "{\"gas_lel\": 100.5}", 0, "field gas_lel: 100.5 outside 0..100" },
+		{ "co_ppm -1", "{\"co_ppm\": -1}", 0, "field co_ppm: negative value -1" },
+		{ "power_w -3", "{\"power_w\": -3}", 0, "field power_w: negative value -3" },
+		{ "current_a -0.5", "{\"current_a\": -0.5}", 0, "field current_a: negative value -0.5" },
+		{ "voltage_v -230", "{\"voltage_v\": -230}", 0, "field voltage_v: negative value -230" },
+		{ "energy_kwh -1", "{\"energy_kwh\": -1}", 0, "field energy_kwh: negative value -1" },
+		{ "temp_c below absolute zero", "{\"temp_c\": -300}", 0,
+		  "field temp_c: -300 below absolute zero" },
+		{ "1e400 parses to inf", "{\"temp_c\": 1e400}", 0, "field temp_c: absurd value inf" },
+		{ "-1e400 parses to -inf", "{\"temp_c\": -1e400}", 0, "field temp_c: absurd value -inf" },
+		{ "absurd 2e9", "{\"power_w\": 2e9}", 0, "field power_w: absurd value 2e+09" },
+		{ "ts as string", "{\"ts\": \"1700000000000\"}", 0, "field ts: expected number" },
+		{ "ts as bool", "{\"ts\": true}", 0, "field ts: expected number" },
+		{ "ts fractional", "{\"ts\": 1700000000000.5}", 0,
+		  "field ts: expected integer ms since epoch" },
+		{ "ts in seconds", "{\"ts\": 1700000000}", 0, "field ts: outside 2000..2100" },
+		{ "ts negative", "{\"ts\": -1}", 0, "field ts: outside 2000..2100" },
+		{ "ts past 2100", "{\"ts\": 4102444800001}", 0, "field ts: outside 2000..2100" },
+		{ "ts infinite", "{\"ts\": 1e400}", 0, "field ts: absurd value inf" },
+		{ "duplicate key", "{\"alarm\": false, \"alarm\": true}", 0,
+		  "field alarm: duplicate key" },
+		{ "duplicate key with null", "{\"gas_lel\": null, \"gas_lel\": 3}", 0,
+		  "field gas_lel: duplicate key" },
+		{ "duplicate ts", "{\"ts\": 1700000000000, \"ts\": 1700000000001}", 0,
+		  "field ts: duplicate key" },
+		{ "bad field after good ones", "{\"alarm\": true, \"battery\": 50, \"smoke\": 1}", 0,
+		  "field smoke: expected boolean" },
+	};
+	struct reading r;
+	char err[128], name[160];
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = cases[i].len ? cases[i].len : strlen(cases[i].payload);
+		rc = dec(cases[i].payload, len, &r, err, sizeof(err));
+		snprintf(name, sizeof(name), "reject %s: returns -1", cases[i].name);
+		CHECK_INT(name, rc, -1);
+		snprintf(name, sizeof(name), "reject %s: reason", cases[i].name);
+		CHECK_STR(name, err, cases[i].reason);
+		snprintf(name, sizeof(name), "reject %s: present mask 0", cases[i].name);
+		CHECK_INT(name, r.present, 0);
+	}
+}
+
+/* Every bool field refuses numbers and strings; every number field refuses
+ * strings and booleans: generated from the field table, so a new field is
+ * covered without editing this test. */
+static void test_wrong_types(void)
+{
+	/* five bad values of each kind */
+	static const char *const bad_for_bool[5] = { "1", "0", "\"true\"", "{}", "[]" };
+	static const char *const bad_for_num[5] = { "\"5\"", "true", "false", "{}", "[5]" };
+	struct reading r;
+	char err[128], want[128], payload[128], name[200];
+	size_t i;
+	int f;
+
+	for (f = 0; f < RF_COUNT; f++) {
+		const char *const *bad = reading_field_is_bool[f] ? bad_for_bool : bad_for_num;
+
+		snprintf(want, sizeof(want), "field %s: expected %s", reading_field_name[f],
+			 reading_field_is_bool[f] ? "boolean" : "number");
+		for (i = 0; i < 5; i++) {
+			snprintf(payload, sizeof(payload), "{\"%s\": %s}",
+				 reading_field_name[f], bad[i]);
+			snprintf(name, sizeof(name), "wrong type %s", payload);
+			CHECK_INT(name, dec_str(payload, &r, err, sizeof(err)), -1);
+			CHECK_STR(name, err, want);
+			CHECK_INT(name, r.present, 0);
+		}
+	}
+}
+
+/* What reading_to_json writes, decode_native reads back unchanged. */
+static void test_round_trip(void)
+{
+	struct reading in, out;
+	cJSON *o;
+	char *txt, err[128];
+	int f;
+
+	memset(&in, 0, sizeof(in));
+	in.ts_ms = 1700000000456LL;
+	for (f = 0; f < RF_COUNT; f++)
+		reading_set(&in, f, reading_field_is_bool[f] ? (f & 1) : 1.5 + f);
+	o = reading_to_json(&in);
+	txt = cJSON_PrintUnformatted(o);
+	CHECK("round trip: printed", txt != NULL);
+	CHECK_INT("round trip: accepted", dec_str(txt, &out, err, sizeof(err)), 0);
+	CHECK_INT("round trip: same fields", out.present, in.present);
+	CHECK_INT("round trip: same ts", out.ts_ms, in.ts_ms);
+	for (f = 0; f < RF_COUNT; f++)
+		CHECK_DBL(reading_field_name[f], out.val[f], in.val[f]);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+static void test_err_buffer(void)
+{
+	struct reading r;
+	char small[8];
+
+	memset(&r, 0xa5, sizeof(r));
+	CHECK_INT("NULL err buffer: still rejects",
+		  decode_native("t", "[]", 2, RECV_MS, &r, NULL, 0), -1);
+	CHECK_INT("NULL err buffer: present 0", r.present, 0);
+	CHECK_INT("small err buffer: rejects",
+		  decode_native("t", "{\"battery\": 150}", 16, RECV_MS, &r, small, sizeof(small)), -1);
+	CHECK_STR("small err buffer: truncated, terminated", small, "field b");
+}
+
+static void test_table(void)
+{
+	const struct decoder *d = decoder_find("native");
+	struct reading r;
+	char err[64];
+
+	CHECK("decoder_find native", d != NULL);
+	CHECK_STR("decoder_find native: name", d ? d->format : NULL, "native");
+	CHECK("decoder_find native: decode_native", d && d->decode == decode_native);
+	CHECK("decoder_find native: callable",
+	      d && d->decode("t", "{\"smoke\":true}", 14, RECV_MS, &r, err, sizeof(err)) == 0 &&
+	      reading_has(&r, RF_SMOKE));
+	CHECK("decoder_find nope", decoder_find("nope") == NULL);
+	CHECK("decoder_find is case-sensitive", decoder_find("Native") == NULL);
+	CHECK("decoder_find empty", decoder_find("") == NULL);
+	CHECK("decoder_find NULL", decoder_find(NULL) == NULL);
+}
+
+int main(void)
+{
+	test_all_fields();
+	test_absent_null_unknown();
+	test_rejects();
+	test_wrong_types();
+	test_round_trip();
+	test_err_buffer();
+	test_table();
+	TEST_DONE();
+}

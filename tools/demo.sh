@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# demo.sh BUILD_DIR: the hazardd demo that `make run` shows, about 75 s.
+#
+# Two mosquitto brokers on free loopback ports (the gateway's local broker and
+# a "district" upstream broker), hazardd between them, a district view on the
+# upstream side and simulated detectors on the local side.  Half-way through,
+# the upstream broker is stopped for 15 s while alarms keep coming; hazardd
+# must hold them in its outbox and deliver every one when the link returns.
+#
+# Console: "HH:MM:SS [source] text", where source is demo (this script),
+# device (the simulator), hazardd (the daemon's log) or district (what the
+# district platform received).  Ctrl-C stops everything this script started.
+# The run directory (config, database, full logs) is kept and printed.
+set -u
+
+PY=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+HAZARDD=$BUILD/hazardd
+HAZARDCTL=$BUILD/hazardctl
+
+OUTAGE_AT_S=25          # seconds into the scenario the upstream goes down
+OUTAGE_FOR_S=15
+
+# ---------------------------------------------------------------- console
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	c_bold=$'\e[1m' c_off=$'\e[0m' c_dim=$'\e[2m'
+	declare -A c_tag=([demo]=$'\e[1m' [device]=$'\e[33m' [hazardd]=$'\e[36m'
+			  [district]=$'\e[32m')
+else
+	c_bold='' c_off='' c_dim=''
+	declare -A c_tag=()
+fi
+
+say() { printf '%(%H:%M:%S)T %s[demo]%s %s\n' -1 "${c_tag[demo]:-}" "$c_off" "$*"; }
+banner() { printf '%(%H:%M:%S)T %s=== %s ===%s\n' -1 "$c_bold" "$*" "$c_off"; }
+die() { say "error: $*"; exit 1; }
+
+# prefix SOURCE LOGFILE: stamp each line of stdin for the console and keep
+# the raw line in LOGFILE.
+prefix() {
+	local src=$1 log=$2 line hl
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s\n' "$line" >>"$log"
+		# hazardd stamps its own lines ("2026-...Z hazardd[info] ");
+		# the console has one clock, so keep ours and the level if not info.
+		if [[ $line =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\ (.*)$ ]]; then
+			line=${BASH_REMATCH[1]}
+		fi
+		if [[ $line =~ ^[A-Za-z_-]+\[info\]\ (.*)$ ]]; then
+			line=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^[A-Za-z_-]+\[([a-z]+)\]\ (.*)$ ]]; then
+			line="${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
+		fi
+		hl=''
+		case $line in HAZARD*|"--- "*|error:*) hl=$c_bold ;; esac
+		printf '%(%H:%M:%S)T %s[%s]%s %s%s%s\n' -1 "${c_tag[$src]:-}" "$src" \
+			"$c_off" "$hl" "$line" "${hl:+$c_off}"
+	done
+}
+
+# ---------------------------------------------------------------- processes
+declare -A PID=() PIPE=()
+SLEEP_PID=
+
+# run_bg NAME SOURCE CMD...: start CMD in the background, its output
+# prefixed on the console and logged in RUN/NAME.log.  PID[NAME] is the
+# command itself, PIPE[NAME] the prefixing reader that ends after it.
+run_bg() {
+	local name=$1 src=$2 i
+	shift 2
+	rm -f "$RUN/$name.pid"
+	( echo "$BASHPID" >"$RUN/$name.pid"; exec "$@" ) 2>&1 </dev/null |
+		prefix "$src" "$RUN/$name.log" &
+	PIPE[$name]=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$RUN/$name.pid" ] && break
+		sleep 0.01
+	done
+	PID[$name]=$(<"$RUN/$name.pid")
+}
+
+# pause S: an interruptible sleep (a trap runs at once, not after it).
+pause() {
+	sleep "$1" &
+	SLEEP_PID=$!
+	wait "$SLEEP_PID"
+	SLEEP_PID=
+}
+
+# stop NAME...: SIGTERM, up to 5 s grace, then SIGKILL; reap everything.
+stop() {
+	local name pid alive i
+	for name; do
+		pid=${PID[$name]:-}
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 50; i++)); do
+		alive=0
+		for name; do
+			pid=${PID[$name]:-}
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ $alive -eq 0 ] && break
+		sleep 0.1
+	done
+	for name; do
+		pid=${PID[$name]:-}
+		[ -n "$pid" ] || continue
+		kill -0 "$pid" 2>/dev/null && {
+			say "$name did not stop in 5 s; killing it"
+			kill -KILL "$pid" 2>/dev/null
+		}
+		wait "$pid" 2>/dev/null
+		[ -n "${PIPE[$name]:-}" ] && wait "${PIPE[$name]}" 2>/dev/null
+		PID[$name]='' PIPE[$name]=''
+	done
+}
+
+cleaned=
+cleanup() {
+	[ -n "$cleaned" ] && return
+	cleaned=1
+	trap '' INT TERM        # a second Ctrl-C must not cut the cleanup short
+	[ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null && wait "$SLEEP_PID" 2>/dev/null
+	[ -n "${RUN:-}" ] || return
+	stop devsim hazardd district
+	stop upstream gateway
+	say "run directory kept: $RUN"
+}
+trap 'echo; say "interrupted"; cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- checks
+[ -x "$HAZARDD" ] || die "$HAZARDD not found: run 'make' first (or 'make run')"
+[ -x "$HAZARDCTL" ] || die "$HAZARDCTL not found: run 'make' first"
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+[ -x "$MOSQUITTO" ] || die "mosquitto not installed (make deps)"
+[ -x "$PY" ] || die "$PY not found (make deps)"
+$PY -c 'import paho.mqtt.client' 2>/dev/null || die "python3-paho-mqtt missing (make deps)"
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/hazardd-demo.XXXXXX") || die "mktemp failed"
+CFG=$RUN/hazardd.json
+
+# Free ports from the kernel: bind both to port 0 at once so they differ.
+read -r LOCAL_PORT UPSTREAM_PORT < <($PY -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+[ -n "${UPSTREAM_PORT:-}" ] || die "could not get free ports"
+
+# ---------------------------------------------------------------- brokers
+# mosquitto started as root drops to the "mosquitto" user, which cannot
+# write into our 0700 run directory; stay root for this throw-away broker.
+user_line=
+[ "$(id -u)" -eq 0 ] && user_line="user root"
+
+cat >"$RUN/gateway-broker.conf" <<EOF
+# hazardd demo: the gateway's local broker; the detectors publish here.
+listener $LOCAL_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+# mosquitto's default max_queued_messages (1000) silently drops QoS 1
+# messages for a subscriber that falls behind; hazardd's intake must never
+# lose an alarm, so give its session room.
+max_queued_messages 100000
+log_dest file $RUN/gateway-broker.log
+$user_line
+EOF
+
+cat >"$RUN/upstream-broker.conf" <<EOF
+# hazardd demo: the district's broker.  Persistence keeps the district
+# view's session across the outage: whatever hazardd resends before the view
+# has reconnected is queued for it, not dropped.
+listener $UPSTREAM_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $RUN/upstream-db/
+log_dest file $RUN/upstream-broker.log
+$user_line
+EOF
+mkdir -p "$RUN/upstream-db"
+
+# wait_port PORT: up to 5 s for something to accept on 127.0.0.1:PORT.
+wait_port() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_broker NAME PORT: mosquitto's own output goes to its log file.
+start_broker() {
+	"$MOSQUITTO" -c "$RUN/$1-broker.conf" >>"$RUN/$1-broker.log" 2>&1 </dev/null &
+	PID[$1]=$!
+	wait_port "$2" || die "$1 broker did not start on port $2 (see $RUN/$1-broker.log)"
+}
+
+say "run directory $RUN"
+start_broker gateway "$LOCAL_PORT"
+start_broker upstream "$UPSTREAM_PORT"
+say "gateway broker on 127.0.0.1:$LOCAL_PORT, district broker on 127.0.0.1:$UPSTREAM_PORT"
+
+# ---------------------------------------------------------------- hazardd
+sed -e "s|@LOCAL_PORT@|$LOCAL_PORT|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+    -e "s|@RUN_DIR@|$RUN|g" "$top/config/demo.json" >"$CFG"
+
+"$HAZARDD" --check-config -c "$CFG" 2>&1 | prefix hazardd "$RUN/hazardd.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "hazardd --check-config rejected $CFG"
+
+# The district view first, so it sees the gateway's birth message.
+run_bg district district $PY -u "$here/district_view.py" --host 127.0.0.1 \
+	--port "$UPSTREAM_PORT" --count-file "$RUN/district.count" \
+	--ready-file "$RUN/district.ready" --log "$RUN/district.jsonl"
+for ((i = 0; i < 100; i++)); do
+	[ -e "$RUN/district.ready" ] && break
+	sleep 0.1
+done
+[ -e "$RUN/district.ready" ] || die "district view did not subscribe"
+
+run_bg hazardd hazardd "$HAZARDD" -c "$CFG"
+for ((i = 0; i < 100; i++)); do
+	[ -S "$RUN/control.sock" ] && break
+	kill -0 "${PID[hazardd]}" 2>/dev/null || die "hazardd exited at start-up (see $RUN/hazardd.log)"
+	sleep 0.1
+done
+[ -S "$RUN/control.sock" ] || die "hazardd did not open its control socket"
+
+# ---------------------------------------------------------------- scenario
+banner "scenario: gas leak, smoke, hot charger, a silent detector; upstream outage at +${OUTAGE_AT_S}s"
+run_bg devsim device $PY -u "$here/devsim.py" --host 127.0.0.1 \
+	--port "$LOCAL_PORT" --scenario demo
+
+pause "$OUTAGE_AT_S"
+banner "upstream link DOWN"
+say "district broker stopped for ${OUTAGE_FOR_S} s; hazardd keeps events in its outbox"
+stop upstream
+pause "$OUTAGE_FOR_S"
+start_broker upstream "$UPSTREAM_PORT"
+banner "upstream link restored"
+
+wait "${PID[devsim]}"
+wait "${PIPE[devsim]}"
+PID[devsim]='' PIPE[devsim]=''
+
+kill -0 "${PID[hazardd]}" 2>/dev/null || say "hazardd is no longer running (see $RUN/hazardd.log)"
+
+# json_num KEY: the first number named KEY anywhere in the JSON on stdin.
+json_num() {
+	$PY -c '
+import json, sys
+def find(o, k):
+    if isinstance(o, dict):
+        v = o.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+try:
+    r = find(json.load(sys.stdin), sys.argv[1])
+except Exception:
+    r = None
+print("" if r is None else int(r))' "$1"
+}
+ctl_json() { "$HAZARDCTL" -c "$CFG" --json "$@" 2>/dev/null; }
+
+# Let the last telemetry batch go out (telemetry_interval_s is 5), then wait
+# until hazardd's outbox is empty.
+say "scenario over; waiting for hazardd's outbox to drain"
+pause 6
+for ((i = 0; i < 40; i++)); do
+	depth=$(ctl_json status | json_num outbox_depth)
+	[ "$depth" = 0 ] && break
+	pause 0.5
+done
+[ "${depth:-}" = 0 ] || say "outbox depth still '${depth:-unknown}'"
+pause 1
+
+banner "hazardctl hazards"
+"$HAZARDCTL" -c "$CFG" hazards 2>&1 | sed 's/^/  /'
+banner "hazardctl status"
+"$HAZARDCTL" -c "$CFG" status 2>&1 | sed 's/^/  /'
+committed=$(ctl_json status | json_num hazard_events)
+
+stop devsim hazardd district
+received=$(cat "$RUN/district.count" 2>/dev/null)
+if [ -n "$committed" ]; then
+	banner "district platform received ${received:-?} hazard events; hazardd raised $committed"
+	[ "${received:-}" = "$committed" ] || { say "MISMATCH: not every hazard event reached the district"; exit 1; }
+else
+	banner "district platform received ${received:-?} hazard events"
+fi
+exit 0
