@@ -58,42 +58,79 @@ _Static_assert(sizeof(enum device_kind) == sizeof(int), "enum size");
 
 /* ------------------------------------------------------------ errors */
 
+/* One problem, kept until the end so that the list comes out in file order. */
+struct cfg_error {
+	int   line;             /* 0: not tied to a line, sorts first */
+	int   seq;              /* order found: ties keep it */
+	char *text;
+};
+
 struct ctx {
 	const char *file;
 	struct cfg_lines *lines;
-	char   *errs;
-	size_t  errlen;
-	size_t  used;           /* strlen(errs) */
-	int     n_errors;
-	int     n_dropped;      /* errors that did not fit into errs */
+	struct cfg_error *errv;
+	int     n_errors;       /* found, including any not kept (no memory) */
+	int     n_kept, cap;
 };
 
-static void err_add(struct ctx *c, const char *line)
+static void err_add(struct ctx *c, int line, const char *text)
 {
-	size_t n = strlen(line), sep = c->used ? 1 : 0;
-
 	c->n_errors++;
-	/* Once one line is dropped, drop the rest too: keeps the shown ones
-	 * a prefix of the full list, in file order. */
-	if (!c->errs || c->n_dropped ||
-	    c->used + sep + n + 1 + ERR_RESERVE > c->errlen) {
-		c->n_dropped++;
-		return;
+	if (c->n_kept == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 16;
+		struct cfg_error *v = realloc(c->errv, (size_t)cap * sizeof *v);
+
+		if (!v)
+			return;         /* still counted in n_errors: load fails */
+		c->errv = v;
+		c->cap = cap;
 	}
-	if (sep)
-		c->errs[c->used++] = '\n';
-	memcpy(c->errs + c->used, line, n + 1);
-	c->used += n;
+	c->errv[c->n_kept].text = strdup(text);
+	if (!c->errv[c->n_kept].text)
+		return;
+	c->errv[c->n_kept].line = line;
+	c->errv[c->n_kept].seq = c->n_kept;
+	c->n_kept++;
 }
 
-static void err_finish(struct ctx *c)
+static int err_cmp(const void *a, const void *b)
 {
-	if (!c->n_dropped || !c->errs || c->errlen == 0)
-		return;
+	const struct cfg_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Write the errors, in file order, into errs (errlen bytes).  Lines that do
+ * not fit are dropped whole and counted in a last line; the shown ones are
+ * always the first ones.
+ */
+static void err_finish(struct ctx *c, char *errs, size_t errlen)
+{
+	size_t used = 0, n;
+	int i, dropped;
+
+	if (c->n_kept)
+		qsort(c->errv, (size_t)c->n_kept, sizeof *c->errv, err_cmp);
+	for (i = 0; errs && i < c->n_kept; i++) {
+		n = strlen(c->errv[i].text) + (used ? 1 : 0);
+		if (used + n + 1 + ERR_RESERVE > errlen)
+			break;
+		used += (size_t)snprintf(errs + used, errlen - used, "%s%s", used ? "\n" : "",
+					 c->errv[i].text);
+	}
+	dropped = c->n_errors - i;
 	/* snprintf truncates cleanly if even the reserve is too small */
-	snprintf(c->errs + c->used, c->errlen - c->used, "%s%s: %d more error%s not shown",
-		 c->used ? "\n" : "", c->file, c->n_dropped,
-		 c->n_dropped == 1 ? "" : "s");
+	if (dropped && errs && errlen > used)
+		snprintf(errs + used, errlen - used, "%s%s: %d more error%s not shown",
+			 used ? "\n" : "", c->file, dropped, dropped == 1 ? "" : "s");
+	for (i = 0; i < c->n_kept; i++)
+		free(c->errv[i].text);
+	free(c->errv);
+	c->errv = NULL;
+	c->n_kept = c->cap = 0;
 }
 
 /* "FILE:LINE: PATH: message"; line 0 or path NULL leave that part out. */
@@ -113,7 +150,7 @@ cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
 	va_end(ap);
-	err_add(c, buf);
+	err_add(c, line, buf);
 }
 
 /* Line of item's key (or of the element, in an array). */
@@ -1110,7 +1147,7 @@ static cJSON *config_parse_json(struct ctx *c, const char *text, size_t len)
 
 int config_load(const char *path, struct config *out, char *errs, size_t errlen)
 {
-	struct ctx c = { .file = path, .errs = errs, .errlen = errlen };
+	struct ctx c = { .file = path };
 	cJSON *root = NULL;
 	char *text;
 	size_t len = 0;
@@ -1131,7 +1168,7 @@ int config_load(const char *path, struct config *out, char *errs, size_t errlen)
 			cfg_err(&c, at_open(&c, root), "$", "expected object, got %s",
 				json_type(root));
 	}
-	err_finish(&c);
+	err_finish(&c, errs, errlen);
 	cfg_lines_free(c.lines);
 	cJSON_Delete(root);
 	free(text);

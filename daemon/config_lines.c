@@ -159,7 +159,8 @@ struct cfg_lines *cfg_lines_index(const char *text, size_t len, const cJSON *roo
 	 * keep what was indexed so far: later items just report line 0.
 	 */
 	(void)scan_value(l, &s, root, 0);
-	qsort(l->pos, l->n, sizeof *l->pos, pos_cmp);
+	if (l->n)
+		qsort(l->pos, l->n, sizeof *l->pos, pos_cmp);
 	return l;
 }
 

@@ -8,7 +8,6 @@
  * daemon state and the store directly.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>

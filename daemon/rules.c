@@ -12,9 +12,11 @@
  * came in between.  A field that never arrived stays absent; no rule reads
  * it.
  *
- * Thresholds of 0 (or less) disable their rule: a kind that has no CO
- * sensor, or a device that must not raise low_battery, leaves it 0, and a
- * zero never becomes "co_ppm 0 >= co_low_ppm 0" forever.
+ * Alarm thresholds (lel_*, co_*_ppm, battery_low_pct, max_*) of 0 or less
+ * disable their rule: a kind with no CO sensor, or a device that must not
+ * raise low_battery, leaves it 0, and a zero never becomes "co_ppm 0 >=
+ * co_low_ppm 0" forever.  hold_s 0 means at once; charging_w 0 means any
+ * draw counts as charging.
  */
 #include <math.h>
 #include <stdarg.h>

@@ -18,6 +18,7 @@
 #include "store_internal.h"
 
 enum stmt_id {
+	/* transaction control first: is_tx_control() relies on it */
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_META_GET, S_META_SET,
@@ -171,7 +172,6 @@ static int stmt_run(struct store *st, enum stmt_id id, const char *what)
 		return -1;
 	}
 	rc = sqlite3_step(s);
-
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		store_fail(st, what);
 		stmt_done(s);
@@ -287,31 +287,26 @@ static int load_epoch(struct store *st, const char *path, char *err, size_t errl
 {
 	sqlite3_stmt *s = st->stmt[S_META_GET];
 	const char *v = NULL;
-	size_t i;
 	int rc;
 
 	sqlite3_bind_text(s, 1, "epoch", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		v = (const char *)sqlite3_column_text(s, 0);
-	if (!v || strlen(v) != STORE_EPOCH_LEN) {
-		set_err(err, errlen, "database %s has no valid epoch in its meta table%s%s",
-			path, rc == SQLITE_ROW || rc == SQLITE_DONE ? "" : ": ",
-			rc == SQLITE_ROW || rc == SQLITE_DONE ? "" : sqlite3_errmsg(st->db));
+	else if (rc != SQLITE_DONE)
+		set_err(err, errlen, "database %s: cannot read the epoch: %s", path,
+			sqlite3_errmsg(st->db));
+	if (v && strlen(v) == STORE_EPOCH_LEN &&
+	    strspn(v, "0123456789abcdef") == STORE_EPOCH_LEN) {
+		memcpy(st->epoch, v, STORE_EPOCH_LEN + 1);
 		stmt_done(s);
-		return -1;
+		return 0;
 	}
-	for (i = 0; i < STORE_EPOCH_LEN; i++) {
-		if (!strchr("0123456789abcdef", v[i]) || v[i] == '\0') {
-			set_err(err, errlen, "database %s: epoch \"%s\" is not %d "
-				"lowercase hex digits", path, v, STORE_EPOCH_LEN);
-			stmt_done(s);
-			return -1;
-		}
-	}
-	memcpy(st->epoch, v, STORE_EPOCH_LEN + 1);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		set_err(err, errlen, "database %s: meta \"epoch\" is missing or not "
+			"%d lowercase hex digits", path, STORE_EPOCH_LEN);
 	stmt_done(s);
-	return 0;
+	return -1;
 }
 
 /* A PRAGMA that answers with a row; value of the first column into out. */
@@ -348,7 +343,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	/* hazardctl or a backup may hold the file briefly; wait, do not fail */
+	/* a backup or an operator's sqlite3 shell may hold the lock briefly */
 	sqlite3_busy_timeout(st->db, 5000);
 
 	if (store_schema_check(st->db, path, err, errlen) < 0)
@@ -840,8 +835,8 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 			ev_name = "escalated";
 			break;
 		}
-		/* a cleared hazard whose condition is back and worse: reopen it
-		 * as ACTIVE would, so it can never be closed while active */
+		/* a cleared hazard whose condition is back: reopen it as
+		 * ACTIVE would, so it can never be closed while active */
 		__attribute__((fallthrough));
 	case CHG_ACTIVE:
 		next.occurrences++;

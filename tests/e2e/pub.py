@@ -10,7 +10,8 @@ payload that is not a string is sent as its JSON text, and an optional
 messages; 0 publishes as fast as the in-flight window allows.
 --loop-until repeats the file until that path exists (a streaming
 publisher for fault tests) and tolerates broker outages.
---payload-file sends one file's bytes verbatim (binary, oversized).
+--payload-file FILE (repeatable) sends each file's bytes verbatim, in
+order (binary, oversized payloads).
 Prints "published N" and exits 0 once every message was acknowledged;
 exits 1 if acknowledgements did not arrive within --timeout seconds.
 """
@@ -38,9 +39,9 @@ def load_messages(args):
                 p = json.dumps(p, separators=(",", ":"))
             msgs.append((m["topic"], p.encode("utf-8"), float(m.get("sleep", 0))))
     elif args.payload_file:
-        with open(args.payload_file, "rb") as f:
-            data = f.read()
-        msgs = [(args.topic, data, 0.0)] * args.count
+        for path in args.payload_file:
+            with open(path, "rb") as f:
+                msgs += [(args.topic, f.read(), 0.0)] * args.count
     else:
         msgs = [(args.topic, args.message.encode("utf-8"), 0.0)] * args.count
     return msgs
@@ -52,7 +53,8 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("-t", "--topic")
     ap.add_argument("-m", "--message")
-    ap.add_argument("--payload-file")
+    ap.add_argument("--payload-file", action="append",
+                    help="repeatable: send each file's bytes in turn")
     ap.add_argument("-n", "--count", type=int, default=1)
     ap.add_argument("--file")
     ap.add_argument("--interval", type=float, default=0.0)

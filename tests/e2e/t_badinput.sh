@@ -54,18 +54,21 @@ printf '{"smoke": true}\0junk' >"$C/$((n += 1))-nul_then_junk"
 $PY -c 'import os, sys
 junk = bytes(b for b in os.urandom(256) if b not in b"\"}\\")[:64]
 sys.stdout.buffer.write(b"{\"smoke\": true, \"x\": \"" + junk)' >"$C/$((n += 1))-json_then_binary"
-N_FILES=$n
+files=("$C"/*)
+N_FILES=${#files[@]}
 
 rej0=$(status_get 's["counters"]["rejected"]')
 sent=0
-for f in "$C"/*; do
-	for dev in gas-b smoke-b; do
-		if pubpy -t "t/$dev" --payload-file "$f" >/dev/null 2>&1; then
-			sent=$((sent + 1))
-		else
-			fail "publish $(basename "$f")" "pub.py failed"
-		fi
+for dev in gas-b smoke-b; do
+	args=()
+	for f in "${files[@]}"; do
+		args+=(--payload-file "$f")
 	done
+	if pubpy -t "t/$dev" "${args[@]}" >/dev/null; then
+		sent=$((sent + N_FILES))
+	else
+		fail "publish the corpus to $dev" "pub.py failed"
+	fi
 done
 # the empty payload
 for dev in gas-b smoke-b; do

@@ -516,6 +516,14 @@ static void test_charger(void)
 	ev(&d, &st, RD({ RF_POWER_W, 80 }), T0 + 23600);
 	only("overcharge: via eval", HZ_OVERCHARGE, CHG_ACTIVE);
 
+	/* max_charge_h 0 disables overcharge, not the charging bookkeeping */
+	d.rules.max_charge_h = 0;
+	mkstate(&st);
+	CHECK_INT("max_charge_h 0: no overcharge",
+		  ev(&d, &st, RD({ RF_POWER_W, 100 }), T0) + tk(&d, &st, T0 + 100000000LL), 0);
+	CHECK_INT("max_charge_h 0: still tracks charging", st.charging_since_ms, T0);
+	d.rules.max_charge_h = 0.001;
+
 	/* no power field: current decides */
 	mkstate(&st);
 	ev(&d, &st, RD({ RF_CURRENT_A, 2 }), T0);
@@ -582,6 +590,11 @@ static void test_common_flags(void)
 	CHECK_INT("fault: general", c ? (int)c->severity : -1, SEV_GENERAL);
 	ev(&d, &st, RD({ RF_FAULT, 0 }), T0 + 8);
 	only("fault off: clear", HZ_DETECTOR_FAULT, CHG_CLEAR);
+
+	/* battery_low_pct 0 disables the rule */
+	d.rules.battery_low_pct = 0;
+	mkstate(&st);
+	CHECK_INT("battery_low_pct 0: battery 0 raises nothing", ev(&d, &st, RD({ RF_BATTERY, 0 }), T0), 0);
 
 	/* a charger has tamper/fault/battery too */
 	d = mkdev(DEV_EBIKE_CHARGER);
