@@ -279,7 +279,7 @@ struct device_state {
 	struct rule_slot slot[HZ_TYPE_COUNT];
 	int64_t last_seen_ms;           /* monotonic; offline detection */
 	int64_t charging_since_ms;      /* monotonic; 0 = not charging */
-	struct reading last;            /* last accepted reading */
+	struct reading last;            /* last known value of each field (merged) */
 	uint64_t accepted, rejected;    /* messages counted since start */
 };
 

@@ -51,11 +51,13 @@ const char *const priority_name[4] = {
 
 /*
  * Handling order (急重轻缓).  Fixed per type for now; PRIO_SLOW is unused
- * until issue-level configuration of priority classes arrives.
+ * until configurable priority classes arrive with the hazard lifecycle work.
+ * Any gas leak is urgent, even a low alarm (general severity): gas
+ * accumulates, and DESIGN grades the low alarm "general/urgent".
  */
 enum priority hazard_priority(enum hazard_type t, enum severity s)
 {
-	if (s == SEV_MAJOR)
+	if (s == SEV_MAJOR || t == HZ_GAS_LEAK)
 		return PRIO_URGENT;
 	switch (t) {
 	case HZ_LOW_BATTERY:

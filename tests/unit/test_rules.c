@@ -129,7 +129,7 @@ static void test_names_priority(void)
 	CHECK_INT("prio major smoke", hazard_priority(HZ_SMOKE_ALARM, SEV_MAJOR), PRIO_URGENT);
 	CHECK_INT("prio major overtemp", hazard_priority(HZ_CHARGER_OVERTEMP, SEV_MAJOR), PRIO_URGENT);
 	CHECK_INT("prio major low battery", hazard_priority(HZ_LOW_BATTERY, SEV_MAJOR), PRIO_URGENT);
-	CHECK_INT("prio general gas", hazard_priority(HZ_GAS_LEAK, SEV_GENERAL), PRIO_SERIOUS);
+	CHECK_INT("prio general gas is urgent", hazard_priority(HZ_GAS_LEAK, SEV_GENERAL), PRIO_URGENT);
 	CHECK_INT("prio overcurrent", hazard_priority(HZ_CHARGER_OVERCURRENT, SEV_GENERAL), PRIO_SERIOUS);
 	CHECK_INT("prio overcharge", hazard_priority(HZ_OVERCHARGE, SEV_GENERAL), PRIO_SERIOUS);
 	CHECK_INT("prio fault", hazard_priority(HZ_DETECTOR_FAULT, SEV_GENERAL), PRIO_SERIOUS);
