@@ -1123,9 +1123,14 @@ static cJSON *config_parse_json(struct ctx *c, const char *text, size_t len)
 		cfg_err(c, 1, NULL, "empty file (expected a JSON object)");
 		return NULL;
 	}
-	at = cJSON_GetErrorPtr();
+	/*
+	 * cJSON reports the failing position both ways; the global behind
+	 * cJSON_GetErrorPtr() is shared with decoders parsing on Paho's
+	 * threads, so prefer the per-call one (matters for a live reload).
+	 */
+	at = end ? end : cJSON_GetErrorPtr();
 	if (!at || at < text || at > text + len)
-		at = end && end >= text && end <= text + len ? end : text + len;
+		at = text + len;
 	cfg_lines_at(text, at, &line, &col);
 	if (!*at) {
 		cfg_err(c, line, NULL, "malformed JSON: unexpected end of file");

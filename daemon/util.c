@@ -144,9 +144,18 @@ char *read_file_hz(const char *path, size_t max_len, size_t *len_out)
 	buf = malloc((size_t)sb.st_size + 1);
 	if (!buf)
 		goto err;
-	while (got < (size_t)sb.st_size &&
-	       (n = read(fd, buf + got, (size_t)sb.st_size - got)) > 0)
+	while (got < (size_t)sb.st_size) {
+		n = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			goto err;
+		}
+		if (n == 0)
+			break;
 		got += (size_t)n;
+	}
 	buf[got] = '\0';
 	close(fd);
 	if (len_out)

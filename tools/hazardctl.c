@@ -807,7 +807,18 @@ static void hzc_print_hazard(const cJSON *res)
 	}
 
 	printf("\nEVIDENCE\n");
-	if (evidence && !cJSON_IsNull(evidence)) {
+	if (cJSON_IsObject(evidence) && evidence->child) {
+		/* one line per phase (raised, peak, cleared...): easy to compare */
+		cJSON_ArrayForEach(m, evidence) {
+			char *name = hzc_sanitize(m->string), *json = cJSON_PrintUnformatted(m);
+
+			printf("  %s:%*s %s\n", name, 8 - hzc_width(name) > 0 ?
+			       8 - hzc_width(name) : 0, "", json ? json : "null");
+			free(name);
+			free(json);
+		}
+		any_ev = true;
+	} else if (evidence && !cJSON_IsNull(evidence)) {
 		hzc_json_print(evidence, "  ");
 		any_ev = true;
 	}

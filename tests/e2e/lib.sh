@@ -54,7 +54,12 @@ e2e_cleanup() {
 	set +e
 	if [ -n "$HZ_PID" ]; then
 		kill -TERM "$HZ_PID" 2>/dev/null
-		wait_gone "$HZ_PID" 5 || kill -KILL "$HZ_PID" 2>/dev/null
+		wait_gone "$HZ_PID" 10 || kill -KILL "$HZ_PID" 2>/dev/null
+	fi
+	# a sanitizer report from any hazardd this script ran is a failure
+	if [ -f "$HZ_LOG" ] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HZ_LOG"; then
+		fail "sanitizer report in the hazardd log" \
+			"$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HZ_LOG")"
 	fi
 	for p in "${BG_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null

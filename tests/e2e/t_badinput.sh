@@ -133,3 +133,6 @@ else
 fi
 acc=$(status_get 's["counters"]["accepted"]')
 check "counters.accepted counts the valid messages" "accepted $acc" [ "${acc:-0}" -ge 2 ]
+check "hazardd still running" "it exited" hz_alive
+kill_hazardd
+check "SIGTERM: hazardd exits with status 0" "exit ${HZ_EXIT:-?}" [ "${HZ_EXIT:-1}" = 0 ]

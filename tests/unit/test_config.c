@@ -377,7 +377,7 @@ static const struct bad_case bad[] = {
 	{ "unknown device kind",
 	  "{\n" G S L U SI
 	  DEVS("    {'id': 'gas-1', 'kind': 'gaz', 'site': 'rest-1', 'topic': 't/1',\n"
-	       "     'rules': {'lel_low': 20}}\n"),
+	       "     'rules': {'max_temp_c': 50}}\n"),
 	  1, { ":8: $.devices[0].kind: unknown device kind \"gaz\" (expected gas_detector, "
 	       "smoke_alarm, ebike_charger)" } },
 	{ "unknown site kind",
@@ -467,6 +467,18 @@ static const struct bad_case bad[] = {
 	  "  'gateway': {'id': 'gw-1'},\n"
 	  S L U SI NODEV,
 	  1, { ":2: $.gateway.district: missing required key \"district\"" } },
+	{ "value on the line after its key: the key's line",
+	  "{\n" G
+	  "  'storage': {'path': '/tmp/hz.db', 'max_mb':\n"
+	  "                                    0},\n"
+	  L U SI NODEV,
+	  1, { ":3: $.storage.max_mb: 0 is out of range" } },
+	{ "object on the line after its key: missing key at the object's line",
+	  "{\n"
+	  "  'gateway':\n"
+	  "    {'id': 'gw-1'},\n"
+	  S L U SI NODEV,
+	  1, { ":3: $.gateway.district: missing required key" } },
 	{ "missing required device key",
 	  "{\n" G S L U SI
 	  DEVS("    {'id': 'gas-1', 'kind': 'gas_detector',\n"
