@@ -450,6 +450,7 @@ static int hzc_width(const char *s)
 	return w;
 }
 
+/* A cell the table owns and frees (sanitized like everything shown). */
 static char *hzc_dup(const char *s)
 {
 	return hzc_sanitize(s);
