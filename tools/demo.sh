@@ -42,6 +42,9 @@ die() { say "error: $*"; exit 1; }
 # the raw line in LOGFILE.
 prefix() {
 	local src=$1 log=$2 line hl
+	# Outlive the writer's last words: this reader ends at EOF, when the
+	# command it serves has exited.
+	trap '' INT TERM
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%s\n' "$line" >>"$log"
 		# hazardd stamps its own lines ("2026-...Z hazardd[info] ");
@@ -118,6 +121,32 @@ stop() {
 		PID[$name]='' PIPE[$name]=''
 	done
 }
+
+# json_num KEY: the first number named KEY anywhere in the JSON on stdin.
+json_num() {
+	$PY -c '
+import json, sys
+def find(o, k):
+    if isinstance(o, dict):
+        v = o.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+try:
+    r = find(json.load(sys.stdin), sys.argv[1])
+except Exception:
+    r = None
+print("" if r is None else int(r))' "$1"
+}
+# hazardctl under a time limit: a wedged daemon must not hang the demo.
+ctl() { timeout -k 1 5 "$HAZARDCTL" -c "$CFG" "$@"; }
+ctl_json() { ctl --json "$@" 2>/dev/null; }
 
 cleaned=
 cleanup() {
@@ -250,56 +279,39 @@ wait "${PID[devsim]}"
 wait "${PIPE[devsim]}"
 PID[devsim]='' PIPE[devsim]=''
 
-kill -0 "${PID[hazardd]}" 2>/dev/null || say "hazardd is no longer running (see $RUN/hazardd.log)"
+committed= rc=0
+if ! kill -0 "${PID[hazardd]}" 2>/dev/null; then
+	say "hazardd exited during the demo (see $RUN/hazardd.log)"
+	rc=1
+else
+	# Let the last telemetry batch go out (telemetry_interval_s is 5),
+	# then wait until hazardd's outbox is empty.
+	say "scenario over; waiting for hazardd's outbox to drain"
+	pause 6
+	for ((i = 0; i < 40; i++)); do
+		depth=$(ctl_json status | json_num outbox_depth)
+		[ "$depth" = 0 ] && break
+		pause 0.5
+	done
+	[ "${depth:-}" = 0 ] || say "outbox depth still '${depth:-unknown}'"
+	pause 1
 
-# json_num KEY: the first number named KEY anywhere in the JSON on stdin.
-json_num() {
-	$PY -c '
-import json, sys
-def find(o, k):
-    if isinstance(o, dict):
-        v = o.get(k)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return v
-        o = list(o.values())
-    if isinstance(o, list):
-        for v in o:
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-try:
-    r = find(json.load(sys.stdin), sys.argv[1])
-except Exception:
-    r = None
-print("" if r is None else int(r))' "$1"
-}
-ctl_json() { "$HAZARDCTL" -c "$CFG" --json "$@" 2>/dev/null; }
-
-# Let the last telemetry batch go out (telemetry_interval_s is 5), then wait
-# until hazardd's outbox is empty.
-say "scenario over; waiting for hazardd's outbox to drain"
-pause 6
-for ((i = 0; i < 40; i++)); do
-	depth=$(ctl_json status | json_num outbox_depth)
-	[ "$depth" = 0 ] && break
-	pause 0.5
-done
-[ "${depth:-}" = 0 ] || say "outbox depth still '${depth:-unknown}'"
-pause 1
-
-banner "hazardctl hazards"
-"$HAZARDCTL" -c "$CFG" hazards 2>&1 | sed 's/^/  /'
-banner "hazardctl status"
-"$HAZARDCTL" -c "$CFG" status 2>&1 | sed 's/^/  /'
-committed=$(ctl_json status | json_num hazard_events)
+	banner "hazardctl hazards"
+	ctl hazards 2>&1 | sed 's/^/  /'
+	banner "hazardctl status"
+	ctl status 2>&1 | sed 's/^/  /'
+	committed=$(ctl_json status | json_num hazard_events)
+fi
 
 stop devsim hazardd district
 received=$(cat "$RUN/district.count" 2>/dev/null)
 if [ -n "$committed" ]; then
-	banner "district platform received ${received:-?} hazard events; hazardd raised $committed"
-	[ "${received:-}" = "$committed" ] || { say "MISMATCH: not every hazard event reached the district"; exit 1; }
+	banner "district platform received ${received:-?} hazard events; hazardd committed $committed"
+	[ "${received:-}" = "$committed" ] || {
+		say "MISMATCH: not every hazard event reached the district"
+		rc=1
+	}
 else
 	banner "district platform received ${received:-?} hazard events"
 fi
-exit 0
+exit $rc

@@ -58,22 +58,20 @@ EVIDENCE_KEYS = (("gas_lel", "%LEL"), ("co_ppm", "ppm"), ("temp_c", "C"),
                  ("current_a", "A"), ("smoke", ""), ("battery", "%"))
 
 
-def evidence_text(ev):
-    """A short "gas_lel 58 %LEL" from whatever shape the evidence has."""
+def evidence_text(ev, event):
+    """A short "gas_lel 58 %LEL" from the evidence reading for this event."""
     if isinstance(ev, list) and ev:
         ev = ev[-1]
     if not isinstance(ev, dict):
         return ""
-    for nested in ("reading", "raised", "last", "cleared"):
+    for nested in (event, "latest", "raised"):
         if isinstance(ev.get(nested), dict):
             ev = ev[nested]
             break
     for key, unit in EVIDENCE_KEYS:
         if key in ev and not isinstance(ev[key], (dict, list)):
-            v = ev[key]
-            if isinstance(v, float) and v.is_integer():
-                v = int(v)
-            return f" [{key} {v}{(' ' + unit) if unit else ''}]"
+            v = json.dumps(ev[key])
+            return f"{key} {v}{(' ' + unit) if unit else ''}"
     return ""
 
 
@@ -145,7 +143,7 @@ class View:
                 # is the broker's copy, not a resend by the gateway.
                 if not msg.retain:
                     self.duplicates += 1
-                    say(f"(duplicate msg_id {msg_id}, dropped)")
+                    say(f"(duplicate msg_id {msg_id} on {kind or msg.topic}, dropped)")
                 return
             self.seen.add(key)
         else:
@@ -165,7 +163,9 @@ class View:
         line = (f"HAZARD {b.get('event', '?')} {b.get('type', '?')} {sev}/{prio} "
                 f"{b.get('device', '?')} @{b.get('site', '?')} "
                 f"occ={b.get('occurrences', '?')} id={b.get('hazard_id', '?')}")
-        line += evidence_text(b.get("evidence"))
+        # The daemon's own reason ("gas_lel 58 >= lel_high 50") says most.
+        why = b.get("detail") or evidence_text(b.get("evidence"), b.get("event"))
+        notes = [str(why)] if why else []
         # Show store-and-forward at work: how late did the event arrive?
         at = None
         for k in ("at", "event_at", "changed_at", "updated_at"):
@@ -177,8 +177,8 @@ class View:
         if at is not None:
             late_s = time.time() - at / 1000.0
             if late_s >= 3:
-                line += f" (arrived {late_s:.0f} s after the event)"
-        say(line)
+                notes.append(f"{late_s:.0f} s late")
+        say(line + (": " + ", ".join(notes) if notes else ""))
 
     def on_telemetry(self, gateway, b, msg):
         readings = b.get("readings")

@@ -14,13 +14,22 @@ E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${HAZARDD:=$TOP/build/hazardd}"
 : "${HAZARDCTL:=$TOP/build/hazardctl}"
 PY=/usr/bin/python3     # Debian's, which has python3-paho-mqtt
-T=$(mktemp -d /tmp/hazardd-e2e.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/hazardd-e2e.XXXXXX")
 N_PASS=0
 N_FAIL=0
 HZ_PID=
 HZ_CFG=
 HZ_LOG=$T/hazardd.log
 BG_PIDS=()
+
+# "${GUARD[@]}" CMD...: exec CMD so that it is killed when this script dies,
+# even by SIGKILL (PR_SET_PDEATHSIG), which no EXIT trap sees.  Every
+# background process the tests start goes through it; the pid stays the same.
+GUARD=("$PY" -c 'import ctypes, os, signal, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+if os.getppid() == 1:
+    sys.exit(1)  # the script is already gone
+os.execvp(sys.argv[1], sys.argv[1:])')
 
 # ------------------------------------------------------------ results
 
@@ -146,7 +155,7 @@ start_broker() {
 		echo "log_type notice"
 		[ "$(id -u)" -eq 0 ] && echo "user root"
 	} >"$conf"
-	mosquitto -c "$conf" >>"$T/broker-$name.log" 2>&1 &
+	"${GUARD[@]}" mosquitto -c "$conf" >>"$T/broker-$name.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/broker-$name.pid"
 	echo "$port" >"$T/broker-$name.port"
@@ -246,7 +255,7 @@ ctl() { "$HAZARDCTL" -c "$HZ_CFG" "$@"; }
 start_hazardd() {
 	HZ_CFG=$1
 	echo "==== start $(date +%T.%N)" >>"$HZ_LOG"
-	"$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
+	"${GUARD[@]}" "$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
 	local end=$(($(now_ms) + ${HZ_START_TIMEOUT:-10} * 1000))
 	while :; do
@@ -327,7 +336,7 @@ pub_repeat() {
 	n=$(awk -v s="$3" -v i="${4:-0.3}" 'BEGIN { printf "%d", s / i + 1 }')
 	# python itself in the background, not a subshell, so that $! is the
 	# process to stop
-	$PY "$E2E/pub.py" --port "$PORT_local" -t "t/$1" -m "$2" -n "$n" \
+	"${GUARD[@]}" $PY "$E2E/pub.py" --port "$PORT_local" -t "t/$1" -m "$2" -n "$n" \
 		--interval "${4:-0.3}" >/dev/null &
 	LAST_BG=$!
 	BG_PIDS+=($LAST_BG)
@@ -346,7 +355,7 @@ stop_bg() {
 REC_OUT=$T/upstream.jsonl
 start_recorder() {
 	rm -f "$T/recorder.ready"
-	$PY "$E2E/upstream_recorder.py" --port "$PORT_up" --out "$REC_OUT" \
+	"${GUARD[@]}" $PY "$E2E/upstream_recorder.py" --port "$PORT_up" --out "$REC_OUT" \
 		--ready "$T/recorder.ready" >>"$T/recorder.log" 2>&1 &
 	REC_PID=$!
 	BG_PIDS+=($REC_PID)

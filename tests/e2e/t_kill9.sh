@@ -46,7 +46,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		# once hazardd's session on the local broker exists, every
 		# message published waits there for it while it is down
 		wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 10
-		$PY "$E2E/pub.py" --port "$PORT_local" --file "$T/stream.jsonl" \
+		"${GUARD[@]}" $PY "$E2E/pub.py" --port "$PORT_local" --file "$T/stream.jsonl" \
 			--loop-until "$T/stop-stream" --timeout 60 >"$T/stream.out" 2>&1 &
 		P_STREAM=$!
 		BG_PIDS+=($P_STREAM)
