@@ -54,20 +54,6 @@ struct control {
 
 /* ------------------------------------------------------------ set-up */
 
-static void ctl_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void ctl_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* mkdir -p for the socket's parent; new directories get 0750 exactly. */
 static int ctl_mkdir_parents(const char *path, char *err, size_t errlen)
 {
@@ -76,7 +62,7 @@ static int ctl_mkdir_parents(const char *path, char *err, size_t errlen)
 	struct stat sb;
 
 	if (strlcpy_hz(dir, path, sizeof dir) < 0) {
-		ctl_err(err, errlen, "control socket path too long: %s", path);
+		errf(err, errlen, "control socket path too long: %s", path);
 		return -1;
 	}
 	slash = strrchr(dir, '/');
@@ -86,7 +72,7 @@ static int ctl_mkdir_parents(const char *path, char *err, size_t errlen)
 	if (stat(dir, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode))
 			return 0;
-		ctl_err(err, errlen, "%s: not a directory", dir);
+		errf(err, errlen, "%s: not a directory", dir);
 		return -1;
 	}
 	for (p = dir + 1; ; p++) {
@@ -98,11 +84,11 @@ static int ctl_mkdir_parents(const char *path, char *err, size_t errlen)
 		if (mkdir(dir, 0750) == 0) {
 			/* the umask may have taken bits away; 0750 is the contract */
 			if (chmod(dir, 0750) < 0) {
-				ctl_err(err, errlen, "chmod %s: %s", dir, strerror(errno));
+				errf(err, errlen, "chmod %s: %s", dir, strerror(errno));
 				return -1;
 			}
 		} else if (errno != EEXIST) {
-			ctl_err(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			errf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 			return -1;
 		}
 		if (last)
@@ -125,34 +111,34 @@ static int ctl_clear_stale(const struct sockaddr_un *sa, char *err, size_t errle
 	if (lstat(sa->sun_path, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		ctl_err(err, errlen, "%s: %s", sa->sun_path, strerror(errno));
+		errf(err, errlen, "%s: %s", sa->sun_path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(sb.st_mode)) {
-		ctl_err(err, errlen, "%s exists and is not a socket; not removing it",
+		errf(err, errlen, "%s exists and is not a socket; not removing it",
 			sa->sun_path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		ctl_err(err, errlen, "socket: %s", strerror(errno));
+		errf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	rc = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
 	if (rc == 0 || errno == EAGAIN) {
 		/* EAGAIN: a listener exists, its backlog is merely full */
 		close(fd);
-		ctl_err(err, errlen, "another hazardd is running on %s", sa->sun_path);
+		errf(err, errlen, "another hazardd is running on %s", sa->sun_path);
 		return -1;
 	}
 	if (errno != ECONNREFUSED) {
-		ctl_err(err, errlen, "cannot probe %s: %s", sa->sun_path, strerror(errno));
+		errf(err, errlen, "cannot probe %s: %s", sa->sun_path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
-		ctl_err(err, errlen, "cannot remove stale socket %s: %s",
+		errf(err, errlen, "cannot remove stale socket %s: %s",
 			sa->sun_path, strerror(errno));
 		return -1;
 	}
@@ -170,17 +156,17 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if (!path || !*path) {
-		ctl_err(err, errlen, "control socket path is empty");
+		errf(err, errlen, "control socket path is empty");
 		return NULL;
 	}
 	if (strlcpy_hz(sa.sun_path, path, sizeof sa.sun_path) < 0) {
-		ctl_err(err, errlen, "control socket path too long (max %zu bytes): %s",
+		errf(err, errlen, "control socket path too long (max %zu bytes): %s",
 			sizeof sa.sun_path - 1, path);
 		return NULL;
 	}
 	c = calloc(1, sizeof *c);
 	if (!c) {
-		ctl_err(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->lfd = -1;
@@ -194,7 +180,7 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 		goto err_free;
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->lfd < 0) {
-		ctl_err(err, errlen, "socket: %s", strerror(errno));
+		errf(err, errlen, "socket: %s", strerror(errno));
 		goto err_free;
 	}
 	/*
@@ -207,19 +193,19 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 	umask(old_mask);
 	if (rc < 0) {
 		if (errno == EADDRINUSE)
-			ctl_err(err, errlen, "another hazardd is running on %s", path);
+			errf(err, errlen, "another hazardd is running on %s", path);
 		else
-			ctl_err(err, errlen, "bind %s: %s", path, strerror(errno));
+			errf(err, errlen, "bind %s: %s", path, strerror(errno));
 		goto err_close;
 	}
 	if (chmod(path, 0660) < 0 || stat(path, &sb) < 0) {
-		ctl_err(err, errlen, "chmod %s: %s", path, strerror(errno));
+		errf(err, errlen, "chmod %s: %s", path, strerror(errno));
 		goto err_unlink;
 	}
 	c->dev = sb.st_dev;
 	c->ino = sb.st_ino;
 	if (listen(c->lfd, CTL_MAX_CLIENTS) < 0) {
-		ctl_err(err, errlen, "listen %s: %s", path, strerror(errno));
+		errf(err, errlen, "listen %s: %s", path, strerror(errno));
 		goto err_unlink;
 	}
 	return c;
@@ -411,15 +397,15 @@ static const char *ctl_req_str(const cJSON *req, const char *key,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
 
 	if (!v) {
-		ctl_err(err, errlen, "missing \"%s\"", key);
+		errf(err, errlen, "missing \"%s\"", key);
 		return NULL;
 	}
 	if (!cJSON_IsString(v) || !v->valuestring) {
-		ctl_err(err, errlen, "\"%s\" must be a string", key);
+		errf(err, errlen, "\"%s\" must be a string", key);
 		return NULL;
 	}
 	if (ctl_blank_n(v->valuestring, strlen(v->valuestring))) {
-		ctl_err(err, errlen, "\"%s\" must not be empty", key);
+		errf(err, errlen, "\"%s\" must not be empty", key);
 		return NULL;
 	}
 	return v->valuestring;
@@ -431,7 +417,7 @@ static cJSON *ctl_cmd_status(const cJSON *req, struct daemon *d,
 	cJSON *r = daemon_status_json(d);
 
 	if (!r)
-		ctl_err(err, errlen, "status unavailable");
+		errf(err, errlen, "status unavailable");
 	return r;
 }
 
@@ -475,7 +461,7 @@ static cJSON *ctl_cmd_devices(const cJSON *req, struct daemon *d,
 	int i;
 
 	if (!arr) {
-		ctl_err(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (!d->cfg)
@@ -487,7 +473,7 @@ static cJSON *ctl_cmd_devices(const cJSON *req, struct daemon *d,
 
 		if (!o) {
 			cJSON_Delete(arr);
-			ctl_err(err, errlen, "out of memory");
+			errf(err, errlen, "out of memory");
 			return NULL;
 		}
 		cJSON_AddItemToArray(arr, o);
@@ -502,16 +488,16 @@ static cJSON *ctl_cmd_hazards(const cJSON *req, struct daemon *d,
 	cJSON *r;
 
 	if (open && !cJSON_IsBool(open)) {
-		ctl_err(err, errlen, "\"open\" must be true or false");
+		errf(err, errlen, "\"open\" must be true or false");
 		return NULL;
 	}
 	if (!d->store) {
-		ctl_err(err, errlen, "store not available");
+		errf(err, errlen, "store not available");
 		return NULL;
 	}
 	r = store_list_hazards(d->store, open && cJSON_IsTrue(open));
 	if (!r)
-		ctl_err(err, errlen, "cannot list hazards (store error)");
+		errf(err, errlen, "cannot list hazards (store error)");
 	return r;
 }
 
@@ -525,12 +511,12 @@ static cJSON *ctl_cmd_hazard(const cJSON *req, struct daemon *d,
 	if (!id)
 		return NULL;
 	if (!d->store) {
-		ctl_err(err, errlen, "store not available");
+		errf(err, errlen, "store not available");
 		return NULL;
 	}
 	r = store_hazard_detail(d->store, id);
 	if (!r)
-		ctl_err(err, errlen, "no such hazard: %s", ctl_clip(id, clip, sizeof clip));
+		errf(err, errlen, "no such hazard: %s", ctl_clip(id, clip, sizeof clip));
 	return r;
 }
 
@@ -548,24 +534,24 @@ static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
 	if (!(note = ctl_req_str(req, "note", err, errlen)))
 		return NULL;
 	if (ctl_utf8_len(note) > CTL_NOTE_MAX) {
-		ctl_err(err, errlen, "\"note\" is longer than %d characters", CTL_NOTE_MAX);
+		errf(err, errlen, "\"note\" is longer than %d characters", CTL_NOTE_MAX);
 		return NULL;
 	}
 	if (actor_j && !cJSON_IsNull(actor_j)) {
 		if (!(actor = ctl_req_str(req, "actor", err, errlen)))
 			return NULL;
 		if (strlen(actor) >= ID_MAX) {
-			ctl_err(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
+			errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
 			return NULL;
 		}
 	}
 	if (daemon_close_hazard(d, id, actor, note, cerr, sizeof cerr) < 0) {
-		ctl_err(err, errlen, "%s", cerr[0] ? cerr : "close failed");
+		errf(err, errlen, "%s", cerr[0] ? cerr : "close failed");
 		return NULL;
 	}
 	r = cJSON_CreateObject();
 	if (!r) {
-		ctl_err(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	cJSON_AddStringToObject(r, "id", id);

@@ -66,6 +66,9 @@ int strlcpy_hz(char *dst, const char *src, size_t size);
 int64_t rand_between(int64_t lo, int64_t hi);
 /* Reconnect delay: base doubles per failure up to cap, +-25 % jitter. */
 int64_t backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms);
+/* Fill a caller's error buffer (modules report, callers decide to log). */
+void errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
 char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
 

@@ -111,20 +111,6 @@ struct store {
 
 /* ------------------------------------------------------------ helpers */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Call right after the failing sqlite3 call: reset would not change the
  * message, but another statement would. */
 static int store_fail(struct store *st, const char *what)
@@ -294,7 +280,7 @@ static int load_epoch(struct store *st, const char *path, char *err, size_t errl
 	if (rc == SQLITE_ROW)
 		v = (const char *)sqlite3_column_text(s, 0);
 	else if (rc != SQLITE_DONE)
-		set_err(err, errlen, "database %s: cannot read the epoch: %s", path,
+		errf(err, errlen, "database %s: cannot read the epoch: %s", path,
 			sqlite3_errmsg(st->db));
 	if (v && strlen(v) == STORE_EPOCH_LEN &&
 	    strspn(v, "0123456789abcdef") == STORE_EPOCH_LEN) {
@@ -303,7 +289,7 @@ static int load_epoch(struct store *st, const char *path, char *err, size_t errl
 		return 0;
 	}
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		set_err(err, errlen, "database %s: meta \"epoch\" is missing or not "
+		errf(err, errlen, "database %s: meta \"epoch\" is missing or not "
 			"%d lowercase hex digits", path, STORE_EPOCH_LEN);
 	stmt_done(s);
 	return -1;
@@ -332,13 +318,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 
 	st = calloc(1, sizeof *st);
 	if (!st) {
-		set_err(err, errlen, "database %s: out of memory", path);
+		errf(err, errlen, "database %s: out of memory", path);
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			     NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, "cannot open database %s: %s", path,
+		errf(err, errlen, "cannot open database %s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -349,7 +335,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (store_schema_check(st->db, path, err, errlen) < 0)
 		goto fail;
 	if (pragma(st->db, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0) {
-		set_err(err, errlen, "database %s: cannot enable WAL: %s", path,
+		errf(err, errlen, "database %s: cannot enable WAL: %s", path,
 			sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -358,7 +344,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	/* per connection, so on every open: a pass is durable once committed */
 	if (pragma(st->db, "PRAGMA synchronous = FULL", NULL, 0) < 0 ||
 	    pragma(st->db, "PRAGMA foreign_keys = ON", NULL, 0) < 0) {
-		set_err(err, errlen, "database %s: %s", path, sqlite3_errmsg(st->db));
+		errf(err, errlen, "database %s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
 	if (store_schema_migrate(st->db, path, err, errlen) < 0)
@@ -368,7 +354,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					&st->stmt[i], NULL);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, "database %s: cannot prepare \"%s\": %s",
+			errf(err, errlen, "database %s: cannot prepare \"%s\": %s",
 				path, stmt_sql[i], sqlite3_errmsg(st->db));
 			goto fail;
 		}
@@ -910,24 +896,24 @@ int store_hazard_close(struct store *st, const char *hazard_id,
 	if (rec)
 		memset(rec, 0, sizeof *rec);
 	if (atomic_begin(st, &own) < 0) {
-		set_err(err, errlen, "database error: %s", sqlite3_errmsg(st->db));
+		errf(err, errlen, "database error: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
 	bind_text(st->stmt[S_HZ_GET], 1, hazard_id);
 	found = hz_fetch(st, S_HZ_GET, &cur, &ev_old);
 	if (found < 0) {
-		set_err(err, errlen, "database error reading hazard %s", hazard_id);
+		errf(err, errlen, "database error reading hazard %s", hazard_id);
 		rc = -1;
 	} else if (found == 0) {
-		set_err(err, errlen, "no such hazard %s", hazard_id);
+		errf(err, errlen, "no such hazard %s", hazard_id);
 		refused = 1;
 	} else if (strcmp(cur.state, "open") == 0) {
 		/* write-off needs a verified fix: never close what is active */
-		set_err(err, errlen, "hazard %s is open: its condition has not "
+		errf(err, errlen, "hazard %s is open: its condition has not "
 			"cleared", hazard_id);
 		refused = 1;
 	} else if (strcmp(cur.state, "cleared") != 0) {
-		set_err(err, errlen, "hazard %s is already %s", hazard_id, cur.state);
+		errf(err, errlen, "hazard %s is already %s", hazard_id, cur.state);
 		refused = 1;
 	}
 	if (rc < 0 || refused)
@@ -952,7 +938,7 @@ int store_hazard_close(struct store *st, const char *hazard_id,
 		rc = ev_put(st, &cur, "closed", now_ms, actor ? actor : "operator",
 			    note, NULL);
 	if (rc < 0)
-		set_err(err, errlen, "database error closing hazard %s: %s",
+		errf(err, errlen, "database error closing hazard %s: %s",
 			hazard_id, sqlite3_errmsg(st->db));
 out:
 	free(ev_old);
@@ -960,7 +946,7 @@ out:
 	free(last);
 	if (atomic_end(st, own, rc) < 0) {
 		if (rc == 0)
-			set_err(err, errlen, "database error closing hazard %s: %s",
+			errf(err, errlen, "database error closing hazard %s: %s",
 				hazard_id, sqlite3_errmsg(st->db));
 		return -1;
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR: the hazardd demo that `make run` shows, about 75 s.
+# demo.sh BUILD_DIR: the hazardd demo that `make run` shows, about 70 s.
 #
 # Two mosquitto brokers on free loopback ports (the gateway's local broker and
 # a "district" upstream broker), hazardd between them, a district view on the
@@ -26,11 +26,11 @@ OUTAGE_FOR_S=15
 
 # ---------------------------------------------------------------- console
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
-	c_bold=$'\e[1m' c_off=$'\e[0m' c_dim=$'\e[2m'
+	c_bold=$'\e[1m' c_off=$'\e[0m'
 	declare -A c_tag=([demo]=$'\e[1m' [device]=$'\e[33m' [hazardd]=$'\e[36m'
 			  [district]=$'\e[32m')
 else
-	c_bold='' c_off='' c_dim=''
+	c_bold='' c_off=''
 	declare -A c_tag=()
 fi
 
