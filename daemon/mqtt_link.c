@@ -18,7 +18,7 @@
 #include "hazardd.h"
 
 #define RECONNECT_BASE_MS 500
-#define RECONNECT_CAP_MS  60000
+#define RECONNECT_CAP_MS  10000  /* an alarm waits at most this long for a link that is back */
 
 static void link_wake(struct mqtt_link *l)
 {
