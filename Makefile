@@ -73,3 +73,6 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+# Feature targets (fuzz, bench, package, gpio tests) live in their own files.
+-include $(sort $(wildcard mk/*.mk))
