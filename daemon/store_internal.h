@@ -1,7 +1,7 @@
 /*
- * store_internal.h: what store.c and store_schema.c share.  Nobody else
- * includes this; the rest of the daemon sees only the store.c section of
- * hazardd.h.
+ * store_internal.h: what store.c, store_hazard.c and store_schema.c
+ * share.  Nobody else includes this; the rest of the daemon sees only the
+ * store.c section of hazardd.h.
  */
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
@@ -10,9 +10,60 @@
 
 #include <sqlite3.h>
 
+#include "hazardd.h"
+
 #define STORE_EPOCH_LEN 8       /* lowercase hex chars in meta "epoch" */
 
 struct store;
+
+/* Prepared statements, one per query; indexes into struct store.stmt. */
+enum stmt_id {
+	/* transaction control first: is_tx_control() relies on it */
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_META_GET, S_META_SET,
+	S_SITE_UPSERT, S_DEVICE_UPSERT,
+	S_READING_PUT, S_READING_TRIM, S_READINGS_SINCE, S_READING_LATEST,
+	S_HZ_FIND_OPEN, S_HZ_GET, S_HZ_INSERT, S_HZ_UPDATE,
+	S_HZ_LIST_OPEN, S_HZ_LIST_ALL,
+	S_EV_PUT, S_EV_LAST, S_EV_LIST,
+	S_OB_PUT, S_OB_NEXT, S_OB_DELETE, S_OB_COUNT,
+	S_COUNT
+};
+
+/* Column order that hz_from_row() reads; detail and evidence come last. */
+#define HZ_COLS "id, device, site, type, severity, priority, state, " \
+	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
+	"detail, evidence"
+#define HZ_COL_DETAIL   12
+#define HZ_COL_EVIDENCE 13
+
+struct store {
+	sqlite3          *db;
+	sqlite3_stmt     *stmt[S_COUNT];
+	char              epoch[STORE_EPOCH_LEN + 1];
+	/* a full disk fails every write of every pass: say it once, with
+	 * backoff, and "recovered" once a commit goes through again */
+	struct complaint  complaint;
+	/* between store_begin and store_commit/store_rollback */
+	bool              in_tx;
+};
+
+/* Helpers shared by store.c and store_hazard.c (defined in store.c). */
+int store_fail(struct store *st, const char *what);
+void store_stmt_done(sqlite3_stmt *s);
+int store_stmt_run(struct store *st, enum stmt_id id, const char *what);
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+const char *store_col_text(sqlite3_stmt *s, int i);
+char *store_col_strdup(sqlite3_stmt *s, int i);
+int store_atomic_begin(struct store *st, bool *own);
+int store_atomic_end(struct store *st, bool own, int rc);
+int store_name_index(const char *const *names, int n, const char *name);
+int64_t store_hours_to_ms(double h);
+void store_json_set(cJSON *obj, const char *key, cJSON *item);
+void store_json_add_iso(cJSON *obj, const char *key, int64_t ms);
+cJSON *store_parse_object(const char *text);
+char *store_latest_reading(struct store *st, const char *device);
 
 /* The schema version this build writes (the number of migrations). */
 int store_schema_version(void);
