@@ -6,7 +6,7 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libcjson sqlite3
+PKGS     = libcjson sqlite3 libsystemd libgpiod
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
 CFLAGS_ALL = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
@@ -32,7 +32,7 @@ all: $(BUILD)/hazardd $(BUILD)/hazardctl
 deps:
 	@sh tools/deps.sh
 
-$(BUILD)/obj/%.o: %.c daemon/hazardd.h | deps
+$(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h drivers/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -66,10 +66,7 @@ test: deps
 run: deps all
 	@bash tools/demo.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/hazardd $(DESTDIR)$(PREFIX)/sbin/hazardd
-	install -m 0755 $(BUILD)/hazardctl $(DESTDIR)$(PREFIX)/bin/hazardctl
+# `make install` (PREFIX, DESTDIR) and `make package` (the .deb): mk/package.mk
 
 clean:
 	rm -rf build build-asan

@@ -42,6 +42,21 @@ const char *const device_kind_name[DEV_KIND_COUNT] = {
 	[DEV_EBIKE_CHARGER] = "ebike_charger",
 };
 
+const char *const gpio_bias_name[GPIO_BIAS_COUNT] = {
+	[GPIO_BIAS_AS_IS] = "as-is",
+	[GPIO_BIAS_DISABLED] = "disabled",
+	[GPIO_BIAS_PULL_UP] = "pull-up",
+	[GPIO_BIAS_PULL_DOWN] = "pull-down",
+};
+
+const char *const out_mode_name[OUT_MODE_COUNT] = {
+	[OUT_LATCHED] = "latched",
+	[OUT_FOLLOW] = "follow",
+	[OUT_PULSE] = "pulse",
+};
+
+static const char *const on_off_name[] = { "off", "on" };
+
 static const char *const log_level_name[] = { "error", "warn", "info", "debug" };
 /* Kept here rather than asking decode.c, so that a config naming a format
  * whose adapter is not written yet still validates. */
@@ -538,6 +553,7 @@ static const struct field root_fields[] = {
 	{ .key = "control", .type = T_OTHER },   { .key = "log", .type = T_OTHER },
 	{ .key = "sites", .type = T_OTHER },     { .key = "devices", .type = T_OTHER },
 	{ .key = "rules", .type = T_OTHER },     { .key = "deadlines", .type = T_OTHER },
+	{ .key = "gpio", .type = T_OTHER },      { .key = "interlocks", .type = T_OTHER },
 };
 
 static const struct field gateway_fields[] = {
@@ -571,6 +587,7 @@ static const struct field upstream_fields[] = {
 	{ CFG("ca_file", T_STR, upstream.ca_file, 0) },
 	{ CFG("cert_file", T_STR, upstream.cert_file, 0) },
 	{ CFG("key_file", T_STR, upstream.key_file, 0) },
+	{ CFG("allow_insecure", T_BOOL, upstream.allow_insecure, 0) },
 	{ CFG("inflight", T_INT, upstream.inflight, 0), .min = 1, .max = 1000, .def = 64 },
 	{ CFG("telemetry_batch", T_INT, upstream.telemetry_batch, 0),
 	  .min = 1, .max = 10000, .def = 100 },
@@ -617,6 +634,53 @@ static const struct field device_fields[] = {
 	{ FIELD(struct device_cfg, "heartbeat_s", T_INT, heartbeat_s, 0),
 	  .min = 0, .max = 604800, .def = 3600 },
 	{ .key = "rules", .type = T_OTHER },    /* parse_device_rules */
+};
+
+static const struct field gpio_fields[] = {
+	{ .key = "inputs", .type = T_OTHER },   { .key = "outputs", .type = T_OTHER },
+};
+
+/* hazard and severity: parse_gpio_input (the default depends on the line) */
+static const struct field gpio_in_fields[] = {
+	{ FIELD(struct gpio_in_cfg, "name", T_ID, name, CF_REQUIRED) },
+	{ FIELD(struct gpio_in_cfg, "chip", T_STR, chip, CF_REQUIRED) },
+	{ FIELD(struct gpio_in_cfg, "line", T_INT, line, CF_REQUIRED), .min = 0, .max = 1023 },
+	{ FIELD(struct gpio_in_cfg, "active_low", T_BOOL, active_low, 0) },
+	{ FIELD(struct gpio_in_cfg, "bias", T_ENUM, bias, 0),
+	  .choices = gpio_bias_name, .n_choices = GPIO_BIAS_COUNT, .what = "bias",
+	  .def_str = "as-is" },
+	{ FIELD(struct gpio_in_cfg, "debounce_ms", T_INT, debounce_ms, 0),
+	  .min = 0, .max = 60000, .def = 50 },
+	{ FIELD(struct gpio_in_cfg, "nc_supervision", T_BOOL, nc_supervision, 0) },
+	{ FIELD(struct gpio_in_cfg, "device", T_ID, device, CF_REQUIRED) },
+	{ .key = "hazard", .type = T_OTHER },
+	{ .key = "severity", .type = T_OTHER },
+};
+
+/* safe_state: parse_gpio_output ("on"/"off" into a bool) */
+static const struct field gpio_out_fields[] = {
+	{ FIELD(struct gpio_out_cfg, "name", T_ID, name, CF_REQUIRED) },
+	{ FIELD(struct gpio_out_cfg, "chip", T_STR, chip, CF_REQUIRED) },
+	{ FIELD(struct gpio_out_cfg, "line", T_INT, line, CF_REQUIRED), .min = 0, .max = 1023 },
+	{ FIELD(struct gpio_out_cfg, "active_low", T_BOOL, active_low, 0) },
+	{ .key = "safe_state", .type = T_OTHER },
+	{ FIELD(struct gpio_out_cfg, "mode", T_ENUM, mode, 0),
+	  .choices = out_mode_name, .n_choices = OUT_MODE_COUNT, .what = "output mode",
+	  .def_str = "latched" },
+	{ FIELD(struct gpio_out_cfg, "pulse_ms", T_INT, pulse_ms, 0),
+	  .min = 10, .max = 600000, .def = 1000 },
+};
+
+/* hazard and actions: parse_interlock */
+static const struct field interlock_fields[] = {
+	{ .key = "hazard", .type = T_OTHER },
+	{ FIELD(struct interlock_cfg, "device", T_ID, device, CF_NONEMPTY) },
+	{ FIELD(struct interlock_cfg, "site", T_ID, site, CF_NONEMPTY) },
+	{ .key = "actions", .type = T_OTHER },
+};
+
+static const struct field action_fields[] = {
+	{ .key = "output", .type = T_OTHER },   { .key = "set", .type = T_OTHER },
 };
 
 /* Unknown keys are errors at every level, except annotations. */
@@ -909,6 +973,35 @@ static void parse_uris(struct ctx *c, const cJSON *up, struct config *cfg)
 	cfg->upstream.n_uris = i;
 }
 
+/*
+ * Hazard records cross the district's network: plaintext is refused unless
+ * the broker is on this machine or the config says so explicitly.  Runs
+ * after the section's fields so allow_insecure is known.
+ */
+static void check_insecure(struct ctx *c, const cJSON *up, struct config *cfg)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(up, "uris"), *it;
+	char p[CFG_PATH_LEN], q[80];
+	int i = 0;
+
+	if (!arr || cfg->upstream.allow_insecure)
+		return;
+	cJSON_ArrayForEach(it, arr) {
+		const char *u;
+
+		if (i == cfg->upstream.n_uris)
+			break;
+		u = cfg->upstream.uris[i];
+		path_index(p, sizeof p, "$.upstream.uris", i);
+		/* a malformed URI was reported already */
+		if (strstr(u, "://") && !uri_is_tls(u) && !uri_is_loopback(u))
+			cfg_err(c, at_key(c, it), p, "plaintext URI %s to a host that is not "
+				"local: use ssl:// (or set \"allow_insecure\": true)",
+				quote(q, sizeof q, u));
+		i++;
+	}
+}
+
 /* Stable per gateway: the local broker keeps our persistent session by it. */
 static void default_client_id(struct ctx *c, const cJSON *obj, const char *opath,
 			      char *dst, const char *gateway_id)
@@ -1039,6 +1132,256 @@ static void parse_devices(struct ctx *c, const cJSON *root, struct config *cfg)
 	cfg->n_devices = i;
 }
 
+/* ------------------------------------------------------------ gpio, interlocks */
+
+/* A required-or-optional name out of a list; -1 when absent or wrong. */
+static int get_choice(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		      unsigned flags, const char *what, const char *const *names, size_t n)
+{
+	char buf[ID_MAX], p[CFG_PATH_LEN], q[80], list[256];
+	int idx;
+
+	if (get_string(c, obj, opath, key, flags, NULL, buf, sizeof buf) != 1)
+		return -1;
+	idx = name_index(names, n, buf);
+	if (idx < 0) {
+		path_key(p, sizeof p, opath, key);
+		cfg_err(c, member_line(c, obj, key), p, "unknown %s %s (expected %s)", what,
+			quote(q, sizeof q, buf), join(list, sizeof list, names, n));
+	}
+	return idx;
+}
+
+/* Two claims on one line would fight over it (the kernel refuses the second). */
+static void check_line_free(struct ctx *c, const cJSON *it, const char *p,
+			    const struct config *cfg, const char *chip, int line,
+			    int n_in, int n_out)
+{
+	char lp[CFG_PATH_LEN];
+	int j;
+
+	path_key(lp, sizeof lp, p, "line");
+	for (j = 0; j < n_in; j++)
+		if (strcmp(cfg->inputs[j].chip, chip) == 0 && cfg->inputs[j].line == line)
+			cfg_err(c, member_line(c, it, "line"), lp,
+				"chip %s line %d is already used by $.gpio.inputs[%d]", chip, line, j);
+	for (j = 0; j < n_out; j++)
+		if (strcmp(cfg->outputs[j].chip, chip) == 0 && cfg->outputs[j].line == line)
+			cfg_err(c, member_line(c, it, "line"), lp,
+				"chip %s line %d is already used by $.gpio.outputs[%d]", chip, line, j);
+}
+
+static void parse_gpio_input(struct ctx *c, const cJSON *it, const char *p,
+			     struct config *cfg, int i)
+{
+	struct gpio_in_cfg *g = &cfg->inputs[i];
+	char hp[CFG_PATH_LEN], q[80];
+	int j, t;
+
+	parse_fields(c, it, p, gpio_in_fields, ARRAY_LEN(gpio_in_fields), g);
+	/* an NC loop that opens is a fault of the loop, whatever is wired to it */
+	t = get_choice(c, it, p, "hazard", g->nc_supervision ? 0 : CF_REQUIRED,
+		       "hazard type", hazard_type_name, HZ_TYPE_COUNT);
+	path_key(hp, sizeof hp, p, "hazard");
+	if (g->nc_supervision && t >= 0 && t != HZ_DETECTOR_FAULT)
+		cfg_err(c, member_line(c, it, "hazard"), hp,
+			"an nc_supervision input raises detector_fault; leave \"hazard\" out");
+	g->hazard = g->nc_supervision ? HZ_DETECTOR_FAULT : (t < 0 ? HZ_GAS_LEAK : t);
+	t = get_choice(c, it, p, "severity", 0, "severity", severity_name, 2);
+	if (t >= 0)
+		g->severity = t;
+	else    /* a contact carries no level: the life-threatening kinds are major */
+		g->severity = (g->hazard == HZ_GAS_LEAK || g->hazard == HZ_SMOKE_ALARM ||
+			       g->hazard == HZ_CHARGER_OVERTEMP) ? SEV_MAJOR : SEV_GENERAL;
+	if (g->device[0] && !config_find_device(cfg, g->device)) {
+		path_key(hp, sizeof hp, p, "device");
+		cfg_err(c, member_line(c, it, "device"), hp, "unknown device %s (not in $.devices)",
+			quote(q, sizeof q, g->device));
+	}
+	for (j = 0; j < i; j++)
+		if (g->name[0] && strcmp(cfg->inputs[j].name, g->name) == 0) {
+			path_key(hp, sizeof hp, p, "name");
+			cfg_err(c, member_line(c, it, "name"), hp,
+				"duplicate input name %s (first at $.gpio.inputs[%d])",
+				quote(q, sizeof q, g->name), j);
+		}
+	if (g->chip[0])
+		check_line_free(c, it, p, cfg, g->chip, g->line, i, 0);
+}
+
+static void parse_gpio_output(struct ctx *c, const cJSON *it, const char *p,
+			      struct config *cfg, int i)
+{
+	struct gpio_out_cfg *g = &cfg->outputs[i];
+	char hp[CFG_PATH_LEN], q[80];
+	int j, t;
+
+	parse_fields(c, it, p, gpio_out_fields, ARRAY_LEN(gpio_out_fields), g);
+	t = get_choice(c, it, p, "safe_state", 0, "safe_state", on_off_name, 2);
+	g->safe_on = t == 1;
+	for (j = 0; j < i; j++)
+		if (g->name[0] && strcmp(cfg->outputs[j].name, g->name) == 0) {
+			path_key(hp, sizeof hp, p, "name");
+			cfg_err(c, member_line(c, it, "name"), hp,
+				"duplicate output name %s (first at $.gpio.outputs[%d])",
+				quote(q, sizeof q, g->name), j);
+		}
+	if (g->chip[0])
+		check_line_free(c, it, p, cfg, g->chip, g->line, cfg->n_inputs, i);
+}
+
+/* calloc'd array of n elements for $.gpio.KEY; NULL when absent or empty. */
+static void *gpio_array(struct ctx *c, const cJSON *obj, const char *opath,
+			const char *key, size_t elem, const cJSON **arr, int *n)
+{
+	void *v;
+
+	*arr = get_array(c, obj, opath, key, 0);
+	*n = cJSON_GetArraySize(*arr);
+	if (*n <= 0)
+		return NULL;
+	v = calloc((size_t)*n, elem);
+	if (!v)
+		cfg_err(c, at_key(c, *arr), opath, "out of memory");
+	return v;
+}
+
+/* Devices are parsed first: an input names one. */
+static void parse_gpio(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *obj = get_object(c, root, "$", "gpio", 0), *arr, *it;
+	char p[CFG_PATH_LEN];
+	int i, n;
+
+	if (!obj)
+		return;
+	check_keys(c, obj, "$.gpio", gpio_fields, ARRAY_LEN(gpio_fields));
+	cfg->inputs = gpio_array(c, obj, "$.gpio", "inputs", sizeof *cfg->inputs, &arr, &n);
+	if (!cfg->inputs)
+		arr = NULL;
+	if (n > MAX_GPIO_INPUTS)
+		cfg_err(c, at_key(c, arr), "$.gpio.inputs", "too many inputs (%d), max %d", n,
+			MAX_GPIO_INPUTS);
+	i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		path_index(p, sizeof p, "$.gpio.inputs", i);
+		if (cJSON_IsObject(it))
+			parse_gpio_input(c, it, p, cfg, i);
+		else
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		i++;
+	}
+	cfg->n_inputs = i;
+	cfg->outputs = gpio_array(c, obj, "$.gpio", "outputs", sizeof *cfg->outputs, &arr, &n);
+	if (!cfg->outputs)
+		arr = NULL;
+	i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		path_index(p, sizeof p, "$.gpio.outputs", i);
+		if (cJSON_IsObject(it))
+			parse_gpio_output(c, it, p, cfg, i);
+		else
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+		i++;
+	}
+	cfg->n_outputs = i;
+}
+
+static int output_index(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_outputs; i++)
+		if (strcmp(cfg->outputs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void parse_actions(struct ctx *c, const cJSON *il, const char *p,
+			  const struct config *cfg, struct interlock_cfg *r)
+{
+	const cJSON *arr = get_array(c, il, p, "actions", CF_REQUIRED), *it;
+	char ap[CFG_PATH_LEN + 16], op[CFG_PATH_LEN + 32], q[80], name[ID_MAX];
+	char arrp[CFG_PATH_LEN];
+	int i = 0, o, on;
+
+	if (!arr)
+		return;
+	path_key(arrp, sizeof arrp, p, "actions");
+	if (cJSON_GetArraySize(arr) == 0)
+		cfg_err(c, at_key(c, arr), p, "actions: must list at least one action");
+	cJSON_ArrayForEach(it, arr) {
+		path_index(ap, sizeof ap, arrp, i);
+		i++;
+		if (i > MAX_IL_ACTIONS) {
+			cfg_err(c, at_key(c, it), ap, "too many actions, max %d", MAX_IL_ACTIONS);
+			break;
+		}
+		if (!cJSON_IsObject(it)) {
+			cfg_err(c, at_key(c, it), ap, "expected object, got %s", json_type(it));
+			continue;
+		}
+		check_keys(c, it, ap, action_fields, ARRAY_LEN(action_fields));
+		on = get_choice(c, it, ap, "set", CF_REQUIRED, "output state", on_off_name, 2);
+		if (get_string(c, it, ap, "output", CF_REQUIRED, NULL, name, sizeof name) != 1)
+			continue;
+		o = output_index(cfg, name);
+		if (o < 0) {
+			path_key(op, sizeof op, ap, "output");
+			cfg_err(c, member_line(c, it, "output"), op,
+				"unknown output %s (not in $.gpio.outputs)", quote(q, sizeof q, name));
+			continue;
+		}
+		if (on < 0)
+			continue;
+		r->action[r->n_actions].output = o;
+		r->action[r->n_actions].on = on == 1;
+		r->n_actions++;
+	}
+}
+
+/* Outputs are parsed first: an action names one. */
+static void parse_interlocks(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *arr = get_array(c, root, "$", "interlocks", 0), *it;
+	char p[CFG_PATH_LEN], kp[CFG_PATH_LEN], q[80];
+	int i = 0, n = cJSON_GetArraySize(arr), t;
+
+	if (n <= 0)
+		return;
+	cfg->interlocks = calloc((size_t)n, sizeof *cfg->interlocks);
+	if (!cfg->interlocks) {
+		cfg_err(c, at_key(c, arr), "$.interlocks", "out of memory");
+		return;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		struct interlock_cfg *r = &cfg->interlocks[i];
+
+		path_index(p, sizeof p, "$.interlocks", i);
+		i++;
+		if (!cJSON_IsObject(it)) {
+			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+			continue;
+		}
+		parse_fields(c, it, p, interlock_fields, ARRAY_LEN(interlock_fields), r);
+		t = get_choice(c, it, p, "hazard", CF_REQUIRED, "hazard type",
+			       hazard_type_name, HZ_TYPE_COUNT);
+		r->hazard = t < 0 ? 0 : t;
+		if (r->device[0] && !config_find_device(cfg, r->device)) {
+			path_key(kp, sizeof kp, p, "device");
+			cfg_err(c, member_line(c, it, "device"), kp,
+				"unknown device %s (not in $.devices)", quote(q, sizeof q, r->device));
+		}
+		if (r->site[0] && !config_find_site(cfg, r->site)) {
+			path_key(kp, sizeof kp, p, "site");
+			cfg_err(c, member_line(c, it, "site"), kp,
+				"unknown site %s (not in $.sites)", quote(q, sizeof q, r->site));
+		}
+		parse_actions(c, it, p, cfg, r);
+	}
+	cfg->n_interlocks = i;
+}
+
 /* bind() would fail much later, with a less helpful message. */
 static void check_socket_path(struct ctx *c, const cJSON *ctl, const struct config *cfg)
 {
@@ -1065,8 +1408,10 @@ static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	default_client_id(c, obj, "$.local", cfg->local.client_id, cfg->gateway.id);
 	obj = parse_section(c, root, "upstream", CF_REQUIRED, upstream_fields,
 			    ARRAY_LEN(upstream_fields), cfg);
-	if (obj)
+	if (obj) {
 		parse_uris(c, obj, cfg);
+		check_insecure(c, obj, cfg);
+	}
 	default_client_id(c, obj, "$.upstream", cfg->upstream.client_id, cfg->gateway.id);
 	obj = parse_section(c, root, "control", 0, control_fields,
 			    ARRAY_LEN(control_fields), cfg);
@@ -1076,6 +1421,8 @@ static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	parse_kind_rules(c, root, cfg);
 	parse_sites(c, root, cfg);
 	parse_devices(c, root, cfg);
+	parse_gpio(c, root, cfg);
+	parse_interlocks(c, root, cfg);
 }
 
 /* ------------------------------------------------------------ loading */
@@ -1190,6 +1537,9 @@ void config_free(struct config *cfg)
 		return;
 	free(cfg->sites);
 	free(cfg->devices);
+	free(cfg->inputs);
+	free(cfg->outputs);
+	free(cfg->interlocks);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -446,6 +446,8 @@ static cJSON *ctl_device_json(const struct device_cfg *dev,
 		cJSON_AddNullToObject(o, "last_seen_age_s");
 	cJSON_AddNumberToObject(o, "accepted", st ? (double)st->accepted : 0);
 	cJSON_AddNumberToObject(o, "rejected", st ? (double)st->rejected : 0);
+	/* 自查: test-button presses, reported as the self-check rate */
+	cJSON_AddNumberToObject(o, "self_tests", st ? (double)st->self_tests : 0);
 	if (st && st->last.present != 0)
 		cJSON_AddItemToObject(o, "last", reading_to_json(&st->last));
 	else
@@ -560,6 +562,127 @@ static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
 	return r;
 }
 
+/* ------------------------------------------------------------ outputs */
+
+static cJSON *ctl_cmd_outputs(const cJSON *req, struct daemon *d,
+			      char *err, size_t errlen)
+{
+	cJSON *r = interlock_outputs_json(d->il);
+
+	if (!r)
+		errf(err, errlen, "out of memory");
+	return r;
+}
+
+static int ctl_output(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+{
+	const char *name = ctl_req_str(req, "output", err, errlen);
+	char clip[CTL_ECHO_MAX];
+	int o;
+
+	if (!name)
+		return -1;
+	o = interlock_find(d->il, name);
+	if (o < 0)
+		errf(err, errlen, "no such output: %s", ctl_clip(name, clip, sizeof clip));
+	return o;
+}
+
+/* A hazard still active that an interlock maps onto this output; NULL none. */
+static const struct device_cfg *ctl_output_cause(const struct daemon *d, int o, int *type)
+{
+	const struct config *cfg = d->cfg;
+	int i, k, j;
+
+	for (i = 0; d->dev_state && i < cfg->n_interlocks; i++) {
+		const struct interlock_cfg *r = &cfg->interlocks[i];
+
+		for (k = 0; k < r->n_actions && r->action[k].output != o; k++)
+			;
+		if (k == r->n_actions)
+			continue;
+		for (j = 0; j < cfg->n_devices; j++) {
+			const struct device_cfg *dev = &cfg->devices[j];
+
+			if ((r->device[0] && strcmp(r->device, dev->id) != 0) ||
+			    (r->site[0] && strcmp(r->site, dev->site) != 0) ||
+			    !d->dev_state[j].slot[r->hazard].active)
+				continue;
+			*type = r->hazard;
+			return dev;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Reopening a gas valve while the gas is still there would undo the
+ * interlock: refuse while any hazard that drives the output is active.
+ */
+static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
+			    char *err, size_t errlen)
+{
+	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
+	const char *actor = "hazardctl";
+	const struct device_cfg *dev;
+	char rerr[256] = "";
+	int o, type;
+	cJSON *r;
+
+	if ((o = ctl_output(req, d, err, errlen)) < 0)
+		return NULL;
+	if (actor_j && !cJSON_IsNull(actor_j) &&
+	    !(actor = ctl_req_str(req, "actor", err, errlen)))
+		return NULL;
+	if ((dev = ctl_output_cause(d, o, &type))) {
+		errf(err, errlen, "%s on %s is still active: clear its cause first",
+		     hazard_type_name[type], dev->id);
+		return NULL;
+	}
+	if (!d->store || store_begin(d->store) < 0) {
+		errf(err, errlen, "database busy, try again");
+		return NULL;
+	}
+	if (interlock_reset(d->il, o, actor, now_wall_ms(), rerr, sizeof rerr) < 0 ||
+	    interlock_persist(d->il, d->store) < 0 || store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		errf(err, errlen, "%s", rerr[0] ? rerr : "database error; latch kept");
+		return NULL;
+	}
+	r = cJSON_CreateObject();
+	if (!r) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cJSON_AddStringToObject(r, "output", ((const cJSON *)cJSON_GetObjectItemCaseSensitive(
+				req, "output"))->valuestring);
+	cJSON_AddStringToObject(r, "state", "reset");
+	cJSON_AddStringToObject(r, "actor", actor);
+	return r;
+}
+
+static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
+			   char *err, size_t errlen)
+{
+	int o;
+	cJSON *r;
+
+	if ((o = ctl_output(req, d, err, errlen)) < 0)
+		return NULL;
+	if (interlock_test(d->il, o, now_wall_ms(), now_mono_ms(), err, errlen) < 0)
+		return NULL;
+	r = cJSON_CreateObject();
+	if (!r) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cJSON_AddStringToObject(r, "output", ((const cJSON *)cJSON_GetObjectItemCaseSensitive(
+				req, "output"))->valuestring);
+	cJSON_AddStringToObject(r, "state", "testing");
+	cJSON_AddNumberToObject(r, "self_tests", (double)interlock_self_tests(d->il));
+	return r;
+}
+
 typedef cJSON *(*ctl_cmd_fn)(const cJSON *req, struct daemon *d,
 			     char *err, size_t errlen);
 
@@ -572,6 +695,9 @@ static const struct ctl_cmd {
 	{ .name = "hazards", .fn = ctl_cmd_hazards },
 	{ .name = "hazard",  .fn = ctl_cmd_hazard },
 	{ .name = "close",   .fn = ctl_cmd_close },
+	{ .name = "outputs", .fn = ctl_cmd_outputs },
+	{ .name = "reset",   .fn = ctl_cmd_reset },
+	{ .name = "test",    .fn = ctl_cmd_test },
 };
 
 /* Answer one request line; -1 when the client had to be dropped. */

@@ -25,8 +25,20 @@
 #define PASS_MAX_MSGS   2048    /* messages per transaction */
 #define TICK_MS         1000
 #define TRIM_EVERY_MS   60000
-#define MAX_POLLFDS     32
+#define QUOTA_EVERY_MS  5000
+#define MAX_POLLFDS     96      /* wake, signal, GPIO inputs, control clients */
 #define SHUTDOWN_WAIT_MS 2000
+
+/* A GPIO input change whose outputs already moved, waiting for the pass's
+ * transaction to record it. */
+struct gpio_pending {
+	const struct device_cfg *dev;
+	struct hazard_change chg;
+	struct reading ev;
+	int64_t  at_ms;                 /* wall time of the edge */
+	cJSON   *actions;
+};
+#define GP_MAX MAX_GPIO_INPUTS  /* the start-up read has one per input */
 
 struct loop {
 	struct daemon   d;
@@ -34,31 +46,43 @@ struct loop {
 	struct intake  *in;
 	struct uplink  *up;
 	struct control *ctl;
+	struct devindex *ix;            /* topic -> device, every derived topic */
 	int      wake_fd;
 	int      sig_fd;
 	bool     quit;
 	int64_t  next_tick_ms;          /* monotonic */
 	int64_t  next_trim_ms;
+	int64_t  next_quota_ms;
 	int64_t  next_status_ms;
 	int64_t  last_telemetry_ms;
 	int      telemetry_pending;     /* readings since the last batch */
 	struct complaint *dev_complaint; /* per device: bad payloads */
-	struct complaint unknown_complaint, store_complaint;
+	struct complaint unknown_complaint, store_complaint, quota_complaint;
 	struct msg batch[PASS_MAX_MSGS];
+	struct gpio_pending gp[GP_MAX];
+	int      n_gp;
 };
 
 static struct loop *the_loop;   /* for daemon_close_hazard via control.c */
 
 /* ------------------------------------------------------------ hazards */
 
+/* actions: what the interlocks did for this change (owned; may be NULL). */
 static void emit_event(struct loop *L, const struct hazard_rec *rec,
-		       const char *event, int64_t now_ms)
+		       const char *event, int64_t now_ms, cJSON *actions)
 {
 	cJSON *body = store_hazard_event_json(L->d.store, rec, event, now_ms);
-	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	char *text;
 
+	if (body && actions)
+		cJSON_AddItemToObject(body, "actions", actions);
+	else
+		cJSON_Delete(actions);
+	text = body ? cJSON_PrintUnformatted(body) : NULL;
 	cJSON_Delete(body);
-	if (!text || store_outbox_put(L->d.store, "hazard", OB_HAZARD, text, NULL) < 0)
+	if (!text || store_outbox_put_hazard(L->d.store, rec->id,
+					     rec->severity == SEV_MAJOR ? OB_HAZARD_MAJOR :
+					     OB_HAZARD_GENERAL, text, NULL) < 0)
 		L->d.cnt.store_errors++;
 	free(text);
 	L->d.cnt.hazard_events++;
@@ -67,9 +91,10 @@ static void emit_event(struct loop *L, const struct hazard_rec *rec,
 		 rec->device, rec->site, rec->id, rec->occurrences);
 }
 
-static void apply_changes(struct loop *L, const struct device_cfg *dev,
-			  const struct hazard_change *chg, int n,
-			  const struct reading *evidence, int64_t now_ms)
+/* Changes whose interlock actions already ran (acts[i], owned, may be NULL). */
+static void apply_acted(struct loop *L, const struct device_cfg *dev,
+			const struct hazard_change *chg, int n,
+			const struct reading *evidence, int64_t now_ms, cJSON **acts)
 {
 	const struct config *cfg = L->d.cfg;
 	struct hazard_rec rec;
@@ -84,11 +109,31 @@ static void apply_changes(struct loop *L, const struct device_cfg *dev,
 		if (store_hazard_apply(L->d.store, dev, &chg[i], evidence, deadline_h,
 				       now_ms, &rec, &event) < 0) {
 			L->d.cnt.store_errors++;
+			cJSON_Delete(acts[i]);
 			continue;
 		}
 		if (event)
-			emit_event(L, &rec, event, now_ms);
+			emit_event(L, &rec, event, now_ms, acts[i]);
+		else
+			cJSON_Delete(acts[i]);
 	}
+	if (L->d.il && interlock_persist(L->d.il, L->d.store) < 0)
+		L->d.cnt.store_errors++;
+}
+
+static void apply_changes(struct loop *L, const struct device_cfg *dev,
+			  const struct hazard_change *chg, int n,
+			  const struct reading *evidence, int64_t now_ms)
+{
+	cJSON *acts[MAX_CHANGES] = { NULL };
+	int i;
+
+	if (n > MAX_CHANGES)
+		n = MAX_CHANGES;
+	/* outputs first: the valve closes before this change touches the disk */
+	for (i = 0; i < n; i++)
+		acts[i] = interlock_on_change(L->d.il, dev, &chg[i], now_ms, now_mono_ms());
+	apply_acted(L, dev, chg, n, evidence, now_ms, acts);
 }
 
 /* ------------------------------------------------------------ intake */
@@ -112,10 +157,10 @@ static void handle_msg(struct loop *L, const struct msg *m)
 	struct hazard_change chg[MAX_CHANGES];
 	struct reading r;
 	char err[128];
-	int n;
+	int n, rc;
 
 	L->d.cnt.received++;
-	dev = config_find_device_by_topic(cfg, m->topic);
+	dev = devindex_device(L->ix, cfg, m->topic);
 	if (!dev) {
 		L->d.cnt.unknown_topic++;
 		complain(&L->unknown_complaint, "message on unconfigured topic %s ignored",
@@ -137,8 +182,10 @@ static void handle_msg(struct loop *L, const struct msg *m)
 		return;
 	}
 	memset(&r, 0, sizeof r);
-	if (dec->decode(m->topic, m->payload, m->len, m->recv_ms, &r, err,
-			sizeof err) < 0) {
+	rc = dec->decode(m->topic, m->payload, m->len, m->recv_ms, &r, err, sizeof err);
+	if (rc == DECODE_IGNORED)
+		return;         /* a command or announcement: not the device's state */
+	if (rc < 0) {
 		reject(L, dev, ds, err);
 		return;
 	}
@@ -219,6 +266,32 @@ static void flush_telemetry(struct loop *L, int64_t mono, bool force)
 	}
 }
 
+/*
+ * storage.max_mb: above 90 % of it, drop the oldest readings, then the
+ * oldest telemetry, down to 80 %.  Hazard records and their events are
+ * never dropped; if they alone fill the quota, say so (loudly, with backoff).
+ */
+static void enforce_quota(struct loop *L)
+{
+	int64_t max = (int64_t)L->d.cfg->storage.max_mb * 1048576;
+	int64_t used = store_used_bytes(L->d.store), r = 0, t = 0;
+	int rc;
+
+	if (used < 0 || used <= max / 10 * 9)
+		return;
+	rc = store_make_room(L->d.store, max / 10 * 8, &r, &t);
+	L->d.cnt.quota_dropped_readings += (uint64_t)r;
+	L->d.cnt.quota_dropped_telemetry += (uint64_t)t;
+	if (r || t)
+		log_warnx("storage.max_mb %d reached: dropped the oldest %lld readings "
+			  "and %lld telemetry messages", L->d.cfg->storage.max_mb,
+			  (long long)r, (long long)t);
+	if (rc != 0)
+		complain(&L->quota_complaint, "storage.max_mb %d: hazard records alone "
+			 "fill the quota; they are never dropped, raise max_mb",
+			 L->d.cfg->storage.max_mb);
+}
+
 /* ------------------------------------------------------------ rules state */
 
 static void restore_one(void *ctx, const struct hazard_rec *rec)
@@ -246,6 +319,171 @@ static void rules_resync(struct loop *L)
 	store_foreach_open(L->d.store, restore_one, L);
 }
 
+/* ------------------------------------------------------------ gpio */
+
+static int write_output(void *ctx, int output, bool on)
+{
+	return gpio_output_write(ctx, output, on);
+}
+
+static void lat_record(struct daemon *d, int64_t ns)
+{
+	d->il_lat_us[d->il_lat_count++ % IL_LAT_N] =
+		ns < 0 ? 0 : ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
+}
+
+/*
+ * One debounced input change as a hazard change, its outputs driven at
+ * once; the record is queued for the pass's transaction.  The rules slot
+ * is the dedup: an input that asserts again while its hazard is open
+ * changes nothing.  restart: the start-up read, where an already open
+ * hazard only re-drives its outputs (a follow fan after a restart).
+ */
+static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool restart)
+{
+	const struct gpio_in_cfg *in = &L->d.cfg->inputs[gc->input];
+	const struct device_cfg *dev = config_find_device(L->d.cfg, in->device);
+	struct device_state *ds;
+	struct gpio_pending *p;
+	struct hazard_change chg;
+	struct rule_slot *slot;
+	bool on = gpio_hazard_on(in, gc->asserted);
+	int64_t wall = now_wall_ms() - (now_mono_ns() - gc->edge_ns) / 1000000;
+	static const enum reading_field field[HZ_TYPE_COUNT] = {
+		[HZ_GAS_LEAK] = RF_GAS, [HZ_SMOKE_ALARM] = RF_SMOKE,
+		[HZ_DETECTOR_FAULT] = RF_FAULT, [HZ_TAMPER] = RF_TAMPER,
+	};
+	cJSON *acts;
+
+	if (!dev)
+		return;
+	ds = &L->d.dev_state[dev - L->d.cfg->devices];
+	ds->last_seen_ms = now_mono_ms();
+	slot = &ds->slot[in->hazard];
+	memset(&chg, 0, sizeof chg);
+	chg.type = (enum hazard_type)in->hazard;
+	chg.severity = (enum severity)in->severity;
+	chg.kind = on ? CHG_ACTIVE : CHG_CLEAR;
+	/* detail is 96 bytes: clip the names rather than lose the state */
+	snprintf(chg.detail, sizeof chg.detail, "gpio %.24s %s (%.24s line %d)", in->name,
+		 in->nc_supervision ? (on ? "loop open" : "loop closed")
+				    : (on ? "contact closed" : "contact open"),
+		 in->chip, in->line);
+	if (slot->active == on) {
+		if (restart && on)
+			cJSON_Delete(interlock_on_change(L->d.il, dev, &chg, now_wall_ms(),
+							 now_mono_ms()));
+		return;
+	}
+	/* the actions' "at" is when the output moved, the event's is the edge */
+	acts = interlock_on_change(L->d.il, dev, &chg, now_wall_ms(), now_mono_ms());
+	/* debounce_ms is deliberate waiting, not reaction time */
+	if (acts && on && !restart)
+		lat_record(&L->d, now_mono_ns() - gc->edge_ns - (int64_t)in->debounce_ms * 1000000);
+	slot->active = on;
+	slot->severity = chg.severity;
+	L->d.gpio_changes++;
+	/* callers collect at most GP_MAX - n_gp changes: there is room */
+	p = &L->gp[L->n_gp++];
+	p->dev = dev;
+	p->chg = chg;
+	p->at_ms = wall;
+	p->actions = acts;
+	memset(&p->ev, 0, sizeof p->ev);
+	p->ev.ts_ms = wall;
+	reading_set(&p->ev, field[in->hazard] ? field[in->hazard] : RF_ALARM, on);
+}
+
+/* Before the pass's transaction: edges in, outputs out. */
+static void gpio_react(struct loop *L, const struct pollfd *pfd, int n)
+{
+	struct gpio_change gc[GP_MAX];
+	int i, k;
+
+	if (L->d.gpio) {
+		/* changes beyond the room left stay in gpio.c for the next pass */
+		k = gpio_collect(L->d.gpio, pfd, n, now_mono_ns(), gc, GP_MAX - L->n_gp);
+		for (i = 0; i < k; i++)
+			gpio_change_apply(L, &gc[i], false);
+	}
+	interlock_tick(L->d.il, now_mono_ms());
+}
+
+/* The lines' levels as they are now, against what the database holds:
+ * at start-up (an alarm that began while we were down) and after a failed
+ * commit (so that what did not reach the disk is recorded again). */
+static void gpio_reconcile(struct loop *L)
+{
+	struct gpio_change gc[GP_MAX];
+	int i, k;
+
+	k = gpio_read_all(L->d.gpio, now_mono_ns(), gc, GP_MAX - L->n_gp);
+	for (i = 0; i < k; i++)
+		gpio_change_apply(L, &gc[i], true);
+}
+
+static void gpio_record(struct loop *L)
+{
+	int i;
+
+	for (i = 0; i < L->n_gp; i++) {
+		struct gpio_pending *p = &L->gp[i];
+
+		apply_acted(L, p->dev, &p->chg, 1, &p->ev, p->at_ms, &p->actions);
+	}
+	L->n_gp = 0;
+}
+
+/*
+ * Inside a long pass (a big intake batch, then the commit's fsync), an edge
+ * that arrived meanwhile moves its outputs now rather than after the
+ * commit; its record joins the next pass.
+ */
+static void gpio_poll_now(struct loop *L)
+{
+	struct pollfd pfd[MAX_POLLFDS / 2];
+	int n;
+
+	if (!L->d.gpio || L->n_gp == GP_MAX)
+		return;
+	n = gpio_pollfds(L->d.gpio, pfd, MAX_POLLFDS / 2);
+	if (n > 0 && poll(pfd, (nfds_t)n, 0) > 0)
+		gpio_react(L, pfd, n);
+}
+
+static int64_t gpio_due_ms(struct loop *L)
+{
+	int64_t a = gpio_next_due_ms(L->d.gpio), b = interlock_next_due_ms(L->d.il);
+
+	return a < b ? a : b;
+}
+
+static void gpio_start(struct loop *L)
+{
+	const struct config *cfg = L->d.cfg;
+	bool *initial;
+	char err[256];
+	int i;
+
+	if (cfg->n_outputs == 0 && cfg->n_inputs == 0)
+		return;
+	L->d.il = interlock_new(cfg);
+	initial = calloc((size_t)cfg->n_outputs + 1, sizeof *initial);
+	if (!L->d.il || !initial)
+		fatalx("out of memory");
+	interlock_load(L->d.il, L->d.store);
+	for (i = 0; i < cfg->n_outputs; i++)
+		initial[i] = interlock_initial_on(L->d.il, i);
+	L->d.gpio = gpio_new(cfg, &gpio_backend_libgpiod, initial, err, sizeof err);
+	free(initial);
+	if (!L->d.gpio)
+		fatalx("%s", err);
+	interlock_attach(L->d.il, write_output, L->d.gpio);
+	gpio_reconcile(L);
+	log_info("gpio: %d inputs, %d outputs, %d interlocks", cfg->n_inputs,
+		 cfg->n_outputs, cfg->n_interlocks);
+}
+
 /* ------------------------------------------------------------ the pass */
 
 static void run_pass(struct loop *L)
@@ -257,26 +495,35 @@ static void run_pass(struct loop *L)
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
-	if (n_acks == 0 && n_msgs == 0 && !tick)
+	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0)
 		goto pump;
 
 	if (store_begin(L->d.store) < 0) {
 		L->d.cnt.store_errors++;
 		complain(&L->store_complaint, "database: cannot begin a transaction");
 	} else {
+		gpio_record(L);
 		for (i = 0; i < n_acks; i++)
 			if (store_outbox_delete(L->d.store, acks[i]) == 0)
 				L->d.cnt.acked++;
-		for (i = 0; i < n_msgs; i++)
+		for (i = 0; i < n_msgs; i++) {
 			handle_msg(L, &L->batch[i]);
+			if ((i & 255) == 255)
+				gpio_poll_now(L);
+		}
 		if (tick) {
 			tick_rules(L, mono);
+			if (mono >= L->next_quota_ms) {
+				enforce_quota(L);
+				L->next_quota_ms = mono + QUOTA_EVERY_MS;
+			}
 			if (mono >= L->next_trim_ms) {
 				store_trim_readings(L->d.store, L->d.cfg->storage.max_readings);
 				L->next_trim_ms = mono + TRIM_EVERY_MS;
 			}
 		}
 		flush_telemetry(L, mono, false);
+		gpio_poll_now(L);
 		if (store_commit(L->d.store) < 0) {
 			store_rollback(L->d.store);
 			L->d.cnt.store_errors++;
@@ -284,6 +531,8 @@ static void run_pass(struct loop *L)
 				 "database: commit failed; %d messages not stored, "
 				 "rules resynchronised so alarms are raised again", n_msgs);
 			rules_resync(L);
+			if (L->d.gpio)
+				gpio_reconcile(L);
 		} else {
 			complain_release(&L->store_complaint, "database: commits recovered");
 		}
@@ -332,18 +581,25 @@ static void run_loop(struct loop *L)
 {
 	struct pollfd pfd[MAX_POLLFDS];
 	uint64_t junk;
-	int n, nctl, timeout;
+	int n, nctl, ngpio, timeout;
+	int64_t due;
 
 	while (!L->quit) {
 		pfd[0] = (struct pollfd){ .fd = L->wake_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = L->sig_fd, .events = POLLIN };
-		nctl = control_pollfds(L->ctl, pfd + 2, MAX_POLLFDS - 2);
-		n = 2 + nctl;
+		ngpio = gpio_pollfds(L->d.gpio, pfd + 2, MAX_POLLFDS / 2);
+		nctl = control_pollfds(L->ctl, pfd + 2 + ngpio, MAX_POLLFDS - 2 - ngpio);
+		n = 2 + ngpio + nctl;
 		timeout = (int)(L->next_tick_ms - now_mono_ms());
-		if (timeout < 0 || msgq_depth(L->q) > 0)
+		if (timeout < 0 || msgq_depth(L->q) > 0 || L->n_gp > 0)
 			timeout = 0;
 		if (timeout > TICK_MS)
 			timeout = TICK_MS;
+		timeout = notify_timeout_ms(now_mono_ms(), timeout);
+		/* a debounce or a pulse that ends before the tick */
+		due = gpio_due_ms(L);
+		if (due != INT64_MAX && due - now_mono_ms() < timeout)
+			timeout = due <= now_mono_ms() ? 0 : (int)(due - now_mono_ms());
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			log_warn("poll");
 			continue;
@@ -353,9 +609,11 @@ static void run_loop(struct loop *L)
 				;
 		if (pfd[1].revents & POLLIN)
 			handle_signal(L);
+		gpio_react(L, pfd + 2, ngpio);  /* outputs move before any write */
 		run_pass(L);
+		notify_tick(&L->d, now_mono_ms());     /* WATCHDOG=1: this pass ran */
 		if (nctl > 0)
-			control_handle(L->ctl, pfd + 2, nctl, &L->d);
+			control_handle(L->ctl, pfd + 2 + ngpio, nctl, &L->d);
 	}
 }
 
@@ -376,6 +634,7 @@ static void shutdown_loop(struct loop *L)
 		n_acks = uplink_take_acks(L->up, acks, 1024);
 		n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
 		if (store_begin(L->d.store) == 0) {
+			gpio_record(L);
 			for (i = 0; i < n_acks; i++)
 				store_outbox_delete(L->d.store, acks[i]);
 			for (i = 0; i < n_msgs; i++)
@@ -400,6 +659,39 @@ static void shutdown_loop(struct loop *L)
 }
 
 /* ------------------------------------------------------------ for control.c */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Interlock counters and the edge-to-output latency (issue 4's measure). */
+static cJSON *gpio_status_json(struct daemon *d)
+{
+	cJSON *g = cJSON_CreateObject();
+	uint32_t *v;
+	size_t n = d->il_lat_count < IL_LAT_N ? (size_t)d->il_lat_count : IL_LAT_N;
+
+	cJSON_AddNumberToObject(g, "inputs", d->cfg->n_inputs);
+	cJSON_AddNumberToObject(g, "outputs", d->cfg->n_outputs);
+	cJSON_AddNumberToObject(g, "input_changes", (double)d->gpio_changes);
+	cJSON_AddNumberToObject(g, "self_tests", (double)interlock_self_tests(d->il));
+	cJSON_AddNumberToObject(g, "output_write_errors",
+				(double)interlock_write_errors(d->il));
+	cJSON_AddNumberToObject(g, "latency_samples", (double)n);
+	v = n ? malloc(n * sizeof *v) : NULL;
+	if (v) {
+		memcpy(v, d->il_lat_us, n * sizeof *v);
+		qsort(v, n, sizeof *v, cmp_u32);
+		cJSON_AddNumberToObject(g, "edge_to_output_p50_us", v[n / 2]);
+		cJSON_AddNumberToObject(g, "edge_to_output_p99_us", v[(n * 99) / 100]);
+		cJSON_AddNumberToObject(g, "edge_to_output_max_us", v[n - 1]);
+		free(v);
+	}
+	return g;
+}
 
 cJSON *daemon_status_json(struct daemon *d)
 {
@@ -431,6 +723,12 @@ cJSON *daemon_status_json(struct daemon *d)
 	cJSON_AddNumberToObject(c, "published", (double)d->cnt.published);
 	cJSON_AddNumberToObject(c, "acked", (double)d->cnt.acked);
 	cJSON_AddNumberToObject(c, "store_errors", (double)d->cnt.store_errors);
+	cJSON_AddNumberToObject(c, "quota_dropped_readings",
+				(double)d->cnt.quota_dropped_readings);
+	cJSON_AddNumberToObject(c, "quota_dropped_telemetry",
+				(double)d->cnt.quota_dropped_telemetry);
+	if (d->gpio || d->il)
+		cJSON_AddItemToObject(o, "gpio", gpio_status_json(d));
 	return o;
 }
 
@@ -450,7 +748,7 @@ int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *act
 		store_rollback(d->store);
 		return -1;
 	}
-	emit_event(L, &rec, "closed", now);
+	emit_event(L, &rec, "closed", now, NULL);
 	if (store_commit(d->store) < 0) {
 		store_rollback(d->store);
 		snprintf(err, errlen, "database commit failed; hazard not closed");
@@ -544,8 +842,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
 		return 1;
 	}
+	/* derived topics (availability, events) may collide: a config error
+	 * that --check-config must catch too */
+	L.ix = devindex_new(&cfg, err, sizeof err);
+	if (!L.ix) {
+		fprintf(stderr, "%s: %s\n", cfg_path, err);
+		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
+		config_free(&cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("configuration OK\n");
+		devindex_free(L.ix);
 		config_free(&cfg);
 		return 0;
 	}
@@ -562,6 +870,9 @@ int main(int argc, char **argv)
 	L.d.store = store_open(cfg.storage.path, err, sizeof err);
 	if (!L.d.store)
 		fatalx("%s", err);
+	if (store_set_quota(L.d.store, cfg.storage.max_mb) < 0)
+		log_warnx("database %s: cannot set the storage.max_mb ceiling",
+			  cfg.storage.path);
 	if (store_sync_config(L.d.store, &cfg) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	L.d.dev_state = calloc((size_t)cfg.n_devices + 1, sizeof *L.d.dev_state);
@@ -573,6 +884,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.n_devices; i++)
 		L.d.dev_state[i].last_seen_ms = now_mono_ms();
 	rules_resync(&L);
+	gpio_start(&L);
 
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
 	if (!L.ctl)
@@ -590,8 +902,12 @@ int main(int argc, char **argv)
 	log_info("ready: database %s (outbox %lld), control socket %s",
 		 cfg.storage.path, (long long)L.d.outbox_depth, cfg.control.socket);
 
+	/* systemd: READY=1 only now that the database is open and the loop runs */
+	notify_init();
+	notify_ready(&L.d);
 	run_loop(&L);
 
+	notify_stopping();
 	shutdown_loop(&L);
 	uplink_free(L.up);
 	control_close(L.ctl);
@@ -599,6 +915,9 @@ int main(int argc, char **argv)
 	store_close(L.d.store);
 	free(L.d.dev_state);
 	free(L.dev_complaint);
+	devindex_free(L.ix);
+	gpio_free(L.d.gpio);
+	interlock_free(L.d.il);
 	config_free(&cfg);
 	log_info("stopped");
 	return 0;

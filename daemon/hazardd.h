@@ -69,6 +69,10 @@ int64_t backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms);
 /* Fill a caller's error buffer (modules report, callers decide to log). */
 void errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* MQTT URIs: TLS scheme (ssl://, mqtts://, wss://); host in 127.0.0.0/8,
+ * localhost or [::1]. */
+bool uri_is_tls(const char *uri);
+bool uri_is_loopback(const char *uri);
 /* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
 char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
 
@@ -93,6 +97,8 @@ enum reading_field {
 	RF_TEMP_C,
 	RF_ENERGY_KWH,
 	RF_RELAY,       /* bool: relay / plug output on */
+	RF_BATTERY_LOW, /* bool: the device's own low-battery flag (no percent) */
+	RF_ONLINE,      /* bool: availability message (LWT); per message, not state */
 	RF_COUNT
 };
 
@@ -112,23 +118,118 @@ static inline void reading_set(struct reading *r, enum reading_field f, double v
 
 /* Object {"ts":..., "<field>": value, ...} with only the present fields. */
 cJSON *reading_to_json(const struct reading *r);
+/* Is v plausible for f?  NULL if so, else the reason (in why). */
+const char *reading_check(enum reading_field f, double v, char *why, size_t len);
 
 /* --------------------------------------------------------------- decode.c
  * Payload adapters: a static table keyed by format name.  Pure functions,
  * safe to call from any thread.  Return 0 on success; -1 with a short reason
- * in err ("malformed JSON", "field gas_lel: expected number") on rejection.
- * recv_ms fills ts_ms when the payload carries no time.
+ * in err ("malformed JSON", "field gas_lel: expected number") on rejection;
+ * DECODE_IGNORED for a message on one of the device's topics that says
+ * nothing about its state (a command, an announcement): it is not evidence
+ * that the device is alive.  recv_ms fills ts_ms when the payload carries
+ * no usable time.
  */
+#define DECODE_IGNORED  1
 typedef int (*decode_fn)(const char *topic, const char *payload, size_t len,
 			 int64_t recv_ms, struct reading *out,
 			 char *err, size_t errlen);
+
+/*
+ * Where a device's messages arrive.  A device is configured with one topic
+ * (its state reports); its format derives the rest (availability, events).
+ * subtree: the topic and everything below it (subscribed as "topic/#").
+ */
+struct route {
+	char topic[TOPIC_MAX];
+	bool subtree;
+};
+#define ROUTES_MAX 4
+/* Fill out[] (max >= ROUTES_MAX) for a device topic; returns the count. */
+typedef int (*routes_fn)(const char *dev_topic, struct route *out, int max);
+
 struct decoder {
 	const char *format;
 	decode_fn   decode;
+	routes_fn   routes;         /* NULL: the configured topic alone */
 };
 const struct decoder *decoder_find(const char *format);   /* NULL if unknown */
+/* Every table entry, for tests and fuzzers; returns the count. */
+int decoder_count(void);
+const struct decoder *decoder_at(int i);
+/* The routes of a device of this format (the topic alone for NULL routes). */
+int decoder_routes(const struct decoder *dec, const char *dev_topic,
+		   struct route *out, int max);
 int decode_native(const char *topic, const char *payload, size_t len,
 		  int64_t recv_ms, struct reading *out, char *err, size_t errlen);
+int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
+		       int64_t recv_ms, struct reading *out, char *err, size_t errlen);
+int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max);
+int decode_tasmota(const char *topic, const char *payload, size_t len,
+		   int64_t recv_ms, struct reading *out, char *err, size_t errlen);
+int routes_tasmota(const char *dev_topic, struct route *out, int max);
+int decode_shelly(const char *topic, const char *payload, size_t len,
+		  int64_t recv_ms, struct reading *out, char *err, size_t errlen);
+int routes_shelly(const char *dev_topic, struct route *out, int max);
+
+/* ---------------------------------------------------------- decode_json.c
+ * What the third-party adapters share: strict JSON framing, lenient
+ * scalars (devices send "100.00", "True", "ON"), one range check per field.
+ * Each returns 0, or -1 with the reason in err (and out cleared).
+ */
+/* The payload as JSON: NUL bytes and trailing data refused. */
+cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen);
+/* Plain text payload ("online", "Offline"), blanks and one pair of quotes
+ * trimmed, into buf; -1 if it does not fit or holds a NUL. */
+int dj_text(const char *payload, size_t len, char *buf, size_t size);
+/* 1 and *out set, 0 absent (NULL, null), -1 neither number nor numeric string. */
+int dj_number(const cJSON *item, double *out);
+/* 1 true, 0 false, -1 not a boolean: true/false, "true"/"on"/"yes"/"1"... */
+int dj_bool_text(const char *s);
+/*
+ * Set field f from item: null or NULL leaves it absent; booleans from
+ * bool/0/1/strings, numbers from numbers or numeric strings, times scale
+ * (unit conversion), then the range check.  -1 with "field <key>: why".
+ */
+int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
+	   double scale, const char *key, char *err, size_t errlen);
+/* A key of a flat JSON object and the field it feeds, times scale. */
+struct dj_key {
+	const char *key;
+	enum reading_field f;
+	double scale;
+};
+/* Every key present in obj into r.  A flag set under either of two keys is
+ * set; for a number the earlier key in the table wins.  -1 on a bad value. */
+int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
+	      size_t n, char *err, size_t errlen);
+/* Error out, err already written: clear *out, return -1. */
+int dj_fail(struct reading *out);
+/* Error out: clear *out, format err, return -1. */
+int dj_reject(struct reading *out, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------ devindex.c
+ * Topic -> device, for every route of every device: a hash table on exact
+ * topics plus one on subtree roots (looked up once per level of the
+ * topic), so the cost does not grow with the number of devices.  Built
+ * once from the config; read-only afterwards (safe from any thread).
+ * Stores copies, no pointers into the config.
+ */
+struct config;
+struct devindex;
+/* NULL with a reason in err (two devices deriving the same topic, memory). */
+struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen);
+void devindex_free(struct devindex *ix);
+/* Device index in cfg->devices, or -1; *dec (if not NULL) gets its decoder. */
+int  devindex_find(const struct devindex *ix, const char *topic,
+		   const struct decoder **dec);
+/* The same as the device's config, or NULL. */
+const struct device_cfg *devindex_device(const struct devindex *ix,
+					 const struct config *cfg, const char *topic);
+/* The MQTT subscription filters ("t", "t/#"), one per route. */
+int  devindex_n_filters(const struct devindex *ix);
+const char *devindex_filter(const struct devindex *ix, int i);
 
 /* ------------------------------------------------------------- config.c */
 
@@ -177,6 +278,56 @@ struct device_cfg {
 	struct rule_params rules;       /* kind defaults merged with overrides */
 };
 
+/* GPIO lines (drivers/gpio.c) and interlocks (daemon/interlock.c). */
+#define GPIO_CHIP_MAX     64
+#define MAX_IL_ACTIONS    8
+#define MAX_GPIO_INPUTS   64     /* per gateway; $.gpio.inputs is checked */
+enum gpio_bias { GPIO_BIAS_AS_IS = 0, GPIO_BIAS_DISABLED, GPIO_BIAS_PULL_UP,
+		 GPIO_BIAS_PULL_DOWN, GPIO_BIAS_COUNT };
+enum out_mode { OUT_LATCHED = 0, OUT_FOLLOW, OUT_PULSE, OUT_MODE_COUNT };
+extern const char *const gpio_bias_name[GPIO_BIAS_COUNT];
+extern const char *const out_mode_name[OUT_MODE_COUNT];
+
+/*
+ * A dry-contact input.  Asserted = the contact's logical "on" (the raw
+ * level XOR active_low).  An ordinary (normally open) input raises `hazard`
+ * on its device while asserted; an nc_supervision input is a normally
+ * closed loop: asserted is healthy and an open loop raises detector_fault.
+ */
+struct gpio_in_cfg {
+	char name[ID_MAX];
+	char chip[GPIO_CHIP_MAX];       /* "gpiochip0", a path, or a chip label */
+	int  line;                      /* offset on the chip */
+	bool active_low;
+	enum gpio_bias bias;
+	int  debounce_ms;               /* level must hold this long to count */
+	bool nc_supervision;
+	char device[ID_MAX];            /* a configured device */
+	int  hazard;                    /* enum hazard_type (declared below) */
+	int  severity;                  /* enum severity */
+};
+
+struct gpio_out_cfg {
+	char name[ID_MAX];              /* "valve_kitchen", "buzzer" */
+	char chip[GPIO_CHIP_MAX];
+	int  line;
+	bool active_low;
+	bool safe_on;                   /* level at start and after a reset */
+	enum out_mode mode;
+	int  pulse_ms;                  /* OUT_PULSE: on time; test duration */
+};
+
+struct interlock_cfg {
+	int  hazard;                    /* enum hazard_type */
+	char device[ID_MAX];            /* "" matches any device */
+	char site[ID_MAX];              /* "" matches any site */
+	struct {
+		int  output;            /* index into config.outputs */
+		bool on;
+	} action[MAX_IL_ACTIONS];
+	int  n_actions;
+};
+
 struct config {
 	char path[PATH_MAX_HZ];
 	struct {
@@ -210,6 +361,7 @@ struct config {
 		int  telemetry_batch;           /* readings per telemetry message */
 		int  telemetry_interval_s;      /* flush a partial batch after this */
 		int  status_interval_s;         /* periodic status republish */
+		bool allow_insecure;            /* plaintext to a non-loopback host */
 	} upstream;
 	struct {
 		char socket[PATH_MAX_HZ];
@@ -226,6 +378,12 @@ struct config {
 		double major_h;
 		double general_h;
 	} deadlines;
+	struct gpio_in_cfg   *inputs;   /* $.gpio.inputs */
+	int                   n_inputs;
+	struct gpio_out_cfg  *outputs;  /* $.gpio.outputs */
+	int                   n_outputs;
+	struct interlock_cfg *interlocks;
+	int                   n_interlocks;
 };
 
 /*
@@ -236,6 +394,8 @@ struct config {
  */
 int  config_load(const char *path, struct config *out, char *errs, size_t errlen);
 void config_free(struct config *cfg);
+/* A linear scan over configured topics only; messages are routed with
+ * devindex.c, which also knows the derived topics. */
 const struct device_cfg *config_find_device_by_topic(const struct config *cfg,
 						     const char *topic);
 const struct device_cfg *config_find_device(const struct config *cfg, const char *id);
@@ -284,6 +444,8 @@ struct device_state {
 	int64_t charging_since_ms;      /* monotonic; 0 = not charging */
 	struct reading last;            /* last known value of each field (merged) */
 	uint64_t accepted, rejected;    /* messages counted since start */
+	uint64_t self_tests;            /* test presses (rising edges of "test") */
+	bool    testing;                /* the last message had test: true */
 };
 
 #define MAX_CHANGES 16
@@ -304,7 +466,10 @@ void rules_restore(struct device_state *st, enum hazard_type t, enum severity s)
  */
 struct store;
 
-enum outbox_class { OB_HAZARD = 0, OB_STATUS = 2, OB_SUMMARY = 3, OB_TELEMETRY = 4 };
+/* Drain order after an outage: most important first. */
+enum outbox_class { OB_HAZARD_MAJOR = 0, OB_HAZARD_GENERAL = 1, OB_STATUS = 2,
+		    OB_SUMMARY = 3, OB_TELEMETRY = 4,
+		    OB_HAZARD = OB_HAZARD_MAJOR };
 
 struct hazard_rec {
 	char    id[ID_MAX];             /* stable for the life of the hazard */
@@ -375,16 +540,30 @@ cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 int    store_foreach_open(struct store *st,
 			  void (*fn)(void *ctx, const struct hazard_rec *rec),
 			  void *ctx);
+/*
+ * Disk quota (storage.max_mb): set the hard ceiling, report the bytes in
+ * use, and drop the oldest readings, then the oldest telemetry messages,
+ * until use is at or below target_bytes.  Hazards and their events are
+ * never dropped: returns 1 if only they are left above the target.
+ */
+int    store_set_quota(struct store *st, int max_mb);
+int64_t store_used_bytes(struct store *st);
+int    store_make_room(struct store *st, int64_t target_bytes,
+		       int64_t *dropped_readings, int64_t *dropped_telemetry);
 /* Listings for the control socket. */
 cJSON *store_list_hazards(struct store *st, bool open_only);
 cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
 
 int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 			const char *body, int64_t *seq_out);
-/* Up to max messages with seq > after_seq, oldest first (the uplink keeps
- * after_seq as its in-flight cursor).  Returns the number filled. */
-int    store_outbox_next(struct store *st, int64_t after_seq, struct outbox_msg *out,
-			 int max);
+/* A hazard event: also lifts that hazard's pending events into cls, so a
+ * hazard's events drain in the order they happened whatever their class. */
+int    store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
+			       const char *body, int64_t *seq_out);
+/* Up to max messages, best class first and oldest first within a class,
+ * leaving out the seqs in skip (in flight).  Returns the number filled. */
+int    store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
+			 struct outbox_msg *out, int max);
 void   outbox_msg_free(struct outbox_msg *m);
 int    store_outbox_delete(struct store *st, int64_t seq);
 int64_t store_outbox_count(struct store *st);
@@ -497,6 +676,108 @@ void uplink_shutdown(struct uplink *up, int timeout_ms);
 /* "hz/v1/<district>/<gateway>/<suffix>" */
 void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_t len);
 
+/* ------------------------------------------------------- drivers/gpio.c
+ * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes
+ * through a backend (libgpiod 1.6 in production, a fake in unit tests);
+ * this file adds polarity, software debounce and the start-up read.  Only
+ * the loop thread calls it.
+ */
+struct pollfd;
+struct gpio_edge {
+	int     level;                  /* raw level after the edge: 0 or 1 */
+	int64_t ts_ns;                  /* kernel timestamp, CLOCK_MONOTONIC */
+};
+
+struct gpio_backend {
+	const char *name;
+	/* handles are opaque; NULL with a reason in err on failure */
+	void *(*request_input)(const char *chip, int line, enum gpio_bias bias,
+			       char *err, size_t errlen);
+	void *(*request_output)(const char *chip, int line, int level,
+				char *err, size_t errlen);
+	int   (*fd)(void *h);           /* pollable edge fd; -1: read every pass */
+	int   (*get)(void *h);          /* raw level, -1 on error */
+	int   (*set)(void *h, int level);
+	/* drain pending edges (non-blocking): count, 0 none, -1 error */
+	int   (*read_edges)(void *h, struct gpio_edge *ev, int max);
+	void  (*release)(void *h);
+};
+extern const struct gpio_backend gpio_backend_libgpiod;
+
+/* An input whose debounced state changed. */
+struct gpio_change {
+	int     input;                  /* index into config.inputs */
+	bool    asserted;               /* contact's logical "on" */
+	int64_t edge_ns;                /* monotonic time of the edge that started it */
+};
+
+struct gpio;
+/* Requests every input (both edges) and output (at out_on[i], logical). */
+struct gpio *gpio_new(const struct config *cfg, const struct gpio_backend *be,
+		      const bool *out_on, char *err, size_t errlen);
+void gpio_free(struct gpio *g);
+int  gpio_pollfds(struct gpio *g, struct pollfd *pfd, int max);
+/*
+ * Read the edges behind the pollfds filled above (and of fd-less lines),
+ * then promote levels that held for debounce_ms.  now_ns: CLOCK_MONOTONIC.
+ * Returns the number of changes written to out.
+ */
+int  gpio_collect(struct gpio *g, const struct pollfd *pfd, int n, int64_t now_ns,
+		  struct gpio_change *out, int max);
+/* Start-up: read every input's level as its state (it held while we were
+ * away); one change per input, asserted or not. */
+int  gpio_read_all(struct gpio *g, int64_t now_ns, struct gpio_change *out, int max);
+/* CLOCK_MONOTONIC ms at which a pending debounce completes; INT64_MAX none */
+int64_t gpio_next_due_ms(const struct gpio *g);
+int  gpio_output_write(struct gpio *g, int output, bool on);
+bool gpio_input_asserted(const struct gpio *g, int input);
+/* Whether the input's hazard is on: asserted for a normally open contact,
+ * NOT asserted (loop open) for an nc_supervision loop. */
+bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted);
+int64_t now_mono_ns(void);
+
+/* --------------------------------------------------------- interlock.c
+ * Hazard -> output actions.  Outputs move before anything is written, and
+ * the hazard event records what was done.  Latched actions hold until an
+ * operator resets the output; the latch is persisted ("latch:<name>").
+ */
+struct interlock;
+typedef int (*interlock_write_fn)(void *ctx, int output, bool on);
+struct interlock *interlock_new(const struct config *cfg);
+void interlock_free(struct interlock *il);
+/* Latches from the database, before the outputs are requested. */
+void interlock_load(struct interlock *il, struct store *st);
+/* The level an output must start at: safe state, or its restored latch. */
+bool interlock_initial_on(const struct interlock *il, int output);
+/* Where writes go (gpio_output_write in the daemon); re-drives latches. */
+void interlock_attach(struct interlock *il, interlock_write_fn fn, void *ctx);
+/*
+ * One hazard change: drive every matching action now.  Returns a JSON
+ * array describing what was done ({"output","set","at","result"}), or NULL
+ * when no rule matched.  Caller owns it.
+ */
+cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
+			   const struct hazard_change *chg, int64_t now_wall_ms,
+			   int64_t now_mono_ms);
+/* Pulses and tests that end: call each pass. */
+void interlock_tick(struct interlock *il, int64_t now_mono_ms);
+int64_t interlock_next_due_ms(const struct interlock *il);
+/* Write changed latches to the store (inside the caller's transaction). */
+int  interlock_persist(struct interlock *il, struct store *st);
+int  interlock_find(const struct interlock *il, const char *name);
+/* The hazard that latched an output (device id, type); false if none. */
+bool interlock_cause(const struct interlock *il, int output, const char **device,
+		     int *type);
+/* Operator reset: back to the safe state, latch cleared. */
+int  interlock_reset(struct interlock *il, int output, const char *actor,
+		     int64_t now_wall_ms, char *err, size_t errlen);
+/* Self-check: drive to the non-safe level for pulse_ms, then back. */
+int  interlock_test(struct interlock *il, int output, int64_t now_wall_ms,
+		    int64_t now_mono_ms, char *err, size_t errlen);
+cJSON *interlock_outputs_json(const struct interlock *il);
+uint64_t interlock_self_tests(const struct interlock *il);
+uint64_t interlock_write_errors(const struct interlock *il);
+
 /* ------------------------------------------------------------- hazardd.c
  * The daemon's run-time state, owned by the loop thread.  control.c reads
  * it to answer hazardctl.
@@ -511,6 +792,8 @@ struct counters {
 	uint64_t published;             /* upstream publishes started */
 	uint64_t acked;                 /* upstream PUBACKs (outbox rows deleted) */
 	uint64_t store_errors;          /* failed commits (retried) */
+	uint64_t quota_dropped_readings;  /* oldest readings dropped for max_mb */
+	uint64_t quota_dropped_telemetry; /* oldest telemetry messages dropped */
 };
 
 struct daemon {
@@ -524,6 +807,14 @@ struct daemon {
 	int64_t started_wall_ms;
 	int64_t outbox_depth;           /* refreshed each loop pass */
 	int     intake_queue_depth;
+	/* GPIO and interlocks: NULL when none are configured */
+	struct gpio         *gpio;
+	struct interlock    *il;
+	uint64_t gpio_changes;          /* debounced input changes */
+	/* edge (once debounced) to output written, last IL_LAT_N, microseconds */
+#define IL_LAT_N 1024
+	uint32_t il_lat_us[IL_LAT_N];
+	uint64_t il_lat_count;
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream */
@@ -531,6 +822,18 @@ cJSON *daemon_status_json(struct daemon *d);
 /* Close a hazard (write-off) and queue its "closed" event upstream. */
 int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
 			const char *note, char *err, size_t errlen);
+
+/* -------------------------------------------------------------- notify.c
+ * systemd's sd_notify protocol; every call is a no-op without NOTIFY_SOCKET.
+ */
+void notify_init(void);                         /* reads WATCHDOG_USEC */
+void notify_ready(const struct daemon *d);      /* READY=1 and a first STATUS= */
+/* Each loop pass: WATCHDOG=1 at half the interval, STATUS= on a link change
+ * and every 10 s. */
+void notify_tick(const struct daemon *d, int64_t mono_ms);
+/* timeout_ms shortened so poll() wakes for the next watchdog ping */
+int  notify_timeout_ms(int64_t mono_ms, int timeout_ms);
+void notify_stopping(void);                     /* STOPPING=1 */
 
 /* ------------------------------------------------------------- control.c
  * The Unix control socket (mode 0660): one JSON request per line, one JSON

@@ -131,12 +131,6 @@ int mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen)
 	return 0;
 }
 
-static bool uri_is_tls(const char *uri)
-{
-	return strncmp(uri, "ssl://", 6) == 0 || strncmp(uri, "mqtts://", 8) == 0 ||
-	       strncmp(uri, "wss://", 6) == 0;
-}
-
 static void link_connect(struct mqtt_link *l)
 {
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
@@ -175,10 +169,18 @@ static void link_connect(struct mqtt_link *l)
 		ssl.privateKey = l->key_file[0] ? l->key_file : NULL;
 		ssl.enableServerCertAuth = 1;
 		ssl.verify = 1;
-		ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+		/* Paho's TLS_1_2 pins exactly 1.2; the default method negotiates
+		 * 1.3 or 1.2, and OpenSSL 3 refuses 1.0/1.1 at its default
+		 * security level (tests/e2e/t_tls.sh checks a 1.1-only broker) */
+		ssl.sslVersion = MQTT_SSL_VERSION_DEFAULT;
 		o.ssl = &ssl;
 		break;
 	}
+	for (i = 0; i < l->n_uris; i++)
+		if (!uri_is_tls(l->uris[i]) && !uri_is_loopback(l->uris[i]))
+			log_warnx("%s: INSECURE: %s is plaintext to a remote host "
+				  "(allow_insecure); hazard records cross the network unencrypted",
+				  l->name, l->uris[i]);
 	l->state = LINK_CONNECTING;
 	rc = MQTTAsync_connect(l->client, &o);
 	if (rc != MQTTASYNC_SUCCESS)

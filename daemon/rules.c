@@ -440,21 +440,34 @@ static void rules_charger(struct rules_ctx *c, const struct reading *cur)
  * battery_low_pct + 5 points rather than by hysteresis_pct: cheap
  * detectors report in coarse steps that jitter by a few points whatever
  * the threshold, and 10 % of a 20 % threshold is a 2-point band.
+ *
+ * Devices that know no percent send their own battery_low flag; it raises
+ * like a low percent.  Either source saying "low" keeps the hazard: the
+ * flag off clears only if the percent (when known) agrees.
+ * battery_low_pct 0 disables both.
  */
 static void rules_battery(struct rules_ctx *c, const struct reading *cur)
 {
-	double low = c->dev->rules.battery_low_pct, v;
+	double low = c->dev->rules.battery_low_pct, v = 0;
+	bool has_pct = reading_has(cur, RF_BATTERY);
+	bool has_flag = reading_has(cur, RF_BATTERY_LOW);
+	bool flag = has_flag && cur->val[RF_BATTERY_LOW] != 0;
 	char detail[96];
 
-	if (!reading_has(cur, RF_BATTERY) || !(low > 0))
+	if ((!has_pct && !has_flag) || !(low > 0))
 		return;
-	v = cur->val[RF_BATTERY];
-	if (v <= low) {
+	if (has_pct)
+		v = cur->val[RF_BATTERY];
+	if (has_pct && v <= low) {
 		snprintf(detail, sizeof(detail), "battery %g <= battery_low_pct %g", v, low);
 		slot_raise(c, HZ_LOW_BATTERY, SEV_GENERAL, detail);
-	} else if (v > low + BATTERY_CLEAR_POINTS) {
+	} else if (flag) {
+		slot_raise(c, HZ_LOW_BATTERY, SEV_GENERAL, "battery_low flag");
+	} else if (has_pct && v > low + BATTERY_CLEAR_POINTS) {
 		snprintf(detail, sizeof(detail), "battery %g > %g", v, low + BATTERY_CLEAR_POINTS);
 		slot_clear(c, HZ_LOW_BATTERY, detail);
+	} else if (!has_pct) {
+		slot_clear(c, HZ_LOW_BATTERY, "battery_low flag off");
 	}
 }
 
@@ -511,7 +524,7 @@ static void rules_merge(struct reading *last, const struct reading *r)
 	int f;
 
 	for (f = 0; f < RF_COUNT; f++) {
-		if (!reading_has(r, f))
+		if (!reading_has(r, f) || f == RF_ONLINE)
 			continue;
 		if (self_test && (f == RF_ALARM || f == RF_GAS || f == RF_SMOKE))
 			continue;
@@ -520,6 +533,34 @@ static void rules_merge(struct reading *last, const struct reading *r)
 	if (!reading_has(r, RF_TEST))
 		last->present &= ~(1u << RF_TEST);
 	last->ts_ms = r->ts_ms;
+}
+
+/*
+ * Availability.  An explicit offline (LWT, zigbee2mqtt availability) is
+ * the broker or bridge telling us the device is gone: device_offline at
+ * once, no heartbeat wait.  Anything else from the device, an explicit
+ * online included, proves it is there.  The slot is the state; "online"
+ * describes one message and is not merged into st->last.
+ */
+static void rules_online(struct rules_ctx *c, const struct reading *r)
+{
+	if (reading_has(r, RF_ONLINE) && r->val[RF_ONLINE] == 0)
+		slot_raise(c, HZ_DEVICE_OFFLINE, SEV_GENERAL, "device reported offline");
+	else
+		slot_clear(c, HZ_DEVICE_OFFLINE, reading_has(r, RF_ONLINE) ?
+			   "device reported online" : "message received");
+}
+
+/* A self-test is counted once per press: the rising edge of "test". */
+static void rules_count_test(struct device_state *st, const struct reading *r)
+{
+	bool test = reading_has(r, RF_TEST) && r->val[RF_TEST] != 0;
+
+	if (reading_has(r, RF_ONLINE) && r->present == (1u << RF_ONLINE))
+		return;         /* availability says nothing of the button */
+	if (test && !st->testing)
+		st->self_tests++;
+	st->testing = test;
 }
 
 int rules_eval(const struct device_cfg *dev, struct device_state *st,
@@ -531,8 +572,9 @@ int rules_eval(const struct device_cfg *dev, struct device_state *st,
 	if (!dev || !st || !r || !out)
 		return 0;
 	st->last_seen_ms = now_ms;
+	rules_count_test(st, r);
 	rules_merge(&st->last, r);
-	slot_clear(&c, HZ_DEVICE_OFFLINE, "message received");
+	rules_online(&c, r);
 	rules_apply(&c);
 	return c.n;
 }

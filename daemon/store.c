@@ -69,10 +69,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "WHERE hazard_id = ?1 AND event = ?2 ORDER BY seq DESC LIMIT 1",
 	[S_EV_LIST]     = "SELECT seq, event, at_ms, actor, note, severity, detail "
 			  "FROM hazard_events WHERE hazard_id = ?1 ORDER BY seq",
-	[S_OB_PUT]      = "INSERT INTO outbox (topic_suffix, cls, body, created_ms) "
-			  "VALUES (?1, ?2, ?3, ?4)",
+	[S_OB_PUT]      = "INSERT INTO outbox (topic_suffix, cls, body, created_ms, hazard_id) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_OB_LIFT]     = "UPDATE outbox SET cls = ?1 WHERE hazard_id = ?2 AND cls > ?1",
 	[S_OB_NEXT]     = "SELECT seq, topic_suffix, cls, body FROM outbox "
-			  "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+			  "ORDER BY cls, seq LIMIT ?1",
+	/* the quota: oldest first; hazard rows are never in these */
+	[S_QUOTA_READINGS] = "DELETE FROM readings WHERE seq IN "
+			  "(SELECT seq FROM readings ORDER BY seq LIMIT ?1)",
+	[S_QUOTA_TELEMETRY] = "DELETE FROM outbox WHERE seq IN "
+			  "(SELECT seq FROM outbox WHERE cls = 4 ORDER BY seq LIMIT ?1)",
 	[S_OB_DELETE]   = "DELETE FROM outbox WHERE seq = ?1",
 	[S_OB_COUNT]    = "SELECT count(*) FROM outbox",
 };
@@ -547,10 +553,75 @@ char *store_latest_reading(struct store *st, const char *device)
 	return data;
 }
 
+/* ------------------------------------------------------------ quota */
+
+static int64_t pragma_int(struct store *st, const char *sql)
+{
+	char v[32];
+
+	if (pragma(st->db, sql, v, sizeof v) < 0)
+		return -1;
+	return strtoll(v, NULL, 10);
+}
+
+int store_set_quota(struct store *st, int max_mb)
+{
+	int64_t page = pragma_int(st, "PRAGMA page_size");
+	char sql[64];
+
+	if (page <= 0)
+		return -1;
+	/* a hard ceiling: past it every write fails with SQLITE_FULL, which
+	 * the loop survives; store_make_room keeps us below it */
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+		 (long long)((int64_t)max_mb * 1048576 / page));
+	return pragma(st->db, sql, NULL, 0);
+}
+
+int64_t store_used_bytes(struct store *st)
+{
+	int64_t pages = pragma_int(st, "PRAGMA page_count");
+	int64_t free_pages = pragma_int(st, "PRAGMA freelist_count");
+	int64_t page = pragma_int(st, "PRAGMA page_size");
+
+	if (pages < 0 || free_pages < 0 || page < 0)
+		return -1;
+	return (pages - free_pages) * page;
+}
+
+int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_readings,
+		    int64_t *dropped_telemetry)
+{
+	int64_t used;
+
+	while ((used = store_used_bytes(st)) > target_bytes) {
+		enum stmt_id id = S_QUOTA_READINGS;
+		int n;
+
+		sqlite3_bind_int(st->stmt[id], 1, 1000);
+		if (store_stmt_run(st, id, "drop old readings for the quota") < 0)
+			return -1;
+		n = sqlite3_changes(st->db);
+		if (n > 0) {
+			*dropped_readings += n;
+			continue;
+		}
+		id = S_QUOTA_TELEMETRY;
+		sqlite3_bind_int(st->stmt[id], 1, 100);
+		if (store_stmt_run(st, id, "drop old telemetry for the quota") < 0)
+			return -1;
+		n = sqlite3_changes(st->db);
+		if (n == 0)
+			return 1;       /* only hazards and status left: keep them */
+		*dropped_telemetry += n;
+	}
+	return used < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ outbox */
 
-int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
-		     const char *body, int64_t *seq_out)
+static int outbox_insert(struct store *st, const char *topic_suffix, int cls,
+			 const char *body, const char *hazard_id, int64_t *seq_out)
 {
 	sqlite3_stmt *s = st->stmt[S_OB_PUT];
 
@@ -558,6 +629,7 @@ int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 	sqlite3_bind_int(s, 2, cls);
 	store_bind_text(s, 3, body);
 	sqlite3_bind_int64(s, 4, now_wall_ms());
+	store_bind_text(s, 5, hazard_id);
 	if (store_stmt_run(st, S_OB_PUT, "queue outbox message") < 0)
 		return -1;
 	if (seq_out)
@@ -565,20 +637,51 @@ int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 	return 0;
 }
 
-int store_outbox_next(struct store *st, int64_t after_seq, struct outbox_msg *out,
-		      int max)
+int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
+		     const char *body, int64_t *seq_out)
+{
+	return outbox_insert(st, topic_suffix, cls, body, NULL, seq_out);
+}
+
+int store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
+			    const char *body, int64_t *seq_out)
+{
+	sqlite3_stmt *s = st->stmt[S_OB_LIFT];
+
+	/* an escalated hazard's earlier events must not trail behind it */
+	sqlite3_bind_int(s, 1, cls);
+	store_bind_text(s, 2, hazard_id);
+	if (store_stmt_run(st, S_OB_LIFT, "lift pending hazard events") < 0)
+		return -1;
+	return outbox_insert(st, "hazard", cls, body, hazard_id, seq_out);
+}
+
+static bool seq_in(int64_t seq, const int64_t *set, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == seq)
+			return true;
+	return false;
+}
+
+int store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
+		      struct outbox_msg *out, int max)
 {
 	sqlite3_stmt *s = st->stmt[S_OB_NEXT];
 	int n = 0, rc = SQLITE_DONE, i;
 
 	if (max <= 0)
 		return 0;
-	sqlite3_bind_int64(s, 1, after_seq);
-	sqlite3_bind_int(s, 2, max);
+	/* the skipped rows (in flight) are at most n_skip of the best ones */
+	sqlite3_bind_int(s, 1, max + n_skip);
 	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct outbox_msg *m = &out[n];
 
 		m->seq = sqlite3_column_int64(s, 0);
+		if (seq_in(m->seq, skip, n_skip))
+			continue;
 		if (strlcpy_hz(m->topic_suffix, store_col_text(s, 1), sizeof m->topic_suffix) < 0)
 			log_warnx("store: outbox %lld: topic suffix \"%s\" truncated",
 				  (long long)m->seq, store_col_text(s, 1));

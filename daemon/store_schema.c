@@ -94,6 +94,17 @@ static const char schema_v1[] =
 	"  created_ms   INTEGER NOT NULL"
 	");";
 
+/*
+ * Version 2: the outbox drains by class (major hazard events, general ones,
+ * status, summaries, telemetry) and oldest first within a class.  hazard_id
+ * lets a hazard's newer event lift its older pending ones into the same
+ * class, so one hazard's events are never delivered out of order.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE outbox ADD COLUMN hazard_id TEXT;"
+	"CREATE INDEX outbox_drain ON outbox (cls, seq);"
+	"CREATE INDEX outbox_by_hazard ON outbox (hazard_id) WHERE hazard_id IS NOT NULL;";
+
 /* The epoch tells this database apart from any earlier one on the same
  * gateway, so hazard and message ids stay unique if the file is lost. */
 static int random_epoch(char *out, char *err, size_t errlen)
@@ -158,6 +169,7 @@ struct migration {
 
 static const struct migration migrations[] = {
 	{ schema_v1, seed_v1 },
+	{ schema_v2, NULL },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

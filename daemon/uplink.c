@@ -1,7 +1,9 @@
 /*
- * uplink.c: the district link.  Drains the outbox in order with QoS 1 and
- * a bounded in-flight window; a row leaves the outbox only when the broker
- * acknowledged it (PUBACK), so a crash or an outage resends, never loses.
+ * uplink.c: the district link.  Drains the outbox with QoS 1 and a bounded
+ * in-flight window, most important class first (major hazard events, then
+ * general ones, status, summaries, telemetry) and oldest first within a
+ * class; a row leaves the outbox only when the broker acknowledged it
+ * (PUBACK), so a crash or an outage resends, never loses.
  * Each message carries msg_id "<db epoch>-<outbox seq>": stable across
  * resends, so the platform drops duplicates.
  */
@@ -28,8 +30,8 @@ struct uplink {
 	char     epoch[16];
 	int      window;
 	/* loop thread only */
-	int      inflight;
-	int64_t  cursor;                /* last outbox seq handed to Paho */
+	int64_t *inflight;              /* outbox seqs handed to Paho, unacked */
+	int      n_inflight;
 	unsigned gen;                   /* bumped when the window is reset */
 	unsigned seen_link_epoch;
 	uint64_t published;
@@ -166,6 +168,12 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 	strlcpy_hz(up->gateway, cfg->gateway.id, sizeof up->gateway);
 	strlcpy_hz(up->epoch, epoch, sizeof up->epoch);
 	up->window = cfg->upstream.inflight;
+	up->inflight = calloc((size_t)up->window, sizeof *up->inflight);
+	if (!up->inflight) {
+		snprintf(err, errlen, "out of memory");
+		free(up);
+		return NULL;
+	}
 
 	strlcpy_hz(up->link.name, "upstream", sizeof up->link.name);
 	for (i = 0; i < cfg->upstream.n_uris; i++)
@@ -203,6 +211,7 @@ void uplink_free(struct uplink *up)
 		return;
 	mqtt_link_destroy(&up->link, 1000);
 	free(up->acks);
+	free(up->inflight);
 	pthread_mutex_destroy(&up->lock);
 	free(up);
 }
@@ -211,8 +220,7 @@ void uplink_free(struct uplink *up)
 static void window_reset(struct uplink *up)
 {
 	up->gen++;
-	up->inflight = 0;
-	up->cursor = 0;
+	up->n_inflight = 0;
 }
 
 bool uplink_tick(struct uplink *up, int64_t now_ms)
@@ -242,12 +250,12 @@ int uplink_pump(struct uplink *up, struct store *st)
 	char msg_id[ID_MAX];
 	int sent = 0;
 
-	while (mqtt_link_up(&up->link) && up->inflight < up->window) {
-		int want = up->window - up->inflight, n, i;
+	while (mqtt_link_up(&up->link) && up->n_inflight < up->window) {
+		int want = up->window - up->n_inflight, n, i;
 
 		if (want > 64)
 			want = 64;
-		n = store_outbox_next(st, up->cursor, msgs, want);
+		n = store_outbox_next(st, up->inflight, up->n_inflight, msgs, want);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
@@ -263,8 +271,7 @@ int uplink_pump(struct uplink *up, struct store *st)
 			free(wire);
 			if (rc < 0)
 				break;
-			up->cursor = msgs[i].seq;
-			up->inflight++;
+			up->inflight[up->n_inflight++] = msgs[i].seq;
 			sent++;
 		}
 		for (int j = 0; j < n; j++)
@@ -273,6 +280,19 @@ int uplink_pump(struct uplink *up, struct store *st)
 			break;  /* Paho refused: try again next pass */
 	}
 	return sent;
+}
+
+/* An acknowledged (or failed) publish leaves the window. */
+static void inflight_remove(struct uplink *up, int64_t seq)
+{
+	int i;
+
+	for (i = 0; i < up->n_inflight; i++) {
+		if (up->inflight[i] == seq) {
+			up->inflight[i] = up->inflight[--up->n_inflight];
+			return;
+		}
+	}
 }
 
 int uplink_take_acks(struct uplink *up, int64_t *seqs, int max)
@@ -288,8 +308,8 @@ int uplink_take_acks(struct uplink *up, int64_t *seqs, int max)
 			up->acks[kept++] = *a;
 			continue;
 		}
-		if (a->gen == up->gen && a->seq >= 0 && up->inflight > 0)
-			up->inflight--;
+		if (a->gen == up->gen && a->seq >= 0)
+			inflight_remove(up, a->seq);
 		if (a->ok && a->seq >= 0)
 			seqs[n++] = a->seq;
 		else if (!a->ok && a->gen == up->gen)
@@ -304,7 +324,7 @@ int uplink_take_acks(struct uplink *up, int64_t *seqs, int max)
 
 int uplink_inflight(struct uplink *up)
 {
-	return up->inflight;
+	return up->n_inflight;
 }
 
 uint64_t uplink_published(struct uplink *up)

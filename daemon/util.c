@@ -176,3 +176,26 @@ void errf(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+bool uri_is_tls(const char *uri)
+{
+	return strncmp(uri, "ssl://", 6) == 0 || strncmp(uri, "mqtts://", 8) == 0 ||
+	       strncmp(uri, "wss://", 6) == 0;
+}
+
+bool uri_is_loopback(const char *uri)
+{
+	const char *h = strstr(uri, "://");
+	size_t n;
+
+	if (!h)
+		return false;
+	h += 3;
+	if (strncmp(h, "[::1]", 5) == 0)
+		return h[5] == '\0' || h[5] == ':' || h[5] == '/';
+	n = strcspn(h, ":/");
+	if (n == 9 && strncmp(h, "localhost", 9) == 0)
+		return true;
+	/* 127.0.0.0/8, written as a dotted quad */
+	return strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n;
+}

@@ -17,8 +17,6 @@
 
 #include "hazardd.h"
 
-/* Values beyond this are a broken sensor or a unit mix-up, never physics. */
-#define ABSURD          1e9
 /* ts bounds, ms since epoch: 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z */
 #define TS_MIN_MS       946684800000.0
 #define TS_MAX_MS       4102444800000.0
@@ -50,47 +48,6 @@ static int native_field(const char *key)
 		if (reading_field_name[f] && strcmp(reading_field_name[f], key) == 0)
 			return f;
 	return -1;
-}
-
-/*
- * Range check for one numeric field; returns NULL if fine, else writes the
- * reason into why.  Percentages are bounded, physical magnitudes that
- * cannot go below zero are, and temperature cannot go below absolute zero.
- */
-static const char *native_check_number(int f, double v, char *why, size_t len)
-{
-	if (!isfinite(v) || fabs(v) > ABSURD) {
-		snprintf(why, len, "absurd value %g", v);
-		return why;
-	}
-	switch (f) {
-	case RF_BATTERY:
-	case RF_GAS_LEL:
-		if (v < 0 || v > 100) {
-			snprintf(why, len, "%g outside 0..100", v);
-			return why;
-		}
-		break;
-	case RF_CO_PPM:
-	case RF_POWER_W:
-	case RF_CURRENT_A:
-	case RF_VOLTAGE_V:
-	case RF_ENERGY_KWH:
-		if (v < 0) {
-			snprintf(why, len, "negative value %g", v);
-			return why;
-		}
-		break;
-	case RF_TEMP_C:
-		if (v < -273.15) {
-			snprintf(why, len, "%g below absolute zero", v);
-			return why;
-		}
-		break;
-	default:
-		break;
-	}
-	return NULL;
 }
 
 static const char *native_check_ts(const cJSON *it, char *why, size_t len)
@@ -191,7 +148,7 @@ int decode_native(const char *topic, const char *payload, size_t len,
 			why = "expected number";
 			goto bad;
 		}
-		why = native_check_number(f, it->valuedouble, whybuf, sizeof(whybuf));
+		why = reading_check(f, it->valuedouble, whybuf, sizeof(whybuf));
 		if (why)
 			goto bad;
 		reading_set(&r, f, it->valuedouble);

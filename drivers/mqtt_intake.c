@@ -2,8 +2,8 @@
  * mqtt_intake.c: the local broker session that brings device messages in.
  *
  * Persistent session (clean session off, stable client id) with QoS 1
- * subscriptions, so an alarm published while hazardd restarts waits in the
- * broker.  The receive callback runs on Paho's thread: it copies the
+ * subscriptions to every route of every device (devindex.c), so an alarm
+ * published while hazardd restarts waits in the broker.  The receive callback runs on Paho's thread: it copies the
  * message into the hand-over queue and returns; it never touches SQLite.
  */
 #include <stdio.h>
@@ -14,16 +14,12 @@
 
 #include "hazardd.h"
 
-struct intake_topic {
-	char topic[TOPIC_MAX];
-	const struct decoder *dec;      /* to classify when the queue is full */
-};
-
 struct intake {
 	struct mqtt_link link;
 	struct msgq *q;
-	struct intake_topic *topics;    /* private copy: read on Paho's thread */
-	int n_topics;
+	/* private copy, read on Paho's thread: the filters to subscribe and
+	 * each topic's decoder, to classify when the queue is full */
+	struct devindex *ix;
 	size_t max_payload;
 	_Atomic uint64_t dropped;
 };
@@ -39,19 +35,19 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 {
 	static const enum reading_field flags[] = { RF_ALARM, RF_GAS, RF_SMOKE,
 						    RF_FAULT, RF_TAMPER };
+	const struct decoder *dec = NULL;
 	struct reading r;
 	char err[96];
 	size_t i;
-	int t;
 
-	for (t = 0; t < in->n_topics; t++)
-		if (strcmp(in->topics[t].topic, topic) == 0)
-			break;
-	if (t == in->n_topics || !in->topics[t].dec || len > in->max_payload)
+	if (devindex_find(in->ix, topic, &dec) < 0 || !dec || len > in->max_payload)
 		return false;
 	memset(&r, 0, sizeof r);
-	if (in->topics[t].dec->decode(topic, payload, len, 0, &r, err, sizeof err) < 0)
+	if (dec->decode(topic, payload, len, 0, &r, err, sizeof err) != 0)
 		return false;
+	/* an explicit offline raises a hazard at once, like an alarm flag */
+	if (reading_has(&r, RF_ONLINE) && r.val[RF_ONLINE] == 0.0)
+		return true;
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		if (reading_has(&r, flags[i]) && r.val[flags[i]] != 0.0)
 			return true;
@@ -90,26 +86,28 @@ static void intake_on_up(void *ctx)
 {
 	struct intake *in = ctx;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	int n = devindex_n_filters(in->ix);
 	char **topics;
 	int *qos, i, rc;
 
-	if (in->n_topics == 0)
+	if (n == 0)
 		return;
-	topics = calloc((size_t)in->n_topics, sizeof *topics);
-	qos = calloc((size_t)in->n_topics, sizeof *qos);
+	topics = calloc((size_t)n, sizeof *topics);
+	qos = calloc((size_t)n, sizeof *qos);
 	if (!topics || !qos) {
 		free(topics);
 		free(qos);
 		return;
 	}
-	for (i = 0; i < in->n_topics; i++) {
-		topics[i] = in->topics[i].topic;
+	for (i = 0; i < n; i++) {
+		/* Paho does not write through these */
+		topics[i] = (char *)devindex_filter(in->ix, i);
 		qos[i] = 1;
 	}
 	/* resubscribe on every connect: the config may have changed while away */
-	rc = MQTTAsync_subscribeMany(in->link.client, in->n_topics, topics, qos, &ro);
+	rc = MQTTAsync_subscribeMany(in->link.client, n, topics, qos, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
-		log_warnx("local: subscribe to %d topics failed: %s", in->n_topics,
+		log_warnx("local: subscribe to %d topics failed: %s", n,
 			  MQTTAsync_strerror(rc));
 	free(topics);
 	free(qos);
@@ -119,7 +117,6 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 			  char *err, size_t errlen)
 {
 	struct intake *in = calloc(1, sizeof *in);
-	int i;
 
 	if (!in) {
 		snprintf(err, errlen, "out of memory");
@@ -127,17 +124,11 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 	}
 	in->q = q;
 	in->max_payload = (size_t)cfg->local.max_payload;
-	in->topics = calloc((size_t)cfg->n_devices + 1, sizeof *in->topics);
-	if (!in->topics) {
+	in->ix = devindex_new(cfg, err, errlen);
+	if (!in->ix) {
 		free(in);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < cfg->n_devices; i++) {
-		strlcpy_hz(in->topics[i].topic, cfg->devices[i].topic, TOPIC_MAX);
-		in->topics[i].dec = decoder_find(cfg->devices[i].format);
-	}
-	in->n_topics = cfg->n_devices;
 
 	strlcpy_hz(in->link.name, "local", sizeof in->link.name);
 	strlcpy_hz(in->link.uris[0], cfg->local.uri, TOPIC_MAX);
@@ -152,7 +143,7 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 	if (mqtt_link_read_password(&in->link, cfg->local.password_file, err, errlen) < 0 ||
 	    mqtt_link_init(&in->link, err, errlen) < 0) {
 		mqtt_link_destroy(&in->link, 0);
-		free(in->topics);
+		devindex_free(in->ix);
 		free(in);
 		return NULL;
 	}
@@ -164,7 +155,7 @@ void intake_free(struct intake *in)
 	if (!in)
 		return;
 	mqtt_link_destroy(&in->link, 1000);
-	free(in->topics);
+	devindex_free(in->ix);
 	free(in);
 }
 

@@ -61,6 +61,11 @@ static void hzc_usage(FILE *f)
 "  close ID --note TEXT [--actor NAME]\n"
 "                         write off a cleared hazard; the note (at most\n"
 "                         500 characters) says how it was rectified\n"
+"  outputs                GPIO outputs: state, latched, and why\n"
+"  reset OUTPUT [--actor NAME]\n"
+"                         return a latched output (a closed gas valve) to\n"
+"                         its safe state once its hazard has cleared\n"
+"  test OUTPUT            self-check: drive an output for its pulse_ms\n"
 "\n"
 "options:\n"
 "  -c, --config FILE      find hazardd through its config file (control.socket)\n"
@@ -160,14 +165,21 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			return hzc_usage_error("%s needs a hazard ID", o->cmd);
 		o->id = pos[1];
 		want = 2;
+	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0) {
+		if (npos < 2)
+			return hzc_usage_error("%s needs an OUTPUT name", o->cmd);
+		o->id = pos[1];
+		want = 2;
 	} else if (strcmp(o->cmd, "status") != 0 && strcmp(o->cmd, "devices") != 0 &&
-		   strcmp(o->cmd, "hazards") != 0) {
+		   strcmp(o->cmd, "hazards") != 0 && strcmp(o->cmd, "outputs") != 0) {
 		return hzc_usage_error("unknown command \"%s\"", o->cmd);
 	}
 	if (npos > want)
 		return hzc_usage_error("unexpected argument \"%s\"", pos[want]);
 	if (o->open && strcmp(o->cmd, "hazards") != 0)
 		return hzc_usage_error("--open belongs to \"hazards\", not \"%s\"", o->cmd);
+	if (o->actor && strcmp(o->cmd, "reset") == 0 && !o->note)
+		return *o->actor ? -1 : hzc_usage_error("%s", "--actor must not be empty");
 	if ((o->note || o->actor) && strcmp(o->cmd, "close") != 0)
 		return hzc_usage_error("--note and --actor belong to \"close\", not \"%s\"",
 				       o->cmd);
@@ -389,8 +401,10 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 	cJSON_AddStringToObject(req, "cmd", o->cmd);
 	if (strcmp(o->cmd, "hazards") == 0)
 		cJSON_AddBoolToObject(req, "open", o->open);
+	/* reset and test name an output, the others a hazard */
 	if (o->id)
-		cJSON_AddStringToObject(req, "id", o->id);
+		cJSON_AddStringToObject(req, strcmp(o->cmd, "reset") == 0 ||
+					strcmp(o->cmd, "test") == 0 ? "output" : "id", o->id);
 	if (o->note)
 		cJSON_AddStringToObject(req, "note", o->note);
 	/* no --actor: the daemon records its default, "hazardctl" */
@@ -617,10 +631,11 @@ static void hzc_print_status(const cJSON *res)
 static void hzc_print_devices(const cJSON *res)
 {
 	static const char *const head[] = { "ID", "KIND", "SITE", "ONLINE",
-		"LAST-SEEN", "ACCEPTED", "REJECTED" };
+		"LAST-SEEN", "ACCEPTED", "REJECTED", "SELF-TESTS" };
 	static const char *const k_id[] = { "id", NULL }, *const k_kind[] = { "kind", NULL },
 		*const k_site[] = { "site", NULL }, *const k_acc[] = { "accepted", NULL },
-		*const k_rej[] = { "rejected", NULL }, *const k_age[] = { "last_seen_age_s", NULL };
+		*const k_rej[] = { "rejected", NULL }, *const k_age[] = { "last_seen_age_s", NULL },
+		*const k_st[] = { "self_tests", NULL };
 	int n = cJSON_GetArraySize(res), r = 0;
 	struct hzc_row *rows;
 	const cJSON *d;
@@ -641,9 +656,10 @@ static void hzc_print_devices(const cJSON *res)
 		rows[r].cell[4] = hzc_age(hzc_get(d, k_age));
 		rows[r].cell[5] = hzc_scalar(hzc_get(d, k_acc));
 		rows[r].cell[6] = hzc_scalar(hzc_get(d, k_rej));
+		rows[r].cell[7] = hzc_scalar(hzc_get(d, k_st));
 		r++;
 	}
-	hzc_table(head, 7, rows, r, "");
+	hzc_table(head, 8, rows, r, "");
 	free(rows);
 }
 
@@ -841,6 +857,38 @@ static void hzc_print_hazard(const cJSON *res)
 		printf("  (none)\n");
 }
 
+static void hzc_print_outputs(const cJSON *res)
+{
+	static const char *const head[] = { "OUTPUT", "MODE", "STATE", "LATCHED",
+		"SINCE", "WHY" };
+	static const char *const k_name[] = { "name", NULL }, *const k_mode[] = { "mode", NULL },
+		*const k_state[] = { "state", NULL }, *const k_why[] = { "why", NULL },
+		*const k_since[] = { "since", NULL };
+	int n = cJSON_GetArraySize(res), r = 0;
+	struct hzc_row *rows;
+	const cJSON *d;
+
+	if (n == 0) {
+		printf("no outputs configured\n");
+		return;
+	}
+	rows = hzc_rows(n);
+	cJSON_ArrayForEach(d, res) {
+		if (r == n)
+			break;
+		rows[r].cell[0] = hzc_scalar(hzc_get(d, k_name));
+		rows[r].cell[1] = hzc_scalar(hzc_get(d, k_mode));
+		rows[r].cell[2] = hzc_scalar(hzc_get(d, k_state));
+		rows[r].cell[3] = hzc_dup(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			d, "latched")) ? "yes" : "no");
+		rows[r].cell[4] = hzc_scalar(hzc_get(d, k_since));
+		rows[r].cell[5] = hzc_scalar(hzc_get(d, k_why));
+		r++;
+	}
+	hzc_table(head, 6, rows, r, "");
+	free(rows);
+}
+
 static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
@@ -862,6 +910,10 @@ static void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_print_hazards(res, o->open);
 	} else if (strcmp(o->cmd, "hazard") == 0) {
 		hzc_print_hazard(res);
+	} else if (strcmp(o->cmd, "outputs") == 0) {
+		hzc_print_outputs(res);
+	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0) {
+		hzc_flatten("", res);
 	} else {
 		hzc_print_close(res, o);
 	}

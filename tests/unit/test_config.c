@@ -183,7 +183,7 @@ static void test_merge(void)
 		"  'gateway': {'id': 'gw-1', 'district': 'licheng', 'grid': 'G-7', '_comment_2': 1},\n"
 		"  'storage': {'path': '/tmp/hz.db', 'max_mb': 64},\n"
 		"  'local': {'uri': 'mqtt://localhost', 'client_id': 'my-intake'},\n"
-		"  'upstream': {'uris': ['tcp://a:1883', 'wss://b/mqtt'], 'inflight': 10},\n"
+		"  'upstream': {'uris': ['ssl://a:8883', 'wss://b/mqtt'], 'inflight': 10},\n"
 		"  'log': {'level': 'debug'},\n"
 		"  'deadlines': {'major_h': 0.5, 'general_h': 8760},\n"
 		"  'rules': {\n"
@@ -213,6 +213,8 @@ static void test_merge(void)
 	rc = config_load(write_cfg("merge.json", text), &cfg, errs, sizeof errs);
 	CHECK_INT("merge config loads", rc, 0);
 	CHECK_STR("merge: no errors", errs, "");
+	if (rc != 0)
+		return;         /* nothing below exists to check */
 	CHECK_STR("explicit client_id kept", cfg.local.client_id, "my-intake");
 	CHECK_STR("upstream client_id still defaults", cfg.upstream.client_id, "hazardd-gw-1");
 	CHECK_INT("two uris", cfg.upstream.n_uris, 2);
@@ -521,10 +523,21 @@ static const struct bad_case bad[] = {
 	  1, { ":5: $.upstream.uris: must list at least one URI" } },
 	{ "too many upstream uris",
 	  "{\n" G S L
-	  "  'upstream': {'uris': ['tcp://1', 'tcp://2', 'tcp://3', 'tcp://4', 'tcp://5',\n"
-	  "                        'tcp://6', 'tcp://7', 'tcp://8', 'tcp://9']},\n"
+	  "  'upstream': {'uris': ['ssl://1', 'ssl://2', 'ssl://3', 'ssl://4', 'ssl://5',\n"
+	  "                        'ssl://6', 'ssl://7', 'ssl://8', 'ssl://9']},\n"
 	  SI NODEV,
 	  1, { ":5: $.upstream.uris: too many URIs (9), max 8" } },
+	{ "plaintext upstream to a remote host",
+	  "{\n" G S L
+	  "  'upstream': {'uris': ['ssl://a:8883', 'tcp://district.example:1883']},\n"
+	  SI NODEV,
+	  1, { ":5: $.upstream.uris[1]: plaintext URI \"tcp://district.example:1883\" to a "
+	       "host that is not local: use ssl:// (or set \"allow_insecure\": true)" } },
+	{ "allow_insecure must be a boolean",
+	  "{\n" G S L
+	  "  'upstream': {'uris': ['ssl://a:8883'], 'allow_insecure': 'yes'},\n"
+	  SI NODEV,
+	  1, { ":5: $.upstream.allow_insecure:" } },
 	{ "uri not a string",
 	  "{\n" G S L
 	  "  'upstream': {'uris': [8883]},\n"

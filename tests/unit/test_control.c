@@ -368,6 +368,7 @@ static void test_devices(const char *path)
 	st[0].last_seen_ms = now_mono_ms() - 5000;
 	st[0].accepted = 7;
 	st[0].rejected = 1;
+	st[0].self_tests = 3;
 	st[0].last.ts_ms = 1700000000000;
 	reading_set(&st[0].last, RF_GAS_LEL, 12.5);
 	st[2].last_seen_ms = now_mono_ms() - 100000;
@@ -402,6 +403,8 @@ static void test_devices(const char *path)
 		cJSON_GetObjectItemCaseSensitive(d0, "accepted")), 7);
 	CHECK_INT("devices: rejected", cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(d0, "rejected")), 1);
+	CHECK_INT("devices: self_tests", cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(d0, "self_tests")), 3);
 	last = cJSON_GetObjectItemCaseSensitive(d0, "last");
 	CHECK_DBL("devices: last reading", cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(last, "gas_lel")), 12.5);

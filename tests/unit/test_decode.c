@@ -38,7 +38,8 @@ static void test_all_fields(void)
 		" \"co_ppm\": 40, \"smoke\": false, \"test\": true, \"fault\": false,"
 		" \"battery\": 87, \"tamper\": true, \"power_w\": 230.5,"
 		" \"current_a\": 1.25, \"voltage_v\": 229.9, \"temp_c\": -12.5,"
-		" \"energy_kwh\": 3.75, \"relay\": true, \"gas\": false}";
+		" \"energy_kwh\": 3.75, \"relay\": true, \"gas\": false,"
+		" \"battery_low\": true, \"online\": false}";
 	struct reading r;
 	char err[128];
 	uint32_t all = 0;
@@ -65,6 +66,8 @@ static void test_all_fields(void)
 	CHECK_DBL("temp_c negative is fine", r.val[RF_TEMP_C], -12.5);
 	CHECK_DBL("energy_kwh", r.val[RF_ENERGY_KWH], 3.75);
 	CHECK_DBL("relay true -> 1", r.val[RF_RELAY], 1.0);
+	CHECK_DBL("battery_low true -> 1", r.val[RF_BATTERY_LOW], 1.0);
+	CHECK_DBL("online false -> 0", r.val[RF_ONLINE], 0.0);
 }
 
 static void test_absent_null_unknown(void)

@@ -723,6 +723,109 @@ static void test_buffer_full(void)
 	CHECK_INT("max 0: nothing", rules_tick(&d, &st, T0 + 2000, one, 0), 0);
 }
 
+/*
+ * Availability messages: an explicit offline raises at once, online or any
+ * other message clears; silence still raises after heartbeat_s.
+ */
+static void test_availability(void)
+{
+	struct device_cfg d = mkdev(DEV_SMOKE_ALARM);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	d.heartbeat_s = 60;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_ONLINE, 0 }), T0 + 1000);
+	c = only("availability: offline raises at once", HZ_DEVICE_OFFLINE, CHG_ACTIVE);
+	CHECK_STR("availability: detail", c ? c->detail : NULL, "device reported offline");
+	CHECK_INT("availability: offline again: nothing new",
+		  ev(&d, &st, RD({ RF_ONLINE, 0 }), T0 + 2000), 0);
+	CHECK_INT("availability: heartbeat tick does not repeat it",
+		  tk(&d, &st, T0 + 200000), 0);
+	CHECK("availability: online is not merged into the state",
+	      !reading_has(&st.last, RF_ONLINE));
+	ev(&d, &st, RD({ RF_ONLINE, 1 }), T0 + 300000);
+	c = only("availability: online clears", HZ_DEVICE_OFFLINE, CHG_CLEAR);
+	CHECK_STR("availability: clear detail", c ? c->detail : NULL, "device reported online");
+	ev(&d, &st, RD({ RF_ONLINE, 0 }), T0 + 301000);
+	only("availability: offline once more", HZ_DEVICE_OFFLINE, CHG_ACTIVE);
+	ev(&d, &st, RD({ RF_BATTERY, 90 }), T0 + 302000);
+	only("availability: any report clears it", HZ_DEVICE_OFFLINE, CHG_CLEAR);
+	CHECK_INT("availability: silence within heartbeat: nothing",
+		  tk(&d, &st, T0 + 302000 + 60000), 0);
+	tk(&d, &st, T0 + 302000 + 61000);
+	only("availability: silence still raises", HZ_DEVICE_OFFLINE, CHG_ACTIVE);
+
+	/* an offline message does not clear an alarm the device had raised */
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_SMOKE, 1 }), T0);
+	ev(&d, &st, RD({ RF_ONLINE, 0 }), T0 + 1000);
+	only("availability: offline during smoke: offline only", HZ_DEVICE_OFFLINE, CHG_ACTIVE);
+	CHECK("availability: smoke still active", st.slot[HZ_SMOKE_ALARM].active);
+}
+
+/* battery_low: a device's own flag, for devices that send no percent. */
+static void test_battery_low_flag(void)
+{
+	struct device_cfg d = mkdev(DEV_SMOKE_ALARM);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	mkstate(&st);
+	CHECK_INT("battery_low false alone: nothing",
+		  ev(&d, &st, RD({ RF_BATTERY_LOW, 0 }), T0), 0);
+	ev(&d, &st, RD({ RF_BATTERY_LOW, 1 }), T0 + 1000);
+	c = only("battery_low true raises", HZ_LOW_BATTERY, CHG_ACTIVE);
+	CHECK_STR("battery_low: detail", c ? c->detail : NULL, "battery_low flag");
+	CHECK_INT("battery_low true again: nothing",
+		  ev(&d, &st, RD({ RF_BATTERY_LOW, 1 }), T0 + 2000), 0);
+	ev(&d, &st, RD({ RF_BATTERY_LOW, 0 }), T0 + 3000);
+	only("battery_low false clears", HZ_LOW_BATTERY, CHG_CLEAR);
+
+	/* the flag cannot clear what the percent still shows */
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_BATTERY, 10 }, { RF_BATTERY_LOW, 0 }), T0);
+	only("percent low with the flag off raises", HZ_LOW_BATTERY, CHG_ACTIVE);
+	CHECK_INT("flag off, percent still low: stays",
+		  ev(&d, &st, RD({ RF_BATTERY_LOW, 0 }), T0 + 1000), 0);
+	/* nor the percent what the flag says */
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_BATTERY, 96.5 }, { RF_BATTERY_LOW, 1 }), T0);
+	only("flag on with a good percent raises", HZ_LOW_BATTERY, CHG_ACTIVE);
+	CHECK_INT("flag on, percent good: stays",
+		  ev(&d, &st, RD({ RF_BATTERY, 97 }), T0 + 1000), 0);
+	ev(&d, &st, RD({ RF_BATTERY_LOW, 0 }), T0 + 2000);
+	only("flag off, percent good: clears", HZ_LOW_BATTERY, CHG_CLEAR);
+
+	d.rules.battery_low_pct = 0;
+	mkstate(&st);
+	CHECK_INT("battery_low_pct 0 disables the flag too",
+		  ev(&d, &st, RD({ RF_BATTERY_LOW, 1 }), T0), 0);
+}
+
+/* Self-tests are counted once per press and never raise. */
+static void test_self_test_count(void)
+{
+	struct device_cfg d = mkdev(DEV_GAS_DETECTOR);
+	struct device_state st;
+
+	mkstate(&st);
+	CHECK_INT("press: no hazard", ev(&d, &st, RD({ RF_TEST, 1 }, { RF_GAS, 1 }), T0), 0);
+	CHECK_INT("press: counted", st.self_tests, 1);
+	ev(&d, &st, RD({ RF_TEST, 1 }, { RF_GAS, 1 }), T0 + 500);
+	CHECK_INT("held: counted once", st.self_tests, 1);
+	ev(&d, &st, RD({ RF_ONLINE, 1 }), T0 + 600);
+	CHECK_INT("availability in between: no effect", st.self_tests, 1);
+	CHECK_INT("release with gas false: no hazard",
+		  ev(&d, &st, RD({ RF_TEST, 0 }, { RF_GAS, 0 }), T0 + 1000), 0);
+	ev(&d, &st, RD({ RF_TEST, 1 }), T0 + 2000);
+	CHECK_INT("second press: counted", st.self_tests, 2);
+	ev(&d, &st, RD({ RF_BATTERY, 90 }), T0 + 3000);
+	ev(&d, &st, RD({ RF_TEST, 1 }), T0 + 4000);
+	CHECK_INT("a message without test ends the press", st.self_tests, 3);
+	CHECK("never a gas hazard", !st.slot[HZ_GAS_LEAK].active);
+}
+
 int main(void)
 {
 	test_names_priority();
@@ -739,5 +842,8 @@ int main(void)
 	test_restore();
 	test_missing_fields();
 	test_buffer_full();
+	test_availability();
+	test_battery_low_flag();
+	test_self_test_count();
 	TEST_DONE();
 }

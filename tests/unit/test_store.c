@@ -641,41 +641,67 @@ static void test_outbox(void)
 	if (!st)
 		return;
 	CHECK_INT("outbox: empty count", store_outbox_count(st), 0);
-	CHECK_INT("outbox: next on empty", store_outbox_next(st, 0, m, 4), 0);
-	store_outbox_put(st, "hazard", OB_HAZARD, "{\"n\":1}", &s1);
-	store_outbox_put(st, "telemetry", OB_TELEMETRY, "{\"n\":2}", &s2);
-	store_outbox_put(st, "status", OB_STATUS, "{\"n\":3}", &s3);
+	CHECK_INT("outbox: next on empty", store_outbox_next(st, NULL, 0, m, 4), 0);
+	store_outbox_put(st, "telemetry", OB_TELEMETRY, "{\"n\":1}", &s1);
+	store_outbox_put(st, "status", OB_STATUS, "{\"n\":2}", &s2);
+	store_outbox_put_hazard(st, "H1", OB_HAZARD_GENERAL, "{\"n\":3}", &s3);
 	CHECK("outbox: seqs increase", s1 > 0 && s2 > s1 && s3 > s2);
 	CHECK_INT("outbox: count 3", store_outbox_count(st), 3);
 
-	n = store_outbox_next(st, 0, m, 2);
+	n = store_outbox_next(st, NULL, 0, m, 2);
 	CHECK_INT("outbox: next honours max", n, 2);
-	CHECK_INT("outbox: first seq", m[0].seq, s1);
-	CHECK_STR("outbox: first body", m[0].body, "{\"n\":1}");
-	CHECK_STR("outbox: first topic", m[0].topic_suffix, "hazard");
-	CHECK_INT("outbox: first class", m[0].cls, OB_HAZARD);
-	CHECK_INT("outbox: second seq", m[1].seq, s2);
+	CHECK_INT("outbox: best class first (hazard)", n > 0 ? m[0].seq : -1, s3);
+	CHECK_STR("outbox: hazard topic", n > 0 ? m[0].topic_suffix : "", "hazard");
+	CHECK_STR("outbox: first body", n > 0 ? m[0].body : "", "{\"n\":3}");
+	CHECK_INT("outbox: first class", n > 0 ? m[0].cls : -1, OB_HAZARD_GENERAL);
+	CHECK_INT("outbox: then status", n > 1 ? m[1].seq : -1, s2);
 	for (i = 0; i < n; i++)
 		outbox_msg_free(&m[i]);
 	CHECK("outbox: free clears body", m[0].body == NULL);
 
-	n = store_outbox_next(st, s2, m, 4);
-	CHECK_INT("outbox: after cursor", n, 1);
-	CHECK_INT("outbox: after cursor seq", n > 0 ? m[0].seq : -1, s3);
-	CHECK_STR("outbox: after cursor topic", n > 0 ? m[0].topic_suffix : "", "status");
-	for (i = 0; i < n; i++)
-		outbox_msg_free(&m[i]);
+	/* in-flight rows are skipped; the next best comes out */
+	{
+		int64_t skip[2] = { s3, s2 };
+
+		n = store_outbox_next(st, skip, 2, m, 4);
+		CHECK_INT("outbox: skip in flight", n, 1);
+		CHECK_INT("outbox: skip leaves telemetry", n > 0 ? m[0].seq : -1, s1);
+		for (i = 0; i < n; i++)
+			outbox_msg_free(&m[i]);
+	}
+
+	/* a major event of the same hazard lifts its pending general event,
+	 * so the hazard's events keep their order ahead of other majors */
+	{
+		int64_t g2 = 0, mj = 0, other = 0;
+
+		store_outbox_put_hazard(st, "H2", OB_HAZARD_MAJOR, "{\"other\":1}", &other);
+		store_outbox_put_hazard(st, "H1", OB_HAZARD_GENERAL, "{\"n\":4}", &g2);
+		store_outbox_put_hazard(st, "H1", OB_HAZARD_MAJOR, "{\"n\":5}", &mj);
+		n = store_outbox_next(st, NULL, 0, m, 4);
+		CHECK_INT("outbox: lifted events first (H1 raised)", n > 0 ? m[0].seq : -1, s3);
+		CHECK_INT("outbox: then the other major by age", n > 1 ? m[1].seq : -1, other);
+		CHECK_INT("outbox: then H1's general, lifted", n > 2 ? m[2].seq : -1, g2);
+		CHECK_INT("outbox: then H1's major", n > 3 ? m[3].seq : -1, mj);
+		CHECK_INT("outbox: lifted class", n > 0 ? m[0].cls : -1, OB_HAZARD_MAJOR);
+		for (i = 0; i < n; i++)
+			outbox_msg_free(&m[i]);
+		store_outbox_delete(st, other);
+		store_outbox_delete(st, g2);
+		store_outbox_delete(st, mj);
+	}
 
 	/* acks arrive out of order: the middle one first */
 	CHECK_INT("outbox: delete", store_outbox_delete(st, s2), 0);
 	CHECK_INT("outbox: delete twice is fine", store_outbox_delete(st, s2), 0);
 	CHECK_INT("outbox: count 2", store_outbox_count(st), 2);
-	n = store_outbox_next(st, 0, m, 4);
+	n = store_outbox_next(st, NULL, 0, m, 4);
 	CHECK_INT("outbox: two left", n, 2);
 	CHECK("outbox: order kept without the deleted",
-	      n == 2 && m[0].seq == s1 && m[1].seq == s3);
+	      n == 2 && m[0].seq == s3 && m[1].seq == s1);
 	for (i = 0; i < n; i++)
 		outbox_msg_free(&m[i]);
+	s3 = s1 > s3 ? s1 : s3;
 
 	/* a seq is never reused, even when the newest row is gone */
 	store_outbox_delete(st, s3);
@@ -1030,6 +1056,84 @@ static void test_bad_files(void)
 	CHECK_CONTAINS("bad: missing directory message", err, "/nonexistent-dir/x");
 }
 
+/* storage.max_mb: the oldest readings, then telemetry, make room; hazards stay */
+static void test_quota(void)
+{
+	const char *p = db_path("quota.db");
+	char err[512] = "", pad[600];
+	struct store *st = store_open(p, err, sizeof err);
+	struct device_cfg dev = test_device("smoke-q", "rest-001");
+	struct hazard_change c;
+	struct hazard_rec rec;
+	struct reading r;
+	const char *ev = NULL;
+	int64_t dr = 0, dt = 0, used, before;
+	int i, rc = 0;
+
+	CHECK("quota: open", st != NULL);
+	if (!st)
+		return;
+	CHECK_INT("quota: ceiling set", store_set_quota(st, 1), 0);
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	store_begin(st);
+	c = change(HZ_SMOKE_ALARM, CHG_ACTIVE, SEV_MAJOR, "smoke flag");
+	r = gas(0, T0);
+	store_hazard_apply(st, &dev, &c, &r, 24, T0, &rec, &ev);
+	store_outbox_put_hazard(st, rec.id, OB_HAZARD_MAJOR, "{\"hazard\":1}", NULL);
+	for (i = 0; i < 400 && rc == 0; i++) {
+		r = gas(i % 100, T0 + i);
+		rc = store_put_reading(st, "smoke-q", &r);
+		if (rc == 0 && i % 4 == 0)
+			rc = store_outbox_put(st, "telemetry", OB_TELEMETRY, pad, NULL);
+	}
+	CHECK_INT("quota: filled below the ceiling", rc, 0);
+	store_commit(st);
+	before = store_used_bytes(st);
+	CHECK("quota: usage measured", before > 100000);
+	store_begin(st);
+	rc = store_make_room(st, 160 * 1024, &dr, &dt);
+	store_commit(st);
+	used = store_used_bytes(st);
+	CHECK_INT("quota: made room", rc, 0);
+	CHECK("quota: at or below the target", used >= 0 && used <= 160 * 1024);
+	printf("INFO: quota: %lld bytes before, %lld after\n", (long long)before, (long long)used);
+	CHECK("quota: readings dropped", dr > 0);
+	CHECK("quota: readings go first, telemetry kept while they suffice", dt == 0);
+	store_begin(st);
+	dr = dt = 0;
+	rc = store_make_room(st, 96 * 1024, &dr, &dt);
+	store_commit(st);
+	CHECK_INT("quota: made more room", rc, 0);
+	CHECK("quota: then telemetry dropped", dt > 0);
+	CHECK("quota: at or below the lower target", store_used_bytes(st) <= 96 * 1024);
+	CHECK("quota: the hazard is kept", store_hazard_get(st, rec.id, &rec) == 0);
+	{
+		struct outbox_msg m[2];
+		int n = store_outbox_next(st, NULL, 0, m, 2);
+
+		CHECK("quota: the hazard event is still queued",
+		      n >= 1 && strcmp(m[0].body, "{\"hazard\":1}") == 0);
+		while (n > 0)
+			outbox_msg_free(&m[--n]);
+	}
+	/* only the hazard left above a tiny target: refuse to drop it */
+	store_begin(st);
+	dr = dt = 0;
+	rc = store_make_room(st, 1, &dr, &dt);
+	store_commit(st);
+	CHECK_INT("quota: hazards alone over the target are kept", rc, 1);
+	CHECK("quota: hazard survives a tiny target", store_hazard_get(st, rec.id, &rec) == 0);
+
+	/* past the hard ceiling writes fail instead of growing the file */
+	store_begin(st);
+	for (i = 0, rc = 0; i < 5000 && rc == 0; i++)
+		rc = store_outbox_put(st, "telemetry", OB_TELEMETRY, pad, NULL);
+	CHECK_INT("quota: the ceiling stops writes", rc, -1);
+	store_rollback(st);
+	store_close(st);
+}
+
 int main(void)
 {
 	static const char *const files[] = {
@@ -1058,6 +1162,7 @@ int main(void)
 	test_apply_atomic();
 	test_sync_config();
 	test_bad_files();
+	test_quota();
 	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		remove_db(files[i]);
 	rmdir(dir);

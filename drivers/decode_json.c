@@ -1,0 +1,232 @@
+/*
+ * decode_json.c: what the zigbee2mqtt, Tasmota and Shelly adapters share.
+ *
+ * The framing is as strict as the native adapter's (one JSON value, no NUL,
+ * nothing after it), but scalars are lenient: firmware sends "100.00" for
+ * a number and "True", "ON" or 1 for a boolean, and refusing those would
+ * refuse whole product lines.  A value that is neither (battery "low",
+ * power "n/a") still rejects the message: half-trusting a payload hides a
+ * broken device behind partial data.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hazardd.h"
+
+int dj_reject(struct reading *out, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* the caller must not be able to use anything from a bad payload */
+	memset(out, 0, sizeof(*out));
+	if (err && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen)
+{
+	const char *end = NULL, *stop;
+	cJSON *root;
+
+	if (!payload || len == 0) {
+		errf(err, errlen, "empty payload");
+		return NULL;
+	}
+	/* cJSON would stop at a NUL as if the text ended there */
+	if (memchr(payload, '\0', len)) {
+		errf(err, errlen, "payload contains a NUL byte");
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
+	if (!root) {
+		errf(err, errlen, "malformed JSON");
+		return NULL;
+	}
+	stop = payload + len;
+	while (end && end < stop && isspace((unsigned char)*end))
+		end++;
+	if (!end || end != stop) {
+		cJSON_Delete(root);
+		errf(err, errlen, "malformed JSON: trailing data");
+		return NULL;
+	}
+	return root;
+}
+
+int dj_text(const char *payload, size_t len, char *buf, size_t size)
+{
+	size_t a = 0, b = len;
+
+	if (!payload || memchr(payload, '\0', len))
+		return -1;
+	while (a < b && isspace((unsigned char)payload[a]))
+		a++;
+	while (b > a && isspace((unsigned char)payload[b - 1]))
+		b--;
+	/* some bridges publish the JSON string "online" instead of the word */
+	if (b - a >= 2 && payload[a] == '"' && payload[b - 1] == '"') {
+		a++;
+		b--;
+	}
+	if (b - a >= size)
+		return -1;
+	memcpy(buf, payload + a, b - a);
+	buf[b - a] = '\0';
+	return 0;
+}
+
+int dj_bool_text(const char *s)
+{
+	static const char *const yes[] = { "true", "on", "yes", "1", "online" };
+	static const char *const no[] = { "false", "off", "no", "0", "offline" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+/* A whole numeric string ("100.00", " 5 "); hex, inf and nan refused. */
+static int dj_number_text(const char *s, double *out)
+{
+	char *end;
+	const char *p;
+	double v;
+
+	for (p = s; *p; p++)
+		if (!strchr("0123456789+-.eE \t", *p))
+			return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int dj_number(const cJSON *item, double *out)
+{
+	if (!item || cJSON_IsNull(item))
+		return 0;
+	if (cJSON_IsNumber(item)) {
+		*out = item->valuedouble;
+		return 1;
+	}
+	if (cJSON_IsString(item) && dj_number_text(item->valuestring, out) == 0)
+		return 1;
+	return -1;
+}
+
+int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
+	   double scale, const char *key, char *err, size_t errlen)
+{
+	char whybuf[64];
+	const char *why;
+	double v;
+	int b;
+
+	if (!item || cJSON_IsNull(item))
+		return 0;
+	if (reading_field_is_bool[f]) {
+		if (cJSON_IsBool(item))
+			b = cJSON_IsTrue(item);
+		else if (cJSON_IsNumber(item) &&
+			 (item->valuedouble == 0 || item->valuedouble == 1))
+			b = item->valuedouble != 0;
+		else if (cJSON_IsString(item))
+			b = dj_bool_text(item->valuestring);
+		else
+			b = -1;
+		if (b < 0) {
+			errf(err, errlen, "field %s: expected boolean", key);
+			return -1;
+		}
+		reading_set(r, f, b);
+		return 0;
+	}
+	if (dj_number(item, &v) < 0) {
+		errf(err, errlen, "field %s: expected number", key);
+		return -1;
+	}
+	v *= scale;
+	why = reading_check(f, v, whybuf, sizeof whybuf);
+	if (why) {
+		errf(err, errlen, "field %s: %s", key, why);
+		return -1;
+	}
+	reading_set(r, f, v);
+	return 0;
+}
+
+/*
+ * The member named key, or NULL; *dup set when there are two.  Parsers
+ * disagree on which duplicate wins ({"smoke":false,"smoke":true}), so a
+ * duplicate of a key we read is refused, as the native adapter does.
+ */
+static const cJSON *dj_member(const cJSON *obj, const char *key, bool *dup)
+{
+	const cJSON *it, *found = NULL;
+
+	*dup = false;
+	cJSON_ArrayForEach(it, obj) {
+		if (!it->string || strcmp(it->string, key) != 0)
+			continue;
+		if (found)
+			*dup = true;
+		found = it;
+	}
+	return found;
+}
+
+int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
+	      size_t n, char *err, size_t errlen)
+{
+	const cJSON *item;
+	struct reading one;
+	bool dup;
+	size_t i;
+	int f;
+
+	for (i = 0; i < n; i++) {
+		f = keys[i].f;
+		item = dj_member(obj, keys[i].key, &dup);
+		if (dup) {
+			errf(err, errlen, "field %s: duplicate key", keys[i].key);
+			return -1;
+		}
+		memset(&one, 0, sizeof one);
+		if (dj_set(&one, f, item, keys[i].scale, keys[i].key, err, errlen) < 0)
+			return -1;
+		if (!reading_has(&one, f))
+			continue;
+		/* two names for one thing: a flag set by either is set; for a
+		 * number the first name in the table is the better source */
+		if (!reading_has(r, f) ||
+		    (reading_field_is_bool[f] && one.val[f] != 0))
+			reading_set(r, f, one.val[f]);
+	}
+	return 0;
+}
+
+int dj_fail(struct reading *out)
+{
+	memset(out, 0, sizeof(*out));
+	return -1;
+}

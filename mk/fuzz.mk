@@ -1,0 +1,49 @@
+# mk/fuzz.mk: libFuzzer targets for every payload adapter and the config
+# parser (issue 3).  clang with libFuzzer, ASan and UBSan (Debian: clang,
+# libclang-rt-14-dev).
+#
+#   make fuzz [FUZZ_SECONDS=60]   build, replay the regression inputs, then
+#                                 fuzz each target FUZZ_SECONDS seconds
+#   make fuzz-build               only build them (FUZZ_BUILD, default
+#                                 build-fuzz)
+#
+# `make test` runs each briefly through tests/e2e/t_fuzz.sh.  New corpus
+# entries go to a scratch directory, never into the seed corpus in
+# tests/fuzz/corpus/<target>/; a crash input is kept in
+# $(FUZZ_BUILD)/artifacts/ and belongs in tests/fuzz/regress/<target>/.
+
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FORMATS  = native zigbee2mqtt tasmota shelly
+FUZZ_TARGETS  = $(FUZZ_FORMATS:%=fuzz_%) fuzz_config
+# Not -Werror: clang warns on other things than gcc, and the gcc build
+# (`make`) is the one that enforces a clean tree.
+FUZZ_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	-Idaemon $(shell pkg-config --cflags $(PKGS)) \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# control.c calls back into hazardd.c, as in the unit tests
+FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out daemon/control.c,$(CORE_SRC)))
+FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c daemon/hazardd.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_FORMATS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_decode.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT='"$*"' -o $@ $< \
+		$(FUZZ_OBJ) $(LDLIBS_ALL)
+
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS_ALL)
+
+fuzz: deps fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz-clean
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)

@@ -1,0 +1,176 @@
+#!/bin/busybox sh
+# /init of the GPIO test guest (PID 1, busybox).  Creates a gpio-sim chip
+# through configfs, runs the real hazardd on it, drives its input lines via
+# gpio-sim's sysfs "pull" files, reads its outputs from the "value" files
+# and checks the database through hazardctl --json.  Prints PASS:/FAIL:
+# lines (counted by tests/run.sh) and "GPIOSIM-RESULT: PASS|FAIL" last.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# the initramfs has no /dev/console node at exec time: output goes nowhere
+exec >/dev/console 2>&1 </dev/console
+mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
+ip link set lo up 2>/dev/null
+
+RESULT=PASS
+pass() { echo "PASS: gpio: $1"; }
+fail() { echo "FAIL: gpio: $1: $2"; RESULT=FAIL; }
+check() { n=$1; w=$2; shift 2; if "$@"; then pass "$n"; else fail "$n" "$w"; fi; }
+finish() {
+	echo "uptime at end: $(cut -d' ' -f1 /proc/uptime)s"
+	echo "GPIOSIM-RESULT: $RESULT"
+	# qemu's isa-debug-exit (iobase 0xf4): exit status (v<<1)|1
+	if [ -e /dev/port ]; then
+		if [ $RESULT = PASS ]; then v='\000'; else v='\001'; fi
+		printf "$v" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	fi
+	poweroff -f
+}
+echo "kernel $(uname -r), init at $(cut -d' ' -f1 /proc/uptime)s"
+for m in /lib/modules/*.ko; do insmod "$m" || { fail setup "insmod $m"; finish; }; done
+mount -t configfs configfs /sys/kernel/config || { fail setup "mount configfs"; finish; }
+
+# ---- one simulated chip, 16 lines; the label is what the config names
+C=/sys/kernel/config/gpio-sim/hz
+mkdir $C $C/bank0 || { fail setup "configfs mkdir"; finish; }
+echo 16 > $C/bank0/num_lines
+echo hazardd-sim > $C/bank0/label
+echo 1 > $C/live || { fail setup "chip live"; finish; }
+CHIP=$(cat $C/bank0/chip_name)
+S=/sys/devices/platform/$(cat $C/dev_name)/$CHIP
+pull() { echo "pull-$2" > $S/sim_gpio$1/pull; }
+value() { cat $S/sim_gpio$1/value; }
+# lines: 0 gas contact, 1 smoke contact, 2 NC loop, 3 bouncy gas contact,
+# 4 short blip, 5 latency bench, 6 active-low contact; outputs 8 valve, 9 charger, 10 fan, 11 buzzer, 12 bench
+pull 0 down; pull 1 down; pull 3 down; pull 4 down; pull 5 down
+# active_low contact, open (high) while all is well.  No "bias" in its
+# config: gpio-sim applies a requested bias as its pull, overriding the
+# test's own, where a real contact would win over a weak pull-up
+pull 6 up
+pull 2 up       # the NC loop is healthy (closed) before hazardd starts
+
+H=/tmp/hz; mkdir -p $H
+sed "s/@CHIP@/hazardd-sim/g" /etc/hazardd.json > $H/hazardd.json
+CTL="hazardctl -c $H/hazardd.json"
+HZ_PID=
+start_hz() {
+	hazardd -c $H/hazardd.json >> $H/hazardd.log 2>&1 &
+	HZ_PID=$!
+	i=0
+	while ! $CTL status >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.1
+	done
+}
+stop_hz() {
+	kill -TERM $HZ_PID; i=0
+	while kill -0 $HZ_PID 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && { kill -KILL $HZ_PID; break; }; sleep 0.1
+	done
+	wait $HZ_PID 2>/dev/null
+}
+# one hazard object per line, compact, for grep
+hazards() { $CTL --json hazards | tr -d '\n ' | sed 's/},{/}\n{/g'; }
+hazard_line() { hazards | grep "\"device\":\"$1\"" | grep "\"type\":\"$2\""; }
+# has TEXT PATTERN: grep -E in a string
+has() { echo "$1" | grep -Eq "$2"; }
+# wait_value LINE WANT: outputs move within a pass; allow TCG some slack
+wait_value() {
+	i=0
+	while [ "$(value $1)" != "$2" ]; do
+		i=$((i + 1)); [ $i -gt 30 ] && return 1; sleep 0.05
+	done
+}
+
+start_hz || { fail start "hazardd did not answer"; cat $H/hazardd.log; finish; }
+pass "hazardd starts on gpio-sim with unreachable brokers"
+check "outputs at safe state on start" "valve=$(value 8) charger=$(value 9) fan=$(value 10)" \
+	[ "$(value 8)$(value 9)$(value 10)$(value 11)" = 0100 ]
+check "healthy NC loop raises nothing" "$(hazards)" [ -z "$(hazards | grep detector_fault)" ]
+
+# ---- 1. a gas contact closes: the valve closes, a major gas_leak is raised
+pull 0 up
+check "gas contact closes the valve" "valve=$(value 8)" wait_value 8 1
+check "gas contact starts the fan" "fan=$(value 10)" wait_value 10 1
+sleep 0.3
+h=$(hazard_line kitchen-gas gas_leak)
+check "major gas_leak in the database" "$h" has "$h" '"severity":"major".*"state":"open"'
+if [ -x /bin/sqlite3 ]; then
+	a=$(sqlite3 $H/hazardd.db "select body from outbox where topic_suffix='hazard' and body like '%kitchen-gas\"%'" | head -n 1)
+	check "hazard event records the actions" "$a" \
+		has "$a" '"actions":\[\{"output":"valve_kitchen","set":"on"'
+fi
+
+# ---- 2. bounce within the debounce window (300 ms): one hazard
+for k in 1 2 3 4 5; do pull 3 up; pull 3 down; done
+pull 3 up
+sleep 0.8
+h=$(hazard_line kitchen-gas-2 gas_leak)
+check "bounce raises one hazard" "$h" has "$h" '"state":"open".*"occurrences":1[,}]'
+# a blip shorter than the window raises nothing
+pull 4 up; pull 4 down; sleep 0.3
+check "a blip shorter than debounce_ms is ignored" "$(hazard_line bench tamper)" \
+	[ -z "$(hazard_line bench tamper)" ]
+
+# ---- 3. the NC loop opens: detector_fault
+pull 2 down
+sleep 0.5
+h=$(hazard_line call-point detector_fault)
+check "open NC loop raises detector_fault" "$(hazards)" has "$h" '"state":"open"'
+
+# ---- 4. a smoke contact cuts the charger
+pull 1 up
+check "smoke contact cuts charger_bay_3" "charger=$(value 9)" wait_value 9 0
+sleep 0.3
+h=$(hazard_line bay-smoke smoke_alarm)
+check "major smoke_alarm raised" "$(hazards)" has "$h" '"severity":"major"'
+
+# ---- 5. the valve stays closed across a restart, until hazardctl reset
+stop_hz
+echo "after stop: valve line falls back to its pull: $(value 8)"
+pull 6 down     # an active-low contact closes while hazardd is down
+start_hz || { fail restart "hazardd did not come back"; cat $H/hazardd.log; finish; }
+h=$(hazard_line late-gas gas_leak)
+check "an alarm that began while hazardd was down is raised at start" "$(hazards)" \
+	has "$h" '"state":"open"'
+check "valve closed again at start (latch restored)" "valve=$(value 8)" [ "$(value 8)" = 1 ]
+h=$(hazard_line kitchen-gas gas_leak)
+check "restart does not re-raise an open hazard" "$h" has "$h" '"state":"open".*"occurrences":1[,}]'
+$CTL reset valve_kitchen >/dev/null 2>&1; rc=$?
+check "reset refused while the gas contact is closed" "rc=$rc valve=$(value 8)" \
+	[ $rc = 1 ] && [ "$(value 8)" = 1 ]
+pull 0 down
+sleep 0.5
+check "valve stays closed after the gas clears" "valve=$(value 8)" [ "$(value 8)" = 1 ]
+check "follow fan stops when the gas clears" "fan=$(value 10)" wait_value 10 0
+$CTL outputs
+$CTL reset valve_kitchen; rc=$?
+check "hazardctl reset reopens the valve" "rc=$rc valve=$(value 8)" [ $rc = 0 ] && wait_value 8 0
+stop_hz; start_hz
+check "a reset latch stays reset after restart" "valve=$(value 8)" [ "$(value 8)" = 0 ]
+
+# ---- 6. hazardctl test: a self-check pulse
+$CTL test buzzer >/dev/null; rc=$?
+check "hazardctl test drives the buzzer" "rc=$rc buzzer=$(value 11)" [ $rc = 0 ] && wait_value 11 1
+check "the test pulse ends" "buzzer=$(value 11)" wait_value 11 0
+st=$($CTL --json status | tr -d ' \n')
+check "self-check counted" "$st" has "$st" '"self_tests":1[,}]'
+
+# ---- 7. latency: edge (kernel timestamp) to output write, >= 100 edges
+# (debounce_ms 0: two edges read in one batch cancel out, hence 110)
+n=0
+while [ $n -lt 110 ]; do
+	pull 5 up; sleep 0.03; pull 5 down; sleep 0.03; n=$((n + 1))
+done
+sleep 0.3
+st=$($CTL --json status | tr -d ' \n')
+echo "INFO: $(echo "$st" | grep -o '"gpio":{[^}]*}')"
+check "100 bench edges measured" "$st" has "$st" '"latency_samples":(1[0-9][0-9]|[2-9][0-9][0-9])[,}]'
+stop_hz
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $H/hazardd.log; then
+	fail sanitizer "$(grep -m1 -E 'ERROR: |runtime error:' $H/hazardd.log)"
+fi
+grep -c 'hazard ' $H/hazardd.log | sed 's/^/INFO: hazard log lines: /'
+if [ $RESULT = FAIL ]; then echo "---- hazardd.log"; cat $H/hazardd.log; fi
+finish
