@@ -448,7 +448,7 @@ s3_side() {
 		sleep "$S3_OUTAGE"
 	fi
 	local bridged
-	bridged=$(grep -c 'New client connected.*district' "$W/broker-s3up.log")
+	bridged=$(grep -cE 'New (client|bridge) connected.*district' "$W/broker-s3up.log")
 	broker_restart s3up || return 1
 	restore=$(now_us)
 	kill -USR1 "$rx_pid"
@@ -464,7 +464,7 @@ s3_side() {
 		# mosquitto's bridge retries on its own backoff (up to 30 s by
 		# default): wait for it to connect again, then for the drain
 		for _ in $(seq 600); do
-			[ "$(grep -c 'New client connected.*district' "$W/broker-s3up.log")" \
+			[ "$(grep -cE 'New (client|bridge) connected.*district' "$W/broker-s3up.log")" \
 				-gt "$bridged" ] && break
 			sleep 0.1
 		done
