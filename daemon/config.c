@@ -1545,19 +1545,6 @@ void config_free(struct config *cfg)
 
 /* ------------------------------------------------------------ lookups */
 
-const struct device_cfg *config_find_device_by_topic(const struct config *cfg,
-						     const char *topic)
-{
-	int i;
-
-	if (!topic)
-		return NULL;
-	for (i = 0; i < cfg->n_devices; i++)
-		if (strcmp(cfg->devices[i].topic, topic) == 0)
-			return &cfg->devices[i];
-	return NULL;
-}
-
 const struct device_cfg *config_find_device(const struct config *cfg, const char *id)
 {
 	int i;

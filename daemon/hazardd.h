@@ -396,8 +396,6 @@ int  config_load(const char *path, struct config *out, char *errs, size_t errlen
 void config_free(struct config *cfg);
 /* A linear scan over configured topics only; messages are routed with
  * devindex.c, which also knows the derived topics. */
-const struct device_cfg *config_find_device_by_topic(const struct config *cfg,
-						     const char *topic);
 const struct device_cfg *config_find_device(const struct config *cfg, const char *id);
 const struct site_cfg   *config_find_site(const struct config *cfg, const char *id);
 

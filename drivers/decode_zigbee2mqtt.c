@@ -119,6 +119,10 @@ int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
 		return dj_fail(out);
 	}
 	cJSON_Delete(root);
+	/* zigbee2mqtt's "voltage" is volts on a plug (230) but millivolts on a
+	 * battery sensor (3000); no mains or battery voltage reaches 1000 V */
+	if (reading_has(&r, RF_VOLTAGE_V) && r.val[RF_VOLTAGE_V] >= 1000.0)
+		r.val[RF_VOLTAGE_V] /= 1000.0;
 	*out = r;
 	return 0;
 }
