@@ -433,30 +433,31 @@ static int get_bool(struct ctx *c, const cJSON *obj, const char *opath, const ch
 	return it ? val_bool(c, it, p, out) : ABSENT(obj, flags);
 }
 
-static const cJSON *get_object(struct ctx *c, const cJSON *obj, const char *opath,
-			       const char *key, unsigned flags)
+/* An item that must be of one JSON type ("object", "array"), or NULL. */
+static const cJSON *get_typed(struct ctx *c, const cJSON *obj, const char *opath,
+			      const char *key, unsigned flags,
+			      cJSON_bool (*is_type)(const cJSON *), const char *type)
 {
 	char p[CFG_PATH_LEN];
 	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
 
-	if (it && !cJSON_IsObject(it)) {
-		cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
+	if (it && !is_type(it)) {
+		cfg_err(c, at_key(c, it), p, "expected %s, got %s", type, json_type(it));
 		return NULL;
 	}
 	return it;
 }
 
+static const cJSON *get_object(struct ctx *c, const cJSON *obj, const char *opath,
+			       const char *key, unsigned flags)
+{
+	return get_typed(c, obj, opath, key, flags, cJSON_IsObject, "object");
+}
+
 static const cJSON *get_array(struct ctx *c, const cJSON *obj, const char *opath,
 			      const char *key, unsigned flags)
 {
-	char p[CFG_PATH_LEN];
-	const cJSON *it = get_item(c, obj, opath, key, flags, p, sizeof p);
-
-	if (it && !cJSON_IsArray(it)) {
-		cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
-		return NULL;
-	}
-	return it;
+	return get_typed(c, obj, opath, key, flags, cJSON_IsArray, "array");
 }
 
 /* ------------------------------------------------------------ value checks */

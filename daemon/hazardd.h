@@ -179,6 +179,10 @@ int routes_shelly(const char *dev_topic, struct route *out, int max);
  */
 /* The payload as JSON: NUL bytes and trailing data refused. */
 cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen);
+/* The same, and it must be an object ("payload is not a JSON object"). */
+cJSON *dj_parse_object(const char *payload, size_t len, char *err, size_t errlen);
+/* Topic routing by suffix ("/LWT", "/availability"); false for NULL. */
+bool dj_has_suffix(const char *s, const char *suffix);
 /* Plain text payload ("online", "Offline"), blanks and one pair of quotes
  * trimmed, into buf; -1 if it does not fit or holds a NUL. */
 int dj_text(const char *payload, size_t len, char *buf, size_t size);

@@ -230,3 +230,25 @@ int dj_fail(struct reading *out)
 	memset(out, 0, sizeof(*out));
 	return -1;
 }
+
+bool dj_has_suffix(const char *s, const char *suffix)
+{
+	size_t n, m = strlen(suffix);
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+cJSON *dj_parse_object(const char *payload, size_t len, char *err, size_t errlen)
+{
+	cJSON *root = dj_parse(payload, len, err, errlen);
+
+	if (root && !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		errf(err, errlen, "payload is not a JSON object");
+		return NULL;
+	}
+	return root;
+}

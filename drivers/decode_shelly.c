@@ -54,13 +54,6 @@ static const struct {
 	{ "sensor/concentration", RF_GAS_LEL, 1.0 / 500 },
 };
 
-static bool sh_has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 int routes_shelly(const char *dev_topic, struct route *out, int max)
 {
 	const char *st = strstr(dev_topic, GEN2_STATUS);
@@ -134,16 +127,11 @@ static int sh_event(struct reading *r, const cJSON *root, char *err, size_t errl
 static int sh_gen2(const char *payload, size_t len, bool event,
 		   struct reading *r, char *err, size_t errlen)
 {
-	cJSON *root = dj_parse(payload, len, err, errlen);
+	cJSON *root = dj_parse_object(payload, len, err, errlen);
 	int rc;
 
 	if (!root)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		errf(err, errlen, "payload is not a JSON object");
-		return -1;
-	}
 	rc = event ? sh_event(r, root, err, errlen) : sh_switch(r, root, err, errlen);
 	cJSON_Delete(root);
 	return rc;
@@ -226,13 +214,13 @@ int decode_shelly(const char *topic, const char *payload, size_t len,
 	r.ts_ms = recv_ms;
 	if (!topic)
 		topic = "";
-	if (sh_has_suffix(topic, "/online")) {
+	if (dj_has_suffix(topic, "/online")) {
 		b = dj_text(payload, len, text, sizeof text) == 0 ? dj_bool_text(text) : -1;
 		if (b < 0)
 			return dj_reject(out, err, errlen, "online: expected true or false");
 		reading_set(&r, RF_ONLINE, b);
 		rc = 0;
-	} else if (sh_has_suffix(topic, "/events/rpc")) {
+	} else if (dj_has_suffix(topic, "/events/rpc")) {
 		rc = sh_gen2(payload, len, true, &r, err, errlen);
 	} else if (strstr(topic, GEN2_STATUS)) {
 		rc = sh_gen2(payload, len, false, &r, err, errlen);

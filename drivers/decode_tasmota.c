@@ -25,13 +25,6 @@ static const struct dj_key tas_energy_keys[] = {
 	{ "Total", RF_ENERGY_KWH, 1 },
 };
 
-static bool tas_has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 int routes_tasmota(const char *dev_topic, struct route *out, int max)
 {
 	static const char *const derived[] = { "STATE", "LWT" };
@@ -43,7 +36,7 @@ int routes_tasmota(const char *dev_topic, struct route *out, int max)
 	strlcpy_hz(out[n].topic, dev_topic, sizeof out[n].topic);
 	out[n++].subtree = false;
 	/* a FullTopic other than the default: only the configured topic */
-	if (!tas_has_suffix(dev_topic, "/SENSOR"))
+	if (!dj_has_suffix(dev_topic, "/SENSOR"))
 		return n;
 	stem = strlen(dev_topic) - strlen("SENSOR");
 	for (i = 0; i < 2; i++) {
@@ -143,16 +136,12 @@ int decode_tasmota(const char *topic, const char *payload, size_t len,
 
 	if (!topic)
 		topic = "";
-	if (tas_has_suffix(topic, "/LWT"))
+	if (dj_has_suffix(topic, "/LWT"))
 		return tas_text(payload, len, recv_ms, out, err, errlen);
-	state = tas_has_suffix(topic, "/STATE");
-	root = dj_parse(payload, len, err, errlen);
+	state = dj_has_suffix(topic, "/STATE");
+	root = dj_parse_object(payload, len, err, errlen);
 	if (!root)
 		return dj_fail(out);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		return dj_reject(out, err, errlen, "payload is not a JSON object");
-	}
 	memset(&r, 0, sizeof r);
 	r.ts_ms = recv_ms;
 	time = cJSON_GetObjectItemCaseSensitive(root, "Time");

@@ -48,13 +48,6 @@ static const struct dj_key z2m_keys[] = {
 	{ "state", RF_RELAY, 1 },                /* "ON" / "OFF" */
 };
 
-static bool z2m_has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
 int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max)
 {
 	if (max < 2)
@@ -102,15 +95,11 @@ int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
 	struct reading r;
 	cJSON *root;
 
-	if (topic && z2m_has_suffix(topic, AVAIL_SUFFIX))
+	if (dj_has_suffix(topic, AVAIL_SUFFIX))
 		return z2m_availability(payload, len, recv_ms, out, err, errlen);
-	root = dj_parse(payload, len, err, errlen);
+	root = dj_parse_object(payload, len, err, errlen);
 	if (!root)
 		return dj_fail(out);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		return dj_reject(out, err, errlen, "payload is not a JSON object");
-	}
 	memset(&r, 0, sizeof r);
 	r.ts_ms = recv_ms;
 	if (dj_fields(&r, root, z2m_keys, sizeof z2m_keys / sizeof z2m_keys[0],
