@@ -1020,19 +1020,38 @@ static void default_client_id(struct ctx *c, const cJSON *obj, const char *opath
 	}
 }
 
+/*
+ * The array under obj.KEY and a zeroed C array of n elements of size elem
+ * for it; NULL when the key is absent or the array empty, or (reported)
+ * out of memory.
+ */
+static void *alloc_array(struct ctx *c, const cJSON *obj, const char *opath,
+			 const char *key, size_t elem, const cJSON **arr, int *n)
+{
+	char p[CFG_PATH_LEN];
+	void *v;
+
+	*arr = get_array(c, obj, opath, key, 0);
+	*n = cJSON_GetArraySize(*arr);
+	if (*n <= 0)
+		return NULL;
+	v = calloc((size_t)*n, elem);
+	if (!v) {
+		snprintf(p, sizeof p, "%s.%s", opath, key);
+		cfg_err(c, at_key(c, *arr), p, "out of memory");
+	}
+	return v;
+}
+
 static void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg)
 {
-	const cJSON *arr = get_array(c, root, "$", "sites", 0), *it;
+	const cJSON *arr, *it;
 	char p[CFG_PATH_LEN], idp[CFG_PATH_LEN], q[80];
-	int i = 0, j, n = cJSON_GetArraySize(arr);
+	int i = 0, j, n;
 
-	if (n <= 0)
+	cfg->sites = alloc_array(c, root, "$", "sites", sizeof *cfg->sites, &arr, &n);
+	if (!cfg->sites)
 		return;
-	cfg->sites = calloc((size_t)n, sizeof *cfg->sites);
-	if (!cfg->sites) {
-		cfg_err(c, at_key(c, arr), "$.sites", "out of memory");
-		return;
-	}
 	cJSON_ArrayForEach(it, arr) {
 		struct site_cfg *s = &cfg->sites[i];
 
@@ -1111,17 +1130,13 @@ static void parse_device(struct ctx *c, const cJSON *it, const char *p,
 
 static void parse_devices(struct ctx *c, const cJSON *root, struct config *cfg)
 {
-	const cJSON *arr = get_array(c, root, "$", "devices", 0), *it;
+	const cJSON *arr, *it;
 	char p[CFG_PATH_LEN];
-	int i = 0, n = cJSON_GetArraySize(arr);
+	int i = 0, n;
 
-	if (n <= 0)
+	cfg->devices = alloc_array(c, root, "$", "devices", sizeof *cfg->devices, &arr, &n);
+	if (!cfg->devices)
 		return;
-	cfg->devices = calloc((size_t)n, sizeof *cfg->devices);
-	if (!cfg->devices) {
-		cfg_err(c, at_key(c, arr), "$.devices", "out of memory");
-		return;
-	}
 	cJSON_ArrayForEach(it, arr) {
 		path_index(p, sizeof p, "$.devices", i);
 		if (cJSON_IsObject(it))
@@ -1231,22 +1246,6 @@ static void parse_gpio_output(struct ctx *c, const cJSON *it, const char *p,
 		check_line_free(c, it, p, cfg, g->chip, g->line, cfg->n_inputs, i);
 }
 
-/* calloc'd array of n elements for $.gpio.KEY; NULL when absent or empty. */
-static void *gpio_array(struct ctx *c, const cJSON *obj, const char *opath,
-			const char *key, size_t elem, const cJSON **arr, int *n)
-{
-	void *v;
-
-	*arr = get_array(c, obj, opath, key, 0);
-	*n = cJSON_GetArraySize(*arr);
-	if (*n <= 0)
-		return NULL;
-	v = calloc((size_t)*n, elem);
-	if (!v)
-		cfg_err(c, at_key(c, *arr), opath, "out of memory");
-	return v;
-}
-
 /* Devices are parsed first: an input names one. */
 static void parse_gpio(struct ctx *c, const cJSON *root, struct config *cfg)
 {
@@ -1257,7 +1256,7 @@ static void parse_gpio(struct ctx *c, const cJSON *root, struct config *cfg)
 	if (!obj)
 		return;
 	check_keys(c, obj, "$.gpio", gpio_fields, ARRAY_LEN(gpio_fields));
-	cfg->inputs = gpio_array(c, obj, "$.gpio", "inputs", sizeof *cfg->inputs, &arr, &n);
+	cfg->inputs = alloc_array(c, obj, "$.gpio", "inputs", sizeof *cfg->inputs, &arr, &n);
 	if (!cfg->inputs)
 		arr = NULL;
 	if (n > MAX_GPIO_INPUTS)
@@ -1273,7 +1272,7 @@ static void parse_gpio(struct ctx *c, const cJSON *root, struct config *cfg)
 		i++;
 	}
 	cfg->n_inputs = i;
-	cfg->outputs = gpio_array(c, obj, "$.gpio", "outputs", sizeof *cfg->outputs, &arr, &n);
+	cfg->outputs = alloc_array(c, obj, "$.gpio", "outputs", sizeof *cfg->outputs, &arr, &n);
 	if (!cfg->outputs)
 		arr = NULL;
 	i = 0;
@@ -1344,17 +1343,13 @@ static void parse_actions(struct ctx *c, const cJSON *il, const char *p,
 /* Outputs are parsed first: an action names one. */
 static void parse_interlocks(struct ctx *c, const cJSON *root, struct config *cfg)
 {
-	const cJSON *arr = get_array(c, root, "$", "interlocks", 0), *it;
+	const cJSON *arr, *it;
 	char p[CFG_PATH_LEN], kp[CFG_PATH_LEN], q[80];
-	int i = 0, n = cJSON_GetArraySize(arr), t;
+	int i = 0, n, t;
 
-	if (n <= 0)
+	cfg->interlocks = alloc_array(c, root, "$", "interlocks", sizeof *cfg->interlocks, &arr, &n);
+	if (!cfg->interlocks)
 		return;
-	cfg->interlocks = calloc((size_t)n, sizeof *cfg->interlocks);
-	if (!cfg->interlocks) {
-		cfg_err(c, at_key(c, arr), "$.interlocks", "out of memory");
-		return;
-	}
 	cJSON_ArrayForEach(it, arr) {
 		struct interlock_cfg *r = &cfg->interlocks[i];
 

@@ -619,6 +619,20 @@ static const struct device_cfg *ctl_output_cause(const struct daemon *d, int o, 
  * Reopening a gas valve while the gas is still there would undo the
  * interlock: refuse while any hazard that drives the output is active.
  */
+/* {"output": <the name asked for>} to add the outcome to. */
+static cJSON *output_reply(const cJSON *req, char *err, size_t errlen)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "output");
+	cJSON *r = cJSON_CreateObject();
+
+	if (!r || !cJSON_AddStringToObject(r, "output", name->valuestring)) {
+		cJSON_Delete(r);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return r;
+}
+
 static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 			    char *err, size_t errlen)
 {
@@ -649,13 +663,9 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 		errf(err, errlen, "%s", rerr[0] ? rerr : "database error; latch kept");
 		return NULL;
 	}
-	r = cJSON_CreateObject();
-	if (!r) {
-		errf(err, errlen, "out of memory");
+	r = output_reply(req, err, errlen);
+	if (!r)
 		return NULL;
-	}
-	cJSON_AddStringToObject(r, "output", ((const cJSON *)cJSON_GetObjectItemCaseSensitive(
-				req, "output"))->valuestring);
 	cJSON_AddStringToObject(r, "state", "reset");
 	cJSON_AddStringToObject(r, "actor", actor);
 	return r;
@@ -671,13 +681,9 @@ static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
 		return NULL;
 	if (interlock_test(d->il, o, now_wall_ms(), now_mono_ms(), err, errlen) < 0)
 		return NULL;
-	r = cJSON_CreateObject();
-	if (!r) {
-		errf(err, errlen, "out of memory");
+	r = output_reply(req, err, errlen);
+	if (!r)
 		return NULL;
-	}
-	cJSON_AddStringToObject(r, "output", ((const cJSON *)cJSON_GetObjectItemCaseSensitive(
-				req, "output"))->valuestring);
 	cJSON_AddStringToObject(r, "state", "testing");
 	cJSON_AddNumberToObject(r, "self_tests", (double)interlock_self_tests(d->il));
 	return r;

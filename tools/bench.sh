@@ -127,20 +127,7 @@ trap 'exit 130' INT TERM
 
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
-free_port() {
-	$PY -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-port_open() {
-	$PY -c 'import socket, sys
-s = socket.socket()
-s.settimeout(0.5)
-sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
-}
+source "$TOP/tools/netutil.sh"   # free_port, port_open
 
 # cpu_ticks PID: utime + stime in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }

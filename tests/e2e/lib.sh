@@ -119,20 +119,7 @@ wait_gone() {
 
 # ------------------------------------------------------------ brokers
 
-free_port() {
-	$PY -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-port_open() {
-	$PY -c 'import socket, sys
-s = socket.socket()
-s.settimeout(0.5)
-sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
-}
+source "$E2E/../../tools/netutil.sh"   # free_port, port_open
 
 # start_broker NAME [PORT]: a mosquitto on 127.0.0.1 with persistence in $T
 # (queued QoS 1 messages and persistent sessions survive a restart).  Sets
