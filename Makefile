@@ -6,7 +6,7 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libcjson sqlite3 libsystemd libgpiod
+PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
 CFLAGS_ALL = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
@@ -35,6 +35,10 @@ deps:
 $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h drivers/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# clock.c: a wall clock before the build is wrong (reproducible builds set
+# SOURCE_DATE_EPOCH; __DATE__ would trip Debian's -Wdate-time)
+$(BUILD)/obj/daemon/clock.o: CFLAGS_ALL += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s))
 
 $(BUILD)/hazardd: $(BUILD)/obj/daemon/hazardd.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)

@@ -552,9 +552,25 @@ static const struct field root_fields[] = {
 	{ .key = "gateway", .type = T_OTHER },   { .key = "storage", .type = T_OTHER },
 	{ .key = "local", .type = T_OTHER },     { .key = "upstream", .type = T_OTHER },
 	{ .key = "control", .type = T_OTHER },   { .key = "log", .type = T_OTHER },
+	{ .key = "daemon", .type = T_OTHER },
 	{ .key = "sites", .type = T_OTHER },     { .key = "devices", .type = T_OTHER },
 	{ .key = "rules", .type = T_OTHER },     { .key = "deadlines", .type = T_OTHER },
 	{ .key = "gpio", .type = T_OTHER },      { .key = "interlocks", .type = T_OTHER },
+	{ .key = "flood", .type = T_OTHER },     { .key = "discovery", .type = T_OTHER },
+	{ .key = "priorities", .type = T_OTHER },
+	{ .key = "summary", .type = T_OTHER },
+};
+
+/* Device flood control (flood.c); a device's own "flood" overrides it. */
+static const struct field flood_fields[] = {
+	{ CFG("rate_per_s", T_DBL, flood.rate_per_s, 0), .min = 0, .max = 100000, .def = 0 },
+	{ CFG("burst", T_INT, flood.burst, 0), .min = 1, .max = 100000, .def = 20 },
+};
+
+/* Unknown senders (unknown.c, discovery.c). */
+static const struct field discovery_fields[] = {
+	{ CFG("enabled", T_BOOL, discovery.enabled, 0), .def = 1 },
+	{ CFG("max_entries", T_INT, discovery.max_entries, 0), .min = 1, .max = 4096, .def = 128 },
 };
 
 static const struct field gateway_fields[] = {
@@ -596,6 +612,9 @@ static const struct field upstream_fields[] = {
 	  .min = 1, .max = 86400, .def = 10 },
 	{ CFG("status_interval_s", T_INT, upstream.status_interval_s, 0),
 	  .min = 10, .max = 86400, .def = 300 },
+	{ CFG("command_key_file", T_STR, upstream.command_key_file, 0) },
+	{ CFG("command_window_s", T_INT, upstream.command_window_s, 0),
+	  .min = 10, .max = 86400, .def = 300 },
 };
 
 static const struct field control_fields[] = {
@@ -608,10 +627,29 @@ static const struct field log_fields[] = {
 	  .def_str = "info" },
 };
 
+/* privdrop.c: the user to become when started as root outside systemd */
+static const struct field daemon_fields[] = {
+	{ CFG("user", T_ID, daemon.user, 0) },
+};
+
 static const struct field deadline_fields[] = {
 	{ CFG("major_h", T_DBL, deadlines.major_h, CF_MIN_EXCL), .min = 0, .max = 8760, .def = 24 },
 	{ CFG("general_h", T_DBL, deadlines.general_h, CF_MIN_EXCL),
 	  .min = 0, .max = 8760, .def = 168 },
+	{ CFG("recurrence_window_h", T_DBL, deadlines.recurrence_window_h, 0),
+	  .min = 0, .max = 87600, .def = 720 },
+	{ .key = "types", .type = T_OTHER },    /* parse_lifecycle */
+};
+
+/* $.deadlines.types.<type> as an object */
+static const struct field type_deadline_fields[] = {
+	{ .key = "major_h", .type = T_OTHER },  { .key = "general_h", .type = T_OTHER },
+};
+
+/* The daily summary: checked by check_summary. */
+static const struct field summary_fields[] = {
+	{ CFG("time", T_STR, summary.time, CF_NONEMPTY), .def_str = "18:00" },
+	{ CFG("timezone", T_STR, summary.timezone, CF_NONEMPTY), .def_str = "UTC" },
 };
 
 /* grid defaults to gateway.grid: filled in by parse_sites. */
@@ -635,6 +673,9 @@ static const struct field device_fields[] = {
 	{ FIELD(struct device_cfg, "heartbeat_s", T_INT, heartbeat_s, 0),
 	  .min = 0, .max = 604800, .def = 3600 },
 	{ .key = "rules", .type = T_OTHER },    /* parse_device_rules */
+	{ FIELD(struct device_cfg, "confirm_s", T_INT, confirm_s, 0),
+	  .min = 1, .max = 3600, .def = 10 },
+	{ .key = "flood", .type = T_OTHER },    /* parse_device_flood */
 };
 
 static const struct field gpio_fields[] = {
@@ -682,6 +723,7 @@ static const struct field interlock_fields[] = {
 
 static const struct field action_fields[] = {
 	{ .key = "output", .type = T_OTHER },   { .key = "set", .type = T_OTHER },
+	{ .key = "device", .type = T_OTHER },   { .key = "latch", .type = T_OTHER },
 };
 
 /* Unknown keys are errors at every level, except annotations. */
@@ -919,6 +961,147 @@ static void parse_rule_params(struct ctx *c, const cJSON *obj, const char *opath
 	}
 }
 
+/* Rule parameters from outside the file (the platform's set-rules): the
+ * same table, kinds and ranges as the file, so no value the file would
+ * refuse can arrive another way. */
+int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *key,
+		    double v, char *err, size_t errlen)
+{
+	const struct rule_def *d = key ? rule_find(key) : NULL;
+	char list[256];
+
+	if (!d || kind >= DEV_KIND_COUNT || !(d->kinds & (1u << kind))) {
+		errf(err, errlen, "rule key \"%.40s\" does not apply to %s (valid: %s)",
+		     key ? key : "", kind < DEV_KIND_COUNT ? device_kind_name[kind] : "?",
+		     kind < DEV_KIND_COUNT ? rule_keys(list, sizeof list, kind) : "");
+		return -1;
+	}
+	if ((d->flags & CF_MIN_EXCL) ? !(v > d->min && v <= d->max) :
+	    !(v >= d->min && v <= d->max)) {
+		errf(err, errlen, "%s: %.15g is out of range (%.15g%s..%.15g)", d->key, v,
+		     d->min, (d->flags & CF_MIN_EXCL) ? " exclusive" : "", d->max);
+		return -1;
+	}
+	*rule_val(rp, d) = v;
+	return 0;
+}
+
+int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
+			    char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(rule_pairs); i++) {
+		const struct rule_def *lo = rule_find(rule_pairs[i].low);
+		const struct rule_def *hi = rule_find(rule_pairs[i].high);
+		double l = *rule_val((struct rule_params *)rp, lo);
+		double h = *rule_val((struct rule_params *)rp, hi);
+
+		if ((hi->kinds & (1u << kind)) && !(h > l)) {
+			errf(err, errlen, "%s (%.15g) must be greater than %s (%.15g)",
+			     hi->key, h, lo->key, l);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+/* A hazard type named by key; -1 (reported) when there is none. */
+static int cfg_hazard_type(struct ctx *c, const cJSON *it, const char *p)
+{
+	char q[80], list[256];
+	int t = name_index(hazard_type_name, HZ_TYPE_COUNT, it->string);
+
+	if (t < 0)
+		cfg_err(c, at_key(c, it), p, "unknown hazard type %s (expected %s)",
+			quote(q, sizeof q, it->string),
+			join(list, sizeof list, hazard_type_name, HZ_TYPE_COUNT));
+	return t;
+}
+
+/* One priority class by name into *out (class + 1, see CFG_PRIORITY). */
+static void cfg_priority_class(struct ctx *c, const cJSON *it, const char *p,
+			       unsigned char *out)
+{
+	char q[80], list[64];
+	int k;
+
+	if (!cJSON_IsString(it)) {
+		cfg_err(c, at_key(c, it), p, "expected a priority class (string), got %s",
+			json_type(it));
+		return;
+	}
+	k = name_index(priority_name, 4, it->valuestring);
+	if (k < 0)
+		cfg_err(c, at_key(c, it), p, "unknown priority class %s (expected %s)",
+			quote(q, sizeof q, it->valuestring), join(list, sizeof list,
+								  priority_name, 4));
+	else
+		*out = (unsigned char)(k + 1);
+}
+
+/*
+ * $.deadlines.types: {"gas_leak": 2, "low_battery": {"general_h": 336}}:
+ * hours for both severities, or per severity.  $.priorities:
+ * {"low_battery": "minor", "tamper": {"general": "serious", "major":
+ * "urgent"}}: a class for both severities, or per severity.
+ */
+static void parse_lifecycle(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *dl = get_object(c, root, "$", "deadlines", 0);
+	const cJSON *types = get_object(c, dl, "$.deadlines", "types", 0);
+	const cJSON *prios = get_object(c, root, "$", "priorities", 0), *it;
+	static const char *const sev_key[2] = { "general", "major" };
+	char p[CFG_PATH_LEN];
+	int t, sev;
+
+	cJSON_ArrayForEach(it, types) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, "$.deadlines.types", it->string);
+		if (check_dup_key(c, types, it, p) || (t = cfg_hazard_type(c, it, p)) < 0)
+			continue;
+		if (cJSON_IsObject(it)) {
+			check_keys(c, it, p, type_deadline_fields, ARRAY_LEN(type_deadline_fields));
+			get_double(c, it, p, "major_h", CF_MIN_EXCL, 0, 0, 8760,
+				   &cfg->deadlines.type_major_h[t]);
+			get_double(c, it, p, "general_h", CF_MIN_EXCL, 0, 0, 8760,
+				   &cfg->deadlines.type_general_h[t]);
+		} else if (val_double(c, it, p, CF_MIN_EXCL, 0, 8760,
+				      &cfg->deadlines.type_major_h[t]) == 1) {
+			cfg->deadlines.type_general_h[t] = cfg->deadlines.type_major_h[t];
+		}
+	}
+	cJSON_ArrayForEach(it, prios) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, "$.priorities", it->string);
+		if (check_dup_key(c, prios, it, p) || (t = cfg_hazard_type(c, it, p)) < 0)
+			continue;
+		if (cJSON_IsObject(it)) {
+			static const struct field sev_fields[] = {
+				{ .key = "general", .type = T_OTHER },
+				{ .key = "major", .type = T_OTHER },
+			};
+			char q[CFG_PATH_LEN];
+
+			check_keys(c, it, p, sev_fields, ARRAY_LEN(sev_fields));
+			for (sev = 0; sev < 2; sev++) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, sev_key[sev]);
+
+				path_key(q, sizeof q, p, sev_key[sev]);
+				if (v)
+					cfg_priority_class(c, v, q, &cfg->priority[t][sev]);
+			}
+		} else {
+			cfg_priority_class(c, it, p, &cfg->priority[t][0]);
+			cfg->priority[t][1] = cfg->priority[t][0];
+		}
+	}
+}
+
 /* $.rules: {"gas_detector": {...}, ...} over the built-in defaults. */
 static void parse_kind_rules(struct ctx *c, const cJSON *root, struct config *cfg)
 {
@@ -1095,6 +1278,24 @@ static void parse_device_rules(struct ctx *c, const cJSON *dev, const char *dpat
 	parse_rule_params(c, obj, p, d->kind, &d->rules);
 }
 
+/* $.flood, then the device's own "flood" object on top. */
+static void parse_device_flood(struct ctx *c, const cJSON *dev, const char *dpath,
+			       const struct config *cfg, struct device_cfg *d)
+{
+	const cJSON *obj = get_object(c, dev, dpath, "flood", 0);
+	char p[CFG_PATH_LEN];
+
+	d->flood.rate_per_s = cfg->flood.rate_per_s;
+	d->flood.burst = cfg->flood.burst;
+	if (!obj)
+		return;
+	path_key(p, sizeof p, dpath, "flood");
+	check_keys(c, obj, p, flood_fields, ARRAY_LEN(flood_fields));
+	get_double(c, obj, p, "rate_per_s", 0, cfg->flood.rate_per_s, 0, 100000,
+		   &d->flood.rate_per_s);
+	get_int(c, obj, p, "burst", 0, cfg->flood.burst, 1, 100000, &d->flood.burst);
+}
+
 /* Sites are parsed first: a device must name one. */
 static void parse_device(struct ctx *c, const cJSON *it, const char *p,
 			 struct config *cfg, int i)
@@ -1105,6 +1306,7 @@ static void parse_device(struct ctx *c, const cJSON *it, const char *p,
 
 	parse_fields(c, it, p, device_fields, ARRAY_LEN(device_fields), d);
 	parse_device_rules(c, it, p, cfg, d);
+	parse_device_flood(c, it, p, cfg, d);
 	path_key(idp, sizeof idp, p, "id");
 	path_key(sitep, sizeof sitep, p, "site");
 	path_key(topicp, sizeof topicp, p, "topic");
@@ -1297,6 +1499,46 @@ static int output_index(const struct config *cfg, const char *name)
 	return -1;
 }
 
+/* {"device": ID, "set": "on"|"off", "latch": bool}: a device command
+ * (devcmd.c) instead of an output; latched unless "latch": false. */
+static void parse_device_action(struct ctx *c, const cJSON *it, const char *ap,
+				const struct config *cfg, struct interlock_cfg *r, int on)
+{
+	char dp[CFG_PATH_LEN + 32], q[80], name[ID_MAX], why[160];
+	const struct device_cfg *dev;
+	struct device_cmd cmd;
+	bool latch = true;
+
+	path_key(dp, sizeof dp, ap, "device");
+	if (cJSON_GetObjectItemCaseSensitive(it, "output")) {
+		cfg_err(c, member_line(c, it, "output"), dp,
+			"an action names either \"output\" or \"device\", not both");
+		return;
+	}
+	get_bool(c, it, ap, "latch", 0, true, &latch);
+	if (get_string(c, it, ap, "device", CF_REQUIRED, NULL, name, sizeof name) != 1)
+		return;
+	dev = config_find_device(cfg, name);
+	if (!dev) {
+		cfg_err(c, member_line(c, it, "device"), dp,
+			"unknown device %s (not in $.devices)", quote(q, sizeof q, name));
+		return;
+	}
+	if (device_cmd_build(dev->format, dev->topic, true, "hazardd", 0, &cmd, why,
+			     sizeof why) < 0) {
+		cfg_err(c, member_line(c, it, "device"), dp, "device %s cannot be switched: %s",
+			quote(q, sizeof q, name), why);
+		return;
+	}
+	if (on < 0)
+		return;
+	r->action[r->n_actions].to_device = true;
+	r->action[r->n_actions].device = (int)(dev - cfg->devices);
+	r->action[r->n_actions].on = on == 1;
+	r->action[r->n_actions].latch = latch;
+	r->n_actions++;
+}
+
 static void parse_actions(struct ctx *c, const cJSON *il, const char *p,
 			  const struct config *cfg, struct interlock_cfg *r)
 {
@@ -1323,6 +1565,11 @@ static void parse_actions(struct ctx *c, const cJSON *il, const char *p,
 		}
 		check_keys(c, it, ap, action_fields, ARRAY_LEN(action_fields));
 		on = get_choice(c, it, ap, "set", CF_REQUIRED, "output state", on_off_name, 2);
+		if (cJSON_GetObjectItemCaseSensitive(it, "device") ||
+		    cJSON_GetObjectItemCaseSensitive(it, "latch")) {
+			parse_device_action(c, it, ap, cfg, r, on);
+			continue;
+		}
 		if (get_string(c, it, ap, "output", CF_REQUIRED, NULL, name, sizeof name) != 1)
 			continue;
 		o = output_index(cfg, name);
@@ -1389,6 +1636,22 @@ static void check_socket_path(struct ctx *c, const cJSON *ctl, const struct conf
 			"too long for a Unix socket (%zu bytes, max %zu)", n, max);
 }
 
+/* $.summary: a local time of day, and a zone that exists (summary.c). */
+static void check_summary(struct ctx *c, const cJSON *obj, struct config *cfg)
+{
+	char why[200], q[40];
+
+	/* empty: a wrong type, already reported */
+	if (cfg->summary.time[0] &&
+	    summary_parse_hhmm(cfg->summary.time, &cfg->summary.minutes) < 0)
+		cfg_err(c, member_line(c, obj, "time"), "$.summary.time",
+			"%s is not a local time HH:MM (00:00 to 23:59)",
+			quote(q, sizeof q, cfg->summary.time));
+	if (cfg->summary.timezone[0] &&
+	    !summary_zone_valid(cfg->summary.timezone, why, sizeof why))
+		cfg_err(c, member_line(c, obj, "timezone"), "$.summary.timezone", "%s", why);
+}
+
 /* Order matters: defaults depend on gateway, devices on sites and rules. */
 static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 {
@@ -1413,8 +1676,15 @@ static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 			    ARRAY_LEN(control_fields), cfg);
 	check_socket_path(c, obj, cfg);
 	parse_section(c, root, "log", 0, log_fields, ARRAY_LEN(log_fields), cfg);
+	parse_section(c, root, "daemon", 0, daemon_fields, ARRAY_LEN(daemon_fields), cfg);
 	parse_section(c, root, "deadlines", 0, deadline_fields, ARRAY_LEN(deadline_fields), cfg);
+	check_summary(c, parse_section(c, root, "summary", 0, summary_fields,
+				       ARRAY_LEN(summary_fields), cfg), cfg);
+	parse_lifecycle(c, root, cfg);
 	parse_kind_rules(c, root, cfg);
+	parse_section(c, root, "flood", 0, flood_fields, ARRAY_LEN(flood_fields), cfg);
+	parse_section(c, root, "discovery", 0, discovery_fields,
+		      ARRAY_LEN(discovery_fields), cfg);
 	parse_sites(c, root, cfg);
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);

@@ -26,6 +26,7 @@
 #define CTL_WBUF_MAX    (1024 * 1024)   /* unsent reply bytes before a drop */
 #define CTL_IDLE_MS     (60 * 1000)     /* a silent client gives its slot back */
 #define CTL_NOTE_MAX    500             /* characters (UTF-8 code points) */
+#define CTL_EVIDENCE_MAX 2000           /* characters: a close's evidence text */
 #define CTL_ACCEPT_PAUSE_MS 1000
 #define CTL_ECHO_MAX    80              /* bytes of client text echoed in errors */
 
@@ -468,10 +469,16 @@ static cJSON *ctl_cmd_devices(const cJSON *req, struct daemon *d,
 	}
 	if (!d->cfg)
 		return arr;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "unknown"))) {
+		cJSON_Delete(arr);
+		return ctl_unknown_devices(d, err, errlen);
+	}
 	for (i = 0; i < d->cfg->n_devices; i++) {
 		cJSON *o = ctl_device_json(&d->cfg->devices[i],
 					   d->dev_state ? &d->dev_state[i] : NULL,
 					   now_ms);
+
+		ctl_device_extra(d, i, o);
 
 		if (!o) {
 			cJSON_Delete(arr);
@@ -489,6 +496,8 @@ static cJSON *ctl_cmd_hazards(const cJSON *req, struct daemon *d,
 	const cJSON *open = cJSON_GetObjectItemCaseSensitive(req, "open");
 	cJSON *r;
 
+	if (ctl_hazards_has_filter(req))    /* --site --state ... (summary.c) */
+		return ctl_hazards_where(req, d, err, errlen);
 	if (open && !cJSON_IsBool(open)) {
 		errf(err, errlen, "\"open\" must be true or false");
 		return NULL;
@@ -522,33 +531,58 @@ static cJSON *ctl_cmd_hazard(const cJSON *req, struct daemon *d,
 	return r;
 }
 
-static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
-			    char *err, size_t errlen)
+/* An optional text member into *out: NULL when absent or null, else a
+ * non-blank string of at most max_chars characters (-1 otherwise). */
+static int ctl_opt_text(const cJSON *req, const char *key, int max_chars,
+			const char **out, char *err, size_t errlen)
 {
-	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
-	const char *id, *note, *actor = "hazardctl";
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!(*out = ctl_req_str(req, key, err, errlen)))
+		return -1;
+	if (ctl_utf8_len(*out) > (size_t)max_chars) {
+		errf(err, errlen, "\"%s\" is longer than %d characters", key, max_chars);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A person's move on a hazard (lifecycle.c decides whether it is legal):
+ * {"cmd":"ack"|"rectifying"|"close", "id", "note", "actor", "evidence"}.
+ * A write-off needs a note: without a reason it is not a write-off.
+ */
+static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state to,
+			     char *err, size_t errlen)
+{
+	const char *id, *note = NULL, *actor = "hazardctl", *evidence = NULL, *a;
 	char cerr[256] = "";
+	struct hazard_rec rec;
 	cJSON *r;
 
 	if (!(id = ctl_req_str(req, "id", err, errlen)))
 		return NULL;
-	/* a write-off without a reason is not a write-off */
-	if (!(note = ctl_req_str(req, "note", err, errlen)))
-		return NULL;
-	if (ctl_utf8_len(note) > CTL_NOTE_MAX) {
-		errf(err, errlen, "\"note\" is longer than %d characters", CTL_NOTE_MAX);
+	if (to == HZS_CLOSED && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
+		errf(err, errlen, "missing \"note\"");
 		return NULL;
 	}
-	if (actor_j && !cJSON_IsNull(actor_j)) {
-		if (!(actor = ctl_req_str(req, "actor", err, errlen)))
-			return NULL;
-		if (strlen(actor) >= ID_MAX) {
-			errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
-			return NULL;
-		}
+	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, &note, err, errlen) < 0 ||
+	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &a, err, errlen) < 0)
+		return NULL;
+	if (a && strlen(a) >= ID_MAX) {
+		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
+		return NULL;
 	}
-	if (daemon_close_hazard(d, id, actor, note, cerr, sizeof cerr) < 0) {
-		errf(err, errlen, "%s", cerr[0] ? cerr : "close failed");
+	actor = a ? a : actor;
+	if (to == HZS_CLOSED &&
+	    ctl_opt_text(req, "evidence", CTL_EVIDENCE_MAX, &evidence, err, errlen) < 0)
+		return NULL;
+	if (daemon_hazard_transition(d, id, to, actor, note, evidence, cerr,
+				     sizeof cerr) < 0) {
+		errf(err, errlen, "%s", cerr[0] ? cerr : "refused");
 		return NULL;
 	}
 	r = cJSON_CreateObject();
@@ -557,9 +591,31 @@ static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
 		return NULL;
 	}
 	cJSON_AddStringToObject(r, "id", id);
-	cJSON_AddStringToObject(r, "state", "closed");
+	/* the state it is in now: a cleared hazard stays cleared when acked */
+	if (d->store && store_hazard_get(d->store, id, &rec) == 0)
+		cJSON_AddStringToObject(r, "state", rec.state);
+	else
+		cJSON_AddStringToObject(r, "state", hz_state_name[to]);
 	cJSON_AddStringToObject(r, "actor", actor);
 	return r;
+}
+
+static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
+			    char *err, size_t errlen)
+{
+	return ctl_transition(req, d, HZS_CLOSED, err, errlen);
+}
+
+static cJSON *ctl_cmd_ack(const cJSON *req, struct daemon *d,
+			  char *err, size_t errlen)
+{
+	return ctl_transition(req, d, HZS_ACKNOWLEDGED, err, errlen);
+}
+
+static cJSON *ctl_cmd_rectifying(const cJSON *req, struct daemon *d,
+				 char *err, size_t errlen)
+{
+	return ctl_transition(req, d, HZS_RECTIFYING, err, errlen);
 }
 
 /* ------------------------------------------------------------ outputs */
@@ -643,6 +699,8 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 	int o, type;
 	cJSON *r;
 
+	if (ctl_reset_is_device(req, d))
+		return ctl_reset_device(req, d, err, errlen);
 	if ((o = ctl_output(req, d, err, errlen)) < 0)
 		return NULL;
 	if (actor_j && !cJSON_IsNull(actor_j) &&
@@ -681,11 +739,29 @@ static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
 		return NULL;
 	if (interlock_test(d->il, o, now_wall_ms(), now_mono_ms(), err, errlen) < 0)
 		return NULL;
+	summary_self_check(d, d->cfg->outputs[o].name, "", "output", now_wall_ms());
 	r = output_reply(req, err, errlen);
 	if (!r)
 		return NULL;
 	cJSON_AddStringToObject(r, "state", "testing");
 	cJSON_AddNumberToObject(r, "self_tests", (double)interlock_self_tests(d->il));
+	return r;
+}
+
+/* Live reload (reload.c): the outcome, with every error, is the result;
+ * "reloaded": false says the old configuration is still running. */
+static cJSON *ctl_cmd_reload(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen)
+{
+	cJSON *r;
+
+	if (!d->reload) {
+		errf(err, errlen, "reload is not available");
+		return NULL;
+	}
+	r = d->reload(d, "hazardctl");
+	if (!r)
+		errf(err, errlen, "out of memory; configuration unchanged");
 	return r;
 }
 
@@ -701,9 +777,15 @@ static const struct ctl_cmd {
 	{ .name = "hazards", .fn = ctl_cmd_hazards },
 	{ .name = "hazard",  .fn = ctl_cmd_hazard },
 	{ .name = "close",   .fn = ctl_cmd_close },
+	{ .name = "ack",     .fn = ctl_cmd_ack },
+	{ .name = "rectifying", .fn = ctl_cmd_rectifying },
 	{ .name = "outputs", .fn = ctl_cmd_outputs },
 	{ .name = "reset",   .fn = ctl_cmd_reset },
 	{ .name = "test",    .fn = ctl_cmd_test },
+	{ .name = "report",  .fn = ctl_cmd_report },
+	{ .name = "ledger",  .fn = ctl_cmd_ledger },
+	{ .name = "reload",  .fn = ctl_cmd_reload },
+	{ .name = "switch",  .fn = ctl_cmd_switch },
 };
 
 /* Answer one request line; -1 when the client had to be dropped. */

@@ -61,6 +61,9 @@ struct loop {
 	struct msg batch[PASS_MAX_MSGS];
 	struct gpio_pending gp[GP_MAX];
 	int      n_gp;
+	struct discovery *disc;         /* unknown senders; NULL: off */
+	struct config   *boot_cfg;      /* main()'s; a reload replaces d.cfg */
+	bool     storage_fault_check;   /* clear storage_fault once commits work */
 };
 
 static struct loop *the_loop;   /* for daemon_close_hazard via control.c */
@@ -71,24 +74,7 @@ static struct loop *the_loop;   /* for daemon_close_hazard via control.c */
 static void emit_event(struct loop *L, const struct hazard_rec *rec,
 		       const char *event, int64_t now_ms, cJSON *actions)
 {
-	cJSON *body = store_hazard_event_json(L->d.store, rec, event, now_ms);
-	char *text;
-
-	if (body && actions)
-		cJSON_AddItemToObject(body, "actions", actions);
-	else
-		cJSON_Delete(actions);
-	text = body ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	if (!text || store_outbox_put_hazard(L->d.store, rec->id,
-					     rec->severity == SEV_MAJOR ? OB_HAZARD_MAJOR :
-					     OB_HAZARD_GENERAL, text, NULL) < 0)
-		L->d.cnt.store_errors++;
-	free(text);
-	L->d.cnt.hazard_events++;
-	log_info("hazard %s: %s %s on %s at %s (id %s, occurrences %d)", event,
-		 hazard_type_name[rec->type], severity_name[rec->severity],
-		 rec->device, rec->site, rec->id, rec->occurrences);
+	lifecycle_emit(&L->d, rec, event, now_ms, actions);
 }
 
 /* Changes whose interlock actions already ran (acts[i], owned, may be NULL). */
@@ -102,12 +88,14 @@ static void apply_acted(struct loop *L, const struct device_cfg *dev,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		double deadline_h = chg[i].severity == SEV_MAJOR ?
-			cfg->deadlines.major_h : cfg->deadlines.general_h;
+		struct hz_policy pol;
 
+		/* kept until the commit: a full disk must not lose it */
+		pass_retry_note(L->d.retry, dev->id, &chg[i], evidence, now_ms, acts[i]);
+		lifecycle_policy(cfg, chg[i].type, &pol);
 		event = NULL;
-		if (store_hazard_apply(L->d.store, dev, &chg[i], evidence, deadline_h,
-				       now_ms, &rec, &event) < 0) {
+		if (store_hazard_apply_policy(L->d.store, dev, &chg[i], evidence, &pol,
+					      now_ms, &rec, &event) < 0) {
 			L->d.cnt.store_errors++;
 			cJSON_Delete(acts[i]);
 			continue;
@@ -119,6 +107,53 @@ static void apply_acted(struct loop *L, const struct device_cfg *dev,
 	}
 	if (L->d.il && interlock_persist(L->d.il, L->d.store) < 0)
 		L->d.cnt.store_errors++;
+}
+
+/* The gateway itself, as the device of its own hazards (storage_fault). */
+static const struct device_cfg *gateway_device(struct loop *L)
+{
+	static struct device_cfg gw;
+
+	strlcpy_hz(gw.id, L->d.cfg->gateway.id, sizeof gw.id);
+	strlcpy_hz(gw.site, L->d.cfg->gateway.id, sizeof gw.site);
+	return &gw;
+}
+
+/* First thing in a pass: the changes a failed commit did not write. */
+static void retry_replay(struct loop *L)
+{
+	struct retry_change *c;
+	int i, n = pass_retry_take(L->d.retry, &c);
+
+	for (i = 0; i < n; i++) {
+		const struct device_cfg *dev = config_find_device(L->d.cfg, c[i].device);
+
+		if (!dev && strcmp(c[i].device, L->d.cfg->gateway.id) == 0)
+			dev = gateway_device(L);
+		if (dev)        /* else removed by a reload meanwhile */
+			apply_acted(L, dev, &c[i].chg, 1,
+				    c[i].has_evidence ? &c[i].evidence : NULL,
+				    c[i].at_ms, &c[i].actions);
+		c[i].actions = NULL;    /* taken by apply_acted */
+	}
+	pass_retry_changes_free(c, n);
+}
+
+/* storage_fault on the gateway: raised (held for the next pass) when a
+ * commit fails, cleared by the first pass after commits work again. */
+static void storage_fault_change(struct loop *L, bool on)
+{
+	struct hazard_change chg = { .type = HZ_STORAGE_FAULT, .severity = SEV_GENERAL,
+				     .kind = on ? CHG_ACTIVE : CHG_CLEAR };
+
+	snprintf(chg.detail, sizeof chg.detail, "%s", on ?
+		 "database writes fail (disk full or I/O error)" : "database writes work again");
+	if (on)
+		pass_retry_note(L->d.retry, L->d.cfg->gateway.id, &chg, NULL,
+				now_wall_ms(), NULL);
+	else
+		apply_acted(L, gateway_device(L), &chg, 1, NULL, now_wall_ms(),
+			    &(cJSON *){ NULL });
 }
 
 static void apply_changes(struct loop *L, const struct device_cfg *dev,
@@ -134,6 +169,40 @@ static void apply_changes(struct loop *L, const struct device_cfg *dev,
 	for (i = 0; i < n; i++)
 		acts[i] = interlock_on_change(L->d.il, dev, &chg[i], now_ms, now_mono_ms());
 	apply_acted(L, dev, chg, n, evidence, now_ms, acts);
+}
+
+/* Device command outcomes (devcmd.c): command_failed raised or cleared on
+ * the commanded device; the verdict recorded on the hazard that sent it. */
+static void devcmd_record(struct loop *L, const struct devcmd_outcome *oc, int n)
+{
+	const struct config *cfg = L->d.cfg;
+	struct hazard_change chg;
+	struct hazard_rec rec;
+	int64_t now = now_wall_ms();
+	cJSON *acts, *a;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct device_cfg *dev = &cfg->devices[oc[i].device];
+
+		log_info("device %s: switch %s %s", dev->id, oc[i].on ? "on" : "off",
+			 oc[i].confirmed ? "confirmed" : "NOT confirmed");
+		if (devcmd_cause_hazard(L->d.store, &oc[i], &rec) == 0 &&
+		    (acts = cJSON_CreateArray())) {
+			if ((a = devcmd_outcome_json(&oc[i]))) {
+				cJSON_AddStringToObject(a, "device", dev->id);
+				cJSON_AddItemToArray(acts, a);
+			}
+			emit_event(L, &rec, "updated", now, acts);
+		}
+		if (devcmd_outcome_change(&oc[i], dev->confirm_s, &chg))
+			apply_changes(L, dev, &chg, 1, NULL, now);
+	}
+}
+
+static int publish_cmd(void *ctx, const char *topic, const char *payload)
+{
+	return intake_publish(ctx, topic, payload);
 }
 
 /* ------------------------------------------------------------ intake */
@@ -157,6 +226,7 @@ static void handle_msg(struct loop *L, const struct msg *m)
 	struct hazard_change chg[MAX_CHANGES];
 	struct reading r;
 	char err[128];
+	uint64_t presses;
 	int n, rc;
 
 	L->d.cnt.received++;
@@ -193,11 +263,24 @@ static void handle_msg(struct loop *L, const struct msg *m)
 	ds->accepted++;
 	complain_release(&L->dev_complaint[dev - cfg->devices],
 			 "device %s: payloads accepted again", dev->id);
+	presses = ds->self_tests;
 	n = rules_eval(dev, ds, &r, now_mono_ms(), chg, MAX_CHANGES);
+	if (ds->self_tests != presses)  /* a test press: 自查, for the summary */
+		summary_self_check(&L->d, dev->id, dev->site, "device", m->recv_ms);
 	if (store_put_reading(L->d.store, dev->id, &r) < 0)
 		L->d.cnt.store_errors++;
 	L->telemetry_pending++;
+	/* min/max of the readings while a hazard's condition is on */
+	if (n > 0 || lifecycle_condition_on(ds))
+		store_hazard_observe(L->d.store, dev->id, &r);
 	apply_changes(L, dev, chg, n, &r, m->recv_ms);
+	{
+		struct devcmd_outcome oc;
+
+		if (devcmd_on_reading(L->d.devcmd, (int)(dev - cfg->devices), &r,
+				      m->recv_ms, &oc))
+			devcmd_record(L, &oc, 1);
+	}
 }
 
 /* ------------------------------------------------------------ timers */
@@ -300,7 +383,7 @@ static void restore_one(void *ctx, const struct hazard_rec *rec)
 	const struct device_cfg *dev = config_find_device(L->d.cfg, rec->device);
 
 	/* a cleared hazard's condition is off; only open ones are still on */
-	if (dev && strcmp(rec->state, "open") == 0)
+	if (dev && strcmp(rec->state, "cleared") != 0)
 		rules_restore(&L->d.dev_state[dev - L->d.cfg->devices], rec->type,
 			      rec->severity);
 }
@@ -465,13 +548,14 @@ static void gpio_start(struct loop *L)
 	char err[256];
 	int i;
 
-	if (cfg->n_outputs == 0 && cfg->n_inputs == 0)
+	if (cfg->n_outputs == 0 && cfg->n_inputs == 0 && cfg->n_interlocks == 0)
 		return;
 	L->d.il = interlock_new(cfg);
 	initial = calloc((size_t)cfg->n_outputs + 1, sizeof *initial);
 	if (!L->d.il || !initial)
 		fatalx("out of memory");
 	interlock_load(L->d.il, L->d.store);
+	interlock_attach_devcmd(L->d.il, L->d.devcmd);
 	for (i = 0; i < cfg->n_outputs; i++)
 		initial[i] = interlock_initial_on(L->d.il, i);
 	L->d.gpio = gpio_new(cfg, &gpio_backend_libgpiod, initial, err, sizeof err);
@@ -491,7 +575,7 @@ static void run_pass(struct loop *L)
 	int64_t acks[1024];
 	int64_t mono = now_mono_ms();
 	int n_acks, n_msgs, i;
-	bool tick = mono >= L->next_tick_ms, birth;
+	bool tick = mono >= L->next_tick_ms, birth, probe;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
@@ -502,6 +586,14 @@ static void run_pass(struct loop *L)
 		L->d.cnt.store_errors++;
 		complain(&L->store_complaint, "database: cannot begin a transaction");
 	} else {
+		probe = pass_retry_probe(L->d.retry, mono);
+		pass_retry_begin(L->d.retry);
+		if (probe)
+			retry_replay(L);
+		if (L->storage_fault_check && !pass_retry_fault(L->d.retry)) {
+			storage_fault_change(L, false);
+			L->storage_fault_check = false;
+		}
 		gpio_record(L);
 		for (i = 0; i < n_acks; i++)
 			if (store_outbox_delete(L->d.store, acks[i]) == 0)
@@ -513,27 +605,53 @@ static void run_pass(struct loop *L)
 		}
 		if (tick) {
 			tick_rules(L, mono);
+			lifecycle_tick(&L->d);
+			summary_tick(&L->d);
+			{
+				struct devcmd_outcome oc[16];
+
+				devcmd_record(L, oc, devcmd_tick(L->d.devcmd, now_wall_ms(),
+								mono, oc, 16));
+			}
+			flood_report(intake_flood(L->in), L->d.cfg, L->d.dev_state);
 			if (mono >= L->next_quota_ms) {
 				enforce_quota(L);
 				L->next_quota_ms = mono + QUOTA_EVERY_MS;
 			}
 			if (mono >= L->next_trim_ms) {
 				store_trim_readings(L->d.store, L->d.cfg->storage.max_readings);
+				store_trim_sent(L->d.store);
 				L->next_trim_ms = mono + TRIM_EVERY_MS;
 			}
 		}
 		flush_telemetry(L, mono, false);
 		gpio_poll_now(L);
-		if (store_commit(L->d.store) < 0) {
+		if (!probe) {
+			/* writes are failing: outputs moved, changes held for the probe */
+			store_rollback(L->d.store);
+			if (!pass_retry_defer(L->d.retry)) {
+				rules_resync(L);
+				if (L->d.gpio)
+					gpio_reconcile(L);
+			}
+		} else if (store_commit(L->d.store) < 0) {
 			store_rollback(L->d.store);
 			L->d.cnt.store_errors++;
 			complain(&L->store_complaint,
-				 "database: commit failed; %d messages not stored, "
-				 "rules resynchronised so alarms are raised again", n_msgs);
-			rules_resync(L);
-			if (L->d.gpio)
-				gpio_reconcile(L);
+				 "database: commit failed; %d messages not stored, their "
+				 "hazard changes are retried (%d held)", n_msgs,
+				 pass_retry_held(L->d.retry));
+			if (!pass_retry_fault(L->d.retry))
+				storage_fault_change(L, true);
+			L->storage_fault_check = true;
+			if (!pass_retry_failed(L->d.retry, now_wall_ms(), mono)) {
+				/* too many to hold: the next readings raise them again */
+				rules_resync(L);
+				if (L->d.gpio)
+					gpio_reconcile(L);
+			}
 		} else {
+			pass_retry_committed(L->d.retry);
 			complain_release(&L->store_complaint, "database: commits recovered");
 		}
 	}
@@ -549,6 +667,11 @@ pump:
 	birth = uplink_tick(L->up, mono);
 	intake_tick(L->in, mono);
 	L->d.local_connected = intake_connected(L->in);
+	/* a latched device command reaches a plug that missed it */
+	if (intake_reconnected(L->in))
+		interlock_resend(L->d.il, now_wall_ms(), mono);
+	discovery_tick(L->disc, mono);
+	L->d.cnt.flood_dropped = flood_total(intake_flood(L->in));
 	L->d.upstream_connected = uplink_connected(L->up, L->d.upstream_uri,
 						   sizeof L->d.upstream_uri);
 	if (birth || (tick && mono >= L->next_status_ms && L->d.upstream_connected)) {
@@ -558,8 +681,53 @@ pump:
 		cJSON_Delete(st);
 		L->next_status_ms = mono + L->d.cfg->upstream.status_interval_s * 1000LL;
 	}
+	downlink_run(L->d.dl, &L->d, L->up);   /* platform commands, own transactions */
 	uplink_pump(L->up, L->d.store);
 	L->d.cnt.published = uplink_published(L->up);
+}
+
+/* reload.c: GPIO changes recorded before their config goes away. */
+static void reload_flush(void *ctx)
+{
+	struct loop *L = ctx;
+
+	if (L->n_gp == 0)
+		return;
+	if (store_begin(L->d.store) < 0) {
+		int i;
+
+		/* they cannot wait: they point into the old config; the
+		 * re-read after the reload raises them again */
+		for (i = 0; i < L->n_gp; i++)
+			cJSON_Delete(L->gp[i].actions);
+		L->n_gp = 0;
+		L->d.cnt.store_errors++;
+		rules_resync(L);
+		return;
+	}
+	gpio_record(L);
+	if (store_commit(L->d.store) < 0) {
+		store_rollback(L->d.store);
+		L->d.cnt.store_errors++;
+		rules_resync(L);        /* the re-read after the reload raises them */
+	}
+}
+
+static cJSON *loop_reload(struct daemon *d, const char *trigger)
+{
+	struct loop *L = the_loop;
+	struct reload_target t = {
+		.d = d, .boot_cfg = L->boot_cfg, .ix = &L->ix,
+		.dev_complaint = &L->dev_complaint, .in = L->in, .disc = L->disc,
+		.flush_pending = reload_flush, .ctx = L,
+	};
+	cJSON *r = reload_run(&t, trigger);
+
+	/* every input re-read, whether the reload applied or not: an alarm
+	 * that began while it ran is raised (issue 4) */
+	if (L->d.gpio)
+		gpio_reconcile(L);
+	return r;
 }
 
 static void handle_signal(struct loop *L)
@@ -571,8 +739,7 @@ static void handle_signal(struct loop *L)
 			log_info("signal %d: shutting down", (int)si.ssi_signo);
 			L->quit = true;
 		} else if (si.ssi_signo == SIGHUP) {
-			log_warnx("SIGHUP: live reload is not implemented yet; "
-				  "restart hazardd to apply a new configuration");
+			cJSON_Delete(loop_reload(&L->d, "SIGHUP"));
 		}
 	}
 }
@@ -591,7 +758,8 @@ static void run_loop(struct loop *L)
 		nctl = control_pollfds(L->ctl, pfd + 2 + ngpio, MAX_POLLFDS - 2 - ngpio);
 		n = 2 + ngpio + nctl;
 		timeout = (int)(L->next_tick_ms - now_mono_ms());
-		if (timeout < 0 || msgq_depth(L->q) > 0 || L->n_gp > 0)
+		if (timeout < 0 || msgq_depth(L->q) > 0 || L->n_gp > 0 ||
+		    downlink_pending(L->d.dl))
 			timeout = 0;
 		if (timeout > TICK_MS)
 			timeout = TICK_MS;
@@ -625,6 +793,10 @@ static void shutdown_loop(struct loop *L)
 
 	intake_free(L->in);
 	L->in = NULL;
+	/* commands not taken yet stay with the broker for our next session;
+	 * the ones taken are answered (their replies wait in the outbox) */
+	uplink_close_commands(L->up);
+	downlink_run(L->d.dl, &L->d, L->up);
 	while (msgq_depth(L->q) > 0 || uplink_inflight(L->up) > 0) {
 		int64_t acks[1024];
 		int i, n_msgs, n_acks;
@@ -703,7 +875,7 @@ cJSON *daemon_status_json(struct daemon *d)
 	cJSON_AddStringToObject(o, "version", HAZARDD_VERSION);
 	cJSON_AddStringToObject(o, "started_at", fmt_iso_ms(d->started_wall_ms, ts, sizeof ts));
 	cJSON_AddNumberToObject(o, "uptime_s",
-				(double)((now_wall_ms() - d->started_wall_ms) / 1000));
+				(double)((now_mono_ms() - d->started_mono_ms) / 1000));
 	l = cJSON_AddObjectToObject(o, "local");
 	cJSON_AddBoolToObject(l, "connected", d->local_connected);
 	cJSON_AddStringToObject(l, "uri", d->cfg->local.uri);
@@ -727,36 +899,27 @@ cJSON *daemon_status_json(struct daemon *d)
 				(double)d->cnt.quota_dropped_readings);
 	cJSON_AddNumberToObject(c, "quota_dropped_telemetry",
 				(double)d->cnt.quota_dropped_telemetry);
+	cJSON_AddNumberToObject(c, "flood_dropped", (double)d->cnt.flood_dropped);
+	cJSON_AddNumberToObject(c, "reloads", (double)d->cnt.reloads);
+	cJSON_AddNumberToObject(c, "reloads_refused", (double)d->cnt.reloads_refused);
+	devices_status_json(d, o);
+	/* life cycle: hazards that came back after a write-off, per site */
+	cJSON_AddItemToObject(o, "recurrences", store_recurrences_by_site(d->store));
+	cJSON_AddBoolToObject(o, "clock_trusted", clock_trusted());
 	if (d->gpio || d->il)
 		cJSON_AddItemToObject(o, "gpio", gpio_status_json(d));
+	if (d->dl)
+		cJSON_AddItemToObject(o, "commands", downlink_status_json(d->dl));
+	if (d->retry)
+		cJSON_AddItemToObject(o, "storage", pass_retry_status_json(d->retry));
 	return o;
 }
 
 int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
 			const char *note, char *err, size_t errlen)
 {
-	struct loop *L = the_loop;
-	struct hazard_rec rec;
-	int64_t now = now_wall_ms();
-
-	if (store_begin(d->store) < 0) {
-		snprintf(err, errlen, "database busy, try again");
-		return -1;
-	}
-	if (store_hazard_close(d->store, hazard_id, actor, note, now, &rec, err,
-			       errlen) < 0) {
-		store_rollback(d->store);
-		return -1;
-	}
-	emit_event(L, &rec, "closed", now, NULL);
-	if (store_commit(d->store) < 0) {
-		store_rollback(d->store);
-		snprintf(err, errlen, "database commit failed; hazard not closed");
-		return -1;
-	}
-	log_info("hazard %s closed by %s: %s", hazard_id, actor, note);
-	uplink_pump(L->up, d->store);
-	return 0;
+	return daemon_hazard_transition(d, hazard_id, HZS_CLOSED, actor, note, NULL,
+					err, errlen);
 }
 
 /* ------------------------------------------------------------ start-up */
@@ -814,6 +977,7 @@ int main(int argc, char **argv)
 	};
 	static struct loop L;
 	static struct config cfg;
+	struct privdrop pd;
 	const char *cfg_path = "/etc/hazardd/hazardd.json";
 	bool check_only = false, verbose = false;
 	char err[8192];
@@ -859,12 +1023,19 @@ int main(int argc, char **argv)
 	}
 	if (!verbose)
 		log_set_level(level_from_name(cfg.log.level));
+	else
+		log_pin_level();
 	log_info("hazardd %s starting: gateway %s, %d sites, %d devices",
 		 HAZARDD_VERSION, cfg.gateway.id, cfg.n_sites, cfg.n_devices);
 
 	the_loop = &L;
 	L.d.cfg = &cfg;
+	L.boot_cfg = &cfg;
+	L.d.reload = loop_reload;
+	if (privdrop_prepare(&cfg, &pd, err, sizeof err) < 0)
+		fatalx("%s", err);
 	L.d.started_wall_ms = now_wall_ms();
+	L.d.started_mono_ms = now_mono_ms();    /* uptime: immune to clock jumps */
 	if (setup_fds(&L) < 0)
 		fatalx("cannot create eventfd/signalfd: %s", strerror(errno));
 	L.d.store = store_open(cfg.storage.path, err, sizeof err);
@@ -875,6 +1046,12 @@ int main(int argc, char **argv)
 			  cfg.storage.path);
 	if (store_sync_config(L.d.store, &cfg) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
+	L.d.retry = pass_retry_new();
+	L.storage_fault_check = true;   /* one left open by an earlier run */
+	if (!L.d.retry)
+		fatalx("out of memory");
+	if (rule_overrides_apply(&cfg, L.d.store, err, sizeof err) < 0)
+		log_warnx("platform rule overrides not applied: %s", err);
 	L.d.dev_state = calloc((size_t)cfg.n_devices + 1, sizeof *L.d.dev_state);
 	L.dev_complaint = calloc((size_t)cfg.n_devices + 1, sizeof *L.dev_complaint);
 	if (!L.d.dev_state || !L.dev_complaint)
@@ -884,20 +1061,41 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.n_devices; i++)
 		L.d.dev_state[i].last_seen_ms = now_mono_ms();
 	rules_resync(&L);
+	summary_start(&L.d);
+	L.d.devcmd = devcmd_new(&cfg);
+	if (!L.d.devcmd)
+		fatalx("out of memory");
 	gpio_start(&L);
 
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
 	if (!L.ctl)
 		fatalx("control socket: %s", err);
+	/* root's work is done: database, socket, GPIO lines are open */
+	privdrop_chown_db(&pd, cfg.storage.path);
+	privdrop_chown(&pd, cfg.control.socket, true);
+	if (privdrop_apply(&pd, err, sizeof err) < 0)
+		fatalx("%s", err);
 	L.q = msgq_new(cfg.local.queue_len, L.wake_fd);
 	if (!L.q)
 		fatalx("out of memory");
 	L.up = uplink_new(&cfg, store_epoch(L.d.store), L.wake_fd, err, sizeof err);
 	if (!L.up)
 		fatalx("%s", err);
+	L.d.up = L.up;
+	L.d.dl = downlink_new(&cfg, L.wake_fd, &(struct downlink_hooks){
+		.status = daemon_status_json }, err, sizeof err);
+	if (!L.d.dl)
+		fatalx("%s", err);
+	downlink_load(L.d.dl, L.d.store);
+	uplink_set_downlink(L.up, L.d.dl);
 	L.in = intake_new(&cfg, L.q, L.wake_fd, err, sizeof err);
 	if (!L.in)
 		fatalx("%s", err);
+	devcmd_attach(L.d.devcmd, publish_cmd, L.in);
+	if (cfg.discovery.enabled &&
+	    (!(L.d.unknown = unknown_new(cfg.discovery.max_entries)) ||
+	     !(L.disc = discovery_new(&cfg, L.d.unknown, L.wake_fd, err, sizeof err))))
+		fatalx("discovery: %s", L.d.unknown ? err : "out of memory");
 	L.d.outbox_depth = store_outbox_count(L.d.store);
 	log_info("ready: database %s (outbox %lld), control socket %s",
 		 cfg.storage.path, (long long)L.d.outbox_depth, cfg.control.socket);
@@ -908,8 +1106,13 @@ int main(int argc, char **argv)
 	run_loop(&L);
 
 	notify_stopping();
+	discovery_free(L.disc);
 	shutdown_loop(&L);
+	unknown_free(L.d.unknown);
+	devcmd_free(L.d.devcmd);
 	uplink_free(L.up);
+	downlink_free(L.d.dl);
+	pass_retry_free(L.d.retry);
 	control_close(L.ctl);
 	msgq_free(L.q);
 	store_close(L.d.store);
@@ -918,7 +1121,9 @@ int main(int argc, char **argv)
 	devindex_free(L.ix);
 	gpio_free(L.d.gpio);
 	interlock_free(L.d.il);
-	config_free(&cfg);
+	config_free(L.d.cfg);
+	if (L.d.cfg != &cfg)
+		free(L.d.cfg);          /* a reload's */
 	log_info("stopped");
 	return 0;
 }

@@ -21,6 +21,8 @@
 #define TOPIC_MAX   256
 #define PATH_MAX_HZ 512
 #define MAX_URIS    8
+#define SUMMARY_ZONE_MAX 64 /* summary.timezone, bytes */
+#define HZ_TYPES_MAX 16     /* >= HZ_TYPE_COUNT, for per-type config tables */
 
 /* ---------------------------------------------------------------- log.c */
 
@@ -28,6 +30,12 @@ enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_init(const char *progname, enum log_level level);
 void log_set_level(enum log_level level);
+/* "error" "warn" "info" "debug"; -1 for anything else. */
+int  log_level_from_name(const char *name);
+/* -v on the command line wins over log.level, at start and on reload. */
+void log_pin_level(void);
+/* log.level from the config, unless pinned. */
+void log_set_config_level(const char *name);
 /* log_warn appends strerror(errno); all preserve errno. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,6 +54,9 @@ struct complaint {
 	int64_t  interval_ms;   /* current backoff */
 	uint64_t suppressed;    /* repeats not logged since the last report */
 	bool     active;
+	bool     logged;        /* this episode was reported (not a silent flap) */
+	uint64_t flaps;         /* recoveries and relapses inside one backoff */
+	int64_t  released_ms;   /* monotonic time of the last recovery */
 };
 void complain(struct complaint *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -280,6 +291,11 @@ struct device_cfg {
 	char format[16];
 	int  heartbeat_s;               /* 0 disables offline detection */
 	struct rule_params rules;       /* kind defaults merged with overrides */
+	int  confirm_s;                 /* a device command must be confirmed within */
+	struct {
+		double rate_per_s;      /* 0: no limit */
+		int    burst;
+	} flood;                        /* $.flood, or the device's own "flood" */
 };
 
 /* GPIO lines (drivers/gpio.c) and interlocks (daemon/interlock.c). */
@@ -328,6 +344,9 @@ struct interlock_cfg {
 	struct {
 		int  output;            /* index into config.outputs */
 		bool on;
+		bool to_device;         /* a device command instead of an output */
+		int  device;            /* index into config.devices */
+		bool latch;             /* device: held (and re-sent) until reset */
 	} action[MAX_IL_ACTIONS];
 	int  n_actions;
 };
@@ -366,6 +385,8 @@ struct config {
 		int  telemetry_interval_s;      /* flush a partial batch after this */
 		int  status_interval_s;         /* periodic status republish */
 		bool allow_insecure;            /* plaintext to a non-loopback host */
+		char command_key_file[PATH_MAX_HZ]; /* HMAC key for downlink commands */
+		int  command_window_s;          /* accepted command ts: now +- this */
 	} upstream;
 	struct {
 		char socket[PATH_MAX_HZ];
@@ -381,6 +402,10 @@ struct config {
 	struct {
 		double major_h;
 		double general_h;
+		double recurrence_window_h;     /* watched after a close; 0: off */
+		/* $.deadlines.types: per hazard type; 0: the severity's above */
+		double type_major_h[HZ_TYPES_MAX];
+		double type_general_h[HZ_TYPES_MAX];
 	} deadlines;
 	struct gpio_in_cfg   *inputs;   /* $.gpio.inputs */
 	int                   n_inputs;
@@ -388,7 +413,28 @@ struct config {
 	int                   n_outputs;
 	struct interlock_cfg *interlocks;
 	int                   n_interlocks;
+	struct {
+		double rate_per_s;      /* per device; 0: no flood control */
+		int    burst;
+	} flood;
+	struct {
+		bool enabled;           /* list senders not in the config */
+		int  max_entries;
+	} discovery;
+	struct {
+		char user[ID_MAX];      /* drop to this user when started as root; "" stay */
+	} daemon;
+	unsigned char priority[HZ_TYPES_MAX][2]; /* $.priorities, see CFG_PRIORITY */
+	struct {
+		char time[8];                   /* "HH:MM", local */
+		int  minutes;                   /* the same, after midnight */
+		char timezone[SUMMARY_ZONE_MAX]; /* under /usr/share/zoneinfo */
+	} summary;
 };
+
+/* $.priorities: the class of a type by severity, stored as class + 1 so
+ * that 0 (a config built in code) means the built-in hazard_priority(). */
+#define CFG_PRIORITY(cfg, t, sev) ((cfg)->priority[(t)][(sev)])
 
 /*
  * Parse and validate a config file.  On success returns 0 and fills *out
@@ -402,6 +448,13 @@ void config_free(struct config *cfg);
  * devindex.c, which also knows the derived topics. */
 const struct device_cfg *config_find_device(const struct config *cfg, const char *id);
 const struct site_cfg   *config_find_site(const struct config *cfg, const char *id);
+/* One rule parameter set from outside the file (platform set-rules),
+ * checked against the file's key table and ranges; 0 or -1 with err. */
+int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *key,
+		    double v, char *err, size_t errlen);
+/* high levels above low ones (lel_high > lel_low ...) on merged values */
+int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
+			    char *err, size_t errlen);
 
 /* --------------------------------------------------------------- rules.c
  * Pure hazard rules: reading in, hazard changes out; no I/O.
@@ -409,14 +462,17 @@ const struct site_cfg   *config_find_site(const struct config *cfg, const char *
 enum hazard_type {
 	HZ_GAS_LEAK = 0, HZ_SMOKE_ALARM, HZ_CHARGER_OVERTEMP, HZ_CHARGER_OVERCURRENT,
 	HZ_OVERCHARGE, HZ_DEVICE_OFFLINE, HZ_LOW_BATTERY, HZ_TAMPER,
-	HZ_DETECTOR_FAULT, HZ_TYPE_COUNT
+	HZ_DETECTOR_FAULT,
+	HZ_COMMAND_FAILED,      /* a device command was not confirmed (devcmd.c) */
+	HZ_STORAGE_FAULT,       /* the gateway's own database writes fail (disk full) */
+	HZ_TYPE_COUNT
 };
 enum severity { SEV_GENERAL = 0, SEV_MAJOR };
-enum priority { PRIO_URGENT = 0, PRIO_SERIOUS, PRIO_LIGHT, PRIO_SLOW };
+enum priority { PRIO_URGENT = 0, PRIO_SERIOUS, PRIO_MINOR, PRIO_LOW };
 
 extern const char *const hazard_type_name[HZ_TYPE_COUNT];   /* "gas_leak", ... */
 extern const char *const severity_name[2];                  /* "general", "major" */
-extern const char *const priority_name[4];                  /* "urgent", ... "slow" */
+extern const char *const priority_name[4];                  /* "urgent", ... "low" */
 enum priority hazard_priority(enum hazard_type t, enum severity s);
 
 enum change_kind {
@@ -448,6 +504,12 @@ struct device_state {
 	uint64_t accepted, rejected;    /* messages counted since start */
 	uint64_t self_tests;            /* test presses (rising edges of "test") */
 	bool    testing;                /* the last message had test: true */
+	uint64_t flood_dropped;         /* over its rate, dropped before the queue */
+	/* the deadline clock of the hazard of each type raised during this
+	 * run: its raised_at (wall, to recognise it) and the monotonic time
+	 * it was raised, so a wall-clock jump moves no deadline */
+	int64_t hz_raised_wall_ms[HZ_TYPE_COUNT];
+	int64_t hz_raised_mono_ms[HZ_TYPE_COUNT];
 };
 
 #define MAX_CHANGES 16
@@ -480,12 +542,18 @@ struct hazard_rec {
 	enum hazard_type type;
 	enum severity    severity;
 	enum priority    priority;
-	char    state[16];              /* "open", "cleared", "closed" */
+	char    state[16];              /* hz_state_name[]: "open" ... "closed" */
 	int64_t raised_at_ms;
 	int64_t deadline_ms;
 	int64_t cleared_at_ms;          /* 0 if not */
 	int64_t closed_at_ms;           /* 0 if not */
 	int     occurrences;
+	int64_t acked_at_ms;            /* 0 if not */
+	int64_t rectifying_at_ms;       /* 0 if not */
+	bool    overdue;                /* past its deadline ("escalated" sent) */
+	int64_t escalated_at_ms;        /* when it became overdue; 0 if not */
+	char    recurrence_of[ID_MAX];  /* earlier closed hazard; "" none */
+	bool    clock_trusted;          /* false: raised before the clock was */
 };
 
 struct outbox_msg {
@@ -515,6 +583,9 @@ int    store_readings_since(struct store *st, int64_t after_seq, int limit,
 			    cJSON **out, int64_t *last_seq);
 int    store_meta_get_int(struct store *st, const char *key, int64_t *val);
 int    store_meta_set_int(struct store *st, const char *key, int64_t val);
+/* Text values (JSON): *val malloc'd, or NULL when the key is absent. */
+int    store_meta_get_text(struct store *st, const char *key, char **val);
+int    store_meta_set_text(struct store *st, const char *key, const char *val);
 
 /*
  * Apply one rules change for a device: create a hazard (CHG_ACTIVE with no
@@ -569,6 +640,12 @@ int    store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
 void   outbox_msg_free(struct outbox_msg *m);
 int    store_outbox_delete(struct store *st, int64_t seq);
 int64_t store_outbox_count(struct store *st);
+/* Queue acknowledged hazard events with seq >= from_seq again (up to max,
+ * oldest first) under their original seqs, so their msg_ids repeat. */
+int    store_outbox_resend(struct store *st, int64_t from_seq, int max,
+			   int64_t *queued);
+/* Keep only the newest acknowledged hazard events for resends. */
+int    store_trim_sent(struct store *st);
 
 
 /* --------------------------------------------------------------- queue.c
@@ -653,6 +730,17 @@ void intake_free(struct intake *in);            /* disconnects */
 void intake_tick(struct intake *in, int64_t now_mono_ms);  /* (re)connects */
 bool intake_connected(struct intake *in);
 uint64_t intake_dropped(struct intake *in);     /* telemetry dropped, queue full */
+/* Reload: take ix (built from cfg; owned from now on) as the routing
+ * index, subscribe to the filters it adds and unsubscribe from those it
+ * drops on the same session.  Cannot fail; a failed (un)subscribe is
+ * logged and the next connect subscribes again.  Loop thread. */
+void intake_reconfigure(struct intake *in, const struct config *cfg,
+			struct devindex *ix);
+/* A device command, QoS 1 on the local session; -1 while not connected. */
+int  intake_publish(struct intake *in, const char *topic, const char *payload);
+/* True once per new connection (loop thread): re-send latched commands. */
+bool intake_reconnected(struct intake *in);
+struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
 
 /* --------------------------------------------------------------- uplink.c
  * The district link: publishes the outbox in order with QoS 1 and a
@@ -675,6 +763,15 @@ uint64_t uplink_published(struct uplink *up);
 int  uplink_publish_status(struct uplink *up, const char *state, cJSON *extra);
 /* Wait up to timeout_ms for in-flight messages, then disconnect. */
 void uplink_shutdown(struct uplink *up, int timeout_ms);
+/* Downlink: subscribe to <prefix>/cmd/+ (QoS 1) on every connect and push
+ * commands into dl's queue; call before the first uplink_tick. */
+struct downlink;
+void uplink_set_downlink(struct uplink *up, struct downlink *dl);
+/* Shutting down: commands are no longer taken (nor acknowledged), so the
+ * broker keeps them for the next session. */
+void uplink_close_commands(struct uplink *up);
+/* A JSON object body published now, QoS 1, not stored (msg_id "<epoch>-d..."). */
+int  uplink_publish_direct(struct uplink *up, const char *suffix, const char *body);
 /* "hz/v1/<district>/<gateway>/<suffix>" */
 void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_t len);
 
@@ -729,6 +826,17 @@ int  gpio_collect(struct gpio *g, const struct pollfd *pfd, int n, int64_t now_n
 /* Start-up: read every input's level as its state (it held while we were
  * away); one change per input, asserted or not. */
 int  gpio_read_all(struct gpio *g, int64_t now_ns, struct gpio_change *out, int max);
+/*
+ * Reload: move to cfg's lines.  An input or output with the same name,
+ * chip, line, polarity (and bias) keeps its request and state; the others
+ * are released and requested anew (outputs at out_on[i], logical).  New
+ * lines are requested before any old one is released: if one cannot be
+ * had, nothing changed and -1 is returned with the reason.  1: applied,
+ * but a line that moved between names could not be requested again (err
+ * says which; it stays out of service until the next reload).
+ */
+int  gpio_reconfigure(struct gpio *g, const struct config *cfg, const bool *out_on,
+		      char *err, size_t errlen);
 /* CLOCK_MONOTONIC ms at which a pending debounce completes; INT64_MAX none */
 int64_t gpio_next_due_ms(const struct gpio *g);
 int  gpio_output_write(struct gpio *g, int output, bool on);
@@ -747,6 +855,10 @@ struct interlock;
 typedef int (*interlock_write_fn)(void *ctx, int output, bool on);
 struct interlock *interlock_new(const struct config *cfg);
 void interlock_free(struct interlock *il);
+/* Reload: nw (built from the new config) takes over old's state output by
+ * output, matched by name: level, latch, pulse, cause; counters too.
+ * Returns the number of outputs new in nw. */
+int  interlock_carry(struct interlock *nw, const struct interlock *old);
 /* Latches from the database, before the outputs are requested. */
 void interlock_load(struct interlock *il, struct store *st);
 /* The level an output must start at: safe state, or its restored latch. */
@@ -779,6 +891,518 @@ int  interlock_test(struct interlock *il, int output, int64_t now_wall_ms,
 cJSON *interlock_outputs_json(const struct interlock *il);
 uint64_t interlock_self_tests(const struct interlock *il);
 uint64_t interlock_write_errors(const struct interlock *il);
+/*
+ * Device actions ({"device": ..., "set": ...}) go through devcmd.c.  A
+ * latched one is persisted ("dlatch:<device>"), re-sent after a restart
+ * or a reconnect (interlock_resend) and held until interlock_reset_device.
+ */
+struct devcmd;
+void interlock_attach_devcmd(struct interlock *il, struct devcmd *dc);
+int  interlock_resend(struct interlock *il, int64_t now_wall_ms, int64_t now_mono_ms);
+bool interlock_device_latched(const struct interlock *il, int device, bool *on);
+int  interlock_reset_device(struct interlock *il, int device, const char *actor,
+			    int64_t now_wall_ms, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ cmd_auth.c
+ * Downlink command authenticity: HMAC-SHA256(key, topic "\n" body), a
+ * timestamp window and a bounded replay cache (persisted by downlink.c).
+ */
+#define CMD_MAC_LEN     32
+#define CMD_ID_MAX      64      /* a command's "id", bytes */
+#define CMD_REPLAY_MAX  1024    /* ids remembered inside the window */
+struct replay_cache {
+	struct { char id[CMD_ID_MAX + 1]; int64_t ts_ms; } e[CMD_REPLAY_MAX];
+	int     n;
+	int64_t floor_ms;       /* a full cache evicted up to here: ts <= floor refused */
+};
+/* topic may be NULL (plain HMAC of body, for test vectors); 0 or -1. */
+int  cmd_hmac(const unsigned char *key, size_t keylen, const char *topic,
+	      const char *body, unsigned char mac[CMD_MAC_LEN]);
+void cmd_hex(const unsigned char *b, size_t n, char *out);     /* out: 2n+1 */
+/* sig_hex: 64 hex digits; compared in constant time (CRYPTO_memcmp). */
+bool cmd_sig_ok(const unsigned char *key, size_t keylen, const char *topic,
+		const char *body, const char *sig_hex);
+bool cmd_ts_ok(int64_t ts_ms, int64_t now_ms, int64_t window_ms);
+/* 0: new, recorded; -1: replayed (or at/below the floor, or a bad id). */
+int  replay_check_add(struct replay_cache *rc, const char *id, int64_t ts_ms,
+		      int64_t now_ms, int64_t window_ms);
+cJSON *replay_to_json(const struct replay_cache *rc);
+int  replay_from_json(struct replay_cache *rc, const cJSON *o);
+
+/* ------------------------------------------------------------ downlink.c
+ * Platform commands on <prefix>/cmd/<name>: authenticated (cmd_auth.c),
+ * handled on the loop thread outside the pass's transaction, answered on
+ * <prefix>/reply.  Paho's thread only pushes into downlink_queue().
+ */
+struct downlink;
+struct uplink;
+struct daemon;
+/* What the daemon answers with (hazardd.c; a NULL hook: not offered). */
+struct downlink_hooks {
+	cJSON *(*status)(struct daemon *d);
+};
+/* NULL with err if the key file is set but unreadable or too short. */
+struct downlink *downlink_new(const struct config *cfg, int wake_fd,
+			      const struct downlink_hooks *hooks, char *err,
+			      size_t errlen);
+void downlink_free(struct downlink *dl);
+struct msgq *downlink_queue(struct downlink *dl);
+size_t downlink_max_bytes(void);                /* bigger commands: refused */
+void downlink_count_drop(struct downlink *dl);  /* any thread: queue full, deferred */
+void downlink_load(struct downlink *dl, struct store *st);  /* replay cache */
+/* Handle queued commands (loop thread, no transaction open). */
+void downlink_run(struct downlink *dl, struct daemon *d, struct uplink *up);
+bool downlink_pending(struct downlink *dl);
+cJSON *downlink_status_json(struct downlink *dl);
+
+/* ---------------------------------------------------------- pass_retry.c
+ * Hazard changes of a loop pass whose commit failed (disk full, I/O
+ * error), held in memory (bounded) and applied again by the next pass.
+ */
+struct retry_change {
+	char    device[ID_MAX];
+	struct hazard_change chg;
+	struct reading evidence;
+	bool    has_evidence;
+	int64_t at_ms;
+	cJSON  *actions;                /* what the outputs did (owned) */
+};
+struct pass_retry;
+struct pass_retry *pass_retry_new(void);
+void pass_retry_free(struct pass_retry *r);
+/* A pass starts: notes left by writes outside a pass are forgotten. */
+void pass_retry_begin(struct pass_retry *r);
+/* Every change a pass applies (actions copied). */
+void pass_retry_note(struct pass_retry *r, const char *device,
+		     const struct hazard_change *chg, const struct reading *evidence,
+		     int64_t at_ms, const cJSON *actions);
+void pass_retry_committed(struct pass_retry *r);
+/* The commit failed: hold the pass's changes; false if over the bound
+ * (they were dropped: resynchronise the rules instead). */
+bool pass_retry_failed(struct pass_retry *r, int64_t now_wall_ms, int64_t now_mono_ms);
+/* While writes fail, only a probe pass (backing off) replays and commits;
+ * the others roll back and defer their changes (false: over the bound). */
+bool pass_retry_probe(const struct pass_retry *r, int64_t now_mono_ms);
+bool pass_retry_defer(struct pass_retry *r);
+/* The held changes, to apply again (caller frees with the function below). */
+int  pass_retry_take(struct pass_retry *r, struct retry_change **out);
+void pass_retry_changes_free(struct retry_change *c, int n);
+bool pass_retry_fault(const struct pass_retry *r);     /* last commit failed */
+int  pass_retry_held(const struct pass_retry *r);
+cJSON *pass_retry_status_json(const struct pass_retry *r);
+
+/* ------------------------------------------------------ rule_overrides.c
+ * Rule thresholds set by the platform (downlink set-rules), kept in the
+ * meta table ("rule_overrides") and laid over the file's rules: platform
+ * kind values, then platform device values, over everything in the file.
+ */
+/* Re-apply the persisted platform rule overrides onto cfg. */
+int rule_overrides_apply(struct config *cfg, struct store *st,
+			 char *err, size_t errlen);
+/* Validate req ({"kinds": {...}, "devices": {...}}) against the table and
+ * ranges of config.c, merge it into the stored document (inside the
+ * caller's transaction) and apply it to cfg.  *now_out (if not NULL) gets
+ * the whole stored document.  0, or -1 with the reason (nothing changed). */
+int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
+		       cJSON **now_out, char *err, size_t errlen);
+
+/* ---------------------------------------------------- drivers/device_cmd.c
+ * Switching a plug or relay through its own ecosystem: the command topic
+ * and payload, derived from the device's configured topic (zigbee2mqtt
+ * "<name>/set", Tasmota "cmnd/<topic>/POWER", Shelly Gen1
+ * "relay/0/command", Gen2 "<id>/rpc" Switch.Set, native "<topic>/set").
+ * Pure; any thread.
+ */
+#define DEVCMD_PAYLOAD_MAX 192
+struct device_cmd {
+	char topic[TOPIC_MAX];
+	char payload[DEVCMD_PAYLOAD_MAX];
+};
+/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  0, or -1 with
+ * the reason in err (a format without commands, a topic it cannot derive). */
+int device_cmd_build(const char *format, const char *dev_topic, bool on,
+		     const char *client_id, unsigned rpc_id, struct device_cmd *out,
+		     char *err, size_t errlen);
+
+/* ------------------------------------------------------------- devcmd.c
+ * Device commands awaiting confirmation: one per device (a newer command
+ * replaces an older one).  Published QoS 1 on the local broker through a
+ * callback; confirmed by the device's next report whose relay state
+ * matches; not confirmed within the device's confirm_s, an outcome the
+ * loop turns into a command_failed hazard.  Loop thread only.
+ */
+typedef int (*devcmd_publish_fn)(void *ctx, const char *topic, const char *payload);
+struct devcmd_req {
+	int         device;             /* index into cfg->devices */
+	bool        on;
+	bool        safety;             /* an interlock: a failure is major */
+	const char *cause_device;       /* the hazard behind it; NULL: none */
+	int         cause_type;         /* enum hazard_type, or -1 */
+	const char *actor;              /* "interlock", "hazardctl", ... */
+};
+struct devcmd_outcome {
+	int     device;
+	bool    on;
+	bool    confirmed;              /* false: confirm_s ran out */
+	bool    late;                   /* confirmed after it was reported failed */
+	bool    safety;
+	char    cause_device[ID_MAX];   /* "" none */
+	int     cause_type;             /* -1 none */
+	char    actor[ID_MAX];
+	int64_t sent_wall_ms;           /* first attempt */
+	int64_t at_wall_ms;             /* confirmation or timeout */
+	bool    published;              /* reached the broker at least once */
+	struct device_cmd cmd;
+};
+struct devcmd;
+struct devcmd *devcmd_new(const struct config *cfg);
+void devcmd_free(struct devcmd *dc);
+/* Where publishes go (intake_publish in the daemon); NULL: held, retried. */
+void devcmd_attach(struct devcmd *dc, devcmd_publish_fn fn, void *ctx);
+/* 0 published, 1 held (no broker now: retried each tick until confirm_s
+ * runs out), -1 not possible (err).  *sent (may be NULL) gets the command. */
+int  devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall_ms,
+		 int64_t now_mono_ms, struct device_cmd *sent, char *err, size_t errlen);
+/* A decoded report of the device: true and *out filled when it confirms. */
+bool devcmd_on_reading(struct devcmd *dc, int device, const struct reading *r,
+		       int64_t now_wall_ms, struct devcmd_outcome *out);
+/* Retry held publishes; time out unconfirmed commands into out[]. */
+int  devcmd_tick(struct devcmd *dc, int64_t now_wall_ms, int64_t now_mono_ms,
+		 struct devcmd_outcome *out, int max);
+int64_t devcmd_next_due_ms(const struct devcmd *dc);
+/* The device's last command as JSON (for hazardctl devices), or NULL. */
+cJSON *devcmd_device_json(const struct devcmd *dc, int device);
+/* The hazard change an outcome means on the commanded device: a
+ * command_failed raised (timeout) or cleared (late confirmation); false
+ * when it means none. */
+bool devcmd_outcome_change(const struct devcmd_outcome *o, int confirm_s,
+			   struct hazard_change *chg);
+/* {"device","set","topic","payload","sent_at","at","result"} */
+cJSON *devcmd_outcome_json(const struct devcmd_outcome *o);
+/* The hazard that caused it (not closed), for its "updated" event. */
+int  devcmd_cause_hazard(struct store *st, const struct devcmd_outcome *o,
+			 struct hazard_rec *rec);
+uint64_t devcmd_count(const struct devcmd *dc, int what); /* DEVCMD_SENT... */
+enum { DEVCMD_SENT = 0, DEVCMD_CONFIRMED, DEVCMD_FAILED, DEVCMD_COUNTERS };
+
+/* -------------------------------------------------------------- flood.c
+ * Per-device token buckets ($.flood, a device's "flood" overrides): a
+ * device sending faster than rate_per_s (after a burst) has the excess
+ * dropped by the intake before the queue and the disk; alarm flags always
+ * pass.  flood_admit runs on Paho's receive thread only; the counters are
+ * atomic, read by the loop.
+ */
+struct flood;
+struct flood *flood_new(const struct config *cfg);
+void flood_free(struct flood *fl);
+/* Take a token for one message of the device at monotonic now_ms. */
+bool flood_admit(struct flood *fl, int device, int64_t now_ms);
+void flood_drop(struct flood *fl, int device);  /* count one dropped */
+uint64_t flood_dropped(const struct flood *fl, int device);
+uint64_t flood_total(const struct flood *fl);
+/* Loop, once a tick: copy counts into dev_state and log offenders with
+ * backoff. */
+void flood_report(struct flood *fl, const struct config *cfg, struct device_state *ds);
+
+/* ------------------------------------------------------------ unknown.c
+ * Senders on zigbee2mqtt/Tasmota/Shelly topics that are not in the
+ * config, kept in memory only (never the database), bounded: the least
+ * recently heard is evicted.  Locked: the discovery client writes on
+ * Paho's thread, the loop reads.
+ */
+#define UNKNOWN_PAYLOAD_MAX 256
+struct unknown;
+struct unknown *unknown_new(int max_entries);
+void unknown_free(struct unknown *u);
+/* From the topic: the ecosystem, the device's name, and the topic to put
+ * in its config.  false for topics that are not a device's (bridges,
+ * commands, announcements). */
+bool unknown_infer(const char *topic, char *format, size_t flen, char *name,
+		   size_t nlen, char *dev_topic, size_t tlen);
+/* One message; false when the topic is not a device's. */
+bool unknown_note(struct unknown *u, const char *topic, const void *payload,
+		  size_t len, int64_t now_wall_ms);
+cJSON *unknown_json(struct unknown *u);  /* most recent first */
+int  unknown_count(struct unknown *u);
+uint64_t unknown_evicted(struct unknown *u);
+uint64_t unknown_messages(struct unknown *u);
+
+/* ---------------------------------------------------------- discovery.c
+ * A second, clean-session QoS 0 client on the local broker subscribed to
+ * the ecosystems' wildcards: nothing is queued for it while hazardd is
+ * down, and it never duplicates what the persistent session receives (a
+ * configured device's messages are skipped here).  Unknown senders go to
+ * unknown.c.
+ */
+struct discovery;
+struct discovery *discovery_new(const struct config *cfg, struct unknown *u, int wake_fd,
+				char *err, size_t errlen);
+void discovery_free(struct discovery *dv);
+void discovery_tick(struct discovery *dv, int64_t now_mono_ms);
+bool discovery_connected(struct discovery *dv);
+/* Reload: ix (owned from now on) is the configured devices to skip. */
+void discovery_reconfigure(struct discovery *dv, struct devindex *ix);
+
+/* --------------------------------------------------------------- clock.c
+ * The daemon's time source.  The wall clock only stamps records; every
+ * duration (debounce, hold, offline, the deadline of a hazard raised during
+ * this run) is measured on CLOCK_MONOTONIC, so a wall clock set by NTP
+ * after boot moves no decision.  Unit tests install their own source.
+ */
+struct hz_clock {
+	int64_t (*wall_ms)(void *ctx);
+	int64_t (*mono_ms)(void *ctx);
+	/* true once the wall clock can be believed; NULL: clock_trusted()'s
+	 * own judgement (past the build date and synchronised) */
+	bool    (*trusted)(void *ctx);
+	void     *ctx;
+};
+/* Install a source (NULL: the system clocks again). */
+void    clock_use(const struct hz_clock *c);
+int64_t clock_wall_ms(void);
+int64_t clock_mono_ms(void);
+/*
+ * The wall clock is trusted once it is past the build date and the kernel
+ * does not say it is unsynchronised (adjtimex() without STA_UNSYNC, or
+ * /run/systemd/timesync/synchronized exists).  Once trusted it stays so
+ * for the life of the process.
+ */
+bool    clock_trusted(void);
+
+/* ----------------------------------------------------------- lifecycle.c
+ * The hazard life cycle (docs/lifecycle.md): states, the transitions a
+ * person may make, deadlines and their escalation, priority classes.
+ */
+enum hz_state { HZS_OPEN, HZS_ACKNOWLEDGED, HZS_RECTIFYING, HZS_CLEARED,
+		HZS_CLOSED, HZS_COUNT };
+extern const char *const hz_state_name[HZS_COUNT];
+/* The state by name, or -1. */
+int hz_state_from_name(const char *name);
+/*
+ * What a person's action `to` (acknowledged, rectifying, closed) makes of a
+ * hazard in state `from`: the new state, or -1 with the reason in err
+ * ("hazard H is closed; cannot acknowledge").  A cleared hazard stays
+ * cleared when acknowledged or reported in rectification.
+ */
+int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
+		   char *err, size_t errlen);
+/* What a new or changed hazard of one type gets (lifecycle_policy()). */
+struct hz_policy {
+	double  deadline_h[2];          /* rectification deadline by severity */
+	enum priority prio[2];          /* priority class by severity */
+	int64_t recurrence_window_ms;   /* after a close; 0: not looked for */
+	bool    clock_trusted;          /* the wall clock stamping it is */
+};
+void lifecycle_policy(const struct config *cfg, enum hazard_type t,
+		      struct hz_policy *out);
+
+/* The store's side (store_hazard.c), inside the caller's transaction. */
+/* store_hazard_apply with deadlines, classes and recurrence from pol; a
+ * hazard raised within pol's window after a close of the same device and
+ * type links to it (recurrence_of) one severity grade higher. */
+int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
+			      const struct hazard_change *chg,
+			      const struct reading *evidence,
+			      const struct hz_policy *pol, int64_t now_ms,
+			      struct hazard_rec *rec, const char **event);
+/* A person's action through lifecycle_next(); the event name
+ * ("acknowledged", "rectifying", "closed") into *event.  evidence: the
+ * person's text, kept in evidence.operator on close.  -1 with err. */
+int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_state to,
+			    const char *actor, const char *note, const char *evidence,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event,
+			    char *err, size_t errlen);
+/* Fold a reading into the evidence (min/max, latest) of the device's
+ * hazards whose condition is on. */
+int store_hazard_observe(struct store *st, const char *device, const struct reading *r);
+/* Past its deadline: overdue, one priority class up, event "escalated".
+ * 1 done (rec filled), 0 nothing to do (closed, already overdue), -1 error. */
+int store_hazard_mark_overdue(struct store *st, const char *hazard_id, int64_t now_ms,
+			      struct hazard_rec *rec);
+/* {"<site>": recurrences, ...} over every hazard kept. */
+cJSON *store_recurrences_by_site(struct store *st);
+
+/* Queue a hazard event upstream (outbox, in the caller's transaction),
+ * count and log it; a "raised" hazard's deadline starts on the monotonic
+ * clock.  actions (owned, may be NULL): what the interlocks did. */
+void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
+		    const char *event, int64_t at_ms, cJSON *actions);
+/* Once a second, inside the pass's transaction: every hazard not closed
+ * that is past its deadline becomes overdue and emits "escalated" once.
+ * Returns the number escalated, -1 on a store error. */
+int lifecycle_tick(struct daemon *d);
+/* Whether any hazard condition of the device is on (its readings then
+ * widen the evidence's min/max: store_hazard_observe). */
+bool lifecycle_condition_on(const struct device_state *ds);
+
+/* A person's transition (acknowledged, rectifying, closed): checks the
+ * table, commits the hazard event and queues it upstream.  evidence may
+ * be NULL.  0, or -1 with the reason in err. */
+int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
+			     enum hz_state to, const char *actor,
+			     const char *note, const char *evidence,
+			     char *err, size_t errlen);
+
+/* -------------------------------------------------------------- reload.c
+ * Live reload (SIGHUP, hazardctl reload): re-read and validate the whole
+ * config; if it is valid, apply it without dropping a broker connection
+ * or anything queued, carrying per-device state over by device id and
+ * latches by output name.  The loop's own objects are reached through
+ * this target, filled in by hazardd.c.
+ */
+struct reload_target {
+	struct daemon     *d;
+	struct config     *boot_cfg;    /* main()'s own struct: never free()d */
+	struct devindex  **ix;          /* the loop's topic index */
+	struct complaint **dev_complaint; /* the loop's, parallel to devices */
+	struct intake     *in;
+	struct discovery  *disc;        /* NULL: discovery off */
+	/* record the GPIO changes waiting for the pass's transaction: they
+	 * point into the config about to go */
+	void (*flush_pending)(void *ctx);
+	void  *ctx;
+};
+/* {"reloaded": bool, "errors": [...], "restart_needed": [...],
+ *  "changes": {...}}; everything is logged too.  Loop thread. */
+cJSON *reload_run(const struct reload_target *t, const char *trigger);
+
+/* ------------------------------------------------------------ privdrop.c
+ * Started as root outside systemd (no NOTIFY_SOCKET, no INVOCATION_ID):
+ * open what needs root, then become daemon.user.  Under systemd the
+ * unit's User= does it.
+ */
+struct privdrop {
+	bool     active;                /* we will switch users */
+	unsigned uid, gid;
+	char     user[ID_MAX];
+	char     db_dir[PATH_MAX_HZ];   /* must be writable once we are the user */
+};
+/* Decide; when dropping, create the database directory and make it the
+ * user's (if nothing else lives in it).  -1 with err: a configured user
+ * that does not exist, or root itself. */
+int  privdrop_prepare(const struct config *cfg, struct privdrop *pd,
+		      char *err, size_t errlen);
+/* Once the database is open: it and its -wal/-shm become the user's. */
+int  privdrop_chown_db(const struct privdrop *pd, const char *db_path);
+/* The control socket (and its directory when nothing else lives there):
+ * the user's, so that it can remove the socket at exit. */
+int  privdrop_chown(const struct privdrop *pd, const char *path, bool parent_too);
+/* initgroups, setgid, setuid; then prove that root cannot be regained. */
+int  privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
+
+/* ---------------------------------------------------- control_devices.c
+ * The control socket's device requests: "switch", "devices" with
+ * "unknown", "reset" of a latched device, and the per-device extras.
+ */
+struct daemon;
+cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+cJSON *ctl_unknown_devices(struct daemon *d, char *err, size_t errlen);
+/* "reset" naming a device rather than an output */
+bool   ctl_reset_is_device(const cJSON *req, const struct daemon *d);
+cJSON *ctl_reset_device(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+/* flood_dropped, latched, command: into one device's listing object */
+void   ctl_device_extra(const struct daemon *d, int device, cJSON *o);
+/* device_commands and unknown_senders: into the status object */
+void   devices_status_json(struct daemon *d, cJSON *status);
+
+/* ------------------------------------------------------- store_report.c
+ * The read side of reports: hazards and self-checks for the daily
+ * summary, the per-site ledger, filtered listings (in SQL).
+ */
+/* One hazard as it stood at the end of a summary period. */
+struct report_hazard {
+	const char *id, *site, *device;
+	int     severity;               /* enum severity at the period end */
+	int     state;                  /* enum hz_state at the period end */
+	int64_t raised_at_ms, deadline_ms;
+	int64_t closed_at_ms;           /* 0: not closed (closed is terminal) */
+	bool    recurrence;             /* recurrence_of is set */
+	bool    clock_trusted;
+};
+/* Every hazard raised before end_ms, state and severity replayed from its
+ * events up to end_ms.  0, or -1 on a store error. */
+int    store_report_foreach(struct store *st, int64_t end_ms,
+			    void (*fn)(void *ctx, const struct report_hazard *h),
+			    void *ctx);
+/* self_checks rows in [start_ms, end_ms), counted by device and source. */
+int    store_report_self_checks(struct store *st, int64_t start_ms, int64_t end_ms,
+				void (*fn)(void *ctx, const char *device,
+					   const char *site, const char *source,
+					   int64_t count),
+				void *ctx);
+/* A self_checks row: source "device" (test button) or "output". */
+int    store_self_check_put(struct store *st, const char *device, const char *site,
+			    const char *source, int64_t at_ms, bool clock_trusted);
+/* Queue a summary body (outbox class OB_SUMMARY, topic "summary") and,
+ * when meta_key is set, store meta_val under it in the same transaction. */
+int    store_summary_put(struct store *st, const char *body, const char *meta_key,
+			 int64_t meta_val);
+/* The per-site hazard ledger: an array of row objects, oldest first. */
+cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms);
+/* Filters for the hazard listing; NULL / 0 / false: not filtered. */
+struct hazard_filter {
+	const char *site, *state, *severity;
+	int64_t     since_ms;           /* raised or changed at or after */
+	bool        open_only;          /* not closed */
+};
+cJSON *store_list_hazards_where(struct store *st, const struct hazard_filter *f);
+
+/* ------------------------------------------------------------ summary.c
+ * The daily summary (每日匯總) to <prefix>/summary: per site and for the
+ * gateway, counts by state and severity, the day's new, closed and overdue
+ * hazards, and the rates of docs/lifecycle.md.  Periods are local calendar
+ * days in summary.timezone; msg_id "summary-<YYYY-MM-DD>" is the same for
+ * the same day, so the platform can drop a repeat.
+ */
+/* "HH:MM" (00:00-23:59) into minutes after midnight; -1 if malformed. */
+int  summary_parse_hhmm(const char *s, int *minutes);
+/* A zone name under /usr/share/zoneinfo (a TZif file); false with why. */
+bool summary_zone_valid(const char *zone, char *err, size_t errlen);
+/* [start, end) in wall ms of local date "YYYY-MM-DD" in zone; -1 with err. */
+int  summary_day_bounds(const char *zone, const char *date, int64_t *start_ms,
+			int64_t *end_ms, char *err, size_t errlen);
+/* The local date ("YYYY-MM-DD", buf >= 11 bytes) of a wall time in zone. */
+int  summary_date_of(const char *zone, int64_t wall_ms, char *buf, size_t len);
+/*
+ * A time filter: "24h", "30m", "7d" (before now), "YYYY-MM-DD" (local
+ * midnight in zone), "YYYY-MM-DDTHH:MM[:SS]" (local) or with "Z" (UTC).
+ */
+int  summary_parse_since(const char *zone, const char *s, int64_t now_ms,
+			 int64_t *out_ms, char *err, size_t errlen);
+/* The local date (days since 1970-01-01) whose summary.time is the
+ * latest at or before now_ms. */
+int64_t summary_due_day(const char *zone, int minutes, int64_t now_ms);
+/* Devices online now (NULL: unknown, e.g. for a past day), parallel to
+ * cfg->devices.  The summary object of date; NULL with err. */
+cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
+		     const bool *online, int64_t now_ms, char *err, size_t errlen);
+/* Build the summary of local date (YYYY-MM-DD, NULL: today); queue it
+ * upstream when publish is set; *out (if not NULL) gets a copy. */
+struct daemon;
+int  daemon_summary(struct daemon *d, const char *date, bool publish,
+		    cJSON **out, char *err, size_t errlen);
+/* Start-up (outside a transaction): the zone, and a daily summary missed
+ * while the daemon was down.  Tick (once a second, in the pass): the daily
+ * one at summary.time. */
+void summary_start(struct daemon *d);
+void summary_tick(struct daemon *d);
+/* Control requests (control.c dispatches): "report", "ledger", and
+ * "hazards" when it carries site/state/severity/since. */
+bool   ctl_hazards_has_filter(const cJSON *req);
+cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+/* A self-check into self_checks for the self-test rate: source "device"
+ * (a test press) or "output" (hazardctl test); errors are counted. */
+void summary_self_check(struct daemon *d, const char *device, const char *site,
+			const char *source, int64_t at_ms);
+
+/* -------------------------------------------------------- store_backup.c */
+struct sqlite3;
+/* Before migrating: the database copied to "<path>.pre-v<version>" with
+ * the online backup API (kept if it exists).  0, or -1 with err. */
+int store_backup_before_migration(struct sqlite3 *db, const char *path, int version,
+				  char *err, size_t errlen);
 
 /* ------------------------------------------------------------- hazardd.c
  * The daemon's run-time state, owned by the loop thread.  control.c reads
@@ -796,6 +1420,9 @@ struct counters {
 	uint64_t store_errors;          /* failed commits (retried) */
 	uint64_t quota_dropped_readings;  /* oldest readings dropped for max_mb */
 	uint64_t quota_dropped_telemetry; /* oldest telemetry messages dropped */
+	uint64_t flood_dropped;         /* over a device's rate (flood.c) */
+	uint64_t reloads;               /* configuration reloads applied */
+	uint64_t reloads_refused;       /* reloads refused: the config was invalid */
 };
 
 struct daemon {
@@ -817,6 +1444,17 @@ struct daemon {
 #define IL_LAT_N 1024
 	uint32_t il_lat_us[IL_LAT_N];
 	uint64_t il_lat_count;
+	struct devcmd       *devcmd;    /* device commands awaiting confirmation */
+	struct unknown      *unknown;   /* senders not in the config; NULL: off */
+	/* live reload (reload.c), set by the loop; NULL where there is none */
+	cJSON *(*reload)(struct daemon *d, const char *trigger);
+	struct downlink     *dl;        /* platform commands; NULL before start */
+	struct pass_retry   *retry;     /* changes of failed commits (disk full) */
+	struct uplink *up;              /* pumped after a person's transition */
+	int64_t started_mono_ms;        /* uptime is measured on this */
+	/* the last daily summary produced: its local date as days since
+	 * 1970-01-01 (summary.c); meta "summary_last_day" keeps it */
+	int64_t summary_last_day;
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream */
@@ -836,12 +1474,17 @@ void notify_tick(const struct daemon *d, int64_t mono_ms);
 /* timeout_ms shortened so poll() wakes for the next watchdog ping */
 int  notify_timeout_ms(int64_t mono_ms, int timeout_ms);
 void notify_stopping(void);                     /* STOPPING=1 */
+/* Around a configuration reload: RELOADING=1 (with MONOTONIC_USEC), then
+ * READY=1 and a fresh STATUS= once it was applied or refused. */
+void notify_reloading(void);
+void notify_reloaded(const struct daemon *d);
 
 /* ------------------------------------------------------------- control.c
  * The Unix control socket (mode 0660): one JSON request per line, one JSON
  * reply per line.  Requests: {"cmd":"status"}, {"cmd":"devices"},
  * {"cmd":"hazards","open":true}, {"cmd":"hazard","id":"..."},
- * {"cmd":"close","id":"...","note":"...","actor":"..."}.
+ * {"cmd":"close","id":"...","note":"...","actor":"...","evidence":"..."},
+ * {"cmd":"ack"|"rectifying","id":"...","note":"...","actor":"..."}.
  * Replies: {"ok":true,"result":...} or {"ok":false,"error":"..."}.
  */
 struct pollfd;

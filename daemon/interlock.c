@@ -1,6 +1,6 @@
 /*
  * interlock.c: hazards drive outputs (gas valve, exhaust fan, charger
- * power, buzzer).
+ * power, buzzer), or commands to smart plugs and relays.
  *
  * The table is config.interlocks: a hazard type, optionally narrowed to a
  * device or a site, and actions on named outputs.  interlock_on_change()
@@ -15,6 +15,15 @@
  * return to their safe state when the hazard clears; pulse outputs return
  * after pulse_ms.  This file decides; the write itself goes through a
  * callback (gpio_output_write in the daemon, a recorder in unit tests).
+ *
+ * Device actions ({"device": "bay3-plug", "set": "off"}) send a command
+ * through the device's own ecosystem (devcmd.c) in the same call, so in
+ * the same loop pass and before the pass's commit.  Their record says
+ * what was sent; the confirmation (or its absence) comes later as an
+ * "updated" event of the same hazard.  A latched device action is
+ * persisted ("dlatch:<device>"), sent again after a restart and after
+ * every reconnect to the local broker (a plug that missed the command
+ * while the broker was away still gets it), until an operator resets it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +46,22 @@ struct il_out {
 	uint64_t writes_failed;
 };
 
+/* A device switched by a device action. */
+struct il_dev {
+	bool    latched;                /* held until interlock_reset_device */
+	bool    on;                     /* the state commanded */
+	bool    dirty;                  /* latch changed: persist */
+	bool    active;                 /* a follow action moved it */
+	char    cause_device[ID_MAX];
+	int     cause_type;             /* -1 none */
+};
+
 struct interlock {
 	const struct config *cfg;
 	struct il_out *out;
 	int     n_out;
+	struct il_dev *dev;             /* parallel to cfg->devices */
+	struct devcmd *dc;
 	interlock_write_fn write;
 	void   *wctx;
 	uint64_t self_tests;
@@ -58,10 +79,15 @@ struct interlock *interlock_new(const struct config *cfg)
 	if (!il)
 		return NULL;
 	il->out = calloc((size_t)cfg->n_outputs + 1, sizeof *il->out);
-	if (!il->out) {
+	il->dev = calloc((size_t)cfg->n_devices + 1, sizeof *il->dev);
+	if (!il->out || !il->dev) {
+		free(il->out);
+		free(il->dev);
 		free(il);
 		return NULL;
 	}
+	for (i = 0; i < cfg->n_devices; i++)
+		il->dev[i].cause_type = -1;
 	il->cfg = cfg;
 	il->n_out = cfg->n_outputs;
 	for (i = 0; i < il->n_out; i++) {
@@ -78,7 +104,47 @@ void interlock_free(struct interlock *il)
 	if (!il)
 		return;
 	free(il->out);
+	free(il->dev);
 	free(il);
+}
+
+int interlock_carry(struct interlock *nw, const struct interlock *old)
+{
+	int i, j, fresh = 0;
+
+	for (i = 0; nw && i < nw->n_out; i++) {
+		struct il_out *o = &nw->out[i];
+		const struct gpio_out_cfg *cfg = o->cfg;
+
+		for (j = 0; old && j < old->n_out; j++)
+			if (strcmp(old->out[j].cfg->name, cfg->name) == 0)
+				break;
+		if (!old || j == old->n_out) {
+			fresh++;
+			continue;
+		}
+		/* the whole run-time state; only the config it points at is new */
+		*o = old->out[j];
+		o->cfg = cfg;
+	}
+	if (nw && old) {
+		nw->self_tests = old->self_tests;
+		nw->write_errors = old->write_errors;
+		/* device actions: by device id; only those holding something */
+		for (j = 0; j < old->cfg->n_devices; j++) {
+			const struct il_dev *od = &old->dev[j];
+
+			if (!od->latched && !od->active && od->cause_type < 0)
+				continue;
+			for (i = 0; i < nw->cfg->n_devices; i++)
+				if (strcmp(nw->cfg->devices[i].id,
+					   old->cfg->devices[j].id) == 0) {
+					nw->dev[i] = *od;
+					break;
+				}
+		}
+	}
+	return fresh;
 }
 
 void interlock_load(struct interlock *il, struct store *st)
@@ -102,6 +168,19 @@ void interlock_load(struct interlock *il, struct store *st)
 		log_warnx("output %s: latched %s before restart, held until "
 			  "\"hazardctl reset %s\"", o->cfg->name, o->on ? "on" : "off",
 			  o->cfg->name);
+	}
+	for (i = 0; i < il->cfg->n_devices; i++) {
+		const char *id = il->cfg->devices[i].id;
+
+		v = 0;
+		snprintf(key, sizeof key, "dlatch:%s", id);
+		if (store_meta_get_int(st, key, &v) < 0 || v <= 0)
+			continue;
+		il->dev[i].latched = true;
+		il->dev[i].on = v == 2;
+		log_warnx("device %s: latched %s before restart; the command is sent "
+			  "again once the local broker is connected, and held until "
+			  "\"hazardctl reset %s\"", id, il->dev[i].on ? "on" : "off", id);
 	}
 }
 
@@ -192,6 +271,105 @@ static const char *il_act(struct interlock *il, struct il_out *o, bool on,
 	return "ok";
 }
 
+void interlock_attach_devcmd(struct interlock *il, struct devcmd *dc)
+{
+	if (il)
+		il->dc = dc;
+}
+
+/* Send one device command; its record ({"device","set","topic","payload",
+ * "at","result"}) into arr. */
+static const char *il_dev_send(struct interlock *il, int device, bool on,
+			       const char *cause_device, int cause_type, cJSON **arr,
+			       int64_t now_wall_ms, int64_t now_mono_ms)
+{
+	struct devcmd_req rq = { .device = device, .on = on, .safety = true,
+				 .cause_device = cause_device, .cause_type = cause_type,
+				 .actor = "interlock" };
+	struct device_cmd cmd;
+	char err[160] = "", ts[32];
+	const char *res;
+	cJSON *a;
+	int rc;
+
+	rc = devcmd_send(il->dc, &rq, now_wall_ms, now_mono_ms, &cmd, err, sizeof err);
+	res = rc == 0 ? "sent" : rc == 1 ? "held: local broker down" : "failed";
+	if (rc < 0)
+		log_warnx("interlock: device %s: cannot send: %s",
+			  il->cfg->devices[device].id, err[0] ? err : "no device commands");
+	if (!arr)
+		return res;
+	if (!*arr)
+		*arr = cJSON_CreateArray();
+	a = *arr ? cJSON_CreateObject() : NULL;
+	if (!a)
+		return res;
+	cJSON_AddStringToObject(a, "device", il->cfg->devices[device].id);
+	cJSON_AddStringToObject(a, "set", on ? "on" : "off");
+	if (rc >= 0) {
+		cJSON_AddStringToObject(a, "topic", cmd.topic);
+		cJSON_AddStringToObject(a, "payload", cmd.payload);
+	}
+	cJSON_AddStringToObject(a, "at", fmt_iso_ms(now_wall_ms, ts, sizeof ts));
+	cJSON_AddStringToObject(a, "result", res);
+	cJSON_AddStringToObject(a, "confirmation", rc >= 0 ? "pending" : "none");
+	cJSON_AddItemToArray(*arr, a);
+	return res;
+}
+
+/* One device action of a hazard change. */
+static void il_dev_act(struct interlock *il, int device, bool on, bool latch,
+		       const struct device_cfg *dev, const struct hazard_change *chg,
+		       cJSON **arr, int64_t now_wall_ms, int64_t now_mono_ms)
+{
+	struct il_dev *d = &il->dev[device];
+	const char *res;
+
+	if (chg->kind == CHG_CLEAR) {
+		/* only a follow action undoes itself, and only its own */
+		if (latch || !d->active || d->cause_type != (int)chg->type ||
+		    strcmp(d->cause_device, dev->id) != 0)
+			return;
+		d->active = false;
+		d->cause_type = -1;
+		res = il_dev_send(il, device, !d->on, NULL, -1, arr, now_wall_ms, now_mono_ms);
+		d->on = !d->on;
+	} else if (d->latched && d->on == on) {
+		/* held: the first cause stays on record */
+		res = "held";
+		if (arr) {
+			cJSON *a;
+			char ts[32];
+
+			if (!*arr)
+				*arr = cJSON_CreateArray();
+			if (*arr && (a = cJSON_CreateObject())) {
+				cJSON_AddStringToObject(a, "device", il->cfg->devices[device].id);
+				cJSON_AddStringToObject(a, "set", on ? "on" : "off");
+				cJSON_AddStringToObject(a, "at", fmt_iso_ms(now_wall_ms, ts,
+									sizeof ts));
+				cJSON_AddStringToObject(a, "result", "held");
+				cJSON_AddItemToArray(*arr, a);
+			}
+		}
+	} else {
+		res = il_dev_send(il, device, on, dev->id, (int)chg->type, arr, now_wall_ms,
+				  now_mono_ms);
+		d->on = on;
+		strlcpy_hz(d->cause_device, dev->id, sizeof d->cause_device);
+		d->cause_type = (int)chg->type;
+		if (latch) {
+			d->latched = true;
+			d->dirty = true;
+		} else {
+			d->active = true;
+		}
+	}
+	log_info("interlock: %s %s %s -> device %s %s (%s)", hazard_type_name[chg->type],
+		 chg->kind == CHG_CLEAR ? "cleared on" : "on", dev->id,
+		 il->cfg->devices[device].id, d->on ? "on" : "off", res);
+}
+
 cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
 			   const struct hazard_change *chg, int64_t now_wall_ms,
 			   int64_t now_mono_ms)
@@ -207,9 +385,16 @@ cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
 		if (!il_matches(r, dev, (int)chg->type))
 			continue;
 		for (k = 0; k < r->n_actions; k++) {
-			struct il_out *o = &il->out[r->action[k].output];
+			struct il_out *o;
 			bool on = r->action[k].on;
 			const char *res;
+
+			if (r->action[k].to_device) {
+				il_dev_act(il, r->action[k].device, on, r->action[k].latch, dev,
+					   chg, &arr, now_wall_ms, now_mono_ms);
+				continue;
+			}
+			o = &il->out[r->action[k].output];
 
 			if (chg->kind == CHG_CLEAR) {
 				/* only follow outputs undo themselves, and only
@@ -290,6 +475,18 @@ int interlock_persist(struct interlock *il, struct store *st)
 			continue;
 		}
 		o->dirty = false;
+	}
+	for (i = 0; il && i < il->cfg->n_devices; i++) {
+		struct il_dev *d = &il->dev[i];
+
+		if (!d->dirty)
+			continue;
+		snprintf(key, sizeof key, "dlatch:%s", il->cfg->devices[i].id);
+		if (store_meta_set_int(st, key, d->latched ? 1 + d->on : 0) < 0) {
+			rc = -1;
+			continue;
+		}
+		d->dirty = false;
 	}
 	return rc;
 }
@@ -416,4 +613,56 @@ uint64_t interlock_self_tests(const struct interlock *il)
 uint64_t interlock_write_errors(const struct interlock *il)
 {
 	return il ? il->write_errors : 0;
+}
+
+int interlock_resend(struct interlock *il, int64_t now_wall_ms, int64_t now_mono_ms)
+{
+	int i, n = 0;
+
+	for (i = 0; il && i < il->cfg->n_devices; i++) {
+		struct il_dev *d = &il->dev[i];
+
+		if (!d->latched)
+			continue;
+		log_info("interlock: device %s latched %s: command sent again",
+			 il->cfg->devices[i].id, d->on ? "on" : "off");
+		il_dev_send(il, i, d->on, d->cause_type >= 0 ? d->cause_device : NULL,
+			    d->cause_type, NULL, now_wall_ms, now_mono_ms);
+		n++;
+	}
+	return n;
+}
+
+bool interlock_device_latched(const struct interlock *il, int device, bool *on)
+{
+	if (!il || device < 0 || device >= il->cfg->n_devices || !il->dev[device].latched)
+		return false;
+	if (on)
+		*on = il->dev[device].on;
+	return true;
+}
+
+int interlock_reset_device(struct interlock *il, int device, const char *actor,
+			   int64_t now_wall_ms, char *err, size_t errlen)
+{
+	struct il_dev *d;
+
+	if (!il || device < 0 || device >= il->cfg->n_devices || !il->dev[device].latched) {
+		errf(err, errlen, "device is not latched by an interlock");
+		return -1;
+	}
+	d = &il->dev[device];
+	if (!d->latched) {
+		errf(err, errlen, "device %s is not latched", il->cfg->devices[device].id);
+		return -1;
+	}
+	/* nothing is sent: re-energising a charger is the operator's own
+	 * decision (hazardctl switch DEVICE on) */
+	d->latched = false;
+	d->dirty = true;
+	d->cause_type = -1;
+	log_info("device %s: latch (%s) reset by %s; no command sent",
+		 il->cfg->devices[device].id, d->on ? "on" : "off", actor);
+	(void)now_wall_ms;
+	return 0;
 }

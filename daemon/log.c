@@ -20,6 +20,7 @@
 static const char *log_progname = "hazardd";
 static enum log_level log_level_cur = LOG_LVL_INFO;
 static bool log_journal;        /* stderr is the journal's stream */
+static bool log_pinned;         /* -v given: log.level does not apply */
 
 /*
  * systemd sets JOURNAL_STREAM="DEV:INO" of the stream it connected; only if
@@ -50,6 +51,30 @@ void log_init(const char *progname, enum log_level level)
 void log_set_level(enum log_level level)
 {
 	log_level_cur = level;
+}
+
+int log_level_from_name(const char *name)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	int i;
+
+	for (i = 0; name && i < (int)(sizeof names / sizeof names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void log_pin_level(void)
+{
+	log_pinned = true;
+}
+
+void log_set_config_level(const char *name)
+{
+	int lvl = log_level_from_name(name);
+
+	if (!log_pinned && lvl >= 0)
+		log_level_cur = (enum log_level)lvl;
 }
 
 static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
@@ -132,40 +157,87 @@ void fatalx(const char *fmt, ...)
 
 #define COMPLAIN_FIRST_MS 1000
 #define COMPLAIN_MAX_MS   (3600 * 1000)
+#define COMPLAIN_FLAP_MAX_MS (60 * 1000)
 
+/* " (N repeats and M recoveries not logged since the last report)" */
+static void complain_suffix(const struct complaint *c, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (c->suppressed && c->flaps)
+		snprintf(buf, len, " (%llu repeats and %llu recoveries not logged "
+			 "since the last report)", (unsigned long long)c->suppressed,
+			 (unsigned long long)c->flaps);
+	else if (c->suppressed)
+		snprintf(buf, len, " (%llu repeats not logged since the last report)",
+			 (unsigned long long)c->suppressed);
+}
+
+/*
+ * Inside the backoff window nothing is logged, whether the problem went on
+ * or came back after a recovery (a flapping link: a relapse counts as a
+ * repeat, so a link that goes up and down every second costs two lines per
+ * backoff interval, not two per flap).  A problem that stayed away for a
+ * whole interval after its recovery starts over at COMPLAIN_FIRST_MS.
+ */
 void complain(struct complaint *c, const char *fmt, ...)
 {
 	int64_t now = now_mono_ms();
+	char msg[1536], suffix[128];
 	va_list ap;
 
-	if (c->active && now < c->next_ms) {
+	if (now < c->next_ms) {
+		if (!c->active) {
+			c->active = true;
+			c->logged = false;
+			c->flaps++;
+		}
 		c->suppressed++;
 		return;
 	}
-	c->interval_ms = c->active ? c->interval_ms * 2 : COMPLAIN_FIRST_MS;
+	if (!c->active && c->interval_ms && now - c->released_ms >= c->interval_ms)
+		c->interval_ms = 0;
+	c->interval_ms = c->interval_ms ? c->interval_ms * 2 : COMPLAIN_FIRST_MS;
 	if (c->interval_ms > COMPLAIN_MAX_MS)
 		c->interval_ms = COMPLAIN_MAX_MS;
+	/* a flapping problem may be down while the last line said
+	 * "recovered": tell the truth at least once a minute */
+	if (c->flaps && c->interval_ms > COMPLAIN_FLAP_MAX_MS)
+		c->interval_ms = COMPLAIN_FLAP_MAX_MS;
 	c->next_ms = now + c->interval_ms;
 	c->active = true;
+	c->logged = true;
 	va_start(ap, fmt);
-	log_vemit(LOG_LVL_WARN, NULL, fmt, ap, 0);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (c->suppressed)
-		log_warnx("  (repeated %llu times since the last report)",
-			  (unsigned long long)c->suppressed);
+	complain_suffix(c, suffix, sizeof suffix);
+	log_warnx("%s%s", msg, suffix);
 	c->suppressed = 0;
+	c->flaps = 0;
 }
 
+/*
+ * "recovered" once per reported episode.  A recovery from a relapse that
+ * was itself not reported stays silent (it is counted and told with the
+ * next report), so the last line logged about a problem is always true of
+ * the last state that was reported.
+ */
 void complain_release(struct complaint *c, const char *fmt, ...)
 {
+	char msg[1536], suffix[128];
 	va_list ap;
 
 	if (!c->active)
 		return;
 	c->active = false;
-	c->interval_ms = 0;
-	c->suppressed = 0;
+	c->released_ms = now_mono_ms();
+	if (!c->logged)
+		return;
+	c->logged = false;
 	va_start(ap, fmt);
-	log_vemit(LOG_LVL_INFO, NULL, fmt, ap, 0);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	complain_suffix(c, suffix, sizeof suffix);
+	log_info("%s%s", msg, suffix);
+	c->suppressed = 0;
+	c->flaps = 0;
 }

@@ -106,3 +106,26 @@ void notify_stopping(void)
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping: storing what was received, "
 		  "waiting for in-flight upstream publishes");
 }
+
+/* systemd (Type=notify-reload, or any unit reading the state) sees the
+ * reload begin and end; MONOTONIC_USEC ties RELOADING=1 to this request. */
+void notify_reloading(void)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld\n"
+		 "STATUS=reloading the configuration", (long long)now_mono_ms() * 1000);
+	sd_notify(0, msg);
+}
+
+void notify_reloaded(const struct daemon *d)
+{
+	char line[TOPIC_MAX + 128], msg[TOPIC_MAX + 160];
+
+	notify_status_line(d, line, sizeof line);
+	snprintf(msg, sizeof msg, "READY=1\n%s", line);
+	sd_notify(0, msg);
+	nt.local = d->local_connected;
+	nt.upstream = d->upstream_connected;
+	nt.next_status_ms = now_mono_ms() + STATUS_EVERY_MS;
+}

@@ -35,6 +35,8 @@ const char *const hazard_type_name[HZ_TYPE_COUNT] = {
 	[HZ_LOW_BATTERY] = "low_battery",
 	[HZ_TAMPER] = "tamper",
 	[HZ_DETECTOR_FAULT] = "detector_fault",
+	[HZ_COMMAND_FAILED] = "command_failed",
+	[HZ_STORAGE_FAULT] = "storage_fault",
 };
 
 const char *const severity_name[2] = {
@@ -45,13 +47,13 @@ const char *const severity_name[2] = {
 const char *const priority_name[4] = {
 	[PRIO_URGENT] = "urgent",
 	[PRIO_SERIOUS] = "serious",
-	[PRIO_LIGHT] = "light",
-	[PRIO_SLOW] = "slow",
+	[PRIO_MINOR] = "minor",
+	[PRIO_LOW] = "low",
 };
 
 /*
- * Handling order (急重轻缓).  Fixed per type for now; PRIO_SLOW is unused
- * until configurable priority classes arrive with the hazard lifecycle work.
+ * Handling order (急重轻缓).  These are the defaults; the
+ * "priorities" section of the config overrides them (lifecycle.c).
  * Any gas leak is urgent, even a low alarm (general severity): gas
  * accumulates, and DESIGN grades the low alarm "general/urgent".
  */
@@ -61,13 +63,15 @@ enum priority hazard_priority(enum hazard_type t, enum severity s)
 		return PRIO_URGENT;
 	switch (t) {
 	case HZ_LOW_BATTERY:
-		return PRIO_LIGHT;
+		return PRIO_MINOR;
 	case HZ_GAS_LEAK:
 	case HZ_CHARGER_OVERCURRENT:
 	case HZ_OVERCHARGE:
 	case HZ_DETECTOR_FAULT:
 	case HZ_TAMPER:
 	case HZ_DEVICE_OFFLINE:
+	case HZ_COMMAND_FAILED:
+	case HZ_STORAGE_FAULT:
 		return PRIO_SERIOUS;
 	case HZ_SMOKE_ALARM:
 	case HZ_CHARGER_OVERTEMP:

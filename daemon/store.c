@@ -50,14 +50,17 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_HZ_GET]      = "SELECT " HZ_COLS " FROM hazards WHERE id = ?1",
 	[S_HZ_INSERT]   = "INSERT INTO hazards (id, device, site, type, severity, "
 			  "priority, state, raised_at_ms, deadline_ms, cleared_at_ms, "
-			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms) "
+			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms, "
+			  "acked_at_ms, rectifying_at_ms, overdue, escalated_at_ms, "
+			  "recurrence_of, clock_trusted) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			  "?13, ?14, ?15)",
+			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
 	[S_HZ_UPDATE]   = "UPDATE hazards SET severity = ?2, priority = ?3, "
 			  "state = ?4, deadline_ms = ?5, cleared_at_ms = ?6, "
 			  "closed_at_ms = ?7, occurrences = ?8, "
 			  "detail = coalesce(?9, detail), evidence = ?10, "
-			  "updated_at_ms = ?11 WHERE id = ?1",
+			  "updated_at_ms = ?11, acked_at_ms = ?16, rectifying_at_ms = ?17, "
+			  "overdue = ?18, escalated_at_ms = ?19 WHERE id = ?1",
 	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE state != 'closed' "
 			  "ORDER BY priority, raised_at_ms, id",
 	[S_HZ_LIST_ALL] = "SELECT " HZ_COLS " FROM hazards "
@@ -81,6 +84,11 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "(SELECT seq FROM outbox WHERE cls = 4 ORDER BY seq LIMIT ?1)",
 	[S_OB_DELETE]   = "DELETE FROM outbox WHERE seq = ?1",
 	[S_OB_COUNT]    = "SELECT count(*) FROM outbox",
+	/* an acknowledged hazard event is kept for a downlink resend */
+	[S_OB_ARCHIVE]  = "INSERT OR REPLACE INTO outbox_sent (seq, topic_suffix, cls, body, "
+			  "created_ms, hazard_id) SELECT seq, topic_suffix, cls, body, "
+			  "created_ms, hazard_id FROM outbox WHERE seq = ?1 "
+			  "AND topic_suffix = 'hazard'",
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -425,6 +433,35 @@ int store_meta_set_int(struct store *st, const char *key, int64_t val)
 	return store_stmt_run(st, S_META_SET, "write meta");
 }
 
+/* Text values (JSON documents): *val malloc'd, NULL when the key is absent. */
+int store_meta_get_text(struct store *st, const char *key, char **val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_GET];
+	int rc;
+
+	*val = NULL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*val = store_col_strdup(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read meta");
+		store_stmt_done(s);
+		return -1;
+	}
+	store_stmt_done(s);
+	return 0;
+}
+
+int store_meta_set_text(struct store *st, const char *key, const char *val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_SET];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, val, -1, SQLITE_STATIC);
+	return store_stmt_run(st, S_META_SET, "write meta");
+}
+
 /* ------------------------------------------------------------ config */
 
 int store_sync_config(struct store *st, const struct config *cfg)
@@ -611,8 +648,13 @@ int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_rea
 		if (store_stmt_run(st, id, "drop old telemetry for the quota") < 0)
 			return -1;
 		n = sqlite3_changes(st->db);
+		/* then copies of delivered hazard events kept for resends */
+		if (n == 0 && (n = store_drop_sent(st, 100)) > 0)
+			continue;
 		if (n == 0)
 			return 1;       /* only hazards and status left: keep them */
+		if (n < 0)
+			return -1;
 		*dropped_telemetry += n;
 	}
 	return used < 0 ? -1 : 0;
@@ -719,6 +761,9 @@ int store_outbox_delete(struct store *st, int64_t seq)
 {
 	/* deleting a row already gone is fine: a duplicate PUBACK after a
 	 * resend must not count as an error */
+	sqlite3_bind_int64(st->stmt[S_OB_ARCHIVE], 1, seq);
+	if (store_stmt_run(st, S_OB_ARCHIVE, "keep a sent hazard event") < 0)
+		return -1;
 	sqlite3_bind_int64(st->stmt[S_OB_DELETE], 1, seq);
 	return store_stmt_run(st, S_OB_DELETE, "delete outbox message");
 }

@@ -1,8 +1,10 @@
 /*
  * store_hazard.c: hazard records and their events in the store: raise,
- * repeat, escalate, clear and close, the evidence kept with each hazard, and
- * the JSON forms the uplink and hazardctl read.  Runs inside the caller's
- * transaction like the rest of the store.
+ * repeat, escalate, clear, reopen, a person's transitions (acknowledge,
+ * rectifying, close), overdue escalation and recurrence, the evidence kept
+ * with each hazard, and the JSON forms the uplink and hazardctl read.  Runs
+ * inside the caller's transaction like the rest of the store.  Which
+ * transition is legal is lifecycle.c's table, not decided here.
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +24,8 @@ static int hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 
 	memset(rec, 0, sizeof *rec);
 	strlcpy_hz(rec->id, store_col_text(s, 0), sizeof rec->id);
-	if (t < 0 || sev < 0 || prio < PRIO_URGENT || prio > PRIO_SLOW) {
+	if (t < 0 || sev < 0 || prio < PRIO_URGENT || prio > PRIO_LOW ||
+	    hz_state_from_name(store_col_text(s, 6)) < 0) {
 		/* written by another version: skip it rather than misreport */
 		log_warnx("store: hazard %s has unknown type \"%s\" or severity \"%s\"",
 			  rec->id, store_col_text(s, 3), store_col_text(s, 4));
@@ -39,7 +42,23 @@ static int hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 	rec->cleared_at_ms = sqlite3_column_int64(s, 9);
 	rec->closed_at_ms = sqlite3_column_int64(s, 10);
 	rec->occurrences = sqlite3_column_int(s, 11);
+	rec->acked_at_ms = sqlite3_column_int64(s, HZ_COL_ACKED);
+	rec->rectifying_at_ms = sqlite3_column_int64(s, HZ_COL_ACKED + 1);
+	rec->overdue = sqlite3_column_int(s, HZ_COL_ACKED + 2) != 0;
+	rec->escalated_at_ms = sqlite3_column_int64(s, HZ_COL_ACKED + 3);
+	strlcpy_hz(rec->recurrence_of, store_col_text(s, HZ_COL_ACKED + 4),
+		   sizeof rec->recurrence_of);
+	rec->clock_trusted = sqlite3_column_int(s, HZ_COL_ACKED + 5) != 0;
 	return 0;
+}
+
+/* The life-cycle columns shared by S_HZ_INSERT and S_HZ_UPDATE (16..19). */
+static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
+{
+	sqlite3_bind_int64(s, 16, r->acked_at_ms);
+	sqlite3_bind_int64(s, 17, r->rectifying_at_ms);
+	sqlite3_bind_int(s, 18, r->overdue ? 1 : 0);
+	sqlite3_bind_int64(s, 19, r->escalated_at_ms);
 }
 
 /*
@@ -84,6 +103,9 @@ static int hz_insert(struct store *st, const struct hazard_rec *r,
 	store_bind_text(s, 13, detail ? detail : "");
 	store_bind_text(s, 14, evidence ? evidence : "{}");
 	sqlite3_bind_int64(s, 15, now_ms);
+	hz_bind_life(s, r);
+	store_bind_text(s, 20, r->recurrence_of[0] ? r->recurrence_of : NULL);
+	sqlite3_bind_int(s, 21, r->clock_trusted ? 1 : 0);
 	return store_stmt_run(st, S_HZ_INSERT, "insert hazard");
 }
 
@@ -104,6 +126,7 @@ static int hz_update(struct store *st, const struct hazard_rec *r,
 	store_bind_text(s, 9, detail);
 	store_bind_text(s, 10, evidence ? evidence : "{}");
 	sqlite3_bind_int64(s, 11, now_ms);
+	hz_bind_life(s, r);
 	return store_stmt_run(st, S_HZ_UPDATE, "update hazard");
 }
 
@@ -137,12 +160,94 @@ static int hz_next_id(struct store *st, char *id, size_t len)
 }
 
 /*
- * Fold a reading into the evidence: "latest" always, slot ("raised",
- * "cleared") when given, and the per-field maximum of numeric fields in
- * "peak".  Returns the new JSON text (malloc'd) or NULL on no memory.
+ * The reading field that shows a hazard type's condition, for the
+ * before/after comparison in evidence.trigger: the first of these the
+ * reading carries.  RF_COUNT ends a list.
  */
-static char *evidence_fold(const char *old, const struct reading *r,
-			   const char *slot, bool drop_cleared)
+static enum reading_field trigger_field(enum hazard_type t, const struct reading *r)
+{
+	static const enum reading_field gas[] = { RF_GAS_LEL, RF_CO_PPM, RF_GAS, RF_ALARM, RF_COUNT },
+		smoke[] = { RF_SMOKE, RF_ALARM, RF_COUNT },
+		temp[] = { RF_TEMP_C, RF_COUNT }, amps[] = { RF_CURRENT_A, RF_COUNT },
+		power[] = { RF_POWER_W, RF_CURRENT_A, RF_COUNT },
+		batt[] = { RF_BATTERY, RF_BATTERY_LOW, RF_COUNT },
+		tamper[] = { RF_TAMPER, RF_COUNT }, fault[] = { RF_FAULT, RF_COUNT },
+		online[] = { RF_ONLINE, RF_COUNT }, other[] = { RF_ALARM, RF_RELAY, RF_COUNT };
+	const enum reading_field *f;
+	int i;
+
+	switch (t) {
+	case HZ_GAS_LEAK: f = gas; break;
+	case HZ_SMOKE_ALARM: f = smoke; break;
+	case HZ_CHARGER_OVERTEMP: f = temp; break;
+	case HZ_CHARGER_OVERCURRENT: f = amps; break;
+	case HZ_OVERCHARGE: f = power; break;
+	case HZ_LOW_BATTERY: f = batt; break;
+	case HZ_TAMPER: f = tamper; break;
+	case HZ_DETECTOR_FAULT: f = fault; break;
+	case HZ_DEVICE_OFFLINE: f = online; break;
+	default: f = other; break;
+	}
+	for (i = 0; r && f[i] != RF_COUNT; i++)
+		if (reading_has(r, f[i]))
+			return f[i];
+	return RF_COUNT;
+}
+
+/*
+ * evidence.trigger: {"field", "raised", "min", "max", "cleared", "closed"}:
+ * the value of the field behind the hazard at each point, and its range
+ * while the condition was on.  point NULL only widens min/max.
+ */
+static void trigger_fold(cJSON *ev, enum hazard_type t, const struct reading *r,
+			 const char *point)
+{
+	cJSON *tr = cJSON_GetObjectItemCaseSensitive(ev, "trigger"), *v;
+	const char *name;
+	enum reading_field f;
+	double x;
+
+	if (!r)
+		return;
+	if (!cJSON_IsObject(tr)) {
+		tr = cJSON_CreateObject();
+		store_json_set(ev, "trigger", tr);
+		if (!tr)
+			return;
+	}
+	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tr, "field"));
+	if (name) {
+		f = (enum reading_field)store_name_index(reading_field_name, RF_COUNT, name);
+		if ((int)f < 0 || !reading_has(r, f))
+			return;         /* this reading says nothing about it */
+	} else {
+		f = trigger_field(t, r);
+		if (f == RF_COUNT)
+			return;
+		store_json_set(tr, "field", cJSON_CreateString(reading_field_name[f]));
+	}
+	x = r->val[f];
+	if (point)
+		store_json_set(tr, point, reading_field_is_bool[f] ? cJSON_CreateBool(x != 0)
+								  : cJSON_CreateNumber(x));
+	if (reading_field_is_bool[f])
+		return;
+	v = cJSON_GetObjectItemCaseSensitive(tr, "min");
+	if (!cJSON_IsNumber(v) || x < v->valuedouble)
+		store_json_set(tr, "min", cJSON_CreateNumber(x));
+	v = cJSON_GetObjectItemCaseSensitive(tr, "max");
+	if (!cJSON_IsNumber(v) || x > v->valuedouble)
+		store_json_set(tr, "max", cJSON_CreateNumber(x));
+}
+
+/*
+ * Fold a reading into the evidence: "latest" always, slot ("raised",
+ * "cleared") when given, the per-field maximum of numeric fields in
+ * "peak", and the trigger field's value and range in "trigger".  Returns
+ * the new JSON text (malloc'd) or NULL on no memory.
+ */
+static char *evidence_fold(const char *old, enum hazard_type t,
+			   const struct reading *r, const char *slot, bool drop_cleared)
 {
 	cJSON *ev = store_parse_object(old), *peak;
 	char *text;
@@ -152,8 +257,11 @@ static char *evidence_fold(const char *old, const struct reading *r,
 		return NULL;
 	/* a reopened hazard is no longer cleared: its old clear reading
 	 * would mislead whoever verifies the fix */
-	if (drop_cleared)
+	if (drop_cleared) {
 		cJSON_DeleteItemFromObjectCaseSensitive(ev, "cleared");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(ev, "trigger"), "cleared");
+	}
 	if (r) {
 		if (slot)
 			store_json_set(ev, slot, reading_to_json(r));
@@ -173,6 +281,7 @@ static char *evidence_fold(const char *old, const struct reading *r,
 				store_json_set(peak, reading_field_name[f],
 					 cJSON_CreateNumber(r->val[f]));
 		}
+		trigger_fold(ev, t, r, slot);
 	}
 	text = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
@@ -181,15 +290,75 @@ static char *evidence_fold(const char *old, const struct reading *r,
 
 /* Raise severity (and with it priority and deadline) if chg is higher. */
 static bool hz_raise_severity(struct hazard_rec *r, enum severity sev,
-			      double deadline_h)
+			      const struct hz_policy *pol)
 {
 	if (sev <= r->severity)
 		return false;
 	r->severity = sev;
-	r->priority = hazard_priority(r->type, sev);
+	r->priority = pol->prio[sev];
+	/* an overdue hazard keeps the class it rose to, if that is higher */
+	if (r->overdue && r->priority > PRIO_URGENT)
+		r->priority--;
 	/* the deadline runs from the first report, not from the escalation */
-	r->deadline_ms = r->raised_at_ms + store_hours_to_ms(deadline_h);
+	r->deadline_ms = r->raised_at_ms + store_hours_to_ms(pol->deadline_h[sev]);
 	return true;
+}
+
+/* An ad hoc statement (rare queries: recurrence, listings by site). */
+static sqlite3_stmt *adhoc(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_fail(st, "prepare query");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The latest hazard of this device and type closed within window_ms
+ * before now_ms, into id (size ID_MAX).  1 found, 0 none, -1 error.
+ * Closing times are wall-clock records: a close that seems to lie in the
+ * future (the clock was set back since) is not counted, so a wrong clock
+ * can hide a recurrence but never invent one.
+ */
+static int hz_recent_close(struct store *st, const char *device, enum hazard_type t,
+			   int64_t window_ms, int64_t now_ms, char *id)
+{
+	sqlite3_stmt *s = adhoc(st, "SELECT id FROM hazards WHERE device = ?1 "
+				"AND type = ?2 AND state = 'closed' AND closed_at_ms >= ?3 "
+				"AND closed_at_ms <= ?4 "
+				"ORDER BY closed_at_ms DESC, raised_at_ms DESC LIMIT 1");
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, device);
+	store_bind_text(s, 2, hazard_type_name[t]);
+	sqlite3_bind_int64(s, 3, now_ms - window_ms);
+	sqlite3_bind_int64(s, 4, now_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		strlcpy_hz(id, store_col_text(s, 0), ID_MAX);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "find a recent close");
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The policy the older entry point implies: one deadline, default classes. */
+static void legacy_policy(enum hazard_type t, double deadline_h, struct hz_policy *pol)
+{
+	memset(pol, 0, sizeof *pol);
+	pol->deadline_h[SEV_GENERAL] = pol->deadline_h[SEV_MAJOR] = deadline_h;
+	pol->prio[SEV_GENERAL] = hazard_priority(t, SEV_GENERAL);
+	pol->prio[SEV_MAJOR] = hazard_priority(t, SEV_MAJOR);
+	pol->clock_trusted = true;
 }
 
 int store_hazard_apply(struct store *st, const struct device_cfg *dev,
@@ -198,11 +367,24 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 		       double deadline_h, int64_t now_ms,
 		       struct hazard_rec *rec, const char **event)
 {
+	struct hz_policy pol;
+
+	legacy_policy((unsigned)chg->type < HZ_TYPE_COUNT ? chg->type : HZ_GAS_LEAK,
+		      deadline_h, &pol);
+	return store_hazard_apply_policy(st, dev, chg, evidence, &pol, now_ms, rec, event);
+}
+
+int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
+			      const struct hazard_change *chg,
+			      const struct reading *evidence,
+			      const struct hz_policy *pol, int64_t now_ms,
+			      struct hazard_rec *rec, const char **event)
+{
 	struct hazard_rec cur, next;
 	const char *ev_name = NULL, *slot = NULL;
 	char *ev_old = NULL, *ev_new = NULL;
 	bool own, drop_cleared = false;
-	int found, rc = 0;
+	int found, rc = 0, state;
 
 	*event = NULL;
 	memset(rec, 0, sizeof *rec);
@@ -222,10 +404,22 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 	}
 
 	if (!found) {
+		enum severity sev = chg->severity;
+
 		if (chg->kind == CHG_CLEAR)
 			goto out;       /* nothing open: nothing to clear */
 		/* ACTIVE, or ESCALATE with nothing to escalate: a new hazard */
 		memset(&next, 0, sizeof next);
+		if (pol->recurrence_window_ms > 0 &&
+		    hz_recent_close(st, dev->id, chg->type, pol->recurrence_window_ms,
+				    now_ms, next.recurrence_of) < 0) {
+			rc = -1;
+			goto out;
+		}
+		/* it came back after a write-off: the fix did not hold, so it
+		 * is graded one step worse than the condition alone */
+		if (next.recurrence_of[0] && sev < SEV_MAJOR)
+			sev++;
 		if (hz_next_id(st, next.id, sizeof next.id) < 0) {
 			rc = -1;
 			goto out;
@@ -233,23 +427,25 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 		strlcpy_hz(next.device, dev->id, sizeof next.device);
 		strlcpy_hz(next.site, dev->site, sizeof next.site);
 		next.type = chg->type;
-		next.severity = chg->severity;
-		next.priority = hazard_priority(chg->type, chg->severity);
-		strlcpy_hz(next.state, "open", sizeof next.state);
+		next.severity = sev;
+		next.priority = pol->prio[sev];
+		strlcpy_hz(next.state, hz_state_name[HZS_OPEN], sizeof next.state);
 		next.raised_at_ms = now_ms;
-		next.deadline_ms = now_ms + store_hours_to_ms(deadline_h);
+		next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[sev]);
 		next.occurrences = 1;
-		ev_new = evidence_fold(NULL, evidence, "raised", false);
+		next.clock_trusted = pol->clock_trusted;
+		ev_new = evidence_fold(NULL, chg->type, evidence, "raised", false);
 		rc = ev_new ? hz_insert(st, &next, chg->detail, ev_new, now_ms) : -1;
 		ev_name = "raised";
 		goto write_event;
 	}
 
 	next = cur;
+	state = hz_state_from_name(cur.state);
 	switch (chg->kind) {
 	case CHG_ESCALATE:
-		if (strcmp(cur.state, "open") == 0) {
-			if (!hz_raise_severity(&next, chg->severity, deadline_h))
+		if (state != HZS_CLEARED) {
+			if (!hz_raise_severity(&next, chg->severity, pol))
 				goto out;       /* not higher: nothing changed */
 			ev_name = "escalated";
 			break;
@@ -259,18 +455,21 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 		__attribute__((fallthrough));
 	case CHG_ACTIVE:
 		next.occurrences++;
-		if (strcmp(cur.state, "cleared") == 0) {
-			strlcpy_hz(next.state, "open", sizeof next.state);
+		if (state == HZS_CLEARED) {
+			strlcpy_hz(next.state, hz_state_name[HZS_OPEN], sizeof next.state);
 			next.cleared_at_ms = 0;
 			drop_cleared = true;
 		}
-		ev_name = hz_raise_severity(&next, chg->severity, deadline_h) &&
-			  chg->kind == CHG_ESCALATE ? "escalated" : "updated";
+		if (hz_raise_severity(&next, chg->severity, pol) && chg->kind == CHG_ESCALATE)
+			ev_name = "escalated";
+		else
+			ev_name = state == HZS_CLEARED ? "reopened" : "updated";
 		break;
 	case CHG_CLEAR:
-		if (strcmp(cur.state, "open") != 0)
+		/* open, acknowledged or rectifying: the sensor is normal again */
+		if (state == HZS_CLEARED || state == HZS_CLOSED)
 			goto out;
-		strlcpy_hz(next.state, "cleared", sizeof next.state);
+		strlcpy_hz(next.state, hz_state_name[HZS_CLEARED], sizeof next.state);
 		next.cleared_at_ms = now_ms;
 		slot = "cleared";
 		ev_name = "cleared";
@@ -278,7 +477,7 @@ int store_hazard_apply(struct store *st, const struct device_cfg *dev,
 	default:
 		goto out;
 	}
-	ev_new = evidence_fold(ev_old, evidence, slot, drop_cleared);
+	ev_new = evidence_fold(ev_old, chg->type, evidence, slot, drop_cleared);
 	rc = ev_new ? hz_update(st, &next, chg->detail, ev_new, now_ms) : -1;
 
 write_event:
@@ -300,6 +499,49 @@ out:
 	return 0;
 }
 
+int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
+{
+	sqlite3_stmt *s = adhoc(st, "SELECT id, type, evidence FROM hazards "
+				"WHERE device = ?1 AND state IN ('open', 'acknowledged', "
+				"'rectifying')");
+	sqlite3_stmt *u = NULL;
+	int rc, res = 0;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, device);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int t = store_name_index(hazard_type_name, HZ_TYPE_COUNT, store_col_text(s, 1));
+		char *text;
+
+		if (t < 0)
+			continue;
+		text = evidence_fold(store_col_text(s, 2), (enum hazard_type)t, r, NULL, false);
+		if (!u)
+			u = adhoc(st, "UPDATE hazards SET evidence = ?2 WHERE id = ?1");
+		if (!text || !u) {
+			free(text);
+			res = -1;
+			break;
+		}
+		store_bind_text(u, 1, store_col_text(s, 0));
+		store_bind_text(u, 2, text);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			store_fail(st, "save evidence");
+			res = -1;
+		}
+		sqlite3_reset(u);
+		free(text);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, "read open hazards");
+		res = -1;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return res;
+}
+
 int store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec *rec)
 {
 	struct hazard_rec r;
@@ -314,20 +556,50 @@ int store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec 
 	return 0;
 }
 
-int store_hazard_close(struct store *st, const char *hazard_id,
-		       const char *actor, const char *note, int64_t now_ms,
-		       struct hazard_rec *rec, char *err, size_t errlen)
+/* Evidence at close: the device's latest reading, and what the person said. */
+static char *evidence_close(struct store *st, const struct hazard_rec *cur,
+			    const char *ev_old, const char *operator_text)
+{
+	char *last = store_latest_reading(st, cur->device), *text;
+	cJSON *ev = store_parse_object(ev_old), *closed = last ? cJSON_Parse(last) : NULL;
+
+	free(last);
+	if (ev && closed) {
+		const cJSON *tr = cJSON_GetObjectItemCaseSensitive(ev, "trigger");
+		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tr, "field"));
+		const cJSON *v = f ? cJSON_GetObjectItemCaseSensitive(closed, f) : NULL;
+
+		if (v && (cJSON_IsNumber(v) || cJSON_IsBool(v)))
+			store_json_set((cJSON *)tr, "closed", cJSON_Duplicate(v, false));
+		store_json_set(ev, "closed", closed);
+	} else {
+		cJSON_Delete(closed);
+	}
+	if (ev && operator_text && *operator_text)
+		store_json_set(ev, "operator", cJSON_CreateString(operator_text));
+	text = ev ? cJSON_PrintUnformatted(ev) : NULL;
+	cJSON_Delete(ev);
+	return text;
+}
+
+int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_state to,
+			    const char *actor, const char *note, const char *evidence,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event,
+			    char *err, size_t errlen)
 {
 	struct hazard_rec cur;
-	char *ev_old = NULL, *ev_new = NULL, *last = NULL, id[ID_MAX];
+	char *ev_old = NULL, *ev_new = NULL, id[ID_MAX];
+	const char *ev_name = NULL;
 	bool own;
-	int found, rc = 0, refused = 0;
+	int found, rc = 0, refused = 0, next = -1, from;
 
-	/* hazard_id may point into *rec (close what was just read) */
+	/* hazard_id may point into *rec (act on what was just read) */
 	strlcpy_hz(id, hazard_id, sizeof id);
 	hazard_id = id;
 	if (rec)
 		memset(rec, 0, sizeof *rec);
+	if (event)
+		*event = NULL;
 	if (store_atomic_begin(st, &own) < 0) {
 		errf(err, errlen, "database error: %s", sqlite3_errmsg(st->db));
 		return -1;
@@ -340,46 +612,48 @@ int store_hazard_close(struct store *st, const char *hazard_id,
 	} else if (found == 0) {
 		errf(err, errlen, "no such hazard %s", hazard_id);
 		refused = 1;
-	} else if (strcmp(cur.state, "open") == 0) {
-		/* write-off needs a verified fix: never close what is active */
-		errf(err, errlen, "hazard %s is open: its condition has not "
-			"cleared", hazard_id);
-		refused = 1;
-	} else if (strcmp(cur.state, "cleared") != 0) {
-		errf(err, errlen, "hazard %s is already %s", hazard_id, cur.state);
-		refused = 1;
+	} else {
+		from = hz_state_from_name(cur.state);
+		next = lifecycle_next(hazard_id, (enum hz_state)from, to, err, errlen);
+		if (next < 0)
+			refused = 1;
 	}
 	if (rc < 0 || refused)
 		goto out;
 
-	/* evidence at close: the device's latest reading, if it has any */
-	last = store_latest_reading(st, cur.device);
-	{
-		cJSON *ev = store_parse_object(ev_old), *closed = last ? cJSON_Parse(last) : NULL;
-
-		if (ev && closed)
-			store_json_set(ev, "closed", closed);
-		else
-			cJSON_Delete(closed);
-		ev_new = ev ? cJSON_PrintUnformatted(ev) : NULL;
-		cJSON_Delete(ev);
+	switch (to) {
+	case HZS_ACKNOWLEDGED:
+		cur.acked_at_ms = now_ms;
+		ev_name = "acknowledged";
+		break;
+	case HZS_RECTIFYING:
+		cur.rectifying_at_ms = now_ms;
+		/* reporting the fix implies having seen the hazard */
+		if (!cur.acked_at_ms)
+			cur.acked_at_ms = now_ms;
+		ev_name = "rectifying";
+		break;
+	default:
+		cur.closed_at_ms = now_ms;
+		ev_name = "closed";
+		break;
 	}
-	strlcpy_hz(cur.state, "closed", sizeof cur.state);
-	cur.closed_at_ms = now_ms;
+	strlcpy_hz(cur.state, hz_state_name[next], sizeof cur.state);
+	ev_new = to == HZS_CLOSED ? evidence_close(st, &cur, ev_old, evidence)
+				  : strdup(ev_old ? ev_old : "{}");
 	rc = ev_new ? hz_update(st, &cur, NULL, ev_new, now_ms) : -1;
 	if (rc == 0)
-		rc = ev_put(st, &cur, "closed", now_ms, actor ? actor : "operator",
+		rc = ev_put(st, &cur, ev_name, now_ms, actor ? actor : "operator",
 			    note, NULL);
 	if (rc < 0)
-		errf(err, errlen, "database error closing hazard %s: %s",
+		errf(err, errlen, "database error updating hazard %s: %s",
 			hazard_id, sqlite3_errmsg(st->db));
 out:
 	free(ev_old);
 	free(ev_new);
-	free(last);
 	if (store_atomic_end(st, own, rc) < 0) {
 		if (rc == 0)
-			errf(err, errlen, "database error closing hazard %s: %s",
+			errf(err, errlen, "database error updating hazard %s: %s",
 				hazard_id, sqlite3_errmsg(st->db));
 		return -1;
 	}
@@ -387,7 +661,79 @@ out:
 		return -1;
 	if (rec)
 		*rec = cur;
+	if (event)
+		*event = ev_name;
 	return 0;
+}
+
+int store_hazard_close(struct store *st, const char *hazard_id,
+		       const char *actor, const char *note, int64_t now_ms,
+		       struct hazard_rec *rec, char *err, size_t errlen)
+{
+	return store_hazard_transition(st, hazard_id, HZS_CLOSED, actor, note, NULL,
+				       now_ms, rec, NULL, err, errlen);
+}
+
+int store_hazard_mark_overdue(struct store *st, const char *hazard_id, int64_t now_ms,
+			      struct hazard_rec *rec)
+{
+	struct hazard_rec cur;
+	char *ev_old = NULL, id[ID_MAX], detail[96];
+	bool own;
+	int found, rc = 0;
+
+	strlcpy_hz(id, hazard_id, sizeof id);
+	if (store_atomic_begin(st, &own) < 0)
+		return -1;
+	store_bind_text(st->stmt[S_HZ_GET], 1, id);
+	found = hz_fetch(st, S_HZ_GET, &cur, &ev_old);
+	if (found < 0)
+		rc = -1;
+	if (found != 1 || cur.overdue || strcmp(cur.state, "closed") == 0)
+		goto out;       /* gone, or already done: nothing to send */
+	cur.overdue = true;
+	cur.escalated_at_ms = now_ms;
+	/* one class up, never past urgent: it is now behind its deadline */
+	if (cur.priority > PRIO_URGENT)
+		cur.priority--;
+	rc = hz_update(st, &cur, NULL, ev_old, now_ms);
+	snprintf(detail, sizeof detail, "past its rectification deadline; priority %s",
+		 priority_name[cur.priority]);
+	if (rc == 0)
+		rc = ev_put(st, &cur, "escalated", now_ms, "hazardd", NULL, detail);
+	if (rc == 0) {
+		*rec = cur;
+		rc = 1;
+	}
+out:
+	free(ev_old);
+	if (store_atomic_end(st, own, rc < 0 ? -1 : 0) < 0)
+		return -1;
+	return rc;
+}
+
+cJSON *store_recurrences_by_site(struct store *st)
+{
+	sqlite3_stmt *s = adhoc(st, "SELECT site, count(*) FROM hazards "
+				"WHERE recurrence_of IS NOT NULL GROUP BY site ORDER BY site");
+	cJSON *o = cJSON_CreateObject();
+	int rc;
+
+	if (!s || !o) {
+		sqlite3_finalize(s);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cJSON_AddNumberToObject(o, store_col_text(s, 0),
+					(double)sqlite3_column_int64(s, 1));
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "count recurrences");
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	sqlite3_finalize(s);
+	return o;
 }
 
 /*
@@ -418,6 +764,21 @@ static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
 	if (r->closed_at_ms)
 		store_json_add_iso(o, "closed_at", r->closed_at_ms);
 	cJSON_AddNumberToObject(o, "occurrences", r->occurrences);
+	if (r->acked_at_ms)
+		store_json_add_iso(o, "acked_at", r->acked_at_ms);
+	if (r->rectifying_at_ms)
+		store_json_add_iso(o, "rectifying_at", r->rectifying_at_ms);
+	/* absent means false: the common case stays compact */
+	if (r->overdue) {
+		cJSON_AddBoolToObject(o, "overdue", true);
+		store_json_add_iso(o, "escalated_at", r->escalated_at_ms);
+	}
+	if (r->recurrence_of[0]) {
+		cJSON_AddBoolToObject(o, "recurrence", true);
+		cJSON_AddStringToObject(o, "recurrence_of", r->recurrence_of);
+	}
+	if (!r->clock_trusted)
+		cJSON_AddBoolToObject(o, "clock_trusted", false);
 	if (detail && *detail)
 		cJSON_AddStringToObject(o, "detail", detail);
 	cJSON_AddItemToObject(o, "evidence", store_parse_object(evidence));
@@ -447,7 +808,7 @@ cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 	int rc;
 
 	if ((unsigned)rec->type >= HZ_TYPE_COUNT || (unsigned)rec->severity > SEV_MAJOR ||
-	    (unsigned)rec->priority > PRIO_SLOW)
+	    (unsigned)rec->priority > PRIO_LOW)
 		return NULL;
 	/* detail and evidence are not in hazard_rec: take them from the row */
 	store_bind_text(s, 1, rec->id);

@@ -28,15 +28,19 @@ enum stmt_id {
 	S_HZ_LIST_OPEN, S_HZ_LIST_ALL,
 	S_EV_PUT, S_EV_LAST, S_EV_LIST,
 	S_OB_PUT, S_OB_LIFT, S_OB_NEXT, S_QUOTA_READINGS, S_QUOTA_TELEMETRY, S_OB_DELETE, S_OB_COUNT,
+	S_OB_ARCHIVE,
 	S_COUNT
 };
 
-/* Column order that hz_from_row() reads; detail and evidence come last. */
+/* Column order that hz_from_row() reads; detail and evidence at 12, 13,
+ * then the life-cycle columns of schema version 3. */
 #define HZ_COLS "id, device, site, type, severity, priority, state, " \
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
-	"detail, evidence"
+	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
+	"escalated_at_ms, recurrence_of, clock_trusted"
 #define HZ_COL_DETAIL   12
 #define HZ_COL_EVIDENCE 13
+#define HZ_COL_ACKED    14
 
 struct store {
 	sqlite3          *db;
@@ -79,6 +83,10 @@ int store_schema_check(sqlite3 *db, const char *path, char *err, size_t errlen);
  * migration.  Refuses a file written by a newer hazardd.
  */
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+
+/* The quota: drop the n oldest kept copies of delivered hazard events
+ * (store_resend.c); the number dropped, or -1. */
+int store_drop_sent(struct store *st, int n);
 
 /* The connection itself, for unit tests that provoke errors (disk full). */
 sqlite3 *store_sqlite(struct store *st);

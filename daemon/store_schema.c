@@ -20,7 +20,7 @@
  *
  * type and severity are stored by name (the names are the upstream
  * contract, enum values are not); priority is stored as its rank, 0 urgent
- * to 3 slow, so that ORDER BY priority is the handling order.
+ * to 3 low, so that ORDER BY priority is the handling order.
  *
  * Only hazard_events references another table.  The sites/devices mirror is
  * for reporting: config.c is the authority, and a reading or hazard must
@@ -105,6 +105,105 @@ static const char schema_v2[] =
 	"CREATE INDEX outbox_drain ON outbox (cls, seq);"
 	"CREATE INDEX outbox_by_hazard ON outbox (hazard_id) WHERE hazard_id IS NOT NULL;";
 
+/*
+ * Version 3: the hazard life cycle (docs/lifecycle.md).  SQLite cannot
+ * change a CHECK constraint in place, so hazards is rebuilt as its
+ * documentation says ("other kinds of table schema changes"): new table,
+ * copy, drop, rename, indexes again.  Every earlier column keeps its name,
+ * type and meaning; the new ones are appended.  store_schema_migrate()
+ * turns foreign keys off around it and checks them before the commit.
+ *
+ *   acked_at_ms, rectifying_at_ms: when a person acknowledged it / reported
+ *     the fix under way (0: not yet).
+ *   overdue, escalated_at_ms: 1 once the rectification deadline passed
+ *     without a close (the "escalated" event with overdue=true went out).
+ *   recurrence_of: the earlier, closed hazard of the same device and type
+ *     this one came back after (NULL: not a recurrence).
+ *   clock_trusted: 0 when raised before the wall clock was trusted.
+ *
+ * self_checks records each self-test (a device's test button, or an
+ * output test from hazardctl), for the self-test rate of the summary.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE hazards_v3 ("
+	"  id            TEXT PRIMARY KEY,"
+	"  device        TEXT NOT NULL,"
+	"  site          TEXT NOT NULL,"
+	"  type          TEXT NOT NULL,"
+	"  severity      TEXT NOT NULL CHECK (severity IN ('general', 'major')),"
+	"  priority      INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	"  state         TEXT NOT NULL CHECK (state IN ('open', 'acknowledged',"
+	"                  'rectifying', 'cleared', 'closed')),"
+	"  raised_at_ms  INTEGER NOT NULL,"
+	"  deadline_ms   INTEGER NOT NULL,"
+	"  cleared_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  closed_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  occurrences   INTEGER NOT NULL DEFAULT 1,"
+	"  detail        TEXT NOT NULL DEFAULT '',"
+	"  evidence      TEXT NOT NULL DEFAULT '{}',"
+	"  updated_at_ms INTEGER NOT NULL,"
+	"  acked_at_ms      INTEGER NOT NULL DEFAULT 0,"
+	"  rectifying_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  overdue          INTEGER NOT NULL DEFAULT 0,"
+	"  escalated_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  recurrence_of    TEXT,"
+	"  clock_trusted    INTEGER NOT NULL DEFAULT 1"
+	");"
+	"INSERT INTO hazards_v3 (id, device, site, type, severity, priority, state,"
+	"  raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences,"
+	"  detail, evidence, updated_at_ms)"
+	"  SELECT id, device, site, type, severity, priority, state,"
+	"  raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences,"
+	"  detail, evidence, updated_at_ms FROM hazards;"
+	"DROP TABLE hazards;"
+	"ALTER TABLE hazards_v3 RENAME TO hazards;"
+	"CREATE UNIQUE INDEX hazards_one_open ON hazards (device, type)"
+	"  WHERE state != 'closed';"
+	"CREATE INDEX hazards_by_site ON hazards (site, raised_at_ms);"
+	"CREATE TABLE self_checks ("
+	"  seq           INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  device        TEXT NOT NULL,"
+	"  site          TEXT NOT NULL,"
+	"  source        TEXT NOT NULL,"
+	"  at_ms         INTEGER NOT NULL,"
+	"  clock_trusted INTEGER NOT NULL DEFAULT 1"
+	");"
+	"CREATE INDEX self_checks_by_time ON self_checks (at_ms);";
+
+/*
+ * Version 4: hazard events the platform acknowledged are kept (the newest
+ * SENT_KEEP, store.c) under their outbox seq, so that a downlink "resend"
+ * can queue them again with the same msg_id.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE outbox_sent ("
+	"  seq          INTEGER PRIMARY KEY,"
+	"  topic_suffix TEXT NOT NULL,"
+	"  cls          INTEGER NOT NULL,"
+	"  body         TEXT NOT NULL,"
+	"  created_ms   INTEGER NOT NULL,"
+	"  hazard_id    TEXT"
+	");";
+
+/* A table rebuild drops the parent of hazard_events.hazard_id for a
+ * moment: with foreign keys off, check them before the commit instead. */
+static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(err, errlen, "foreign key check failed in table %s",
+			 (const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The epoch tells this database apart from any earlier one on the same
  * gateway, so hazard and message ids stay unique if the file is lost. */
 static int random_epoch(char *out, char *err, size_t errlen)
@@ -170,6 +269,8 @@ struct migration {
 static const struct migration migrations[] = {
 	{ schema_v1, seed_v1 },
 	{ schema_v2, NULL },
+	{ schema_v3, check_foreign_keys },
+	{ schema_v4, NULL },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -216,12 +317,13 @@ int store_schema_check(sqlite3 *db, const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-static int user_version(sqlite3 *db, int *v)
+/* An integer PRAGMA's value. */
+static int user_int(sqlite3 *db, const char *sql, int *v)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		*v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -260,9 +362,9 @@ fail:
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	char why[256];
-	int have = 0, v;
+	int have = 0, v, fk = 0, rc = 0;
 
-	if (user_version(db, &have) < 0) {
+	if (user_int(db, "PRAGMA user_version", &have) < 0) {
 		snprintf(err, errlen, "database %s: cannot read schema version: %s",
 			 path, sqlite3_errmsg(db));
 		return -1;
@@ -273,15 +375,33 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
 			 "version?", path, have, N_MIGRATIONS);
 		return -1;
 	}
-	for (v = have + 1; v <= N_MIGRATIONS; v++) {
+	if (have == N_MIGRATIONS)
+		return 0;
+	/* a copy first, so that an upgrade can be undone by hand */
+	if (have > 0 && store_backup_before_migration(db, path, have, err, errlen) < 0)
+		return -1;
+	/* a migration may rebuild a table others reference: foreign keys
+	 * are off while it runs (PRAGMA foreign_keys is a no-op inside a
+	 * transaction) and its post step checks them before the commit */
+	if (user_int(db, "PRAGMA foreign_keys", &fk) < 0 ||
+	    sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	for (v = have + 1; v <= N_MIGRATIONS && rc == 0; v++) {
 		why[0] = '\0';
 		if (migrate_one(db, v, why, sizeof why) < 0) {
 			snprintf(err, errlen, "database %s: migration to schema "
 				 "version %d failed: %s", path, v, why);
-			return -1;
-		}
-		if (have > 0)
+			rc = -1;
+		} else if (have > 0) {
 			log_info("database %s: migrated to schema version %d", path, v);
+		}
 	}
-	return 0;
+	if (fk && sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == 0) {
+		snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(db));
+		rc = -1;
+	}
+	return rc;
 }

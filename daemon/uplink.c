@@ -4,8 +4,9 @@
  * general ones, status, summaries, telemetry) and oldest first within a
  * class; a row leaves the outbox only when the broker acknowledged it
  * (PUBACK), so a crash or an outage resends, never loses.
- * Each message carries msg_id "<db epoch>-<outbox seq>": stable across
- * resends, so the platform drops duplicates.
+ * Each message carries msg_id "<db epoch>-<outbox seq>" (or the body's
+ * own, leading msg_id: a summary's): stable across resends, so the
+ * platform drops duplicates.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +37,11 @@ struct uplink {
 	unsigned seen_link_epoch;
 	uint64_t published;
 	uint64_t status_seq;
+	uint64_t direct_seq;
+	/* downlink commands: set before the first connect, then read-only */
+	struct downlink *dl;
+	char     cmd_filter[TOPIC_MAX];  /* <prefix>/cmd/+ */
+	_Atomic bool cmd_closed;        /* shutting down: leave commands to the broker */
 	/* filled by Paho's threads */
 	pthread_mutex_t lock;
 	struct ack *acks;
@@ -95,11 +101,30 @@ static void on_pub_fail(void *ctx, MQTTAsync_failureData *resp)
 	free(pc);
 }
 
+/*
+ * A stored body may lead with its own "msg_id" (a daily summary's,
+ * "summary-<date>", is one per period, so a repeat is recognisable): it
+ * replaces the outbox one.  Returns the body after that member, or NULL.
+ */
+static const char *own_msg_id(const char *rest, char *id, size_t len)
+{
+	static const char key[] = "\"msg_id\":\"";
+	const char *v = rest + sizeof key - 1, *q;
+
+	if (strncmp(rest, key, sizeof key - 1) != 0 || !(q = strchr(v, '"')) ||
+	    (size_t)(q - v) >= len || memchr(v, '\\', (size_t)(q - v)) ||
+	    (q[1] != ',' && q[1] != '}'))
+		return NULL;
+	memcpy(id, v, (size_t)(q - v));
+	id[q - v] = '\0';
+	return q[1] == ',' ? q + 2 : q + 1;
+}
+
 /* The wire form: header fields, then the stored body's members. */
 static char *wire_payload(struct uplink *up, const char *msg_id, const char *body)
 {
-	char ts[32];
-	const char *rest = body;
+	char ts[32], own_id[ID_MAX];
+	const char *rest = body, *after;
 	size_t n;
 	char *out;
 
@@ -109,6 +134,10 @@ static char *wire_payload(struct uplink *up, const char *msg_id, const char *bod
 		rest++;
 	while (*rest == ' ' || *rest == '\n')
 		rest++;
+	if ((after = own_msg_id(rest, own_id, sizeof own_id)) != NULL) {
+		msg_id = own_id;
+		rest = after;
+	}
 	fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
 	n = strlen(up->gateway) + strlen(msg_id) + strlen(rest) + 96;
 	out = malloc(n);
@@ -150,6 +179,80 @@ static int publish(struct uplink *up, const char *suffix, const char *payload,
 	return 0;
 }
 
+/* Paho's thread, once connected: (re)subscribe to the commands.  With a
+ * persistent session the broker kept the subscription; asking again is
+ * harmless and covers a broker that lost its state. */
+static void on_link_up(void *ctx)
+{
+	struct uplink *up = ctx;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+
+	if (!up->dl)
+		return;
+	if (MQTTAsync_subscribe(up->link.client, up->cmd_filter, 1, &ro) != MQTTASYNC_SUCCESS) {
+		/* the loop logs link trouble; the next connect tries again */
+	}
+}
+
+/* Paho's thread: copy the command into the bounded queue, nothing more.
+ * Returning 0 leaves a message unacknowledged: Paho offers it again later
+ * (queue full), or the broker keeps it for the next session (shutdown). */
+static int on_cmd_message(void *ctx, char *topic, int topic_len, void *msg)
+{
+	struct uplink *up = ctx;
+	MQTTAsync_message *m = msg;
+	char t[TOPIC_MAX];
+
+	if (up->cmd_closed)
+		return 0;
+	if (up->dl) {
+		/* topic_len is set only when the topic holds a NUL byte */
+		size_t tl = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+
+		if (tl < sizeof t) {
+			memcpy(t, topic, tl);
+			t[tl] = '\0';
+			if (msgq_push(downlink_queue(up->dl), t, m->payload,
+				      m->payloadlen > 0 ? (size_t)m->payloadlen : 0,
+				      downlink_max_bytes(), now_wall_ms(), MSGQ_NORMAL) < 0) {
+				downlink_count_drop(up->dl);
+				return 0;
+			}
+		}
+	}
+	MQTTAsync_freeMessage(&m);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+void uplink_set_downlink(struct uplink *up, struct downlink *dl)
+{
+	up->dl = dl;
+	snprintf(up->cmd_filter, sizeof up->cmd_filter, "%s/cmd/+", up->prefix);
+	up->link.on_up = on_link_up;
+	up->link.on_message = on_cmd_message;
+}
+
+void uplink_close_commands(struct uplink *up)
+{
+	up->cmd_closed = true;
+}
+
+int uplink_publish_direct(struct uplink *up, const char *suffix, const char *body)
+{
+	char msg_id[ID_MAX], *wire;
+	int rc;
+
+	if (!mqtt_link_up(&up->link))
+		return -1;
+	snprintf(msg_id, sizeof msg_id, "%s-d%lld-%llu", up->epoch,
+		 (long long)now_wall_ms(), (unsigned long long)++up->direct_seq);
+	wire = wire_payload(up, msg_id, body);
+	rc = wire ? publish(up, suffix, wire, -1, false) : -1;
+	free(wire);
+	return rc;
+}
+
 struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_fd,
 			  char *err, size_t errlen)
 {
@@ -184,8 +287,10 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 	strlcpy_hz(up->link.ca_file, cfg->upstream.ca_file, PATH_MAX_HZ);
 	strlcpy_hz(up->link.cert_file, cfg->upstream.cert_file, PATH_MAX_HZ);
 	strlcpy_hz(up->link.key_file, cfg->upstream.key_file, PATH_MAX_HZ);
-	/* the outbox is our persistence; the platform's commands come later */
-	up->link.clean_session = true;
+	/* a persistent session (clean session off, the stable client id): the
+	 * platform's QoS 1 commands sent while we were away wait in its broker.
+	 * Our own publishes need no session: the outbox resends them. */
+	up->link.clean_session = false;
 	up->link.wake_fd = wake_fd;
 	up->link.ctx = up;
 	snprintf(up->link.will_topic, sizeof up->link.will_topic, "%s/status", up->prefix);

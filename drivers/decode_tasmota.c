@@ -3,8 +3,11 @@
  *
  * A device is configured with its telemetry topic "tele/<topic>/SENSOR"
  * (energy and sensor readings, every TelePeriod).  Derived from it:
- * "tele/<topic>/STATE" (relay state as "POWER"/"POWER1") and
- * "tele/<topic>/LWT", the last will: the text Online or Offline.
+ * "tele/<topic>/STATE" (relay state as "POWER"/"POWER1"),
+ * "tele/<topic>/LWT", the last will: the text Online or Offline, and
+ * "stat/<topic>/RESULT", the answer to a command ({"POWER":"OFF"} right
+ * after "cmnd/<topic>/POWER OFF"): how a device command is confirmed
+ * without waiting for the next TelePeriod.
  *
  * Time: Tasmota's "Time" is local time without a UTC offset unless the
  * device is set to add one (SetOption52); a time we cannot place on the
@@ -45,6 +48,10 @@ int routes_tasmota(const char *dev_topic, struct route *out, int max)
 			continue;
 		out[n++].subtree = false;
 	}
+	if (max >= 4 && strncmp(dev_topic, "tele/", 5) == 0 && stem > 6 &&
+	    snprintf(out[n].topic, sizeof out[n].topic, "stat/%.*s/RESULT", (int)(stem - 6),
+		     dev_topic + 5) < (int)sizeof out[n].topic)
+		out[n++].subtree = false;
 	return n;
 }
 
@@ -138,7 +145,7 @@ int decode_tasmota(const char *topic, const char *payload, size_t len,
 		topic = "";
 	if (dj_has_suffix(topic, "/LWT"))
 		return tas_text(payload, len, recv_ms, out, err, errlen);
-	state = dj_has_suffix(topic, "/STATE");
+	state = dj_has_suffix(topic, "/STATE") || dj_has_suffix(topic, "/RESULT");
 	root = dj_parse_object(payload, len, err, errlen);
 	if (!root)
 		return dj_fail(out);

@@ -120,9 +120,11 @@ void gpio_free(struct gpio *g)
 	/* released outputs fall back to the line's default: that is the
 	 * hardware's fail-safe, decided by the wiring, not by us */
 	for (i = 0; i < g->n_in; i++)
-		g->be->release(g->in[i].h);
+		if (g->in[i].h)
+			g->be->release(g->in[i].h);
 	for (i = 0; i < g->n_out; i++)
-		g->be->release(g->out[i].h);
+		if (g->out[i].h)
+			g->be->release(g->out[i].h);
 	free(g->in);
 	free(g->out);
 	free(g);
@@ -136,6 +138,8 @@ int gpio_pollfds(struct gpio *g, struct pollfd *pfd, int max)
 		return 0;
 	for (i = 0; i < g->n_in; i++) {
 		g->in[i].pfd_index = -1;
+		if (!g->in[i].h)
+			continue;       /* lost in a reload: see gpio_reconfigure */
 		fd = g->be->fd(g->in[i].h);
 		if (fd < 0 || n == max)
 			continue;
@@ -165,6 +169,8 @@ static void gpio_drain(struct gpio *g, struct gpio_in *in)
 	struct gpio_edge ev[GPIO_EDGE_BATCH];
 	int n, k, rounds;
 
+	if (!in->h)
+		return;
 	/* bounded: a line chattering faster than we read must not starve
 	 * the rest of the loop; the fd stays readable for the next pass */
 	for (rounds = 0; rounds < 8; rounds++) {
@@ -217,7 +223,7 @@ int gpio_read_all(struct gpio *g, int64_t now_ns, struct gpio_change *out, int m
 	for (i = 0; i < g->n_in && c < max; i++) {
 		struct gpio_in *in = &g->in[i];
 
-		level = g->be->get(in->h);
+		level = in->h ? g->be->get(in->h) : -1;
 		if (level < 0) {
 			complain(&in->complaint, "gpio input %s: cannot read its level",
 				 in->cfg->name);
@@ -257,6 +263,8 @@ int gpio_output_write(struct gpio *g, int output, bool on)
 	if (!g || output < 0 || output >= g->n_out)
 		return -1;
 	o = &g->out[output];
+	if (!o->h)
+		return -1;
 	return g->be->set(o->h, on ^ o->cfg->active_low);
 }
 
@@ -270,6 +278,180 @@ bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted)
 	/* a supervised loop is healthy while closed: a cut wire, a removed
 	 * detector or a tripped NC contact all read as open, never as silence */
 	return in->nc_supervision ? !asserted : asserted;
+}
+
+/* ------------------------------------------------------------ reload */
+
+static bool gpio_in_same(const struct gpio_in_cfg *a, const struct gpio_in_cfg *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->chip, b->chip) == 0 &&
+	       a->line == b->line && a->active_low == b->active_low && a->bias == b->bias;
+}
+
+static bool gpio_out_same(const struct gpio_out_cfg *a, const struct gpio_out_cfg *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->chip, b->chip) == 0 &&
+	       a->line == b->line && a->active_low == b->active_low;
+}
+
+/* Is chip/line held by an old request that is about to be released? */
+static bool gpio_line_going(const struct gpio *g, const bool *in_kept,
+			    const bool *out_kept, const char *chip, int line)
+{
+	int j;
+
+	for (j = 0; j < g->n_in; j++)
+		if (!in_kept[j] && g->in[j].cfg->line == line &&
+		    strcmp(g->in[j].cfg->chip, chip) == 0)
+			return true;
+	for (j = 0; j < g->n_out; j++)
+		if (!out_kept[j] && g->out[j].cfg->line == line &&
+		    strcmp(g->out[j].cfg->chip, chip) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Three steps so that a failure changes nothing: keep what is unchanged,
+ * request the lines nobody holds yet (undone on failure), and only then
+ * release the old requests and request the lines that moved between
+ * names.  That last request can only fail if the kernel refuses a line we
+ * held a moment ago; the line is then left without a handle (its input
+ * silent, its output failing every write, both reported) until the next
+ * reload or restart.
+ */
+int gpio_reconfigure(struct gpio *g, const struct config *cfg, const bool *out_on,
+		     char *err, size_t errlen)
+{
+	struct gpio_in *nin = calloc((size_t)cfg->n_inputs + 1, sizeof *nin);
+	struct gpio_out *nout = calloc((size_t)cfg->n_outputs + 1, sizeof *nout);
+	bool *in_kept = calloc((size_t)g->n_in + 1, sizeof *in_kept);
+	bool *out_kept = calloc((size_t)g->n_out + 1, sizeof *out_kept);
+	bool *fresh_in = calloc((size_t)cfg->n_inputs + 1, sizeof *fresh_in);
+	bool *fresh_out = calloc((size_t)cfg->n_outputs + 1, sizeof *fresh_out);
+	char why[160];
+	int i, j, rc = -1;
+
+	if (!nin || !nout || !in_kept || !out_kept || !fresh_in || !fresh_out) {
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cfg->n_outputs; i++) {
+		nout[i].cfg = &cfg->outputs[i];
+		for (j = 0; j < g->n_out; j++)
+			if (!out_kept[j] && g->out[j].h &&
+			    gpio_out_same(g->out[j].cfg, nout[i].cfg)) {
+				nout[i].h = g->out[j].h;        /* keeps its level */
+				out_kept[j] = true;
+				break;
+			}
+	}
+	for (i = 0; i < cfg->n_inputs; i++) {
+		nin[i].cfg = &cfg->inputs[i];
+		nin[i].pfd_index = -1;
+		for (j = 0; j < g->n_in; j++)
+			if (!in_kept[j] && g->in[j].h &&
+			    gpio_in_same(g->in[j].cfg, nin[i].cfg)) {
+				nin[i] = g->in[j];              /* debounce state too */
+				nin[i].cfg = &cfg->inputs[i];
+				/* the loop's pollfd set of this pass is
+				 * the old order: drain, do not trust it */
+				nin[i].pfd_index = -1;
+				in_kept[j] = true;
+				break;
+			}
+	}
+	/* 2: lines nobody holds now */
+	for (i = 0; i < cfg->n_outputs; i++) {
+		struct gpio_out *o = &nout[i];
+
+		if (o->h || gpio_line_going(g, in_kept, out_kept, o->cfg->chip, o->cfg->line))
+			continue;
+		o->h = g->be->request_output(o->cfg->chip, o->cfg->line,
+					     (out_on && out_on[i]) ^ o->cfg->active_low,
+					     why, sizeof why);
+		if (!o->h) {
+			errf(err, errlen, "gpio output %s (%s line %d): %s", o->cfg->name,
+			     o->cfg->chip, o->cfg->line, why);
+			goto undo;
+		}
+		fresh_out[i] = true;
+	}
+	for (i = 0; i < cfg->n_inputs; i++) {
+		struct gpio_in *in = &nin[i];
+
+		if (in->h || gpio_line_going(g, in_kept, out_kept, in->cfg->chip, in->cfg->line))
+			continue;
+		in->h = g->be->request_input(in->cfg->chip, in->cfg->line, in->cfg->bias,
+					     why, sizeof why);
+		if (!in->h) {
+			errf(err, errlen, "gpio input %s (%s line %d): %s", in->cfg->name,
+			     in->cfg->chip, in->cfg->line, why);
+			goto undo;
+		}
+		fresh_in[i] = true;
+	}
+	/* 3: the point of no return */
+	for (j = 0; j < g->n_in; j++)
+		if (!in_kept[j] && g->in[j].h)
+			g->be->release(g->in[j].h);
+	for (j = 0; j < g->n_out; j++)
+		if (!out_kept[j] && g->out[j].h)
+			g->be->release(g->out[j].h);
+	rc = 0;
+	for (i = 0; i < cfg->n_outputs; i++) {
+		struct gpio_out *o = &nout[i];
+
+		if (o->h)
+			continue;
+		o->h = g->be->request_output(o->cfg->chip, o->cfg->line,
+					     (out_on && out_on[i]) ^ o->cfg->active_low,
+					     why, sizeof why);
+		if (!o->h) {
+			errf(err, errlen, "gpio output %s (%s line %d): %s; the output is "
+			     "out of service until the next reload", o->cfg->name,
+			     o->cfg->chip, o->cfg->line, why);
+			rc = 1;
+		}
+	}
+	for (i = 0; i < cfg->n_inputs; i++) {
+		struct gpio_in *in = &nin[i];
+
+		if (in->h)
+			continue;
+		in->h = g->be->request_input(in->cfg->chip, in->cfg->line, in->cfg->bias,
+					     why, sizeof why);
+		if (!in->h) {
+			errf(err, errlen, "gpio input %s (%s line %d): %s; the input is "
+			     "out of service until the next reload", in->cfg->name,
+			     in->cfg->chip, in->cfg->line, why);
+			rc = 1;
+		}
+	}
+	free(g->in);
+	free(g->out);
+	g->in = nin;
+	g->n_in = cfg->n_inputs;
+	g->out = nout;
+	g->n_out = cfg->n_outputs;
+	nin = NULL;
+	nout = NULL;
+	goto out;
+undo:
+	for (i = 0; i < cfg->n_outputs; i++)
+		if (fresh_out[i])
+			g->be->release(nout[i].h);
+	for (i = 0; i < cfg->n_inputs; i++)
+		if (fresh_in[i])
+			g->be->release(nin[i].h);
+out:
+	free(nin);
+	free(nout);
+	free(in_kept);
+	free(out_kept);
+	free(fresh_in);
+	free(fresh_out);
+	return rc;
 }
 
 /* ------------------------------------------------------------ libgpiod 1.6 */

@@ -2,10 +2,12 @@
 # Install the Debian packages hazardd builds and tests with, if any are
 # missing: apt-get when root, otherwise print the exact line and fail.
 pkgs="build-essential pkg-config libpaho-mqtt-dev libsqlite3-dev libcjson-dev \
-libssl-dev libsystemd-dev libgpiod-dev mosquitto mosquitto-clients openssl sqlite3 python3 python3-paho-mqtt \
+libssl-dev libsystemd-dev libgpiod-dev mosquitto mosquitto-clients openssl sqlite3 python3 python3-paho-mqtt python3-jsonschema \
 debhelper dpkg-dev fakeroot lintian mandoc systemd \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev faketime tzdata"
 # clang and libclang-rt-14-dev: the libFuzzer targets (mk/fuzz.mk, t_fuzz.sh).
+# faketime: libfaketime, the wall-clock jump test (t_lifecycle.sh).
+# tzdata: summary.timezone names a zone file (daily summary, t_summary.sh).
 # A Debian package build (debian/rules) has Build-Depends for this.
 [ -n "${HAZARDD_NO_DEPS:-}" ] && exit 0
 missing=""

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,11 @@ struct hzc_opts {
 	bool        open;
 	const char *note;
 	const char *actor;
+	const char *evidence;           /* close --evidence */
+	bool        unknown;            /* devices --unknown */
+	const char *set;                /* switch DEVICE on|off */
+	/* hazards filters, report --date, ledger --site --format */
+	const char *site, *state, *severity, *since, *date, *format;
 };
 
 static void hzc_usage(FILE *f)
@@ -54,18 +60,41 @@ static void hzc_usage(FILE *f)
 "\n"
 "commands:\n"
 "  status                 daemon links, queue depths and counters\n"
-"  devices                configured devices: online, last seen, counts\n"
-"  hazards [--open]       hazard records in handling order\n"
-"                         (--open: only those not yet closed)\n"
+"  devices [--unknown]    configured devices: online, last seen, counts\n"
+"                         (--unknown: senders on zigbee2mqtt/Tasmota/Shelly\n"
+"                         topics that are not in the config)\n"
+"  hazards [--open] [--site ID] [--state S] [--severity S] [--since TIME]\n"
+"                         hazard records in handling order (--open: only\n"
+"                         those not yet closed; --since: raised or changed\n"
+"                         since 24h, 30m, 7d, YYYY-MM-DD or an ISO time)\n"
 "  hazard ID              one hazard: record, event timeline, evidence\n"
-"  close ID --note TEXT [--actor NAME]\n"
+"  ack ID [--note TEXT] [--actor NAME]\n"
+"                         acknowledge a hazard: someone has seen it\n"
+"  rectifying ID [--note TEXT] [--actor NAME]\n"
+"                         report that its rectification is under way\n"
+"  close ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
 "                         write off a cleared hazard; the note (at most\n"
-"                         500 characters) says how it was rectified\n"
+"                         500 characters) says how it was rectified,\n"
+"                         --evidence (2000) what shows the fix; ack,\n"
+"                         rectifying and close record your user name\n"
+"                         unless --actor names someone else\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
 "  reset OUTPUT [--actor NAME]\n"
 "                         return a latched output (a closed gas valve) to\n"
-"                         its safe state once its hazard has cleared\n"
+"                         its safe state once its hazard has cleared; a\n"
+"                         latched DEVICE: clear its latch (nothing is sent)\n"
 "  test OUTPUT            self-check: drive an output for its pulse_ms\n"
+"  report [--date YYYY-MM-DD]\n"
+"                         the daily summary of that local day (default\n"
+"                         today), printed and queued upstream\n"
+"  ledger --site ID [--format csv|json]\n"
+"                         the site's hazard ledger, one row per hazard\n"
+"  reload                 re-read the config file and apply it live; prints\n"
+"                         every error (the old config keeps running) and\n"
+"                         the keys that need a restart\n"
+"  switch DEVICE on|off [--actor NAME]\n"
+"                         switch a plug or relay through its ecosystem;\n"
+"                         `devices` shows whether it confirmed\n"
 "\n"
 "options:\n"
 "  -c, --config FILE      find hazardd through its config file (control.socket)\n"
@@ -110,6 +139,87 @@ static const char *hzc_optval(int argc, char **argv, int *i, const char *shortna
 	return argv[++*i];
 }
 
+/* ------------------------------------------------ report and ledger options */
+
+/* --site --state --severity --since --date --format: true when arg was one
+ * (its value taken, or *missing set). */
+static bool hzc_report_opt(int argc, char **argv, int *i, struct hzc_opts *o,
+			   bool *missing)
+{
+	static const char *const names[] = { "--site", "--state", "--severity",
+		"--since", "--date", "--format" };
+	const char **dst[] = { &o->site, &o->state, &o->severity, &o->since,
+		&o->date, &o->format };
+	const char *v;
+	size_t k;
+
+	for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+		if ((v = hzc_optval(argc, argv, i, NULL, names[k], missing))) {
+			*dst[k] = v;
+			return true;
+		}
+		if (*missing)
+			return false;
+	}
+	return false;
+}
+
+/* Which command each option belongs to; -1 fine, else the exit status. */
+static int hzc_report_check(const struct hzc_opts *o)
+{
+	bool hazards = strcmp(o->cmd, "hazards") == 0;
+	bool ledger = strcmp(o->cmd, "ledger") == 0;
+
+	if ((o->state || o->severity || o->since) && !hazards)
+		return hzc_usage_error("--state, --severity and --since belong to "
+				       "\"hazards\", not \"%s\"", o->cmd);
+	if (o->site && !hazards && !ledger)
+		return hzc_usage_error("--site belongs to \"hazards\" and \"ledger\", "
+				       "not \"%s\"", o->cmd);
+	if (o->date && strcmp(o->cmd, "report") != 0)
+		return hzc_usage_error("--date belongs to \"report\", not \"%s\"", o->cmd);
+	if (o->format && !ledger)
+		return hzc_usage_error("--format belongs to \"ledger\", not \"%s\"", o->cmd);
+	if (ledger && (!o->site || !*o->site))
+		return hzc_usage_error("%s", "ledger needs --site ID");
+	if (o->format && strcmp(o->format, "csv") != 0 && strcmp(o->format, "json") != 0)
+		return hzc_usage_error("--format \"%s\": expected csv or json", o->format);
+	return -1;
+}
+
+static void hzc_report_request(const struct hzc_opts *o, cJSON *req)
+{
+	if (o->site)
+		cJSON_AddStringToObject(req, "site", o->site);
+	if (o->state)
+		cJSON_AddStringToObject(req, "state", o->state);
+	if (o->severity)
+		cJSON_AddStringToObject(req, "severity", o->severity);
+	if (o->since)
+		cJSON_AddStringToObject(req, "since", o->since);
+	if (o->date)
+		cJSON_AddStringToObject(req, "date", o->date);
+}
+
+/* A person's move on a hazard: ack, rectifying, close. */
+static bool hzc_is_transition(const char *cmd)
+{
+	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
+	       strcmp(cmd, "rectifying") == 0;
+}
+
+/* Who is acting: the login name of the user running hazardctl. */
+static const char *hzc_unix_user(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid:%u", (unsigned)getuid());
+	return buf;
+}
+
 /*
  * Global options may come before or after the command, so that
  * `hazardctl hazards --open --json` works as well as the documented order.
@@ -143,6 +253,8 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			o->json = true;
 		} else if (strcmp(a, "--open") == 0) {
 			o->open = true;
+		} else if (strcmp(a, "--unknown") == 0) {
+			o->unknown = true;
 		} else if ((v = hzc_optval(argc, argv, &i, "-c", "--config", &missing))) {
 			o->config = v;
 		} else if ((v = hzc_optval(argc, argv, &i, "-s", "--socket", &missing))) {
@@ -151,6 +263,10 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			o->note = v;
 		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--actor", &missing))) {
 			o->actor = v;
+		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--evidence", &missing))) {
+			o->evidence = v;
+		} else if (hzc_report_opt(argc, argv, &i, o, &missing)) {
+			;       /* --site --state --severity --since --date --format */
 		} else if (missing) {
 			return hzc_usage_error("option %s needs a value", a);
 		} else {
@@ -160,7 +276,7 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 	if (npos == 0)
 		return hzc_usage_error("%s", "no command given");
 	o->cmd = pos[0];
-	if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "close") == 0) {
+	if (strcmp(o->cmd, "hazard") == 0 || hzc_is_transition(o->cmd)) {
 		if (npos < 2)
 			return hzc_usage_error("%s needs a hazard ID", o->cmd);
 		o->id = pos[1];
@@ -170,19 +286,44 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			return hzc_usage_error("%s needs an OUTPUT name", o->cmd);
 		o->id = pos[1];
 		want = 2;
+	} else if (strcmp(o->cmd, "switch") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "switch needs a DEVICE and on or off");
+		o->id = pos[1];
+		o->set = pos[2];
+		want = 3;
+		if (strcmp(o->set, "on") != 0 && strcmp(o->set, "off") != 0)
+			return hzc_usage_error("switch: \"%s\" is neither on nor off", o->set);
+	} else if (strcmp(o->cmd, "report") == 0 || strcmp(o->cmd, "ledger") == 0) {
+		;       /* options only: hzc_report_check */
 	} else if (strcmp(o->cmd, "status") != 0 && strcmp(o->cmd, "devices") != 0 &&
-		   strcmp(o->cmd, "hazards") != 0 && strcmp(o->cmd, "outputs") != 0) {
+		   strcmp(o->cmd, "hazards") != 0 && strcmp(o->cmd, "outputs") != 0 &&
+		   strcmp(o->cmd, "reload") != 0) {
 		return hzc_usage_error("unknown command \"%s\"", o->cmd);
 	}
 	if (npos > want)
 		return hzc_usage_error("unexpected argument \"%s\"", pos[want]);
 	if (o->open && strcmp(o->cmd, "hazards") != 0)
 		return hzc_usage_error("--open belongs to \"hazards\", not \"%s\"", o->cmd);
+	if (o->unknown && strcmp(o->cmd, "devices") != 0)
+		return hzc_usage_error("--unknown belongs to \"devices\", not \"%s\"", o->cmd);
+	if ((i = hzc_report_check(o)) >= 0)
+		return i;
+	if (o->actor && strcmp(o->cmd, "switch") == 0 && !o->note)
+		return *o->actor ? -1 : hzc_usage_error("%s", "--actor must not be empty");
 	if (o->actor && strcmp(o->cmd, "reset") == 0 && !o->note)
 		return *o->actor ? -1 : hzc_usage_error("%s", "--actor must not be empty");
-	if ((o->note || o->actor) && strcmp(o->cmd, "close") != 0)
-		return hzc_usage_error("--note and --actor belong to \"close\", not \"%s\"",
-				       o->cmd);
+	if ((o->note || o->actor) && !hzc_is_transition(o->cmd))
+		return hzc_usage_error("--note and --actor belong to \"close\", \"ack\" "
+				       "and \"rectifying\", not \"%s\"", o->cmd);
+	if (o->evidence && strcmp(o->cmd, "close") != 0)
+		return hzc_usage_error("--evidence belongs to \"close\", not \"%s\"", o->cmd);
+	if (o->evidence && !*o->evidence)
+		return hzc_usage_error("%s", "--evidence must not be empty");
+	if (o->note && !*o->note && strcmp(o->cmd, "close") != 0)
+		return hzc_usage_error("%s", "--note must not be empty");
+	if (o->actor && !*o->actor && hzc_is_transition(o->cmd))
+		return hzc_usage_error("%s", "--actor must not be empty");
 	if (strcmp(o->cmd, "close") == 0) {
 		if (!o->note || !*o->note)
 			return hzc_usage_error("%s", "close needs --note TEXT: how was "
@@ -401,15 +542,30 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 	cJSON_AddStringToObject(req, "cmd", o->cmd);
 	if (strcmp(o->cmd, "hazards") == 0)
 		cJSON_AddBoolToObject(req, "open", o->open);
+	if (o->unknown)
+		cJSON_AddBoolToObject(req, "unknown", true);
+	hzc_report_request(o, req);
+	if (o->set) {
+		cJSON_AddStringToObject(req, "device", o->id);
+		cJSON_AddStringToObject(req, "set", o->set);
+	}
 	/* reset and test name an output, the others a hazard */
-	if (o->id)
+	if (o->id && !o->set)
 		cJSON_AddStringToObject(req, strcmp(o->cmd, "reset") == 0 ||
 					strcmp(o->cmd, "test") == 0 ? "output" : "id", o->id);
 	if (o->note)
 		cJSON_AddStringToObject(req, "note", o->note);
-	/* no --actor: the daemon records its default, "hazardctl" */
-	if (o->actor)
+	if (o->evidence)
+		cJSON_AddStringToObject(req, "evidence", o->evidence);
+	/* a person's move on a hazard is recorded under the Unix user unless
+	 * --actor names someone else; elsewhere the daemon's default */
+	if (o->actor) {
 		cJSON_AddStringToObject(req, "actor", o->actor);
+	} else if (hzc_is_transition(o->cmd)) {
+		char user[ID_MAX];
+
+		cJSON_AddStringToObject(req, "actor", hzc_unix_user(user, sizeof user));
+	}
 	return req;
 }
 
@@ -631,11 +787,11 @@ static void hzc_print_status(const cJSON *res)
 static void hzc_print_devices(const cJSON *res)
 {
 	static const char *const head[] = { "ID", "KIND", "SITE", "ONLINE",
-		"LAST-SEEN", "ACCEPTED", "REJECTED", "SELF-TESTS" };
+		"LAST-SEEN", "ACCEPTED", "REJECTED", "SELF-TESTS", "FLOOD-DROPPED" };
 	static const char *const k_id[] = { "id", NULL }, *const k_kind[] = { "kind", NULL },
 		*const k_site[] = { "site", NULL }, *const k_acc[] = { "accepted", NULL },
 		*const k_rej[] = { "rejected", NULL }, *const k_age[] = { "last_seen_age_s", NULL },
-		*const k_st[] = { "self_tests", NULL };
+		*const k_st[] = { "self_tests", NULL }, *const k_fl[] = { "flood_dropped", NULL };
 	int n = cJSON_GetArraySize(res), r = 0;
 	struct hzc_row *rows;
 	const cJSON *d;
@@ -657,9 +813,38 @@ static void hzc_print_devices(const cJSON *res)
 		rows[r].cell[5] = hzc_scalar(hzc_get(d, k_acc));
 		rows[r].cell[6] = hzc_scalar(hzc_get(d, k_rej));
 		rows[r].cell[7] = hzc_scalar(hzc_get(d, k_st));
+		rows[r].cell[8] = hzc_scalar(hzc_get(d, k_fl));
 		r++;
 	}
-	hzc_table(head, 8, rows, r, "");
+	hzc_table(head, 9, rows, r, "");
+	free(rows);
+}
+
+/* devices --unknown: what an installer needs to register each sender */
+static void hzc_print_unknown(const cJSON *res)
+{
+	static const char *const head[] = { "TOPIC", "FORMAT", "NAME", "FIRST-SEEN",
+		"LAST-SEEN", "COUNT", "LAST-PAYLOAD" };
+	static const char *const keys[][2] = { { "topic", NULL }, { "format", NULL },
+		{ "name", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+		{ "count", NULL }, { "last_payload", NULL } };
+	int n = cJSON_GetArraySize(res), r = 0, k;
+	struct hzc_row *rows;
+	const cJSON *d;
+
+	if (n == 0) {
+		printf("no unknown senders heard\n");
+		return;
+	}
+	rows = hzc_rows(n);
+	cJSON_ArrayForEach(d, res) {
+		if (r == n)
+			break;
+		for (k = 0; k < 7; k++)
+			rows[r].cell[k] = hzc_scalar(hzc_get(d, keys[k]));
+		r++;
+	}
+	hzc_table(head, 7, rows, r, "");
 	free(rows);
 }
 
@@ -892,10 +1077,188 @@ static void hzc_print_outputs(const cJSON *res)
 static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(res, "state");
 	char *s = hzc_sanitize(cJSON_IsString(id) ? id->valuestring : o->id);
+	char *st = hzc_sanitize(cJSON_IsString(state) ? state->valuestring : "closed");
 
-	printf("hazard %s closed\n", s);
+	/* a cleared hazard stays cleared when acknowledged: say what was done */
+	if (strcmp(o->cmd, "ack") == 0)
+		printf("hazard %s acknowledged (state %s)\n", s, st);
+	else if (strcmp(o->cmd, "rectifying") == 0)
+		printf("hazard %s rectification reported (state %s)\n", s, st);
+	else
+		printf("hazard %s %s\n", s, st);
 	free(s);
+	free(st);
+}
+
+/* The outcome of a reload; false when the config was refused. */
+static bool hzc_print_reload(const cJSON *res, bool json)
+{
+	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(res, "reloaded");
+	const cJSON *errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
+	const cJSON *restart = cJSON_GetObjectItemCaseSensitive(res, "restart_needed");
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(res, "changes");
+	const cJSON *v;
+	char *s;
+
+	if (json)
+		return cJSON_IsTrue(ok);
+	if (!cJSON_IsTrue(ok)) {
+		fprintf(stderr, "hazardctl: configuration not valid; hazardd keeps "
+			"running on the previous one:\n");
+		cJSON_ArrayForEach(v, errs) {
+			s = hzc_sanitize(cJSON_IsString(v) ? v->valuestring : "?");
+			fprintf(stderr, "  %s\n", s);
+			free(s);
+		}
+		return false;
+	}
+	printf("configuration reloaded\n");
+	hzc_flatten("", ch);
+	cJSON_ArrayForEach(v, restart) {
+		s = hzc_sanitize(cJSON_IsString(v) ? v->valuestring : "?");
+		printf("needs a restart: %s (the running value is kept)\n", s);
+		free(s);
+	}
+	return true;
+}
+
+/* ------------------------------------------------------ report and ledger */
+
+/* "2/3 (66.67%)" from a summary's {num, den, rate}; "-" when unrated. */
+static char *hzc_ratio(const cJSON *o, const char *num, const char *den)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, num);
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, den);
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, strcmp(num, "online") == 0 ?
+							  "online_rate" : "rate");
+	char buf[64];
+
+	if (!cJSON_IsNumber(n) || !cJSON_IsNumber(d))
+		return hzc_dup("-");
+	if (cJSON_IsNumber(r))
+		snprintf(buf, sizeof buf, "%.0f/%.0f (%.2f%%)", n->valuedouble,
+			 d->valuedouble, r->valuedouble * 100.0);
+	else
+		snprintf(buf, sizeof buf, "%.0f/%.0f", n->valuedouble, d->valuedouble);
+	return hzc_dup(buf);
+}
+
+static void hzc_report_row(struct hzc_row *row, const char *name, const cJSON *b)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(b, "by_state");
+	const cJSON *closed = cJSON_GetObjectItemCaseSensitive(st, "closed");
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(b, "hazards");
+	char buf[32];
+
+	row->cell[0] = hzc_sanitize(name);
+	row->cell[1] = hzc_scalar(total);
+	snprintf(buf, sizeof buf, "%.0f", (cJSON_IsNumber(total) ? total->valuedouble : 0) -
+		 (cJSON_IsNumber(closed) ? closed->valuedouble : 0));
+	row->cell[2] = hzc_dup(buf);
+	row->cell[3] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "new"));
+	row->cell[4] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "closed"));
+	row->cell[5] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "overdue"));
+	row->cell[6] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "rectification"),
+				 "closed", "raised");
+	row->cell[7] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "on_time"),
+				 "closed_on_time", "came_due");
+	row->cell[8] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "devices"),
+				 "online", "total");
+	row->cell[9] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "self_test"),
+				 "tested", "devices");
+}
+
+static void hzc_print_report(const cJSON *res)
+{
+	static const char *const head[] = { "SITE", "HAZARDS", "NOT-CLOSED", "NEW",
+		"CLOSED", "OVERDUE", "RECTIFIED", "ON-TIME", "ONLINE", "SELF-TESTED" };
+	static const char *const k_date[] = { "date", NULL }, *const k_tz[] = { "timezone", NULL },
+		*const k_id[] = { "msg_id", NULL };
+	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(res, "sites"), *s;
+	int n = cJSON_GetArraySize(sites) + 1, r = 1;
+	struct hzc_row *rows = hzc_rows(n);
+	char *date = hzc_scalar(hzc_get(res, k_date)), *tz = hzc_scalar(hzc_get(res, k_tz));
+	char *id = hzc_scalar(hzc_get(res, k_id));
+	char *asof = hzc_time(cJSON_GetObjectItemCaseSensitive(res, "as_of"));
+
+	printf("summary of %s (%s) as of %s%s\n", date, tz, asof,
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "complete")) ?
+	       "" : " (day not over)");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "queued")))
+		printf("queued upstream as msg_id %s\n", id);
+	printf("\n");
+	hzc_report_row(&rows[0], "(gateway)", cJSON_GetObjectItemCaseSensitive(res, "totals"));
+	cJSON_ArrayForEach(s, sites) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "site");
+
+		if (r == n)
+			break;
+		hzc_report_row(&rows[r++], cJSON_IsString(name) ? name->valuestring : "?", s);
+	}
+	hzc_table(head, 10, rows, r, "");
+	free(rows);
+	free(date);
+	free(tz);
+	free(id);
+	free(asof);
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line
+ * break, quotes doubled. */
+static void hzc_csv_field(const char *s, bool last)
+{
+	const char *p;
+
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (p = s; *p; p++) {
+			if (*p == '"')
+				putchar('"');
+			putchar(*p);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+static char *hzc_csv_value(const cJSON *v)
+{
+	if (!v || cJSON_IsNull(v))
+		return hzc_dup("");
+	if (cJSON_IsBool(v))
+		return hzc_dup(cJSON_IsTrue(v) ? "yes" : "no");
+	return hzc_scalar(v);
+}
+
+/* The ledger: CSV (the default, for a spreadsheet) or JSON. */
+static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
+{
+	static const char *const cols[] = { "id", "type", "severity", "priority",
+		"device", "raised", "deadline", "state", "acknowledged", "rectifying",
+		"cleared", "closed", "closed_by", "note", "overdue", "recurrence_of",
+		"occurrences" };
+	const size_t nc = sizeof cols / sizeof cols[0];
+	const cJSON *row;
+	size_t c;
+
+	if (o->format && strcmp(o->format, "json") == 0) {
+		hzc_json_print(res, "");
+		return;
+	}
+	for (c = 0; c < nc; c++)
+		hzc_csv_field(cols[c], c == nc - 1);
+	cJSON_ArrayForEach(row, res) {
+		for (c = 0; c < nc; c++) {
+			char *v = hzc_csv_value(cJSON_GetObjectItemCaseSensitive(row, cols[c]));
+
+			hzc_csv_field(v, c == nc - 1);
+			free(v);
+		}
+	}
 }
 
 static void hzc_print(const cJSON *res, const struct hzc_opts *o)
@@ -904,16 +1267,25 @@ static void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_json_print(res, "");
 	} else if (strcmp(o->cmd, "status") == 0) {
 		hzc_print_status(res);
+	} else if (strcmp(o->cmd, "devices") == 0 && o->unknown) {
+		hzc_print_unknown(res);
 	} else if (strcmp(o->cmd, "devices") == 0) {
 		hzc_print_devices(res);
+	} else if (strcmp(o->cmd, "report") == 0) {
+		hzc_print_report(res);
+	} else if (strcmp(o->cmd, "ledger") == 0) {
+		hzc_print_ledger(res, o);
 	} else if (strcmp(o->cmd, "hazards") == 0) {
 		hzc_print_hazards(res, o->open);
 	} else if (strcmp(o->cmd, "hazard") == 0) {
 		hzc_print_hazard(res);
 	} else if (strcmp(o->cmd, "outputs") == 0) {
 		hzc_print_outputs(res);
-	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0) {
+	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0 ||
+		   strcmp(o->cmd, "switch") == 0) {
 		hzc_flatten("", res);
+	} else if (strcmp(o->cmd, "reload") == 0) {
+		/* main: hzc_print_reload, which also decides the exit status */
 	} else {
 		hzc_print_close(res, o);
 	}
@@ -1003,6 +1375,8 @@ int main(int argc, char **argv)
 	res = cJSON_GetObjectItemCaseSensitive(rep, "result");
 	hzc_print(res, &o);
 	rc = HZC_EXIT_OK;
+	if (strcmp(o.cmd, "reload") == 0 && !hzc_print_reload(res, o.json))
+		rc = HZC_EXIT_DAEMON;   /* refused: the errors went to stderr */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "hazardctl: write error: %s\n", strerror(errno));
 		rc = HZC_EXIT_DAEMON;

@@ -65,7 +65,7 @@ def problems(h):
         p.append("event=%r" % h.get("event"))
     if h.get("severity") not in ("general", "major"):
         p.append("severity=%r" % h.get("severity"))
-    if h.get("priority") not in ("urgent", "serious", "light", "slow"):
+    if h.get("priority") not in ("urgent", "serious", "minor", "low"):
         p.append("priority=%r" % h.get("priority"))
     o = h.get("occurrences")
     if not isinstance(o, int) or isinstance(o, bool) or o < 1:

@@ -126,6 +126,30 @@ sleep 0.3
 h=$(hazard_line bay-smoke smoke_alarm)
 check "major smoke_alarm raised" "$(hazards)" has "$h" '"severity":"major"'
 
+# ---- 4b. live reload: latches held, a re-requested input re-read
+# The blip contact is renamed and loses its debounce: its line is released
+# and requested again, and the contact closes while the reload is applied.
+# The valve (latched on) and the charger (latched off) must not move, not
+# even for a moment (sampled while the reload runs).
+sed -e 's/"blip_contact",  "chip": "hazardd-sim", "line": 4, "debounce_ms": 300/"blip_contact_b", "chip": "hazardd-sim", "line": 4, "debounce_ms": 0/' \
+	$H/hazardd.json > $H/hazardd.json.new && mv $H/hazardd.json.new $H/hazardd.json
+grep -q blip_contact_b $H/hazardd.json || fail "reload setup" "config not changed"
+( i=0; while [ $i -lt 40 ]; do echo "$(value 8)$(value 9)"; i=$((i + 1)); done ) > $H/levels &
+SAMPLER=$!
+pull 4 up
+kill -HUP $HZ_PID
+wait $SAMPLER
+sleep 0.5
+check "reload applied" "$(grep 'reload' $H/hazardd.log | tail -n 2)" \
+	grep -q 'reload (SIGHUP): applied' $H/hazardd.log
+check "reload: the latched valve and the cut charger never moved" "$(sort -u $H/levels | tr '\n' ' ')" \
+	[ "$(sort -u $H/levels)" = 10 ]
+o=$($CTL --json outputs | tr -d '\n ')
+check "reload: the valve is still latched" "$o" has "$o" '"name":"valve_kitchen"[^}]*"latched":true'
+h=$(hazard_line bench tamper)
+check "reload: a contact that closed during the reload is raised" "$(hazards)" has "$h" '"state":"open"'
+pull 4 down
+
 # ---- 5. the valve stays closed across a restart, until hazardctl reset
 stop_hz
 echo "after stop: valve line falls back to its pull: $(value 8)"

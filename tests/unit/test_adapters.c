@@ -352,10 +352,11 @@ static void test_routes(void)
 	CHECK("z2m routes: exact", !rt[0].subtree && !rt[1].subtree);
 
 	n = decoder_routes(decoder_find("tasmota"), "tele/pow_r2/SENSOR", rt, ROUTES_MAX);
-	CHECK_INT("tasmota routes: three", n, 3);
+	CHECK_INT("tasmota routes: four", n, 4);
 	CHECK_STR("tasmota routes: SENSOR", rt[0].topic, "tele/pow_r2/SENSOR");
 	CHECK_STR("tasmota routes: STATE", rt[1].topic, "tele/pow_r2/STATE");
 	CHECK_STR("tasmota routes: LWT", rt[2].topic, "tele/pow_r2/LWT");
+	CHECK_STR("tasmota routes: command RESULT", rt[3].topic, "stat/pow_r2/RESULT");
 	n = decoder_routes(decoder_find("tasmota"), "pow/tele", rt, ROUTES_MAX);
 	CHECK_INT("tasmota routes: custom FullTopic is the topic alone", n, 1);
 
@@ -390,7 +391,7 @@ static void test_devindex(void)
 		{ "zigbee2mqtt/smoke", 0 }, { "zigbee2mqtt/smoke/availability", 0 },
 		{ "zigbee2mqtt/smoke/set", -1 }, { "zigbee2mqtt", -1 },
 		{ "tele/pow/SENSOR", 1 }, { "tele/pow/LWT", 1 }, { "tele/pow/STATE", 1 },
-		{ "tele/pow/RESULT", -1 },
+		{ "tele/pow/RESULT", -1 }, { "stat/pow/RESULT", 1 },
 		{ "sp1/status/switch:0", 2 }, { "sp1/events/rpc", 2 }, { "sp1/online", 2 },
 		{ "shellies/plug", 3 }, { "shellies/plug/relay/0/power", 3 },
 		{ "shellies/plug/online", 3 }, { "shellies/plugx/relay/0", -1 },
@@ -427,7 +428,7 @@ static void test_devindex(void)
 	CHECK("devindex_device: config entry",
 	      devindex_device(ix, &cfg, "sp1/online") == &devs[2]);
 	n = devindex_n_filters(ix);
-	CHECK_INT("devindex: one filter per route", n, 2 + 3 + 3 + 1 + 1 + 1);
+	CHECK_INT("devindex: one filter per route", n, 2 + 4 + 3 + 1 + 1 + 1);
 	for (i = 0; i < (size_t)n; i++)
 		if (strcmp(devindex_filter(ix, (int)i), "shellies/plug/#") == 0)
 			break;

@@ -98,7 +98,10 @@ static void test_shipped(void)
 	CHECK_STR("shipped db", cfg.storage.path, "/var/lib/hazardd/hazardd.db");
 	CHECK_STR("shipped socket", cfg.control.socket, "/run/hazardd/control.sock");
 	CHECK_INT("shipped sites", cfg.n_sites, 3);
-	CHECK_INT("shipped devices", cfg.n_devices, 3);
+	CHECK_INT("shipped devices", cfg.n_devices, 4);
+	d = config_find_device(&cfg, "bay4-plug");
+	CHECK("shipped tasmota plug with its flood override and confirm_s",
+	      d && d->flood.rate_per_s == 2 && d->flood.burst == 10 && d->confirm_s == 10);
 	CHECK_INT("shipped uris", cfg.upstream.n_uris, 2);
 	s = config_find_site(&cfg, "chg-004");
 	CHECK("shipped charging station", s && s->kind == SITE_CHARGING_STATION);

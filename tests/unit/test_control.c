@@ -5,7 +5,8 @@
  * needed and every step is deterministic.
  *
  * hazardd.c is not linked into unit tests; daemon_status_json and
- * daemon_close_hazard below are test doubles that record what they got.
+ * daemon_hazard_transition below are test doubles that record what they
+ * got (lifecycle.c's own is weak for this).
  * Every other module is linked: "devices" uses config.c's kind names and
  * "hazards"/"hazard" run against a real store.c on a temp file.
  */
@@ -26,7 +27,8 @@
 /* ------------------------------------------------------- test doubles */
 
 static size_t status_pad;               /* bytes of filler in status replies */
-static char closed_id[128], closed_actor[128], closed_note[4096];
+static char closed_id[128], closed_actor[128], closed_note[4096], closed_evidence[4096];
+static enum hz_state closed_to;
 static int close_calls;
 static const char *close_fail;          /* error text to return, or NULL */
 
@@ -47,13 +49,16 @@ cJSON *daemon_status_json(struct daemon *d)
 	return o;
 }
 
-int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
-			const char *note, char *err, size_t errlen)
+int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
+			     enum hz_state to, const char *actor, const char *note,
+			     const char *evidence, char *err, size_t errlen)
 {
 	close_calls++;
+	closed_to = to;
 	snprintf(closed_id, sizeof closed_id, "%s", hazard_id);
 	snprintf(closed_actor, sizeof closed_actor, "%s", actor);
-	snprintf(closed_note, sizeof closed_note, "%s", note);
+	snprintf(closed_note, sizeof closed_note, "%s", note ? note : "(null)");
+	snprintf(closed_evidence, sizeof closed_evidence, "%s", evidence ? evidence : "(null)");
 	if (close_fail) {
 		snprintf(err, errlen, "%s", close_fail);
 		return -1;
@@ -340,6 +345,23 @@ static void test_close_cmd(const char *path)
 		  ask_err(fd, "{\"cmd\":\"close\",\"id\":\"hz-3\",\"note\":\"n\"}\n"),
 		  "hazard hz-3 is open: clear the condition first");
 	close_fail = NULL;
+
+	CHECK_STR("close: with evidence",
+		  ask_err(fd, "{\"cmd\":\"close\",\"id\":\"hz-4\",\"note\":\"fixed\","
+			  "\"evidence\":\"photo 17, hose replaced\"}\n"), "");
+	CHECK_STR("close: evidence passed on", closed_evidence, "photo 17, hose replaced");
+	CHECK_INT("close: to closed", closed_to, HZS_CLOSED);
+	CHECK_STR("ack: note optional",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-5\"}\n"), "");
+	CHECK_INT("ack: to acknowledged", closed_to, HZS_ACKNOWLEDGED);
+	CHECK_STR("ack: no note passed as NULL", closed_note, "(null)");
+	CHECK_STR("rectifying: with note",
+		  ask_err(fd, "{\"cmd\":\"rectifying\",\"id\":\"hz-5\",\"note\":"
+			  "\"plumber on site\",\"actor\":\"bob\"}\n"), "");
+	CHECK_INT("rectifying: to rectifying", closed_to, HZS_RECTIFYING);
+	CHECK_STR("rectifying: actor passed on", closed_actor, "bob");
+	CHECK_STR("ack: id required",
+		  ask_err(fd, "{\"cmd\":\"ack\"}\n"), "missing \"id\"");
 	close(fd);
 }
 

@@ -122,8 +122,8 @@ static void test_names_priority(void)
 	CHECK_STR("severity major", severity_name[SEV_MAJOR], "major");
 	CHECK_STR("priority urgent", priority_name[PRIO_URGENT], "urgent");
 	CHECK_STR("priority serious", priority_name[PRIO_SERIOUS], "serious");
-	CHECK_STR("priority light", priority_name[PRIO_LIGHT], "light");
-	CHECK_STR("priority slow", priority_name[PRIO_SLOW], "slow");
+	CHECK_STR("priority minor", priority_name[PRIO_MINOR], "minor");
+	CHECK_STR("priority low", priority_name[PRIO_LOW], "low");
 
 	CHECK_INT("prio major gas", hazard_priority(HZ_GAS_LEAK, SEV_MAJOR), PRIO_URGENT);
 	CHECK_INT("prio major smoke", hazard_priority(HZ_SMOKE_ALARM, SEV_MAJOR), PRIO_URGENT);
@@ -135,7 +135,7 @@ static void test_names_priority(void)
 	CHECK_INT("prio fault", hazard_priority(HZ_DETECTOR_FAULT, SEV_GENERAL), PRIO_SERIOUS);
 	CHECK_INT("prio tamper", hazard_priority(HZ_TAMPER, SEV_GENERAL), PRIO_SERIOUS);
 	CHECK_INT("prio offline", hazard_priority(HZ_DEVICE_OFFLINE, SEV_GENERAL), PRIO_SERIOUS);
-	CHECK_INT("prio low battery", hazard_priority(HZ_LOW_BATTERY, SEV_GENERAL), PRIO_LIGHT);
+	CHECK_INT("prio low battery", hazard_priority(HZ_LOW_BATTERY, SEV_GENERAL), PRIO_MINOR);
 }
 
 static void test_debounce(void)

@@ -26,7 +26,7 @@ __attribute__((weak)) const char *const hazard_type_name[HZ_TYPE_COUNT] = {
 };
 __attribute__((weak)) const char *const severity_name[2] = { "general", "major" };
 __attribute__((weak)) const char *const priority_name[4] = {
-	"urgent", "serious", "light", "slow",
+	"urgent", "serious", "minor", "low",
 };
 __attribute__((weak)) const char *const site_kind_name[SITE_KIND_COUNT] = {
 	"restaurant", "rental_housing", "charging_station", "community", "other",
@@ -36,7 +36,7 @@ __attribute__((weak)) const char *const device_kind_name[DEV_KIND_COUNT] = {
 };
 __attribute__((weak)) enum priority hazard_priority(enum hazard_type t, enum severity s)
 {
-	return s == SEV_MAJOR ? PRIO_URGENT : t == HZ_LOW_BATTERY ? PRIO_LIGHT : PRIO_SERIOUS;
+	return s == SEV_MAJOR ? PRIO_URGENT : t == HZ_LOW_BATTERY ? PRIO_MINOR : PRIO_SERIOUS;
 }
 
 /*
@@ -365,7 +365,7 @@ static void test_hazard_lifecycle(void)
 	r = gas(40, T0 + 4000);
 	c = change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_GENERAL, "gas_lel 40.0 >= lel_low 25");
 	rc = store_hazard_apply(st, &dev, &c, &r, 168, T0 + 4000, &rec, &ev);
-	CHECK_STR("life: reopen is updated", ev, "updated");
+	CHECK_STR("life: reopen is reopened", ev, "reopened");
 	CHECK_STR("life: reopen keeps id", rec.id, id1);
 	CHECK_STR("life: reopen state open", rec.state, "open");
 	CHECK_INT("life: reopen cleared_at reset", rec.cleared_at_ms, 0);
@@ -440,7 +440,7 @@ static void test_hazard_lifecycle(void)
 	/* events of the first hazard, in order, with actor and note */
 	event_names(st, id1, names, sizeof names);
 	CHECK_STR("life: events in order", names,
-		  "raised updated escalated cleared updated cleared closed");
+		  "raised updated escalated cleared reopened cleared closed");
 	d = store_hazard_detail(st, id1);
 	events = cJSON_GetObjectItemCaseSensitive(d, "events");
 	e = cJSON_GetArrayItem(events, 0);

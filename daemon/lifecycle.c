@@ -1,0 +1,312 @@
+/*
+ * lifecycle.c: the hazard life cycle as the district campaigns run it
+ * (docs/lifecycle.md).
+ *
+ *   open -> acknowledged -> rectifying -> cleared -> closed
+ *
+ * The rules move a hazard to cleared (the sensor is normal again) and back
+ * to open (the condition returned before the write-off); a person moves it
+ * to acknowledged, rectifying and closed.  The person's moves are one table
+ * here; store_hazard.c applies them.  This file also owns what a hazard of
+ * a type gets when it is raised (deadline, priority class, recurrence
+ * window), the once-a-second deadline check, and how an event is queued
+ * upstream.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hazardd.h"
+
+_Static_assert(HZ_TYPE_COUNT <= HZ_TYPES_MAX, "raise HZ_TYPES_MAX");
+
+const char *const hz_state_name[HZS_COUNT] = {
+	[HZS_OPEN] = "open",
+	[HZS_ACKNOWLEDGED] = "acknowledged",
+	[HZS_RECTIFYING] = "rectifying",
+	[HZS_CLEARED] = "cleared",
+	[HZS_CLOSED] = "closed",
+};
+
+int hz_state_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HZS_COUNT; i++)
+		if (strcmp(hz_state_name[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * A person's actions (columns) from each state (rows): the resulting
+ * state, or a refusal.  A cleared hazard keeps its state when someone
+ * acknowledges it or reports work on it: cleared is what the sensor says,
+ * and only a write-off moves it further.
+ */
+enum { ACT_ACK, ACT_RECTIFY, ACT_CLOSE, ACT_COUNT };
+
+struct move {
+	int         to;         /* resulting state, or -1: refused */
+	const char *why;        /* refusal: "<state>; cannot <verb>" is added */
+};
+
+static const struct move person_moves[HZS_COUNT][ACT_COUNT] = {
+	[HZS_OPEN] = {
+		[ACT_ACK]     = { HZS_ACKNOWLEDGED, NULL },
+		[ACT_RECTIFY] = { HZS_RECTIFYING, NULL },
+		[ACT_CLOSE]   = { -1, "its condition has not cleared" },
+	},
+	[HZS_ACKNOWLEDGED] = {
+		[ACT_ACK]     = { -1, "already acknowledged" },
+		[ACT_RECTIFY] = { HZS_RECTIFYING, NULL },
+		[ACT_CLOSE]   = { -1, "its condition has not cleared" },
+	},
+	[HZS_RECTIFYING] = {
+		[ACT_ACK]     = { -1, "already acknowledged (rectification is under way)" },
+		[ACT_RECTIFY] = { -1, "already reported as rectifying" },
+		[ACT_CLOSE]   = { -1, "its condition has not cleared" },
+	},
+	[HZS_CLEARED] = {
+		[ACT_ACK]     = { HZS_CLEARED, NULL },
+		[ACT_RECTIFY] = { HZS_CLEARED, NULL },
+		[ACT_CLOSE]   = { HZS_CLOSED, NULL },
+	},
+	[HZS_CLOSED] = {
+		[ACT_ACK]     = { -1, NULL },
+		[ACT_RECTIFY] = { -1, NULL },
+		[ACT_CLOSE]   = { -1, NULL },
+	},
+};
+
+static const char *const act_verb[ACT_COUNT] = {
+	[ACT_ACK] = "acknowledge", [ACT_RECTIFY] = "report rectification",
+	[ACT_CLOSE] = "close",
+};
+
+int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
+		   char *err, size_t errlen)
+{
+	const struct move *m;
+	int act;
+
+	switch (to) {
+	case HZS_ACKNOWLEDGED: act = ACT_ACK; break;
+	case HZS_RECTIFYING: act = ACT_RECTIFY; break;
+	case HZS_CLOSED: act = ACT_CLOSE; break;
+	default:
+		errf(err, errlen, "a person cannot set a hazard to \"%s\" (the "
+		     "sensor decides open and cleared)",
+		     (unsigned)to < HZS_COUNT ? hz_state_name[to] : "?");
+		return -1;
+	}
+	if ((unsigned)from >= HZS_COUNT) {
+		errf(err, errlen, "hazard %s is in an unknown state", hazard_id);
+		return -1;
+	}
+	m = &person_moves[from][act];
+	if (m->to >= 0)
+		return m->to;
+	if (m->why)
+		errf(err, errlen, "hazard %s is %s: %s; cannot %s", hazard_id,
+		     hz_state_name[from], m->why, act_verb[act]);
+	else
+		errf(err, errlen, "hazard %s is %s; cannot %s", hazard_id,
+		     hz_state_name[from], act_verb[act]);
+	return -1;
+}
+
+/* ------------------------------------------------------------ policy */
+
+static double type_deadline_h(const struct config *cfg, enum hazard_type t,
+			      enum severity sev)
+{
+	double h = sev == SEV_MAJOR ? cfg->deadlines.type_major_h[t]
+				    : cfg->deadlines.type_general_h[t];
+
+	if (h > 0)
+		return h;
+	return sev == SEV_MAJOR ? cfg->deadlines.major_h : cfg->deadlines.general_h;
+}
+
+void lifecycle_policy(const struct config *cfg, enum hazard_type t,
+		      struct hz_policy *out)
+{
+	int sev;
+
+	memset(out, 0, sizeof *out);
+	for (sev = SEV_GENERAL; sev <= SEV_MAJOR; sev++) {
+		unsigned char p = (unsigned)t < HZ_TYPE_COUNT ?
+				  CFG_PRIORITY(cfg, t, sev) : 0;
+
+		out->deadline_h[sev] = type_deadline_h(cfg, t, (enum severity)sev);
+		out->prio[sev] = p >= 1 && p <= 4 ? (enum priority)(p - 1)
+						  : hazard_priority(t, (enum severity)sev);
+	}
+	out->recurrence_window_ms = (int64_t)(cfg->deadlines.recurrence_window_h * 3600000.0);
+	out->clock_trusted = clock_trusted();
+}
+
+/* ------------------------------------------------------------ events */
+
+/* The device's run-time state, or NULL (a hazard of a removed device). */
+static struct device_state *dev_state_of(struct daemon *d, const char *device)
+{
+	const struct device_cfg *dev = d->dev_state ? config_find_device(d->cfg, device)
+						    : NULL;
+
+	return dev ? &d->dev_state[dev - d->cfg->devices] : NULL;
+}
+
+void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
+		    const char *event, int64_t at_ms, cJSON *actions)
+{
+	cJSON *body = store_hazard_event_json(d->store, rec, event, at_ms);
+	struct device_state *ds;
+	char *text;
+
+	if (body && actions)
+		cJSON_AddItemToObject(body, "actions", actions);
+	else
+		cJSON_Delete(actions);
+	text = body ? cJSON_PrintUnformatted(body) : NULL;
+	cJSON_Delete(body);
+	if (!text || store_outbox_put_hazard(d->store, rec->id,
+					     rec->severity == SEV_MAJOR ? OB_HAZARD_MAJOR :
+					     OB_HAZARD_GENERAL, text, NULL) < 0)
+		d->cnt.store_errors++;
+	free(text);
+	d->cnt.hazard_events++;
+	/* its deadline from now on runs on the monotonic clock */
+	if (strcmp(event, "raised") == 0 && (unsigned)rec->type < HZ_TYPE_COUNT &&
+	    (ds = dev_state_of(d, rec->device))) {
+		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
+		ds->hz_raised_mono_ms[rec->type] = clock_mono_ms();
+	}
+	log_info("hazard %s: %s %s on %s at %s (id %s, occurrences %d)", event,
+		 hazard_type_name[rec->type], severity_name[rec->severity],
+		 rec->device, rec->site, rec->id, rec->occurrences);
+}
+
+bool lifecycle_condition_on(const struct device_state *ds)
+{
+	int t;
+
+	for (t = 0; t < HZ_TYPE_COUNT; t++)
+		if (ds->slot[t].active)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------ deadlines */
+
+struct due_scan {
+	struct daemon *d;
+	int64_t wall, mono;
+	char  (*ids)[ID_MAX];
+	int     n, cap;
+};
+
+/*
+ * Is rec past its deadline?  A hazard raised during this run counts on
+ * the monotonic clock from when it was raised; one from before a restart
+ * has only its wall-clock record to go by.
+ */
+static bool is_due(struct daemon *d, const struct hazard_rec *rec, int64_t wall,
+		   int64_t mono)
+{
+	struct device_state *ds = (unsigned)rec->type < HZ_TYPE_COUNT ?
+				  dev_state_of(d, rec->device) : NULL;
+
+	if (ds && ds->hz_raised_mono_ms[rec->type] &&
+	    ds->hz_raised_wall_ms[rec->type] == rec->raised_at_ms)
+		return mono - ds->hz_raised_mono_ms[rec->type] >=
+		       rec->deadline_ms - rec->raised_at_ms;
+	return wall >= rec->deadline_ms;
+}
+
+static void due_one(void *ctx, const struct hazard_rec *rec)
+{
+	struct due_scan *s = ctx;
+
+	if (rec->overdue || !is_due(s->d, rec, s->wall, s->mono))
+		return;
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 8;
+		char (*ids)[ID_MAX] = realloc(s->ids, (size_t)cap * sizeof *ids);
+
+		if (!ids)
+			return;
+		s->ids = ids;
+		s->cap = cap;
+	}
+	strlcpy_hz(s->ids[s->n++], rec->id, ID_MAX);
+}
+
+int lifecycle_tick(struct daemon *d)
+{
+	struct due_scan s = { .d = d, .wall = clock_wall_ms(), .mono = clock_mono_ms() };
+	struct hazard_rec rec;
+	int i, n = 0;
+
+	if (!d->store || store_foreach_open(d->store, due_one, &s) < 0) {
+		free(s.ids);
+		return -1;
+	}
+	for (i = 0; i < s.n; i++) {
+		int rc = store_hazard_mark_overdue(d->store, s.ids[i], s.wall, &rec);
+
+		if (rc < 0) {
+			d->cnt.store_errors++;
+			continue;
+		}
+		if (rc == 1) {
+			lifecycle_emit(d, &rec, "escalated", s.wall, NULL);
+			n++;
+		}
+	}
+	free(s.ids);
+	return n;
+}
+
+/* ------------------------------------------------------------ people */
+
+/* Weak only so that test_control.c, which drives control.c alone, can put
+ * a recording double in its place; nothing else defines it. */
+__attribute__((weak))
+int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
+			     enum hz_state to, const char *actor,
+			     const char *note, const char *evidence,
+			     char *err, size_t errlen)
+{
+	struct hazard_rec rec;
+	const char *event = NULL;
+	int64_t now = clock_wall_ms();
+
+	if (!d || !d->store) {
+		errf(err, errlen, "store not available");
+		return -1;
+	}
+	if (to != HZS_ACKNOWLEDGED && to != HZS_RECTIFYING && to != HZS_CLOSED)
+		return lifecycle_next(hazard_id, HZS_OPEN, to, err, errlen);
+	if (store_begin(d->store) < 0) {
+		errf(err, errlen, "database busy, try again");
+		return -1;
+	}
+	if (store_hazard_transition(d->store, hazard_id, to, actor, note, evidence, now,
+				    &rec, &event, err, errlen) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	lifecycle_emit(d, &rec, event, now, NULL);
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		errf(err, errlen, "database commit failed; hazard %s not changed", hazard_id);
+		return -1;
+	}
+	log_info("hazard %s %s by %s: %s", hazard_id, event, actor ? actor : "operator",
+		 note ? note : "");
+	if (d->up)
+		uplink_pump(d->up, d->store);
+	return 0;
+}

@@ -1,0 +1,274 @@
+/*
+ * rule_overrides.c: rule thresholds set by the district platform
+ * (the downlink "set-rules" command).
+ *
+ * The overrides live in the meta table under "rule_overrides" as one JSON
+ * document, {"kinds": {"<kind>": {"<key>": n}}, "devices": {"<id>": {...}}},
+ * and are laid over the configuration file's values: at start-up, after
+ * every reload and whenever the platform changes them.  Precedence, lowest
+ * first: built-in defaults, the file's kind rules, the file's device rules,
+ * the platform's kind rules, the platform's device rules (the platform has
+ * the last word).  Every value goes through the file's own key table and
+ * ranges (config_rule_set), and a document is applied whole or not at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hazardd.h"
+
+#define META_KEY "rule_overrides"
+/* a set-rules document bigger than this is refused (bounded meta value) */
+#define OVERRIDES_MAX_BYTES 65536
+
+/* The rules a document is tried on: copies, so a bad one changes nothing. */
+struct rules_copy {
+	struct rule_params kind[DEV_KIND_COUNT];
+	struct rule_params *dev;        /* parallel to cfg->devices */
+	int n_dev;
+};
+
+static int copy_from(struct rules_copy *rc, const struct config *cfg)
+{
+	int i;
+
+	memcpy(rc->kind, cfg->kind_rules, sizeof rc->kind);
+	rc->n_dev = cfg->n_devices;
+	rc->dev = calloc((size_t)cfg->n_devices + 1, sizeof *rc->dev);
+	if (!rc->dev)
+		return -1;
+	for (i = 0; i < cfg->n_devices; i++)
+		rc->dev[i] = cfg->devices[i].rules;
+	return 0;
+}
+
+static void copy_to(const struct rules_copy *rc, struct config *cfg)
+{
+	int i;
+
+	memcpy(cfg->kind_rules, rc->kind, sizeof rc->kind);
+	for (i = 0; i < cfg->n_devices && i < rc->n_dev; i++)
+		cfg->devices[i].rules = rc->dev[i];
+}
+
+static int kind_index(const char *name)
+{
+	int k;
+
+	for (k = 0; k < DEV_KIND_COUNT; k++)
+		if (strcmp(device_kind_name[k], name) == 0)
+			return k;
+	return -1;
+}
+
+/* {"key": number, ...} onto rp for kind. */
+static int set_params(struct rule_params *rp, enum device_kind kind, const cJSON *obj,
+		      const char *where, char *err, size_t errlen)
+{
+	const cJSON *it;
+	char why[320];
+
+	if (!cJSON_IsObject(obj)) {
+		errf(err, errlen, "%s: expected an object of rule keys", where);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, obj) {
+		if (!cJSON_IsNumber(it)) {
+			errf(err, errlen, "%s.%.40s: expected a number", where, it->string);
+			return -1;
+		}
+		if (config_rule_set(rp, kind, it->string, it->valuedouble, why,
+				    sizeof why) < 0) {
+			errf(err, errlen, "%s: %s", where, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Lay doc over the copy: kinds (onto the kind and all its devices), then
+ * devices; then the pair checks on everything touched. */
+static int apply_doc(struct rules_copy *rc, const struct config *cfg, const cJSON *doc,
+		     bool strict_devices, char *err, size_t errlen)
+{
+	const cJSON *kinds, *devs, *it;
+	char where[96];
+	int i, k;
+
+	if (!cJSON_IsObject(doc)) {
+		errf(err, errlen, "rules: expected an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, doc) {
+		if (strcmp(it->string, "kinds") != 0 && strcmp(it->string, "devices") != 0) {
+			errf(err, errlen, "unknown member \"%.40s\" (expected kinds, devices)",
+			     it->string);
+			return -1;
+		}
+	}
+	kinds = cJSON_GetObjectItemCaseSensitive(doc, "kinds");
+	devs = cJSON_GetObjectItemCaseSensitive(doc, "devices");
+	if ((kinds && !cJSON_IsObject(kinds)) || (devs && !cJSON_IsObject(devs))) {
+		errf(err, errlen, "kinds and devices must be objects");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, kinds) {
+		k = kind_index(it->string);
+		snprintf(where, sizeof where, "kinds.%.40s", it->string);
+		if (k < 0) {
+			errf(err, errlen, "%s: unknown device kind", where);
+			return -1;
+		}
+		if (set_params(&rc->kind[k], k, it, where, err, errlen) < 0)
+			return -1;
+		for (i = 0; i < cfg->n_devices; i++)
+			if ((int)cfg->devices[i].kind == k &&
+			    set_params(&rc->dev[i], k, it, where, err, errlen) < 0)
+				return -1;
+	}
+	cJSON_ArrayForEach(it, devs) {
+		const struct device_cfg *dev = config_find_device(cfg, it->string);
+
+		snprintf(where, sizeof where, "devices.%.40s", it->string);
+		if (!dev) {
+			if (!strict_devices)
+				continue;       /* removed from the file: kept, unused */
+			errf(err, errlen, "%s: no such device", where);
+			return -1;
+		}
+		i = (int)(dev - cfg->devices);
+		if (set_params(&rc->dev[i], dev->kind, it, where, err, errlen) < 0)
+			return -1;
+	}
+	for (k = 0; k < DEV_KIND_COUNT; k++)
+		if (config_rule_check_pairs(&rc->kind[k], k, where, sizeof where) < 0) {
+			errf(err, errlen, "%s: %s", device_kind_name[k], where);
+			return -1;
+		}
+	for (i = 0; i < cfg->n_devices; i++)
+		if (config_rule_check_pairs(&rc->dev[i], cfg->devices[i].kind, where,
+					    sizeof where) < 0) {
+			errf(err, errlen, "device %s: %s", cfg->devices[i].id, where);
+			return -1;
+		}
+	return 0;
+}
+
+static cJSON *load_doc(struct store *st, char *err, size_t errlen, int *rc)
+{
+	char *text = NULL;
+	cJSON *doc;
+
+	*rc = 0;
+	if (store_meta_get_text(st, META_KEY, &text) < 0) {
+		errf(err, errlen, "cannot read the stored rule overrides");
+		*rc = -1;
+		return NULL;
+	}
+	if (!text)
+		return NULL;
+	doc = cJSON_Parse(text);
+	free(text);
+	if (!doc || !cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		errf(err, errlen, "stored rule overrides are not a JSON object; ignored");
+		*rc = -1;
+		return NULL;
+	}
+	return doc;
+}
+
+int rule_overrides_apply(struct config *cfg, struct store *st, char *err, size_t errlen)
+{
+	struct rules_copy rc;
+	cJSON *doc;
+	int r;
+
+	doc = load_doc(st, err, errlen, &r);
+	if (!doc)
+		return r;
+	if (copy_from(&rc, cfg) < 0) {
+		cJSON_Delete(doc);
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = apply_doc(&rc, cfg, doc, false, err, errlen);
+	if (r == 0)
+		copy_to(&rc, cfg);
+	free(rc.dev);
+	cJSON_Delete(doc);
+	return r;
+}
+
+/* Merge src's {"x": {"key": n}} members into dst, key by key. */
+static void merge_level(cJSON *dst_doc, const char *level, const cJSON *src)
+{
+	cJSON *dst, *it, *d;
+
+	if (!src)
+		return;
+	dst = cJSON_GetObjectItemCaseSensitive(dst_doc, level);
+	if (!dst)
+		dst = cJSON_AddObjectToObject(dst_doc, level);
+	cJSON_ArrayForEach(it, src) {
+		cJSON *kv;
+
+		d = cJSON_GetObjectItemCaseSensitive(dst, it->string);
+		if (!d)
+			d = cJSON_AddObjectToObject(dst, it->string);
+		cJSON_ArrayForEach(kv, it) {
+			cJSON *n = cJSON_CreateNumber(kv->valuedouble);
+
+			if (cJSON_GetObjectItemCaseSensitive(d, kv->string))
+				cJSON_ReplaceItemInObjectCaseSensitive(d, kv->string, n);
+			else
+				cJSON_AddItemToObject(d, kv->string, n);
+		}
+	}
+}
+
+int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
+		       cJSON **now_out, char *err, size_t errlen)
+{
+	struct rules_copy rc;
+	cJSON *doc = NULL;
+	char *text = NULL;
+	int r;
+
+	if (now_out)
+		*now_out = NULL;
+	/* the request alone must be valid against the current rules */
+	if (copy_from(&rc, cfg) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = apply_doc(&rc, cfg, req, true, err, errlen);
+	if (r < 0)
+		goto out;
+	/* a damaged stored document is replaced rather than kept failing */
+	doc = load_doc(st, err, errlen, &r);
+	r = 0;
+	if (!doc)
+		doc = cJSON_CreateObject();
+	merge_level(doc, "kinds", cJSON_GetObjectItemCaseSensitive(req, "kinds"));
+	merge_level(doc, "devices", cJSON_GetObjectItemCaseSensitive(req, "devices"));
+	text = cJSON_PrintUnformatted(doc);
+	if (!text || strlen(text) > OVERRIDES_MAX_BYTES) {
+		errf(err, errlen, "rule overrides would exceed %d bytes", OVERRIDES_MAX_BYTES);
+		r = -1;
+		goto out;
+	}
+	if (store_meta_set_text(st, META_KEY, text) < 0) {
+		errf(err, errlen, "cannot store the rule overrides");
+		r = -1;
+		goto out;
+	}
+	copy_to(&rc, cfg);
+	if (now_out)
+		*now_out = cJSON_Duplicate(doc, 1);
+out:
+	free(text);
+	free(rc.dev);
+	cJSON_Delete(doc);
+	return r;
+}

@@ -1,0 +1,815 @@
+/*
+ * summary.c: the daily summary (每日匯總) that the district platforms roll
+ * up: per site and for the whole gateway, hazards by state and severity,
+ * the day's new, closed and overdue hazards, the rectification and on-time
+ * rates, device coverage and the self-test rate (docs/lifecycle.md says
+ * which source term each figure answers).
+ *
+ * A period is one local calendar day in summary.timezone.  The figures of
+ * a day are replayed from the hazard events up to the day's end (or now,
+ * for today), so a past day's summary says the same whenever it is asked
+ * for, and its msg_id "summary-<date>" is the same too: the platform drops
+ * a repeat.  It travels through the outbox (class "summary"), so outages
+ * and kill -9 delay it but do not lose it.
+ *
+ * Local time comes from the C library with TZ set to the configured zone;
+ * nothing else in the daemon formats local time, so the process-wide
+ * setting is ours.  It is changed only when the zone changes.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hazardd.h"
+
+#define ZONEINFO        "/usr/share/zoneinfo"
+#define CATCH_UP_DAYS   7       /* missed days produced at most, newest last */
+/* A wall clock before this (2025-01-01) is a gateway that booted without
+ * the time: no daily summary is scheduled from it. */
+#define SANE_WALL_MS    1735689600000LL
+#define META_LAST_DAY   "summary_last_day"
+
+/* ------------------------------------------------------------ calendar */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void day_to_date(int64_t day, char *buf, size_t len)
+{
+	int y, m, d;
+
+	civil_from_days(day, &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* "YYYY-MM-DD", a real date; its day number into *day. */
+static int parse_date(const char *s, int64_t *day)
+{
+	int y, m, d, yy, mm, dd;
+
+	if (!s || strlen(s) < 10 || !all_digits(s, 4) || s[4] != '-' ||
+	    !all_digits(s + 5, 2) || s[7] != '-' || !all_digits(s + 8, 2))
+		return -1;
+	y = atoi(s);
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*day = days_from_civil(y, m, d);
+	civil_from_days(*day, &yy, &mm, &dd);
+	return yy == y && mm == m && dd == d ? 0 : -1;  /* no 2026-02-30 */
+}
+
+int summary_parse_hhmm(const char *s, int *minutes)
+{
+	int h, m;
+
+	if (!s || strlen(s) != 5 || !all_digits(s, 2) || s[2] != ':' ||
+	    !all_digits(s + 3, 2))
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+/* ------------------------------------------------------------ time zone */
+
+bool summary_zone_valid(const char *zone, char *err, size_t errlen)
+{
+	char path[sizeof ZONEINFO + SUMMARY_ZONE_MAX + 1], magic[4];
+	size_t i, n = zone ? strlen(zone) : 0;
+	int fd;
+	ssize_t got;
+
+	if (n == 0 || n >= SUMMARY_ZONE_MAX) {
+		errf(err, errlen, "time zone name must be 1 to %d characters",
+		     SUMMARY_ZONE_MAX - 1);
+		return false;
+	}
+	/* a name, never a path that leaves the zone directory */
+	for (i = 0; i < n; i++) {
+		char ch = zone[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '/' || ch == '_' ||
+		      ch == '-' || ch == '+')) {
+			errf(err, errlen, "time zone \"%s\": not a zone name "
+			     "(like Asia/Shanghai or UTC)", zone);
+			return false;
+		}
+	}
+	if (zone[0] == '/' || strstr(zone, "..") || zone[n - 1] == '/') {
+		errf(err, errlen, "time zone \"%s\": not a zone name "
+		     "(like Asia/Shanghai or UTC)", zone);
+		return false;
+	}
+	/* the C library falls back to UTC itself when the file is missing */
+	if (strcmp(zone, "UTC") == 0)
+		return true;
+	snprintf(path, sizeof path, ZONEINFO "/%s", zone);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	got = fd >= 0 ? read(fd, magic, sizeof magic) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)sizeof magic || memcmp(magic, "TZif", 4) != 0) {
+		errf(err, errlen, "unknown time zone \"%s\" (no zone file %s; "
+		     "is tzdata installed?)", zone, path);
+		return false;
+	}
+	return true;
+}
+
+static void tz_use(const char *zone)
+{
+	static char applied[SUMMARY_ZONE_MAX + 2];
+	char want[SUMMARY_ZONE_MAX + 2];
+
+	snprintf(want, sizeof want, ":%s", zone && *zone ? zone : "UTC");
+	if (strcmp(want, applied) == 0)
+		return;
+	setenv("TZ", want, 1);
+	tzset();
+	memcpy(applied, want, sizeof applied);
+}
+
+/* Wall ms of a local date and time in zone (the first such instant). */
+static int64_t local_ms(const char *zone, int64_t day, int minutes)
+{
+	struct tm tm;
+	int y, m, d;
+	time_t t;
+
+	tz_use(zone);
+	civil_from_days(day, &y, &m, &d);
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = minutes / 60;
+	tm.tm_min = minutes % 60;
+	tm.tm_isdst = -1;               /* the zone's rules decide */
+	t = mktime(&tm);
+	return (int64_t)t * 1000;
+}
+
+/* The local date of a wall time in zone, as a day number. */
+static int64_t local_day(const char *zone, int64_t wall_ms)
+{
+	time_t t = (time_t)(wall_ms >= 0 ? wall_ms / 1000 : (wall_ms - 999) / 1000);
+	struct tm tm;
+
+	tz_use(zone);
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int summary_day_bounds(const char *zone, const char *date, int64_t *start_ms,
+		       int64_t *end_ms, char *err, size_t errlen)
+{
+	int64_t day;
+
+	if (parse_date(date, &day) < 0 || date[10] != '\0') {
+		errf(err, errlen, "date \"%.40s\" is not YYYY-MM-DD", date ? date : "");
+		return -1;
+	}
+	*start_ms = local_ms(zone, day, 0);
+	*end_ms = local_ms(zone, day + 1, 0);
+	return 0;
+}
+
+int summary_date_of(const char *zone, int64_t wall_ms, char *buf, size_t len)
+{
+	day_to_date(local_day(zone, wall_ms), buf, len);
+	return 0;
+}
+
+/* The day whose scheduled summary is the latest one at or before now. */
+int64_t summary_due_day(const char *zone, int minutes, int64_t now_ms)
+{
+	int64_t today = local_day(zone, now_ms);
+
+	return now_ms >= local_ms(zone, today, minutes) ? today : today - 1;
+}
+
+int summary_parse_since(const char *zone, const char *s, int64_t now_ms,
+			int64_t *out_ms, char *err, size_t errlen)
+{
+	size_t n = s ? strlen(s) : 0;
+	int64_t day, unit = 0;
+	int hh, mm, ss = 0;
+
+	if (n >= 2 && all_digits(s, n - 1) && n < 12) {
+		switch (s[n - 1]) {
+		case 's': unit = 1000; break;
+		case 'm': unit = 60000; break;
+		case 'h': unit = 3600000; break;
+		case 'd': unit = 86400000; break;
+		}
+		if (unit) {
+			*out_ms = now_ms - strtoll(s, NULL, 10) * unit;
+			return 0;
+		}
+	}
+	if (n >= 10 && parse_date(s, &day) == 0) {
+		const char *t = s + 10;
+
+		if (*t == '\0') {
+			*out_ms = local_ms(zone, day, 0);
+			return 0;
+		}
+		if (parse_iso_ms(s, out_ms) == 0)
+			return 0;       /* with Z or +00:00: UTC */
+		if ((*t == 'T' || *t == ' ') && strlen(t) >= 6 && all_digits(t + 1, 2) &&
+		    t[3] == ':' && all_digits(t + 4, 2)) {
+			const char *end = t + 6;
+			bool utc;
+
+			hh = (t[1] - '0') * 10 + (t[2] - '0');
+			mm = (t[4] - '0') * 10 + (t[5] - '0');
+			if (*end == ':' && all_digits(end + 1, 2)) {
+				ss = (end[1] - '0') * 10 + (end[2] - '0');
+				end += 3;
+			}
+			utc = *end == 'Z';
+			if ((utc ? end[1] : *end) == '\0' && hh < 24 && mm < 60 && ss < 60) {
+				*out_ms = (utc ? day * 86400000LL + (hh * 60 + mm) * 60000LL
+					       : local_ms(zone, day, hh * 60 + mm)) + ss * 1000LL;
+				return 0;
+			}
+		}
+	}
+	errf(err, errlen, "time \"%.40s\" is not a duration (24h, 30m, 7d) or a "
+	     "date/time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z])", s ? s : "");
+	return -1;
+}
+
+/* ------------------------------------------------------------ figures */
+
+struct bucket {
+	const char *site;               /* NULL: the whole gateway */
+	int64_t total;                  /* raised before the cut */
+	int64_t state[HZS_COUNT];       /* at the cut */
+	int64_t sev_total[2], sev_outstanding[2];
+	int64_t new_, closed, closed_total;
+	int64_t came_due, on_time, overdue_outstanding;
+	int64_t recurrences, recurrences_total;
+	int64_t clock_untrusted;
+	int64_t devices, online;
+	int64_t st_devices, st_tested, st_presses;
+	int64_t output_tests;
+};
+
+struct agg {
+	const struct config *cfg;
+	int64_t start, cut;             /* the period: [start, cut) */
+	struct bucket *b;               /* [0] gateway, then sites */
+	int n, cap;
+	bool *tested;                   /* per configured device */
+	bool oom;
+};
+
+static struct bucket *bucket_for(struct agg *a, const char *site)
+{
+	struct bucket *grown;
+	int i;
+
+	for (i = 1; i < a->n; i++)
+		if (strcmp(a->b[i].site, site) == 0)
+			return &a->b[i];
+	if (a->n == a->cap) {
+		/* sites only the database knows (removed from the config) */
+		grown = realloc(a->b, (size_t)(a->cap * 2) * sizeof *grown);
+		if (!grown) {
+			a->oom = true;
+			return NULL;
+		}
+		a->b = grown;
+		a->cap *= 2;
+	}
+	memset(&a->b[a->n], 0, sizeof a->b[a->n]);
+	a->b[a->n].site = strdup(site);
+	if (!a->b[a->n].site) {
+		a->oom = true;
+		return NULL;
+	}
+	return &a->b[a->n++];
+}
+
+static void count_hazard(struct bucket *b, const struct agg *a,
+			 const struct report_hazard *h)
+{
+	bool closed = h->state == HZS_CLOSED;
+	int sev = h->severity == SEV_MAJOR ? SEV_MAJOR : SEV_GENERAL;
+
+	b->total++;
+	b->state[h->state >= 0 && h->state < HZS_COUNT ? h->state : HZS_OPEN]++;
+	b->sev_total[sev]++;
+	if (!closed)
+		b->sev_outstanding[sev]++;
+	if (h->raised_at_ms >= a->start)
+		b->new_++;
+	if (closed) {
+		b->closed_total++;
+		if (h->closed_at_ms >= a->start)
+			b->closed++;
+	}
+	/* 到期: its deadline fell in the period; on time: closed by it */
+	if (h->deadline_ms >= a->start && h->deadline_ms < a->cut) {
+		b->came_due++;
+		if (h->closed_at_ms > 0 && h->closed_at_ms <= h->deadline_ms)
+			b->on_time++;
+	}
+	if (!closed && h->deadline_ms > 0 && h->deadline_ms < a->cut)
+		b->overdue_outstanding++;
+	if (h->recurrence) {
+		b->recurrences_total++;
+		if (h->raised_at_ms >= a->start)
+			b->recurrences++;
+	}
+	if (!h->clock_trusted)
+		b->clock_untrusted++;
+}
+
+static void on_hazard(void *ctx, const struct report_hazard *h)
+{
+	struct agg *a = ctx;
+	struct bucket *b;
+
+	/* raised before the period's cut (the store's query says so) */
+	if (h->raised_at_ms >= a->cut)
+		return;
+	count_hazard(&a->b[0], a, h);
+	if ((b = bucket_for(a, h->site)) != NULL)
+		count_hazard(b, a, h);
+}
+
+static bool supports_self_test(const struct device_cfg *dev)
+{
+	return dev->kind == DEV_GAS_DETECTOR || dev->kind == DEV_SMOKE_ALARM;
+}
+
+static void on_self_check(void *ctx, const char *device, const char *site,
+			  const char *source, int64_t count)
+{
+	struct agg *a = ctx;
+	const struct device_cfg *dev;
+	struct bucket *b;
+
+	if (strcmp(source, "output") == 0) {
+		a->b[0].output_tests += count;
+		return;
+	}
+	if (strcmp(source, "device") != 0)
+		return;
+	/* the device's site now, as the rate's denominator counts it */
+	dev = config_find_device(a->cfg, device);
+	if (!dev || !supports_self_test(dev))
+		return;         /* no longer configured: not in the rate */
+	b = bucket_for(a, dev->site);
+	a->b[0].st_presses += count;
+	if (b)
+		b->st_presses += count;
+	if (!a->tested[dev - a->cfg->devices]) {
+		a->tested[dev - a->cfg->devices] = true;
+		a->b[0].st_tested++;
+		if (b)
+			b->st_tested++;
+	}
+}
+
+/* numerator / denominator to four places; null when nothing to rate */
+static cJSON *rate(int64_t num, int64_t den)
+{
+	if (den <= 0)
+		return cJSON_CreateNull();
+	return cJSON_CreateNumber(round((double)num / (double)den * 10000.0) / 10000.0);
+}
+
+static cJSON *bucket_json(const struct bucket *b, bool online_known)
+{
+	cJSON *o = cJSON_CreateObject(), *x, *y;
+	int i;
+
+	if (!o)
+		return NULL;
+	if (b->site)
+		cJSON_AddStringToObject(o, "site", b->site);
+	cJSON_AddNumberToObject(o, "hazards", (double)b->total);
+	x = cJSON_AddObjectToObject(o, "by_state");
+	for (i = 0; x && i < HZS_COUNT; i++)
+		cJSON_AddNumberToObject(x, hz_state_name[i], (double)b->state[i]);
+	x = cJSON_AddObjectToObject(o, "by_severity");
+	for (i = 0; x && i < 2; i++) {
+		y = cJSON_AddObjectToObject(x, severity_name[i]);
+		cJSON_AddNumberToObject(y, "total", (double)b->sev_total[i]);
+		cJSON_AddNumberToObject(y, "outstanding", (double)b->sev_outstanding[i]);
+	}
+	cJSON_AddNumberToObject(o, "new", (double)b->new_);
+	cJSON_AddNumberToObject(o, "closed", (double)b->closed);
+	cJSON_AddNumberToObject(o, "overdue", (double)(b->came_due - b->on_time));
+	cJSON_AddNumberToObject(o, "overdue_outstanding", (double)b->overdue_outstanding);
+	cJSON_AddNumberToObject(o, "recurrences", (double)b->recurrences);
+	cJSON_AddNumberToObject(o, "recurrences_total", (double)b->recurrences_total);
+	x = cJSON_AddObjectToObject(o, "rectification");
+	cJSON_AddNumberToObject(x, "closed", (double)b->closed_total);
+	cJSON_AddNumberToObject(x, "raised", (double)b->total);
+	cJSON_AddItemToObject(x, "rate", rate(b->closed_total, b->total));
+	x = cJSON_AddObjectToObject(o, "on_time");
+	cJSON_AddNumberToObject(x, "came_due", (double)b->came_due);
+	cJSON_AddNumberToObject(x, "closed_on_time", (double)b->on_time);
+	cJSON_AddItemToObject(x, "rate", rate(b->on_time, b->came_due));
+	x = cJSON_AddObjectToObject(o, "devices");
+	cJSON_AddNumberToObject(x, "total", (double)b->devices);
+	if (online_known) {
+		cJSON_AddNumberToObject(x, "online", (double)b->online);
+		cJSON_AddItemToObject(x, "online_rate", rate(b->online, b->devices));
+	} else {
+		cJSON_AddNullToObject(x, "online");
+		cJSON_AddNullToObject(x, "online_rate");
+	}
+	x = cJSON_AddObjectToObject(o, "self_test");
+	cJSON_AddNumberToObject(x, "devices", (double)b->st_devices);
+	cJSON_AddNumberToObject(x, "tested", (double)b->st_tested);
+	cJSON_AddNumberToObject(x, "presses", (double)b->st_presses);
+	cJSON_AddItemToObject(x, "rate", rate(b->st_tested, b->st_devices));
+	if (!b->site)
+		cJSON_AddNumberToObject(o, "output_self_tests", (double)b->output_tests);
+	cJSON_AddNumberToObject(o, "clock_untrusted", (double)b->clock_untrusted);
+	return o;
+}
+
+static void agg_free(struct agg *a)
+{
+	int i;
+
+	for (i = 1; i < a->n; i++)
+		free((char *)a->b[i].site);
+	free(a->b);
+	free(a->tested);
+}
+
+cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
+		     const bool *online, int64_t now_ms, char *err, size_t errlen)
+{
+	const char *zone = cfg->summary.timezone;
+	struct agg a;
+	int64_t start, end;
+	cJSON *o = NULL, *sites;
+	char msg_id[ID_MAX], buf[32];
+	int i;
+
+	if (summary_day_bounds(zone, date, &start, &end, err, errlen) < 0)
+		return NULL;
+	if (start > now_ms) {
+		errf(err, errlen, "date %s has not begun in %s", date, zone);
+		return NULL;
+	}
+	memset(&a, 0, sizeof a);
+	a.cfg = cfg;
+	a.start = start;
+	a.cut = now_ms < end ? now_ms : end;
+	a.cap = cfg->n_sites + 8;
+	a.b = calloc((size_t)a.cap, sizeof *a.b);
+	a.tested = calloc((size_t)cfg->n_devices + 1, sizeof *a.tested);
+	if (!a.b || !a.tested) {
+		agg_free(&a);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a.n = 1;
+	for (i = 0; i < cfg->n_sites; i++)
+		bucket_for(&a, cfg->sites[i].id);
+	for (i = 0; i < cfg->n_devices && !a.oom; i++) {
+		const struct device_cfg *dev = &cfg->devices[i];
+		struct bucket *b = bucket_for(&a, dev->site);
+		bool on = online && online[i];
+
+		a.b[0].devices++;
+		a.b[0].online += on;
+		a.b[0].st_devices += supports_self_test(dev);
+		if (b) {
+			b->devices++;
+			b->online += on;
+			b->st_devices += supports_self_test(dev);
+		}
+	}
+	if (store_report_foreach(st, a.cut, on_hazard, &a) < 0 ||
+	    store_report_self_checks(st, a.start, a.cut, on_self_check, &a) < 0) {
+		agg_free(&a);
+		errf(err, errlen, "database error reading the summary figures");
+		return NULL;
+	}
+	if (a.oom || !(o = cJSON_CreateObject())) {
+		agg_free(&a);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* first member: the uplink takes it as the message's msg_id */
+	snprintf(msg_id, sizeof msg_id, "summary-%s", date);
+	cJSON_AddStringToObject(o, "msg_id", msg_id);
+	cJSON_AddStringToObject(o, "date", date);
+	cJSON_AddStringToObject(o, "timezone", zone);
+	cJSON_AddStringToObject(o, "district", cfg->gateway.district);
+	cJSON_AddStringToObject(o, "grid", cfg->gateway.grid);
+	cJSON_AddStringToObject(o, "period_start", fmt_iso_ms(start, buf, sizeof buf));
+	cJSON_AddStringToObject(o, "period_end", fmt_iso_ms(end, buf, sizeof buf));
+	cJSON_AddStringToObject(o, "as_of", fmt_iso_ms(a.cut, buf, sizeof buf));
+	cJSON_AddBoolToObject(o, "complete", now_ms >= end);
+	cJSON_AddItemToObject(o, "totals", bucket_json(&a.b[0], online != NULL));
+	sites = cJSON_AddArrayToObject(o, "sites");
+	for (i = 1; sites && i < a.n; i++)
+		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], online != NULL));
+	agg_free(&a);
+	return o;
+}
+
+/* ------------------------------------------------------------ the daemon */
+
+/* Coverage (全覆蓋): not reported offline and heard within its heartbeat. */
+static bool device_online(const struct device_cfg *dev, const struct device_state *ds,
+			  int64_t mono)
+{
+	if (ds->slot[HZ_DEVICE_OFFLINE].active)
+		return false;
+	return dev->heartbeat_s <= 0 || mono - ds->last_seen_ms <= dev->heartbeat_s * 1000LL;
+}
+
+static int produce(struct daemon *d, const char *date, bool publish,
+		   const char *meta_key, int64_t meta_val, cJSON **out,
+		   char *err, size_t errlen)
+{
+	const struct config *cfg = d->cfg;
+	int64_t now = clock_wall_ms(), mono = clock_mono_ms();
+	char today[16];
+	bool *online = NULL;
+	cJSON *o;
+	char *text;
+	int i, rc = 0;
+
+	summary_date_of(cfg->summary.timezone, now, today, sizeof today);
+	/* the loop knows which devices are online now, not on a past day */
+	if (strcmp(date, today) == 0 && d->dev_state) {
+		online = calloc((size_t)cfg->n_devices + 1, sizeof *online);
+		if (!online) {
+			errf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (i = 0; i < cfg->n_devices; i++)
+			online[i] = device_online(&cfg->devices[i], &d->dev_state[i], mono);
+	}
+	o = summary_build(d->store, cfg, date, online, now, err, errlen);
+	free(online);
+	if (!o)
+		return -1;
+	if (publish) {
+		text = cJSON_PrintUnformatted(o);
+		if (!text || store_summary_put(d->store, text, meta_key, meta_val) < 0) {
+			errf(err, errlen, "database error queueing the summary of %s", date);
+			rc = -1;
+		}
+		free(text);
+	}
+	if (rc == 0 && out)
+		*out = o;
+	else
+		cJSON_Delete(o);
+	return rc;
+}
+
+int daemon_summary(struct daemon *d, const char *date, bool publish,
+		   cJSON **out, char *err, size_t errlen)
+{
+	char today[16];
+	int64_t day;
+
+	if (out)
+		*out = NULL;
+	if (!d || !d->store || !d->cfg) {
+		errf(err, errlen, "store not available");
+		return -1;
+	}
+	if (!date) {
+		summary_date_of(d->cfg->summary.timezone, clock_wall_ms(), today,
+				sizeof today);
+		date = today;
+	} else if (parse_date(date, &day) < 0 || date[10] != '\0') {
+		errf(err, errlen, "date \"%.40s\" is not YYYY-MM-DD", date);
+		return -1;
+	}
+	if (produce(d, date, publish, NULL, 0, out, err, errlen) < 0)
+		return -1;
+	if (publish)
+		log_info("summary of %s queued upstream (msg_id summary-%s)", date, date);
+	return 0;
+}
+
+void summary_tick(struct daemon *d)
+{
+	static struct complaint fail;
+	const struct config *cfg = d->cfg;
+	int64_t now = clock_wall_ms(), due, last = -1, day;
+	char date[16], err[256];
+
+	if (now < SANE_WALL_MS)
+		return;         /* the clock is not set yet: nothing to date */
+	due = summary_due_day(cfg->summary.timezone, cfg->summary.minutes, now);
+	/* the database, not memory, says what went out: a pass rolled back
+	 * takes its summary and this mark with it, and the next tick retries */
+	if (store_meta_get_int(d->store, META_LAST_DAY, &last) < 0)
+		return;
+	if (last < 0) {
+		/* a new database: summaries start from the next daily time */
+		if (store_meta_set_int(d->store, META_LAST_DAY, due) == 0)
+			d->summary_last_day = due;
+		return;
+	}
+	d->summary_last_day = last;
+	if (due <= last)
+		return;         /* done, or the clock went back */
+	for (day = last + 1 < due - CATCH_UP_DAYS + 1 ? due - CATCH_UP_DAYS + 1 : last + 1;
+	     day <= due; day++) {
+		day_to_date(day, date, sizeof date);
+		if (produce(d, date, true, META_LAST_DAY, day, NULL, err, sizeof err) < 0) {
+			complain(&fail, "summary of %s: %s", date, err);
+			return;
+		}
+		d->summary_last_day = day;
+		log_info("daily summary of %s queued upstream (msg_id summary-%s)",
+			 date, date);
+	}
+	complain_release(&fail, "daily summaries are produced again");
+}
+
+void summary_self_check(struct daemon *d, const char *device, const char *site,
+			const char *source, int64_t at_ms)
+{
+	if (!d->store || store_self_check_put(d->store, device, site, source, at_ms,
+					      clock_trusted()) < 0)
+		d->cnt.store_errors++;
+}
+
+void summary_start(struct daemon *d)
+{
+	d->summary_last_day = -1;
+	/* TZ is set before any library thread starts */
+	tz_use(d->cfg->summary.timezone);
+	summary_tick(d);
+}
+
+/* ------------------------------------------------------------ control requests */
+
+/* An optional string member: 1 present, 0 absent or null, -1 wrong type. */
+static int opt_str(const cJSON *req, const char *key, const char **out,
+		   char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || !v->valuestring || !*v->valuestring ||
+	    strlen(v->valuestring) >= TOPIC_MAX) {
+		errf(err, errlen, "\"%s\" must be a non-empty string", key);
+		return -1;
+	}
+	*out = v->valuestring;
+	return 1;
+}
+
+bool ctl_hazards_has_filter(const cJSON *req)
+{
+	static const char *const keys[] = { "site", "state", "severity", "since" };
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (cJSON_GetObjectItemCaseSensitive(req, keys[i]))
+			return true;
+	return false;
+}
+
+cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+{
+	const cJSON *open = cJSON_GetObjectItemCaseSensitive(req, "open");
+	struct hazard_filter f;
+	const char *since;
+	cJSON *r;
+
+	memset(&f, 0, sizeof f);
+	if (open && !cJSON_IsBool(open)) {
+		errf(err, errlen, "\"open\" must be true or false");
+		return NULL;
+	}
+	f.open_only = cJSON_IsTrue(open);
+	if (opt_str(req, "site", &f.site, err, errlen) < 0 ||
+	    opt_str(req, "state", &f.state, err, errlen) < 0 ||
+	    opt_str(req, "severity", &f.severity, err, errlen) < 0 ||
+	    opt_str(req, "since", &since, err, errlen) < 0)
+		return NULL;
+	if (f.state && hz_state_from_name(f.state) < 0) {
+		errf(err, errlen, "unknown state \"%.40s\" (expected open, acknowledged, "
+		     "rectifying, cleared or closed)", f.state);
+		return NULL;
+	}
+	if (f.severity && strcmp(f.severity, "general") != 0 &&
+	    strcmp(f.severity, "major") != 0) {
+		errf(err, errlen, "unknown severity \"%.40s\" (expected general or major)",
+		     f.severity);
+		return NULL;
+	}
+	if (since && summary_parse_since(d->cfg->summary.timezone, since, clock_wall_ms(),
+					 &f.since_ms, err, errlen) < 0)
+		return NULL;
+	if (!d->store) {
+		errf(err, errlen, "store not available");
+		return NULL;
+	}
+	r = store_list_hazards_where(d->store, &f);
+	if (!r)
+		errf(err, errlen, "cannot list hazards (store error)");
+	return r;
+}
+
+/* {"cmd":"report","date":"YYYY-MM-DD"|null,"publish":bool (default true)} */
+cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+{
+	const cJSON *pub = cJSON_GetObjectItemCaseSensitive(req, "publish");
+	const char *date;
+	cJSON *out = NULL;
+
+	if (opt_str(req, "date", &date, err, errlen) < 0)
+		return NULL;
+	if (pub && !cJSON_IsBool(pub)) {
+		errf(err, errlen, "\"publish\" must be true or false");
+		return NULL;
+	}
+	if (daemon_summary(d, date, !pub || cJSON_IsTrue(pub), &out, err, errlen) < 0)
+		return NULL;
+	cJSON_AddBoolToObject(out, "queued", !pub || cJSON_IsTrue(pub));
+	return out;
+}
+
+/* {"cmd":"ledger","site":"..."}: the rows; hazardctl renders CSV or JSON.
+ * A site no longer configured still has its history. */
+cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+{
+	const char *site;
+	cJSON *r;
+
+	if (opt_str(req, "site", &site, err, errlen) < 0)
+		return NULL;
+	if (!site) {
+		errf(err, errlen, "missing \"site\"");
+		return NULL;
+	}
+	if (!d->store) {
+		errf(err, errlen, "store not available");
+		return NULL;
+	}
+	r = store_ledger(d->store, site, clock_wall_ms());
+	if (!r)
+		errf(err, errlen, "cannot read the ledger (store error)");
+	return r;
+}

@@ -1,0 +1,42 @@
+-- A schema version 2 database as hazardd 0.1.0 wrote it (sqlite3 .dump):
+-- two gas hazards (one closed with a note, one open) and an open smoke
+-- hazard.  tests/unit/test_lifecycle.c migrates it to the current schema.
+PRAGMA user_version=2;
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE meta (  key   TEXT PRIMARY KEY,  value);
+INSERT INTO meta VALUES('epoch','4ce2909c');
+INSERT INTO meta VALUES('hazard_seq',3);
+CREATE TABLE sites (  id      TEXT PRIMARY KEY,  kind    TEXT NOT NULL,  name    TEXT NOT NULL DEFAULT '',  address TEXT NOT NULL DEFAULT '',  grid    TEXT NOT NULL DEFAULT '');
+INSERT INTO sites VALUES('site-1','restaurant','E2E kitchen','1 Test Road','G-E2E');
+INSERT INTO sites VALUES('site-2','charging_station','E2E e-bike shed','2 Test Road','G-E2E');
+CREATE TABLE devices (  id     TEXT PRIMARY KEY,  kind   TEXT NOT NULL,  site   TEXT NOT NULL,  topic  TEXT NOT NULL,  format TEXT NOT NULL);
+INSERT INTO devices VALUES('gas-1','gas_detector','site-1','t/gas-1','native');
+INSERT INTO devices VALUES('smoke-1','smoke_alarm','site-1','t/smoke-1','native');
+CREATE TABLE readings (  seq    INTEGER PRIMARY KEY AUTOINCREMENT,  device TEXT NOT NULL,  ts_ms  INTEGER NOT NULL,  data   TEXT NOT NULL);
+INSERT INTO readings VALUES(1,'gas-1',1795449159562,'{"ts":1795449159562,"alarm":true,"gas_lel":60}');
+INSERT INTO readings VALUES(2,'smoke-1',1795449159564,'{"ts":1795449159564,"smoke":true}');
+INSERT INTO readings VALUES(3,'gas-1',1795449162080,'{"ts":1795449162080,"alarm":true,"gas_lel":60}');
+INSERT INTO readings VALUES(4,'gas-1',1795449163614,'{"ts":1795449163614,"alarm":false,"gas_lel":1}');
+INSERT INTO readings VALUES(5,'gas-1',1795449164721,'{"ts":1795449164721,"alarm":true,"gas_lel":30}');
+INSERT INTO readings VALUES(6,'gas-1',1795449167214,'{"ts":1795449167214,"alarm":true,"gas_lel":30}');
+CREATE TABLE hazards (  id            TEXT PRIMARY KEY,  device        TEXT NOT NULL,  site          TEXT NOT NULL,  type          TEXT NOT NULL,  severity      TEXT NOT NULL CHECK (severity IN ('general', 'major')),  priority      INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),  state         TEXT NOT NULL CHECK (state IN ('open', 'cleared', 'closed')),  raised_at_ms  INTEGER NOT NULL,  deadline_ms   INTEGER NOT NULL,  cleared_at_ms INTEGER NOT NULL DEFAULT 0,  closed_at_ms  INTEGER NOT NULL DEFAULT 0,  occurrences   INTEGER NOT NULL DEFAULT 1,  detail        TEXT NOT NULL DEFAULT '',  evidence      TEXT NOT NULL DEFAULT '{}',  updated_at_ms INTEGER NOT NULL);
+INSERT INTO hazards VALUES('4ce2909c-H1','gas-1','site-1','gas_leak','major',0,'closed',1795449159562,1795535559562,1795449163614,1795449164666,1,'gas_lel 1 < clear level 20','{"raised":{"ts":1795449159562,"alarm":true,"gas_lel":60},"latest":{"ts":1795449163614,"alarm":false,"gas_lel":1},"peak":{"gas_lel":60},"cleared":{"ts":1795449163614,"alarm":false,"gas_lel":1},"closed":{"ts":1795449163614,"alarm":false,"gas_lel":1}}',1795449164666);
+INSERT INTO hazards VALUES('4ce2909c-H2','smoke-1','site-1','smoke_alarm','major',0,'open',1795449159564,1795535559564,0,0,1,'smoke flag','{"raised":{"ts":1795449159564,"smoke":true},"latest":{"ts":1795449159564,"smoke":true},"peak":{}}',1795449159564);
+INSERT INTO hazards VALUES('4ce2909c-H3','gas-1','site-1','gas_leak','general',0,'open',1795449164721,1796053964721,0,0,1,'alarm flag','{"raised":{"ts":1795449164721,"alarm":true,"gas_lel":30},"latest":{"ts":1795449164721,"alarm":true,"gas_lel":30},"peak":{"gas_lel":30}}',1795449164721);
+CREATE TABLE hazard_events (  seq       INTEGER PRIMARY KEY AUTOINCREMENT,  hazard_id TEXT NOT NULL REFERENCES hazards (id),  event     TEXT NOT NULL,  at_ms     INTEGER NOT NULL,  actor     TEXT,  note      TEXT,  severity  TEXT,  detail    TEXT);
+INSERT INTO hazard_events VALUES(1,'4ce2909c-H1','raised',1795449159562,'hazardd',NULL,'major','alarm flag, gas_lel 60 >= lel_high 50');
+INSERT INTO hazard_events VALUES(2,'4ce2909c-H2','raised',1795449159564,'hazardd',NULL,'major','smoke flag');
+INSERT INTO hazard_events VALUES(3,'4ce2909c-H1','cleared',1795449163614,'hazardd',NULL,'major','gas_lel 1 < clear level 20');
+INSERT INTO hazard_events VALUES(4,'4ce2909c-H1','closed',1795449164666,'hazardctl','valve replaced','major',NULL);
+INSERT INTO hazard_events VALUES(5,'4ce2909c-H3','raised',1795449164721,'hazardd',NULL,'general','alarm flag');
+CREATE TABLE outbox (  seq          INTEGER PRIMARY KEY AUTOINCREMENT,  topic_suffix TEXT NOT NULL,  cls          INTEGER NOT NULL,  body         TEXT NOT NULL,  created_ms   INTEGER NOT NULL, hazard_id TEXT);
+DELETE FROM sqlite_sequence;
+INSERT INTO sqlite_sequence VALUES('readings',6);
+INSERT INTO sqlite_sequence VALUES('hazard_events',5);
+INSERT INTO sqlite_sequence VALUES('outbox',5);
+CREATE UNIQUE INDEX hazards_one_open ON hazards (device, type)  WHERE state != 'closed';
+CREATE INDEX hazard_events_by_hazard ON hazard_events (hazard_id, seq);
+CREATE INDEX outbox_drain ON outbox (cls, seq);
+CREATE INDEX outbox_by_hazard ON outbox (hazard_id) WHERE hazard_id IS NOT NULL;
+COMMIT;

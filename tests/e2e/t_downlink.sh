@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# t_downlink.sh: platform commands over real brokers, signed with
+# tools/hzcmd.py.  Every command works end to end (status, hazards, ack,
+# close, set-rules, resend); unsigned, wrongly signed, stale, replayed (also
+# after a restart), malformed, oversized and unknown commands are refused
+# with the daemon still running; set-rules changes the next reading's
+# outcome and survives a restart; a command published while hazardd is
+# down is answered after it starts (persistent upstream session).
+source "$(dirname "$0")/lib.sh"
+
+HZCMD=$TOP/tools/hzcmd.py
+GW=gw-e2e-01
+DIST=e2edist
+BASE=hz/v1/$DIST/$GW
+
+start_broker local || { fail setup "local broker"; exit 1; }
+start_broker up || { fail setup "upstream broker"; exit 1; }
+start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
+
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/wrong.key"
+chmod 600 "$T/cmd.key"
+
+write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
+	"rules.gas_detector.hold_s=0" <<'EOF'
+{"id": "smk-1", "kind": "smoke_alarm"}
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "gas-2", "kind": "gas_detector"}
+{"id": "gas-3", "kind": "gas_detector"}
+EOF
+start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
+wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
+	fail "upstream connected" "never connected"
+
+# hz CMD [FIELD=JSON...] [options]: sign with the gateway's key, print the reply
+hz() {
+	$PY "$HZCMD" --port "$PORT_up" --district "$DIST" --gateway "$GW" \
+		--key-file "$T/cmd.key" --wait 10 "$@"
+}
+# reply_is JSON EXPR: a Python expression over the reply (bound to r)
+reply_is() {
+	echo "$1" | $PY -c 'import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null
+}
+counter() { status_get "s[\"commands\"][\"$1\"]"; }
+
+# ---- status
+r=$(hz status) || true
+if reply_is "$r" 'r["ok"] is True and r["result"]["gateway"] == "'$GW'" and r["cmd"] == "status"'; then
+	pass "status: signed command answered with the gateway's status"
+else
+	fail "status command" "reply: ${r:-none}"
+fi
+
+# ---- summary (the reporting side's daily summary, in the reply)
+r=$(hz summary) || true
+check "summary: today's summary in the reply" "reply: ${r:0:300}" \
+	reply_is "$r" 'r["ok"] is True and "totals" in r["result"] and "date" in r["result"]'
+r=$(hz summary date=yesterday) || true
+check "summary: a bad date is refused" "reply: $r" reply_is "$r" 'r["ok"] is False'
+
+# ---- hazards, ack, close
+pub t/smk-1 '{"smoke": true}'
+wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='smk-1' AND state='open'\")\" = 1 ]" 10
+HID=$(db "SELECT id FROM hazards WHERE device='smk-1'")
+r=$(hz hazards) || true
+check "hazards: the open list holds the smoke hazard" "reply: ${r:0:300}" \
+	reply_is "$r" 'r["ok"] and any(h.get("hazard_id") == "'"$HID"'" for h in r["result"]["hazards"])'
+
+r=$(hz ack hazard_id="$HID" who=li.wei note="on my way") || true
+check "ack: ok" "reply: $r" reply_is "$r" 'r["ok"] and r["result"]["state"] == "acknowledged"'
+n=$(db "SELECT count(*) FROM hazard_events WHERE hazard_id='$HID' AND event='acknowledged' AND actor='platform:li.wei'")
+check "ack: event recorded with actor platform:li.wei" "got $n" [ "$n" = 1 ]
+wait_for "rec_py 'sys.exit(0 if any(h.get(\"event\") == \"acknowledged\" for h in hz) else 1)'" 10
+check "ack: the acknowledged event reached upstream" "not recorded" \
+	rec_py 'sys.exit(0 if any(h.get("event") == "acknowledged" for h in hz) else 1)'
+
+pub t/smk-1 '{"smoke": false}'
+wait_for "[ \"\$(db \"SELECT state FROM hazards WHERE id='$HID'\")\" = cleared ]" 10
+r=$(hz close hazard_id="$HID" who=li.wei note="detector cleaned") || true
+check "close: ok" "reply: $r" reply_is "$r" 'r["ok"] and r["result"]["state"] == "closed"'
+check "close: hazard closed in the database" "state $(db "SELECT state FROM hazards WHERE id='$HID'")" \
+	[ "$(db "SELECT state FROM hazards WHERE id='$HID'")" = closed ]
+r=$(hz ack hazard_id="$HID" who=li.wei) || true
+check "ack of a closed hazard: refused with a reason" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "closed" in r["error"]'
+r=$(hz close hazard_id=no-such-hazard who=li.wei) || true
+check "close of an unknown hazard: error reply" "reply: $r" reply_is "$r" 'r["ok"] is False'
+
+# ---- set-rules: gas 15 %LEL is below the file's lel_low 25 ...
+pub t/gas-1 '{"gas_lel": 15}'
+sleep 1
+n=$(db "SELECT count(*) FROM hazards WHERE device='gas-1'")
+check "before set-rules: 15 %LEL raises nothing" "$n hazards" [ "$n" = 0 ]
+pub t/gas-1 '{"gas_lel": 0}'
+r=$(hz set-rules 'rules={"kinds": {"gas_detector": {"lel_low": 10}}}') || true
+check "set-rules: ok" "reply: $r" \
+	reply_is "$r" 'r["ok"] and r["result"]["overrides"]["kinds"]["gas_detector"]["lel_low"] == 10'
+pub t/gas-1 '{"gas_lel": 15}'
+if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='gas-1' AND type='gas_leak'\")\" = 1 ]" 10; then
+	pass "set-rules: the next reading (15 %LEL) raises gas_leak without a restart"
+else
+	fail "set-rules applied" "no gas_leak on gas-1"
+fi
+for bad in '{"kinds": {"gas_detector": {"lel_low": 200}}}' \
+	   '{"kinds": {"gas_detector": {"lel_low": 60}}}' \
+	   '{"kinds": {"gas_detector": {"max_temp_c": 50}}}' \
+	   '{"kinds": {"toaster": {"lel_low": 5}}}' \
+	   '{"devices": {"nope": {"lel_low": 5}}}' \
+	   '{"kinds": {"gas_detector": {"lel_low": "5"}}}'; do
+	r=$(hz set-rules "rules=$bad") || true
+	check "set-rules refused: $bad" "reply: $r" reply_is "$r" 'r["ok"] is False and r["error"]'
+done
+check "stored overrides unchanged by the refused ones" "$(db "SELECT value FROM meta WHERE key='rule_overrides'")" \
+	[ "$(db "SELECT value FROM meta WHERE key='rule_overrides'")" = '{"kinds":{"gas_detector":{"lel_low":10}}}' ]
+
+# ---- a configuration reload keeps the platform's overrides
+if ctl reload >"$T/reload.out" 2>&1; then
+	pub t/gas-3 '{"gas_lel": 15}'
+	if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='gas-3' AND type='gas_leak'\")\" = 1 ]" 10; then
+		pass "set-rules survives a configuration reload (15 %LEL on gas-3 raises gas_leak)"
+	else
+		fail "set-rules after reload" "no gas_leak on gas-3"
+	fi
+else
+	fail "hazardctl reload" "$(head -c 300 "$T/reload.out")"
+fi
+
+# ---- resend: acknowledged hazard events go again with their msg_ids
+wait_for '[ "$(status_get "s[\"outbox_depth\"]")" = 0 ]' 10
+first=$(db "SELECT min(seq) FROM outbox_sent")
+nsent=$(db "SELECT count(*) FROM outbox_sent")
+before=$(rec_py 'print(len(hz))')
+r=$(hz resend from_seq="${first:-1}") || true
+check "resend: ok, queued every kept hazard event" "reply: $r (kept $nsent)" \
+	reply_is "$r" 'r["ok"] and r["result"]["queued"] == '"${nsent:-0}"' and r["result"]["queued"] > 0'
+wait_for "[ \"\$(rec_py 'print(len(hz))')\" -ge $((before + ${nsent:-0})) ]" 10
+check "resend: duplicates carry the original msg_ids" "$(rec_py 'print(len(hz), len(set(h["msg_id"] for h in hz)))')" \
+	rec_py 'ids = [h["msg_id"] for h in hz]; sys.exit(0 if len(ids) >= 2 * len(set(ids)) - 0 and len(ids) > len(set(ids)) and all(ids.count(i) == 2 for i in set(ids)) else 1)'
+r=$(hz resend from_seq=0) || true
+check "resend from_seq 0 refused" "reply: $r" reply_is "$r" 'r["ok"] is False'
+
+# ---- refusals
+raw() { mosquitto_pub -h 127.0.0.1 -p "$PORT_up" -q 1 -t "$BASE/cmd/$1" "${@:2}"; }
+r=$(hz status --unsigned) || true
+check "unsigned: refused with a generic error" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and r["error"] == "not authenticated"'
+check "unsigned: counted" "$(counter refused_unsigned)" [ "$(counter refused_unsigned)" = 1 ]
+
+r=$($PY "$HZCMD" --port "$PORT_up" --district "$DIST" --gateway "$GW" \
+	--key-file "$T/wrong.key" close hazard_id="$HID" who=x) || true
+check "wrong key: refused" "reply: $r" reply_is "$r" 'r["ok"] is False and r["error"] == "not authenticated"'
+check "wrong key: counted" "$(counter refused_bad_signature)" [ "$(counter refused_bad_signature)" = 1 ]
+
+r=$(hz status --ts $(( $(now_ms) - 3600000 ))) || true
+check "stale ts (1 h old): refused" "reply: $r" reply_is "$r" 'r["ok"] is False and "stale" in r["error"]'
+r=$(hz status --ts $(( $(now_ms) + 3600000 ))) || true
+check "future ts (1 h ahead): refused" "reply: $r" reply_is "$r" 'r["ok"] is False and "stale" in r["error"]'
+check "stale: counted" "$(counter refused_stale)" [ "$(counter refused_stale)" = 2 ]
+
+# a command signed for one topic, sent on another
+hz status --print --id moved >"$T/moved.json"
+raw hazards -f "$T/moved.json"
+sleep 0.5
+check "signature bound to the command name" "$(counter refused_bad_signature)" \
+	[ "$(counter refused_bad_signature)" = 2 ]
+
+r=$(hz status --id replay-1 --save "$T/replay.json") || true
+check "replay: the first one is answered" "reply: $r" reply_is "$r" 'r["ok"] is True'
+r=$(hz status --raw-file "$T/replay.json") || true
+check "replay: the same envelope again is refused" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "replayed" in r["error"]'
+r=$(hz status --id replay-1) || true
+check "replay: a new signature with a used id is refused" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "replayed" in r["error"]'
+
+raw status -m 'this is not json'
+raw status -m '{"body": "{not json", "sig": "00"}'
+head -c 20000 /dev/zero | tr '\0' 'a' >"$T/big.txt"
+raw status -f "$T/big.txt"
+sleep 1
+check "malformed and oversized: counted" "$(counter refused_malformed)" \
+	[ "$(counter refused_malformed)" -ge 2 ]
+r=$(hz frobnicate) || true
+check "unknown command: error reply" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "unknown command" in r["error"]'
+r=$(hz ack who=li.wei) || true
+check "missing field: error reply" "reply: $r" reply_is "$r" 'r["ok"] is False and "hazard_id" in r["error"]'
+r=$(hz ack hazard_id=7 who=li.wei) || true
+check "wrong type: error reply" "reply: $r" reply_is "$r" 'r["ok"] is False'
+r=$(hz status extra=1) || true
+check "unknown field: error reply" "reply: $r" reply_is "$r" 'r["ok"] is False and "extra" in r["error"]'
+check "daemon still running after the refusals" "exited" hz_alive
+if grep -q "$(cat "$T/cmd.key")" "$HZ_LOG"; then
+	fail "no key material in the log" "the key appears in $HZ_LOG"
+else
+	pass "no key material in the log"
+fi
+
+# ---- restart: replay still refused, set-rules still in force
+kill_hazardd
+check "SIGTERM: exit 0" "exit ${HZ_EXIT:-?}" [ "${HZ_EXIT:-1}" = 0 ]
+# queued while the gateway is away: the broker keeps it for our session
+hz status --id while-away --no-wait || fail "publish while away" "hzcmd failed"
+start_hazardd "$T/hazardd.json" || { fail "hazardd restarts" "see the log"; exit 1; }
+if wait_for "rec_py 'sys.exit(0 if any(m[\"topic\"] == base + \"/reply\" and isinstance(m[\"payload\"], dict) and m[\"payload\"].get(\"id\") == \"while-away\" and m[\"payload\"].get(\"ok\") for m in msgs) else 1)'" 15; then
+	pass "a command published while hazardd was down is answered after it starts"
+else
+	fail "command queued while offline" "no reply with id while-away"
+fi
+r=$(hz status --raw-file "$T/replay.json") || true
+check "replay after a restart: refused" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "replayed" in r["error"]'
+pub t/gas-2 '{"gas_lel": 15}'
+if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='gas-2' AND type='gas_leak'\")\" = 1 ]" 10; then
+	pass "set-rules survives a restart (15 %LEL on gas-2 raises gas_leak)"
+else
+	fail "set-rules after restart" "no gas_leak on gas-2"
+fi
+
+# ---- no key configured: nothing is accepted
+kill_hazardd
+write_config "$T/nokey.json" "rules.gas_detector.hold_s=0" <<'EOF'
+{"id": "smk-1", "kind": "smoke_alarm"}
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "gas-2", "kind": "gas_detector"}
+EOF
+start_hazardd "$T/nokey.json" || { fail "hazardd starts without a key" "see the log"; exit 1; }
+wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10
+r=$(hz status) || true
+check "no key configured: a signed command is refused" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and r["error"] == "not authenticated"'
+check "no key configured: said at start" "no log line" \
+	grep -q "command_key_file is not set" "$HZ_LOG"
+check "daemon still running" "exited" hz_alive

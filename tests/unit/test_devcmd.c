@@ -1,0 +1,449 @@
+/*
+ * test_devcmd.c: device commands (the builders of every format, exact
+ * topic and payload), their confirmation and timeout (devcmd.c), device
+ * actions of interlocks (latched, held, re-sent, reset), the flood token
+ * bucket (flood.c) and the unknown-sender table's inference and bounds
+ * (unknown.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hazardd.h"
+#include "testing.h"
+
+/* ------------------------------------------------------------ builders */
+
+static void check_cmd(const char *name, const char *format, const char *topic, bool on,
+		      const char *want_topic, const char *want_payload)
+{
+	struct device_cmd c;
+	char err[160] = "", n[160];
+	int rc = device_cmd_build(format, topic, on, "hazardd-gw-1", 7, &c, err, sizeof err);
+
+	snprintf(n, sizeof n, "%s: builds", name);
+	CHECK_INT(n, rc, 0);
+	snprintf(n, sizeof n, "%s: topic", name);
+	CHECK_STR(n, c.topic, want_topic);
+	snprintf(n, sizeof n, "%s: payload", name);
+	CHECK_STR(n, c.payload, want_payload);
+}
+
+static void test_builders(void)
+{
+	struct device_cmd c;
+	char err[160];
+
+	check_cmd("z2m off", "zigbee2mqtt", "zigbee2mqtt/bay3_plug", false,
+		  "zigbee2mqtt/bay3_plug/set", "{\"state\":\"OFF\"}");
+	check_cmd("z2m on", "zigbee2mqtt", "zigbee2mqtt/bay3_plug", true,
+		  "zigbee2mqtt/bay3_plug/set", "{\"state\":\"ON\"}");
+	check_cmd("tasmota off", "tasmota", "tele/shed_pow_1/SENSOR", false,
+		  "cmnd/shed_pow_1/POWER", "OFF");
+	check_cmd("tasmota on", "tasmota", "tele/shed_pow_1/SENSOR", true,
+		  "cmnd/shed_pow_1/POWER", "ON");
+	check_cmd("shelly gen1 off", "shelly", "shellies/shellyplug-s-7C87CE", false,
+		  "shellies/shellyplug-s-7C87CE/relay/0/command", "off");
+	check_cmd("shelly gen1 on", "shelly", "shellies/shellyplug-s-7C87CE", true,
+		  "shellies/shellyplug-s-7C87CE/relay/0/command", "on");
+	check_cmd("shelly gen2 off", "shelly", "shellyplusplugs-a8032ab12345/status/switch:0",
+		  false, "shellyplusplugs-a8032ab12345/rpc",
+		  "{\"id\":7,\"src\":\"hazardd-gw-1\",\"method\":\"Switch.Set\","
+		  "\"params\":{\"id\":0,\"on\":false}}");
+	check_cmd("shelly gen2 on", "shelly", "shellyplusplugs-a8032ab12345/status/switch:0",
+		  true, "shellyplusplugs-a8032ab12345/rpc",
+		  "{\"id\":7,\"src\":\"hazardd-gw-1\",\"method\":\"Switch.Set\","
+		  "\"params\":{\"id\":0,\"on\":true}}");
+	check_cmd("native off", "native", "t/bay3", false, "t/bay3/set", "{\"relay\":false}");
+	check_cmd("native on", "native", "t/bay3", true, "t/bay3/set", "{\"relay\":true}");
+
+	CHECK("tasmota custom FullTopic refused",
+	      device_cmd_build("tasmota", "pow/tele", false, NULL, 0, &c, err, sizeof err) < 0);
+	CHECK_CONTAINS("tasmota refusal names the topic", err, "pow/tele");
+	CHECK("unknown format refused",
+	      device_cmd_build("zwave", "x", false, NULL, 0, &c, err, sizeof err) < 0);
+	CHECK("empty topic refused",
+	      device_cmd_build("native", "", false, NULL, 0, &c, err, sizeof err) < 0);
+	/* a client id that would break the JSON is replaced */
+	CHECK_INT("gen2 odd client id builds",
+		  device_cmd_build("shelly", "x/status/switch:0", false, "a\"b", 1, &c, err,
+				   sizeof err), 0);
+	CHECK_CONTAINS("gen2 odd client id replaced", c.payload, "\"src\":\"hazardd\"");
+}
+
+/* ------------------------------------------------------------ devcmd */
+
+static struct device_cfg devs[3];
+static struct config cfg;
+static int n_pub;
+static char last_topic[TOPIC_MAX], last_payload[DEVCMD_PAYLOAD_MAX];
+static bool broker_down;
+
+static int rec_publish(void *ctx, const char *topic, const char *payload)
+{
+	(void)ctx;
+	if (broker_down)
+		return -1;
+	n_pub++;
+	strlcpy_hz(last_topic, topic, sizeof last_topic);
+	strlcpy_hz(last_payload, payload, sizeof last_payload);
+	return 0;
+}
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof cfg);
+	memset(devs, 0, sizeof devs);
+	strcpy(devs[0].id, "bay3-plug");
+	strcpy(devs[0].format, "tasmota");
+	strcpy(devs[0].topic, "tele/bay3/SENSOR");
+	strcpy(devs[0].site, "cs-001");
+	devs[0].confirm_s = 10;
+	strcpy(devs[1].id, "bay3-temp");
+	strcpy(devs[1].format, "native");
+	strcpy(devs[1].topic, "t/bay3-temp");
+	strcpy(devs[1].site, "cs-001");
+	devs[1].confirm_s = 5;
+	strcpy(devs[2].id, "hall-plug");
+	strcpy(devs[2].format, "zigbee2mqtt");
+	strcpy(devs[2].topic, "zigbee2mqtt/hall_plug");
+	strcpy(devs[2].site, "cs-001");
+	devs[2].confirm_s = 10;
+	cfg.devices = devs;
+	cfg.n_devices = 3;
+	strcpy(cfg.local.client_id, "hazardd-gw");
+	n_pub = 0;
+	broker_down = false;
+	last_topic[0] = last_payload[0] = '\0';
+}
+
+static struct reading relay(bool on)
+{
+	struct reading r;
+
+	memset(&r, 0, sizeof r);
+	reading_set(&r, RF_RELAY, on);
+	return r;
+}
+
+static void test_confirm(void)
+{
+	struct devcmd *dc;
+	struct devcmd_outcome oc[4];
+	struct devcmd_req rq = { .device = 0, .on = false, .safety = true,
+				 .cause_device = "bay3-temp", .cause_type = HZ_CHARGER_OVERTEMP,
+				 .actor = "interlock" };
+	struct hazard_change chg;
+	struct reading r;
+	char err[160];
+	cJSON *j;
+
+	setup();
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	CHECK_INT("send: published", devcmd_send(dc, &rq, 1000, 0, NULL, err, sizeof err), 0);
+	CHECK_STR("send: tasmota topic", last_topic, "cmnd/bay3/POWER");
+	CHECK_STR("send: tasmota payload", last_payload, "OFF");
+	CHECK_INT("due at confirm_s", devcmd_next_due_ms(dc), 10000);
+	r = relay(true);
+	CHECK("a report of the old state does not confirm",
+	      !devcmd_on_reading(dc, 0, &r, 1500, &oc[0]));
+	memset(&r, 0, sizeof r);
+	reading_set(&r, RF_POWER_W, 12);
+	CHECK("a report without relay state does not confirm",
+	      !devcmd_on_reading(dc, 0, &r, 1500, &oc[0]));
+	r = relay(false);
+	CHECK("another device's report does not confirm",
+	      !devcmd_on_reading(dc, 1, &r, 1500, &oc[0]));
+	CHECK_INT("no timeout before confirm_s", devcmd_tick(dc, 5000, 9999, oc, 4), 0);
+	CHECK("the commanded state confirms", devcmd_on_reading(dc, 0, &r, 2000, &oc[0]));
+	CHECK("confirmed outcome", oc[0].confirmed && !oc[0].late && oc[0].safety);
+	CHECK_STR("outcome keeps the cause", oc[0].cause_device, "bay3-temp");
+	CHECK("a confirmation raises nothing", !devcmd_outcome_change(&oc[0], 10, &chg));
+	CHECK_INT("nothing due once confirmed", devcmd_tick(dc, 20000, 20000, oc, 4), 0);
+	CHECK("confirmed twice? no", !devcmd_on_reading(dc, 0, &r, 2500, &oc[0]));
+	j = devcmd_device_json(dc, 0);
+	CHECK_STR("listing: state", cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")),
+		  "confirmed");
+	CHECK_STR("listing: device", cJSON_GetStringValue(cJSON_GetObjectItem(j, "device")),
+		  "bay3-plug");
+	cJSON_Delete(j);
+	CHECK("listing: none for a device never commanded", !devcmd_device_json(dc, 2));
+
+	/* timeout: command_failed, major for an interlock */
+	CHECK_INT("send again", devcmd_send(dc, &rq, 30000, 30000, NULL, err, sizeof err), 0);
+	CHECK_INT("times out after confirm_s", devcmd_tick(dc, 40000, 40000, oc, 4), 1);
+	CHECK("timed-out outcome", !oc[0].confirmed && oc[0].published);
+	CHECK("timeout raises command_failed", devcmd_outcome_change(&oc[0], 10, &chg));
+	CHECK_INT("command_failed type", chg.type, HZ_COMMAND_FAILED);
+	CHECK_INT("command_failed active", chg.kind, CHG_ACTIVE);
+	CHECK_INT("interlock failure is major", chg.severity, SEV_MAJOR);
+	CHECK_CONTAINS("detail names the topic", chg.detail, "cmnd/bay3/POWER");
+	CHECK_INT("reported once", devcmd_tick(dc, 50000, 50000, oc, 4), 0);
+	CHECK("a late report confirms late", devcmd_on_reading(dc, 0, &r, 60000, &oc[0]));
+	CHECK("late flag", oc[0].confirmed && oc[0].late);
+	CHECK("late confirmation clears command_failed",
+	      devcmd_outcome_change(&oc[0], 10, &chg) && chg.kind == CHG_CLEAR);
+	CHECK_INT("counters: sent", devcmd_count(dc, DEVCMD_SENT), 2);
+	CHECK_INT("counters: confirmed", devcmd_count(dc, DEVCMD_CONFIRMED), 2);
+	CHECK_INT("counters: failed", devcmd_count(dc, DEVCMD_FAILED), 1);
+
+	/* operator command: general severity; a newer command replaces */
+	rq.safety = false;
+	rq.cause_device = NULL;
+	rq.device = 2;
+	rq.on = true;
+	devcmd_send(dc, &rq, 0, 100000, NULL, err, sizeof err);
+	CHECK_STR("z2m topic", last_topic, "zigbee2mqtt/hall_plug/set");
+	rq.on = false;
+	devcmd_send(dc, &rq, 0, 101000, NULL, err, sizeof err);
+	r = relay(true);
+	CHECK("the replaced command's state does not confirm",
+	      !devcmd_on_reading(dc, 2, &r, 0, &oc[0]));
+	CHECK_INT("one timeout for the newer", devcmd_tick(dc, 0, 111000, oc, 4), 1);
+	CHECK("operator failure is general",
+	      devcmd_outcome_change(&oc[0], 10, &chg) && chg.severity == SEV_GENERAL);
+	CHECK_INT("operator command has no cause", oc[0].cause_type, -1);
+
+	/* broker down: held, retried each tick, not published twice */
+	broker_down = true;
+	n_pub = 0;
+	rq.device = 1;
+	CHECK_INT("held while the broker is down",
+		  devcmd_send(dc, &rq, 0, 200000, NULL, err, sizeof err), 1);
+	CHECK_INT("still held", devcmd_tick(dc, 0, 201000, oc, 4), 0);
+	broker_down = false;
+	CHECK_INT("retried on the next tick", devcmd_tick(dc, 0, 202000, oc, 4), 0);
+	CHECK_INT("published once", n_pub, 1);
+	CHECK_STR("native topic", last_topic, "t/bay3-temp/set");
+	devcmd_tick(dc, 0, 203000, oc, 4);
+	CHECK_INT("not published again", n_pub, 1);
+	rq.device = 9;
+	CHECK("no such device", devcmd_send(dc, &rq, 0, 0, NULL, err, sizeof err) < 0);
+	devcmd_free(dc);
+
+	/* nothing attached: held */
+	dc = devcmd_new(&cfg);
+	rq.device = 0;
+	CHECK_INT("no publisher: held", devcmd_send(dc, &rq, 0, 0, NULL, err, sizeof err), 1);
+	CHECK_INT("never sent: times out", devcmd_tick(dc, 0, 20000, oc, 4), 1);
+	CHECK("not sent outcome", !oc[0].published);
+	devcmd_outcome_change(&oc[0], 10, &chg);
+	CHECK_CONTAINS("detail says not sent", chg.detail, "not sent");
+	devcmd_free(dc);
+}
+
+/* ------------------------------------------------------------ interlock */
+
+static void test_interlock_devices(void)
+{
+	struct interlock_cfg rules[1];
+	struct interlock *il;
+	struct devcmd *dc;
+	struct hazard_change chg;
+	cJSON *acts;
+	char err[160];
+	bool on;
+
+	setup();
+	memset(rules, 0, sizeof rules);
+	rules[0].hazard = HZ_CHARGER_OVERTEMP;
+	strcpy(rules[0].device, "bay3-temp");
+	rules[0].action[0].to_device = true;
+	rules[0].action[0].device = 0;
+	rules[0].action[0].on = false;
+	rules[0].action[0].latch = true;
+	rules[0].n_actions = 1;
+	cfg.interlocks = rules;
+	cfg.n_interlocks = 1;
+	il = interlock_new(&cfg);
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	interlock_attach_devcmd(il, dc);
+
+	memset(&chg, 0, sizeof chg);
+	chg.type = HZ_CHARGER_OVERTEMP;
+	chg.kind = CHG_ACTIVE;
+	chg.severity = SEV_MAJOR;
+	acts = interlock_on_change(il, &devs[1], &chg, 1000, 0);
+	CHECK_INT("overtemp: one command published", n_pub, 1);
+	CHECK_STR("overtemp: the plug's command topic", last_topic, "cmnd/bay3/POWER");
+	CHECK_STR("overtemp: OFF", last_payload, "OFF");
+	CHECK("action record", acts && cJSON_GetArraySize(acts) == 1);
+	CHECK_STR("record names the device",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(acts, 0), "device")),
+		  "bay3-plug");
+	CHECK_STR("record has the payload",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(acts, 0), "payload")),
+		  "OFF");
+	CHECK_STR("record says sent",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(acts, 0), "result")),
+		  "sent");
+	cJSON_Delete(acts);
+	CHECK("latched off", interlock_device_latched(il, 0, &on) && !on);
+	acts = interlock_on_change(il, &devs[1], &chg, 2000, 0);
+	CHECK_INT("a repeat is held, not re-sent", n_pub, 1);
+	cJSON_Delete(acts);
+	chg.kind = CHG_CLEAR;
+	cJSON_Delete(interlock_on_change(il, &devs[1], &chg, 3000, 0));
+	CHECK_INT("clear does not undo a latch", n_pub, 1);
+	CHECK_INT("reconnect re-sends the latch", interlock_resend(il, 4000, 0), 1);
+	CHECK_INT("re-sent", n_pub, 2);
+	CHECK_STR("re-sent OFF", last_payload, "OFF");
+	CHECK_INT("reset", interlock_reset_device(il, 0, "test", 5000, err, sizeof err), 0);
+	CHECK("no longer latched", !interlock_device_latched(il, 0, NULL));
+	CHECK_INT("reset sends nothing", n_pub, 2);
+	CHECK_INT("nothing to re-send", interlock_resend(il, 6000, 0), 0);
+	CHECK("reset twice refused",
+	      interlock_reset_device(il, 0, "test", 5000, err, sizeof err) < 0);
+
+	/* follow: cleared hazard switches back */
+	rules[0].action[0].latch = false;
+	chg.kind = CHG_ACTIVE;
+	cJSON_Delete(interlock_on_change(il, &devs[1], &chg, 7000, 0));
+	CHECK_STR("follow: off", last_payload, "OFF");
+	chg.kind = CHG_CLEAR;
+	cJSON_Delete(interlock_on_change(il, &devs[1], &chg, 8000, 0));
+	CHECK_STR("follow: back on when cleared", last_payload, "ON");
+	CHECK_INT("follow: two more commands", n_pub, 4);
+	interlock_free(il);
+	devcmd_free(dc);
+}
+
+/* ------------------------------------------------------------ flood */
+
+static void test_flood(void)
+{
+	struct flood *fl;
+	int i, ok;
+
+	setup();
+	devs[0].flood.rate_per_s = 5;
+	devs[0].flood.burst = 20;
+	devs[1].flood.rate_per_s = 0;   /* unlimited */
+	devs[2].flood.rate_per_s = 1;
+	devs[2].flood.burst = 1;
+	fl = flood_new(&cfg);
+	for (i = 0, ok = 0; i < 100; i++)
+		ok += flood_admit(fl, 0, 1000);
+	CHECK_INT("a burst of 100 at one instant: burst admitted", ok, 20);
+	for (i = 0, ok = 0; i < 100; i++)
+		ok += flood_admit(fl, 0, 2000);
+	CHECK_INT("one second later: rate_per_s more", ok, 5);
+	/* 10 s at 50 msg/s: 5/s admitted */
+	for (i = 0, ok = 0; i < 500; i++)
+		ok += flood_admit(fl, 0, 2000 + (i + 1) * 20);
+	CHECK_INT("10 s at 10x the rate: 50 admitted", ok, 50);
+	for (i = 0, ok = 0; i < 1000; i++)
+		ok += flood_admit(fl, 1, 0);
+	CHECK_INT("rate 0: no limit", ok, 1000);
+	CHECK("another device's bucket is its own", flood_admit(fl, 2, 0));
+	CHECK("burst 1", !flood_admit(fl, 2, 0));
+	CHECK("refilled after 1 s at 1/s", flood_admit(fl, 2, 1000));
+	CHECK("a clock going back adds nothing", !flood_admit(fl, 2, 500));
+	CHECK("refill capped at burst", flood_admit(fl, 2, 100000) && !flood_admit(fl, 2, 100000));
+	flood_drop(fl, 0);
+	flood_drop(fl, 0);
+	flood_drop(fl, 2);
+	CHECK_INT("drops per device", flood_dropped(fl, 0), 2);
+	CHECK_INT("drops in total", flood_total(fl), 3);
+	CHECK("unknown device index admitted", flood_admit(fl, 7, 0));
+	flood_free(fl);
+}
+
+/* ------------------------------------------------------------ unknown */
+
+static void check_infer(const char *topic, const char *fmt, const char *name,
+			const char *dev_topic)
+{
+	char f[16], n[TOPIC_MAX], t[TOPIC_MAX], label[200];
+	bool ok = unknown_infer(topic, f, sizeof f, n, sizeof n, t, sizeof t);
+
+	snprintf(label, sizeof label, "infer %s", topic);
+	if (!fmt) {
+		CHECK(label, !ok);
+		return;
+	}
+	CHECK(label, ok && strcmp(f, fmt) == 0 && strcmp(n, name) == 0 &&
+	      strcmp(t, dev_topic) == 0);
+}
+
+static void test_unknown(void)
+{
+	struct unknown *u;
+	cJSON *j, *e;
+	char topic[64], big[1000];
+	int i;
+
+	check_infer("zigbee2mqtt/new_smoke", "zigbee2mqtt", "new_smoke", "zigbee2mqtt/new_smoke");
+	check_infer("zigbee2mqtt/new_smoke/availability", "zigbee2mqtt", "new_smoke",
+		    "zigbee2mqtt/new_smoke");
+	check_infer("zigbee2mqtt/new_smoke/set", NULL, NULL, NULL);
+	check_infer("zigbee2mqtt/bridge/state", NULL, NULL, NULL);
+	check_infer("tele/pow_7/SENSOR", "tasmota", "pow_7", "tele/pow_7/SENSOR");
+	check_infer("tele/pow_7/LWT", "tasmota", "pow_7", "tele/pow_7/SENSOR");
+	check_infer("cmnd/pow_7/POWER", NULL, NULL, NULL);
+	check_infer("shellies/shellyplug-s-1/relay/0", "shelly", "shellyplug-s-1",
+		    "shellies/shellyplug-s-1");
+	check_infer("shellies/shellyplug-s-1/relay/0/command", NULL, NULL, NULL);
+	check_infer("shellies/announce", NULL, NULL, NULL);
+	check_infer("shellyplus1pm-9/status/switch:0", "shelly", "shellyplus1pm-9",
+		    "shellyplus1pm-9/status/switch:0");
+	check_infer("shellyplus1pm-9/events/rpc", "shelly", "shellyplus1pm-9",
+		    "shellyplus1pm-9/status/switch:0");
+	check_infer("some/other/topic", NULL, NULL, NULL);
+
+	u = unknown_new(4);
+	CHECK("a device topic is noted", unknown_note(u, "zigbee2mqtt/a", "{\"x\":1}", 7, 1000));
+	CHECK("a bridge topic is not", !unknown_note(u, "zigbee2mqtt/bridge/log", "x", 1, 1000));
+	unknown_note(u, "zigbee2mqtt/a/availability", "online", 6, 2000);
+	CHECK_INT("two topics of one device: one entry", unknown_count(u), 1);
+	memset(big, 'x', sizeof big);
+	unknown_note(u, "tele/p/SENSOR", big, sizeof big, 3000);
+	j = unknown_json(u);
+	CHECK_INT("listed", cJSON_GetArraySize(j), 2);
+	e = cJSON_GetArrayItem(j, 0);
+	CHECK_STR("most recent first", cJSON_GetStringValue(cJSON_GetObjectItem(e, "topic")),
+		  "tele/p/SENSOR");
+	CHECK_INT("payload truncated",
+		  (long long)strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "last_payload"))),
+		  UNKNOWN_PAYLOAD_MAX);
+	CHECK("truncated flag", cJSON_IsTrue(cJSON_GetObjectItem(e, "truncated")));
+	e = cJSON_GetArrayItem(j, 1);
+	CHECK_INT("count of the z2m device",
+		  (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "count")), 2);
+	CHECK_STR("last payload of the z2m device",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(e, "last_payload")), "online");
+	cJSON_Delete(j);
+	/* a flood of distinct names: bounded, the oldest evicted */
+	for (i = 0; i < 1000; i++) {
+		snprintf(topic, sizeof topic, "zigbee2mqtt/flood_%d", i);
+		unknown_note(u, topic, "{}", 2, 4000 + i);
+	}
+	CHECK_INT("bounded at max_entries", unknown_count(u), 4);
+	CHECK_INT("evictions counted", unknown_evicted(u), 1000 - 4 + 2);
+	CHECK_INT("messages counted", unknown_messages(u), 1003);
+	j = unknown_json(u);
+	CHECK_STR("the newest is kept",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "topic")),
+		  "zigbee2mqtt/flood_999");
+	cJSON_Delete(j);
+	/* control bytes in a payload are not passed on */
+	unknown_note(u, "zigbee2mqtt/esc", "\x1b[2J", 4, 9000);
+	j = unknown_json(u);
+	CHECK_STR("control bytes replaced",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0),
+							   "last_payload")), "?[2J");
+	cJSON_Delete(j);
+	unknown_free(u);
+}
+
+int main(void)
+{
+	test_builders();
+	test_confirm();
+	test_interlock_devices();
+	test_flood();
+	test_unknown();
+	TEST_DONE();
+}

@@ -1,0 +1,449 @@
+/*
+ * test_summary.c: the daily summary.  Local days and their boundaries in
+ * real zones (UTC+8, and New York's 23- and 25-hour days), the schedule,
+ * the rates from a crafted database (state and severity replayed to the
+ * end of the day, hazards of the next day left out), and the idempotent
+ * msg_id of a queued summary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "hazardd.h"
+#include "store_internal.h"
+#include "testing.h"
+
+#define H  3600000LL
+#define D  (24 * H)
+/* 2026-11-23 00:00 in Asia/Shanghai = 2026-11-22T16:00:00Z */
+#define S  1795363200000LL
+
+static char dir[64];
+static int64_t fake_wall;
+
+static int64_t fake_wall_ms(void *ctx) { (void)ctx; return fake_wall; }
+static int64_t fake_mono_ms(void *ctx) { (void)ctx; return fake_wall; }
+static bool fake_trusted(void *ctx) { (void)ctx; return true; }
+static const struct hz_clock fake_clock = { fake_wall_ms, fake_mono_ms, fake_trusted, NULL };
+
+static int64_t iso(const char *s)
+{
+	int64_t ms = -1;
+
+	parse_iso_ms(s, &ms);
+	return ms;
+}
+
+static void test_calendar(void)
+{
+	char err[256], buf[16];
+	int64_t a, b;
+	int m = -1;
+
+	CHECK("hhmm: 18:00", summary_parse_hhmm("18:00", &m) == 0 && m == 1080);
+	CHECK("hhmm: 00:00", summary_parse_hhmm("00:00", &m) == 0 && m == 0);
+	CHECK("hhmm: 24:00 refused", summary_parse_hhmm("24:00", &m) < 0);
+	CHECK("hhmm: 18:60 refused", summary_parse_hhmm("18:60", &m) < 0);
+	CHECK("hhmm: 7:00 refused", summary_parse_hhmm("7:00", &m) < 0);
+	CHECK("zone: Asia/Shanghai", summary_zone_valid("Asia/Shanghai", err, sizeof err));
+	CHECK("zone: UTC", summary_zone_valid("UTC", err, sizeof err));
+	CHECK("zone: unknown refused", !summary_zone_valid("Mars/Olympus", err, sizeof err));
+	CHECK_CONTAINS("zone: error says why", err, "Mars/Olympus");
+	CHECK("zone: no path escape", !summary_zone_valid("../../etc/passwd", err, sizeof err));
+	CHECK("zone: no absolute path", !summary_zone_valid("/etc/localtime", err, sizeof err));
+
+	CHECK("day: Shanghai bounds", summary_day_bounds("Asia/Shanghai", "2026-11-23",
+							 &a, &b, err, sizeof err) == 0);
+	CHECK_INT("day: Shanghai starts 16:00Z the day before", a, S);
+	CHECK_INT("day: Shanghai day is 24 h", b - a, D);
+	summary_day_bounds("America/New_York", "2026-03-08", &a, &b, err, sizeof err);
+	CHECK_INT("day: New York 2026-03-08 starts 05:00Z", a, iso("2026-03-08T05:00:00Z"));
+	CHECK_INT("day: New York spring-forward day is 23 h", b - a, 23 * H);
+	summary_day_bounds("America/New_York", "2026-11-01", &a, &b, err, sizeof err);
+	CHECK_INT("day: New York fall-back day is 25 h", b - a, 25 * H);
+	CHECK("day: 2026-02-30 refused", summary_day_bounds("UTC", "2026-02-30", &a, &b,
+							    err, sizeof err) < 0);
+	CHECK("day: trailing text refused", summary_day_bounds("UTC", "2026-02-03x", &a, &b,
+							       err, sizeof err) < 0);
+
+	summary_date_of("Asia/Shanghai", S, buf, sizeof buf);
+	CHECK_STR("date of: local midnight", buf, "2026-11-23");
+	summary_date_of("Asia/Shanghai", S - 1, buf, sizeof buf);
+	CHECK_STR("date of: a millisecond before", buf, "2026-11-22");
+	summary_date_of("UTC", S, buf, sizeof buf);
+	CHECK_STR("date of: the same instant in UTC", buf, "2026-11-22");
+
+	/* 18:00 in Shanghai is 10:00Z */
+	a = summary_due_day("Asia/Shanghai", 1080, S + 18 * H - 1);
+	b = summary_due_day("Asia/Shanghai", 1080, S + 18 * H);
+	CHECK_INT("due: before 18:00 the previous day's", b - a, 1);
+	CHECK_INT("due: at 18:00 today's", b, S / D + 1);     /* 2026-11-23 */
+
+	CHECK("since: 24h", summary_parse_since("UTC", "24h", S, &a, err, sizeof err) == 0 &&
+	      a == S - D);
+	CHECK("since: 30m", summary_parse_since("UTC", "30m", S, &a, err, sizeof err) == 0 &&
+	      a == S - 30 * 60000);
+	CHECK("since: local date", summary_parse_since("Asia/Shanghai", "2026-11-23", 0, &a,
+						       err, sizeof err) == 0 && a == S);
+	CHECK("since: local time", summary_parse_since("Asia/Shanghai", "2026-11-23T08:30",
+						       0, &a, err, sizeof err) == 0 &&
+	      a == S + 8 * H + 30 * 60000);
+	CHECK("since: UTC time", summary_parse_since("Asia/Shanghai", "2026-11-23T08:30:00Z",
+						     0, &a, err, sizeof err) == 0 &&
+	      a == iso("2026-11-23T08:30:00Z"));
+	CHECK("since: UTC time without seconds",
+	      summary_parse_since("Asia/Shanghai", "2026-11-23T08:30Z", 0, &a, err,
+				  sizeof err) == 0 && a == iso("2026-11-23T08:30:00Z"));
+	CHECK("since: bad hour refused", summary_parse_since("UTC", "2026-11-23T24:00", 0, &a,
+							     err, sizeof err) < 0);
+	CHECK("since: trailing text refused", summary_parse_since("UTC", "2026-11-23T08:30x",
+								  0, &a, err, sizeof err) < 0);
+	CHECK("since: garbage refused", summary_parse_since("UTC", "yesterday", 0, &a,
+							    err, sizeof err) < 0);
+}
+
+/* ------------------------------------------------------------ database */
+
+static void exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		printf("FAIL: sql: %s: %s\n", msg ? msg : "?", sql);
+		test_failures++;
+	}
+	sqlite3_free(msg);
+}
+
+static void hz(sqlite3 *db, const char *id, const char *dev, const char *site,
+	       const char *sev, const char *state, int64_t raised, int64_t deadline,
+	       int64_t closed, const char *recurrence_of)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof sql, "INSERT INTO hazards (id, device, site, type, severity, "
+		 "priority, state, raised_at_ms, deadline_ms, closed_at_ms, updated_at_ms, "
+		 "recurrence_of) VALUES ('%s', '%s', '%s', 'gas_leak', '%s', 1, '%s', "
+		 "%lld, %lld, %lld, %lld, %s%s%s)", id, dev, site, sev, state,
+		 (long long)raised, (long long)deadline, (long long)closed, (long long)raised,
+		 recurrence_of ? "'" : "", recurrence_of ? recurrence_of : "NULL",
+		 recurrence_of ? "'" : "");
+	exec(db, sql);
+}
+
+static void ev(sqlite3 *db, const char *id, const char *event, int64_t at, const char *sev)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "INSERT INTO hazard_events (hazard_id, event, at_ms, "
+		 "actor, severity) VALUES ('%s', '%s', %lld, 'x', '%s')", id, event,
+		 (long long)at, sev);
+	exec(db, sql);
+}
+
+static void sc(sqlite3 *db, const char *dev, const char *site, const char *source, int64_t at)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "INSERT INTO self_checks (device, site, source, at_ms) "
+		 "VALUES ('%s', '%s', '%s', %lld)", dev, site, source, (long long)at);
+	exec(db, sql);
+}
+
+/*
+ * The day 2026-11-23 (Shanghai), S its start:
+ *   A1 site-a general: raised two days before, due S+1h, closed S+30m: on time
+ *   A2 site-a general->major at S+2.5h: raised S+2h, cleared S+3h, due S+5h
+ *   A3 site-a major, recurrence of A1: raised S+4h, acknowledged S+4.5h,
+ *      closed the next day (S+26h): acknowledged at the end of the day
+ *   B1 site-b major: raised S+1h, due S+20h, closed S+21h: late
+ *   B2 site-b: raised the next day: not in this day at all
+ *   B3 site-b general (escalated to major only the next day): raised ten
+ *      days before, due three days before, still open
+ */
+static void craft(sqlite3 *db)
+{
+	hz(db, "A1", "d1", "site-a", "general", "closed", S - 2 * D, S + H, S + H / 2, NULL);
+	ev(db, "A1", "raised", S - 2 * D, "general");
+	ev(db, "A1", "cleared", S - D, "general");
+	ev(db, "A1", "closed", S + H / 2, "general");
+	hz(db, "A2", "d2", "site-a", "major", "cleared", S + 2 * H, S + 5 * H, 0, NULL);
+	ev(db, "A2", "raised", S + 2 * H, "general");
+	ev(db, "A2", "escalated", S + 5 * H / 2, "major");
+	ev(db, "A2", "cleared", S + 3 * H, "major");
+	hz(db, "A3", "d1", "site-a", "major", "closed", S + 4 * H, S + 28 * H, S + 26 * H, "A1");
+	ev(db, "A3", "raised", S + 4 * H, "major");
+	ev(db, "A3", "acknowledged", S + 9 * H / 2, "major");
+	ev(db, "A3", "cleared", S + 25 * H, "major");
+	ev(db, "A3", "closed", S + 26 * H, "major");
+	hz(db, "B1", "d3", "site-b", "major", "closed", S + H, S + 20 * H, S + 21 * H, NULL);
+	ev(db, "B1", "raised", S + H, "major");
+	ev(db, "B1", "acknowledged", S + 2 * H, "major");
+	ev(db, "B1", "rectifying", S + 3 * H, "major");
+	ev(db, "B1", "cleared", S + 19 * H, "major");
+	ev(db, "B1", "closed", S + 21 * H, "major");
+	hz(db, "B2", "d4", "site-b", "general", "open", S + 25 * H, S + 49 * H, 0, NULL);
+	ev(db, "B2", "raised", S + 25 * H, "general");
+	hz(db, "B3", "d3", "site-b", "major", "open", S - 10 * D, S - 3 * D, 0, NULL);
+	ev(db, "B3", "raised", S - 10 * D, "general");
+	ev(db, "B3", "escalated", S + 30 * H, "major");
+	sc(db, "d1", "site-a", "device", S + H);
+	sc(db, "d1", "site-a", "device", S + 2 * H);
+	sc(db, "d4", "site-b", "device", S - H);         /* the day before */
+	sc(db, "d2", "site-a", "device", S + 25 * H);    /* the day after */
+	sc(db, "valve", "", "output", S + 2 * H);
+}
+
+static struct site_cfg sites[2];
+static struct device_cfg devices[4];
+
+static void make_config(struct config *cfg)
+{
+	static const struct { const char *id, *site; enum device_kind kind; } dv[4] = {
+		{ "d1", "site-a", DEV_GAS_DETECTOR }, { "d2", "site-a", DEV_SMOKE_ALARM },
+		{ "d3", "site-b", DEV_EBIKE_CHARGER }, { "d4", "site-b", DEV_SMOKE_ALARM },
+	};
+	int i;
+
+	memset(cfg, 0, sizeof *cfg);
+	memset(sites, 0, sizeof sites);
+	memset(devices, 0, sizeof devices);
+	strcpy(cfg->gateway.id, "gw-test");
+	strcpy(cfg->gateway.district, "licheng");
+	strcpy(sites[0].id, "site-a");
+	strcpy(sites[1].id, "site-b");
+	for (i = 0; i < 4; i++) {
+		strcpy(devices[i].id, dv[i].id);
+		strcpy(devices[i].site, dv[i].site);
+		devices[i].kind = dv[i].kind;
+	}
+	cfg->sites = sites;
+	cfg->n_sites = 2;
+	cfg->devices = devices;
+	cfg->n_devices = 4;
+	strcpy(cfg->summary.time, "18:00");
+	cfg->summary.minutes = 1080;
+	strcpy(cfg->summary.timezone, "Asia/Shanghai");
+}
+
+static double num(const cJSON *o, const char *path)
+{
+	char buf[128], *p, *save = NULL;
+	const cJSON *v = o;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = strtok_r(buf, ".", &save); p && v; p = strtok_r(NULL, ".", &save))
+		v = cJSON_GetObjectItemCaseSensitive(v, p);
+	return cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsNull(v) ? -1 : -999;
+}
+
+static const cJSON *site_of(const cJSON *sum, const char *id)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(sum, "sites")) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "site");
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static void test_rates(struct store *st, const struct config *cfg)
+{
+	static const bool online[4] = { true, true, false, true };
+	char err[256];
+	cJSON *o;
+	const cJSON *t, *a, *b;
+
+	o = summary_build(st, cfg, "2026-11-23", online, S + 2 * D, err, sizeof err);
+	CHECK("rates: summary built", o != NULL);
+	if (!o) {
+		printf("INFO: %s\n", err);
+		return;
+	}
+	t = cJSON_GetObjectItemCaseSensitive(o, "totals");
+	a = site_of(o, "site-a");
+	b = site_of(o, "site-b");
+	CHECK("rates: both sites present", a && b);
+	if (!a || !b) {
+		cJSON_Delete(o);
+		return;
+	}
+	CHECK_STR("rates: msg_id", cJSON_GetObjectItemCaseSensitive(o, "msg_id")->valuestring,
+		  "summary-2026-11-23");
+	CHECK("rates: complete day", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "complete")));
+	CHECK_DBL("gw: hazards of the day (next day's left out)", num(t, "hazards"), 5);
+	CHECK_DBL("gw: open at day end", num(t, "by_state.open"), 1);
+	CHECK_DBL("gw: acknowledged at day end (closed only later)",
+		  num(t, "by_state.acknowledged"), 1);
+	CHECK_DBL("gw: cleared at day end", num(t, "by_state.cleared"), 1);
+	CHECK_DBL("gw: closed at day end", num(t, "by_state.closed"), 2);
+	CHECK_DBL("gw: rectifying at day end", num(t, "by_state.rectifying"), 0);
+	CHECK_DBL("gw: general total (escalation of the next day ignored)",
+		  num(t, "by_severity.general.total"), 2);
+	CHECK_DBL("gw: general outstanding", num(t, "by_severity.general.outstanding"), 1);
+	CHECK_DBL("gw: major total", num(t, "by_severity.major.total"), 3);
+	CHECK_DBL("gw: major outstanding", num(t, "by_severity.major.outstanding"), 2);
+	CHECK_DBL("gw: new", num(t, "new"), 3);
+	CHECK_DBL("gw: closed today", num(t, "closed"), 2);
+	CHECK_DBL("gw: came due", num(t, "on_time.came_due"), 3);
+	CHECK_DBL("gw: closed on time", num(t, "on_time.closed_on_time"), 1);
+	CHECK_DBL("gw: on-time rate", num(t, "on_time.rate"), 0.3333);
+	CHECK_DBL("gw: overdue today", num(t, "overdue"), 2);
+	CHECK_DBL("gw: overdue outstanding", num(t, "overdue_outstanding"), 2);
+	CHECK_DBL("gw: rectification closed", num(t, "rectification.closed"), 2);
+	CHECK_DBL("gw: rectification rate", num(t, "rectification.rate"), 0.4);
+	CHECK_DBL("gw: recurrences", num(t, "recurrences"), 1);
+	CHECK_DBL("gw: devices", num(t, "devices.total"), 4);
+	CHECK_DBL("gw: online", num(t, "devices.online"), 3);
+	CHECK_DBL("gw: online rate", num(t, "devices.online_rate"), 0.75);
+	CHECK_DBL("gw: self-test devices (chargers have none)", num(t, "self_test.devices"), 3);
+	CHECK_DBL("gw: self-tested devices (only this day's)", num(t, "self_test.tested"), 1);
+	CHECK_DBL("gw: presses", num(t, "self_test.presses"), 2);
+	CHECK_DBL("gw: self-test rate", num(t, "self_test.rate"), 0.3333);
+	CHECK_DBL("gw: output self-tests", num(t, "output_self_tests"), 1);
+	CHECK_DBL("site-a: hazards", num(a, "hazards"), 3);
+	CHECK_DBL("site-a: rectification rate", num(a, "rectification.rate"), 0.3333);
+	CHECK_DBL("site-a: on-time rate", num(a, "on_time.rate"), 0.5);
+	CHECK_DBL("site-a: self-test rate", num(a, "self_test.rate"), 0.5);
+	CHECK_DBL("site-a: online rate", num(a, "devices.online_rate"), 1);
+	CHECK_DBL("site-b: hazards", num(b, "hazards"), 2);
+	CHECK_DBL("site-b: on-time rate 0 of 1", num(b, "on_time.rate"), 0);
+	CHECK_DBL("site-b: overdue outstanding", num(b, "overdue_outstanding"), 1);
+	CHECK_DBL("site-b: online rate", num(b, "devices.online_rate"), 0.5);
+	CHECK_DBL("site-b: self-test rate", num(b, "self_test.rate"), 0);
+	cJSON_Delete(o);
+
+	/* the same day asked at 06:00: only what had happened by then */
+	o = summary_build(st, cfg, "2026-11-23", NULL, S + 6 * H, err, sizeof err);
+	t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
+	CHECK("cut: not complete", o && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "complete")));
+	CHECK_DBL("cut: came due by 06:00", num(t, "on_time.came_due"), 2);
+	CHECK_DBL("cut: B1 not closed yet", num(t, "by_state.closed"), 1);
+	CHECK_DBL("cut: online unknown", num(t, "devices.online"), -1);
+	CHECK_DBL("cut: site-b self-tested 0 of 1", num(site_of(o, "site-b"), "self_test.rate"), 0);
+	cJSON_Delete(o);
+
+	/* an empty day: rates are null, not 0 */
+	o = summary_build(st, cfg, "2026-10-01", NULL, S + 2 * D, err, sizeof err);
+	t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
+	CHECK_DBL("empty: on-time rate null", num(t, "on_time.rate"), -1);
+	CHECK_DBL("empty: rectification rate null", num(t, "rectification.rate"), -1);
+	cJSON_Delete(o);
+	CHECK("future day refused", summary_build(st, cfg, "2026-11-30", NULL, S + 2 * D,
+						  err, sizeof err) == NULL);
+}
+
+/* The bodies queued in the outbox with topic "summary", oldest first. */
+static int queued(struct store *st, char bodies[][96], int max)
+{
+	struct outbox_msg m[32];
+	int n = store_outbox_next(st, NULL, 0, m, 32), i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].topic_suffix, "summary") == 0 && k < max)
+			snprintf(bodies[k++], 96, "%s", m[i].body);
+		outbox_msg_free(&m[i]);
+	}
+	return k;
+}
+
+static void test_queue(struct store *st, struct config *cfg)
+{
+	struct daemon d;
+	char err[256], b[16][96];
+	int64_t last = -5;
+	cJSON *out = NULL;
+	int n;
+
+	memset(&d, 0, sizeof d);
+	d.cfg = cfg;
+	d.store = st;
+	fake_wall = S + 2 * D;
+	clock_use(&fake_clock);
+	CHECK("queue: first", daemon_summary(&d, "2026-11-23", true, &out, err, sizeof err) == 0);
+	cJSON_Delete(out);
+	CHECK("queue: again", daemon_summary(&d, "2026-11-23", true, NULL, err, sizeof err) == 0);
+	n = queued(st, b, 16);
+	CHECK_INT("queue: two summaries queued", n, 2);
+	CHECK("queue: msg_id leads the body (the uplink takes it)",
+	      n == 2 && strncmp(b[0], "{\"msg_id\":\"summary-2026-11-23\",", 31) == 0);
+	CHECK("queue: the same msg_id both times", n == 2 && strncmp(b[0], b[1], 31) == 0);
+	/* an output test (hazardctl test) is recorded for the day's summary */
+	summary_self_check(&d, "valve", "", "output", S + 3 * H);
+	out = summary_build(st, cfg, "2026-11-23", NULL, S + 2 * D, err, sizeof err);
+	CHECK_DBL("self-check: output test counted",
+		  num(cJSON_GetObjectItemCaseSensitive(out, "totals"), "output_self_tests"), 2);
+	cJSON_Delete(out);
+	out = NULL;
+	CHECK_INT("self-check: no store error", (long long)d.cnt.store_errors, 0);
+	CHECK("queue: bad date refused", daemon_summary(&d, "23/11/2026", true, NULL,
+							err, sizeof err) < 0);
+
+	/* the schedule: a new database starts from the current daily time */
+	fake_wall = S + 2 * D + 12 * H;         /* 2026-11-25 12:00 local */
+	summary_tick(&d);
+	store_meta_get_int(st, "summary_last_day", &last);
+	CHECK_INT("tick: new database marks 2026-11-24 done", last, S / D + 2);
+	CHECK_INT("tick: nothing sent", queued(st, b, 16), 2);
+	fake_wall = S + 2 * D + 18 * H;         /* 2026-11-25 18:00 */
+	summary_tick(&d);
+	n = queued(st, b, 16);
+	CHECK_INT("tick: at 18:00 one more", n, 3);
+	CHECK("tick: it is 2026-11-25's", n == 3 &&
+	      strncmp(b[2], "{\"msg_id\":\"summary-2026-11-25\"", 30) == 0);
+	summary_tick(&d);
+	CHECK_INT("tick: once a day", queued(st, b, 16), 3);
+	fake_wall = S + 5 * D + 19 * H;         /* down for three days */
+	summary_tick(&d);
+	n = queued(st, b, 16);
+	CHECK_INT("tick: missed days caught up", n, 6);
+	CHECK("tick: oldest missed first", n == 6 &&
+	      strncmp(b[3], "{\"msg_id\":\"summary-2026-11-26\"", 30) == 0 &&
+	      strncmp(b[5], "{\"msg_id\":\"summary-2026-11-28\"", 30) == 0);
+	fake_wall = S + 4 * D;                  /* the clock went back */
+	summary_tick(&d);
+	CHECK_INT("tick: a clock going back sends nothing", queued(st, b, 16), 6);
+	fake_wall = 1000;                       /* booted without the time */
+	summary_tick(&d);
+	CHECK_INT("tick: an unset clock sends nothing", queued(st, b, 16), 6);
+	clock_use(NULL);
+}
+
+int main(void)
+{
+	struct config cfg;
+	struct store *st;
+	char path[128], err[512];
+
+	snprintf(dir, sizeof dir, "/tmp/test_summary.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	log_init("test_summary", LOG_LVL_WARN);
+	test_calendar();
+
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	st = store_open(path, err, sizeof err);
+	CHECK("store opens", st != NULL);
+	if (st) {
+		make_config(&cfg);
+		craft(store_sqlite(st));
+		test_rates(st, &cfg);
+		test_queue(st, &cfg);
+		store_close(st);
+	}
+	unlink(path);
+	snprintf(path, sizeof path, "%s/s.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/s.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+	TEST_DONE();
+}
