@@ -986,6 +986,22 @@ int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *k
 	return 0;
 }
 
+int config_rule_get(const struct rule_params *rp, enum device_kind kind, const char *key,
+		    double *v, char *err, size_t errlen)
+{
+	const struct rule_def *d = key ? rule_find(key) : NULL;
+	char list[256];
+
+	if (!d || kind >= DEV_KIND_COUNT || !(d->kinds & (1u << kind))) {
+		errf(err, errlen, "rule key \"%.40s\" does not apply to %s (valid: %s)",
+		     key ? key : "", kind < DEV_KIND_COUNT ? device_kind_name[kind] : "?",
+		     kind < DEV_KIND_COUNT ? rule_keys(list, sizeof list, kind) : "");
+		return -1;
+	}
+	*v = *rule_val((struct rule_params *)rp, d);
+	return 0;
+}
+
 int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
 			    char *err, size_t errlen)
 {

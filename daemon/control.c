@@ -623,8 +623,11 @@ static cJSON *ctl_cmd_rectifying(const cJSON *req, struct daemon *d,
 static cJSON *ctl_cmd_outputs(const cJSON *req, struct daemon *d,
 			      char *err, size_t errlen)
 {
-	cJSON *r = interlock_outputs_json(d->il);
+	cJSON *r;
 
+	gpio_lock(d);   /* the GPIO thread moves outputs (gpio_thread.c) */
+	r = interlock_outputs_json(d->il);
+	gpio_unlock(d);
 	if (!r)
 		errf(err, errlen, "out of memory");
 	return r;
@@ -696,7 +699,7 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 	const char *actor = "hazardctl";
 	const struct device_cfg *dev;
 	char rerr[256] = "";
-	int o, type;
+	int o, type, rc;
 	cJSON *r;
 
 	if (ctl_reset_is_device(req, d))
@@ -715,7 +718,18 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 		errf(err, errlen, "database busy, try again");
 		return NULL;
 	}
-	if (interlock_reset(d->il, o, actor, now_wall_ms(), rerr, sizeof rerr) < 0 ||
+	/* one lock hold: an input change the GPIO thread acted on but the
+	 * loop has not recorded yet is a cause the check above cannot see */
+	gpio_lock(d);
+	if (gpio_thread_pending(d->gt) > 0) {
+		gpio_unlock(d);
+		store_rollback(d->store);
+		errf(err, errlen, "input changes are being recorded, try again");
+		return NULL;
+	}
+	rc = interlock_reset(d->il, o, actor, now_wall_ms(), rerr, sizeof rerr);
+	gpio_unlock(d);
+	if (rc < 0 ||
 	    interlock_persist(d->il, d->store) < 0 || store_commit(d->store) < 0) {
 		store_rollback(d->store);
 		errf(err, errlen, "%s", rerr[0] ? rerr : "database error; latch kept");
@@ -732,19 +746,24 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
 			   char *err, size_t errlen)
 {
-	int o;
+	int o, rc;
+	uint64_t self_tests;
 	cJSON *r;
 
 	if ((o = ctl_output(req, d, err, errlen)) < 0)
 		return NULL;
-	if (interlock_test(d->il, o, now_wall_ms(), now_mono_ms(), err, errlen) < 0)
+	gpio_lock(d);   /* the GPIO thread ends the pulse */
+	rc = interlock_test(d->il, o, now_wall_ms(), now_mono_ms(), err, errlen);
+	self_tests = interlock_self_tests(d->il);
+	gpio_unlock(d);
+	if (rc < 0)
 		return NULL;
 	summary_self_check(d, d->cfg->outputs[o].name, "", "output", now_wall_ms());
 	r = output_reply(req, err, errlen);
 	if (!r)
 		return NULL;
 	cJSON_AddStringToObject(r, "state", "testing");
-	cJSON_AddNumberToObject(r, "self_tests", (double)interlock_self_tests(d->il));
+	cJSON_AddNumberToObject(r, "self_tests", (double)self_tests);
 	return r;
 }
 

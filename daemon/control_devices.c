@@ -214,6 +214,8 @@ void devices_status_json(struct daemon *d, cJSON *status)
 		cJSON_AddNumberToObject(j, "confirmed",
 					(double)devcmd_count(d->devcmd, DEVCMD_CONFIRMED));
 		cJSON_AddNumberToObject(j, "failed", (double)devcmd_count(d->devcmd, DEVCMD_FAILED));
+		cJSON_AddNumberToObject(j, "store_errors",
+					(double)devcmd_count(d->devcmd, DEVCMD_STORE_ERRORS));
 	}
 	j = cJSON_AddObjectToObject(status, "unknown_senders");
 	if (j) {

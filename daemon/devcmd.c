@@ -16,6 +16,16 @@
  * One slot per device: a newer command replaces a pending one (the newer
  * intent is the one to confirm).  No broker right now: the command is
  * held and retried every tick until its confirm_s runs out.
+ *
+ * What is kept: each device's last command, as hazardctl devices shows
+ * it, in the meta table ("devcmd:<device>", rewritten at each state
+ * change), so it is still listed after a restart; an operator's command
+ * (no hazard behind it) is also noted as an "action" event on the
+ * device's open command_failed hazard, if there is one.  The verdict on
+ * an interlock's command is noted on the hazard that sent it by the loop
+ * (devcmd_note_actions).  A reload carries the table over by device id
+ * (devcmd_carry).  While a command is pending, the device's relay reports
+ * pass its flood bucket (flood.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,7 @@ struct dc_slot {
 	bool    published;
 	int64_t deadline_mono_ms;
 	struct devcmd_outcome o;        /* what was asked, filled as it goes */
+	char   *stored;                 /* the record kept before a restart */
 };
 
 struct devcmd {
@@ -40,9 +51,15 @@ struct devcmd {
 	void   *pctx;
 	unsigned rpc_id;                /* Shelly Gen2 request ids */
 	uint64_t count[DEVCMD_COUNTERS];
+	struct store *st;               /* NULL: nothing kept */
+	struct flood *fl;               /* NULL: no flood control */
 };
 
 static const char *const dc_state_name[] = { "none", "pending", "confirmed", "failed" };
+
+static cJSON *dc_json(const struct devcmd_outcome *o, enum dc_state st,
+		      const struct config *cfg);
+static void dc_changed(struct devcmd *dc, int device);
 
 struct devcmd *devcmd_new(const struct config *cfg)
 {
@@ -62,8 +79,12 @@ struct devcmd *devcmd_new(const struct config *cfg)
 
 void devcmd_free(struct devcmd *dc)
 {
+	int i;
+
 	if (!dc)
 		return;
+	for (i = 0; i < dc->n; i++)
+		free(dc->slot[i].stored);
 	free(dc->slot);
 	free(dc);
 }
@@ -91,6 +112,8 @@ int devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall
 	const struct device_cfg *dev;
 	struct dc_slot *s;
 	struct device_cmd cmd;
+	char *stored;
+	int rc;
 
 	if (!dc || !rq || rq->device < 0 || rq->device >= dc->n) {
 		errf(err, errlen, "no such device");
@@ -101,7 +124,9 @@ int devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall
 			     ++dc->rpc_id, &cmd, err, errlen) < 0)
 		return -1;
 	s = &dc->slot[rq->device];
+	stored = s->stored;
 	memset(s, 0, sizeof *s);
+	s->stored = stored;
 	s->state = DC_PENDING;
 	s->deadline_mono_ms = now_mono_ms + (int64_t)dev->confirm_s * 1000;
 	s->o.device = rq->device;
@@ -116,7 +141,11 @@ int devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall
 	if (sent)
 		*sent = cmd;
 	dc->count[DEVCMD_SENT]++;
-	return dc_try_publish(dc, s) ? 0 : 1;
+	/* before the publish: the plug may answer before we return */
+	flood_await(dc->fl, rq->device, true);
+	rc = dc_try_publish(dc, s) ? 0 : 1;
+	dc_changed(dc, rq->device);
+	return rc;
 }
 
 bool devcmd_on_reading(struct devcmd *dc, int device, const struct reading *r,
@@ -137,6 +166,8 @@ bool devcmd_on_reading(struct devcmd *dc, int device, const struct reading *r,
 	s->o.at_wall_ms = now_wall_ms;
 	s->state = DC_CONFIRMED;
 	dc->count[DEVCMD_CONFIRMED]++;
+	flood_await(dc->fl, device, false);
+	dc_changed(dc, device);
 	*out = s->o;
 	return true;
 }
@@ -159,6 +190,8 @@ int devcmd_tick(struct devcmd *dc, int64_t now_wall_ms, int64_t now_mono_ms,
 		s->o.confirmed = false;
 		s->o.at_wall_ms = now_wall_ms;
 		dc->count[DEVCMD_FAILED]++;
+		flood_await(dc->fl, i, false);
+		dc_changed(dc, i);
 		out[n++] = s->o;
 	}
 	return n;
@@ -206,13 +239,36 @@ static cJSON *dc_json(const struct devcmd_outcome *o, enum dc_state st,
 	return j;
 }
 
+/* A record kept before a restart: what was pending then is not now. */
+static cJSON *dc_stored_json(const char *text)
+{
+	cJSON *j = cJSON_Parse(text);
+	const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "state"));
+
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	if (st && strcmp(st, "pending") == 0) {
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "state",
+						       cJSON_CreateString("interrupted"));
+		cJSON_DeleteItemFromObjectCaseSensitive(j, "result");
+		cJSON_AddStringToObject(j, "result", "unknown: hazardd restarted before "
+					"its confirmation");
+	}
+	cJSON_AddBoolToObject(j, "before_restart", true);
+	return j;
+}
+
 cJSON *devcmd_device_json(const struct devcmd *dc, int device)
 {
 	const struct dc_slot *s;
 
-	if (!dc || device < 0 || device >= dc->n || dc->slot[device].state == DC_IDLE)
+	if (!dc || device < 0 || device >= dc->n)
 		return NULL;
 	s = &dc->slot[device];
+	if (s->state == DC_IDLE)
+		return s->stored ? dc_stored_json(s->stored) : NULL;
 	return dc_json(&s->o, s->state, dc->cfg);
 }
 
@@ -247,7 +303,8 @@ bool devcmd_outcome_change(const struct devcmd_outcome *o, int confirm_s,
 }
 
 struct dc_find {
-	const struct devcmd_outcome *o;
+	const char *device;
+	int type;
 	struct hazard_rec *rec;
 	bool found;
 };
@@ -256,23 +313,210 @@ static void dc_find_one(void *ctx, const struct hazard_rec *rec)
 {
 	struct dc_find *f = ctx;
 
-	if (!f->found && (int)rec->type == f->o->cause_type &&
-	    strcmp(rec->device, f->o->cause_device) == 0) {
+	if (!f->found && (int)rec->type == f->type && strcmp(rec->device, f->device) == 0) {
 		*f->rec = *rec;
 		f->found = true;
 	}
 }
 
-int devcmd_cause_hazard(struct store *st, const struct devcmd_outcome *o,
+/* The hazard of this device and type that is not closed. */
+static int dc_find_open(struct store *st, const char *device, int type,
 			struct hazard_rec *rec)
 {
-	struct dc_find f = { o, rec, false };
+	struct dc_find f = { device, type, rec, false };
 
-	if (!st || o->cause_type < 0 || !o->cause_device[0])
-		return -1;
 	if (store_foreach_open(st, dc_find_one, &f) < 0 || !f.found)
 		return -1;
 	return 0;
+}
+
+int devcmd_cause_hazard(struct store *st, const struct devcmd_outcome *o,
+			struct hazard_rec *rec)
+{
+	if (!st || o->cause_type < 0 || !o->cause_device[0])
+		return -1;
+	return dc_find_open(st, o->cause_device, o->cause_type, rec);
+}
+
+/* ------------------------------------------------------------ records */
+
+static void dc_key(const struct device_cfg *dev, char *key, size_t len)
+{
+	snprintf(key, len, "devcmd:%s", dev->id);
+}
+
+/*
+ * A slot changed (sent, confirmed, failed): keep the device's last
+ * command, and note an operator's command on the device's open
+ * command_failed hazard.  Runs in whatever transaction is open (the
+ * pass's for interlocks and outcomes; its own for hazardctl switch).
+ */
+static void dc_changed(struct devcmd *dc, int device)
+{
+	const struct dc_slot *s = &dc->slot[device];
+	const struct device_cfg *dev = &dc->cfg->devices[device];
+	struct hazard_rec rec;
+	char key[ID_MAX + 8], detail[ID_MAX + TOPIC_MAX + DEVCMD_PAYLOAD_MAX + 96], *text;
+	cJSON *j;
+	int rc = 0;
+
+	if (!dc->st)
+		return;
+	j = dc_json(&s->o, s->state, dc->cfg);
+	text = j ? cJSON_PrintUnformatted(j) : NULL;
+	cJSON_Delete(j);
+	dc_key(dev, key, sizeof key);
+	if (!text || store_meta_set_text(dc->st, key, text) < 0)
+		rc = -1;
+	free(text);
+	if (s->o.cause_type < 0 && dc_find_open(dc->st, dev->id, HZ_COMMAND_FAILED, &rec) == 0) {
+		snprintf(detail, sizeof detail, "device %s %s: %s (%s %s)", dev->id,
+			 s->o.on ? "on" : "off", dc_result(&s->o, s->state), s->o.cmd.topic,
+			 s->o.cmd.payload);
+		if (store_hazard_note(dc->st, rec.id, "action",
+				      s->o.at_wall_ms ? s->o.at_wall_ms : s->o.sent_wall_ms,
+				      s->o.actor, detail) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		dc->count[DEVCMD_STORE_ERRORS]++;
+}
+
+void devcmd_attach_store(struct devcmd *dc, struct store *st)
+{
+	char key[ID_MAX + 8];
+	int i;
+
+	if (!dc)
+		return;
+	dc->st = st;
+	for (i = 0; st && i < dc->n; i++) {
+		free(dc->slot[i].stored);
+		dc->slot[i].stored = NULL;
+		dc_key(&dc->cfg->devices[i], key, sizeof key);
+		if (store_meta_get_text(st, key, &dc->slot[i].stored) < 0)
+			dc->count[DEVCMD_STORE_ERRORS]++;
+	}
+}
+
+void devcmd_attach_flood(struct devcmd *dc, struct flood *fl)
+{
+	int i;
+
+	if (!dc)
+		return;
+	dc->fl = fl;
+	for (i = 0; i < dc->n; i++)
+		flood_await(fl, i, dc->slot[i].state == DC_PENDING);
+}
+
+/* "device bay4-plug off: confirmed (cmnd/bay4_plug/POWER OFF)" */
+static void dc_action_text(const cJSON *a, char *buf, size_t len)
+{
+	const char *out = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "output"));
+	const char *dev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "device"));
+	const char *set = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "set"));
+	const char *res = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "result"));
+	const char *topic = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "topic"));
+	const char *pl = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "payload"));
+
+	snprintf(buf, len, "%s %s %s: %s%s%s%s%s%s", out ? "output" : "device",
+		 out ? out : dev ? dev : "?", set ? set : "?", res ? res : "?",
+		 topic ? " (" : "", topic ? topic : "", topic && pl ? " " : "",
+		 topic && pl ? pl : "", topic ? ")" : "");
+}
+
+int devcmd_note_actions(struct store *st, const char *hazard_id, const cJSON *actions,
+			int64_t at_ms)
+{
+	const cJSON *a, *actor = NULL;
+	char one[TOPIC_MAX + DEVCMD_PAYLOAD_MAX + 160], *detail;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!st || !hazard_id || !cJSON_IsArray(actions) || !actions->child)
+		return 0;
+	cJSON_ArrayForEach(a, actions)
+		cap += sizeof one + 2;
+	detail = malloc(cap + 1);
+	if (!detail)
+		return -1;
+	detail[0] = '\0';
+	cJSON_ArrayForEach(a, actions) {
+		const char *res = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a,
+											 "result"));
+
+		/* held by a latch: nothing was done (a repeat), nothing to keep */
+		if (res && strcmp(res, "held") == 0)
+			continue;
+		dc_action_text(a, one, sizeof one);
+		len += (size_t)snprintf(detail + len, cap + 1 - len, "%s%s",
+					len ? "; " : "", one);
+		if (!actor)
+			actor = cJSON_GetObjectItemCaseSensitive(a, "actor");
+	}
+	if (!len) {
+		free(detail);
+		return 0;
+	}
+	rc = store_hazard_note(st, hazard_id, "action", at_ms,
+			       cJSON_IsString(actor) ? actor->valuestring : "interlock",
+			       detail);
+	free(detail);
+	return rc;
+}
+
+/* ------------------------------------------------------------ reload */
+
+int devcmd_carry(struct devcmd *nw, const struct devcmd *old)
+{
+	char err[160];
+	int i, j, dropped = 0;
+
+	if (!nw || !old)
+		return 0;
+	memcpy(nw->count, old->count, sizeof nw->count);
+	nw->rpc_id = old->rpc_id;
+	if (!nw->st)
+		nw->st = old->st;
+	for (i = 0; i < old->n; i++) {
+		const struct dc_slot *s = &old->slot[i];
+		const struct device_cfg *od = &old->cfg->devices[i], *nd;
+		struct dc_slot *t;
+
+		if (s->state == DC_IDLE && !s->stored)
+			continue;
+		/* the same place in most reloads: no search */
+		nd = i < nw->n && strcmp(nw->cfg->devices[i].id, od->id) == 0 ?
+		     &nw->cfg->devices[i] : config_find_device(nw->cfg, od->id);
+		if (!nd) {
+			if (s->state == DC_PENDING) {
+				log_warnx("reload: device %s was removed: its command (switch "
+					  "%s by %s) no longer awaits confirmation", od->id,
+					  s->o.on ? "on" : "off", s->o.actor);
+				dropped++;
+			}
+			continue;
+		}
+		j = (int)(nd - nw->cfg->devices);
+		t = &nw->slot[j];
+		free(t->stored);
+		*t = *s;
+		t->stored = s->stored ? strdup(s->stored) : NULL;
+		t->o.device = j;
+		if (t->state != DC_PENDING || t->published ||
+		    (strcmp(od->topic, nd->topic) == 0 && strcmp(od->format, nd->format) == 0))
+			continue;
+		/* held, never sent, and the device moved: send it where it is now */
+		if (device_cmd_build(nd->format, nd->topic, t->o.on, nw->cfg->local.client_id,
+				     ++nw->rpc_id, &t->o.cmd, err, sizeof err) < 0) {
+			log_warnx("reload: device %s: its held command (switch %s) is dropped: "
+				  "%s", nd->id, t->o.on ? "on" : "off", err);
+			t->state = DC_IDLE;
+			dropped++;
+		}
+	}
+	return dropped;
 }
 
 uint64_t devcmd_count(const struct devcmd *dc, int what)

@@ -648,7 +648,9 @@ static void handle_one(struct downlink *dl, struct daemon *d, struct uplink *up,
 	 * like unauthenticated ones (direct, rate-limited), since a replay is
 	 * exactly what someone without the key can send */
 	ts = cJSON_GetObjectItemCaseSensitive(body, "ts");
-	if (!r.id[0] || !cJSON_IsNumber(ts)) {
+	/* a ts no int64_t can hold is malformed (the casts below), not stale */
+	if (!r.id[0] || !cJSON_IsNumber(ts) ||
+	    !(ts->valuedouble > -9e15 && ts->valuedouble < 9e15)) {
 		dl->cnt.malformed++;
 		fail_reply(&r, "\"id\" (string, 1..%d bytes) and \"ts\" (ms) are required",
 			   CMD_ID_MAX);

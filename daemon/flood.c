@@ -13,6 +13,13 @@
  * Threads: flood_admit/flood_drop run on Paho's receive thread (one per
  * client, so the buckets need no lock); the counters are atomic and read
  * by the loop, which logs offenders with backoff in flood_report.
+ *
+ * One exception beyond alarms: while a device command (devcmd.c) waits
+ * for a device to report the relay state it was told to take, a report
+ * carrying a relay state passes even from an empty bucket.  It is exactly
+ * the evidence the command waits for; dropping it would turn a plug that
+ * obeyed into a spurious command_failed.  The window is the command's
+ * confirm_s, and only relay reports pass, so a flood stays a flood.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@ struct fl_bucket {
 	double  tokens;
 	int64_t last_ms;                /* monotonic time of the last refill */
 	_Atomic uint64_t dropped;
+	_Atomic bool awaiting;          /* a device command waits for its report */
 	uint64_t reported;              /* loop thread: dropped at the last report */
 	struct complaint complaint;     /* loop thread */
 };
@@ -109,6 +117,18 @@ uint64_t flood_dropped(const struct flood *fl, int device)
 uint64_t flood_total(const struct flood *fl)
 {
 	return fl ? fl->total : 0;
+}
+
+void flood_await(struct flood *fl, int device, bool awaiting)
+{
+	if (fl && device >= 0 && device < fl->n)
+		fl->b[device].awaiting = awaiting;
+}
+
+bool flood_awaits_report(const struct flood *fl, int device, const struct reading *r)
+{
+	return fl && r && device >= 0 && device < fl->n && fl->b[device].awaiting &&
+	       reading_has(r, RF_RELAY);
 }
 
 void flood_report(struct flood *fl, const struct config *cfg, struct device_state *ds)

@@ -7,7 +7,8 @@
  * intake queue, evaluates the rules, writes readings, hazard events and
  * outbox rows in ONE transaction (group commit), and only after the commit
  * hands outbox rows to the uplink.  Nothing is forwarded before it is on
- * disk.
+ * disk.  GPIO inputs are the exception to "one thread": the interlock
+ * thread (gpio_thread.c) drives their outputs and queues the changes here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -100,6 +101,9 @@ static void apply_acted(struct loop *L, const struct device_cfg *dev,
 			cJSON_Delete(acts[i]);
 			continue;
 		}
+		/* what the outputs did, kept with the hazard (emit takes acts) */
+		if (event && devcmd_note_actions(L->d.store, rec.id, acts[i], now_ms) < 0)
+			L->d.cnt.store_errors++;
 		if (event)
 			emit_event(L, &rec, event, now_ms, acts[i]);
 		else
@@ -156,6 +160,9 @@ static void storage_fault_change(struct loop *L, bool on)
 			    &(cJSON *){ NULL });
 }
 
+static cJSON *gpio_interlock(struct loop *L, const struct device_cfg *dev,
+			     const struct hazard_change *chg);
+
 static void apply_changes(struct loop *L, const struct device_cfg *dev,
 			  const struct hazard_change *chg, int n,
 			  const struct reading *evidence, int64_t now_ms)
@@ -167,7 +174,7 @@ static void apply_changes(struct loop *L, const struct device_cfg *dev,
 		n = MAX_CHANGES;
 	/* outputs first: the valve closes before this change touches the disk */
 	for (i = 0; i < n; i++)
-		acts[i] = interlock_on_change(L->d.il, dev, &chg[i], now_ms, now_mono_ms());
+		acts[i] = gpio_interlock(L, dev, &chg[i]);
 	apply_acted(L, dev, chg, n, evidence, now_ms, acts);
 }
 
@@ -193,6 +200,8 @@ static void devcmd_record(struct loop *L, const struct devcmd_outcome *oc, int n
 				cJSON_AddStringToObject(a, "device", dev->id);
 				cJSON_AddItemToArray(acts, a);
 			}
+			if (devcmd_note_actions(L->d.store, rec.id, acts, now) < 0)
+				L->d.cnt.store_errors++;
 			emit_event(L, &rec, "updated", now, acts);
 		}
 		if (devcmd_outcome_change(&oc[i], dev->confirm_s, &chg))
@@ -409,6 +418,21 @@ static int write_output(void *ctx, int output, bool on)
 	return gpio_output_write(ctx, output, on);
 }
 
+/* Interlock actions of a change made by the loop: the outputs under the
+ * GPIO thread's lock, the device commands (loop-only state) after it. */
+static cJSON *gpio_interlock(struct loop *L, const struct device_cfg *dev,
+			     const struct hazard_change *chg)
+{
+	cJSON *a;
+
+	gpio_lock(&L->d);
+	a = interlock_on_change_part(L->d.il, dev, chg, now_wall_ms(), now_mono_ms(),
+				     IL_PART_OUTPUTS);
+	gpio_unlock(&L->d);
+	return gpio_acts_merge(a, interlock_on_change_part(L->d.il, dev, chg, now_wall_ms(),
+							  now_mono_ms(), IL_PART_DEVICES));
+}
+
 static void lat_record(struct daemon *d, int64_t ns)
 {
 	d->il_lat_us[d->il_lat_count++ % IL_LAT_N] =
@@ -421,8 +445,10 @@ static void lat_record(struct daemon *d, int64_t ns)
  * is the dedup: an input that asserts again while its hazard is open
  * changes nothing.  restart: the start-up read, where an already open
  * hazard only re-drives its outputs (a follow fan after a restart).
+ * acted: the GPIO thread already drove the output actions (pre, owned).
  */
-static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool restart)
+static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool restart,
+			      bool acted, cJSON *pre)
 {
 	const struct gpio_in_cfg *in = &L->d.cfg->inputs[gc->input];
 	const struct device_cfg *dev = config_find_device(L->d.cfg, in->device);
@@ -438,8 +464,10 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	};
 	cJSON *acts;
 
-	if (!dev)
+	if (!dev) {
+		cJSON_Delete(pre);
 		return;
+	}
 	ds = &L->d.dev_state[dev - L->d.cfg->devices];
 	ds->last_seen_ms = now_mono_ms();
 	slot = &ds->slot[in->hazard];
@@ -454,14 +482,20 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 		 in->chip, in->line);
 	if (slot->active == on) {
 		if (restart && on)
-			cJSON_Delete(interlock_on_change(L->d.il, dev, &chg, now_wall_ms(),
-							 now_mono_ms()));
+			cJSON_Delete(gpio_interlock(L, dev, &chg));
+		/* the thread acts on the contact itself: its outputs already
+		 * moved (a latched valve is "held", a follow fan unchanged) */
+		cJSON_Delete(pre);
 		return;
 	}
 	/* the actions' "at" is when the output moved, the event's is the edge */
-	acts = interlock_on_change(L->d.il, dev, &chg, now_wall_ms(), now_mono_ms());
+	if (acted)      /* the thread recorded the latency */
+		acts = gpio_acts_merge(pre, interlock_on_change_part(L->d.il, dev, &chg,
+					now_wall_ms(), now_mono_ms(), IL_PART_DEVICES));
+	else
+		acts = gpio_interlock(L, dev, &chg);
 	/* debounce_ms is deliberate waiting, not reaction time */
-	if (acts && on && !restart)
+	if (acts && on && !restart && !acted)
 		lat_record(&L->d, now_mono_ns() - gc->edge_ns - (int64_t)in->debounce_ms * 1000000);
 	slot->active = on;
 	slot->severity = chg.severity;
@@ -477,17 +511,44 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	reading_set(&p->ev, field[in->hazard] ? field[in->hazard] : RF_ALARM, on);
 }
 
+/* The GPIO thread's changes, outputs already moved: changes beyond the
+ * room left stay in its queue for the next pass. */
+static void gpio_take_acted(struct loop *L)
+{
+	struct gpio_change gc[GP_MAX];
+	cJSON *acts[GP_MAX];
+	int i, k;
+
+	int room = GP_MAX - L->n_gp;
+	uint64_t one = 1;
+
+	k = gpio_thread_take(L->d.gt, gc, acts, room);
+	for (i = 0; i < k; i++)
+		gpio_change_apply(L, &gc[i], false, true, acts[i]);
+	/* more may wait: come back after this pass records these (EAGAIN:
+	 * already woken) */
+	if (k == room) {
+		ssize_t w = write(L->wake_fd, &one, sizeof one);
+
+		(void)w;
+	}
+}
+
 /* Before the pass's transaction: edges in, outputs out. */
 static void gpio_react(struct loop *L, const struct pollfd *pfd, int n)
 {
 	struct gpio_change gc[GP_MAX];
 	int i, k;
 
+	if (gpio_thread_running(L->d.gt)) {
+		gpio_take_acted(L);
+		return;         /* the thread ends pulses too */
+	}
 	if (L->d.gpio) {
 		/* changes beyond the room left stay in gpio.c for the next pass */
 		k = gpio_collect(L->d.gpio, pfd, n, now_mono_ns(), gc, GP_MAX - L->n_gp);
 		for (i = 0; i < k; i++)
-			gpio_change_apply(L, &gc[i], false);
+			gpio_change_apply(L, &gc[i], false, false, NULL);
 	}
 	interlock_tick(L->d.il, now_mono_ms());
 }
@@ -500,9 +561,13 @@ static void gpio_reconcile(struct loop *L)
 	struct gpio_change gc[GP_MAX];
 	int i, k;
 
+	/* what the thread queued is older than this read: record it first */
+	gpio_take_acted(L);
+	gpio_lock(&L->d);
 	k = gpio_read_all(L->d.gpio, now_mono_ns(), gc, GP_MAX - L->n_gp);
+	gpio_unlock(&L->d);
 	for (i = 0; i < k; i++)
-		gpio_change_apply(L, &gc[i], true);
+		gpio_change_apply(L, &gc[i], true, false, NULL);
 }
 
 static void gpio_record(struct loop *L)
@@ -527,7 +592,7 @@ static void gpio_poll_now(struct loop *L)
 	struct pollfd pfd[MAX_POLLFDS / 2];
 	int n;
 
-	if (!L->d.gpio || L->n_gp == GP_MAX)
+	if (!L->d.gpio || L->n_gp == GP_MAX || gpio_thread_running(L->d.gt))
 		return;
 	n = gpio_pollfds(L->d.gpio, pfd, MAX_POLLFDS / 2);
 	if (n > 0 && poll(pfd, (nfds_t)n, 0) > 0)
@@ -538,6 +603,8 @@ static int64_t gpio_due_ms(struct loop *L)
 {
 	int64_t a = gpio_next_due_ms(L->d.gpio), b = interlock_next_due_ms(L->d.il);
 
+	if (gpio_thread_running(L->d.gt))
+		return INT64_MAX;       /* the thread waits for them */
 	return a < b ? a : b;
 }
 
@@ -548,6 +615,10 @@ static void gpio_start(struct loop *L)
 	char err[256];
 	int i;
 
+	/* a reload may add lines later: the thread is ready for them */
+	L->d.gt = gpio_thread_new(&L->d, L->wake_fd);
+	if (!L->d.gt)
+		fatalx("cannot create the GPIO thread's eventfd or lock");
 	if (cfg->n_outputs == 0 && cfg->n_inputs == 0 && cfg->n_interlocks == 0)
 		return;
 	L->d.il = interlock_new(cfg);
@@ -563,9 +634,11 @@ static void gpio_start(struct loop *L)
 	if (!L->d.gpio)
 		fatalx("%s", err);
 	interlock_attach(L->d.il, write_output, L->d.gpio);
+	interlock_attach_lock(L->d.il, &L->d);
 	gpio_reconcile(L);
 	log_info("gpio: %d inputs, %d outputs, %d interlocks", cfg->n_inputs,
 		 cfg->n_outputs, cfg->n_interlocks);
+	gpio_thread_start(L->d.gt);
 }
 
 /* ------------------------------------------------------------ the pass */
@@ -721,12 +794,21 @@ static cJSON *loop_reload(struct daemon *d, const char *trigger)
 		.dev_complaint = &L->dev_complaint, .in = L->in, .disc = L->disc,
 		.flush_pending = reload_flush, .ctx = L,
 	};
-	cJSON *r = reload_run(&t, trigger);
+	cJSON *r;
 
+	/* the reload replaces the interlock state and the line requests: the
+	 * thread stops, and what it queued is taken (recorded by
+	 * reload_flush) or dropped (the re-read below raises it again) */
+	gpio_thread_stop(L->d.gt);
+	gpio_take_acted(L);
+	gpio_thread_discard(L->d.gt);
+	r = reload_run(&t, trigger);
+	interlock_attach_lock(L->d.il, &L->d);
 	/* every input re-read, whether the reload applied or not: an alarm
 	 * that began while it ran is raised (issue 4) */
 	if (L->d.gpio)
 		gpio_reconcile(L);
+	gpio_thread_start(L->d.gt);
 	return r;
 }
 
@@ -754,7 +836,9 @@ static void run_loop(struct loop *L)
 	while (!L->quit) {
 		pfd[0] = (struct pollfd){ .fd = L->wake_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = L->sig_fd, .events = POLLIN };
-		ngpio = gpio_pollfds(L->d.gpio, pfd + 2, MAX_POLLFDS / 2);
+		/* with the thread running it owns the line fds */
+		ngpio = gpio_thread_running(L->d.gt) ? 0 :
+			gpio_pollfds(L->d.gpio, pfd + 2, MAX_POLLFDS / 2);
 		nctl = control_pollfds(L->ctl, pfd + 2 + ngpio, MAX_POLLFDS - 2 - ngpio);
 		n = 2 + ngpio + nctl;
 		timeout = (int)(L->next_tick_ms - now_mono_ms());
@@ -783,6 +867,29 @@ static void run_loop(struct loop *L)
 		if (nctl > 0)
 			control_handle(L->ctl, pfd + 2 + ngpio, nctl, &L->d);
 	}
+}
+
+/* Shutdown: the thread stops; the changes it acted on are recorded. */
+static void gpio_thread_finish(struct loop *L)
+{
+	gpio_thread_stop(L->d.gt);
+	gpio_take_acted(L);
+	gpio_thread_discard(L->d.gt);   /* more than GP_MAX: not recorded */
+	if (L->n_gp == 0)
+		return;
+	if (store_begin(L->d.store) < 0) {
+		int i;
+
+		L->d.cnt.store_errors++;
+		/* the re-read at the next start raises them */
+		for (i = 0; i < L->n_gp; i++)
+			cJSON_Delete(L->gp[i].actions);
+		L->n_gp = 0;
+		return;
+	}
+	gpio_record(L);
+	if (store_commit(L->d.store) < 0)
+		store_rollback(L->d.store);
 }
 
 /* Clean exit: stop taking messages (the broker keeps the rest for our
@@ -844,18 +951,25 @@ static cJSON *gpio_status_json(struct daemon *d)
 {
 	cJSON *g = cJSON_CreateObject();
 	uint32_t *v;
-	size_t n = d->il_lat_count < IL_LAT_N ? (size_t)d->il_lat_count : IL_LAT_N;
+	uint64_t self_tests, write_errors;
+	size_t n;
 
+	/* the GPIO thread writes the ring and the counters */
+	gpio_lock(d);
+	n = d->il_lat_count < IL_LAT_N ? (size_t)d->il_lat_count : IL_LAT_N;
+	self_tests = interlock_self_tests(d->il);
+	write_errors = interlock_write_errors(d->il);
+	v = n ? malloc(n * sizeof *v) : NULL;
+	if (v)
+		memcpy(v, d->il_lat_us, n * sizeof *v);
+	gpio_unlock(d);
 	cJSON_AddNumberToObject(g, "inputs", d->cfg->n_inputs);
 	cJSON_AddNumberToObject(g, "outputs", d->cfg->n_outputs);
 	cJSON_AddNumberToObject(g, "input_changes", (double)d->gpio_changes);
-	cJSON_AddNumberToObject(g, "self_tests", (double)interlock_self_tests(d->il));
-	cJSON_AddNumberToObject(g, "output_write_errors",
-				(double)interlock_write_errors(d->il));
+	cJSON_AddNumberToObject(g, "self_tests", (double)self_tests);
+	cJSON_AddNumberToObject(g, "output_write_errors", (double)write_errors);
 	cJSON_AddNumberToObject(g, "latency_samples", (double)n);
-	v = n ? malloc(n * sizeof *v) : NULL;
 	if (v) {
-		memcpy(v, d->il_lat_us, n * sizeof *v);
 		qsort(v, n, sizeof *v, cmp_u32);
 		cJSON_AddNumberToObject(g, "edge_to_output_p50_us", v[n / 2]);
 		cJSON_AddNumberToObject(g, "edge_to_output_p99_us", v[(n * 99) / 100]);
@@ -1065,6 +1179,7 @@ int main(int argc, char **argv)
 	L.d.devcmd = devcmd_new(&cfg);
 	if (!L.d.devcmd)
 		fatalx("out of memory");
+	devcmd_attach_store(L.d.devcmd, L.d.store);
 	gpio_start(&L);
 
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
@@ -1092,6 +1207,7 @@ int main(int argc, char **argv)
 	if (!L.in)
 		fatalx("%s", err);
 	devcmd_attach(L.d.devcmd, publish_cmd, L.in);
+	devcmd_attach_flood(L.d.devcmd, intake_flood(L.in));
 	if (cfg.discovery.enabled &&
 	    (!(L.d.unknown = unknown_new(cfg.discovery.max_entries)) ||
 	     !(L.disc = discovery_new(&cfg, L.d.unknown, L.wake_fd, err, sizeof err))))
@@ -1106,6 +1222,7 @@ int main(int argc, char **argv)
 	run_loop(&L);
 
 	notify_stopping();
+	gpio_thread_finish(&L);
 	discovery_free(L.disc);
 	shutdown_loop(&L);
 	unknown_free(L.d.unknown);
@@ -1119,6 +1236,7 @@ int main(int argc, char **argv)
 	free(L.d.dev_state);
 	free(L.dev_complaint);
 	devindex_free(L.ix);
+	gpio_thread_free(L.d.gt);
 	gpio_free(L.d.gpio);
 	interlock_free(L.d.il);
 	config_free(L.d.cfg);

@@ -296,6 +296,9 @@ struct device_cfg {
 		double rate_per_s;      /* 0: no limit */
 		int    burst;
 	} flood;                        /* $.flood, or the device's own "flood" */
+	/* rules as the file set them, before platform overrides
+	 * (rule_overrides.c keeps them so an override can be removed) */
+	struct rule_params file_rules;
 };
 
 /* GPIO lines (drivers/gpio.c) and interlocks (daemon/interlock.c). */
@@ -430,6 +433,10 @@ struct config {
 		int  minutes;                   /* the same, after midnight */
 		char timezone[SUMMARY_ZONE_MAX]; /* under /usr/share/zoneinfo */
 	} summary;
+	/* kind rules as the file set them (rule_overrides.c); valid once
+	 * file_rules_saved, with each device's file_rules */
+	struct rule_params file_kind_rules[DEV_KIND_COUNT];
+	bool file_rules_saved;
 };
 
 /* $.priorities: the class of a type by severity, stored as class + 1 so
@@ -452,6 +459,9 @@ const struct site_cfg   *config_find_site(const struct config *cfg, const char *
  * checked against the file's key table and ranges; 0 or -1 with err. */
 int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *key,
 		    double v, char *err, size_t errlen);
+/* The value of key in rp; -1 with err if key does not apply to kind. */
+int config_rule_get(const struct rule_params *rp, enum device_kind kind, const char *key,
+		    double *v, char *err, size_t errlen);
 /* high levels above low ones (lel_high > lel_low ...) on merged values */
 int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
 			    char *err, size_t errlen);
@@ -778,8 +788,9 @@ void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_
 /* ------------------------------------------------------- drivers/gpio.c
  * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes
  * through a backend (libgpiod 1.6 in production, a fake in unit tests);
- * this file adds polarity, software debounce and the start-up read.  Only
- * the loop thread calls it.
+ * this file adds polarity, software debounce and the start-up read.  The
+ * GPIO thread and the loop call it, always under the GPIO lock while the
+ * thread runs (daemon/gpio_thread.c).
  */
 struct pollfd;
 struct gpio_edge {
@@ -839,6 +850,8 @@ int  gpio_reconfigure(struct gpio *g, const struct config *cfg, const bool *out_
 		      char *err, size_t errlen);
 /* CLOCK_MONOTONIC ms at which a pending debounce completes; INT64_MAX none */
 int64_t gpio_next_due_ms(const struct gpio *g);
+/* The same, exact: CLOCK_MONOTONIC ns; INT64_MAX none */
+int64_t gpio_next_due_ns(const struct gpio *g);
 int  gpio_output_write(struct gpio *g, int output, bool on);
 bool gpio_input_asserted(const struct gpio *g, int input);
 /* Whether the input's hazard is on: asserted for a normally open contact,
@@ -873,9 +886,26 @@ void interlock_attach(struct interlock *il, interlock_write_fn fn, void *ctx);
 cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
 			   const struct hazard_change *chg, int64_t now_wall_ms,
 			   int64_t now_mono_ms);
+/*
+ * The same, for a part of the actions only: the GPIO thread drives the
+ * output actions (IL_PART_OUTPUTS, under the GPIO lock) and the loop
+ * sends the device commands (IL_PART_DEVICES: they touch only the device
+ * half of the state, which the loop alone uses).
+ */
+#define IL_PART_OUTPUTS 1u
+#define IL_PART_DEVICES 2u
+cJSON *interlock_on_change_part(struct interlock *il, const struct device_cfg *dev,
+				const struct hazard_change *chg, int64_t now_wall_ms,
+				int64_t now_mono_ms, unsigned parts);
+/* When the last output write returned (CLOCK_MONOTONIC ns; 0 never): the
+ * end point of the edge-to-output latency. */
+int64_t interlock_last_write_ns(const struct interlock *il);
 /* Pulses and tests that end: call each pass. */
 void interlock_tick(struct interlock *il, int64_t now_mono_ms);
 int64_t interlock_next_due_ms(const struct interlock *il);
+/* The lock interlock_persist takes to read the latches (gpio_lock(d)). */
+struct daemon;
+void interlock_attach_lock(struct interlock *il, struct daemon *d);
 /* Write changed latches to the store (inside the caller's transaction). */
 int  interlock_persist(struct interlock *il, struct store *st);
 int  interlock_find(const struct interlock *il, const char *name);
@@ -1001,7 +1031,8 @@ int rule_overrides_apply(struct config *cfg, struct store *st,
 			 char *err, size_t errlen);
 /* Validate req ({"kinds": {...}, "devices": {...}}) against the table and
  * ranges of config.c, merge it into the stored document (inside the
- * caller's transaction) and apply it to cfg.  *now_out (if not NULL) gets
+ * caller's transaction; a null removes a key's or a whole kind's/device's
+ * override) and apply it to cfg (the file's values + the document).  *now_out (if not NULL) gets
  * the whole stored document.  0, or -1 with the reason (nothing changed). */
 int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
 		       cJSON **now_out, char *err, size_t errlen);
@@ -1083,7 +1114,30 @@ cJSON *devcmd_outcome_json(const struct devcmd_outcome *o);
 int  devcmd_cause_hazard(struct store *st, const struct devcmd_outcome *o,
 			 struct hazard_rec *rec);
 uint64_t devcmd_count(const struct devcmd *dc, int what); /* DEVCMD_SENT... */
-enum { DEVCMD_SENT = 0, DEVCMD_CONFIRMED, DEVCMD_FAILED, DEVCMD_COUNTERS };
+enum { DEVCMD_SENT = 0, DEVCMD_CONFIRMED, DEVCMD_FAILED, DEVCMD_STORE_ERRORS,
+       DEVCMD_COUNTERS };
+/* A reload: the old table's commands move to the new one by device id
+ * (pending ones keep waiting, their deadline unchanged; a command held
+ * for a device whose topic changed is rebuilt for the new one), with its
+ * counters, store and stored records.  A pending command whose device is
+ * gone is dropped and logged; returns how many were.  old is unchanged. */
+int  devcmd_carry(struct devcmd *nw, const struct devcmd *old);
+struct store;
+struct flood;
+/* Where each device's last command is kept ("devcmd:<device>" in meta,
+ * shown by hazardctl devices after a restart) and where an operator's
+ * command is noted on the device's open command_failed hazard; loads the
+ * stored records.  NULL: nothing stored. */
+void devcmd_attach_store(struct devcmd *dc, struct store *st);
+/* The intake's flood buckets: a device with a command pending has its
+ * relay reports let through (flood_awaits_report).  NULL: none. */
+void devcmd_attach_flood(struct devcmd *dc, struct flood *fl);
+/* Record interlock actions ({"output"|"device","set","result",...}, as in
+ * a hazard event's "actions") as one "action" event row of the hazard,
+ * inside the caller's transaction; "held" ones (a latch already holding:
+ * nothing done) are left out.  0 (also for nothing to keep), -1 error. */
+int  devcmd_note_actions(struct store *st, const char *hazard_id, const cJSON *actions,
+			 int64_t at_ms);
 
 /* -------------------------------------------------------------- flood.c
  * Per-device token buckets ($.flood, a device's "flood" overrides): a
@@ -1100,6 +1154,12 @@ bool flood_admit(struct flood *fl, int device, int64_t now_ms);
 void flood_drop(struct flood *fl, int device);  /* count one dropped */
 uint64_t flood_dropped(const struct flood *fl, int device);
 uint64_t flood_total(const struct flood *fl);
+/* A device command awaits this device's confirmation (loop thread sets,
+ * Paho's thread reads). */
+void flood_await(struct flood *fl, int device, bool awaiting);
+/* Let an over-rate message through anyway: it reports the relay state of
+ * a device whose command awaits confirmation (the evidence waited for). */
+bool flood_awaits_report(const struct flood *fl, int device, const struct reading *r);
 /* Loop, once a tick: copy counts into dev_state and log offenders with
  * backoff. */
 void flood_report(struct flood *fl, const struct config *cfg, struct device_state *ds);
@@ -1219,6 +1279,12 @@ int store_hazard_observe(struct store *st, const char *device, const struct read
  * 1 done (rec filled), 0 nothing to do (closed, already overdue), -1 error. */
 int store_hazard_mark_overdue(struct store *st, const char *hazard_id, int64_t now_ms,
 			      struct hazard_rec *rec);
+/* Append an event row (event "action": what an interlock or operator did,
+ * and its confirmation) to a hazard without changing its state; a row of
+ * the caller's transaction, not sent upstream.  0, or -1 (no such hazard,
+ * store error). */
+int store_hazard_note(struct store *st, const char *hazard_id, const char *event,
+		      int64_t at_ms, const char *actor, const char *detail);
 /* {"<site>": recurrences, ...} over every hazard kept. */
 cJSON *store_recurrences_by_site(struct store *st);
 
@@ -1404,6 +1470,34 @@ struct sqlite3;
 int store_backup_before_migration(struct sqlite3 *db, const char *path, int version,
 				  char *err, size_t errlen);
 
+/* --------------------------------------------------------- gpio_thread.c
+ * The interlock thread: waits for GPIO edges and debounce/pulse ends at
+ * nanosecond precision, drives the output actions at once and hands each
+ * change to the loop.  One mutex guards what it shares with the loop (see
+ * the file's comment); gpio_lock/gpio_unlock are no-ops without a thread.
+ */
+struct daemon;
+struct gpio_thread;
+/* wake_fd: the loop's eventfd, written when changes are queued */
+struct gpio_thread *gpio_thread_new(struct daemon *d, int wake_fd);
+void gpio_thread_free(struct gpio_thread *gt);
+/* Starts it when d has lines and interlocks; 0 started or nothing to do. */
+int  gpio_thread_start(struct gpio_thread *gt);
+void gpio_thread_stop(struct gpio_thread *gt);
+bool gpio_thread_running(const struct gpio_thread *gt);
+/* The loop: queued changes (their output actions already done; acts[i]
+ * owned by the caller, may be NULL), at most max. */
+int  gpio_thread_take(struct gpio_thread *gt, struct gpio_change *gc, cJSON **acts,
+		      int max);
+/* Changes queued and not taken yet; call with the lock held. */
+int  gpio_thread_pending(struct gpio_thread *gt);
+/* Drop what is queued (the thread stopped, its config going away). */
+void gpio_thread_discard(struct gpio_thread *gt);
+void gpio_lock(struct daemon *d);
+void gpio_unlock(struct daemon *d);
+/* a's items then b's, in a (either may be NULL); both consumed */
+cJSON *gpio_acts_merge(cJSON *a, cJSON *b);
+
 /* ------------------------------------------------------------- hazardd.c
  * The daemon's run-time state, owned by the loop thread.  control.c reads
  * it to answer hazardctl.
@@ -1440,7 +1534,8 @@ struct daemon {
 	struct gpio         *gpio;
 	struct interlock    *il;
 	uint64_t gpio_changes;          /* debounced input changes */
-	/* edge (once debounced) to output written, last IL_LAT_N, microseconds */
+	/* edge (once debounced) to output written, last IL_LAT_N, microseconds;
+	 * written by the GPIO thread: read under gpio_lock */
 #define IL_LAT_N 1024
 	uint32_t il_lat_us[IL_LAT_N];
 	uint64_t il_lat_count;
@@ -1455,6 +1550,7 @@ struct daemon {
 	/* the last daily summary produced: its local date as days since
 	 * 1970-01-01 (summary.c); meta "summary_last_day" keeps it */
 	int64_t summary_last_day;
+	struct gpio_thread  *gt;        /* the interlock thread; NULL none */
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream */

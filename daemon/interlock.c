@@ -66,6 +66,8 @@ struct interlock {
 	void   *wctx;
 	uint64_t self_tests;
 	uint64_t write_errors;
+	struct daemon *lockd;           /* whose GPIO lock guards the outputs */
+	int64_t last_write_ns;          /* CLOCK_MONOTONIC of the last good write */
 };
 
 /* "latch:<name>" values: 0 none, 1 latched off, 2 latched on */
@@ -200,7 +202,13 @@ static int il_write(struct interlock *il, struct il_out *o, bool on)
 		return -1;
 	}
 	o->on = on;
+	il->last_write_ns = now_mono_ns();
 	return 0;
+}
+
+int64_t interlock_last_write_ns(const struct interlock *il)
+{
+	return il ? il->last_write_ns : 0;
 }
 
 void interlock_attach(struct interlock *il, interlock_write_fn fn, void *ctx)
@@ -374,6 +382,14 @@ cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
 			   const struct hazard_change *chg, int64_t now_wall_ms,
 			   int64_t now_mono_ms)
 {
+	return interlock_on_change_part(il, dev, chg, now_wall_ms, now_mono_ms,
+					IL_PART_OUTPUTS | IL_PART_DEVICES);
+}
+
+cJSON *interlock_on_change_part(struct interlock *il, const struct device_cfg *dev,
+				const struct hazard_change *chg, int64_t now_wall_ms,
+				int64_t now_mono_ms, unsigned parts)
+{
 	cJSON *arr = NULL;
 	int i, k;
 
@@ -389,6 +405,9 @@ cJSON *interlock_on_change(struct interlock *il, const struct device_cfg *dev,
 			bool on = r->action[k].on;
 			const char *res;
 
+			if (!(parts & (r->action[k].to_device ? IL_PART_DEVICES
+							      : IL_PART_OUTPUTS)))
+				continue;
 			if (r->action[k].to_device) {
 				il_dev_act(il, r->action[k].device, on, r->action[k].latch, dev,
 					   chg, &arr, now_wall_ms, now_mono_ms);
@@ -459,23 +478,45 @@ int64_t interlock_next_due_ms(const struct interlock *il)
 	return due;
 }
 
+void interlock_attach_lock(struct interlock *il, struct daemon *d)
+{
+	if (il)
+		il->lockd = d;
+}
+
 int interlock_persist(struct interlock *il, struct store *st)
 {
 	char key[ID_MAX + 8];
+	int64_t *val;
 	int i, rc = 0;
 
-	for (i = 0; il && i < il->n_out; i++) {
+	if (!il)
+		return 0;
+	/* the GPIO thread may latch an output meanwhile: copy under its lock,
+	 * write without it (the store is no in-memory work) */
+	val = malloc(((size_t)il->n_out + 1) * sizeof *val);
+	if (!val)
+		return -1;
+	gpio_lock(il->lockd);
+	for (i = 0; i < il->n_out; i++) {
 		struct il_out *o = &il->out[i];
 
-		if (!o->dirty)
-			continue;
-		IL_LATCH_KEY(key, o);
-		if (store_meta_set_int(st, key, o->latched ? 1 + o->on : 0) < 0) {
-			rc = -1;
-			continue;
-		}
+		val[i] = o->dirty ? (o->latched ? 1 + o->on : 0) : -1;
 		o->dirty = false;
 	}
+	gpio_unlock(il->lockd);
+	for (i = 0; i < il->n_out; i++) {
+		if (val[i] < 0)
+			continue;
+		IL_LATCH_KEY(key, &il->out[i]);
+		if (store_meta_set_int(st, key, val[i]) < 0) {
+			rc = -1;
+			gpio_lock(il->lockd);
+			il->out[i].dirty = true;        /* again in the next pass */
+			gpio_unlock(il->lockd);
+		}
+	}
+	free(val);
 	for (i = 0; il && i < il->cfg->n_devices; i++) {
 		struct il_dev *d = &il->dev[i];
 

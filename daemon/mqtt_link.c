@@ -36,8 +36,8 @@ static void link_went_down(struct mqtt_link *l, int rc)
 	l->last_rc = rc;
 	l->next_attempt_ms = now_mono_ms() + backoff_ms(f - 1, RECONNECT_BASE_MS,
 							 RECONNECT_CAP_MS);
-	l->state = LINK_DOWN;
 	l->epoch++;
+	l->state = LINK_DOWN;
 	if (l->on_down)
 		l->on_down(l->ctx);
 	link_wake(l);
@@ -52,8 +52,11 @@ static void on_connect_ok(void *ctx, MQTTAsync_successData *resp)
 			   sizeof l->connected_uri);
 	l->failures = 0;
 	l->last_rc = 0;
-	l->state = LINK_UP;
+	/* epoch first: whoever sees LINK_UP also sees the new epoch, so the
+	 * loop cannot publish on a connection it has not yet noticed (and then
+	 * reset its window and send the same rows again) */
 	l->epoch++;
+	l->state = LINK_UP;
 	if (l->on_up)
 		l->on_up(l->ctx);
 	link_wake(l);

@@ -112,10 +112,7 @@ void pass_retry_committed(struct pass_retry *r)
 {
 	if (!r)
 		return;
-	pass_retry_changes_free(r->cur, r->n_cur);
-	r->cur = NULL;
-	r->n_cur = r->cap_cur = 0;
-	r->cur_overflow = false;
+	pass_retry_begin(r);    /* the pass's changes are on disk: forget them */
 	r->fault = false;
 	r->fault_since_ms = 0;
 	r->streak = 0;

@@ -110,9 +110,8 @@ static void keep_restart_keys(const struct config *old, struct config *nw, cJSON
 	KEEP_NUM(discovery.max_entries, "discovery.max_entries");
 	KEEP_STR(control.socket, "control.socket");
 	KEEP_STR(daemon.user, "daemon.user");
-	/* the zone is set for the process at start (the summary's days) */
-	KEEP_STR(summary.timezone, "summary.timezone");
-	/* TZ is set for the process before library threads start (summary.c) */
+	/* TZ is set for the process before library threads start (summary.c):
+	 * changing it under them is unsafe */
 	KEEP_STR(summary.timezone, "summary.timezone");
 }
 
@@ -240,8 +239,8 @@ static int plan_gpio(const struct reload_target *t, struct reload_plan *p,
 	bool *initial;
 	int i, rc;
 
-	/* device commands are per device index: a new table (commands
-	 * awaiting confirmation are not carried over) */
+	/* device commands are per device index: a new table, the old one's
+	 * commands carried over by device id at the commit (devcmd_carry) */
 	p->devcmd = devcmd_new(nw);
 	if (!p->devcmd) {
 		errf(err, errlen, "out of memory");
@@ -372,10 +371,12 @@ static void commit(const struct reload_target *t, struct reload_plan *p)
 	interlock_free(d->il);
 	d->il = p->il;
 	p->il = NULL;
+	devcmd_carry(p->devcmd, d->devcmd);
 	devcmd_free(d->devcmd);
 	d->devcmd = p->devcmd;
 	p->devcmd = NULL;
 	devcmd_attach(d->devcmd, publish_cmd, t->in);
+	devcmd_attach_flood(d->devcmd, t->in ? intake_flood(t->in) : NULL);
 	interlock_attach_devcmd(d->il, d->devcmd);
 	if (p->gpio) {
 		d->gpio = p->gpio;

@@ -10,6 +10,14 @@
  * the platform's kind rules, the platform's device rules (the platform has
  * the last word).  Every value goes through the file's own key table and
  * ranges (config_rule_set), and a document is applied whole or not at all.
+ *
+ * Removal: in a set-rules request a JSON null drops an override, for one
+ * key ({"kinds": {"gas_detector": {"lel_low": null}}}) or for a whole kind
+ * or device ({"devices": {"kitchen-gas-1": null}}).  That needs the file's
+ * own values, so the first apply or set keeps them (cfg->file_kind_rules
+ * and each device's file_rules), and every change rebuilds the rules as
+ * file values + the whole stored document; the same rebuild checks the
+ * pairs (lel_high > lel_low ...) on what would be in force.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +36,31 @@ struct rules_copy {
 	int n_dev;
 };
 
-static int copy_from(struct rules_copy *rc, const struct config *cfg)
+/* The file's rules, kept before any override touches cfg. */
+static void save_file_rules(struct config *cfg)
 {
 	int i;
 
-	memcpy(rc->kind, cfg->kind_rules, sizeof rc->kind);
+	if (cfg->file_rules_saved)
+		return;
+	memcpy(cfg->file_kind_rules, cfg->kind_rules, sizeof cfg->file_kind_rules);
+	for (i = 0; i < cfg->n_devices; i++)
+		cfg->devices[i].file_rules = cfg->devices[i].rules;
+	cfg->file_rules_saved = true;
+}
+
+/* A copy of the file's rules (save_file_rules() done). */
+static int copy_from_file(struct rules_copy *rc, const struct config *cfg)
+{
+	int i;
+
+	memcpy(rc->kind, cfg->file_kind_rules, sizeof rc->kind);
 	rc->n_dev = cfg->n_devices;
 	rc->dev = calloc((size_t)cfg->n_devices + 1, sizeof *rc->dev);
 	if (!rc->dev)
 		return -1;
 	for (i = 0; i < cfg->n_devices; i++)
-		rc->dev[i] = cfg->devices[i].rules;
+		rc->dev[i] = cfg->devices[i].file_rules;
 	return 0;
 }
 
@@ -184,10 +206,11 @@ int rule_overrides_apply(struct config *cfg, struct store *st, char *err, size_t
 	cJSON *doc;
 	int r;
 
+	save_file_rules(cfg);
 	doc = load_doc(st, err, errlen, &r);
 	if (!doc)
 		return r;
-	if (copy_from(&rc, cfg) < 0) {
+	if (copy_from_file(&rc, cfg) < 0) {
 		cJSON_Delete(doc);
 		errf(err, errlen, "out of memory");
 		return -1;
@@ -200,7 +223,98 @@ int rule_overrides_apply(struct config *cfg, struct store *st, char *err, size_t
 	return r;
 }
 
-/* Merge src's {"x": {"key": n}} members into dst, key by key. */
+/* One entry of a request ({"key": number or null, ...}, or null) for a
+ * kind: known names, numbers in range (tried on scratch), and a null only
+ * for a key that applies to the kind. */
+static int check_entry(enum device_kind kind, const cJSON *obj, const char *where,
+		       char *err, size_t errlen)
+{
+	struct rule_params scratch;
+	const cJSON *it;
+	char why[320];
+	double v;
+
+	if (cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj)) {
+		errf(err, errlen, "%s: expected an object of rule keys, or null", where);
+		return -1;
+	}
+	memset(&scratch, 0, sizeof scratch);
+	cJSON_ArrayForEach(it, obj) {
+		int r;
+
+		if (cJSON_IsNull(it))
+			r = config_rule_get(&scratch, kind, it->string, &v, why, sizeof why);
+		else if (cJSON_IsNumber(it))
+			r = config_rule_set(&scratch, kind, it->string, it->valuedouble, why,
+					    sizeof why);
+		else {
+			errf(err, errlen, "%s.%.40s: expected a number, or null to remove",
+			     where, it->string);
+			return -1;
+		}
+		if (r < 0) {
+			errf(err, errlen, "%s: %s", where, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The request on its own: shape, kinds, devices (which must exist), keys
+ * and values.  The pairs are checked on the result (apply_doc). */
+static int check_request(const struct config *cfg, const cJSON *req, char *err,
+			 size_t errlen)
+{
+	const cJSON *kinds, *devs, *it;
+	char where[96];
+
+	if (!cJSON_IsObject(req)) {
+		errf(err, errlen, "rules: expected an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, req) {
+		if (strcmp(it->string, "kinds") != 0 && strcmp(it->string, "devices") != 0) {
+			errf(err, errlen, "unknown member \"%.40s\" (expected kinds, devices)",
+			     it->string);
+			return -1;
+		}
+	}
+	kinds = cJSON_GetObjectItemCaseSensitive(req, "kinds");
+	devs = cJSON_GetObjectItemCaseSensitive(req, "devices");
+	if ((kinds && !cJSON_IsObject(kinds)) || (devs && !cJSON_IsObject(devs))) {
+		errf(err, errlen, "kinds and devices must be objects");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, kinds) {
+		int k = kind_index(it->string);
+
+		snprintf(where, sizeof where, "kinds.%.40s", it->string);
+		if (k < 0) {
+			errf(err, errlen, "%s: unknown device kind", where);
+			return -1;
+		}
+		if (check_entry(k, it, where, err, errlen) < 0)
+			return -1;
+	}
+	cJSON_ArrayForEach(it, devs) {
+		const struct device_cfg *dev = config_find_device(cfg, it->string);
+
+		snprintf(where, sizeof where, "devices.%.40s", it->string);
+		if (!dev) {
+			errf(err, errlen, "%s: no such device", where);
+			return -1;
+		}
+		if (check_entry(dev->kind, it, where, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Merge src's {"x": {"key": n}} members into dst, key by key; a null
+ * removes a key ({"x": {"key": null}}) or a whole entry ({"x": null}), and
+ * an entry left empty goes too. */
 static void merge_level(cJSON *dst_doc, const char *level, const cJSON *src)
 {
 	cJSON *dst, *it, *d;
@@ -213,36 +327,44 @@ static void merge_level(cJSON *dst_doc, const char *level, const cJSON *src)
 	cJSON_ArrayForEach(it, src) {
 		cJSON *kv;
 
+		if (cJSON_IsNull(it)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(dst, it->string);
+			continue;
+		}
 		d = cJSON_GetObjectItemCaseSensitive(dst, it->string);
 		if (!d)
 			d = cJSON_AddObjectToObject(dst, it->string);
 		cJSON_ArrayForEach(kv, it) {
-			cJSON *n = cJSON_CreateNumber(kv->valuedouble);
-
+			if (cJSON_IsNull(kv)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(d, kv->string);
+				continue;
+			}
 			if (cJSON_GetObjectItemCaseSensitive(d, kv->string))
-				cJSON_ReplaceItemInObjectCaseSensitive(d, kv->string, n);
+				cJSON_ReplaceItemInObjectCaseSensitive(d, kv->string,
+					cJSON_CreateNumber(kv->valuedouble));
 			else
-				cJSON_AddItemToObject(d, kv->string, n);
+				cJSON_AddNumberToObject(d, kv->string, kv->valuedouble);
 		}
+		if (!d->child)
+			cJSON_DeleteItemFromObjectCaseSensitive(dst, it->string);
 	}
+	if (!dst->child)
+		cJSON_DeleteItemFromObjectCaseSensitive(dst_doc, level);
 }
 
 int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
 		       cJSON **now_out, char *err, size_t errlen)
 {
-	struct rules_copy rc;
+	struct rules_copy rc = { .dev = NULL };
 	cJSON *doc = NULL;
 	char *text = NULL;
 	int r;
 
 	if (now_out)
 		*now_out = NULL;
-	/* the request alone must be valid against the current rules */
-	if (copy_from(&rc, cfg) < 0) {
-		errf(err, errlen, "out of memory");
-		return -1;
-	}
-	r = apply_doc(&rc, cfg, req, true, err, errlen);
+	save_file_rules(cfg);
+	/* the request alone: names, keys and ranges */
+	r = check_request(cfg, req, err, errlen);
 	if (r < 0)
 		goto out;
 	/* a damaged stored document is replaced rather than kept failing */
@@ -252,6 +374,16 @@ int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
 		doc = cJSON_CreateObject();
 	merge_level(doc, "kinds", cJSON_GetObjectItemCaseSensitive(req, "kinds"));
 	merge_level(doc, "devices", cJSON_GetObjectItemCaseSensitive(req, "devices"));
+	/* what would be in force: the file's rules + the whole document,
+	 * pairs included; a removal can break a pair as well as a value */
+	if (copy_from_file(&rc, cfg) < 0) {
+		errf(err, errlen, "out of memory");
+		r = -1;
+		goto out;
+	}
+	r = apply_doc(&rc, cfg, doc, false, err, errlen);
+	if (r < 0)
+		goto out;
 	text = cJSON_PrintUnformatted(doc);
 	if (!text || strlen(text) > OVERRIDES_MAX_BYTES) {
 		errf(err, errlen, "rule overrides would exceed %d bytes", OVERRIDES_MAX_BYTES);

@@ -556,6 +556,19 @@ int store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec 
 	return 0;
 }
 
+int store_hazard_note(struct store *st, const char *hazard_id, const char *event,
+		      int64_t at_ms, const char *actor, const char *detail)
+{
+	struct hazard_rec r;
+
+	/* the row carries the hazard's severity as it stands: a replay of
+	 * the events (store_report.c) then moves nothing */
+	store_bind_text(st->stmt[S_HZ_GET], 1, hazard_id);
+	if (hz_fetch(st, S_HZ_GET, &r, NULL) != 1)
+		return -1;
+	return ev_put(st, &r, event, at_ms, actor, NULL, detail);
+}
+
 /* Evidence at close: the device's latest reading, and what the person said. */
 static char *evidence_close(struct store *st, const struct hazard_rec *cur,
 			    const char *ev_old, const char *operator_text)

@@ -355,6 +355,10 @@ int uplink_pump(struct uplink *up, struct store *st)
 	char msg_id[ID_MAX];
 	int sent = 0;
 
+	/* A connect uplink_tick() has not seen yet would reset the window after
+	 * these publishes and send them twice: wait for the next tick. */
+	if (up->link.epoch != up->seen_link_epoch)
+		return 0;
 	while (mqtt_link_up(&up->link) && up->n_inflight < up->window) {
 		int want = up->window - up->n_inflight, n, i;
 

@@ -7,8 +7,9 @@
  * so the fake backend and the kernel see the same raw levels) and software
  * debounce: a level counts only once it has held for debounce_ms, so a
  * bouncing relay contact raises one hazard, not one per bounce.  Edges are
- * read in batches from the line-request fds inside the daemon's one poll
- * loop; nothing here blocks.
+ * read in batches from the line-request fds, by the daemon's GPIO thread
+ * (daemon/gpio_thread.c, under its lock) or, without it, inside the
+ * loop's poll; nothing here blocks.
  */
 #include <errno.h>
 #include <poll.h>
@@ -250,6 +251,23 @@ int64_t gpio_next_due_ms(const struct gpio *g)
 		if (in->cur == in->stable)
 			continue;
 		t = (in->cur_since_ns + (int64_t)in->cfg->debounce_ms * 1000000 + 999999) / 1000000;
+		if (t < due)
+			due = t;
+	}
+	return due;
+}
+
+int64_t gpio_next_due_ns(const struct gpio *g)
+{
+	int64_t due = INT64_MAX, t;
+	int i;
+
+	for (i = 0; g && i < g->n_in; i++) {
+		const struct gpio_in *in = &g->in[i];
+
+		if (in->cur == in->stable)
+			continue;
+		t = in->cur_since_ns + (int64_t)in->cfg->debounce_ms * 1000000;
 		if (t < due)
 			due = t;
 	}

@@ -49,8 +49,9 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 	struct reading r;
 	char err[96];
 	size_t i;
+	int dev;
 
-	if (devindex_find(in->ix, topic, &dec) < 0 || !dec || len > in->max_payload)
+	if ((dev = devindex_find(in->ix, topic, &dec)) < 0 || !dec || len > in->max_payload)
 		return false;
 	memset(&r, 0, sizeof r);
 	if (dec->decode(topic, payload, len, 0, &r, err, sizeof err) != 0)
@@ -63,8 +64,8 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 			return true;
 	/* flood control: a chatty device's analog readings still arrive at
 	 * its rate; only flags jump the bucket */
-	if (flags_only)
-		return false;
+	if (flags_only)         /* ... and the relay report a command awaits */
+		return flood_awaits_report(in->flood, dev, &r);
 	return reading_has(&r, RF_GAS_LEL) || reading_has(&r, RF_CO_PPM) ||
 	       reading_has(&r, RF_TEMP_C);
 }

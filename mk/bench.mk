@@ -2,7 +2,8 @@
 # with hazardd and with a plain mosquitto bridge and writes
 # docs/benchmarks.md and docs/benchmarks.json; `make bench QUICK=1` (or
 # BENCH_QUICK=1) is a pass of under a minute that only keeps the harness
-# honest.  Not part of `make test`: the full run takes ~20 minutes.
+# honest.  Not part of `make test`: the full run takes ~25 minutes (3 of
+# them scenario 3d, the drain of a 100,000-record backlog).
 
 BENCH_TOOLS = $(BUILD)/loadgen $(BUILD)/upstream_rx
 

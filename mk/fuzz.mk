@@ -1,5 +1,5 @@
 # mk/fuzz.mk: libFuzzer targets for every payload adapter and the config
-# parser (issue 3).  clang with libFuzzer, ASan and UBSan (Debian: clang,
+# parser (issue 3), and for the downlink command surface (issue 5).  clang with libFuzzer, ASan and UBSan (Debian: clang,
 # libclang-rt-14-dev).
 #
 #   make fuzz [FUZZ_SECONDS=60]   build, replay the regression inputs, then
@@ -16,7 +16,7 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FORMATS  = native zigbee2mqtt tasmota shelly
-FUZZ_TARGETS  = $(FUZZ_FORMATS:%=fuzz_%) fuzz_config
+FUZZ_TARGETS  = $(FUZZ_FORMATS:%=fuzz_%) fuzz_config fuzz_downlink
 # Not -Werror: clang warns on other things than gcc, and the gcc build
 # (`make`) is the one that enforces a clean tree.
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
@@ -38,6 +38,11 @@ $(FUZZ_FORMATS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_de
 		$(FUZZ_OBJ) $(LDLIBS_ALL)
 
 $(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS_ALL)
+
+# envelope, HMAC, window, replay cache and every command's body, against a
+# real store (tests/fuzz/fuzz_downlink.c)
+$(FUZZ_BUILD)/fuzz_downlink: tests/fuzz/fuzz_downlink.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS_ALL)
 
 fuzz: deps fuzz-build

@@ -17,13 +17,16 @@
 #   3 outage/drain     1,000 devices at S3_RATE msg/s, upstream down for
 #                      S3_OUTAGE s, then restored; plain, and with kill -9
 #                      of hazardd (of the bridge's broker) in the outage
+#   3d backlog drain   S3D_N readings + S3D_ALARMS alarms queued while the
+#                      upstream is down (tools/bench/s_drain.sh): drain rate,
+#                      restore -> last hazard event, hazard events first
 #   4 footprint        hazardd idle with 2,000 devices, under scenario 2;
 #                      binary size; vs the bridging mosquitto
 #   5 scaling          CPU per reading at 10..10,000 devices; start-up time
 #                      with S5_DB_ROWS readings in the database
 #
 # Environment: BENCH_QUICK=1 (a pass of about a minute; results go to
-# BUILD_DIR/bench/ instead of docs/), REPS, SCENARIOS ("1 2 3 4 5"; 2 needs
+# BUILD_DIR/bench/ instead of docs/), REPS, SCENARIOS ("1 2 3 3d 4 5"; 2 needs
 # 1's ceiling, or S1_CEILING) and every S*_ variable below.
 # KEEP=1 keeps the work directory.
 set -u
@@ -45,12 +48,13 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	: "${REPS:=1}" "${S1_N:=20000}" "${S2_DUR:=4}" "${S2_ALARMS:=40}"
 	: "${S3_OUTAGE:=3}" "${S4_IDLE:=3}" "${S5_N:=3000}" "${S5_DEVS:=10 1000}"
-	: "${S5_DB_ROWS:=100000}"
+	: "${S5_DB_ROWS:=100000}" "${S3D_N:=5000}"
 	: "${OUT_DIR:=$BUILD/bench}"
 else
 	: "${REPS:=3}" "${S1_N:=60000}" "${S2_DUR:=20}" "${S2_ALARMS:=400}"
 	: "${S3_OUTAGE:=10}" "${S4_IDLE:=10}" "${S5_N:=20000}"
 	: "${S5_DEVS:=10 100 1000 10000}" "${S5_DB_ROWS:=1000000}"
+	: "${S3D_N:=100000}"
 	: "${OUT_DIR:=$TOP/docs}"
 fi
 : "${S1_DEVICES:=1000}"         # devices the backlog is spread over
@@ -128,6 +132,7 @@ trap 'exit 130' INT TERM
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
 source "$TOP/tools/netutil.sh"   # free_port, port_open
+source "$TOP/tools/bench/s_drain.sh"    # scenario 3d: s3d_run
 
 # cpu_ticks PID: utime + stime in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -602,11 +607,11 @@ START=$(date +%s)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg); busiest: $(ps -eo pcpu,comm --sort=-pcpu --no-headers | head -3 | awk '{ printf "%s%s %s%%", (NR > 1 ? ", " : ""), $2, $1 }')"
 log "quick=$QUICK reps=$REPS work dir $W"
 
-want() { [[ " ${SCENARIOS:-1 2 3 4 5} " == *" $1 "* ]]; }
+want() { [[ " ${SCENARIOS:-1 2 3 3d 4 5} " == *" $1 "* ]]; }
 # BENCH_MERGE=FILE: take the figures of the scenarios not run now from an
 # earlier run's results (BUILD_DIR/bench/results.jsonl); the docs say so.
 if [ -n "${BENCH_MERGE:-}" ]; then
-	for n in 1 2 3 4 5; do
+	for n in 1 2 3 3d 4 5; do
 		want "$n" || grep "\"scenario\":\"s$n\"" "$BENCH_MERGE" >>"$RES"
 	done
 fi
@@ -635,6 +640,9 @@ if want 3; then
 		done
 	done
 fi
+if want 3d; then
+	for rep in $(seq "$REPS"); do s3d_run "$rep" || log "s3d rep $rep failed"; done
+fi
 if want 4; then
 	for rep in $(seq "$REPS"); do s4_idle "$rep" || log "s4 rep $rep failed"; done
 	put s4 binary_kb hazardd 1 "$(calc "$(stat -c %s "$HAZARDD") / 1024")"
@@ -659,7 +667,7 @@ $PY "$TOP/tools/bench/report.py" --results "$RES" --md "$OUT_DIR/benchmarks.md" 
 	--json "$OUT_DIR/benchmarks.json" --command "$cmd" --elapsed "$ELAPSED" \
 	--hazardd "$HAZARDD" --quick "$QUICK" --load "$LOAD_BEFORE" \
 	--load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --params \
-	"FORMAT=$FORMAT REPS=$REPS S1_N=$S1_N S1_DEVICES=$S1_DEVICES S2_DUR=$S2_DUR S2_ALARMS=$S2_ALARMS S2_LOAD=$S2_LOAD S2_DEVICES=$S2_DEVICES S3_DEVICES=$S3_DEVICES S3_RATE=$S3_RATE S3_PRE=$S3_PRE S3_OUTAGE=$S3_OUTAGE S3_KILL_DOWN=$S3_KILL_DOWN S4_DEVICES=$S4_DEVICES S4_IDLE=$S4_IDLE S5_N=$S5_N S5_RATE=$S5_RATE S5_DEVS='$S5_DEVS' S5_DB_ROWS=$S5_DB_ROWS" ||
+	"FORMAT=$FORMAT REPS=$REPS S1_N=$S1_N S1_DEVICES=$S1_DEVICES S2_DUR=$S2_DUR S2_ALARMS=$S2_ALARMS S2_LOAD=$S2_LOAD S2_DEVICES=$S2_DEVICES S3_DEVICES=$S3_DEVICES S3_RATE=$S3_RATE S3_PRE=$S3_PRE S3_OUTAGE=$S3_OUTAGE S3_KILL_DOWN=$S3_KILL_DOWN S3D_N=$S3D_N S3D_ALARMS=$S3D_ALARMS S3D_RATE=$S3D_RATE S4_DEVICES=$S4_DEVICES S4_IDLE=$S4_IDLE S5_N=$S5_N S5_RATE=$S5_RATE S5_DEVS='$S5_DEVS' S5_DB_ROWS=$S5_DB_ROWS" ||
 	exit 1
 mkdir -p "$BUILD/bench" && cp "$RES" "$BUILD/bench/results.jsonl"
 log "done in ${ELAPSED}s: $OUT_DIR/benchmarks.md"

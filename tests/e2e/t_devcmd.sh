@@ -8,6 +8,12 @@
 # cut is sent again after a restart and after a broker reconnect, refuses
 # `hazardctl switch ... on` until `hazardctl reset`, and `hazardctl switch`
 # then switches the plug back on, confirmed.
+# The database keeps the actions and their confirmation as "action" events
+# (hazardctl hazard ID), an operator's switch on the open command_failed
+# hazard, and each device's last command across a restart.  A reload keeps
+# the commands waiting (a silent plug still fails, an answering one still
+# confirms; a removed device's command is dropped and logged), and a
+# flooding plug's confirming report passes its empty bucket.
 source "$(dirname "$0")/lib.sh"
 
 CMDS=$T/commands.jsonl
@@ -198,3 +204,103 @@ out=$(ctl switch no-such on 2>&1); rc=$?
 check "switch: unknown device refused" "exit $rc: $out" [ "$rc" = 1 ]
 out=$(ctl switch t-plug half 2>&1); rc=$?
 check "switch: neither on nor off is a usage error" "exit $rc: $out" [ "$rc" = 2 ]
+
+# ---- what is kept in the database: interlock actions and their
+# confirmation as "action" events of the hazard that drove them
+hz_of() { db "SELECT id FROM hazards WHERE device='$1' AND type='$2' ORDER BY raised_at_ms DESC LIMIT 1"; }
+actions_of() {   # actions_of HAZARD_ID: "actor|detail" lines via hazardctl hazard
+	ctl --json hazard "$1" | jpy '"\n".join("%s|%s" % (e["actor"], e["detail"]) for e in d["events"] if e["event"] == "action")'
+}
+TH=$(hz_of t-plug charger_overtemp)
+out=$(actions_of "$TH")
+check "t-plug: hazardctl hazard shows the command sent as an action event" "$out" \
+	grep -q '^interlock|device t-plug off: sent (cmnd/bay2/POWER OFF)$' <<<"$out"
+check "t-plug: ... and its confirmation" "$out" \
+	grep -q '^interlock|device t-plug off: confirmed (cmnd/bay2/POWER OFF)$' <<<"$out"
+out=$(actions_of "$(hz_of n-plug charger_overtemp)")
+check "n-plug: the missing confirmation is an action event" "$out" \
+	grep -q '^interlock|device n-plug off: not confirmed (t/bay5/set {"relay":false})$' <<<"$out"
+st=$(ctl hazard "$TH" | grep -c ' action ')
+check "hazardctl hazard (text) lists the action events" "$st lines" [ "$st" -ge 2 ]
+
+# ---- a reload keeps the commands waiting for their confirmation; new
+# devices: f-plug floods (one message per 100 s), g-plug is removed later
+write_config "$T/hazardd.json" 'rules.ebike_charger.hold_s=0' "interlocks=$IL" <<'EOF'
+{"id": "z-plug",  "kind": "ebike_charger", "format": "zigbee2mqtt", "topic": "zigbee2mqtt/bay1_plug", "confirm_s": 3}
+{"id": "t-plug",  "kind": "ebike_charger", "format": "tasmota", "topic": "tele/bay2/SENSOR", "confirm_s": 3}
+{"id": "s1-plug", "kind": "ebike_charger", "format": "shelly", "topic": "shellies/bay3", "confirm_s": 3}
+{"id": "s2-plug", "kind": "ebike_charger", "format": "shelly", "topic": "bay4pm/status/switch:0", "confirm_s": 3}
+{"id": "n-plug",  "kind": "ebike_charger", "topic": "t/bay5", "confirm_s": 3}
+{"id": "f-plug",  "kind": "ebike_charger", "topic": "t/bay6", "confirm_s": 5, "flood": {"rate_per_s": 0.01, "burst": 1}}
+{"id": "g-plug",  "kind": "ebike_charger", "topic": "t/bay7", "confirm_s": 60}
+EOF
+out=$(ctl reload 2>&1); rc=$?
+check "reload: two devices added" "exit $rc: $out" [ "$rc" = 0 ]
+failed0=$(status_get 's["device_commands"]["failed"]')
+ev0=$(db "SELECT count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id WHERE h.device='n-plug' AND h.type='command_failed'")
+out=$(ctl switch n-plug off --actor op1 2>&1); rc=$?
+check "reload: hazardctl switch n-plug off (a silent plug)" "exit $rc: $out" [ "$rc" = 0 ]
+out=$(ctl reload 2>&1); rc=$?
+check "reload while the command waits" "exit $rc: $out" [ "$rc" = 0 ]
+st=$(ctl --json devices | jpy '[x for x in d if x["id"] == "n-plug"][0]["command"]["state"]')
+check "reload: the command is still pending" "state $st" [ "$st" = pending ]
+check "reload: the silent plug still yields a failure" "failed $(status_get 's["device_commands"]["failed"]') (was $failed0)" \
+	wait_for '[ "$(status_get "s[\"device_commands\"][\"failed\"]")" -gt '"$failed0"' ]' 10
+check "reload: ... recorded on its command_failed hazard" "events stayed $ev0" \
+	wait_for '[ "$(db "SELECT count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id WHERE h.device='"'n-plug'"' AND h.type='"'command_failed'"'")" -gt '"$ev0"' ]' 5
+out=$(actions_of "$(hz_of n-plug command_failed)")
+check "operator switch: noted on the open command_failed hazard" "$out" \
+	grep -q '^op1|device n-plug off: sent, awaiting confirmation (t/bay5/set' <<<"$out"
+check "operator switch: its verdict too" "$out" \
+	grep -q '^op1|device n-plug off: not confirmed (t/bay5/set' <<<"$out"
+
+out=$(ctl switch n-plug off --actor op2 2>&1); rc=$?
+check "reload: hazardctl switch n-plug off again" "exit $rc: $out" [ "$rc" = 0 ]
+out=$(ctl reload 2>&1); rc=$?
+check "reload while the second command waits" "exit $rc: $out" [ "$rc" = 0 ]
+pub t/bay5 '{"relay": false}'
+nst() { ctl --json devices | jpy "[x for x in d if x[\"id\"] == \"n-plug\"][0][\"command\"]$1"; }
+check "reload: an answering plug still confirms" "state $(nst '["state"]' 2>&1)" \
+	wait_for '[ "$(nst "[\"state\"]")" = confirmed ] && [ "$(nst "[\"actor\"]")" = op2 ]' 10
+
+# ---- a flooding plug's confirming report passes its empty bucket
+pub t/bay6 '{"power_w": 5}'
+pub t/bay6 '{"power_w": 6}'
+fdrop() { ctl --json devices | jpy '[x for x in d if x["id"] == "f-plug"][0]["flood_dropped"]'; }
+check "flood: f-plug's bucket is empty (a message dropped)" "dropped $(fdrop 2>&1)" \
+	wait_for '[ "$(fdrop)" -ge 1 ]' 10
+drop0=$(fdrop)
+out=$(ctl switch f-plug off --actor op3 2>&1); rc=$?
+check "flood: hazardctl switch f-plug off" "exit $rc: $out" [ "$rc" = 0 ]
+pub t/bay6 '{"relay": false, "power_w": 0}'
+fst() { ctl --json devices | jpy "[x for x in d if x[\"id\"] == \"f-plug\"][0][\"command\"]$1"; }
+check "flood: the confirming report passes, the command is confirmed" "state $(fst '["state"]' 2>&1)" \
+	wait_for '[ "$(fst "[\"state\"]")" = confirmed ]' 10
+check "flood: ... and was not counted as dropped" "dropped $(fdrop) (was $drop0)" [ "$(fdrop)" = "$drop0" ]
+pub t/bay6 '{"relay": false, "power_w": 0}'
+check "flood: once confirmed, its reports are throttled again" "dropped $(fdrop) (was $drop0)" \
+	wait_for '[ "$(fdrop)" -gt '"$drop0"' ]' 10
+check "flood: no command_failed for f-plug" "$(hz_of f-plug command_failed)" [ -z "$(hz_of f-plug command_failed)" ]
+
+# ---- a removed device's pending command is dropped, and logged
+out=$(ctl switch g-plug off --actor op4 2>&1); rc=$?
+check "removal: hazardctl switch g-plug off" "exit $rc: $out" [ "$rc" = 0 ]
+cfg=$($PY -c 'import json, sys
+c = json.load(open(sys.argv[1])); c["devices"] = [x for x in c["devices"] if x["id"] != "g-plug"]
+json.dump(c, open(sys.argv[1], "w"), indent=2)' "$T/hazardd.json")
+out=$(ctl reload 2>&1); rc=$?
+check "removal: reload without g-plug" "exit $rc: $out" [ "$rc" = 0 ]
+check "removal: its pending command dropped and logged" "not in the log" \
+	wait_for "grep -q 'device g-plug was removed: its command (switch off by op4) no longer awaits confirmation' '$HZ_LOG'" 5
+
+# ---- after a restart hazardctl devices still shows each last command
+kill_hazardd
+start_hazardd "$T/hazardd.json" || { fail "hazardd restarts" "see the log"; exit 1; }
+fj=$(ctl --json devices | jpy '[x for x in d if x["id"] == "f-plug"][0]["command"]')
+check "restart: f-plug's last command listed from the database" "$fj" \
+	jpy 'd["state"] == "confirmed" and d["actor"] == "op3" and d["before_restart"] is True or sys.exit(1)' <<<"$fj" >/dev/null
+out=$(actions_of "$(hz_of n-plug command_failed)")
+check "restart: the operator's action events are still on the hazard" "$out" \
+	grep -q '^op1|device n-plug off: not confirmed' <<<"$out"
+n=$(status_get 's["device_commands"]["store_errors"]')
+check "status: no device command records failed" "store_errors $n" [ "$n" = 0 ]

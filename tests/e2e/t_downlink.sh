@@ -27,6 +27,7 @@ write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 {"id": "gas-1", "kind": "gas_detector"}
 {"id": "gas-2", "kind": "gas_detector"}
 {"id": "gas-3", "kind": "gas_detector"}
+{"id": "gas-4", "kind": "gas_detector"}
 EOF
 start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
 wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
@@ -218,6 +219,23 @@ if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='gas-2' AND t
 else
 	fail "set-rules after restart" "no gas_leak on gas-2"
 fi
+
+# ---- removal: a null drops the override, the file's lel_low 25 is back
+r=$(hz set-rules 'rules={"kinds": {"gas_detector": {"lel_low": null}}}') || true
+check "set-rules removal (null): ok, nothing left" "reply: $r" \
+	reply_is "$r" 'r["ok"] and r["result"]["overrides"] == {}'
+check "set-rules removal stored" "$(db "SELECT value FROM meta WHERE key='rule_overrides'")" \
+	[ "$(db "SELECT value FROM meta WHERE key='rule_overrides'")" = '{}' ]
+r=$(hz set-rules 'rules={"kinds": {"gas_detector": {"lel_lowest": null}}}') || true
+check "set-rules removal of an unknown key: refused" "reply: $r" \
+	reply_is "$r" 'r["ok"] is False and "lel_lowest" in r["error"]'
+pub t/gas-4 '{"gas_lel": 15}'
+sleep 1.5
+n=$(db "SELECT count(*) FROM hazards WHERE device='gas-4'")
+check "after the removal: 15 %LEL raises nothing again" "$n hazards on gas-4" [ "$n" = 0 ]
+pub t/gas-4 '{"gas_lel": 30}'
+check "after the removal: 30 %LEL (over the file's 25) still raises gas_leak" "none on gas-4" \
+	wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE device='gas-4' AND type='gas_leak'\")\" = 1 ]" 10
 
 # ---- no key configured: nothing is accepted
 kill_hazardd

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# t_fuzz.sh: build the libFuzzer targets (every payload adapter and the
-# config parser, ASan/UBSan) and run each briefly (FUZZ_TEST_SECONDS, 15 by
-# default), after replaying their regression inputs.  They are sanitizer
-# builds of their own, so they run once per `make test`: in the ASan suite
-# (or with FUZZ_ALWAYS=1).  Without clang and libFuzzer: SKIP, exit 77.
+# t_fuzz.sh: build the libFuzzer targets (every payload adapter, the
+# config parser and the downlink command path, ASan/UBSan) and run each
+# briefly (FUZZ_TEST_SECONDS, 15 by default), after replaying their
+# regression inputs.  They are sanitizer builds of their own, so they run
+# once per `make test`: in the ASan suite (or with FUZZ_ALWAYS=1).
+# Without clang and libFuzzer: SKIP, exit 77.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$TOP/build}

@@ -190,6 +190,7 @@ done
 sleep 0.3
 st=$($CTL --json status | tr -d ' \n')
 echo "INFO: $(echo "$st" | grep -o '"gpio":{[^}]*}')"
+grep -m1 'interlock thread' $H/hazardd.log | sed 's/^/INFO: /'
 check "100 bench edges measured" "$st" has "$st" '"latency_samples":(1[0-9][0-9]|[2-9][0-9][0-9])[,}]'
 stop_hz
 if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $H/hazardd.log; then

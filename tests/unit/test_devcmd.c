@@ -3,11 +3,14 @@
  * topic and payload), their confirmation and timeout (devcmd.c), device
  * actions of interlocks (latched, held, re-sent, reset), the flood token
  * bucket (flood.c) and the unknown-sender table's inference and bounds
- * (unknown.c).
+ * (unknown.c); a reload's carry-over of commands by device id, a pending
+ * command's relay report let through a full flood bucket, and what is kept
+ * in the database (action events, each device's last command).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hazardd.h"
 #include "testing.h"
@@ -351,6 +354,304 @@ static void test_flood(void)
 	flood_free(fl);
 }
 
+/* ------------------------------------------------------------ reload carry */
+
+static void test_carry(void)
+{
+	struct device_cfg devs2[3];
+	struct config cfg2;
+	struct devcmd *dc, *dc2;
+	struct devcmd_outcome oc[4];
+	struct devcmd_req rq = { .device = 0, .on = false, .safety = true,
+				 .cause_device = "bay3-temp", .cause_type = HZ_CHARGER_OVERTEMP,
+				 .actor = "interlock" };
+	struct reading r;
+	char err[160];
+	cJSON *j;
+
+	setup();
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	CHECK_INT("carry: bay3-plug command sent",
+		  devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err), 0);
+	rq.device = 1;
+	rq.cause_device = NULL;
+	rq.actor = "alice";
+	CHECK_INT("carry: bay3-temp command sent",
+		  devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err), 0);
+
+	/* the new config: bay3-temp removed, the others in another order */
+	memset(&cfg2, 0, sizeof cfg2);
+	devs2[0] = devs[2];
+	devs2[1] = devs[0];
+	cfg2.devices = devs2;
+	cfg2.n_devices = 2;
+	strcpy(cfg2.local.client_id, "hazardd-gw");
+	dc2 = devcmd_new(&cfg2);
+	CHECK_INT("carry: the removed device's pending command is dropped",
+		  devcmd_carry(dc2, dc), 1);
+	devcmd_free(dc);        /* the old table goes, as in a reload */
+	devcmd_attach(dc2, rec_publish, NULL);
+	CHECK_INT("carry: still due at the old deadline", devcmd_next_due_ms(dc2), 11000);
+	j = devcmd_device_json(dc2, 1);
+	CHECK_STR("carry: listed pending under its new index",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")), "pending");
+	CHECK_STR("carry: listed with its device",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "device")), "bay3-plug");
+	cJSON_Delete(j);
+	CHECK("carry: nothing for a device that had no command", !devcmd_device_json(dc2, 0));
+	CHECK_INT("carry: no timeout before the deadline", devcmd_tick(dc2, 0, 10999, oc, 4), 0);
+	CHECK_INT("carry: a silent device still times out", devcmd_tick(dc2, 0, 11000, oc, 4), 1);
+	CHECK_INT("carry: outcome names the new index", oc[0].device, 1);
+	CHECK("carry: outcome keeps safety and cause",
+	      oc[0].safety && strcmp(oc[0].cause_device, "bay3-temp") == 0);
+	CHECK_INT("carry: counters carried (sent)", devcmd_count(dc2, DEVCMD_SENT), 2);
+	CHECK_INT("carry: counters carried (failed)", devcmd_count(dc2, DEVCMD_FAILED), 1);
+	devcmd_free(dc2);
+
+	/* an answering device still confirms after a reload */
+	setup();
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	rq.device = 0;
+	devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err);
+	dc2 = devcmd_new(&cfg);
+	CHECK_INT("carry: same config drops nothing", devcmd_carry(dc2, dc), 0);
+	devcmd_free(dc);
+	r = relay(false);
+	CHECK("carry: the device's report confirms after the reload",
+	      devcmd_on_reading(dc2, 0, &r, 2000, &oc[0]) && oc[0].confirmed && !oc[0].late);
+	devcmd_free(dc2);
+
+	/* a held command follows its device's new topic */
+	setup();
+	broker_down = true;
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	CHECK_INT("carry: held while the broker is down",
+		  devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err), 1);
+	memcpy(devs2, devs, sizeof devs2);
+	strcpy(devs2[0].topic, "tele/bay9/SENSOR");
+	memset(&cfg2, 0, sizeof cfg2);
+	cfg2.devices = devs2;
+	cfg2.n_devices = 3;
+	dc2 = devcmd_new(&cfg2);
+	devcmd_carry(dc2, dc);
+	devcmd_free(dc);
+	devcmd_attach(dc2, rec_publish, NULL);
+	broker_down = false;
+	devcmd_tick(dc2, 0, 2000, oc, 4);
+	CHECK_STR("carry: a held command goes to the device's new topic", last_topic,
+		  "cmnd/bay9/POWER");
+	devcmd_free(dc2);
+}
+
+/* ------------------------------------------------------------ flood x command */
+
+static void test_flood_await(void)
+{
+	struct flood *fl, *fl2;
+	struct devcmd *dc, *dc2;
+	struct devcmd_outcome oc[4];
+	struct devcmd_req rq = { .device = 0, .on = false, .actor = "alice", .cause_type = -1 };
+	struct reading rel, energy;
+	char err[160];
+
+	setup();
+	devs[0].flood.rate_per_s = 1;
+	devs[0].flood.burst = 1;
+	fl = flood_new(&cfg);
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	devcmd_attach_flood(dc, fl);
+	rel = relay(false);
+	memset(&energy, 0, sizeof energy);
+	reading_set(&energy, RF_POWER_W, 80);
+	CHECK("flood: burst used", flood_admit(fl, 0, 1000));
+	CHECK("flood: bucket empty", !flood_admit(fl, 0, 1000));
+	CHECK("flood: no command, a relay report is not exempt",
+	      !flood_awaits_report(fl, 0, &rel));
+	devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err);
+	CHECK("flood: command pending, the relay report passes",
+	      flood_awaits_report(fl, 0, &rel));
+	CHECK("flood: command pending, a report without relay does not",
+	      !flood_awaits_report(fl, 0, &energy));
+	CHECK("flood: another device's relay report does not",
+	      !flood_awaits_report(fl, 2, &rel));
+	CHECK("flood: the confirmation arrives", devcmd_on_reading(dc, 0, &rel, 1100, &oc[0]));
+	CHECK("flood: confirmed, no longer exempt", !flood_awaits_report(fl, 0, &rel));
+	devcmd_send(dc, &rq, 2000, 2000, NULL, err, sizeof err);
+	CHECK_INT("flood: a silent device times out", devcmd_tick(dc, 0, 12000, oc, 4), 1);
+	CHECK("flood: timed out, no longer exempt", !flood_awaits_report(fl, 0, &rel));
+
+	/* a reload: new buckets, the carried command still awaited */
+	devcmd_send(dc, &rq, 13000, 13000, NULL, err, sizeof err);
+	fl2 = flood_new(&cfg);
+	dc2 = devcmd_new(&cfg);
+	devcmd_carry(dc2, dc);
+	devcmd_free(dc);
+	flood_free(fl);
+	devcmd_attach_flood(dc2, fl2);
+	CHECK("flood: after a reload the pending command is still awaited",
+	      flood_awaits_report(fl2, 0, &rel));
+	CHECK("flood: only for the device that has one", !flood_awaits_report(fl2, 2, &rel));
+	devcmd_free(dc2);
+	flood_free(fl2);
+	CHECK("flood: no buckets, nothing exempt", !flood_awaits_report(NULL, 0, &rel));
+}
+
+/* ------------------------------------------------------------ records */
+
+static int n_events(struct store *st, const char *id, const char *event, char *detail,
+		    size_t len, char *actor, size_t alen)
+{
+	cJSON *h = store_hazard_detail(st, id), *e;
+	int n = 0;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(h, "events")) {
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "event")), event) != 0)
+			continue;
+		n++;
+		if (detail && cJSON_GetStringValue(cJSON_GetObjectItem(e, "detail")))
+			strlcpy_hz(detail, cJSON_GetStringValue(cJSON_GetObjectItem(e, "detail")),
+				   len);
+		if (actor && cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")))
+			strlcpy_hz(actor, cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")),
+				   alen);
+	}
+	cJSON_Delete(h);
+	return n;
+}
+
+static void test_records(void)
+{
+	char dir[] = "/tmp/test_devcmd.XXXXXX", path[160], err[256], detail[512] = "",
+	     actor[64] = "", failed_id[ID_MAX];
+	struct store *st;
+	struct hazard_change chg;
+	struct hazard_rec rec, after;
+	struct devcmd *dc;
+	struct devcmd_outcome oc[4];
+	struct devcmd_req rq = { .device = 2, .on = true, .actor = "alice", .cause_type = -1 };
+	const char *event;
+	cJSON *acts, *a, *j;
+
+	setup();
+	if (!mkdtemp(dir)) {
+		CHECK("records: temporary directory", false);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/hz.db", dir);
+	st = store_open(path, err, sizeof err);
+	CHECK("records: store opens", st != NULL);
+	if (!st)
+		return;
+
+	/* an interlock's actions on the hazard that drove them */
+	memset(&chg, 0, sizeof chg);
+	chg.type = HZ_CHARGER_OVERTEMP;
+	chg.kind = CHG_ACTIVE;
+	chg.severity = SEV_MAJOR;
+	strcpy(chg.detail, "temp_c 75 > 60");
+	store_hazard_apply(st, &devs[1], &chg, NULL, 24, 1000, &rec, &event);
+	acts = cJSON_CreateArray();
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "output", "buzzer");
+	cJSON_AddStringToObject(a, "set", "on");
+	cJSON_AddStringToObject(a, "result", "ok");
+	cJSON_AddItemToArray(acts, a);
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "device", "bay3-plug");
+	cJSON_AddStringToObject(a, "set", "off");
+	cJSON_AddStringToObject(a, "topic", "cmnd/bay3/POWER");
+	cJSON_AddStringToObject(a, "payload", "OFF");
+	cJSON_AddStringToObject(a, "result", "confirmed");
+	cJSON_AddItemToArray(acts, a);
+	CHECK_INT("records: actions noted", devcmd_note_actions(st, rec.id, acts, 2000), 0);
+	CHECK_INT("records: one action event", n_events(st, rec.id, "action", detail,
+							  sizeof detail, actor, sizeof actor), 1);
+	CHECK_STR("records: action detail says what each did", detail,
+		  "output buzzer on: ok; device bay3-plug off: confirmed (cmnd/bay3/POWER OFF)");
+	CHECK_STR("records: actor interlock", actor, "interlock");
+	store_hazard_get(st, rec.id, &after);
+	CHECK("records: the hazard's state is unchanged",
+	      strcmp(after.state, rec.state) == 0 && after.occurrences == rec.occurrences);
+	CHECK_INT("records: no actions, no row", devcmd_note_actions(st, rec.id, NULL, 3000), 0);
+	cJSON_Delete(acts);
+	acts = cJSON_CreateArray();
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "output", "valve");
+	cJSON_AddStringToObject(a, "set", "off");
+	cJSON_AddStringToObject(a, "result", "held");
+	cJSON_AddItemToArray(acts, a);
+	CHECK_INT("records: only held actions, no row",
+		  devcmd_note_actions(st, rec.id, acts, 3000), 0);
+	CHECK_INT("records: still one action event",
+		  n_events(st, rec.id, "action", NULL, 0, NULL, 0), 1);
+	CHECK("records: no such hazard refused",
+	      store_hazard_note(st, "nope-H1", "action", 1, "x", "y") < 0);
+	cJSON_Delete(acts);
+
+	/* an operator's switch: on the device's open command_failed, and kept
+	 * as the device's last command */
+	chg.type = HZ_COMMAND_FAILED;
+	chg.severity = SEV_GENERAL;
+	store_hazard_apply(st, &devs[2], &chg, NULL, 24, 4000, &rec, &event);
+	strlcpy_hz(failed_id, rec.id, sizeof failed_id);
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+	devcmd_attach_store(dc, st);
+	devcmd_send(dc, &rq, 5000, 5000, NULL, err, sizeof err);
+	CHECK_INT("records: the operator's switch is noted on command_failed",
+		  n_events(st, failed_id, "action", detail, sizeof detail, actor, sizeof actor), 1);
+	CHECK_CONTAINS("records: noted as sent", detail, "device hall-plug on: sent, awaiting");
+	CHECK_STR("records: by the operator", actor, "alice");
+	rq.device = 0;          /* no hazard open on this one: kept, not noted */
+	devcmd_send(dc, &rq, 5000, 5000, NULL, err, sizeof err);
+	devcmd_tick(dc, 16000, 16000, oc, 4);
+	CHECK_INT("records: the verdict is noted too",
+		  n_events(st, failed_id, "action", detail, sizeof detail, NULL, 0), 2);
+	CHECK_CONTAINS("records: not confirmed", detail, "not confirmed");
+	CHECK_INT("records: nothing stored failed", devcmd_count(dc, DEVCMD_STORE_ERRORS), 0);
+	devcmd_free(dc);
+
+	/* a restart: the last commands are listed from the database */
+	rq.device = 1;
+	dc = devcmd_new(&cfg);
+	devcmd_attach_store(dc, st);
+	devcmd_send(dc, &rq, 20000, 20000, NULL, err, sizeof err);
+	devcmd_free(dc);
+	dc = devcmd_new(&cfg);
+	devcmd_attach_store(dc, st);
+	j = devcmd_device_json(dc, 2);
+	CHECK_STR("records: after a restart the last command is listed",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")), "failed");
+	CHECK_STR("records: with its actor",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "actor")), "alice");
+	CHECK("records: marked as from before the restart",
+	      cJSON_IsTrue(cJSON_GetObjectItem(j, "before_restart")));
+	cJSON_Delete(j);
+	j = devcmd_device_json(dc, 1);
+	CHECK_STR("records: a command pending at the restart is interrupted",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")), "interrupted");
+	cJSON_Delete(j);
+	rq.device = 2;
+	devcmd_send(dc, &rq, 30000, 30000, NULL, err, sizeof err);
+	j = devcmd_device_json(dc, 2);
+	CHECK_STR("records: a new command replaces the stored one",
+		  cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")), "pending");
+	CHECK("records: ... and is live", !cJSON_GetObjectItem(j, "before_restart"));
+	cJSON_Delete(j);
+	devcmd_free(dc);
+	store_close(st);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/hz.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/hz.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* ------------------------------------------------------------ unknown */
 
 static void check_infer(const char *topic, const char *fmt, const char *name,
@@ -444,6 +745,9 @@ int main(void)
 	test_confirm();
 	test_interlock_devices();
 	test_flood();
+	test_carry();
+	test_flood_await();
+	test_records();
 	test_unknown();
 	TEST_DONE();
 }

@@ -5,9 +5,11 @@
  * tests/e2e/t_gpio.sh (gpio-sim under qemu).
  */
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "hazardd.h"
@@ -25,6 +27,7 @@ struct fline {
 	int     nq;
 	int     writes;
 	bool    fail_get, fail_read;
+	int     efd;                    /* > 0: readable while edges queue */
 };
 static struct fline fl[16];
 
@@ -51,7 +54,7 @@ static void *f_req_out(const char *chip, int line, int level, char *err, size_t 
 	return &fl[line];
 }
 
-static int f_fd(void *h) { (void)h; return -1; }
+static int f_fd(void *h) { struct fline *l = h; return l->efd > 0 ? l->efd : -1; }
 static int f_get(void *h) { struct fline *l = h; return l->fail_get ? -1 : l->level; }
 static int f_set(void *h, int level) { struct fline *l = h; l->level = level; l->writes++; return 0; }
 static void f_release(void *h) { ((struct fline *)h)->released = true; }
@@ -66,6 +69,12 @@ static int f_read(void *h, struct gpio_edge *ev, int max)
 	memcpy(ev, l->q, (size_t)n * sizeof *ev);
 	memmove(l->q, l->q + n, (size_t)(l->nq - n) * sizeof *ev);
 	l->nq -= n;
+	if (l->efd > 0 && l->nq == 0) {
+		uint64_t junk;
+		ssize_t r = read(l->efd, &junk, sizeof junk);
+
+		(void)r;
+	}
 	return n;
 }
 
@@ -77,8 +86,12 @@ static const struct gpio_backend fake = {
 /* the line changes level at t_ms: what the kernel would queue */
 static void edge(int line, int level, int64_t t_ms)
 {
+	uint64_t one = 1;
+
 	fl[line].level = level;
 	fl[line].q[fl[line].nq++] = (struct gpio_edge){ .level = level, .ts_ns = t_ms * MS };
+	if (fl[line].efd > 0 && write(fl[line].efd, &one, sizeof one) < 0)
+		perror("eventfd");
 }
 
 static int collect(struct gpio *g, int64_t t_ms, struct gpio_change *out)
@@ -300,6 +313,127 @@ static void test_config(void)
 		       "raises detector_fault");
 }
 
+/* ------------------------------------------------------------ the thread */
+
+static int t_write(void *ctx, int output, bool on)
+{
+	return gpio_output_write(ctx, output, on);
+}
+
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/*
+ * daemon/gpio_thread.c on the fake lines: the thread, not the caller,
+ * sees the edge, waits out the debounce, drives the latched valve and
+ * hands the change over with its record; a bounce inside the window
+ * raises nothing.  Everything the test touches while the thread runs is
+ * taken under gpio_lock, as the loop does.
+ */
+static void test_thread(void)
+{
+	static struct device_cfg devs[1];
+	static struct interlock_cfg rules[1];
+	struct daemon d;
+	struct gpio_change gc[4];
+	cJSON *acts[4] = { NULL };
+	char err[128], *txt;
+	int wake, n, lvl, i;
+	int64_t t0;
+
+	setup();
+	memset(devs, 0, sizeof devs);
+	memset(rules, 0, sizeof rules);
+	memset(&d, 0, sizeof d);
+	strcpy(devs[0].id, "kitchen-gas"); strcpy(devs[0].site, "rest-001");
+	strcpy(ins[0].device, "kitchen-gas"); ins[0].hazard = HZ_GAS_LEAK;
+	ins[0].severity = SEV_MAJOR;
+	outs[0].mode = OUT_LATCHED;
+	rules[0].hazard = HZ_GAS_LEAK;
+	rules[0].action[0].output = 0; rules[0].action[0].on = true;
+	rules[0].n_actions = 1;
+	cfg.devices = devs; cfg.n_devices = 1;
+	cfg.interlocks = rules; cfg.n_interlocks = 1;
+	for (i = 0; i < 3; i++)
+		fl[i].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fl[2].level = 1;        /* healthy loop */
+	wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d.cfg = &cfg;
+	d.gpio = gpio_new(&cfg, &fake, NULL, err, sizeof err);
+	d.il = interlock_new(&cfg);
+	CHECK("thread: lines and interlocks", d.gpio && d.il && wake > 0 && fl[0].efd > 0);
+	if (!d.gpio || !d.il)
+		goto out;
+	interlock_attach(d.il, t_write, d.gpio);
+	d.gt = gpio_thread_new(&d, wake);
+	interlock_attach_lock(d.il, &d);
+	CHECK("thread: created", d.gt != NULL);
+	if (!d.gt)
+		goto out;
+	gpio_read_all(d.gpio, now_mono_ns(), gc, 4);    /* start-up read */
+	CHECK_INT("thread: starts", gpio_thread_start(d.gt), 0);
+	CHECK("thread: running", gpio_thread_running(d.gt));
+
+	/* a bounce shorter than the 50 ms window: nothing */
+	gpio_lock(&d);
+	t0 = now_mono_ns() / MS;
+	edge(0, 1, t0);
+	edge(0, 0, t0 + 1);
+	gpio_unlock(&d);
+	CHECK("thread: a bounce inside debounce_ms hands over nothing",
+	      !wait_readable(wake, 150));
+
+	/* the contact closes and stays closed */
+	gpio_lock(&d);
+	edge(0, 1, now_mono_ns() / MS);
+	gpio_unlock(&d);
+	CHECK("thread: the loop is woken", wait_readable(wake, 2000));
+	gpio_lock(&d);
+	lvl = fl[8].level;
+	n = gpio_thread_pending(d.gt);
+	gpio_unlock(&d);
+	CHECK_INT("thread: the valve was driven before the loop took the change", lvl, 1);
+	CHECK_INT("thread: one change queued", n, 1);
+	n = gpio_thread_take(d.gt, gc, acts, 4);
+	CHECK_INT("thread: one change taken", n, 1);
+	CHECK("thread: the change is the gas contact asserted",
+	      n == 1 && gc[0].input == 0 && gc[0].asserted);
+	txt = acts[0] ? cJSON_PrintUnformatted(acts[0]) : NULL;
+	CHECK_CONTAINS("thread: the record says what was done", txt ? txt : "",
+		       "\"output\":\"valve\",\"set\":\"on\",\"mode\":\"latched\"");
+	free(txt);
+	gpio_lock(&d);
+	n = (int)d.il_lat_count;
+	gpio_unlock(&d);
+	CHECK_INT("thread: one latency sample", n, 1);
+
+	/* the loop's own interlock calls take the same lock */
+	gpio_lock(&d);
+	CHECK_INT("thread: operator reset under the lock",
+		  interlock_reset(d.il, 0, "test", 0, err, sizeof err), 0);
+	lvl = fl[8].level;
+	gpio_unlock(&d);
+	CHECK_INT("thread: the valve reopened", lvl, 0);
+	gpio_thread_stop(d.gt);
+	CHECK("thread: stopped", !gpio_thread_running(d.gt));
+out:
+	for (i = 0; i < 4; i++)
+		cJSON_Delete(acts[i]);
+	gpio_thread_free(d.gt);
+	gpio_free(d.gpio);
+	interlock_free(d.il);
+	for (i = 0; i < 3; i++)
+		if (fl[i].efd > 0)
+			close(fl[i].efd);
+	memset(fl, 0, sizeof fl);
+	if (wake > 0)
+		close(wake);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_gpio.XXXXXX");
@@ -311,6 +445,7 @@ int main(void)
 	test_debounce();
 	test_outputs();
 	test_config();
+	test_thread();
 	{
 		char cmd[128];
 

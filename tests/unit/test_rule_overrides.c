@@ -1,7 +1,8 @@
 /*
  * test_rule_overrides.c: the platform's set-rules overrides on a real
  * config file and a real database: validated with the file's table and
- * ranges, all or nothing, merged, persisted, applied again after a load.
+ * ranges, all or nothing, merged, persisted, applied again after a load;
+ * removed with null (back to the file's values).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,70 @@ int main(void)
 	CHECK_DBL("reapplied device override", config_find_device(&cfg2, "gas-2")->rules.lel_high, 40);
 	CHECK_DBL("reapplied charger override", config_find_device(&cfg2, "bike-1")->rules.max_temp_c, 55);
 	CHECK_DBL("reapplied on the kind", cfg2.kind_rules[DEV_GAS_DETECTOR].lel_low, 10);
+	config_free(&cfg2);
+
+	/* removal: a null drops one key or a whole kind/device entry; what is
+	 * left is laid over the file's values again, pairs checked */
+	{
+		static const char *const bad_rm[] = {
+			"{\"kinds\": {\"gas_detector\": {\"max_temp_c\": null}}}",
+			"{\"kinds\": {\"gas_detector\": {\"lel_lowest\": null}}}",
+			"{\"kinds\": {\"toaster\": null}}",
+			"{\"devices\": {\"nope\": null}}",
+			"{\"devices\": {\"gas-1\": \"clear\"}}",
+			"{\"devices\": null}",
+		};
+
+		for (i = 0; i < sizeof bad_rm / sizeof bad_rm[0]; i++) {
+			char name[160];
+
+			err[0] = '\0';
+			snprintf(name, sizeof name, "removal refused: %s", bad_rm[i]);
+			CHECK_INT(name, set(&cfg, st, bad_rm[i], err, sizeof err), -1);
+			CHECK(name, err[0] != '\0');
+		}
+	}
+	CHECK_INT("device pair override", set(&cfg, st, "{\"devices\": {\"gas-1\": "
+					      "{\"lel_low\": 5, \"lel_high\": 8}}}", err,
+					      sizeof err), 0);
+	CHECK_DBL("device pair applied", g1->rules.lel_high, 8);
+	err[0] = '\0';
+	CHECK_INT("removal that breaks a pair refused", set(&cfg, st, "{\"devices\": "
+		  "{\"gas-1\": {\"lel_low\": null}}}", err, sizeof err), -1);
+	CHECK("pair refusal says why", strstr(err, "lel_high") != NULL);
+	CHECK_DBL("pair refusal changed nothing", g1->rules.lel_low, 5);
+	CHECK_INT("remove a device entry", set(&cfg, st, "{\"devices\": {\"gas-1\": null}}",
+					       err, sizeof err), 0);
+	CHECK_DBL("device removal: kind override back", g1->rules.lel_low, 10);
+	CHECK_DBL("device removal: file value back", g1->rules.lel_high, 50);
+	CHECK_INT("remove one kind key", set(&cfg, st, "{\"kinds\": {\"gas_detector\": "
+					     "{\"lel_low\": null}}}", err, sizeof err), 0);
+	CHECK_DBL("kind key removal: the kind's file value", cfg.kind_rules[DEV_GAS_DETECTOR].lel_low, 25);
+	CHECK_DBL("kind key removal: gas-1 default", g1->rules.lel_low, 25);
+	CHECK_DBL("kind key removal: gas-2's own file value", g2->rules.lel_low, 15);
+	CHECK_DBL("kind key removal: device override kept", g2->rules.lel_high, 40);
+	CHECK_INT("remove a whole kind", set(&cfg, st, "{\"kinds\": {\"ebike_charger\": null}}",
+					     err, sizeof err), 0);
+	CHECK_DBL("kind removal: file value back", b1->rules.max_temp_c, 60);
+	CHECK_INT("removing what is not overridden is a no-op",
+		  set(&cfg, st, "{\"kinds\": {\"smoke_alarm\": null}}", err, sizeof err), 0);
+	store_meta_get_text(st, "rule_overrides", &text);
+	CHECK("removals stored", text && strcmp(text, "{\"devices\":{\"gas-2\":"
+						"{\"lel_high\":40}}}") == 0);
+	free(text);
+	text = NULL;
+	CHECK_INT("remove the last one", set(&cfg, st, "{\"devices\": {\"gas-2\": "
+					     "{\"lel_high\": null}}}", err, sizeof err), 0);
+	CHECK_DBL("last removal applied", g2->rules.lel_high, 50);
+	store_meta_get_text(st, "rule_overrides", &text);
+	CHECK("empty document stored", text && strcmp(text, "{}") == 0);
+	free(text);
+	text = NULL;
+	CHECK_INT("config loads after removals", load(&cfg2), 0);
+	CHECK_INT("apply after removals", rule_overrides_apply(&cfg2, st, err, sizeof err), 0);
+	CHECK_DBL("removals persisted (gas-2 low)", config_find_device(&cfg2, "gas-2")->rules.lel_low, 15);
+	CHECK_DBL("removals persisted (gas-2 high)", config_find_device(&cfg2, "gas-2")->rules.lel_high, 50);
+	CHECK_DBL("removals persisted (charger)", config_find_device(&cfg2, "bike-1")->rules.max_temp_c, 60);
 	config_free(&cfg2);
 
 	/* a damaged stored document: refused on apply, replaced by the next set */
