@@ -82,6 +82,16 @@ e2e_cleanup() {
 		kill -TERM "$p" 2>/dev/null
 		wait_gone "$p" 5 || kill -KILL "$p" 2>/dev/null
 	done
+	# whatever this script's gateway sent upstream must match the published
+	# schemas (docs/schema/), not only the messages t_schema.sh provokes
+	if [ -s "$REC_OUT" ] && $PY -c 'import jsonschema' 2>/dev/null; then
+		if $PY "$E2E/schema_check.py" "$REC_OUT" "$TOP/docs/schema" >"$T/schema-check.out" 2>&1; then
+			pass "upstream messages validate against docs/schema ($(sed -n 's/^SEEN //p' "$T/schema-check.out"))"
+		else
+			fail "upstream messages validate against docs/schema" \
+				"$(grep -m3 -E '^INVALID|Error' "$T/schema-check.out" | tr '\n' ' ')"
+		fi
+	fi
 	if [ "$N_FAIL" -gt 0 ] && [ -f "$HZ_LOG" ]; then
 		echo "---- last lines of the hazardd log ($HZ_LOG)"
 		tail -n 25 "$HZ_LOG" | sed 's/^/  | /'
