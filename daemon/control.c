@@ -651,25 +651,18 @@ static int ctl_output(const cJSON *req, struct daemon *d, char *err, size_t errl
 static const struct device_cfg *ctl_output_cause(const struct daemon *d, int o, int *type)
 {
 	const struct config *cfg = d->cfg;
-	int i, k, j;
+	const struct device_cfg *dev;
+	int i, k;
 
-	for (i = 0; d->dev_state && i < cfg->n_interlocks; i++) {
+	for (i = 0; i < cfg->n_interlocks; i++) {
 		const struct interlock_cfg *r = &cfg->interlocks[i];
 
 		for (k = 0; k < r->n_actions && r->action[k].output != o; k++)
 			;
-		if (k == r->n_actions)
+		if (k == r->n_actions || !(dev = ctl_rule_active_device(d, r)))
 			continue;
-		for (j = 0; j < cfg->n_devices; j++) {
-			const struct device_cfg *dev = &cfg->devices[j];
-
-			if ((r->device[0] && strcmp(r->device, dev->id) != 0) ||
-			    (r->site[0] && strcmp(r->site, dev->site) != 0) ||
-			    !d->dev_state[j].slot[r->hazard].active)
-				continue;
-			*type = r->hazard;
-			return dev;
-		}
+		*type = r->hazard;
+		return dev;
 	}
 	return NULL;
 }

@@ -35,30 +35,42 @@ static const char *cd_str(const cJSON *req, const char *key, char *err, size_t e
 	return v->valuestring;
 }
 
+/* A device on which rule r's hazard is active now; NULL none. */
+const struct device_cfg *ctl_rule_active_device(const struct daemon *d,
+						const struct interlock_cfg *r)
+{
+	const struct config *cfg = d->cfg;
+	int j;
+
+	for (j = 0; d->dev_state && j < cfg->n_devices; j++) {
+		const struct device_cfg *dev = &cfg->devices[j];
+
+		if ((r->device[0] && strcmp(r->device, dev->id) != 0) ||
+		    (r->site[0] && strcmp(r->site, dev->site) != 0) ||
+		    !d->dev_state[j].slot[r->hazard].active)
+			continue;
+		return dev;
+	}
+	return NULL;
+}
+
 /* An active hazard behind a device action on this device; NULL none. */
 static const struct device_cfg *cd_cause(const struct daemon *d, int device, int *type)
 {
 	const struct config *cfg = d->cfg;
-	int i, k, j;
+	const struct device_cfg *dev;
+	int i, k;
 
-	for (i = 0; d->dev_state && i < cfg->n_interlocks; i++) {
+	for (i = 0; i < cfg->n_interlocks; i++) {
 		const struct interlock_cfg *r = &cfg->interlocks[i];
 
 		for (k = 0; k < r->n_actions; k++)
 			if (r->action[k].to_device && r->action[k].device == device)
 				break;
-		if (k == r->n_actions)
+		if (k == r->n_actions || !(dev = ctl_rule_active_device(d, r)))
 			continue;
-		for (j = 0; j < cfg->n_devices; j++) {
-			const struct device_cfg *dev = &cfg->devices[j];
-
-			if ((r->device[0] && strcmp(r->device, dev->id) != 0) ||
-			    (r->site[0] && strcmp(r->site, dev->site) != 0) ||
-			    !d->dev_state[j].slot[r->hazard].active)
-				continue;
-			*type = r->hazard;
-			return dev;
-		}
+		*type = r->hazard;
+		return dev;
 	}
 	return NULL;
 }

@@ -1361,6 +1361,10 @@ int  privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
  * "unknown", "reset" of a latched device, and the per-device extras.
  */
 struct daemon;
+/* control_devices.c: a device on which interlock rule r's hazard is active
+ * now (an output or device latch may not be undone while it is). */
+const struct device_cfg *ctl_rule_active_device(const struct daemon *d,
+						const struct interlock_cfg *r);
 cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errlen);
 cJSON *ctl_unknown_devices(struct daemon *d, char *err, size_t errlen);
 /* "reset" naming a device rather than an output */

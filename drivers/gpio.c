@@ -242,19 +242,10 @@ int gpio_read_all(struct gpio *g, int64_t now_ns, struct gpio_change *out, int m
 
 int64_t gpio_next_due_ms(const struct gpio *g)
 {
-	int64_t due = INT64_MAX, t;
-	int i;
+	int64_t ns = gpio_next_due_ns(g);
 
-	for (i = 0; g && i < g->n_in; i++) {
-		const struct gpio_in *in = &g->in[i];
-
-		if (in->cur == in->stable)
-			continue;
-		t = (in->cur_since_ns + (int64_t)in->cfg->debounce_ms * 1000000 + 999999) / 1000000;
-		if (t < due)
-			due = t;
-	}
-	return due;
+	/* rounded up: a poll() woken a little early would find nothing due */
+	return ns == INT64_MAX ? INT64_MAX : (ns + 999999) / 1000000;
 }
 
 int64_t gpio_next_due_ns(const struct gpio *g)
