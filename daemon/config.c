@@ -42,6 +42,12 @@ const char *const device_kind_name[DEV_KIND_COUNT] = {
 	[DEV_EBIKE_CHARGER] = "ebike_charger",
 };
 
+const char *const gas_kind_name[GAS_KIND_COUNT] = {
+	[GAS_NATURAL] = "natural_gas",
+	[GAS_LPG] = "lpg",
+	[GAS_CO] = "co",
+};
+
 const char *const gpio_bias_name[GPIO_BIAS_COUNT] = {
 	[GPIO_BIAS_AS_IS] = "as-is",
 	[GPIO_BIAS_DISABLED] = "disabled",
@@ -872,6 +878,7 @@ static const struct rule_def rule_defs[] = {
 	RULE(max_current_a,   0, 0, 100,   K_EBIKE,                             5,   5,   5),
 	RULE(max_charge_h,    0, 0.01, 72, K_EBIKE,                             8,   8,   8),
 	RULE(charging_w,      0, 0, 10000, K_EBIKE,                             5,   5,   5),
+	RULE(max_power_w,     0, 0, 20000, K_EBIKE,                          1000,1000,1000),
 };
 
 /* A high level must stay above its low level, whatever set them. */

@@ -116,6 +116,10 @@ enum reading_field {
 struct reading {
 	int64_t  ts_ms;                 /* device time if sent, else receive time */
 	uint32_t present;               /* bit (1u << RF_x) set when val[x] valid */
+	uint32_t bad;                   /* bit set: the field was sent but unusable
+					 * (wrong type, unknown enum); left out */
+	uint32_t over;                  /* bit set: val[x] saturated at its range
+					 * limit (over-range: kept as evidence) */
 	double   val[RF_COUNT];
 };
 
@@ -252,6 +256,10 @@ enum site_kind { SITE_RESTAURANT, SITE_RENTAL_HOUSING, SITE_CHARGING_STATION,
 		 SITE_COMMUNITY, SITE_OTHER, SITE_KIND_COUNT };
 enum device_kind { DEV_GAS_DETECTOR, DEV_SMOKE_ALARM, DEV_EBIKE_CHARGER,
 		   DEV_KIND_COUNT };
+/* A gas detector's gas: sets the ppm -> %LEL factor and, for CO, the
+ * alarm type (co_alarm with its own ppm thresholds). */
+enum gas_kind { GAS_NATURAL = 0, GAS_LPG, GAS_CO, GAS_KIND_COUNT };
+extern const char *const gas_kind_name[GAS_KIND_COUNT]; /* "natural_gas", "lpg", "co" */
 
 extern const char *const site_kind_name[SITE_KIND_COUNT];
 extern const char *const device_kind_name[DEV_KIND_COUNT];
@@ -273,6 +281,7 @@ struct rule_params {
 	double max_current_a;   /* charger_overcurrent above */
 	double max_charge_h;    /* overcharge: charging longer than this */
 	double charging_w;      /* power above this counts as charging */
+	double max_power_w;     /* charger_overpower above; 0: off */
 };
 
 struct site_cfg {
@@ -292,6 +301,11 @@ struct device_cfg {
 	int  heartbeat_s;               /* 0 disables offline detection */
 	struct rule_params rules;       /* kind defaults merged with overrides */
 	int  confirm_s;                 /* a device command must be confirmed within */
+	enum gas_kind gas;              /* gas detectors: natural_gas unless set */
+	bool relay;                     /* it has a relay that commands may switch
+					 * (chargers and plugs: yes; detectors: only
+					 * if the config says "relay": true) */
+	int  gen;                       /* Shelly generation 1 or 2 (0: not Shelly) */
 	struct {
 		double rate_per_s;      /* 0: no limit */
 		int    burst;
@@ -475,6 +489,9 @@ enum hazard_type {
 	HZ_DETECTOR_FAULT,
 	HZ_COMMAND_FAILED,      /* a device command was not confirmed (devcmd.c) */
 	HZ_STORAGE_FAULT,       /* the gateway's own database writes fail (disk full) */
+	HZ_CO_ALARM,            /* carbon monoxide: its own ppm thresholds, not a gas leak */
+	HZ_CHARGER_OVERPOWER,   /* a charger drawing more than max_power_w */
+	HZ_PAYLOAD_UNREADABLE,  /* a device sent only unparseable payloads, N in a row */
 	HZ_TYPE_COUNT
 };
 enum severity { SEV_GENERAL = 0, SEV_MAJOR };

@@ -37,6 +37,9 @@ const char *const hazard_type_name[HZ_TYPE_COUNT] = {
 	[HZ_DETECTOR_FAULT] = "detector_fault",
 	[HZ_COMMAND_FAILED] = "command_failed",
 	[HZ_STORAGE_FAULT] = "storage_fault",
+	[HZ_CO_ALARM] = "co_alarm",
+	[HZ_CHARGER_OVERPOWER] = "charger_overpower",
+	[HZ_PAYLOAD_UNREADABLE] = "payload_unreadable",
 };
 
 const char *const severity_name[2] = {
@@ -72,6 +75,11 @@ enum priority hazard_priority(enum hazard_type t, enum severity s)
 	case HZ_DEVICE_OFFLINE:
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
+	case HZ_PAYLOAD_UNREADABLE:
+		return PRIO_SERIOUS;
+	case HZ_CO_ALARM:
+		return PRIO_URGENT;
+	case HZ_CHARGER_OVERPOWER:
 		return PRIO_SERIOUS;
 	case HZ_SMOKE_ALARM:
 	case HZ_CHARGER_OVERTEMP:
