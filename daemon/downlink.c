@@ -499,11 +499,11 @@ static void dispatch_tx(struct daemon *d, const char *name, const cJSON *body,
 
 /* ------------------------------------------------------------ one message */
 
-enum verdict { V_OK, V_UNAUTH, V_BAD_SIG, V_MALFORMED };
+enum envelope_check { V_OK, V_UNAUTH, V_BAD_SIG, V_MALFORMED };
 
 /* The envelope: *body_text points into env; the id (for the reply) is
  * taken from the body when it parses, authenticated or not. */
-static enum verdict open_envelope(struct downlink *dl, const struct msg *m,
+static enum envelope_check open_envelope(struct downlink *dl, const struct msg *m,
 				  cJSON **env_out, cJSON **body_out, struct reply *r)
 {
 	cJSON *env = NULL, *body = NULL;

@@ -15,6 +15,9 @@
 
 #include <cJSON.h>
 
+#include "core/types.h"
+#include "core/record.h"
+
 #define HAZARDD_VERSION "0.1.0"
 
 #define ID_MAX      64      /* ids: gateway, site, device, hazard, msg */
@@ -483,37 +486,10 @@ int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
 /* --------------------------------------------------------------- rules.c
  * Pure hazard rules: reading in, hazard changes out; no I/O.
  */
-enum hazard_type {
-	HZ_GAS_LEAK = 0, HZ_SMOKE_ALARM, HZ_CHARGER_OVERTEMP, HZ_CHARGER_OVERCURRENT,
-	HZ_OVERCHARGE, HZ_DEVICE_OFFLINE, HZ_LOW_BATTERY, HZ_TAMPER,
-	HZ_DETECTOR_FAULT,
-	HZ_COMMAND_FAILED,      /* a device command was not confirmed (devcmd.c) */
-	HZ_STORAGE_FAULT,       /* the gateway's own database writes fail (disk full) */
-	HZ_CO_ALARM,            /* carbon monoxide: its own ppm thresholds, not a gas leak */
-	HZ_CHARGER_OVERPOWER,   /* a charger drawing more than max_power_w */
-	HZ_PAYLOAD_UNREADABLE,  /* a device sent only unparseable payloads, N in a row */
-	HZ_TYPE_COUNT
-};
-enum severity { SEV_GENERAL = 0, SEV_MAJOR };
-enum priority { PRIO_URGENT = 0, PRIO_SERIOUS, PRIO_MINOR, PRIO_LOW };
+/* hazard_type, severity, priority and their names: core/types.h */
 
-extern const char *const hazard_type_name[HZ_TYPE_COUNT];   /* "gas_leak", ... */
-extern const char *const severity_name[2];                  /* "general", "major" */
-extern const char *const priority_name[4];                  /* "urgent", ... "low" */
-enum priority hazard_priority(enum hazard_type t, enum severity s);
 
-enum change_kind {
-	CHG_ACTIVE,     /* condition began (after debounce): raise, or repeat */
-	CHG_ESCALATE,   /* still active, severity rose (gas low -> high) */
-	CHG_CLEAR       /* condition went away (with hysteresis) */
-};
-
-struct hazard_change {
-	enum hazard_type type;
-	enum change_kind kind;
-	enum severity    severity;
-	char             detail[96];    /* "gas_lel 62.0 >= lel_high 50" */
-};
+/* enum change_kind, struct hazard_change: core/types.h */
 
 /* Per device, per hazard type: what the rules remember between readings. */
 struct rule_slot {

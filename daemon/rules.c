@@ -25,72 +25,8 @@
 
 #include "hazardd.h"
 
-const char *const hazard_type_name[HZ_TYPE_COUNT] = {
-	[HZ_GAS_LEAK] = "gas_leak",
-	[HZ_SMOKE_ALARM] = "smoke_alarm",
-	[HZ_CHARGER_OVERTEMP] = "charger_overtemp",
-	[HZ_CHARGER_OVERCURRENT] = "charger_overcurrent",
-	[HZ_OVERCHARGE] = "overcharge",
-	[HZ_DEVICE_OFFLINE] = "device_offline",
-	[HZ_LOW_BATTERY] = "low_battery",
-	[HZ_TAMPER] = "tamper",
-	[HZ_DETECTOR_FAULT] = "detector_fault",
-	[HZ_COMMAND_FAILED] = "command_failed",
-	[HZ_STORAGE_FAULT] = "storage_fault",
-	[HZ_CO_ALARM] = "co_alarm",
-	[HZ_CHARGER_OVERPOWER] = "charger_overpower",
-	[HZ_PAYLOAD_UNREADABLE] = "payload_unreadable",
-};
-
-const char *const severity_name[2] = {
-	[SEV_GENERAL] = "general",
-	[SEV_MAJOR] = "major",
-};
-
-const char *const priority_name[4] = {
-	[PRIO_URGENT] = "urgent",
-	[PRIO_SERIOUS] = "serious",
-	[PRIO_MINOR] = "minor",
-	[PRIO_LOW] = "low",
-};
-
-/*
- * Handling order (急重轻缓).  These are the defaults; the
- * "priorities" section of the config overrides them (lifecycle.c).
- * Any gas leak is urgent, even a low alarm (general severity): gas
- * accumulates, and DESIGN grades the low alarm "general/urgent".
- */
-enum priority hazard_priority(enum hazard_type t, enum severity s)
-{
-	if (s == SEV_MAJOR || t == HZ_GAS_LEAK)
-		return PRIO_URGENT;
-	switch (t) {
-	case HZ_LOW_BATTERY:
-		return PRIO_MINOR;
-	case HZ_GAS_LEAK:
-	case HZ_CHARGER_OVERCURRENT:
-	case HZ_OVERCHARGE:
-	case HZ_DETECTOR_FAULT:
-	case HZ_TAMPER:
-	case HZ_DEVICE_OFFLINE:
-	case HZ_COMMAND_FAILED:
-	case HZ_STORAGE_FAULT:
-	case HZ_PAYLOAD_UNREADABLE:
-		return PRIO_SERIOUS;
-	case HZ_CO_ALARM:
-		return PRIO_URGENT;
-	case HZ_CHARGER_OVERPOWER:
-		return PRIO_SERIOUS;
-	case HZ_SMOKE_ALARM:
-	case HZ_CHARGER_OVERTEMP:
-		/* always raised major; should one ever be general, it is
-		 * still a fire risk and must not sink below serious */
-		return PRIO_SERIOUS;
-	case HZ_TYPE_COUNT:
-		break;
-	}
-	return PRIO_SERIOUS;
-}
+/* hazard_type_name, severity_name, priority_name, hazard_priority():
+ * core/types.c */
 
 /* Low battery clears only above battery_low_pct + this many points. */
 #define BATTERY_CLEAR_POINTS 5.0
