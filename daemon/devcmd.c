@@ -313,13 +313,16 @@ static void dc_find_one(void *ctx, const struct hazard_rec *rec)
 {
 	struct dc_find *f = ctx;
 
-	if (!f->found && (int)rec->type == f->type && strcmp(rec->device, f->device) == 0) {
+	/* the record the rules raised for it (the alarm of a gas leak, not
+	 * the hazard that may stand for the same condition) */
+	if (!f->found && (int)rec->type == f->type && strcmp(rec->device, f->device) == 0 &&
+	    rec->kind == record_kind_of(rec->type)) {
 		*f->rec = *rec;
 		f->found = true;
 	}
 }
 
-/* The hazard of this device and type that is not closed. */
+/* The live record of this device and type. */
 static int dc_find_open(struct store *st, const char *device, int type,
 			struct hazard_rec *rec)
 {

@@ -83,31 +83,12 @@ static void apply_acted(struct loop *L, const struct device_cfg *dev,
 			const struct hazard_change *chg, int n,
 			const struct reading *evidence, int64_t now_ms, cJSON **acts)
 {
-	const struct config *cfg = L->d.cfg;
-	struct hazard_rec rec;
-	const char *event;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		struct hz_policy pol;
-
 		/* kept until the commit: a full disk must not lose it */
 		pass_retry_note(L->d.retry, dev->id, &chg[i], evidence, now_ms, acts[i]);
-		lifecycle_policy(cfg, chg[i].type, &pol);
-		event = NULL;
-		if (store_hazard_apply_policy(L->d.store, dev, &chg[i], evidence, &pol,
-					      now_ms, &rec, &event) < 0) {
-			L->d.cnt.store_errors++;
-			cJSON_Delete(acts[i]);
-			continue;
-		}
-		/* what the outputs did, kept with the hazard (emit takes acts) */
-		if (event && devcmd_note_actions(L->d.store, rec.id, acts[i], now_ms) < 0)
-			L->d.cnt.store_errors++;
-		if (event)
-			emit_event(L, &rec, event, now_ms, acts[i]);
-		else
-			cJSON_Delete(acts[i]);
+		records_apply_change(&L->d, dev, &chg[i], evidence, now_ms, acts[i]);
 	}
 	if (L->d.il && interlock_persist(L->d.il, L->d.store) < 0)
 		L->d.cnt.store_errors++;

@@ -450,6 +450,20 @@ struct config {
 		int  minutes;                   /* the same, after midnight */
 		char timezone[SUMMARY_ZONE_MAX]; /* under /usr/share/zoneinfo */
 	} summary;
+	/* where hazards come from and how they are graded (records.c; the
+	 * built-in defaults of core/record.c where a *_set is false) */
+	struct {
+		struct raise_rule raise[16];    /* alarms that are hazards at once */
+		int  n_raise;
+		bool raise_set;
+		struct grade_rule grading[32];  /* before the built-in table */
+		int  n_grading;
+		bool recurrence_set;
+		int  recurrence_count;          /* records of a type at a device ... */
+		double recurrence_window_h;     /* ... within this: a hazard */
+		bool fault_limit_set[HZ_TYPES_MAX];
+		double fault_limit_h[HZ_TYPES_MAX]; /* a fault active this long */
+	} records;
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];
@@ -545,7 +559,7 @@ struct hazard_rec {
 	enum hazard_type type;
 	enum severity    severity;
 	enum priority    priority;
-	char    state[16];              /* hz_state_name[]: "open" ... "closed" */
+	char    state[16];              /* one of its kind's states (core/record.c) */
 	int64_t raised_at_ms;
 	int64_t deadline_ms;
 	int64_t cleared_at_ms;          /* 0 if not */
@@ -557,6 +571,11 @@ struct hazard_rec {
 	int64_t escalated_at_ms;        /* when it became overdue; 0 if not */
 	char    recurrence_of[ID_MAX];  /* earlier closed hazard; "" none */
 	bool    clock_trusted;          /* false: raised before the clock was */
+	enum record_kind kind;          /* alarm, fault or hazard (core/record.h) */
+	enum verdict verdict;           /* alarms: real, false, test; or none */
+	int64_t verified_at_ms;         /* 0 if not */
+	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
+	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
 };
 
 struct outbox_msg {
@@ -636,6 +655,9 @@ int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
  * hazard's events drain in the order they happened whatever their class. */
 int    store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
 			       const char *body, int64_t *seq_out);
+/* The same on topic suffix "alarm", "fault" or "hazard". */
+int    store_outbox_put_record(struct store *st, const char *suffix, const char *record_id,
+			       int cls, const char *body, int64_t *seq_out);
 /* Up to max messages, best class first and oldest first within a class,
  * leaving out the seqs in skip (in flight).  Returns the number filled. */
 int    store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
@@ -1258,6 +1280,43 @@ int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
 			      const struct reading *evidence,
 			      const struct hz_policy *pol, int64_t now_ms,
 			      struct hazard_rec *rec, const char **event);
+/*
+ * One rules change applied to the live record of kind for its device and
+ * type, as core/record.c's record_rules_step decides: a new record (only
+ * when may_create), one more occurrence, a higher level or grade, the
+ * condition's end.  rec/event as store_hazard_apply.  store_hazard_apply_policy
+ * is this with kind hazard (a hazard straight from a condition).
+ */
+int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
+		       const struct device_cfg *dev, const struct hazard_change *chg,
+		       const struct reading *evidence, const struct hz_policy *pol,
+		       int64_t now_ms, struct hazard_rec *rec, const char **event);
+/* Where a hazard comes from (core/record.h's hazard_reason). */
+struct hazard_origin {
+	const char *device, *site;
+	enum hazard_type type;
+	enum severity severity;         /* graded by record_grade() */
+	enum hazard_reason reason;
+	const char *source;             /* the alarm or fault id; NULL none */
+	bool condition_on;              /* false: raised already cleared */
+	const char *detail, *actor, *note;
+};
+/* Raise a hazard from its origin, unless one already stands for that
+ * source, or a live one for the device and type (then *rec is that one
+ * and *event NULL).  Its evidence starts as the source's. */
+int store_hazard_derive(struct store *st, const struct hazard_origin *o,
+			const struct hz_policy *pol, int64_t now_ms,
+			struct hazard_rec *rec, const char **event);
+/* Records of kind, device and type raised at or after since_ms; -1 error. */
+int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
+			   enum hazard_type t, int64_t since_ms);
+/* A person's action on any record (core/record.c decides if it may):
+ * acknowledge, rectifying, close, verify (with verdict), dismiss.  Event
+ * into *event.  -1 with the reason in err. */
+int store_record_act(struct store *st, const char *id, enum record_action a,
+		     enum verdict v, const char *actor, const char *note,
+		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
+		     const char **event, char *err, size_t errlen);
 /* A person's action through lifecycle_next(); the event name
  * ("acknowledged", "rectifying", "closed") into *event.  evidence: the
  * person's text, kept in evidence.operator on close.  -1 with err. */
@@ -1301,6 +1360,30 @@ int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
 			     enum hz_state to, const char *actor,
 			     const char *note, const char *evidence,
 			     char *err, size_t errlen);
+
+/* ------------------------------------------------------------- records.c
+ * The three kinds of record on the loop thread (core/record.h decides).
+ */
+/* One rules change: its alarm or fault (or hazard), the hazard that
+ * follows it, and any hazard now due.  actions (owned): what the
+ * interlocks did.  Inside the pass's transaction. */
+void records_apply_change(struct daemon *d, const struct device_cfg *dev,
+			  const struct hazard_change *chg, const struct reading *evidence,
+			  int64_t now_ms, cJSON *actions);
+/* Once a second for each live record: a fault past its limit raises a
+ * hazard (inside the pass's transaction). */
+void records_fault_limits(struct daemon *d, const struct hazard_rec *rec, int64_t now_ms);
+/* A person's action on any record, committed and queued upstream; a
+ * verified-real alarm raises its hazard.  0, or -1 with the reason. */
+int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
+			 enum verdict v, const char *actor, const char *note,
+			 const char *evidence, char *err, size_t errlen);
+/* The policy in force (config, else core/record.c's defaults). */
+int records_recurrence_count(const struct config *cfg);
+double records_recurrence_window_h(const struct config *cfg);
+double records_fault_limit_h(const struct config *cfg, enum hazard_type t);
+enum severity records_grade(const struct config *cfg, enum hazard_type t,
+			    const char *site, bool high_level, bool recurrence);
 
 /* -------------------------------------------------------------- reload.c
  * Live reload (SIGHUP, hazardctl reload): re-read and validate the whole

@@ -171,20 +171,26 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		cJSON_Delete(actions);
 	text = body ? cJSON_PrintUnformatted(body) : NULL;
 	cJSON_Delete(body);
-	if (!text || store_outbox_put_hazard(d->store, rec->id,
-					     rec->severity == SEV_MAJOR ? OB_HAZARD_MAJOR :
+	/* alarms and major hazards drain first, faults and general
+	 * hazards after them, all before status and telemetry */
+	if (!text || store_outbox_put_record(d->store, record_kind_name[rec->kind], rec->id,
+					     rec->kind == REC_ALARM || (rec->kind == REC_HAZARD &&
+					     rec->severity == SEV_MAJOR) ? OB_HAZARD_MAJOR :
 					     OB_HAZARD_GENERAL, text, NULL) < 0)
 		d->cnt.store_errors++;
 	free(text);
 	d->cnt.hazard_events++;
 	/* its deadline from now on runs on the monotonic clock */
-	if (strcmp(event, "raised") == 0 && (unsigned)rec->type < HZ_TYPE_COUNT &&
+	if (rec->kind == REC_HAZARD && strcmp(event, "raised") == 0 &&
+	    (unsigned)rec->type < HZ_TYPE_COUNT &&
 	    (ds = dev_state_of(d, rec->device))) {
 		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
 		ds->hz_raised_mono_ms[rec->type] = clock_mono_ms();
 	}
-	log_info("hazard %s: %s %s on %s at %s (id %s, occurrences %d)", event,
-		 hazard_type_name[rec->type], severity_name[rec->severity],
+	log_info("%s %s: %s %s on %s at %s (id %s, occurrences %d)",
+		 record_kind_name[rec->kind], event, hazard_type_name[rec->type],
+		 rec->kind == REC_ALARM ? (rec->severity == SEV_MAJOR ? "high" : "low")
+		 : rec->kind == REC_HAZARD ? severity_name[rec->severity] : "",
 		 rec->device, rec->site, rec->id, rec->occurrences);
 }
 
@@ -229,7 +235,9 @@ static void due_one(void *ctx, const struct hazard_rec *rec)
 {
 	struct due_scan *s = ctx;
 
-	if (rec->overdue || !is_due(s->d, rec, s->wall, s->mono))
+	records_fault_limits(s->d, rec, s->wall);
+	/* deadlines are a hazard's: an alarm or fault has none */
+	if (rec->kind != REC_HAZARD || rec->overdue || !is_due(s->d, rec, s->wall, s->mono))
 		return;
 	if (s->n == s->cap) {
 		int cap = s->cap ? s->cap * 2 : 8;
@@ -279,34 +287,17 @@ int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
 			     const char *note, const char *evidence,
 			     char *err, size_t errlen)
 {
-	struct hazard_rec rec;
-	const char *event = NULL;
-	int64_t now = clock_wall_ms();
-
-	if (!d || !d->store) {
-		errf(err, errlen, "store not available");
-		return -1;
-	}
-	if (to != HZS_ACKNOWLEDGED && to != HZS_RECTIFYING && to != HZS_CLOSED)
+	switch (to) {
+	case HZS_ACKNOWLEDGED:
+		return daemon_record_action(d, hazard_id, RA_ACK, VERDICT_NONE, actor, note,
+					    evidence, err, errlen);
+	case HZS_RECTIFYING:
+		return daemon_record_action(d, hazard_id, RA_RECTIFY, VERDICT_NONE, actor,
+					    note, evidence, err, errlen);
+	case HZS_CLOSED:
+		return daemon_record_action(d, hazard_id, RA_CLOSE, VERDICT_NONE, actor,
+					    note, evidence, err, errlen);
+	default:
 		return lifecycle_next(hazard_id, HZS_OPEN, to, err, errlen);
-	if (store_begin(d->store) < 0) {
-		errf(err, errlen, "database busy, try again");
-		return -1;
 	}
-	if (store_hazard_transition(d->store, hazard_id, to, actor, note, evidence, now,
-				    &rec, &event, err, errlen) < 0) {
-		store_rollback(d->store);
-		return -1;
-	}
-	lifecycle_emit(d, &rec, event, now, NULL);
-	if (store_commit(d->store) < 0) {
-		store_rollback(d->store);
-		errf(err, errlen, "database commit failed; hazard %s not changed", hazard_id);
-		return -1;
-	}
-	log_info("hazard %s %s by %s: %s", hazard_id, event, actor ? actor : "operator",
-		 note ? note : "");
-	if (d->up)
-		uplink_pump(d->up, d->store);
-	return 0;
 }

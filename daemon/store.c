@@ -46,22 +46,26 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "ORDER BY seq DESC LIMIT 1",
 	/* matches the partial index hazards_one_open */
 	[S_HZ_FIND_OPEN] = "SELECT " HZ_COLS " FROM hazards "
-			  "WHERE device = ?1 AND type = ?2 AND state != 'closed'",
+			  "WHERE device = ?1 AND type = ?2 AND kind = ?3 AND "
+			  RECORD_LIVE_SQL,
 	[S_HZ_GET]      = "SELECT " HZ_COLS " FROM hazards WHERE id = ?1",
 	[S_HZ_INSERT]   = "INSERT INTO hazards (id, device, site, type, severity, "
 			  "priority, state, raised_at_ms, deadline_ms, cleared_at_ms, "
 			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms, "
 			  "acked_at_ms, rectifying_at_ms, overdue, escalated_at_ms, "
-			  "recurrence_of, clock_trusted) "
+			  "recurrence_of, clock_trusted, verdict, verified_at_ms, kind, "
+			  "reason, source) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+			  "?25, ?26)",
 	[S_HZ_UPDATE]   = "UPDATE hazards SET severity = ?2, priority = ?3, "
 			  "state = ?4, deadline_ms = ?5, cleared_at_ms = ?6, "
 			  "closed_at_ms = ?7, occurrences = ?8, "
 			  "detail = coalesce(?9, detail), evidence = ?10, "
 			  "updated_at_ms = ?11, acked_at_ms = ?16, rectifying_at_ms = ?17, "
-			  "overdue = ?18, escalated_at_ms = ?19 WHERE id = ?1",
-	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE state != 'closed' "
+			  "overdue = ?18, escalated_at_ms = ?19, verdict = ?22, "
+			  "verified_at_ms = ?23 WHERE id = ?1",
+	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE " RECORD_LIVE_SQL " "
 			  "ORDER BY priority, raised_at_ms, id",
 	[S_HZ_LIST_ALL] = "SELECT " HZ_COLS " FROM hazards "
 			  "ORDER BY priority, raised_at_ms, id",
@@ -688,6 +692,12 @@ int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 int store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
 			    const char *body, int64_t *seq_out)
 {
+	return store_outbox_put_record(st, "hazard", hazard_id, cls, body, seq_out);
+}
+
+int store_outbox_put_record(struct store *st, const char *suffix, const char *hazard_id,
+			    int cls, const char *body, int64_t *seq_out)
+{
 	sqlite3_stmt *s = st->stmt[S_OB_LIFT];
 
 	/* an escalated hazard's earlier events must not trail behind it */
@@ -695,7 +705,7 @@ int store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
 	store_bind_text(s, 2, hazard_id);
 	if (store_stmt_run(st, S_OB_LIFT, "lift pending hazard events") < 0)
 		return -1;
-	return outbox_insert(st, "hazard", cls, body, hazard_id, seq_out);
+	return outbox_insert(st, suffix, cls, body, hazard_id, seq_out);
 }
 
 static bool seq_in(int64_t seq, const int64_t *set, int n)

@@ -21,11 +21,14 @@ static int hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 	int t = store_name_index(hazard_type_name, HZ_TYPE_COUNT, store_col_text(s, 3));
 	int sev = store_name_index(severity_name, 2, store_col_text(s, 4));
 	int prio = sqlite3_column_int(s, 5);
+	int kind = record_kind_from_name(store_col_text(s, HZ_COL_KIND));
+	int verdict = sqlite3_column_type(s, HZ_COL_KIND + 1) == SQLITE_NULL ? VERDICT_NONE :
+		      verdict_from_name(store_col_text(s, HZ_COL_KIND + 1));
 
 	memset(rec, 0, sizeof *rec);
 	strlcpy_hz(rec->id, store_col_text(s, 0), sizeof rec->id);
-	if (t < 0 || sev < 0 || prio < PRIO_URGENT || prio > PRIO_LOW ||
-	    hz_state_from_name(store_col_text(s, 6)) < 0) {
+	if (t < 0 || sev < 0 || prio < PRIO_URGENT || prio > PRIO_LOW || kind < 0 ||
+	    verdict < 0 || !record_state_valid((enum record_kind)kind, store_col_text(s, 6))) {
 		/* written by another version: skip it rather than misreport */
 		log_warnx("store: hazard %s has unknown type \"%s\" or severity \"%s\"",
 			  rec->id, store_col_text(s, 3), store_col_text(s, 4));
@@ -49,16 +52,25 @@ static int hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 	strlcpy_hz(rec->recurrence_of, store_col_text(s, HZ_COL_ACKED + 4),
 		   sizeof rec->recurrence_of);
 	rec->clock_trusted = sqlite3_column_int(s, HZ_COL_ACKED + 5) != 0;
+	rec->kind = (enum record_kind)kind;
+	rec->verdict = (enum verdict)verdict;
+	rec->verified_at_ms = sqlite3_column_int64(s, HZ_COL_KIND + 2);
+	strlcpy_hz(rec->reason, store_col_text(s, HZ_COL_KIND + 3), sizeof rec->reason);
+	strlcpy_hz(rec->source, store_col_text(s, HZ_COL_KIND + 4), sizeof rec->source);
 	return 0;
 }
 
-/* The life-cycle columns shared by S_HZ_INSERT and S_HZ_UPDATE (16..19). */
+/* The life-cycle columns shared by S_HZ_INSERT and S_HZ_UPDATE (16..19,
+ * and an alarm's verification at 22, 23). */
 static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
 {
 	sqlite3_bind_int64(s, 16, r->acked_at_ms);
 	sqlite3_bind_int64(s, 17, r->rectifying_at_ms);
 	sqlite3_bind_int(s, 18, r->overdue ? 1 : 0);
 	sqlite3_bind_int64(s, 19, r->escalated_at_ms);
+	store_bind_text(s, 22, r->verdict != VERDICT_NONE && (unsigned)r->verdict < VERDICT_COUNT
+			? verdict_name[r->verdict] : NULL);
+	sqlite3_bind_int64(s, 23, r->verified_at_ms);
 }
 
 /*
@@ -106,6 +118,9 @@ static int hz_insert(struct store *st, const struct hazard_rec *r,
 	hz_bind_life(s, r);
 	store_bind_text(s, 20, r->recurrence_of[0] ? r->recurrence_of : NULL);
 	sqlite3_bind_int(s, 21, r->clock_trusted ? 1 : 0);
+	store_bind_text(s, 24, record_kind_name[r->kind]);
+	store_bind_text(s, 25, r->reason[0] ? r->reason : NULL);
+	store_bind_text(s, 26, r->source[0] ? r->source : NULL);
 	return store_stmt_run(st, S_HZ_INSERT, "insert hazard");
 }
 
@@ -146,16 +161,21 @@ static int ev_put(struct store *st, const struct hazard_rec *r, const char *even
 	return store_stmt_run(st, S_EV_PUT, "save hazard event");
 }
 
-/* "<epoch>-H<n>": the counter never goes back within a file, the epoch
- * differs between files, so an id is never handed out twice. */
-static int hz_next_id(struct store *st, char *id, size_t len)
+/* "<epoch>-A<n>", "-F<n>", "-H<n>": one counter per kind that never goes
+ * back within a file, the epoch differs between files, so an id is never
+ * handed out twice. */
+static int hz_next_id(struct store *st, enum record_kind k, char *id, size_t len)
 {
+	static const char *const key[REC_KIND_COUNT] = {
+		[REC_ALARM] = "alarm_seq", [REC_FAULT] = "fault_seq",
+		[REC_HAZARD] = "hazard_seq",
+	};
 	int64_t n = 0;
 
-	if (store_meta_get_int(st, "hazard_seq", &n) < 0 ||
-	    store_meta_set_int(st, "hazard_seq", n + 1) < 0)
+	if (store_meta_get_int(st, key[k], &n) < 0 ||
+	    store_meta_set_int(st, key[k], n + 1) < 0)
 		return -1;
-	snprintf(id, len, "%s-H%lld", st->epoch, (long long)(n + 1));
+	snprintf(id, len, "%s-%c%lld", st->epoch, record_id_letter[k], (long long)(n + 1));
 	return 0;
 }
 
@@ -380,112 +400,99 @@ int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
 			      const struct hz_policy *pol, int64_t now_ms,
 			      struct hazard_rec *rec, const char **event)
 {
+	return store_record_apply(st, REC_HAZARD, true, dev, chg, evidence, pol, now_ms,
+				  rec, event);
+}
+
+int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
+		       const struct device_cfg *dev, const struct hazard_change *chg,
+		       const struct reading *evidence, const struct hz_policy *pol,
+		       int64_t now_ms, struct hazard_rec *rec, const char **event)
+{
 	struct hazard_rec cur, next;
-	const char *ev_name = NULL, *slot = NULL;
+	struct record_step step;
+	const char *slot = NULL;
 	char *ev_old = NULL, *ev_new = NULL;
-	bool own, drop_cleared = false;
-	int found, rc = 0, state;
+	bool own;
+	int found, rc = 0;
 
 	*event = NULL;
 	memset(rec, 0, sizeof *rec);
-	if ((unsigned)chg->type >= HZ_TYPE_COUNT || (unsigned)chg->severity > SEV_MAJOR) {
-		complain(&st->complaint, "store: hazard change for %s: bad type %d "
-			 "or severity %d", dev->id, (int)chg->type, (int)chg->severity);
+	if ((unsigned)chg->type >= HZ_TYPE_COUNT || (unsigned)chg->severity > SEV_MAJOR ||
+	    (unsigned)kind >= REC_KIND_COUNT) {
+		complain(&st->complaint, "store: change for %s: bad type %d, severity %d "
+			 "or kind %d", dev->id, (int)chg->type, (int)chg->severity, (int)kind);
 		return -1;
 	}
 	if (store_atomic_begin(st, &own) < 0)
 		return -1;
 	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 1, dev->id);
 	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 2, hazard_type_name[chg->type]);
+	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 3, record_kind_name[kind]);
 	found = hz_fetch(st, S_HZ_FIND_OPEN, &cur, &ev_old);
 	if (found < 0) {
 		rc = -1;
 		goto out;
 	}
+	if (!record_rules_step(kind, found ? cur.state : NULL, chg->kind,
+			       found && chg->severity > cur.severity, &step) ||
+	    (step.create && !may_create))
+		goto out;
 
-	if (!found) {
-		enum severity sev = chg->severity;
-
-		if (chg->kind == CHG_CLEAR)
-			goto out;       /* nothing open: nothing to clear */
-		/* ACTIVE, or ESCALATE with nothing to escalate: a new hazard */
+	if (step.create) {
 		memset(&next, 0, sizeof next);
-		if (pol->recurrence_window_ms > 0 &&
+		/* a hazard back within the window after a write-off is linked
+		 * to it (屡治屡冒); its grade is the caller's, not raised here */
+		if (kind == REC_HAZARD && pol->recurrence_window_ms > 0 &&
 		    hz_recent_close(st, dev->id, chg->type, pol->recurrence_window_ms,
 				    now_ms, next.recurrence_of) < 0) {
 			rc = -1;
 			goto out;
 		}
-		/* it came back after a write-off: the fix did not hold, so it
-		 * is graded one step worse than the condition alone */
-		if (next.recurrence_of[0] && sev < SEV_MAJOR)
-			sev++;
-		if (hz_next_id(st, next.id, sizeof next.id) < 0) {
+		if (hz_next_id(st, kind, next.id, sizeof next.id) < 0) {
 			rc = -1;
 			goto out;
 		}
+		next.kind = kind;
 		strlcpy_hz(next.device, dev->id, sizeof next.device);
 		strlcpy_hz(next.site, dev->site, sizeof next.site);
 		next.type = chg->type;
-		next.severity = sev;
-		next.priority = pol->prio[sev];
-		strlcpy_hz(next.state, hz_state_name[HZS_OPEN], sizeof next.state);
+		next.severity = chg->severity;
+		next.priority = pol->prio[chg->severity];
+		strlcpy_hz(next.state, step.state, sizeof next.state);
 		next.raised_at_ms = now_ms;
-		next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[sev]);
+		next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[chg->severity]);
 		next.occurrences = 1;
 		next.clock_trusted = pol->clock_trusted;
+		if (kind == REC_HAZARD)
+			strlcpy_hz(next.reason, hazard_reason_name[HR_CONDITION],
+				   sizeof next.reason);
 		ev_new = evidence_fold(NULL, chg->type, evidence, "raised", false);
 		rc = ev_new ? hz_insert(st, &next, chg->detail, ev_new, now_ms) : -1;
-		ev_name = "raised";
 		goto write_event;
 	}
 
 	next = cur;
-	state = hz_state_from_name(cur.state);
-	switch (chg->kind) {
-	case CHG_ESCALATE:
-		if (state != HZS_CLEARED) {
-			if (!hz_raise_severity(&next, chg->severity, pol))
-				goto out;       /* not higher: nothing changed */
-			ev_name = "escalated";
-			break;
-		}
-		/* a cleared hazard whose condition is back: reopen it as
-		 * ACTIVE would, so it can never be closed while active */
-		__attribute__((fallthrough));
-	case CHG_ACTIVE:
+	if (step.bump)
 		next.occurrences++;
-		if (state == HZS_CLEARED) {
-			strlcpy_hz(next.state, hz_state_name[HZS_OPEN], sizeof next.state);
-			next.cleared_at_ms = 0;
-			drop_cleared = true;
-		}
-		if (hz_raise_severity(&next, chg->severity, pol) && chg->kind == CHG_ESCALATE)
-			ev_name = "escalated";
-		else
-			ev_name = state == HZS_CLEARED ? "reopened" : "updated";
-		break;
-	case CHG_CLEAR:
-		/* open, acknowledged or rectifying: the sensor is normal again */
-		if (state == HZS_CLEARED || state == HZS_CLOSED)
-			goto out;
-		strlcpy_hz(next.state, hz_state_name[HZS_CLEARED], sizeof next.state);
+	if (step.reopened)
+		next.cleared_at_ms = 0;
+	if (step.regrade)
+		hz_raise_severity(&next, chg->severity, pol);
+	if (step.condition_off) {
 		next.cleared_at_ms = now_ms;
 		slot = "cleared";
-		ev_name = "cleared";
-		break;
-	default:
-		goto out;
 	}
-	ev_new = evidence_fold(ev_old, chg->type, evidence, slot, drop_cleared);
+	strlcpy_hz(next.state, step.state, sizeof next.state);
+	ev_new = evidence_fold(ev_old, chg->type, evidence, slot, step.reopened);
 	rc = ev_new ? hz_update(st, &next, chg->detail, ev_new, now_ms) : -1;
 
 write_event:
 	if (rc == 0)
-		rc = ev_put(st, &next, ev_name, now_ms, "hazardd", NULL, chg->detail);
+		rc = ev_put(st, &next, step.event, now_ms, "hazardd", NULL, chg->detail);
 	if (rc == 0) {
 		*rec = next;
-		*event = ev_name;
+		*event = step.event;
 	}
 out:
 	if (found == 1 && !*event)
@@ -497,6 +504,136 @@ out:
 		return -1;
 	}
 	return 0;
+}
+
+/* Does a hazard already stand for this source record (in any state)?
+ * 1 yes, 0 no, -1 error. */
+static int hz_has_source(struct store *st, const char *source)
+{
+	sqlite3_stmt *s = adhoc(st, "SELECT 1 FROM hazards WHERE kind = 'hazard' "
+				"AND source = ?1 LIMIT 1");
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, source);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : (store_fail(st, "find a hazard's source"), -1);
+}
+
+int store_hazard_derive(struct store *st, const struct hazard_origin *o,
+			const struct hz_policy *pol, int64_t now_ms,
+			struct hazard_rec *rec, const char **event)
+{
+	struct hazard_rec next, live;
+	char *ev_src = NULL, *ev_new = NULL;
+	bool own;
+	int rc = 0, found = 0;
+
+	*event = NULL;
+	memset(rec, 0, sizeof *rec);
+	if ((unsigned)o->type >= HZ_TYPE_COUNT || (unsigned)o->severity > SEV_MAJOR ||
+	    (unsigned)o->reason >= HR_COUNT)
+		return -1;
+	if (store_atomic_begin(st, &own) < 0)
+		return -1;
+	/* one hazard per source record, and one live hazard per device and
+	 * type: a second origin of the same condition adds to it instead */
+	if (o->source && *o->source) {
+		found = hz_has_source(st, o->source);
+		if (found != 0) {
+			rc = found < 0 ? -1 : 0;
+			goto out;
+		}
+	}
+	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 1, o->device);
+	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 2, hazard_type_name[o->type]);
+	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 3, record_kind_name[REC_HAZARD]);
+	found = hz_fetch(st, S_HZ_FIND_OPEN, &live, NULL);
+	if (found != 0) {
+		if (found == 1)
+			*rec = live;
+		rc = found < 0 ? -1 : 0;
+		goto out;
+	}
+	memset(&next, 0, sizeof next);
+	if (pol->recurrence_window_ms > 0 &&
+	    hz_recent_close(st, o->device, o->type, pol->recurrence_window_ms, now_ms,
+			    next.recurrence_of) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (hz_next_id(st, REC_HAZARD, next.id, sizeof next.id) < 0) {
+		rc = -1;
+		goto out;
+	}
+	next.kind = REC_HAZARD;
+	strlcpy_hz(next.device, o->device, sizeof next.device);
+	strlcpy_hz(next.site, o->site, sizeof next.site);
+	next.type = o->type;
+	next.severity = o->severity;
+	next.priority = pol->prio[o->severity];
+	/* the sensor may be normal already (an alarm verified after it
+	 * ended): then the hazard waits only for its write-off */
+	strlcpy_hz(next.state, o->condition_on ? "open" : "cleared", sizeof next.state);
+	next.raised_at_ms = now_ms;
+	next.cleared_at_ms = o->condition_on ? 0 : now_ms;
+	next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[o->severity]);
+	next.occurrences = 1;
+	next.clock_trusted = pol->clock_trusted;
+	strlcpy_hz(next.reason, hazard_reason_name[o->reason], sizeof next.reason);
+	if (o->source)
+		strlcpy_hz(next.source, o->source, sizeof next.source);
+	/* the evidence starts as the source record's (三个有: what was
+	 * measured when it was raised) */
+	if (o->source && *o->source) {
+		store_bind_text(st->stmt[S_HZ_GET], 1, o->source);
+		if (hz_fetch(st, S_HZ_GET, &live, &ev_src) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	ev_new = ev_src ? strdup(ev_src) : evidence_fold(NULL, o->type, NULL, NULL, false);
+	rc = ev_new ? hz_insert(st, &next, o->detail, ev_new, now_ms) : -1;
+	if (rc == 0)
+		rc = ev_put(st, &next, "raised", now_ms, o->actor ? o->actor : "hazardd",
+			    o->note, o->detail);
+	if (rc == 0) {
+		*rec = next;
+		*event = "raised";
+	}
+out:
+	free(ev_src);
+	free(ev_new);
+	if (store_atomic_end(st, own, rc) < 0) {
+		*event = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
+			   enum hazard_type t, int64_t since_ms)
+{
+	sqlite3_stmt *s = adhoc(st, "SELECT count(*) FROM hazards WHERE kind = ?1 "
+				"AND device = ?2 AND type = ?3 AND raised_at_ms >= ?4");
+	int64_t n = -1;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, record_kind_name[k]);
+	store_bind_text(s, 2, device);
+	store_bind_text(s, 3, hazard_type_name[t]);
+	sqlite3_bind_int64(s, 4, since_ms);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, "count records");
+	sqlite3_finalize(s);
+	return n;
 }
 
 int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
@@ -600,77 +737,108 @@ int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_sta
 			    int64_t now_ms, struct hazard_rec *rec, const char **event,
 			    char *err, size_t errlen)
 {
-	struct hazard_rec cur;
-	char *ev_old = NULL, *ev_new = NULL, id[ID_MAX];
-	const char *ev_name = NULL;
-	bool own;
-	int found, rc = 0, refused = 0, next = -1, from;
+	enum record_action a;
 
-	/* hazard_id may point into *rec (act on what was just read) */
-	strlcpy_hz(id, hazard_id, sizeof id);
-	hazard_id = id;
+	switch (to) {
+	case HZS_ACKNOWLEDGED: a = RA_ACK; break;
+	case HZS_RECTIFYING: a = RA_RECTIFY; break;
+	case HZS_CLOSED: a = RA_CLOSE; break;
+	default:
+		return lifecycle_next(hazard_id, HZS_OPEN, to, err, errlen);
+	}
+	return store_record_act(st, hazard_id, a, VERDICT_NONE, actor, note, evidence,
+				now_ms, rec, event, err, errlen);
+}
+
+int store_record_act(struct store *st, const char *record_id, enum record_action a,
+		     enum verdict v, const char *actor, const char *note,
+		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
+		     const char **event, char *err, size_t errlen)
+{
+	struct hazard_rec cur;
+	struct record_view view;
+	char *ev_old = NULL, *ev_new = NULL, id[ID_MAX];
+	const char *ev_name = NULL, *next = NULL;
+	bool own;
+	int found, rc = 0, refused = 0;
+
+	/* record_id may point into *rec (act on what was just read) */
+	strlcpy_hz(id, record_id, sizeof id);
 	if (rec)
 		memset(rec, 0, sizeof *rec);
 	if (event)
 		*event = NULL;
+	if ((unsigned)a >= RA_COUNT ||
+	    (a == RA_VERIFY && (v <= VERDICT_NONE || v >= VERDICT_COUNT))) {
+		errf(err, errlen, "verify needs a verdict: real, false or test");
+		return -1;
+	}
 	if (store_atomic_begin(st, &own) < 0) {
 		errf(err, errlen, "database error: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
-	store_bind_text(st->stmt[S_HZ_GET], 1, hazard_id);
+	store_bind_text(st->stmt[S_HZ_GET], 1, id);
 	found = hz_fetch(st, S_HZ_GET, &cur, &ev_old);
 	if (found < 0) {
-		errf(err, errlen, "database error reading hazard %s", hazard_id);
+		errf(err, errlen, "database error reading record %s", id);
 		rc = -1;
 	} else if (found == 0) {
-		errf(err, errlen, "no such hazard %s", hazard_id);
+		errf(err, errlen, "no such record %s", id);
 		refused = 1;
 	} else {
-		from = hz_state_from_name(cur.state);
-		next = lifecycle_next(hazard_id, (enum hz_state)from, to, err, errlen);
-		if (next < 0)
+		view = (struct record_view){ .kind = cur.kind, .id = id, .state = cur.state,
+					     .acked = cur.acked_at_ms != 0,
+					     .verdict = cur.verdict };
+		next = record_person_next(&view, a, err, errlen);
+		if (!next)
 			refused = 1;
 	}
 	if (rc < 0 || refused)
 		goto out;
 
-	switch (to) {
-	case HZS_ACKNOWLEDGED:
+	ev_name = record_action_event[a];
+	switch (a) {
+	case RA_ACK:
 		cur.acked_at_ms = now_ms;
-		ev_name = "acknowledged";
 		break;
-	case HZS_RECTIFYING:
+	case RA_RECTIFY:
 		cur.rectifying_at_ms = now_ms;
 		/* reporting the fix implies having seen the hazard */
 		if (!cur.acked_at_ms)
 			cur.acked_at_ms = now_ms;
-		ev_name = "rectifying";
 		break;
-	default:
+	case RA_VERIFY:
+		cur.verdict = v;
+		cur.verified_at_ms = now_ms;
+		/* verifying it implies having seen it: the response time
+		 * runs to the first of the two */
+		if (!cur.acked_at_ms)
+			cur.acked_at_ms = now_ms;
+		break;
+	default:        /* close, dismiss */
 		cur.closed_at_ms = now_ms;
-		ev_name = "closed";
 		break;
 	}
-	strlcpy_hz(cur.state, hz_state_name[next], sizeof cur.state);
-	ev_new = to == HZS_CLOSED ? evidence_close(st, &cur, ev_old, evidence)
-				  : strdup(ev_old ? ev_old : "{}");
+	strlcpy_hz(cur.state, next, sizeof cur.state);
+	ev_new = a == RA_CLOSE ? evidence_close(st, &cur, ev_old, evidence)
+			       : strdup(ev_old ? ev_old : "{}");
 	rc = ev_new ? hz_update(st, &cur, NULL, ev_new, now_ms) : -1;
 	if (rc == 0)
-		rc = ev_put(st, &cur, ev_name, now_ms, actor ? actor : "operator",
-			    note, NULL);
+		rc = ev_put(st, &cur, ev_name, now_ms, actor ? actor : "operator", note,
+			    a == RA_VERIFY ? verdict_name[v] : NULL);
 	if (rc < 0)
-		errf(err, errlen, "database error updating hazard %s: %s",
-			hazard_id, sqlite3_errmsg(st->db));
+		errf(err, errlen, "database error updating %s %s: %s",
+		     record_kind_name[cur.kind], id, sqlite3_errmsg(st->db));
 out:
 	free(ev_old);
 	free(ev_new);
 	if (store_atomic_end(st, own, rc) < 0) {
 		if (rc == 0)
-			errf(err, errlen, "database error updating hazard %s: %s",
-				hazard_id, sqlite3_errmsg(st->db));
+			errf(err, errlen, "database error updating record %s: %s",
+			     id, sqlite3_errmsg(st->db));
 		return -1;
 	}
-	if (refused)
+	if (refused || rc < 0)
 		return -1;
 	if (rec)
 		*rec = cur;
@@ -749,34 +917,46 @@ cJSON *store_recurrences_by_site(struct store *st)
 	return o;
 }
 
-/*
- * The hazard as JSON: the upstream event body when event is set, the
- * listing object otherwise.  detail/evidence come from the row.
- */
-static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
-		      const char *event, int64_t at_ms,
-		      const char *detail, const char *evidence)
+/* An alarm's level from its stored severity (core/record.h). */
+static const char *alarm_level(const struct hazard_rec *r)
 {
-	cJSON *o = cJSON_CreateObject();
+	return r->severity == SEV_MAJOR ? "high" : "low";
+}
 
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "hazard_id", r->id);
-	if (event)
-		cJSON_AddStringToObject(o, "event", event);
-	cJSON_AddStringToObject(o, "type", hazard_type_name[r->type]);
+/* What only an alarm carries: level, response, verification, end. */
+static void alarm_json(cJSON *o, const struct hazard_rec *r)
+{
+	cJSON_AddStringToObject(o, "level", alarm_level(r));
+	if (r->acked_at_ms) {
+		store_json_add_iso(o, "acknowledged_at", r->acked_at_ms);
+		/* response time (响应时间): raise to the first acknowledgement */
+		cJSON_AddNumberToObject(o, "response_s",
+					(double)(r->acked_at_ms - r->raised_at_ms) / 1000.0);
+	}
+	if (r->verdict != VERDICT_NONE) {
+		cJSON_AddStringToObject(o, "verdict", verdict_name[r->verdict]);
+		store_json_add_iso(o, "verified_at", r->verified_at_ms);
+	}
+	if (r->cleared_at_ms)
+		store_json_add_iso(o, "ended_at", r->cleared_at_ms);
+}
+
+static void fault_json(cJSON *o, const struct hazard_rec *r)
+{
+	if (r->cleared_at_ms)
+		store_json_add_iso(o, "cleared_at", r->cleared_at_ms);
+	if (r->closed_at_ms)
+		store_json_add_iso(o, "dismissed_at", r->closed_at_ms);
+}
+
+static void hazard_json(cJSON *o, const struct hazard_rec *r)
+{
 	cJSON_AddStringToObject(o, "severity", severity_name[r->severity]);
-	cJSON_AddStringToObject(o, "priority", priority_name[r->priority]);
-	cJSON_AddStringToObject(o, "device", r->device);
-	cJSON_AddStringToObject(o, "site", r->site);
-	cJSON_AddStringToObject(o, "state", r->state);
-	store_json_add_iso(o, "raised_at", r->raised_at_ms);
 	store_json_add_iso(o, "deadline", r->deadline_ms);
 	if (r->cleared_at_ms)
 		store_json_add_iso(o, "cleared_at", r->cleared_at_ms);
 	if (r->closed_at_ms)
 		store_json_add_iso(o, "closed_at", r->closed_at_ms);
-	cJSON_AddNumberToObject(o, "occurrences", r->occurrences);
 	if (r->acked_at_ms)
 		store_json_add_iso(o, "acked_at", r->acked_at_ms);
 	if (r->rectifying_at_ms)
@@ -789,6 +969,48 @@ static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
 	if (r->recurrence_of[0]) {
 		cJSON_AddBoolToObject(o, "recurrence", true);
 		cJSON_AddStringToObject(o, "recurrence_of", r->recurrence_of);
+	}
+	if (r->reason[0])
+		cJSON_AddStringToObject(o, "reason", r->reason);
+	if (r->source[0])
+		cJSON_AddStringToObject(o, "source", r->source);
+}
+
+/*
+ * A record as JSON: the upstream event body when event is set, the
+ * listing object otherwise.  Its id field is named for its kind
+ * (alarm_id, fault_id, hazard_id); detail/evidence come from the row.
+ */
+static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
+		      const char *event, int64_t at_ms,
+		      const char *detail, const char *evidence)
+{
+	cJSON *o = cJSON_CreateObject();
+	char idkey[16];
+
+	if (!o)
+		return NULL;
+	if (event)      /* protocol version 2 (uplink.c reads it first) */
+		cJSON_AddNumberToObject(o, "v", 2);
+	snprintf(idkey, sizeof idkey, "%s_id", record_kind_name[r->kind]);
+	cJSON_AddStringToObject(o, idkey, r->id);
+	if (!event) {   /* listings: one id key whatever the kind */
+		cJSON_AddStringToObject(o, "id", r->id);
+		cJSON_AddStringToObject(o, "kind", record_kind_name[r->kind]);
+	}
+	if (event)
+		cJSON_AddStringToObject(o, "event", event);
+	cJSON_AddStringToObject(o, "type", hazard_type_name[r->type]);
+	cJSON_AddStringToObject(o, "priority", priority_name[r->priority]);
+	cJSON_AddStringToObject(o, "device", r->device);
+	cJSON_AddStringToObject(o, "site", r->site);
+	cJSON_AddStringToObject(o, "state", r->state);
+	store_json_add_iso(o, "raised_at", r->raised_at_ms);
+	cJSON_AddNumberToObject(o, "occurrences", r->occurrences);
+	switch (r->kind) {
+	case REC_ALARM: alarm_json(o, r); break;
+	case REC_FAULT: fault_json(o, r); break;
+	default: hazard_json(o, r); break;
 	}
 	if (!r->clock_trusted)
 		cJSON_AddBoolToObject(o, "clock_trusted", false);

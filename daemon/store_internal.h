@@ -37,10 +37,12 @@ enum stmt_id {
 #define HZ_COLS "id, device, site, type, severity, priority, state, " \
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
 	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
-	"escalated_at_ms, recurrence_of, clock_trusted"
+	"escalated_at_ms, recurrence_of, clock_trusted, kind, verdict, " \
+	"verified_at_ms, reason, source"
 #define HZ_COL_DETAIL   12
 #define HZ_COL_EVIDENCE 13
 #define HZ_COL_ACKED    14
+#define HZ_COL_KIND     20      /* then verdict, verified_at_ms, reason, source */
 
 struct store {
 	sqlite3          *db;

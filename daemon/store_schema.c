@@ -185,6 +185,96 @@ static const char schema_v4[] =
 	"  hazard_id    TEXT"
 	");";
 
+/*
+ * Version 5: three kinds of record (core/record.h).  The hazards table
+ * holds alarms, faults and hazards, told apart by kind, each with its own
+ * states; it is rebuilt as for version 3 to widen the state CHECK.
+ *
+ *   kind: 'alarm', 'fault' or 'hazard'.  Rows from version 4 get theirs
+ *     from their type (gas, CO, smoke and charger limits are alarms;
+ *     offline, battery, tamper, detector faults, unconfirmed commands and
+ *     storage are faults; overcharge stays a hazard) and their state is
+ *     carried over: an alarm that was open, acknowledged or rectifying is
+ *     active or acknowledged, one cleared or closed has ended; a fault not
+ *     yet cleared is active, else cleared.  Every event row stays as it is.
+ *   severity: for an alarm, its level (general: the low threshold, major:
+ *     the high one or the detector's own flag); for a fault, unused.
+ *   cleared_at_ms: when an alarm ended or a fault cleared.
+ *   closed_at_ms: when a fault was dismissed.
+ *   verdict, verified_at_ms: an alarm's verification (real, false, test).
+ *   reason, source: where a hazard came from (core/record.h's
+ *     hazard_reason_name) and the alarm or fault behind it.
+ *
+ * Alarm and fault ids keep the "-H<n>" they were given; new ones are
+ * "-A<n>" and "-F<n>" (meta alarm_seq, fault_seq).
+ */
+static const char schema_v5[] =
+	"CREATE TABLE hazards_v5 ("
+	"  id            TEXT PRIMARY KEY,"
+	"  device        TEXT NOT NULL,"
+	"  site          TEXT NOT NULL,"
+	"  type          TEXT NOT NULL,"
+	"  severity      TEXT NOT NULL CHECK (severity IN ('general', 'major')),"
+	"  priority      INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	"  state         TEXT NOT NULL CHECK (state IN ('open', 'acknowledged',"
+	"                  'rectifying', 'cleared', 'closed', 'active', 'ended',"
+	"                  'dismissed')),"
+	"  raised_at_ms  INTEGER NOT NULL,"
+	"  deadline_ms   INTEGER NOT NULL,"
+	"  cleared_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  closed_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  occurrences   INTEGER NOT NULL DEFAULT 1,"
+	"  detail        TEXT NOT NULL DEFAULT '',"
+	"  evidence      TEXT NOT NULL DEFAULT '{}',"
+	"  updated_at_ms INTEGER NOT NULL,"
+	"  acked_at_ms      INTEGER NOT NULL DEFAULT 0,"
+	"  rectifying_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  overdue          INTEGER NOT NULL DEFAULT 0,"
+	"  escalated_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  recurrence_of    TEXT,"
+	"  clock_trusted    INTEGER NOT NULL DEFAULT 1,"
+	"  kind          TEXT NOT NULL DEFAULT 'hazard'"
+	"                  CHECK (kind IN ('alarm', 'fault', 'hazard')),"
+	"  verdict       TEXT CHECK (verdict IN ('real', 'false', 'test')),"
+	"  verified_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  reason        TEXT,"
+	"  source        TEXT"
+	");"
+	"INSERT INTO hazards_v5 (id, device, site, type, severity, priority, state,"
+	"  raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences,"
+	"  detail, evidence, updated_at_ms, acked_at_ms, rectifying_at_ms, overdue,"
+	"  escalated_at_ms, recurrence_of, clock_trusted, kind)"
+	"  SELECT id, device, site, type, severity, priority,"
+	"  CASE"
+	"    WHEN type IN ('gas_leak', 'co_alarm', 'smoke_alarm', 'charger_overtemp',"
+	"                  'charger_overcurrent', 'charger_overpower') THEN"
+	"      CASE WHEN state IN ('cleared', 'closed') THEN 'ended'"
+	"           WHEN state = 'open' THEN 'active' ELSE 'acknowledged' END"
+	"    WHEN type = 'overcharge' THEN state"
+	"    ELSE CASE WHEN state IN ('cleared', 'closed') THEN 'cleared'"
+	"              ELSE 'active' END"
+	"  END,"
+	"  raised_at_ms, deadline_ms,"
+	"  CASE WHEN state = 'closed' AND cleared_at_ms = 0 THEN closed_at_ms"
+	"       ELSE cleared_at_ms END,"
+	"  CASE WHEN type = 'overcharge' THEN closed_at_ms ELSE 0 END,"
+	"  occurrences, detail, evidence, updated_at_ms,"
+	"  CASE WHEN acked_at_ms = 0 AND rectifying_at_ms > 0 THEN rectifying_at_ms"
+	"       ELSE acked_at_ms END,"
+	"  rectifying_at_ms, overdue, escalated_at_ms, recurrence_of, clock_trusted,"
+	"  CASE"
+	"    WHEN type IN ('gas_leak', 'co_alarm', 'smoke_alarm', 'charger_overtemp',"
+	"                  'charger_overcurrent', 'charger_overpower') THEN 'alarm'"
+	"    WHEN type = 'overcharge' THEN 'hazard' ELSE 'fault' END"
+	"  FROM hazards;"
+	"DROP TABLE hazards;"
+	"ALTER TABLE hazards_v5 RENAME TO hazards;"
+	"CREATE UNIQUE INDEX hazards_one_open ON hazards (kind, device, type)"
+	"  WHERE " RECORD_LIVE_SQL ";"
+	"CREATE INDEX hazards_by_site ON hazards (site, raised_at_ms);"
+	"CREATE INDEX hazards_by_kind ON hazards (kind, device, type, raised_at_ms);"
+	"INSERT OR IGNORE INTO meta (key, value) VALUES ('alarm_seq', 0), ('fault_seq', 0);";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -271,6 +361,7 @@ static const struct migration migrations[] = {
 	{ schema_v2, NULL },
 	{ schema_v3, check_foreign_keys },
 	{ schema_v4, NULL },
+	{ schema_v5, check_foreign_keys },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

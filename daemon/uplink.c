@@ -120,6 +120,23 @@ static const char *own_msg_id(const char *rest, char *id, size_t len)
 	return q[1] == ',' ? q + 2 : q + 1;
 }
 
+/*
+ * A stored body may lead with its own "v" (the alarm, fault and hazard
+ * events of protocol version 2); bodies stored without one (every other
+ * message, and hazard events queued before an upgrade) are version 1.
+ */
+static const char *own_version(const char *rest, int *v)
+{
+	static const char key[] = "\"v\":";
+	const char *p = rest + sizeof key - 1;
+
+	if (strncmp(rest, key, sizeof key - 1) != 0 || *p < '1' || *p > '9' ||
+	    (p[1] != ',' && p[1] != '}'))
+		return NULL;
+	*v = *p - '0';
+	return p[1] == ',' ? p + 2 : p + 1;
+}
+
 /* The wire form: header fields, then the stored body's members. */
 static char *wire_payload(struct uplink *up, const char *msg_id, const char *body)
 {
@@ -127,6 +144,7 @@ static char *wire_payload(struct uplink *up, const char *msg_id, const char *bod
 	const char *rest = body, *after;
 	size_t n;
 	char *out;
+	int v = 1;
 
 	while (*rest == ' ' || *rest == '\n')
 		rest++;
@@ -134,6 +152,8 @@ static char *wire_payload(struct uplink *up, const char *msg_id, const char *bod
 		rest++;
 	while (*rest == ' ' || *rest == '\n')
 		rest++;
+	if ((after = own_version(rest, &v)) != NULL)
+		rest = after;
 	if ((after = own_msg_id(rest, own_id, sizeof own_id)) != NULL) {
 		msg_id = own_id;
 		rest = after;
@@ -143,8 +163,8 @@ static char *wire_payload(struct uplink *up, const char *msg_id, const char *bod
 	out = malloc(n);
 	if (!out)
 		return NULL;
-	snprintf(out, n, "{\"v\":1,\"gateway\":\"%s\",\"msg_id\":\"%s\",\"sent_at\":\"%s\"%s%s",
-		 up->gateway, msg_id, ts, *rest == '}' ? "" : ",", rest);
+	snprintf(out, n, "{\"v\":%d,\"gateway\":\"%s\",\"msg_id\":\"%s\",\"sent_at\":\"%s\"%s%s",
+		 v, up->gateway, msg_id, ts, *rest == '}' ? "" : ",", rest);
 	return out;
 }
 
