@@ -596,7 +596,13 @@ static void test_records(void)
 	 * as the device's last command */
 	chg.type = HZ_COMMAND_FAILED;
 	chg.severity = SEV_GENERAL;
-	store_hazard_apply(st, &devs[2], &chg, NULL, 24, 4000, &rec, &event);
+	{
+		/* a command_failed is a fault (core/record.c) */
+		struct hz_policy pol = { .deadline_h = { 24, 24 }, .clock_trusted = true };
+
+		store_record_apply(st, REC_FAULT, true, &devs[2], &chg, NULL, &pol, 4000,
+				   &rec, &event);
+	}
 	strlcpy_hz(failed_id, rec.id, sizeof failed_id);
 	dc = devcmd_new(&cfg);
 	devcmd_attach(dc, rec_publish, NULL);

@@ -267,9 +267,16 @@ static void test_migrate_v2(void)
 	CHECK_INT("migrate v2: every event kept",
 		  raw_int(p, "SELECT count(*) FROM hazard_events"), 5);
 	CHECK_INT("migrate v2: readings kept", raw_int(p, "SELECT count(*) FROM readings"), 6);
-	CHECK_INT("migrate v2: states kept",
+	/* version 5: gas and smoke rows are alarms; a closed one has ended,
+	 * an open one is active; their ids stay */
+	CHECK_INT("migrate v2: states carried over to alarms",
 		  raw_int(p, "SELECT count(*) FROM hazards WHERE (id = '4ce2909c-H1' AND "
-			  "state = 'closed') OR (id = '4ce2909c-H3' AND state = 'open')"), 2);
+			  "state = 'ended') OR (id = '4ce2909c-H3' AND state = 'active')"), 2);
+	CHECK_INT("migrate v2: every row is an alarm now",
+		  raw_int(p, "SELECT count(*) FROM hazards WHERE kind = 'alarm'"), 3);
+	CHECK_INT("migrate v2: the ended alarm keeps its end time",
+		  raw_int(p, "SELECT cleared_at_ms FROM hazards WHERE id = '4ce2909c-H1'"),
+		  1795449163614LL);
 	CHECK_INT("migrate v2: v1 columns kept",
 		  raw_int(p, "SELECT deadline_ms FROM hazards WHERE id = '4ce2909c-H1'"),
 		  1795535559562LL);
@@ -312,9 +319,15 @@ static void test_migrate_v2(void)
 	strlcpy_hz(dev.id, "gas-1", ID_MAX);
 	strlcpy_hz(dev.site, "site-1", ID_MAX);
 	c = change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "gas_lel 1 < 22.5");
-	CHECK_INT("migrate v2: clear the open gas hazard",
-		  store_hazard_apply(st, &dev, &c, NULL, 168, T0, &rec, &event), 0);
-	CHECK_STR("migrate v2: it was the open one", rec.id, "4ce2909c-H3");
+	{
+		struct hz_policy pol = { .deadline_h = { 168, 24 }, .clock_trusted = true };
+
+		CHECK_INT("migrate v2: end the active gas alarm",
+			  store_record_apply(st, REC_ALARM, true, &dev, &c, NULL, &pol, T0,
+					     &rec, &event), 0);
+	}
+	CHECK_STR("migrate v2: it was the active one", rec.id, "4ce2909c-H3");
+	CHECK_STR("migrate v2: it ended", event ? event : "", "ended");
 	c = change(HZ_SMOKE_ALARM, CHG_ACTIVE, SEV_MAJOR, "smoke");
 	strlcpy_hz(dev.id, "smoke-2", ID_MAX);
 	store_hazard_apply(st, &dev, &c, NULL, 24, T0, &rec, &event);
@@ -501,7 +514,7 @@ static void test_transitions(void)
 	err[0] = '\0';
 	CHECK_INT("people: unknown hazard", daemon_hazard_transition(&dmn, "nope-H1",
 		  HZS_ACKNOWLEDGED, "dave", NULL, NULL, err, sizeof err), -1);
-	CHECK_CONTAINS("people: unknown says so", err, "no such hazard");
+	CHECK_CONTAINS("people: unknown says so", err, "no such record");
 
 	/* every transition is an event with its actor and note, in order */
 	snprintf(sql, sizeof sql, "SELECT group_concat(event || ':' || coalesce(actor, '') "
@@ -651,13 +664,14 @@ static void test_recurrence(void)
 	strlcpy_hz(second, rec.id, sizeof second);
 	CHECK("recur: a new hazard", strcmp(first, second) != 0);
 	CHECK_STR("recur: linked to the earlier one", rec.recurrence_of, first);
-	CHECK_INT("recur: one grade higher", rec.severity, SEV_MAJOR);
-	CHECK_INT("recur: major deadline", rec.deadline_ms - rec.raised_at_ms, 24 * HOUR_MS);
+	/* linked and counted, not graded up by itself (core/record.c) */
+	CHECK_INT("recur: keeps its grade", rec.severity, SEV_GENERAL);
+	CHECK_INT("recur: general deadline", rec.deadline_ms - rec.raised_at_ms, 168 * HOUR_MS);
 	o = last_outbox();
 	CHECK("recur: upstream recurrence true",
 	      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "recurrence")));
 	CHECK_STR("recur: upstream earlier id", jstr(o, "recurrence_of"), first);
-	CHECK_STR("recur: upstream severity", jstr(o, "severity"), "major");
+	CHECK_STR("recur: upstream severity", jstr(o, "severity"), "general");
 	cJSON_Delete(o);
 
 	/* another type on the same device is not a recurrence */
