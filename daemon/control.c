@@ -490,26 +490,29 @@ static cJSON *ctl_cmd_devices(const cJSON *req, struct daemon *d,
 	return arr;
 }
 
+/* Listings of one kind ({"open": true} and the filters of summary.c). */
 static cJSON *ctl_cmd_hazards(const cJSON *req, struct daemon *d,
 			      char *err, size_t errlen)
 {
-	const cJSON *open = cJSON_GetObjectItemCaseSensitive(req, "open");
-	cJSON *r;
+	return ctl_records_where(req, d, "hazard", err, errlen);
+}
 
-	if (ctl_hazards_has_filter(req))    /* --site --state ... (summary.c) */
-		return ctl_hazards_where(req, d, err, errlen);
-	if (open && !cJSON_IsBool(open)) {
-		errf(err, errlen, "\"open\" must be true or false");
-		return NULL;
-	}
-	if (!d->store) {
-		errf(err, errlen, "store not available");
-		return NULL;
-	}
-	r = store_list_hazards(d->store, open && cJSON_IsTrue(open));
-	if (!r)
-		errf(err, errlen, "cannot list hazards (store error)");
-	return r;
+static cJSON *ctl_cmd_alarms(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen)
+{
+	return ctl_records_where(req, d, "alarm", err, errlen);
+}
+
+static cJSON *ctl_cmd_faults(const cJSON *req, struct daemon *d,
+			     char *err, size_t errlen)
+{
+	return ctl_records_where(req, d, "fault", err, errlen);
+}
+
+static cJSON *ctl_cmd_records(const cJSON *req, struct daemon *d,
+			      char *err, size_t errlen)
+{
+	return ctl_records_where(req, d, NULL, err, errlen);
 }
 
 static cJSON *ctl_cmd_hazard(const cJSON *req, struct daemon *d,
@@ -527,7 +530,8 @@ static cJSON *ctl_cmd_hazard(const cJSON *req, struct daemon *d,
 	}
 	r = store_hazard_detail(d->store, id);
 	if (!r)
-		errf(err, errlen, "no such hazard: %s", ctl_clip(id, clip, sizeof clip));
+		errf(err, errlen, "no such alarm, fault or hazard: %s",
+		     ctl_clip(id, clip, sizeof clip));
 	return r;
 }
 
@@ -598,6 +602,73 @@ static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state t
 		cJSON_AddStringToObject(r, "state", hz_state_name[to]);
 	cJSON_AddStringToObject(r, "actor", actor);
 	return r;
+}
+
+/*
+ * An alarm's verification or a fault's dismissal:
+ * {"cmd":"verify-alarm","id","verdict":"real"|"false"|"test","note","actor"},
+ * {"cmd":"dismiss","id","note","actor"} (a note is required).
+ */
+static cJSON *ctl_record_act(const cJSON *req, struct daemon *d, enum record_action a,
+			     char *err, size_t errlen)
+{
+	const char *id, *note = NULL, *actor = "hazardctl", *who, *vname = NULL;
+	char cerr[256] = "";
+	struct hazard_rec rec;
+	int v = VERDICT_NONE;
+	cJSON *r;
+
+	if (!(id = ctl_req_str(req, "id", err, errlen)))
+		return NULL;
+	if (a == RA_VERIFY) {
+		if (!(vname = ctl_req_str(req, "verdict", err, errlen)))
+			return NULL;
+		if ((v = verdict_from_name(vname)) < 0) {
+			errf(err, errlen, "verdict must be real, false or test");
+			return NULL;
+		}
+	}
+	if (a == RA_DISMISS && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
+		errf(err, errlen, "missing \"note\": say why the fault is dismissed");
+		return NULL;
+	}
+	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, &note, err, errlen) < 0 ||
+	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &who, err, errlen) < 0)
+		return NULL;
+	if (who && strlen(who) >= ID_MAX) {
+		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
+		return NULL;
+	}
+	actor = who ? who : actor;
+	if (daemon_record_action(d, id, a, (enum verdict)v, actor, note, NULL, cerr,
+				 sizeof cerr) < 0) {
+		errf(err, errlen, "%s", cerr[0] ? cerr : "refused");
+		return NULL;
+	}
+	r = cJSON_CreateObject();
+	if (!r) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cJSON_AddStringToObject(r, "id", id);
+	if (d->store && store_hazard_get(d->store, id, &rec) == 0)
+		cJSON_AddStringToObject(r, "state", rec.state);
+	if (vname)
+		cJSON_AddStringToObject(r, "verdict", vname);
+	cJSON_AddStringToObject(r, "actor", actor);
+	return r;
+}
+
+static cJSON *ctl_cmd_verify_alarm(const cJSON *req, struct daemon *d,
+				   char *err, size_t errlen)
+{
+	return ctl_record_act(req, d, RA_VERIFY, err, errlen);
+}
+
+static cJSON *ctl_cmd_dismiss(const cJSON *req, struct daemon *d,
+			      char *err, size_t errlen)
+{
+	return ctl_record_act(req, d, RA_DISMISS, err, errlen);
 }
 
 static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
@@ -788,6 +859,12 @@ static const struct ctl_cmd {
 	{ .name = "devices", .fn = ctl_cmd_devices },
 	{ .name = "hazards", .fn = ctl_cmd_hazards },
 	{ .name = "hazard",  .fn = ctl_cmd_hazard },
+	{ .name = "show",    .fn = ctl_cmd_hazard },
+	{ .name = "alarms",  .fn = ctl_cmd_alarms },
+	{ .name = "faults",  .fn = ctl_cmd_faults },
+	{ .name = "records", .fn = ctl_cmd_records },
+	{ .name = "verify-alarm", .fn = ctl_cmd_verify_alarm },
+	{ .name = "dismiss", .fn = ctl_cmd_dismiss },
 	{ .name = "close",   .fn = ctl_cmd_close },
 	{ .name = "ack",     .fn = ctl_cmd_ack },
 	{ .name = "rectifying", .fn = ctl_cmd_rectifying },

@@ -1487,6 +1487,7 @@ int    store_summary_put(struct store *st, const char *body, const char *meta_ke
 cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms);
 /* Filters for the hazard listing; NULL / 0 / false: not filtered. */
 struct hazard_filter {
+	const char *kind;               /* "alarm", "fault", "hazard"; NULL: all */
 	const char *site, *state, *severity;
 	int64_t     since_ms;           /* raised or changed at or after */
 	bool        open_only;          /* not closed */
@@ -1536,6 +1537,10 @@ void summary_tick(struct daemon *d);
  * "hazards" when it carries site/state/severity/since. */
 bool   ctl_hazards_has_filter(const cJSON *req);
 cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+/* The same listing for one kind (NULL: every kind): "alarms", "faults",
+ * "hazards", "records". */
+cJSON *ctl_records_where(const cJSON *req, struct daemon *d, const char *kind,
+			 char *err, size_t errlen);
 cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, char *err, size_t errlen);
 cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errlen);
 /* A self-check into self_checks for the self-test rate: source "device"

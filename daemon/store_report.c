@@ -279,7 +279,7 @@ cJSON *store_list_hazards_where(struct store *st, const struct hazard_filter *f)
 		"WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR state = ?2) "
 		"AND (?3 IS NULL OR severity = ?3) "
 		"AND (raised_at_ms >= ?4 OR updated_at_ms >= ?4) "
-		"AND (?5 = 0 OR state != 'closed') "
+		"AND (?5 = 0 OR " RECORD_LIVE_SQL ") AND (?6 IS NULL OR kind = ?6) "
 		"ORDER BY priority, raised_at_ms, id");
 	char **ids = NULL, **grown;
 	size_t n = 0, cap = 0, i;
@@ -293,6 +293,7 @@ cJSON *store_list_hazards_where(struct store *st, const struct hazard_filter *f)
 	store_bind_text(s, 3, f->severity);
 	sqlite3_bind_int64(s, 4, f->since_ms);
 	sqlite3_bind_int(s, 5, f->open_only ? 1 : 0);
+	store_bind_text(s, 6, f->kind);
 	/* ids first, rows after: the row reader uses the store's statements */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {

@@ -732,12 +732,20 @@ bool ctl_hazards_has_filter(const cJSON *req)
 
 cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t errlen)
 {
+	return ctl_records_where(req, d, "hazard", err, errlen);
+}
+
+cJSON *ctl_records_where(const cJSON *req, struct daemon *d, const char *kind,
+			 char *err, size_t errlen)
+{
 	const cJSON *open = cJSON_GetObjectItemCaseSensitive(req, "open");
 	struct hazard_filter f;
 	const char *since;
+	int k = kind ? record_kind_from_name(kind) : -1;
 	cJSON *r;
 
 	memset(&f, 0, sizeof f);
+	f.kind = kind;
 	if (open && !cJSON_IsBool(open)) {
 		errf(err, errlen, "\"open\" must be true or false");
 		return NULL;
@@ -748,9 +756,15 @@ cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t e
 	    opt_str(req, "severity", &f.severity, err, errlen) < 0 ||
 	    opt_str(req, "since", &since, err, errlen) < 0)
 		return NULL;
-	if (f.state && hz_state_from_name(f.state) < 0) {
-		errf(err, errlen, "unknown state \"%.40s\" (expected open, acknowledged, "
-		     "rectifying, cleared or closed)", f.state);
+	if (f.state && (k >= 0 ? !record_state_valid((enum record_kind)k, f.state)
+			       : (!record_state_valid(REC_ALARM, f.state) &&
+				  !record_state_valid(REC_FAULT, f.state) &&
+				  !record_state_valid(REC_HAZARD, f.state)))) {
+		errf(err, errlen, "unknown state \"%.40s\" for %ss (%s)", f.state,
+		     k >= 0 ? record_kind_name[k] : "record",
+		     k == REC_ALARM ? "active, acknowledged or ended" :
+		     k == REC_FAULT ? "active, cleared or dismissed" :
+		     "open, acknowledged, rectifying, cleared or closed");
 		return NULL;
 	}
 	if (f.severity && strcmp(f.severity, "general") != 0 &&

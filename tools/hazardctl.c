@@ -49,6 +49,7 @@ struct hzc_opts {
 	const char *evidence;           /* close --evidence */
 	bool        unknown;            /* devices --unknown */
 	const char *set;                /* switch DEVICE on|off */
+	const char *verdict;            /* verify-alarm ID real|false|test */
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
 };
@@ -63,13 +64,22 @@ static void hzc_usage(FILE *f)
 "  devices [--unknown]    configured devices: online, last seen, counts\n"
 "                         (--unknown: senders on zigbee2mqtt/Tasmota/Shelly\n"
 "                         topics that are not in the config)\n"
-"  hazards [--open] [--site ID] [--state S] [--severity S] [--since TIME]\n"
-"                         hazard records in handling order (--open: only\n"
-"                         those not yet closed; --since: raised or changed\n"
-"                         since 24h, 30m, 7d, YYYY-MM-DD or an ISO time)\n"
-"  hazard ID              one hazard: record, event timeline, evidence\n"
+"  alarms|faults|hazards|records [--open] [--site ID] [--state S]\n"
+"         [--severity S] [--since TIME]\n"
+"                         alarms (警情), faults (故障), hazards to rectify\n"
+"                         (隐患) or all three, in handling order (--open:\n"
+"                         only live ones; --since: raised or changed since\n"
+"                         24h, 30m, 7d, YYYY-MM-DD or an ISO time)\n"
+"  show ID                one record of any kind: timeline, evidence\n"
+"                         (also: hazard ID)\n"
 "  ack ID [--note TEXT] [--actor NAME]\n"
-"                         acknowledge a hazard: someone has seen it\n"
+"                         acknowledge an alarm or a hazard: someone has\n"
+"                         seen it (an alarm's response time ends here)\n"
+"  verify-alarm ID real|false|test [--note TEXT] [--actor NAME]\n"
+"                         verify an alarm (警情核实); a real one opens a\n"
+"                         hazard to rectify\n"
+"  dismiss ID --note TEXT [--actor NAME]\n"
+"                         dismiss a fault that will not clear by itself\n"
 "  rectifying ID [--note TEXT] [--actor NAME]\n"
 "                         report that its rectification is under way\n"
 "  close ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
@@ -165,14 +175,21 @@ static bool hzc_report_opt(int argc, char **argv, int *i, struct hzc_opts *o,
 }
 
 /* Which command each option belongs to; -1 fine, else the exit status. */
+/* The listings: one kind of record, or all three. */
+static bool hzc_is_listing(const char *cmd)
+{
+	return strcmp(cmd, "hazards") == 0 || strcmp(cmd, "alarms") == 0 ||
+	       strcmp(cmd, "faults") == 0 || strcmp(cmd, "records") == 0;
+}
+
 static int hzc_report_check(const struct hzc_opts *o)
 {
-	bool hazards = strcmp(o->cmd, "hazards") == 0;
+	bool hazards = hzc_is_listing(o->cmd);
 	bool ledger = strcmp(o->cmd, "ledger") == 0;
 
 	if ((o->state || o->severity || o->since) && !hazards)
 		return hzc_usage_error("--state, --severity and --since belong to "
-				       "\"hazards\", not \"%s\"", o->cmd);
+				       "the listings, not \"%s\"", o->cmd);
 	if (o->site && !hazards && !ledger)
 		return hzc_usage_error("--site belongs to \"hazards\" and \"ledger\", "
 				       "not \"%s\"", o->cmd);
@@ -201,11 +218,12 @@ static void hzc_report_request(const struct hzc_opts *o, cJSON *req)
 		cJSON_AddStringToObject(req, "date", o->date);
 }
 
-/* A person's move on a hazard: ack, rectifying, close. */
+/* A person's move on a record: ack, rectifying, close, verify-alarm, dismiss. */
 static bool hzc_is_transition(const char *cmd)
 {
 	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
-	       strcmp(cmd, "rectifying") == 0;
+	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
+	       strcmp(cmd, "dismiss") == 0;
 }
 
 /* Who is acting: the login name of the user running hazardctl. */
@@ -276,9 +294,21 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 	if (npos == 0)
 		return hzc_usage_error("%s", "no command given");
 	o->cmd = pos[0];
-	if (strcmp(o->cmd, "hazard") == 0 || hzc_is_transition(o->cmd)) {
+	if (strcmp(o->cmd, "verify-alarm") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "verify-alarm needs an ID and real, "
+					       "false or test");
+		o->id = pos[1];
+		o->verdict = pos[2];
+		want = 3;
+		if (strcmp(o->verdict, "real") != 0 && strcmp(o->verdict, "false") != 0 &&
+		    strcmp(o->verdict, "test") != 0)
+			return hzc_usage_error("verify-alarm: \"%s\" is not real, false "
+					       "or test", o->verdict);
+	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0 ||
+		   hzc_is_transition(o->cmd)) {
 		if (npos < 2)
-			return hzc_usage_error("%s needs a hazard ID", o->cmd);
+			return hzc_usage_error("%s needs an ID", o->cmd);
 		o->id = pos[1];
 		want = 2;
 	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0) {
@@ -297,14 +327,14 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 	} else if (strcmp(o->cmd, "report") == 0 || strcmp(o->cmd, "ledger") == 0) {
 		;       /* options only: hzc_report_check */
 	} else if (strcmp(o->cmd, "status") != 0 && strcmp(o->cmd, "devices") != 0 &&
-		   strcmp(o->cmd, "hazards") != 0 && strcmp(o->cmd, "outputs") != 0 &&
+		   !hzc_is_listing(o->cmd) && strcmp(o->cmd, "outputs") != 0 &&
 		   strcmp(o->cmd, "reload") != 0) {
 		return hzc_usage_error("unknown command \"%s\"", o->cmd);
 	}
 	if (npos > want)
 		return hzc_usage_error("unexpected argument \"%s\"", pos[want]);
-	if (o->open && strcmp(o->cmd, "hazards") != 0)
-		return hzc_usage_error("--open belongs to \"hazards\", not \"%s\"", o->cmd);
+	if (o->open && !hzc_is_listing(o->cmd))
+		return hzc_usage_error("--open belongs to the listings, not \"%s\"", o->cmd);
 	if (o->unknown && strcmp(o->cmd, "devices") != 0)
 		return hzc_usage_error("--unknown belongs to \"devices\", not \"%s\"", o->cmd);
 	if ((i = hzc_report_check(o)) >= 0)
@@ -540,8 +570,10 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 	if (!req)
 		return NULL;
 	cJSON_AddStringToObject(req, "cmd", o->cmd);
-	if (strcmp(o->cmd, "hazards") == 0)
+	if (hzc_is_listing(o->cmd))
 		cJSON_AddBoolToObject(req, "open", o->open);
+	if (o->verdict)
+		cJSON_AddStringToObject(req, "verdict", o->verdict);
 	if (o->unknown)
 		cJSON_AddBoolToObject(req, "unknown", true);
 	hzc_report_request(o, req);
@@ -848,7 +880,7 @@ static void hzc_print_unknown(const cJSON *res)
 	free(rows);
 }
 
-static const char *const k_hz_id[] = { "id", "hazard_id", NULL };
+static const char *const k_hz_id[] = { "id", "hazard_id", "alarm_id", "fault_id", NULL };
 static const char *const k_hz_raised[] = { "raised_at", "raised_at_ms", NULL };
 
 /* State, with "overdue" appended when past the rectification deadline. */
@@ -866,11 +898,11 @@ static char *hzc_state(const cJSON *h)
 	return out ? out : hzc_dup("overdue");
 }
 
-static void hzc_print_hazards(const cJSON *res, bool open_only)
+static void hzc_print_hazards(const cJSON *res, bool open_only, const char *what)
 {
-	static const char *const head[] = { "ID", "TYPE", "SEVERITY", "PRIORITY",
+	static const char *const head[] = { "ID", "TYPE", "GRADE", "PRIORITY",
 		"STATE", "DEVICE", "SITE", "RAISED", "OCC" };
-	static const char *const k_type[] = { "type", NULL }, *const k_sev[] = { "severity", NULL },
+	static const char *const k_type[] = { "type", NULL }, *const k_sev[] = { "severity", "level", "kind", NULL },
 		*const k_prio[] = { "priority", NULL }, *const k_dev[] = { "device", NULL },
 		*const k_site[] = { "site", NULL }, *const k_occ[] = { "occurrences", NULL };
 	int n = cJSON_GetArraySize(res), r = 0;
@@ -878,7 +910,7 @@ static void hzc_print_hazards(const cJSON *res, bool open_only)
 	const cJSON *h;
 
 	if (n == 0) {
-		printf(open_only ? "no open hazards\n" : "no hazards\n");
+		printf(open_only ? "no open %s\n" : "no %s\n", what);
 		return;
 	}
 	rows = hzc_rows(n);
@@ -1083,9 +1115,13 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 
 	/* a cleared hazard stays cleared when acknowledged: say what was done */
 	if (strcmp(o->cmd, "ack") == 0)
-		printf("hazard %s acknowledged (state %s)\n", s, st);
+		printf("%s acknowledged (state %s)\n", s, st);
 	else if (strcmp(o->cmd, "rectifying") == 0)
 		printf("hazard %s rectification reported (state %s)\n", s, st);
+	else if (strcmp(o->cmd, "verify-alarm") == 0)
+		printf("alarm %s verified %s (state %s)\n", s, o->verdict, st);
+	else if (strcmp(o->cmd, "dismiss") == 0)
+		printf("fault %s dismissed\n", s);
 	else
 		printf("hazard %s %s\n", s, st);
 	free(s);
@@ -1275,9 +1311,9 @@ static void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_print_report(res);
 	} else if (strcmp(o->cmd, "ledger") == 0) {
 		hzc_print_ledger(res, o);
-	} else if (strcmp(o->cmd, "hazards") == 0) {
-		hzc_print_hazards(res, o->open);
-	} else if (strcmp(o->cmd, "hazard") == 0) {
+	} else if (hzc_is_listing(o->cmd)) {
+		hzc_print_hazards(res, o->open, o->cmd);
+	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0) {
 		hzc_print_hazard(res);
 	} else if (strcmp(o->cmd, "outputs") == 0) {
 		hzc_print_outputs(res);
