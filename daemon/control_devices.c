@@ -107,6 +107,9 @@ cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errl
 	rq.on = strcmp(set, "on") == 0;
 	rq.cause_type = -1;
 	rq.actor = actor;
+	/* before the latch check: a detector has nothing to latch or switch */
+	if (device_cmd_no_relay(&d->cfg->devices[dev], err, errlen))
+		return NULL;
 	/* undoing an interlock's cut by hand would defeat it */
 	if (interlock_device_latched(d->il, dev, &latched_on) && latched_on != rq.on) {
 		errf(err, errlen, "device %s is latched %s by an interlock: "

@@ -1066,11 +1066,16 @@ struct device_cmd {
 	char topic[TOPIC_MAX];
 	char payload[DEVCMD_PAYLOAD_MAX];
 };
-/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  0, or -1 with
- * the reason in err (a format without commands, a topic it cannot derive). */
-int device_cmd_build(const char *format, const char *dev_topic, bool on,
+/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  Shelly's
+ * generation is dev->gen (config.c settles it), never guessed here.  0, or
+ * -1 with the reason in err (no relay, a format without commands, a topic
+ * it cannot derive). */
+int device_cmd_build(const struct device_cfg *dev, bool on,
 		     const char *client_id, unsigned rpc_id, struct device_cmd *out,
 		     char *err, size_t errlen);
+/* A device without a relay ("relay": false) is never commanded: true and
+ * the operator's explanation in err when dev has none. */
+bool device_cmd_no_relay(const struct device_cfg *dev, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- devcmd.c
  * Device commands awaiting confirmation: one per device (a newer command
