@@ -682,6 +682,9 @@ static const struct field device_fields[] = {
 	{ FIELD(struct device_cfg, "confirm_s", T_INT, confirm_s, 0),
 	  .min = 1, .max = 3600, .def = 10 },
 	{ .key = "flood", .type = T_OTHER },    /* parse_device_flood */
+	{ .key = "gas", .type = T_OTHER },      /* parse_device_hw: gas detectors only */
+	{ .key = "relay", .type = T_OTHER },    /* parse_device_hw: default by kind */
+	{ .key = "gen", .type = T_OTHER },      /* check_shelly_topic: Shelly only */
 };
 
 static const struct field gpio_fields[] = {
@@ -1319,6 +1322,186 @@ static void parse_device_flood(struct ctx *c, const cJSON *dev, const char *dpat
 	get_int(c, obj, p, "burst", 0, cfg->flood.burst, 1, 100000, &d->flood.burst);
 }
 
+static int get_choice(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		      unsigned flags, const char *what, const char *const *names, size_t n);
+
+/*
+ * What the device is beyond its kind: a gas detector's gas, and whether it
+ * has a relay that commands may switch.  Chargers are fed through a plug
+ * or contactor (relay by default); a detector has one only when the config
+ * says so, because a command to a device without one can never be
+ * confirmed and its command_failed could never be cleared.
+ */
+static void parse_device_hw(struct ctx *c, const cJSON *it, const char *p,
+			    struct device_cfg *d)
+{
+	char kp[CFG_PATH_LEN];
+	int t;
+
+	d->gas = GAS_NATURAL;
+	if (cJSON_GetObjectItemCaseSensitive(it, "gas")) {
+		t = get_choice(c, it, p, "gas", 0, "gas", gas_kind_name, GAS_KIND_COUNT);
+		path_key(kp, sizeof kp, p, "gas");
+		if (d->kind != DEV_GAS_DETECTOR)
+			cfg_err(c, member_line(c, it, "gas"), kp,
+				"\"gas\" applies to a gas_detector only, not to a %s",
+				device_kind_name[d->kind]);
+		else if (t >= 0)
+			d->gas = t;
+	}
+	get_bool(c, it, p, "relay", 0, d->kind == DEV_EBIKE_CHARGER, &d->relay);
+}
+
+static bool topic_ends(const char *t, const char *suffix)
+{
+	size_t n = strlen(t), k = strlen(suffix);
+
+	return n >= k && strcmp(t + n - k, suffix) == 0;
+}
+
+/* zigbee2mqtt/<friendly name> (or the bridge's own base_topic/<name>): the
+ * device's state topic, not the bridge's, nor a command or availability. */
+static void check_z2m_topic(struct ctx *c, int line, const char *tp, const char *t)
+{
+	static const char *const not_state[] = { "/set", "/get", "/availability" };
+	const char *slash = strchr(t, '/');
+	char q[96];
+	size_t i;
+
+	if (!slash || slash == t || !slash[1] || t[strlen(t) - 1] == '/') {
+		cfg_err(c, line, tp, "topic %s is not a zigbee2mqtt device topic "
+			"(expected zigbee2mqtt/<friendly name>)", quote(q, sizeof q, t));
+		return;
+	}
+	if (strcmp(slash + 1, "bridge") == 0 || strncmp(slash + 1, "bridge/", 7) == 0) {
+		cfg_err(c, line, tp, "topic %s is the zigbee2mqtt bridge's, not a device's "
+			"(expected zigbee2mqtt/<friendly name>)", quote(q, sizeof q, t));
+		return;
+	}
+	for (i = 0; i < ARRAY_LEN(not_state); i++)
+		if (topic_ends(t, not_state[i]))
+			cfg_err(c, line, tp, "topic %s ends in %s: configure the device's state "
+				"topic (expected zigbee2mqtt/<friendly name>; %s is derived)",
+				quote(q, sizeof q, t), not_state[i], not_state[i]);
+}
+
+/* tele/<topic>/SENSOR; a custom FullTopic elsewhere is taken as it is
+ * (subscribed alone, not switchable), but not one of the default
+ * FullTopic's other topics, which would never carry the sensor data. */
+static void check_tasmota_topic(struct ctx *c, int line, const char *tp, const char *t)
+{
+	char q[96];
+	bool tele = strncmp(t, "tele/", 5) == 0;
+
+	if ((tele && (!topic_ends(t, "/SENSOR") || strlen(t) <= strlen("tele//SENSOR"))) ||
+	    strncmp(t, "cmnd/", 5) == 0 || strncmp(t, "stat/", 5) == 0)
+		cfg_err(c, line, tp, "topic %s is not a Tasmota sensor topic "
+			"(expected tele/<topic>/SENSOR)", quote(q, sizeof q, t));
+}
+
+/*
+ * Shelly: Gen1 reports below "shellies/<id>", Gen2 (Plus, Pro) on
+ * "<id>/status/switch:0", and they take commands in different ways, so
+ * the generation must be known, never guessed: from the topic's shape,
+ * or "gen" for a bare "<id>" (Gen2: its status topic is derived).
+ */
+static void check_shelly_topic(struct ctx *c, const cJSON *it, const char *p,
+			       struct device_cfg *d)
+{
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(it, "gen");
+	char tp[CFG_PATH_LEN], gp[CFG_PATH_LEN], q[96];
+	char *t = d->topic;
+	const char *st = strstr(t, "/status/");
+	int line = member_line(c, it, "topic"), gen = 0;
+
+	path_key(tp, sizeof tp, p, "topic");
+	path_key(gp, sizeof gp, p, "gen");
+	if (g && val_int(c, g, gp, 1, 2, &gen) < 0)
+		return;
+	if (strncmp(t, "shellies/", 9) == 0) {
+		if (!t[9] || strchr(t + 9, '/'))
+			cfg_err(c, line, tp, "topic %s is not a Shelly Gen1 device topic "
+				"(expected shellies/<id>)", quote(q, sizeof q, t));
+		else if (gen == 2)
+			cfg_err(c, member_line(c, it, "gen"), gp, "topic %s is a Gen1 topic "
+				"(shellies/<id>); a Gen2 device's is <id>/status/switch:0",
+				quote(q, sizeof q, t));
+		d->gen = 1;
+		return;
+	}
+	if (st) {
+		if (st == t || strcmp(st, "/status/switch:0") != 0)
+			cfg_err(c, line, tp, "topic %s is not a Shelly Gen2 status topic "
+				"(expected <id>/status/switch:0)", quote(q, sizeof q, t));
+		else if (gen == 1)
+			cfg_err(c, member_line(c, it, "gen"), gp, "topic %s is a Gen2 topic "
+				"(<id>/status/switch:0); a Gen1 device's is shellies/<id>",
+				quote(q, sizeof q, t));
+		d->gen = 2;
+		return;
+	}
+	if (topic_ends(t, "/rpc") || topic_ends(t, "/online") || topic_ends(t, "/events") ||
+	    t[strlen(t) - 1] == '/') {
+		cfg_err(c, line, tp, "topic %s is not a Shelly device topic (expected "
+			"<id>/status/switch:0 for Gen2, shellies/<id> for Gen1)",
+			quote(q, sizeof q, t));
+		return;
+	}
+	if (gen == 1) {
+		cfg_err(c, line, tp, "topic %s is not a Shelly Gen1 device topic "
+			"(expected shellies/<id>)", quote(q, sizeof q, t));
+		return;
+	}
+	if (gen != 2) {
+		cfg_err(c, line, tp, "topic %s is a bare prefix: a Gen2 (Plus, Pro) device "
+			"needs \"gen\": 2 (its status is read from %.*s/status/switch:0), or "
+			"use that full topic; Gen1 devices are shellies/<id>",
+			quote(q, sizeof q, t), 64, t);
+		return;
+	}
+	if (strlen(t) + strlen("/status/switch:0") >= sizeof d->topic) {
+		cfg_err(c, line, tp, "topic %s is too long to derive "
+			"<prefix>/status/switch:0 (max %zu bytes)", quote(q, sizeof q, t),
+			sizeof d->topic - 1);
+		return;
+	}
+	strcat(t, "/status/switch:0");
+	d->gen = 2;
+}
+
+/* The shape each format's adapter reads (docs/devices.md); each refusal
+ * names the expected shape.  Runs before the duplicate-topic check so a
+ * derived Shelly topic is compared too. */
+static void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
+			       struct device_cfg *d)
+{
+	char tp[CFG_PATH_LEN], q[96];
+	int line = member_line(c, it, "topic");
+
+	path_key(tp, sizeof tp, p, "topic");
+	d->gen = 0;
+	if (strcmp(d->format, "shelly") != 0 && cJSON_GetObjectItemCaseSensitive(it, "gen")) {
+		char gp[CFG_PATH_LEN];
+
+		path_key(gp, sizeof gp, p, "gen");
+		cfg_err(c, member_line(c, it, "gen"), gp,
+			"\"gen\" applies to format shelly only, not to %s", d->format);
+	}
+	if (!d->topic[0])
+		return;         /* missing or wrong type: reported */
+	if (strpbrk(d->topic, "+#")) {
+		cfg_err(c, line, tp, "topic %s must not contain MQTT wildcards (+ or #): "
+			"name the device's own topic", quote(q, sizeof q, d->topic));
+		return;
+	}
+	if (strcmp(d->format, "zigbee2mqtt") == 0)
+		check_z2m_topic(c, line, tp, d->topic);
+	else if (strcmp(d->format, "tasmota") == 0)
+		check_tasmota_topic(c, line, tp, d->topic);
+	else if (strcmp(d->format, "shelly") == 0)
+		check_shelly_topic(c, it, p, d);
+}
+
 /* Sites are parsed first: a device must name one. */
 static void parse_device(struct ctx *c, const cJSON *it, const char *p,
 			 struct config *cfg, int i)
@@ -1330,16 +1513,14 @@ static void parse_device(struct ctx *c, const cJSON *it, const char *p,
 	parse_fields(c, it, p, device_fields, ARRAY_LEN(device_fields), d);
 	parse_device_rules(c, it, p, cfg, d);
 	parse_device_flood(c, it, p, cfg, d);
+	parse_device_hw(c, it, p, d);
+	check_device_topic(c, it, p, d);
 	path_key(idp, sizeof idp, p, "id");
 	path_key(sitep, sizeof sitep, p, "site");
 	path_key(topicp, sizeof topicp, p, "topic");
 	if (d->site[0] && !config_find_site(cfg, d->site))
 		cfg_err(c, member_line(c, it, "site"), sitep, "unknown site %s (not in $.sites)",
 			quote(q, sizeof q, d->site));
-	if (strpbrk(d->topic, "+#"))
-		cfg_err(c, member_line(c, it, "topic"), topicp,
-			"topic %s must not contain MQTT wildcards (+ or #)",
-			quote(q, sizeof q, d->topic));
 	/* Tens to hundreds of devices per gateway: quadratic is fine. */
 	for (j = 0; j < i; j++) {
 		if (d->id[0] && strcmp(cfg->devices[j].id, d->id) == 0)
@@ -1547,8 +1728,11 @@ static void parse_device_action(struct ctx *c, const cJSON *it, const char *ap,
 			"unknown device %s (not in $.devices)", quote(q, sizeof q, name));
 		return;
 	}
-	if (device_cmd_build(dev->format, dev->topic, true, "hazardd", 0, &cmd, why,
-			     sizeof why) < 0) {
+	if (device_cmd_no_relay(dev, why, sizeof why)) {
+		cfg_err(c, member_line(c, it, "device"), dp, "%s", why);
+		return;
+	}
+	if (device_cmd_build(dev, true, "hazardd", 0, &cmd, why, sizeof why) < 0) {
 		cfg_err(c, member_line(c, it, "device"), dp, "device %s cannot be switched: %s",
 			quote(q, sizeof q, name), why);
 		return;

@@ -426,7 +426,8 @@ static cJSON *ctl_device_json(const struct device_cfg *dev,
 			      const struct device_state *st, int64_t now_ms)
 {
 	cJSON *o = cJSON_CreateObject();
-	bool seen = st && st->last_seen_ms != 0;
+	bool seen = st && st->heard;
+	enum presence pres = device_presence(dev, st, now_ms);
 
 	if (!o)
 		return NULL;
@@ -437,10 +438,11 @@ static cJSON *ctl_device_json(const struct device_cfg *dev,
 	cJSON_AddStringToObject(o, "topic", dev->topic);
 	cJSON_AddStringToObject(o, "format", dev->format);
 	cJSON_AddNumberToObject(o, "heartbeat_s", dev->heartbeat_s);
-	/* never seen counts as offline: full coverage means proven reporting */
-	cJSON_AddBoolToObject(o, "online",
-		seen && !st->slot[HZ_DEVICE_OFFLINE].active);
-	if (seen)
+	/* never_seen is not online: full coverage means proven reporting */
+	cJSON_AddStringToObject(o, "state", presence_name[pres]);
+	cJSON_AddBoolToObject(o, "online", pres == PRES_ONLINE);
+	cJSON_AddBoolToObject(o, "relay", dev->relay);
+	if (seen && st->last_seen_ms)
 		cJSON_AddNumberToObject(o, "last_seen_age_s",
 			(double)((now_ms - st->last_seen_ms) / 1000));
 	else

@@ -107,6 +107,9 @@ cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errl
 	rq.on = strcmp(set, "on") == 0;
 	rq.cause_type = -1;
 	rq.actor = actor;
+	/* before the latch check: a detector has nothing to latch or switch */
+	if (device_cmd_no_relay(&d->cfg->devices[dev], err, errlen))
+		return NULL;
 	/* undoing an interlock's cut by hand would defeat it */
 	if (interlock_device_latched(d->il, dev, &latched_on) && latched_on != rq.on) {
 		errf(err, errlen, "device %s is latched %s by an interlock: "
@@ -219,7 +222,15 @@ void ctl_device_extra(const struct daemon *d, int device, cJSON *o)
 
 void devices_status_json(struct daemon *d, cJSON *status)
 {
-	cJSON *j = cJSON_AddObjectToObject(status, "device_commands");
+	cJSON *j = cJSON_AddObjectToObject(status, "device_presence");
+	int n[PRES_COUNT] = { 0 }, i;
+	int64_t mono = now_mono_ms();
+
+	for (i = 0; d->cfg && d->dev_state && i < d->cfg->n_devices; i++)
+		n[device_presence(&d->cfg->devices[i], &d->dev_state[i], mono)]++;
+	for (i = 0; j && i < PRES_COUNT; i++)
+		cJSON_AddNumberToObject(j, presence_name[i], n[i]);
+	j = cJSON_AddObjectToObject(status, "device_commands");
 
 	if (j) {
 		cJSON_AddNumberToObject(j, "sent", (double)devcmd_count(d->devcmd, DEVCMD_SENT));

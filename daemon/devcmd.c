@@ -11,7 +11,9 @@
  * "relay/0", native "relay").  Not confirmed within the device's
  * confirm_s, it becomes an outcome the loop records as a command_failed
  * hazard on that device, major when an interlock sent it.  A device that
- * later reports the commanded state clears that hazard.
+ * later reports the commanded state clears that hazard, and so does a newer
+ * command it confirms.  Only devices with a relay are commanded, and only
+ * their relay reports confirm anything.
  *
  * One slot per device: a newer command replaces a pending one (the newer
  * intent is the one to confirm).  No broker right now: the command is
@@ -120,7 +122,7 @@ int devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall
 		return -1;
 	}
 	dev = &dc->cfg->devices[rq->device];
-	if (device_cmd_build(dev->format, dev->topic, rq->on, dc->cfg->local.client_id,
+	if (device_cmd_build(dev, rq->on, dc->cfg->local.client_id,
 			     ++dc->rpc_id, &cmd, err, errlen) < 0)
 		return -1;
 	s = &dc->slot[rq->device];
@@ -154,6 +156,9 @@ bool devcmd_on_reading(struct devcmd *dc, int device, const struct reading *r,
 	struct dc_slot *s;
 
 	if (!dc || device < 0 || device >= dc->n || !reading_has(r, RF_RELAY))
+		return false;
+	/* a device with no relay confirms nothing, whatever it reports */
+	if (!dc->cfg->devices[device].relay)
 		return false;
 	s = &dc->slot[device];
 	if (s->state != DC_PENDING && s->state != DC_FAILED)
@@ -287,11 +292,12 @@ bool devcmd_outcome_change(const struct devcmd_outcome *o, int confirm_s,
 	chg->type = HZ_COMMAND_FAILED;
 	chg->severity = o->safety ? SEV_MAJOR : SEV_GENERAL;
 	if (o->confirmed) {
-		if (!o->late)
-			return false;
+		/* a late confirmation, or a newer command confirmed: the device
+		 * obeys, so an open command_failed of an older one is over (a
+		 * clear with nothing open changes nothing) */
 		chg->kind = CHG_CLEAR;
-		snprintf(chg->detail, sizeof chg->detail, "switch %s confirmed late",
-			 o->on ? "on" : "off");
+		snprintf(chg->detail, sizeof chg->detail, "switch %s confirmed%s",
+			 o->on ? "on" : "off", o->late ? " late" : "");
 		return true;
 	}
 	chg->kind = CHG_ACTIVE;
@@ -507,11 +513,21 @@ int devcmd_carry(struct devcmd *nw, const struct devcmd *old)
 		*t = *s;
 		t->stored = s->stored ? strdup(s->stored) : NULL;
 		t->o.device = j;
+		if (t->state == DC_PENDING && !nd->relay) {
+			/* its relay is gone from the config: nothing can confirm it */
+			log_warnx("reload: device %s has no relay now: its command (switch "
+				  "%s by %s) no longer awaits confirmation", nd->id,
+				  t->o.on ? "on" : "off", t->o.actor);
+			t->state = DC_IDLE;
+			dropped++;
+			continue;
+		}
 		if (t->state != DC_PENDING || t->published ||
-		    (strcmp(od->topic, nd->topic) == 0 && strcmp(od->format, nd->format) == 0))
+		    (strcmp(od->topic, nd->topic) == 0 && strcmp(od->format, nd->format) == 0 &&
+		     od->gen == nd->gen))
 			continue;
 		/* held, never sent, and the device moved: send it where it is now */
-		if (device_cmd_build(nd->format, nd->topic, t->o.on, nw->cfg->local.client_id,
+		if (device_cmd_build(nd, t->o.on, nw->cfg->local.client_id,
 				     ++nw->rpc_id, &t->o.cmd, err, sizeof err) < 0) {
 			log_warnx("reload: device %s: its held command (switch %s) is dropped: "
 				  "%s", nd->id, t->o.on ? "on" : "off", err);

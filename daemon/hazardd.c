@@ -255,6 +255,7 @@ static void handle_msg(struct loop *L, const struct msg *m)
 			 "device %s: payloads accepted again", dev->id);
 	presses = ds->self_tests;
 	n = rules_eval(dev, ds, &r, now_mono_ms(), chg, MAX_CHANGES);
+	presence_note(L->d.store, dev, ds, &r, m->recv_ms);
 	if (ds->self_tests != presses)  /* a test press: 自查, for the summary */
 		summary_self_check(&L->d, dev->id, dev->site, "device", m->recv_ms);
 	if (store_put_reading(L->d.store, dev->id, &r) < 0)
@@ -451,6 +452,8 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	}
 	ds = &L->d.dev_state[dev - L->d.cfg->devices];
 	ds->last_seen_ms = now_mono_ms();
+	if (!restart)   /* the start-up read is the line's, not the device's word */
+		presence_note(L->d.store, dev, ds, NULL, wall);
 	slot = &ds->slot[in->hazard];
 	memset(&chg, 0, sizeof chg);
 	chg.type = (enum hazard_type)in->hazard;
@@ -1155,6 +1158,7 @@ int main(int argc, char **argv)
 	 * devices did while hazardd was down */
 	for (i = 0; i < cfg.n_devices; i++)
 		L.d.dev_state[i].last_seen_ms = now_mono_ms();
+	presence_load(L.d.store, &cfg, L.d.dev_state);
 	rules_resync(&L);
 	summary_start(&L.d);
 	L.d.devcmd = devcmd_new(&cfg);

@@ -527,6 +527,8 @@ struct device_state {
 	 * it was raised, so a wall-clock jump moves no deadline */
 	int64_t hz_raised_wall_ms[HZ_TYPE_COUNT];
 	int64_t hz_raised_mono_ms[HZ_TYPE_COUNT];
+	bool    heard;                  /* a report accepted, in this run or an
+					 * earlier one (presence.c): not never_seen */
 };
 
 #define MAX_CHANGES 16
@@ -599,6 +601,8 @@ int    store_put_reading(struct store *st, const char *device,
 			 const struct reading *r);
 /* Trim the readings table to max_rows (oldest first). */
 int    store_trim_readings(struct store *st, int max_rows);
+/* Any reading of device kept: 1 yes, 0 no (a full scan when none). */
+int    store_device_has_readings(struct store *st, const char *device);
 /* Readings with seq > after_seq, up to limit, as a JSON array of
  * {"device":..., reading fields}; *last_seq gets the last seq included. */
 int    store_readings_since(struct store *st, int64_t after_seq, int limit,
@@ -1064,11 +1068,16 @@ struct device_cmd {
 	char topic[TOPIC_MAX];
 	char payload[DEVCMD_PAYLOAD_MAX];
 };
-/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  0, or -1 with
- * the reason in err (a format without commands, a topic it cannot derive). */
-int device_cmd_build(const char *format, const char *dev_topic, bool on,
+/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  Shelly's
+ * generation is dev->gen (config.c settles it), never guessed here.  0, or
+ * -1 with the reason in err (no relay, a format without commands, a topic
+ * it cannot derive). */
+int device_cmd_build(const struct device_cfg *dev, bool on,
 		     const char *client_id, unsigned rpc_id, struct device_cmd *out,
 		     char *err, size_t errlen);
+/* A device without a relay ("relay": false) is never commanded: true and
+ * the operator's explanation in err when dev has none. */
+bool device_cmd_no_relay(const struct device_cfg *dev, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- devcmd.c
  * Device commands awaiting confirmation: one per device (a newer command
@@ -1494,6 +1503,28 @@ struct hazard_filter {
 };
 cJSON *store_list_hazards_where(struct store *st, const struct hazard_filter *f);
 
+/* ----------------------------------------------------------- presence.c
+ * Whether a device is online, offline or never_seen: configured but no
+ * report of it ever accepted (this run, or any earlier run of this
+ * database: meta "seen:<device>").  A never-seen device is not online and
+ * is not counted in the online rate; it is a commissioning problem (dead,
+ * mis-wired, wrong topic), listed apart.
+ */
+enum presence { PRES_OFFLINE = 0, PRES_ONLINE, PRES_NEVER_SEEN, PRES_COUNT };
+extern const char *const presence_name[PRES_COUNT]; /* "offline", "online", "never_seen" */
+/* Never heard: never_seen; device_offline active or silent past its
+ * heartbeat: offline; else online.  mono_ms: now, monotonic. */
+enum presence device_presence(const struct device_cfg *dev, const struct device_state *ds,
+			      int64_t mono_ms);
+/* Set ds[i].heard from the stored marks, for devices not heard yet
+ * (start-up, a reload's new devices).  Loop thread. */
+void presence_load(struct store *st, const struct config *cfg, struct device_state *ds);
+/* An accepted report r (NULL: a GPIO edge) of dev: heard, and the mark
+ * stored the first time (inside the pass's transaction).  An explicit
+ * "offline" alone (a bridge's availability) is not the device heard. */
+void presence_note(struct store *st, const struct device_cfg *dev, struct device_state *ds,
+		   const struct reading *r, int64_t wall_ms);
+
 /* ------------------------------------------------------------ summary.c
  * The daily summary (每日匯總) to <prefix>/summary: per site and for the
  * gateway, counts by state and severity, the day's new, closed and overdue
@@ -1519,10 +1550,12 @@ int  summary_parse_since(const char *zone, const char *s, int64_t now_ms,
 /* The local date (days since 1970-01-01) whose summary.time is the
  * latest at or before now_ms. */
 int64_t summary_due_day(const char *zone, int minutes, int64_t now_ms);
-/* Devices online now (NULL: unknown, e.g. for a past day), parallel to
- * cfg->devices.  The summary object of date; NULL with err. */
+/* Each device's presence now (enum presence; NULL: unknown, e.g. for a
+ * past day), parallel to cfg->devices.  The summary object of date; NULL
+ * with err. */
 cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
-		     const bool *online, int64_t now_ms, char *err, size_t errlen);
+		     const unsigned char *presence, int64_t now_ms, char *err,
+		     size_t errlen);
 /* Build the summary of local date (YYYY-MM-DD, NULL: today); queue it
  * upstream when publish is set; *out (if not NULL) gets a copy. */
 struct daemon;

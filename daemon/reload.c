@@ -396,8 +396,11 @@ static void commit(const struct reload_target *t, struct reload_plan *p)
 				  "database; they are recorded at the next start");
 		rc = (struct restore_ctx){ .cfg = d->cfg, .ds = d->dev_state,
 					   .fresh = p->fresh };
-		if (p->n_new)
+		if (p->n_new) {
 			store_foreach_open(d->store, restore_fresh, &rc);
+			/* one heard before it left the config is not never_seen */
+			presence_load(d->store, d->cfg, d->dev_state);
+		}
 		if (old->storage.max_mb != d->cfg->storage.max_mb &&
 		    store_set_quota(d->store, d->cfg->storage.max_mb) < 0)
 			log_warnx("reload: cannot set the storage.max_mb ceiling");

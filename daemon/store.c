@@ -594,6 +594,16 @@ char *store_latest_reading(struct store *st, const char *device)
 	return data;
 }
 
+/* Any reading of device kept: 1 yes, 0 no.  A full scan for a device
+ * that has none (no index on device): presence.c asks once per database. */
+int store_device_has_readings(struct store *st, const char *device)
+{
+	char *data = store_latest_reading(st, device);
+
+	free(data);
+	return data != NULL;
+}
+
 /* ------------------------------------------------------------ quota */
 
 static int64_t pragma_int(struct store *st, const char *sql)

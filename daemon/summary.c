@@ -298,6 +298,8 @@ struct bucket {
 	int64_t recurrences, recurrences_total;
 	int64_t clock_untrusted;
 	int64_t devices, online;
+	int64_t never_seen;             /* not in the online rate: listed apart */
+	cJSON  *never_seen_ids;         /* owned; NULL: none (or unknown) */
 	int64_t st_devices, st_tested, st_presses;
 	int64_t output_tests;
 };
@@ -428,7 +430,7 @@ static cJSON *rate(int64_t num, int64_t den)
 	return cJSON_CreateNumber(round((double)num / (double)den * 10000.0) / 10000.0);
 }
 
-static cJSON *bucket_json(const struct bucket *b, bool online_known)
+static cJSON *bucket_json(struct bucket *b, bool online_known)
 {
 	cJSON *o = cJSON_CreateObject(), *x, *y;
 	int i;
@@ -463,12 +465,21 @@ static cJSON *bucket_json(const struct bucket *b, bool online_known)
 	cJSON_AddItemToObject(x, "rate", rate(b->on_time, b->came_due));
 	x = cJSON_AddObjectToObject(o, "devices");
 	cJSON_AddNumberToObject(x, "total", (double)b->devices);
+	/* a device never heard since it was configured is a commissioning
+	 * problem, not an outage: out of the rate's denominator, listed */
 	if (online_known) {
 		cJSON_AddNumberToObject(x, "online", (double)b->online);
-		cJSON_AddItemToObject(x, "online_rate", rate(b->online, b->devices));
+		cJSON_AddItemToObject(x, "online_rate",
+				      rate(b->online, b->devices - b->never_seen));
+		cJSON_AddNumberToObject(x, "never_seen", (double)b->never_seen);
+		cJSON_AddItemToObject(x, "never_seen_ids", b->never_seen_ids ?
+				      b->never_seen_ids : cJSON_CreateArray());
+		b->never_seen_ids = NULL;
 	} else {
 		cJSON_AddNullToObject(x, "online");
 		cJSON_AddNullToObject(x, "online_rate");
+		cJSON_AddNullToObject(x, "never_seen");
+		cJSON_AddNullToObject(x, "never_seen_ids");
 	}
 	x = cJSON_AddObjectToObject(o, "self_test");
 	cJSON_AddNumberToObject(x, "devices", (double)b->st_devices);
@@ -485,14 +496,28 @@ static void agg_free(struct agg *a)
 {
 	int i;
 
+	for (i = 0; a->b && i < a->n; i++)
+		cJSON_Delete(a->b[i].never_seen_ids);
 	for (i = 1; i < a->n; i++)
 		free((char *)a->b[i].site);
 	free(a->b);
 	free(a->tested);
 }
 
+/* A never-seen device's id into the bucket's list. */
+static void note_never_seen(struct agg *a, struct bucket *b, const char *id)
+{
+	if (!b->never_seen_ids && !(b->never_seen_ids = cJSON_CreateArray())) {
+		a->oom = true;
+		return;
+	}
+	b->never_seen++;
+	cJSON_AddItemToArray(b->never_seen_ids, cJSON_CreateString(id));
+}
+
 cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
-		     const bool *online, int64_t now_ms, char *err, size_t errlen)
+		     const unsigned char *presence, int64_t now_ms, char *err,
+		     size_t errlen)
 {
 	const char *zone = cfg->summary.timezone;
 	struct agg a;
@@ -525,15 +550,19 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 	for (i = 0; i < cfg->n_devices && !a.oom; i++) {
 		const struct device_cfg *dev = &cfg->devices[i];
 		struct bucket *b = bucket_for(&a, dev->site);
-		bool on = online && online[i];
+		bool on = presence && presence[i] == PRES_ONLINE;
 
 		a.b[0].devices++;
 		a.b[0].online += on;
 		a.b[0].st_devices += supports_self_test(dev);
+		if (presence && presence[i] == PRES_NEVER_SEEN)
+			note_never_seen(&a, &a.b[0], dev->id);
 		if (b) {
 			b->devices++;
 			b->online += on;
 			b->st_devices += supports_self_test(dev);
+			if (presence && presence[i] == PRES_NEVER_SEEN)
+				note_never_seen(&a, b, dev->id);
 		}
 	}
 	if (store_report_foreach(st, a.cut, on_hazard, &a) < 0 ||
@@ -558,24 +587,15 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 	cJSON_AddStringToObject(o, "period_end", fmt_iso_ms(end, buf, sizeof buf));
 	cJSON_AddStringToObject(o, "as_of", fmt_iso_ms(a.cut, buf, sizeof buf));
 	cJSON_AddBoolToObject(o, "complete", now_ms >= end);
-	cJSON_AddItemToObject(o, "totals", bucket_json(&a.b[0], online != NULL));
+	cJSON_AddItemToObject(o, "totals", bucket_json(&a.b[0], presence != NULL));
 	sites = cJSON_AddArrayToObject(o, "sites");
 	for (i = 1; sites && i < a.n; i++)
-		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], online != NULL));
+		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], presence != NULL));
 	agg_free(&a);
 	return o;
 }
 
 /* ------------------------------------------------------------ the daemon */
-
-/* Coverage (全覆蓋): not reported offline and heard within its heartbeat. */
-static bool device_online(const struct device_cfg *dev, const struct device_state *ds,
-			  int64_t mono)
-{
-	if (ds->slot[HZ_DEVICE_OFFLINE].active)
-		return false;
-	return dev->heartbeat_s <= 0 || mono - ds->last_seen_ms <= dev->heartbeat_s * 1000LL;
-}
 
 static int produce(struct daemon *d, const char *date, bool publish,
 		   const char *meta_key, int64_t meta_val, cJSON **out,
@@ -584,7 +604,7 @@ static int produce(struct daemon *d, const char *date, bool publish,
 	const struct config *cfg = d->cfg;
 	int64_t now = clock_wall_ms(), mono = clock_mono_ms();
 	char today[16];
-	bool *online = NULL;
+	unsigned char *presence = NULL;
 	cJSON *o;
 	char *text;
 	int i, rc = 0;
@@ -592,16 +612,19 @@ static int produce(struct daemon *d, const char *date, bool publish,
 	summary_date_of(cfg->summary.timezone, now, today, sizeof today);
 	/* the loop knows which devices are online now, not on a past day */
 	if (strcmp(date, today) == 0 && d->dev_state) {
-		online = calloc((size_t)cfg->n_devices + 1, sizeof *online);
-		if (!online) {
+		presence = calloc((size_t)cfg->n_devices + 1, sizeof *presence);
+		if (!presence) {
 			errf(err, errlen, "out of memory");
 			return -1;
 		}
 		for (i = 0; i < cfg->n_devices; i++)
-			online[i] = device_online(&cfg->devices[i], &d->dev_state[i], mono);
+			/* coverage (全覆蓋): heard, not reported offline, and
+			 * heard within its heartbeat (presence.c) */
+			presence[i] = (unsigned char)device_presence(&cfg->devices[i],
+								     &d->dev_state[i], mono);
 	}
-	o = summary_build(d->store, cfg, date, online, now, err, errlen);
-	free(online);
+	o = summary_build(d->store, cfg, date, presence, now, err, errlen);
+	free(presence);
 	if (!o)
 		return -1;
 	if (publish) {

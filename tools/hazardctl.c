@@ -61,7 +61,8 @@ static void hzc_usage(FILE *f)
 "\n"
 "commands:\n"
 "  status                 daemon links, queue depths and counters\n"
-"  devices [--unknown]    configured devices: online, last seen, counts\n"
+"  devices [--unknown]    configured devices: state (online, offline,\n"
+"                         never_seen), last seen, counts\n"
 "                         (--unknown: senders on zigbee2mqtt/Tasmota/Shelly\n"
 "                         topics that are not in the config)\n"
 "  alarms|faults|hazards|records [--open] [--site ID] [--state S]\n"
@@ -818,7 +819,7 @@ static void hzc_print_status(const cJSON *res)
 
 static void hzc_print_devices(const cJSON *res)
 {
-	static const char *const head[] = { "ID", "KIND", "SITE", "ONLINE",
+	static const char *const head[] = { "ID", "KIND", "SITE", "STATE",
 		"LAST-SEEN", "ACCEPTED", "REJECTED", "SELF-TESTS", "FLOOD-DROPPED" };
 	static const char *const k_id[] = { "id", NULL }, *const k_kind[] = { "kind", NULL },
 		*const k_site[] = { "site", NULL }, *const k_acc[] = { "accepted", NULL },
@@ -839,8 +840,8 @@ static void hzc_print_devices(const cJSON *res)
 		rows[r].cell[0] = hzc_scalar(hzc_get(d, k_id));
 		rows[r].cell[1] = hzc_scalar(hzc_get(d, k_kind));
 		rows[r].cell[2] = hzc_scalar(hzc_get(d, k_site));
-		rows[r].cell[3] = hzc_dup(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-			d, "online")) ? "yes" : "no");
+		/* online, offline or never_seen (never heard since configured) */
+		rows[r].cell[3] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(d, "state"));
 		rows[r].cell[4] = hzc_age(hzc_get(d, k_age));
 		rows[r].cell[5] = hzc_scalar(hzc_get(d, k_acc));
 		rows[r].cell[6] = hzc_scalar(hzc_get(d, k_rej));

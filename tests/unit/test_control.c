@@ -388,6 +388,10 @@ static void test_devices(const char *path)
 	strcpy(devs[2].id, "bay-3-charger");
 	devs[2].kind = DEV_EBIKE_CHARGER;
 	st[0].last_seen_ms = now_mono_ms() - 5000;
+	st[0].heard = true;
+	/* st[1]: configured, never heard (its offline clock runs from start) */
+	st[1].last_seen_ms = now_mono_ms() - 1000;
+	st[2].heard = true;
 	st[0].accepted = 7;
 	st[0].rejected = 1;
 	st[0].self_tests = 3;
@@ -430,8 +434,16 @@ static void test_devices(const char *path)
 	last = cJSON_GetObjectItemCaseSensitive(d0, "last");
 	CHECK_DBL("devices: last reading", cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(last, "gas_lel")), 12.5);
-	CHECK("devices: never-seen device is offline",
+	CHECK_STR("devices: state online", cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(d0, "state")), "online");
+	CHECK("devices: never-seen device is not online",
 	      cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d1, "online")));
+	CHECK_STR("devices: state never_seen", cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(d1, "state")), "never_seen");
+	CHECK_STR("devices: state offline", cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(d2, "state")), "offline");
+	CHECK("devices: a detector has no relay by default",
+	      cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d0, "relay")));
 	CHECK("devices: never-seen age is null",
 	      cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(d1, "last_seen_age_s")));
 	CHECK("devices: no reading is null",

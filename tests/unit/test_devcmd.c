@@ -17,12 +17,29 @@
 
 /* ------------------------------------------------------------ builders */
 
+/* A switchable device as config.c leaves it (gen: Shelly's generation). */
+static const struct device_cfg *mkdev(const char *format, const char *topic, int gen)
+{
+	static struct device_cfg d;
+
+	memset(&d, 0, sizeof d);
+	strcpy(d.id, "dev-1");
+	d.kind = DEV_EBIKE_CHARGER;
+	d.relay = true;
+	d.gen = gen;
+	strlcpy_hz(d.format, format, sizeof d.format);
+	strlcpy_hz(d.topic, topic, sizeof d.topic);
+	return &d;
+}
+
 static void check_cmd(const char *name, const char *format, const char *topic, bool on,
 		      const char *want_topic, const char *want_payload)
 {
 	struct device_cmd c;
 	char err[160] = "", n[160];
-	int rc = device_cmd_build(format, topic, on, "hazardd-gw-1", 7, &c, err, sizeof err);
+	int gen = strcmp(format, "shelly") ? 0 : strstr(topic, "/status/") ? 2 : 1;
+	int rc = device_cmd_build(mkdev(format, topic, gen), on, "hazardd-gw-1", 7, &c, err,
+				  sizeof err);
 
 	snprintf(n, sizeof n, "%s: builds", name);
 	CHECK_INT(n, rc, 0);
@@ -61,17 +78,65 @@ static void test_builders(void)
 	check_cmd("native on", "native", "t/bay3", true, "t/bay3/set", "{\"relay\":true}");
 
 	CHECK("tasmota custom FullTopic refused",
-	      device_cmd_build("tasmota", "pow/tele", false, NULL, 0, &c, err, sizeof err) < 0);
+	      device_cmd_build(mkdev("tasmota", "pow/tele", 0), false, NULL, 0, &c, err,
+			       sizeof err) < 0);
 	CHECK_CONTAINS("tasmota refusal names the topic", err, "pow/tele");
 	CHECK("unknown format refused",
-	      device_cmd_build("zwave", "x", false, NULL, 0, &c, err, sizeof err) < 0);
+	      device_cmd_build(mkdev("zwave", "x", 0), false, NULL, 0, &c, err, sizeof err) < 0);
 	CHECK("empty topic refused",
-	      device_cmd_build("native", "", false, NULL, 0, &c, err, sizeof err) < 0);
+	      device_cmd_build(mkdev("native", "", 0), false, NULL, 0, &c, err, sizeof err) < 0);
 	/* a client id that would break the JSON is replaced */
 	CHECK_INT("gen2 odd client id builds",
-		  device_cmd_build("shelly", "x/status/switch:0", false, "a\"b", 1, &c, err,
-				   sizeof err), 0);
+		  device_cmd_build(mkdev("shelly", "x/status/switch:0", 2), false, "a\"b", 1, &c,
+				   err, sizeof err), 0);
 	CHECK_CONTAINS("gen2 odd client id replaced", c.payload, "\"src\":\"hazardd\"");
+}
+
+/* Shelly's generation is the device's gen, not a guess from the topic;
+ * a device without a relay is never commanded. */
+static void test_gen_and_relay(void)
+{
+	struct device_cmd c;
+	struct device_cfg *d;
+	char err[200] = "";
+
+	/* the state topic config.c derives for "gen": 2 and a bare prefix */
+	CHECK_INT("gen 2 builds", device_cmd_build(mkdev("shelly",
+		  "shellyplus1pm-a8032ab12345/status/switch:0", 2), false, "gw", 3, &c, err,
+		  sizeof err), 0);
+	CHECK_STR("gen 2: the rpc topic", c.topic, "shellyplus1pm-a8032ab12345/rpc");
+	CHECK_CONTAINS("gen 2: Switch.Set", c.payload, "\"method\":\"Switch.Set\"");
+	/* gen decides, whatever the topic looks like */
+	CHECK_INT("gen 1 builds", device_cmd_build(mkdev("shelly", "shellies/plug-x", 1), true,
+		  "gw", 3, &c, err, sizeof err), 0);
+	CHECK_STR("gen 1: relay/0/command", c.topic, "shellies/plug-x/relay/0/command");
+	CHECK_INT("gen 2 from gen, not the topic", device_cmd_build(mkdev("shelly", "plus-x",
+		  2), true, "gw", 3, &c, err, sizeof err), 0);
+	CHECK_STR("gen 2 on a bare topic: <prefix>/rpc", c.topic, "plus-x/rpc");
+	CHECK("a Shelly of unknown generation is refused",
+	      device_cmd_build(mkdev("shelly", "plus-x", 0), true, "gw", 3, &c, err,
+			       sizeof err) < 0);
+	CHECK_CONTAINS("the refusal says to set gen", err, "\"gen\"");
+
+	d = (struct device_cfg *)mkdev("zigbee2mqtt", "zigbee2mqtt/kitchen_gas", 0);
+	strcpy(d->id, "kitchen-gas-1");
+	d->kind = DEV_GAS_DETECTOR;
+	d->relay = false;
+	err[0] = '\0';
+	CHECK("no relay: refused", device_cmd_build(d, false, "gw", 3, &c, err, sizeof err) < 0);
+	CHECK_STR("no relay: the operator's message", err,
+		  "device kitchen-gas-1 is a gas_detector with no relay; set \"relay\": true "
+		  "in its config if it has one");
+	CHECK("no relay: nothing built", c.topic[0] == '\0');
+	CHECK("device_cmd_no_relay says so", device_cmd_no_relay(d, err, sizeof err));
+	d->relay = true;
+	CHECK("with \"relay\": true a detector is switched",
+	      device_cmd_build(d, false, "gw", 3, &c, err, sizeof err) == 0 &&
+	      strcmp(c.topic, "zigbee2mqtt/kitchen_gas/set") == 0);
+	d->kind = DEV_EBIKE_CHARGER;
+	d->relay = false;
+	device_cmd_no_relay(d, err, sizeof err);
+	CHECK_CONTAINS("an ebike_charger: \"an\"", err, "is an ebike_charger with no relay");
 }
 
 /* ------------------------------------------------------------ devcmd */
@@ -112,6 +177,7 @@ static void setup(void)
 	strcpy(devs[2].topic, "zigbee2mqtt/hall_plug");
 	strcpy(devs[2].site, "cs-001");
 	devs[2].confirm_s = 10;
+	devs[0].relay = devs[1].relay = devs[2].relay = true;
 	cfg.devices = devs;
 	cfg.n_devices = 3;
 	strcpy(cfg.local.client_id, "hazardd-gw");
@@ -162,7 +228,9 @@ static void test_confirm(void)
 	CHECK("the commanded state confirms", devcmd_on_reading(dc, 0, &r, 2000, &oc[0]));
 	CHECK("confirmed outcome", oc[0].confirmed && !oc[0].late && oc[0].safety);
 	CHECK_STR("outcome keeps the cause", oc[0].cause_device, "bay3-temp");
-	CHECK("a confirmation raises nothing", !devcmd_outcome_change(&oc[0], 10, &chg));
+	CHECK("a confirmation raises nothing, it only clears",
+	      devcmd_outcome_change(&oc[0], 10, &chg) && chg.kind == CHG_CLEAR &&
+	      chg.type == HZ_COMMAND_FAILED);
 	CHECK_INT("nothing due once confirmed", devcmd_tick(dc, 20000, 20000, oc, 4), 0);
 	CHECK("confirmed twice? no", !devcmd_on_reading(dc, 0, &r, 2500, &oc[0]));
 	j = devcmd_device_json(dc, 0);
@@ -745,9 +813,86 @@ static void test_unknown(void)
 	unknown_free(u);
 }
 
+/*
+ * A failed command's command_failed ends when a newer command to the same
+ * device is confirmed (the device obeys again); and a device with no relay
+ * is neither commanded nor confirmed by whatever relay state it reports.
+ */
+static void test_newer_clears(void)
+{
+	char dir[] = "/tmp/test_devcmd.XXXXXX", path[160], err[256];
+	struct devcmd_req rq = { .device = 0, .on = false, .actor = "alice", .cause_type = -1 };
+	struct devcmd_outcome oc[4];
+	struct hazard_change chg;
+	struct hazard_rec rec, after;
+	struct devcmd *dc;
+	struct reading r;
+	struct store *st;
+	const char *event;
+
+	setup();
+	if (!mkdtemp(dir)) {
+		CHECK("newer: temporary directory", false);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/hz.db", dir);
+	st = store_open(path, err, sizeof err);
+	CHECK("newer: store opens", st != NULL);
+	if (!st)
+		return;
+	dc = devcmd_new(&cfg);
+	devcmd_attach(dc, rec_publish, NULL);
+
+	/* off, never confirmed: command_failed raised on the plug */
+	devcmd_send(dc, &rq, 1000, 0, NULL, err, sizeof err);
+	CHECK_INT("newer: the first times out", devcmd_tick(dc, 12000, 11000, oc, 4), 1);
+	CHECK("newer: failure raises", devcmd_outcome_change(&oc[0], 10, &chg) &&
+	      chg.kind == CHG_ACTIVE);
+	store_hazard_apply(st, &devs[0], &chg, NULL, 24, 12000, &rec, &event);
+	CHECK_STR("newer: command_failed open", rec.state, "open");
+
+	/* a newer command (on), confirmed in time: not late, still clears */
+	rq.on = true;
+	CHECK_INT("newer: sent", devcmd_send(dc, &rq, 20000, 20000, NULL, err, sizeof err), 0);
+	r = relay(true);
+	CHECK("newer: confirmed", devcmd_on_reading(dc, 0, &r, 21000, &oc[0]));
+	CHECK("newer: not late", oc[0].confirmed && !oc[0].late);
+	CHECK("newer: the confirmation clears command_failed",
+	      devcmd_outcome_change(&oc[0], 10, &chg) && chg.kind == CHG_CLEAR &&
+	      chg.type == HZ_COMMAND_FAILED);
+	event = NULL;
+	store_hazard_apply(st, &devs[0], &chg, NULL, 24, 21000, &after, &event);
+	CHECK_STR("newer: the older failure's record is cleared", after.state, "cleared");
+	CHECK_STR("newer: the same record", after.id, rec.id);
+	CHECK("newer: a cleared event", event && strcmp(event, "cleared") == 0);
+	/* a clear with nothing open changes nothing */
+	event = NULL;
+	store_hazard_apply(st, &devs[1], &chg, NULL, 24, 22000, &after, &event);
+	CHECK("newer: nothing open, no event", event == NULL);
+
+	/* relay reports of a device with no relay confirm nothing (a reload
+	 * may take the relay away while a command waits) */
+	rq.device = 2;
+	devcmd_send(dc, &rq, 30000, 30000, NULL, err, sizeof err);
+	devs[2].relay = false;
+	CHECK("no relay: its relay report does not confirm",
+	      !devcmd_on_reading(dc, 2, &r, 31000, &oc[0]));
+	CHECK_INT("no relay: refused", devcmd_send(dc, &rq, 32000, 32000, NULL, err,
+						   sizeof err), -1);
+	CHECK_CONTAINS("no relay: says why", err, "with no relay");
+	devs[2].relay = true;
+	devcmd_free(dc);
+	store_close(st);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	if (system(path) != 0)
+		CHECK("newer: cleanup", false);
+}
+
 int main(void)
 {
 	test_builders();
+	test_gen_and_relay();
+	test_newer_clears();
 	test_confirm();
 	test_interlock_devices();
 	test_flood();

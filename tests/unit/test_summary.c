@@ -255,7 +255,8 @@ static const cJSON *site_of(const cJSON *sum, const char *id)
 
 static void test_rates(struct store *st, const struct config *cfg)
 {
-	static const bool online[4] = { true, true, false, true };
+	static const unsigned char online[4] = { PRES_ONLINE, PRES_ONLINE, PRES_OFFLINE,
+						 PRES_ONLINE };
 	char err[256];
 	cJSON *o;
 	const cJSON *t, *a, *b;
@@ -319,6 +320,36 @@ static void test_rates(struct store *st, const struct config *cfg)
 	CHECK_DBL("site-b: self-test rate", num(b, "self_test.rate"), 0);
 	cJSON_Delete(o);
 
+	/* never_seen: out of the online rate's denominator, counted and
+	 * listed apart, per site and for the gateway */
+	{
+		static const unsigned char pres[4] = { PRES_NEVER_SEEN, PRES_NEVER_SEEN,
+						       PRES_NEVER_SEEN, PRES_ONLINE };
+		const cJSON *ids;
+
+		o = summary_build(st, cfg, "2026-11-23", pres, S + 2 * D, err, sizeof err);
+		t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
+		a = o ? site_of(o, "site-a") : NULL;
+		b = o ? site_of(o, "site-b") : NULL;
+		CHECK_DBL("never_seen: gw count", num(t, "devices.never_seen"), 3);
+		CHECK_DBL("never_seen: gw total still counts them", num(t, "devices.total"), 4);
+		CHECK_DBL("never_seen: gw online", num(t, "devices.online"), 1);
+		CHECK_DBL("never_seen: gw rate over the devices heard", num(t,
+			  "devices.online_rate"), 1);
+		CHECK_DBL("never_seen: site-a none heard: rate null",
+			  num(a, "devices.online_rate"), -1);
+		CHECK_DBL("never_seen: site-b count", num(b, "devices.never_seen"), 1);
+		ids = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b,
+			"devices"), "never_seen_ids");
+		CHECK("never_seen: site-b lists d3", cJSON_GetArraySize(ids) == 1 &&
+		      strcmp(cJSON_GetArrayItem(ids, 0)->valuestring, "d3") == 0);
+		ids = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t,
+			"devices"), "never_seen_ids");
+		CHECK_INT("never_seen: gw lists all three", cJSON_GetArraySize(ids), 3);
+		CHECK_DBL("never_seen: site-b rate 1 of 1 heard", num(b, "devices.online_rate"), 1);
+		cJSON_Delete(o);
+	}
+
 	/* the same day asked at 06:00: only what had happened by then */
 	o = summary_build(st, cfg, "2026-11-23", NULL, S + 6 * H, err, sizeof err);
 	t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
@@ -326,6 +357,7 @@ static void test_rates(struct store *st, const struct config *cfg)
 	CHECK_DBL("cut: came due by 06:00", num(t, "on_time.came_due"), 2);
 	CHECK_DBL("cut: B1 not closed yet", num(t, "by_state.closed"), 1);
 	CHECK_DBL("cut: online unknown", num(t, "devices.online"), -1);
+	CHECK_DBL("cut: never_seen unknown", num(t, "devices.never_seen"), -1);
 	CHECK_DBL("cut: site-b self-tested 0 of 1", num(site_of(o, "site-b"), "self_test.rate"), 0);
 	cJSON_Delete(o);
 
