@@ -882,6 +882,8 @@ static const struct rule_def rule_defs[] = {
 	RULE(max_charge_h,    0, 0.01, 72, K_EBIKE,                             8,   8,   8),
 	RULE(charging_w,      0, 0, 10000, K_EBIKE,                             5,   5,   5),
 	RULE(max_power_w,     0, 0, 20000, K_EBIKE,                          1000,1000,1000),
+	/* payload_unreadable after this many unparseable payloads in a row */
+	RULE(unreadable_n,    0, 0, 1000,  K_GAS | K_SMOKE | K_EBIKE,           5,   5,   5),
 };
 
 /* A high level must stay above its low level, whatever set them. */

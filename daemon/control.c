@@ -449,6 +449,17 @@ static cJSON *ctl_device_json(const struct device_cfg *dev,
 		cJSON_AddNullToObject(o, "last_seen_age_s");
 	cJSON_AddNumberToObject(o, "accepted", st ? (double)st->accepted : 0);
 	cJSON_AddNumberToObject(o, "rejected", st ? (double)st->rejected : 0);
+	/* fields left out of accepted payloads, by field; saturated values */
+	{
+		cJSON *bf = cJSON_AddObjectToObject(o, "bad_fields");
+		int f;
+
+		for (f = 0; bf && st && f < RF_COUNT; f++)
+			if (st->field_bad[f])
+				cJSON_AddNumberToObject(bf, reading_field_name[f],
+							(double)st->field_bad[f]);
+	}
+	cJSON_AddNumberToObject(o, "over_range", st ? (double)st->over_range : 0);
 	/* 自查: test-button presses, reported as the self-check rate */
 	cJSON_AddNumberToObject(o, "self_tests", st ? (double)st->self_tests : 0);
 	if (st && st->last.present != 0)

@@ -200,11 +200,46 @@ static int publish_cmd(void *ctx, const char *topic, const char *payload)
 static void reject(struct loop *L, const struct device_cfg *dev,
 		   struct device_state *ds, const char *why)
 {
+	struct hazard_change chg[MAX_CHANGES];
+	int n;
+
 	L->d.cnt.rejected++;
 	ds->rejected++;
 	complain(&L->dev_complaint[dev - L->d.cfg->devices],
 		 "device %s: payload rejected: %s (%llu rejected so far)", dev->id,
 		 why, (unsigned long long)ds->rejected);
+	/* N unreadable in a row: the device may be in alarm and we cannot tell */
+	n = rules_unreadable(dev, ds, now_mono_ms(), chg, MAX_CHANGES);
+	if (n > 0)
+		apply_changes(L, dev, chg, n, NULL, now_wall_ms());
+}
+
+/* Fields left out of, or saturated in, an accepted payload: counted per
+ * device and field, logged with backoff. */
+static void count_fields(struct loop *L, const struct device_cfg *dev,
+			 struct device_state *ds, const struct reading *r,
+			 const char *why)
+{
+	uint64_t total = 0;
+	int f;
+
+	for (f = 0; f < RF_COUNT; f++) {
+		if ((r->bad >> f) & 1u) {
+			ds->field_bad[f]++;
+			L->d.cnt.bad_fields++;
+		}
+		if ((r->over >> f) & 1u) {
+			ds->over_range++;
+			L->d.cnt.over_range++;
+		}
+		total += ds->field_bad[f];
+	}
+	if (r->bad)
+		complain(&ds->field_complaint, "device %s: %s, left out (%llu fields left "
+			 "out so far)", dev->id, why, (unsigned long long)total);
+	else
+		complain_release(&ds->field_complaint, "device %s: fields readable again",
+				 dev->id);
 }
 
 static void handle_msg(struct loop *L, const struct msg *m)
@@ -253,6 +288,7 @@ static void handle_msg(struct loop *L, const struct msg *m)
 	ds->accepted++;
 	complain_release(&L->dev_complaint[dev - cfg->devices],
 			 "device %s: payloads accepted again", dev->id);
+	count_fields(L, dev, ds, &r, err);
 	presses = ds->self_tests;
 	n = rules_eval(dev, ds, &r, now_mono_ms(), chg, MAX_CHANGES);
 	presence_note(L->d.store, dev, ds, &r, m->recv_ms);
@@ -987,6 +1023,8 @@ cJSON *daemon_status_json(struct daemon *d)
 	cJSON_AddNumberToObject(c, "received", (double)d->cnt.received);
 	cJSON_AddNumberToObject(c, "accepted", (double)d->cnt.accepted);
 	cJSON_AddNumberToObject(c, "rejected", (double)d->cnt.rejected);
+	cJSON_AddNumberToObject(c, "bad_fields", (double)d->cnt.bad_fields);
+	cJSON_AddNumberToObject(c, "over_range", (double)d->cnt.over_range);
 	cJSON_AddNumberToObject(c, "unknown_topic", (double)d->cnt.unknown_topic);
 	cJSON_AddNumberToObject(c, "dropped_queue_full", (double)d->cnt.dropped_queue_full);
 	cJSON_AddNumberToObject(c, "hazard_events", (double)d->cnt.hazard_events);

@@ -113,14 +113,21 @@ enum reading_field {
 	RF_RELAY,       /* bool: relay / plug output on */
 	RF_BATTERY_LOW, /* bool: the device's own low-battery flag (no percent) */
 	RF_ONLINE,      /* bool: availability message (LWT); per message, not state */
+	RF_GAS_PPM,     /* combustible gas in ppm; rules convert it to %LEL by the
+			 * detector's gas (on a CO detector it is CO ppm) */
+	RF_CO,          /* bool: carbon monoxide alarm flag ("carbon_monoxide") */
 	RF_COUNT
 };
 
 struct reading {
 	int64_t  ts_ms;                 /* device time if sent, else receive time */
 	uint32_t present;               /* bit (1u << RF_x) set when val[x] valid */
-	uint32_t bad;                   /* bit set: the field was sent but unusable
-					 * (wrong type, unknown enum); left out */
+	uint32_t bad;                   /* bit set: a value sent for the field was
+					 * unusable (wrong type, unknown enum value,
+					 * impossible value, duplicate key); that
+					 * value is left out.  The field may still be
+					 * present from another key or, for a
+					 * duplicate, as its more alarming value. */
 	uint32_t over;                  /* bit set: val[x] saturated at its range
 					 * limit (over-range: kept as evidence) */
 	double   val[RF_COUNT];
@@ -134,19 +141,43 @@ static inline bool reading_has(const struct reading *r, enum reading_field f)
 static inline void reading_set(struct reading *r, enum reading_field f, double v)
 { r->val[f] = v; r->present |= 1u << f; }
 
-/* Object {"ts":..., "<field>": value, ...} with only the present fields. */
+static inline void reading_mark_bad(struct reading *r, enum reading_field f)
+{ r->bad |= 1u << f; }
+
+/* Object {"ts":..., "<field>": value, ..., "over_range": ["gas_lel"]} with
+ * only the present fields; over_range only when a present field is marked. */
 cJSON *reading_to_json(const struct reading *r);
-/* Is v plausible for f?  NULL if so, else the reason (in why). */
-const char *reading_check(enum reading_field f, double v, char *why, size_t len);
+/*
+ * Check v for f, per field (never per message):
+ *   RCHECK_OK    plausible, keep it;
+ *   RCHECK_OVER  above the sensor's full scale (%LEL, battery %, ppm):
+ *                *v is saturated at the limit, keep it and mark it over:
+ *                a saturated gas sensor is the strongest evidence there is;
+ *   RCHECK_BAD   impossible (not finite, below the physical minimum such as
+ *                a negative %LEL or battery, below absolute zero, or beyond
+ *                1e9 on a scale without a full scale): leave it out, the
+ *                reason in why.
+ */
+enum rcheck { RCHECK_BAD = -1, RCHECK_OK = 0, RCHECK_OVER = 1 };
+int reading_check(enum reading_field f, double *v, char *why, size_t len);
+/* The full scale of f, or 0 when it has none (power, temperature...). */
+double reading_max(enum reading_field f);
 
 /* --------------------------------------------------------------- decode.c
  * Payload adapters: a static table keyed by format name.  Pure functions,
- * safe to call from any thread.  Return 0 on success; -1 with a short reason
- * in err ("malformed JSON", "field gas_lel: expected number") on rejection;
- * DECODE_IGNORED for a message on one of the device's topics that says
- * nothing about its state (a command, an announcement): it is not evidence
- * that the device is alive.  recv_ms fills ts_ms when the payload carries
- * no usable time.
+ * safe to call from any thread.  Validation is per field: a field with a
+ * wrong type, an unknown enum value or an impossible value is left out and
+ * its bit set in out->bad, an over-range value is saturated and its bit set
+ * in out->over, and the rest of the reading stands: the adapter returns 0,
+ * with err holding "field battery: expected number (n/a)" for the fields
+ * left out ("; "-separated, "" when none).  Any alarm indication (a true
+ * flag, an alarm-state word, a value past full scale) is kept whatever else
+ * the payload holds.  -1, with out cleared and a short reason in err
+ * ("malformed JSON", "payload is not a JSON object"), only for a payload
+ * that cannot be parsed at all.  DECODE_IGNORED for a message on one of the
+ * device's topics that says nothing about its state (a command, an
+ * announcement): it is not evidence that the device is alive.  recv_ms
+ * fills ts_ms when the payload carries no usable time.
  */
 #define DECODE_IGNORED  1
 typedef int (*decode_fn)(const char *topic, const char *payload, size_t len,
@@ -192,8 +223,10 @@ int routes_shelly(const char *dev_topic, struct route *out, int max);
 
 /* ---------------------------------------------------------- decode_json.c
  * What the third-party adapters share: strict JSON framing, lenient
- * scalars (devices send "100.00", "True", "ON"), one range check per field.
- * Each returns 0, or -1 with the reason in err (and out cleared).
+ * scalars (devices send "100.00", "True", "ON"), one check per field.
+ * Framing failures return -1 with the reason in err (and out cleared); a
+ * bad field never does: it is marked in r->bad and its reason appended to
+ * err (dj_note), and the caller carries on.
  */
 /* The payload as JSON: NUL bytes and trailing data refused. */
 cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen);
@@ -208,10 +241,18 @@ int dj_text(const char *payload, size_t len, char *buf, size_t size);
 int dj_number(const cJSON *item, double *out);
 /* 1 true, 0 false, -1 not a boolean: true/false, "true"/"on"/"yes"/"1"... */
 int dj_bool_text(const char *s);
+/* A short description of a JSON value for a log line: the string itself
+ * (cut), the number, or its type ("object", "array"). */
+const char *dj_describe(const cJSON *item, char *buf, size_t size);
+/* Append "; "-separated text to err (a bad field's reason). */
+void dj_note(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /*
  * Set field f from item: null or NULL leaves it absent; booleans from
  * bool/0/1/strings, numbers from numbers or numeric strings, times scale
- * (unit conversion), then the range check.  -1 with "field <key>: why".
+ * (unit conversion), then reading_check.  Returns 0 (set, or absent),
+ * RCHECK_OVER (set, saturated, marked in r->over) or -1 (left out, marked
+ * in r->bad, "field <key>: why" appended to err).
  */
 int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
 	   double scale, const char *key, char *err, size_t errlen);
@@ -221,10 +262,18 @@ struct dj_key {
 	enum reading_field f;
 	double scale;
 };
-/* Every key present in obj into r.  A flag set under either of two keys is
- * set; for a number the earlier key in the table wins.  -1 on a bad value. */
+/* Every key present in obj into r, per field as dj_set.  A flag set under
+ * either of two keys is set; for a number the earlier key in the table
+ * wins.  A duplicated key is marked bad and resolved to its more alarming
+ * value (true over false, the higher number): ambiguity never hides an
+ * alarm.  Returns the number of fields marked bad. */
 int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
 	      size_t n, char *err, size_t errlen);
+/* The member named key, or NULL; *dup set when there are two. */
+const cJSON *dj_member(const cJSON *obj, const char *key, bool *dup);
+/* Merge one field of src into dst the way dj_fields merges two keys. */
+void dj_merge_field(struct reading *dst, const struct reading *src,
+		    enum reading_field f);
 /* Error out, err already written: clear *out, return -1. */
 int dj_fail(struct reading *out);
 /* Error out: clear *out, format err, return -1. */
@@ -285,6 +334,8 @@ struct rule_params {
 	double max_charge_h;    /* overcharge: charging longer than this */
 	double charging_w;      /* power above this counts as charging */
 	double max_power_w;     /* charger_overpower above; 0: off */
+	double unreadable_n;    /* payload_unreadable after this many
+				 * unparseable payloads in a row; 0: off */
 };
 
 struct site_cfg {
@@ -529,6 +580,12 @@ struct device_state {
 	int64_t hz_raised_mono_ms[HZ_TYPE_COUNT];
 	bool    heard;                  /* a report accepted, in this run or an
 					 * earlier one (presence.c): not never_seen */
+	/* per-field validation: values left out (wrong type, unknown enum,
+	 * impossible) per field, and over-range values kept saturated */
+	uint64_t field_bad[RF_COUNT];
+	uint64_t over_range;
+	struct complaint field_complaint;  /* the log backoff for field_bad */
+	uint64_t unreadable_run;        /* unparseable payloads in a row */
 };
 
 #define MAX_CHANGES 16
@@ -539,6 +596,13 @@ int rules_eval(const struct device_cfg *dev, struct device_state *st,
 /* Time-driven rules (hold expiry, offline, overcharge); call about once a second. */
 int rules_tick(const struct device_cfg *dev, struct device_state *st,
 	       int64_t now_ms, struct hazard_change *out, int max);
+/* A payload of this device could not be parsed at all: after unreadable_n
+ * in a row, payload_unreadable (CHG_ACTIVE).  rules_eval, which every
+ * readable payload goes through, ends the run and clears it. */
+int rules_unreadable(const struct device_cfg *dev, struct device_state *st,
+		     int64_t now_ms, struct hazard_change *out, int max);
+/* ppm of the detector's gas per %LEL (methane 500, LPG 210); 0 for CO. */
+double rules_ppm_per_lel(enum gas_kind gas);
 /* After a restart: an open hazard of this type was found active in the store. */
 void rules_restore(struct device_state *st, enum hazard_type t, enum severity s);
 
@@ -1623,7 +1687,9 @@ cJSON *gpio_acts_merge(cJSON *a, cJSON *b);
 struct counters {
 	uint64_t received;              /* messages handed over by the intake */
 	uint64_t accepted;              /* decoded and evaluated */
-	uint64_t rejected;              /* malformed, wrong type, oversized */
+	uint64_t rejected;              /* unparseable or oversized payloads */
+	uint64_t bad_fields;            /* fields left out of accepted payloads */
+	uint64_t over_range;            /* values saturated at full scale, kept */
 	uint64_t unknown_topic;         /* no device configured for the topic */
 	uint64_t dropped_queue_full;    /* telemetry dropped, intake queue full */
 	uint64_t hazard_events;         /* hazard events committed */

@@ -14,17 +14,18 @@ const char *const reading_field_name[RF_COUNT] = {
 	[RF_TEMP_C] = "temp_c",     [RF_ENERGY_KWH] = "energy_kwh",
 	[RF_RELAY] = "relay",
 	[RF_BATTERY_LOW] = "battery_low", [RF_ONLINE] = "online",
+	[RF_GAS_PPM] = "gas_ppm",   [RF_CO] = "carbon_monoxide",
 };
 
 const bool reading_field_is_bool[RF_COUNT] = {
 	[RF_ALARM] = true, [RF_GAS] = true, [RF_SMOKE] = true, [RF_TEST] = true,
 	[RF_FAULT] = true, [RF_TAMPER] = true, [RF_RELAY] = true,
-	[RF_BATTERY_LOW] = true, [RF_ONLINE] = true,
+	[RF_BATTERY_LOW] = true, [RF_ONLINE] = true, [RF_CO] = true,
 };
 
 cJSON *reading_to_json(const struct reading *r)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *over = NULL;
 	int f;
 
 	if (!o)
@@ -38,6 +39,15 @@ cJSON *reading_to_json(const struct reading *r)
 		else
 			cJSON_AddNumberToObject(o, reading_field_name[f], r->val[f]);
 	}
+	/* a saturated value is a lower bound, not a measurement: say so
+	 * wherever the reading goes (evidence, telemetry) */
+	for (f = 0; f < RF_COUNT; f++) {
+		if (!reading_has(r, f) || !((r->over >> f) & 1u))
+			continue;
+		if (!over && !(over = cJSON_AddArrayToObject(o, "over_range")))
+			break;
+		cJSON_AddItemToArray(over, cJSON_CreateString(reading_field_name[f]));
+	}
 	return o;
 }
 
@@ -45,41 +55,74 @@ cJSON *reading_to_json(const struct reading *r)
 #define ABSURD 1e9
 
 /*
- * Percentages are bounded, physical magnitudes that cannot go below zero
- * are, and temperature cannot go below absolute zero.
+ * Full scales.  A combustible-gas sensor reads 0-100 %LEL and a battery
+ * 0-100 %; CO detectors' cells end well below 10,000 ppm (the highest
+ * co_high_ppm the config accepts); no gas exceeds 1,000,000 ppm (100 %
+ * by volume).  A reading above full scale means "at least this much".
  */
-const char *reading_check(enum reading_field f, double v, char *why, size_t len)
+double reading_max(enum reading_field f)
 {
-	if (!isfinite(v) || fabs(v) > ABSURD) {
-		snprintf(why, len, "absurd value %g", v);
-		return why;
+	switch (f) {
+	case RF_GAS_LEL:
+	case RF_BATTERY:
+		return 100;
+	case RF_CO_PPM:
+		return 10000;
+	case RF_GAS_PPM:
+		return 1000000;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Below the physical minimum is impossible: a concentration, a percentage,
+ * power, current, voltage or energy below zero, a temperature below
+ * absolute zero.  Above full scale saturates (see reading_max); a field
+ * without a full scale is impossible only past ABSURD.
+ */
+int reading_check(enum reading_field f, double *v, char *why, size_t len)
+{
+	double max = reading_max(f);
+
+	if (!isfinite(*v)) {
+		snprintf(why, len, "absurd value %g", *v);
+		return RCHECK_BAD;
 	}
 	switch (f) {
 	case RF_BATTERY:
 	case RF_GAS_LEL:
-		if (v < 0 || v > 100) {
-			snprintf(why, len, "%g outside 0..100", v);
-			return why;
-		}
-		break;
 	case RF_CO_PPM:
+	case RF_GAS_PPM:
 	case RF_POWER_W:
 	case RF_CURRENT_A:
 	case RF_VOLTAGE_V:
 	case RF_ENERGY_KWH:
-		if (v < 0) {
-			snprintf(why, len, "negative value %g", v);
-			return why;
+		if (*v < 0) {
+			snprintf(why, len, "negative value %g", *v);
+			return RCHECK_BAD;
 		}
 		break;
 	case RF_TEMP_C:
-		if (v < -273.15) {
-			snprintf(why, len, "%g below absolute zero", v);
-			return why;
+		if (*v < -273.15) {
+			snprintf(why, len, "%g below absolute zero", *v);
+			return RCHECK_BAD;
 		}
 		break;
 	default:
 		break;
 	}
-	return NULL;
+	if (max > 0) {
+		if (*v > max) {
+			snprintf(why, len, "%g above full scale %g", *v, max);
+			*v = max;
+			return RCHECK_OVER;
+		}
+		return RCHECK_OK;
+	}
+	if (fabs(*v) > ABSURD) {
+		snprintf(why, len, "absurd value %g", *v);
+		return RCHECK_BAD;
+	}
+	return RCHECK_OK;
 }

@@ -206,25 +206,25 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 }
 
 /*
- * One gas metric (gas_lel or co_ppm) into a: the worse metric sets the
- * level, either one at or above its clear level keeps the hazard on.  The
- * clear level derives from the low threshold (from high if low is off).
+ * One gas metric into a: label names it in the reason ("gas_lel 62",
+ * "gas_ppm 12000 (24 %LEL)"), v is compared with the thresholds.  The
+ * worse metric sets the level, either one at or above its clear level
+ * keeps the hazard on.  The clear level derives from the low threshold
+ * (from high if low is off).
  */
-static void rules_gas_metric(struct analog *a, const struct reading *cur,
-			     enum reading_field f, double low, const char *low_name,
+static void rules_gas_metric(struct analog *a, const char *label, double v,
+			     double low, const char *low_name,
 			     double high, const char *high_name, double hyst)
 {
-	const char *name = reading_field_name[f];
-	double v, clear_at;
+	double clear_at;
 	int lvl = 0;
 
-	if (!reading_has(cur, f) || (low <= 0 && high <= 0))
+	if (low <= 0 && high <= 0)
 		return;
-	v = cur->val[f];
 	clear_at = (low > 0 ? low : high) * (1 - hyst);
 	if (!a->known)
-		snprintf(a->why[0], sizeof(a->why[0]), "%s %g < clear level %g",
-			 name, v, clear_at);
+		snprintf(a->why[0], sizeof(a->why[0]), "%s < clear level %g",
+			 label, clear_at);
 	a->known = true;
 	if (v >= clear_at)
 		a->held = true;
@@ -234,17 +234,40 @@ static void rules_gas_metric(struct analog *a, const struct reading *cur,
 		lvl = 1;
 	if (lvl >= 1 && a->level < 1) {
 		if (low > 0 && v >= low)
-			snprintf(a->why[1], sizeof(a->why[1]), "%s %g >= %s %g",
-				 name, v, low_name, low);
+			snprintf(a->why[1], sizeof(a->why[1]), "%s >= %s %g",
+				 label, low_name, low);
 		else
-			snprintf(a->why[1], sizeof(a->why[1]), "%s %g >= %s %g",
-				 name, v, high_name, high);
+			snprintf(a->why[1], sizeof(a->why[1]), "%s >= %s %g",
+				 label, high_name, high);
 	}
 	if (lvl == 2 && a->level < 2)
-		snprintf(a->why[2], sizeof(a->why[2]), "%s %g >= %s %g",
-			 name, v, high_name, high);
+		snprintf(a->why[2], sizeof(a->why[2]), "%s >= %s %g",
+			 label, high_name, high);
 	if (lvl > a->level)
 		a->level = lvl;
+}
+
+/*
+ * Lower explosive limits, % by volume in air, as IEC 60079-20-1 lists
+ * them: methane (natural gas) 4.4 (the older and still widely printed
+ * figure, used by detector makers and GB 15322, is 5.0), propane 1.7-2.1,
+ * butane 1.4-1.8.  1 % by volume is 10,000 ppm, so 1 %LEL is LEL x 100
+ * ppm: natural gas 5.0 % -> 500 ppm per %LEL; LPG (propane-rich, taken as
+ * 2.1 %) -> 210 ppm per %LEL.  Taking the higher LEL reads a lower %LEL for
+ * the same ppm; the thresholds (25 %LEL and lower) leave the margin.
+ */
+double rules_ppm_per_lel(enum gas_kind gas)
+{
+	switch (gas) {
+	case GAS_NATURAL:
+		return 500.0;
+	case GAS_LPG:
+		return 210.0;
+	case GAS_CO:
+	case GAS_KIND_COUNT:
+		break;
+	}
+	return 0;
 }
 
 /* A single "above max" condition (charger temperature, current). */
@@ -268,50 +291,119 @@ static void rules_above(struct analog *a, const struct reading *cur,
 }
 
 /*
- * Gas: the detector's own alarm/gas flag is trusted at once (the detector
- * debounced it already); the analog level alone must hold.  With a flag on,
- * the analog level only decides general or major, at once.  With the flags
- * off, the analog condition decides, so "alarm": false does not clear a leak
- * the concentration still shows.
+ * A detector's alarm: its own flag is trusted at once (the detector
+ * debounced it already); the analog level alone must hold.  With a flag
+ * on, the analog level only decides general or major, at once.  With the
+ * flags off, the analog condition decides, so "alarm": false does not
+ * clear a leak the concentration still shows.
  */
-static void rules_gas(struct rules_ctx *c, const struct reading *cur)
+static void rules_flagged(struct rules_ctx *c, enum hazard_type t, bool flag_on,
+			  const char *flag_name, bool flag_known,
+			  const struct analog *a)
 {
-	static const enum severity gas_sev[3] = { SEV_GENERAL, SEV_GENERAL, SEV_MAJOR };
-	const struct rule_params *p = &c->dev->rules;
-	bool alarm = reading_has(cur, RF_ALARM) && cur->val[RF_ALARM] != 0;
-	bool gas = reading_has(cur, RF_GAS) && cur->val[RF_GAS] != 0;
-	bool flag_known = reading_has(cur, RF_ALARM) || reading_has(cur, RF_GAS);
-	double hyst = rules_hyst(p);
-	struct analog a;
+	static const enum severity sev_of[3] = { SEV_GENERAL, SEV_GENERAL, SEV_MAJOR };
 	enum severity sev;
 	char detail[96];
 
-	memset(&a, 0, sizeof(a));
-	rules_gas_metric(&a, cur, RF_GAS_LEL, p->lel_low, "lel_low",
-			 p->lel_high, "lel_high", hyst);
-	rules_gas_metric(&a, cur, RF_CO_PPM, p->co_low_ppm, "co_low_ppm",
-			 p->co_high_ppm, "co_high_ppm", hyst);
-
-	if (alarm || gas) {
-		sev = a.level == 2 ? SEV_MAJOR : SEV_GENERAL;
+	if (flag_on) {
+		sev = a->level == 2 ? SEV_MAJOR : SEV_GENERAL;
 		if (sev == SEV_MAJOR)
-			snprintf(detail, sizeof(detail), "%s flag, %s",
-				 alarm ? "alarm" : "gas", a.why[2]);
+			snprintf(detail, sizeof(detail), "%s flag, %s", flag_name, a->why[2]);
 		else
-			snprintf(detail, sizeof(detail), "%s flag", alarm ? "alarm" : "gas");
-		slot_raise(c, HZ_GAS_LEAK, sev, detail);
-		slot_escalate(c, HZ_GAS_LEAK, sev, detail);
-		if (c->st->slot[HZ_GAS_LEAK].active)
-			slot_pending_reset(&c->st->slot[HZ_GAS_LEAK]);
+			snprintf(detail, sizeof(detail), "%s flag", flag_name);
+		slot_raise(c, t, sev, detail);
+		slot_escalate(c, t, sev, detail);
+		if (c->st->slot[t].active)
+			slot_pending_reset(&c->st->slot[t]);
 		return;
 	}
-	if (!a.known) {
-		/* the flag is all we know of, and it says no leak */
+	if (!a->known) {
+		/* the flag is all we know of, and it says no alarm */
 		if (flag_known)
-			slot_clear(c, HZ_GAS_LEAK, "alarm flag off");
+			slot_clear(c, t, "alarm flag off");
 		return;
 	}
-	rules_analog_step(c, HZ_GAS_LEAK, &a, gas_sev);
+	rules_analog_step(c, t, a, sev_of);
+}
+
+static bool flag_on(const struct reading *cur, enum reading_field f)
+{
+	return reading_has(cur, f) && cur->val[f] != 0;
+}
+
+/*
+ * Gas leak: the alarm/gas flags, gas_lel, and gas_ppm converted to %LEL by
+ * the detector's gas.  On a CO detector the flags and gas_ppm mean carbon
+ * monoxide and go to rules_co instead.
+ */
+static void rules_gas(struct rules_ctx *c, const struct reading *cur)
+{
+	const struct rule_params *p = &c->dev->rules;
+	bool co = c->dev->gas == GAS_CO;
+	bool alarm = !co && flag_on(cur, RF_ALARM);
+	bool gas = !co && flag_on(cur, RF_GAS);
+	bool flag_known = !co && (reading_has(cur, RF_ALARM) || reading_has(cur, RF_GAS));
+	double hyst = rules_hyst(p), per = rules_ppm_per_lel(c->dev->gas), lel;
+	struct analog a;
+	char label[48];
+
+	memset(&a, 0, sizeof(a));
+	if (reading_has(cur, RF_GAS_LEL)) {
+		snprintf(label, sizeof label, "gas_lel %g", cur->val[RF_GAS_LEL]);
+		rules_gas_metric(&a, label, cur->val[RF_GAS_LEL], p->lel_low, "lel_low",
+				 p->lel_high, "lel_high", hyst);
+	}
+	if (reading_has(cur, RF_GAS_PPM) && per > 0) {
+		lel = cur->val[RF_GAS_PPM] / per;
+		snprintf(label, sizeof label, "gas_ppm %g (%.3g %%LEL)",
+			 cur->val[RF_GAS_PPM], lel);
+		rules_gas_metric(&a, label, lel, p->lel_low, "lel_low",
+				 p->lel_high, "lel_high", hyst);
+	}
+	if (!a.known && !flag_known && !alarm && !gas)
+		return;
+	rules_flagged(c, HZ_GAS_LEAK, alarm || gas, alarm ? "alarm" : "gas",
+		      flag_known, &a);
+}
+
+/*
+ * Carbon monoxide, on any kind (dual smoke/CO alarms exist): the
+ * carbon_monoxide flag and co_ppm with co_low_ppm/co_high_ppm; on a
+ * gas detector whose gas is co, also its alarm/gas flags and gas_ppm.
+ */
+static void rules_co(struct rules_ctx *c, const struct reading *cur)
+{
+	const struct rule_params *p = &c->dev->rules;
+	bool co_det = c->dev->kind == DEV_GAS_DETECTOR && c->dev->gas == GAS_CO;
+	static const enum reading_field flags[] = { RF_CO, RF_ALARM, RF_GAS };
+	static const enum reading_field ppm[] = { RF_CO_PPM, RF_GAS_PPM };
+	const char *name = NULL;
+	bool on = false, known = false;
+	struct analog a;
+	char label[48];
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		if (i > 0 && !co_det)
+			break;
+		known = known || reading_has(cur, flags[i]);
+		if (!on && flag_on(cur, flags[i])) {
+			on = true;
+			name = reading_field_name[flags[i]];
+		}
+	}
+	for (i = 0; i < sizeof ppm / sizeof ppm[0]; i++) {
+		if ((i > 0 && !co_det) || !reading_has(cur, ppm[i]))
+			continue;
+		snprintf(label, sizeof label, "%s %g", i ? "gas_ppm (co)" : "co_ppm",
+			 cur->val[ppm[i]]);
+		rules_gas_metric(&a, label, cur->val[ppm[i]], p->co_low_ppm, "co_low_ppm",
+				 p->co_high_ppm, "co_high_ppm", rules_hyst(p));
+	}
+	if (!a.known && !known)
+		return;
+	rules_flagged(c, HZ_CO_ALARM, on, name ? name : "co", known, &a);
 }
 
 /* Smoke: flags only, always major, no hold (the alarm already decided). */
@@ -379,6 +471,8 @@ static void rules_charger(struct rules_ctx *c, const struct reading *cur)
 	rules_analog_step(c, HZ_CHARGER_OVERTEMP, &a, temp_sev);
 	rules_above(&a, cur, RF_CURRENT_A, p->max_current_a, "max_current_a", hyst);
 	rules_analog_step(c, HZ_CHARGER_OVERCURRENT, &a, amp_sev);
+	rules_above(&a, cur, RF_POWER_W, p->max_power_w, "max_power_w", hyst);
+	rules_analog_step(c, HZ_CHARGER_OVERPOWER, &a, amp_sev);
 	rules_charging(c, cur);
 }
 
@@ -454,6 +548,7 @@ static void rules_apply(struct rules_ctx *c)
 	case DEV_KIND_COUNT:
 		break;
 	}
+	rules_co(c, cur);
 	rules_battery(c, cur);
 	rules_flag(c, cur, RF_TAMPER, HZ_TAMPER);
 	rules_flag(c, cur, RF_FAULT, HZ_DETECTOR_FAULT);
@@ -474,9 +569,12 @@ static void rules_merge(struct reading *last, const struct reading *r)
 	for (f = 0; f < RF_COUNT; f++) {
 		if (!reading_has(r, f) || f == RF_ONLINE)
 			continue;
-		if (self_test && (f == RF_ALARM || f == RF_GAS || f == RF_SMOKE))
+		if (self_test && (f == RF_ALARM || f == RF_GAS || f == RF_SMOKE ||
+				  f == RF_CO))
 			continue;
 		reading_set(last, f, r->val[f]);
+		/* a saturated value stays marked while it is the known one */
+		last->over = (last->over & ~(1u << f)) | (r->over & (1u << f));
 	}
 	if (!reading_has(r, RF_TEST))
 		last->present &= ~(1u << RF_TEST);
@@ -520,10 +618,32 @@ int rules_eval(const struct device_cfg *dev, struct device_state *st,
 	if (!dev || !st || !r || !out)
 		return 0;
 	st->last_seen_ms = now_ms;
+	/* a readable payload ends a run of unreadable ones */
+	st->unreadable_run = 0;
+	slot_clear(&c, HZ_PAYLOAD_UNREADABLE, "a readable payload arrived");
 	rules_count_test(st, r);
 	rules_merge(&st->last, r);
 	rules_online(&c, r);
 	rules_apply(&c);
+	return c.n;
+}
+
+int rules_unreadable(const struct device_cfg *dev, struct device_state *st,
+		     int64_t now_ms, struct hazard_change *out, int max)
+{
+	struct rules_ctx c = { dev, st, now_ms, out, max, 0 };
+	double n;
+	char detail[96];
+
+	if (!dev || !st || !out)
+		return 0;
+	st->unreadable_run++;
+	n = dev->rules.unreadable_n;
+	if (!(n >= 1) || (double)st->unreadable_run < n)
+		return 0;
+	snprintf(detail, sizeof(detail), "%llu unreadable payloads in a row (unreadable_n %g)",
+		 (unsigned long long)st->unreadable_run, n);
+	slot_raise(&c, HZ_PAYLOAD_UNREADABLE, SEV_GENERAL, detail);
 	return c.n;
 }
 

@@ -186,7 +186,9 @@ static int hz_next_id(struct store *st, enum record_kind k, char *id, size_t len
  */
 static enum reading_field trigger_field(enum hazard_type t, const struct reading *r)
 {
-	static const enum reading_field gas[] = { RF_GAS_LEL, RF_CO_PPM, RF_GAS, RF_ALARM, RF_COUNT },
+	static const enum reading_field gas[] = { RF_GAS_LEL, RF_GAS_PPM, RF_GAS, RF_ALARM, RF_COUNT },
+		co[] = { RF_CO_PPM, RF_GAS_PPM, RF_CO, RF_ALARM, RF_GAS, RF_COUNT },
+		watts[] = { RF_POWER_W, RF_COUNT },
 		smoke[] = { RF_SMOKE, RF_ALARM, RF_COUNT },
 		temp[] = { RF_TEMP_C, RF_COUNT }, amps[] = { RF_CURRENT_A, RF_COUNT },
 		power[] = { RF_POWER_W, RF_CURRENT_A, RF_COUNT },
@@ -199,6 +201,8 @@ static enum reading_field trigger_field(enum hazard_type t, const struct reading
 	switch (t) {
 	case HZ_GAS_LEAK: f = gas; break;
 	case HZ_SMOKE_ALARM: f = smoke; break;
+	case HZ_CO_ALARM: f = co; break;
+	case HZ_CHARGER_OVERPOWER: f = watts; break;
 	case HZ_CHARGER_OVERTEMP: f = temp; break;
 	case HZ_CHARGER_OVERCURRENT: f = amps; break;
 	case HZ_OVERCHARGE: f = power; break;

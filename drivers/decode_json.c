@@ -4,9 +4,12 @@
  * The framing is as strict as the native adapter's (one JSON value, no NUL,
  * nothing after it), but scalars are lenient: firmware sends "100.00" for
  * a number and "True", "ON" or 1 for a boolean, and refusing those would
- * refuse whole product lines.  A value that is neither (battery "low",
- * power "n/a") still rejects the message: half-trusting a payload hides a
- * broken device behind partial data.
+ * refuse whole product lines.  A value that is neither (battery "n/a",
+ * smoke {"v":1}) is left out of the reading and marked in r->bad, and the
+ * rest of the payload stands: a detector that says "smoke": true beside a
+ * broken battery field is in alarm, and refusing the whole message would
+ * drop the alarm with the battery.  The marks are counted per device, so a
+ * broken field is seen without hiding what the device does say.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -134,13 +137,49 @@ int dj_number(const cJSON *item, double *out)
 	return -1;
 }
 
+const char *dj_describe(const cJSON *item, char *buf, size_t size)
+{
+	if (cJSON_IsString(item))
+		snprintf(buf, size, "%.24s%s", item->valuestring,
+			 strlen(item->valuestring) > 24 ? "..." : "");
+	else if (cJSON_IsNumber(item))
+		snprintf(buf, size, "%g", item->valuedouble);
+	else if (cJSON_IsBool(item))
+		snprintf(buf, size, "%s", cJSON_IsTrue(item) ? "true" : "false");
+	else if (cJSON_IsObject(item))
+		snprintf(buf, size, "an object");
+	else if (cJSON_IsArray(item))
+		snprintf(buf, size, "an array");
+	else
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+void dj_note(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	used = strnlen(err, errlen);
+	if (used + 3 >= errlen)
+		return;         /* full: the first reasons are the ones kept */
+	if (used > 0) {
+		memcpy(err + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
 int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
 	   double scale, const char *key, char *err, size_t errlen)
 {
-	char whybuf[64];
-	const char *why;
+	char whybuf[64], what[40];
 	double v;
-	int b;
+	int b, rc;
 
 	if (!item || cJSON_IsNull(item))
 		return 0;
@@ -155,32 +194,42 @@ int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
 		else
 			b = -1;
 		if (b < 0) {
-			errf(err, errlen, "field %s: expected boolean", key);
+			reading_mark_bad(r, f);
+			dj_note(err, errlen, "field %s: expected boolean (%s)", key,
+				dj_describe(item, what, sizeof what));
 			return -1;
 		}
 		reading_set(r, f, b);
 		return 0;
 	}
 	if (dj_number(item, &v) < 0) {
-		errf(err, errlen, "field %s: expected number", key);
+		reading_mark_bad(r, f);
+		dj_note(err, errlen, "field %s: expected number (%s)", key,
+			dj_describe(item, what, sizeof what));
 		return -1;
 	}
 	v *= scale;
-	why = reading_check(f, v, whybuf, sizeof whybuf);
-	if (why) {
-		errf(err, errlen, "field %s: %s", key, why);
+	rc = reading_check(f, &v, whybuf, sizeof whybuf);
+	if (rc == RCHECK_BAD) {
+		reading_mark_bad(r, f);
+		dj_note(err, errlen, "field %s: %s", key, whybuf);
 		return -1;
 	}
 	reading_set(r, f, v);
+	if (rc == RCHECK_OVER) {
+		r->over |= 1u << f;
+		return RCHECK_OVER;
+	}
+	r->over &= ~(1u << f);
 	return 0;
 }
 
 /*
  * The member named key, or NULL; *dup set when there are two.  Parsers
- * disagree on which duplicate wins ({"smoke":false,"smoke":true}), so a
- * duplicate of a key we read is refused, as the native adapter does.
+ * disagree on which duplicate wins ({"smoke":false,"smoke":true}), so the
+ * caller must not pick one blindly (dj_fields takes the more alarming).
  */
-static const cJSON *dj_member(const cJSON *obj, const char *key, bool *dup)
+const cJSON *dj_member(const cJSON *obj, const char *key, bool *dup)
 {
 	const cJSON *it, *found = NULL;
 
@@ -195,34 +244,78 @@ static const cJSON *dj_member(const cJSON *obj, const char *key, bool *dup)
 	return found;
 }
 
+/* Is a the more alarming value of field f than b (both present)? */
+static bool dj_worse(enum reading_field f, double a, double b)
+{
+	(void)f;
+	/* flags: true (1) over false (0); numbers: the higher reading (more
+	 * gas, more heat, more current; a battery duplicate is rare enough
+	 * that the higher value costs nothing) */
+	return a > b;
+}
+
+void dj_merge_field(struct reading *dst, const struct reading *src,
+		    enum reading_field f)
+{
+	dst->bad |= src->bad & (1u << f);
+	if (!reading_has(src, f))
+		return;
+	/* two names for one thing: a flag set by either is set; for a
+	 * number the first name in the table is the better source */
+	if (!reading_has(dst, f) ||
+	    (reading_field_is_bool[f] && src->val[f] != 0)) {
+		reading_set(dst, f, src->val[f]);
+		dst->over = (dst->over & ~(1u << f)) | (src->over & (1u << f));
+	}
+}
+
+/* Every value of key in obj into one, the more alarming winning. */
+static void dj_set_dups(struct reading *one, enum reading_field f, const cJSON *obj,
+			const struct dj_key *k, char *err, size_t errlen)
+{
+	const cJSON *it;
+	struct reading v;
+
+	reading_mark_bad(one, f);
+	dj_note(err, errlen, "field %s: duplicate key", k->key);
+	cJSON_ArrayForEach(it, obj) {
+		if (!it->string || strcmp(it->string, k->key) != 0)
+			continue;
+		memset(&v, 0, sizeof v);
+		/* a bad duplicate is already counted by the duplicate mark */
+		if (dj_set(&v, f, it, k->scale, k->key, NULL, 0) < 0 ||
+		    !reading_has(&v, f))
+			continue;
+		if (!reading_has(one, f) || dj_worse(f, v.val[f], one->val[f])) {
+			reading_set(one, f, v.val[f]);
+			one->over = (one->over & ~(1u << f)) | (v.over & (1u << f));
+		}
+	}
+}
+
 int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
 	      size_t n, char *err, size_t errlen)
 {
 	const cJSON *item;
 	struct reading one;
+	uint32_t before = r->bad;
 	bool dup;
 	size_t i;
-	int f;
+	int f, nbad = 0;
 
 	for (i = 0; i < n; i++) {
 		f = keys[i].f;
 		item = dj_member(obj, keys[i].key, &dup);
-		if (dup) {
-			errf(err, errlen, "field %s: duplicate key", keys[i].key);
-			return -1;
-		}
 		memset(&one, 0, sizeof one);
-		if (dj_set(&one, f, item, keys[i].scale, keys[i].key, err, errlen) < 0)
-			return -1;
-		if (!reading_has(&one, f))
-			continue;
-		/* two names for one thing: a flag set by either is set; for a
-		 * number the first name in the table is the better source */
-		if (!reading_has(r, f) ||
-		    (reading_field_is_bool[f] && one.val[f] != 0))
-			reading_set(r, f, one.val[f]);
+		if (dup)
+			dj_set_dups(&one, f, obj, &keys[i], err, errlen);
+		else
+			dj_set(&one, f, item, keys[i].scale, keys[i].key, err, errlen);
+		dj_merge_field(r, &one, f);
 	}
-	return 0;
+	for (f = 0; f < RF_COUNT; f++)
+		nbad += ((r->bad & ~before) >> f) & 1u;
+	return nbad;
 }
 
 int dj_fail(struct reading *out)

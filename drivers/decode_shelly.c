@@ -50,8 +50,9 @@ static const struct {
 	{ "sensor/battery", RF_BATTERY, 1 },
 	{ "sensor/temperature", RF_TEMP_C, 1 },
 	{ "sensor/tamper", RF_TAMPER, 1 },
-	/* Shelly Gas reports methane in ppm; LEL is 5 % vol = 50,000 ppm */
-	{ "sensor/concentration", RF_GAS_LEL, 1.0 / 500 },
+	/* Shelly Gas reports ppm of the gas its model is built for (natural
+	 * gas or LPG): rules convert it by the device's configured gas */
+	{ "sensor/concentration", RF_GAS_PPM, 1 },
 };
 
 int routes_shelly(const char *dev_topic, struct route *out, int max)
@@ -77,27 +78,22 @@ int routes_shelly(const char *dev_topic, struct route *out, int max)
 }
 
 /* A switch status object (Gen2), from the status topic or an event. */
-static int sh_switch(struct reading *r, const cJSON *sw, char *err, size_t errlen)
+static void sh_switch(struct reading *r, const cJSON *sw, char *err, size_t errlen)
 {
 	const cJSON *sub;
 
 	if (!cJSON_IsObject(sw))
-		return 0;
-	if (dj_fields(r, sw, gen2_switch_keys,
-		      sizeof gen2_switch_keys / sizeof gen2_switch_keys[0],
-		      err, errlen) < 0)
-		return -1;
+		return;
+	dj_fields(r, sw, gen2_switch_keys,
+		  sizeof gen2_switch_keys / sizeof gen2_switch_keys[0], err, errlen);
 	sub = cJSON_GetObjectItemCaseSensitive(sw, "aenergy");
-	if (cJSON_IsObject(sub) &&
-	    dj_set(r, RF_ENERGY_KWH, cJSON_GetObjectItemCaseSensitive(sub, "total"),
-		   1.0 / 1000, "aenergy.total", err, errlen) < 0)
-		return -1;
+	if (cJSON_IsObject(sub))
+		dj_set(r, RF_ENERGY_KWH, cJSON_GetObjectItemCaseSensitive(sub, "total"),
+		       1.0 / 1000, "aenergy.total", err, errlen);
 	sub = cJSON_GetObjectItemCaseSensitive(sw, "temperature");
-	if (cJSON_IsObject(sub) &&
-	    dj_set(r, RF_TEMP_C, cJSON_GetObjectItemCaseSensitive(sub, "tC"), 1,
-		   "temperature.tC", err, errlen) < 0)
-		return -1;
-	return 0;
+	if (cJSON_IsObject(sub))
+		dj_set(r, RF_TEMP_C, cJSON_GetObjectItemCaseSensitive(sub, "tC"), 1,
+		       "temperature.tC", err, errlen);
 }
 
 /* JSON-RPC notification: only status notifications carry state. */
@@ -120,8 +116,8 @@ static int sh_event(struct reading *r, const cJSON *root, char *err, size_t errl
 	if (cJSON_IsNumber(ts) && ts->valuedouble > 946684800.0 &&
 	    ts->valuedouble < 4102444800.0)
 		r->ts_ms = (int64_t)(ts->valuedouble * 1000.0);
-	return sh_switch(r, cJSON_GetObjectItemCaseSensitive(params, "switch:0"),
-			 err, errlen);
+	sh_switch(r, cJSON_GetObjectItemCaseSensitive(params, "switch:0"), err, errlen);
+	return 0;
 }
 
 static int sh_gen2(const char *payload, size_t len, bool event,
@@ -132,7 +128,11 @@ static int sh_gen2(const char *payload, size_t len, bool event,
 
 	if (!root)
 		return -1;
-	rc = event ? sh_event(r, root, err, errlen) : sh_switch(r, root, err, errlen);
+	rc = 0;
+	if (event)
+		rc = sh_event(r, root, err, errlen);
+	else
+		sh_switch(r, root, err, errlen);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -158,16 +158,17 @@ static int sh_gen1(const char *sub, const char *payload, size_t len,
 	char text[64];
 	cJSON *item;
 	size_t i;
-	int rc;
 
+	if (len == 0)
+		return errf(err, errlen, "empty payload"), -1;
 	if (dj_text(payload, len, text, sizeof text) < 0) {
 		errf(err, errlen, "%s: expected a short value", sub);
 		return -1;
 	}
 	if (strcmp(sub, "sensor/gas") == 0) {
 		if (sh_gas_word(r, text) < 0) {
-			errf(err, errlen, "sensor/gas: unknown state");
-			return -1;
+			reading_mark_bad(r, RF_GAS);
+			dj_note(err, errlen, "field sensor/gas: unknown value (%.24s)", text);
 		}
 		return 0;
 	}
@@ -197,9 +198,9 @@ static int sh_gen1(const char *sub, const char *payload, size_t len,
 		errf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = dj_set(r, gen1_values[i].f, item, gen1_values[i].scale, sub, err, errlen);
+	dj_set(r, gen1_values[i].f, item, gen1_values[i].scale, sub, err, errlen);
 	cJSON_Delete(item);
-	return rc;
+	return 0;
 }
 
 int decode_shelly(const char *topic, const char *payload, size_t len,
@@ -212,6 +213,8 @@ int decode_shelly(const char *topic, const char *payload, size_t len,
 
 	memset(&r, 0, sizeof r);
 	r.ts_ms = recv_ms;
+	if (err && errlen > 0)
+		err[0] = '\0';
 	if (!topic)
 		topic = "";
 	if (dj_has_suffix(topic, "/online")) {

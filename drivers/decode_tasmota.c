@@ -61,32 +61,30 @@ static const cJSON *tas_first(const cJSON *it)
 	return cJSON_IsArray(it) ? cJSON_GetArrayItem(it, 0) : it;
 }
 
-static int tas_energy(struct reading *r, const cJSON *en, char *err, size_t errlen)
+static void tas_energy(struct reading *r, const cJSON *en, char *err, size_t errlen)
 {
 	size_t i;
 
 	if (!cJSON_IsObject(en))
-		return 0;
+		return;
 	for (i = 0; i < sizeof tas_energy_keys / sizeof tas_energy_keys[0]; i++)
-		if (dj_set(r, tas_energy_keys[i].f,
-			   tas_first(cJSON_GetObjectItemCaseSensitive(en, tas_energy_keys[i].key)),
-			   1, tas_energy_keys[i].key, err, errlen) < 0)
-			return -1;
-	return 0;
+		dj_set(r, tas_energy_keys[i].f,
+		       tas_first(cJSON_GetObjectItemCaseSensitive(en, tas_energy_keys[i].key)),
+		       1, tas_energy_keys[i].key, err, errlen);
 }
 
 /*
- * Temperature: the first sensor object with a "Temperature" (DS18B20,
- * SHT3X, AM2301, ...).  The chip's own ("ESP32") is skipped: it measures
+ * Temperature: the first sensor object with a usable "Temperature"
+ * (DS18B20, SHT3X, AM2301, ...); one that is not usable is marked bad and
+ * the next probe tried.  The chip's own ("ESP32") is skipped: it measures
  * the controller, not the charger.  TempUnit F is converted.
  */
-static int tas_temperature(struct reading *r, const cJSON *root, char *err,
-			   size_t errlen)
+static void tas_temperature(struct reading *r, const cJSON *root, char *err,
+			    size_t errlen)
 {
 	const cJSON *it, *t, *unit = cJSON_GetObjectItemCaseSensitive(root, "TempUnit");
 	bool fahrenheit = cJSON_IsString(unit) && strcmp(unit->valuestring, "F") == 0;
-	char whybuf[64];
-	const char *why;
+	char whybuf[64], what[40];
 	double v;
 	int rc;
 
@@ -99,21 +97,22 @@ static int tas_temperature(struct reading *r, const cJSON *root, char *err,
 		if (rc == 0)
 			continue;
 		if (rc < 0) {
-			errf(err, errlen, "field %s.Temperature: expected number", it->string);
-			return -1;
+			reading_mark_bad(r, RF_TEMP_C);
+			dj_note(err, errlen, "field %s.Temperature: expected number (%s)",
+				it->string, dj_describe(t, what, sizeof what));
+			continue;
 		}
 		/* range-checked after the conversion, not before */
 		if (fahrenheit)
 			v = (v - 32) * 5 / 9;
-		why = reading_check(RF_TEMP_C, v, whybuf, sizeof whybuf);
-		if (why) {
-			errf(err, errlen, "field %s.Temperature: %s", it->string, why);
-			return -1;
+		if (reading_check(RF_TEMP_C, &v, whybuf, sizeof whybuf) == RCHECK_BAD) {
+			reading_mark_bad(r, RF_TEMP_C);
+			dj_note(err, errlen, "field %s.Temperature: %s", it->string, whybuf);
+			continue;
 		}
 		reading_set(r, RF_TEMP_C, v);
-		return 0;
+		return;
 	}
-	return 0;
 }
 
 static int tas_text(const char *payload, size_t len, int64_t recv_ms,
@@ -141,6 +140,8 @@ int decode_tasmota(const char *topic, const char *payload, size_t len,
 	int64_t ts;
 	bool state;
 
+	if (err && errlen > 0)
+		err[0] = '\0';
 	if (!topic)
 		topic = "";
 	if (dj_has_suffix(topic, "/LWT"))
@@ -158,17 +159,12 @@ int decode_tasmota(const char *topic, const char *payload, size_t len,
 		power = cJSON_GetObjectItemCaseSensitive(root, "POWER");
 		if (!power)
 			power = cJSON_GetObjectItemCaseSensitive(root, "POWER1");
-		if (dj_set(&r, RF_RELAY, power, 1, "POWER", err, errlen) < 0)
-			goto bad;
-	} else if (tas_energy(&r, cJSON_GetObjectItemCaseSensitive(root, "ENERGY"),
-			      err, errlen) < 0 ||
-		   tas_temperature(&r, root, err, errlen) < 0) {
-		goto bad;
+		dj_set(&r, RF_RELAY, power, 1, "POWER", err, errlen);
+	} else {
+		tas_energy(&r, cJSON_GetObjectItemCaseSensitive(root, "ENERGY"), err, errlen);
+		tas_temperature(&r, root, err, errlen);
 	}
 	cJSON_Delete(root);
 	*out = r;
 	return 0;
-bad:
-	cJSON_Delete(root);
-	return dj_fail(out);
 }

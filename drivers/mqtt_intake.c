@@ -44,7 +44,7 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 			    const void *payload, size_t len, bool flags_only)
 {
 	static const enum reading_field flags[] = { RF_ALARM, RF_GAS, RF_SMOKE,
-						    RF_FAULT, RF_TAMPER };
+						    RF_CO, RF_FAULT, RF_TAMPER };
 	const struct decoder *dec = NULL;
 	struct reading r;
 	char err[96];
@@ -67,7 +67,7 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 	if (flags_only)         /* ... and the relay report a command awaits */
 		return flood_awaits_report(in->flood, dev, &r);
 	return reading_has(&r, RF_GAS_LEL) || reading_has(&r, RF_CO_PPM) ||
-	       reading_has(&r, RF_TEMP_C);
+	       reading_has(&r, RF_GAS_PPM) || reading_has(&r, RF_TEMP_C);
 }
 
 /* Over its rate and not an alarm: drop it here (counted), before the queue. */

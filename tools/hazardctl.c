@@ -28,7 +28,7 @@
 #define HZC_REPLY_TIMEOUT_MS   15000
 #define HZC_REPLY_MAX          (64u * 1024 * 1024)
 #define HZC_CONFIG_MAX         (4u * 1024 * 1024)
-#define HZC_MAX_COLS           10
+#define HZC_MAX_COLS           12
 
 enum {
 	HZC_EXIT_OK = 0,
@@ -820,11 +820,13 @@ static void hzc_print_status(const cJSON *res)
 static void hzc_print_devices(const cJSON *res)
 {
 	static const char *const head[] = { "ID", "KIND", "SITE", "STATE",
-		"LAST-SEEN", "ACCEPTED", "REJECTED", "SELF-TESTS", "FLOOD-DROPPED" };
+		"LAST-SEEN", "ACCEPTED", "REJECTED", "BAD-FIELDS", "OVER-RANGE", "SELF-TESTS",
+		"FLOOD-DROPPED" };
 	static const char *const k_id[] = { "id", NULL }, *const k_kind[] = { "kind", NULL },
 		*const k_site[] = { "site", NULL }, *const k_acc[] = { "accepted", NULL },
 		*const k_rej[] = { "rejected", NULL }, *const k_age[] = { "last_seen_age_s", NULL },
-		*const k_st[] = { "self_tests", NULL }, *const k_fl[] = { "flood_dropped", NULL };
+		*const k_st[] = { "self_tests", NULL }, *const k_fl[] = { "flood_dropped", NULL },
+		*const k_ov[] = { "over_range", NULL };
 	int n = cJSON_GetArraySize(res), r = 0;
 	struct hzc_row *rows;
 	const cJSON *d;
@@ -845,11 +847,24 @@ static void hzc_print_devices(const cJSON *res)
 		rows[r].cell[4] = hzc_age(hzc_get(d, k_age));
 		rows[r].cell[5] = hzc_scalar(hzc_get(d, k_acc));
 		rows[r].cell[6] = hzc_scalar(hzc_get(d, k_rej));
-		rows[r].cell[7] = hzc_scalar(hzc_get(d, k_st));
-		rows[r].cell[8] = hzc_scalar(hzc_get(d, k_fl));
+		{
+			/* fields left out, all fields together (--json has them by field) */
+			const cJSON *bf = cJSON_GetObjectItemCaseSensitive(d, "bad_fields"), *x;
+			double sum = 0;
+			char num[32];
+
+			cJSON_ArrayForEach(x, bf)
+				if (cJSON_IsNumber(x))
+					sum += x->valuedouble;
+			snprintf(num, sizeof num, "%.0f", sum);
+			rows[r].cell[7] = hzc_dup(num);
+		}
+		rows[r].cell[8] = hzc_scalar(hzc_get(d, k_ov));
+		rows[r].cell[9] = hzc_scalar(hzc_get(d, k_st));
+		rows[r].cell[10] = hzc_scalar(hzc_get(d, k_fl));
 		r++;
 	}
-	hzc_table(head, 9, rows, r, "");
+	hzc_table(head, 11, rows, r, "");
 	free(rows);
 }
 

@@ -7,7 +7,8 @@
  * suffix routing (availability, LWT, events/rpc, Gen1 per-value topics).
  * Besides the sanitizers, the adapter's contract is checked: a rejection
  * leaves nothing present and says why, a success holds only plausible
- * values, flags are 0 or 1.  A broken contract aborts, which libFuzzer
+ * values (over-range ones saturated and marked), flags are 0 or 1, and a
+ * field left out is said why.  A broken contract aborts, which libFuzzer
  * reports as a crash.
  */
 #include <stdint.h>
@@ -72,13 +73,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (rc != 0 || (r.present >> RF_COUNT) != 0)
+	if (rc != 0 || (r.present >> RF_COUNT) != 0 || (r.bad >> RF_COUNT) != 0 ||
+	    (r.over & ~r.present) != 0 || (r.bad != 0 && err[0] == '\0'))
 		abort();
 	for (f = 0; f < RF_COUNT; f++) {
+		double v = r.val[f];
+
 		if (!reading_has(&r, f))
 			continue;
-		if (reading_field_is_bool[f] ? (r.val[f] != 0 && r.val[f] != 1)
-					     : reading_check(f, r.val[f], why, sizeof why) != NULL)
+		if (reading_field_is_bool[f] ? (v != 0 && v != 1)
+					     : reading_check(f, &v, why, sizeof why) != RCHECK_OK)
 			abort();
 	}
 	return 0;

@@ -142,6 +142,8 @@ static void test_defaults(void)
 		{ "max_current_a", offsetof(struct rule_params, max_current_a), { 5, 5, 5 } },
 		{ "max_charge_h", offsetof(struct rule_params, max_charge_h), { 8, 8, 8 } },
 		{ "charging_w", offsetof(struct rule_params, charging_w), { 5, 5, 5 } },
+		{ "max_power_w", offsetof(struct rule_params, max_power_w), { 1000, 1000, 1000 } },
+		{ "unreadable_n", offsetof(struct rule_params, unreadable_n), { 5, 5, 5 } },
 	};
 	struct config cfg;
 	char errs[4096], name[96];
@@ -438,7 +440,7 @@ static const struct bad_case bad[] = {
 	       "     'rules': {'lel_low': 20}}\n"),
 	  1, { ":9: $.devices[0].rules.lel_low: key lel_low does not apply to ebike_charger "
 	       "(valid: hold_s, hysteresis_pct, max_temp_c, max_current_a, max_charge_h, "
-	       "charging_w, max_power_w)" } },
+	       "charging_w, max_power_w, unreadable_n)" } },
 	{ "rule key not valid for the kind section",
 	  "{\n" G S L U SI
 	  "  'rules': {'smoke_alarm': {'max_temp_c': 50}},\n"

@@ -488,7 +488,7 @@ static void test_store_cmds(const char *dir, const char *path)
 	cJSON_Delete(res);
 	CHECK_STR("store: unknown hazard",
 		  ask_err(fd, "{\"cmd\":\"hazard\",\"id\":\"nope\"}\n"),
-		  "no such hazard: nope");
+		  "no such alarm, fault or hazard: nope");
 
 	memset(&dev, 0, sizeof dev);
 	strcpy(dev.id, "kitchen-gas-1");
@@ -520,7 +520,7 @@ static void test_store_cmds(const char *dir, const char *path)
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(events, 0), "event")),
 		"raised");
 	cJSON_Delete(res);
-	snprintf(want, sizeof want, "no such hazard: %s-x", rec.id);
+	snprintf(want, sizeof want, "no such alarm, fault or hazard: %s-x", rec.id);
 	snprintf(req, sizeof req, "{\"cmd\":\"hazard\",\"id\":\"%s-x\"}\n", rec.id);
 	CHECK_STR("store: near-miss id is no such hazard", ask_err(fd, req), want);
 

@@ -39,7 +39,8 @@ static void test_all_fields(void)
 		" \"battery\": 87, \"tamper\": true, \"power_w\": 230.5,"
 		" \"current_a\": 1.25, \"voltage_v\": 229.9, \"temp_c\": -12.5,"
 		" \"energy_kwh\": 3.75, \"relay\": true, \"gas\": false,"
-		" \"battery_low\": true, \"online\": false}";
+		" \"battery_low\": true, \"online\": false, \"gas_ppm\": 2500,"
+		" \"carbon_monoxide\": true}";
 	struct reading r;
 	char err[128];
 	uint32_t all = 0;
@@ -68,6 +69,10 @@ static void test_all_fields(void)
 	CHECK_DBL("relay true -> 1", r.val[RF_RELAY], 1.0);
 	CHECK_DBL("battery_low true -> 1", r.val[RF_BATTERY_LOW], 1.0);
 	CHECK_DBL("online false -> 0", r.val[RF_ONLINE], 0.0);
+	CHECK_DBL("gas_ppm", r.val[RF_GAS_PPM], 2500.0);
+	CHECK_DBL("carbon_monoxide true -> 1", r.val[RF_CO], 1.0);
+	CHECK_INT("all fields: none bad", r.bad, 0);
+	CHECK_INT("all fields: none over", r.over, 0);
 }
 
 static void test_absent_null_unknown(void)
@@ -144,36 +149,6 @@ static void test_rejects(void)
 		{ "empty payload", "", 0, "empty payload" },
 		{ "NUL after object", "{\"alarm\": true}\0junk", 20, "payload contains a NUL byte" },
 		{ "NUL inside key", "{\"al\0arm\": true}", 16, "payload contains a NUL byte" },
-		{ "battery 150", "{\"battery\": 150}", 0, "field battery: 150 outside 0..100" },
-		{ "battery -1", "{\"battery\": -1}", 0, "field battery: -1 outside 0..100" },
-		{ "gas_lel -1", "{\"gas_lel\": -1}", 0, "field gas_lel: -1 outside 0..100" },
-		{ "gas_lel 100.5", "{\"gas_lel\": 100.5}", 0, "field gas_lel: 100.5 outside 0..100" },
-		{ "co_ppm -1", "{\"co_ppm\": -1}", 0, "field co_ppm: negative value -1" },
-		{ "power_w -3", "{\"power_w\": -3}", 0, "field power_w: negative value -3" },
-		{ "current_a -0.5", "{\"current_a\": -0.5}", 0, "field current_a: negative value -0.5" },
-		{ "voltage_v -230", "{\"voltage_v\": -230}", 0, "field voltage_v: negative value -230" },
-		{ "energy_kwh -1", "{\"energy_kwh\": -1}", 0, "field energy_kwh: negative value -1" },
-		{ "temp_c below absolute zero", "{\"temp_c\": -300}", 0,
-		  "field temp_c: -300 below absolute zero" },
-		{ "1e400 parses to inf", "{\"temp_c\": 1e400}", 0, "field temp_c: absurd value inf" },
-		{ "-1e400 parses to -inf", "{\"temp_c\": -1e400}", 0, "field temp_c: absurd value -inf" },
-		{ "absurd 2e9", "{\"power_w\": 2e9}", 0, "field power_w: absurd value 2e+09" },
-		{ "ts as string", "{\"ts\": \"1700000000000\"}", 0, "field ts: expected number" },
-		{ "ts as bool", "{\"ts\": true}", 0, "field ts: expected number" },
-		{ "ts fractional", "{\"ts\": 1700000000000.5}", 0,
-		  "field ts: expected integer ms since epoch" },
-		{ "ts in seconds", "{\"ts\": 1700000000}", 0, "field ts: outside 2000..2100" },
-		{ "ts negative", "{\"ts\": -1}", 0, "field ts: outside 2000..2100" },
-		{ "ts past 2100", "{\"ts\": 4102444800001}", 0, "field ts: outside 2000..2100" },
-		{ "ts infinite", "{\"ts\": 1e400}", 0, "field ts: absurd value inf" },
-		{ "duplicate key", "{\"alarm\": false, \"alarm\": true}", 0,
-		  "field alarm: duplicate key" },
-		{ "duplicate key with null", "{\"gas_lel\": null, \"gas_lel\": 3}", 0,
-		  "field gas_lel: duplicate key" },
-		{ "duplicate ts", "{\"ts\": 1700000000000, \"ts\": 1700000000001}", 0,
-		  "field ts: duplicate key" },
-		{ "bad field after good ones", "{\"alarm\": true, \"battery\": 50, \"smoke\": 1}", 0,
-		  "field smoke: expected boolean" },
 	};
 	struct reading r;
 	char err[128], name[160];
@@ -192,31 +167,162 @@ static void test_rejects(void)
 	}
 }
 
+#define B(f) (1u << (f))
+
+/*
+ * Per-field validation: the payload stands, the odd field is left out
+ * (bad) or saturated (over), and the reason names it.
+ */
+struct field_case {
+	const char *name;
+	const char *payload;
+	uint32_t    present, bad, over;
+	const char *reason;     /* err after decoding */
+	int         f;          /* RF_COUNT: no value to check */
+	double      v;
+	int64_t     ts_ms;      /* 0: the receive time */
+};
+
+static void test_fields(void)
+{
+	static const struct field_case cases[] = {
+		{ "battery 150 saturates", "{\"battery\": 150}", B(RF_BATTERY), 0,
+		  B(RF_BATTERY), "", RF_BATTERY, 100, 0 },
+		{ "battery -1 is impossible", "{\"battery\": -1, \"smoke\": true}", B(RF_SMOKE),
+		  B(RF_BATTERY), 0, "field battery: negative value -1", RF_SMOKE, 1, 0 },
+		{ "gas_lel -1 is impossible", "{\"gas_lel\": -1, \"alarm\": true}", B(RF_ALARM),
+		  B(RF_GAS_LEL), 0, "field gas_lel: negative value -1", RF_ALARM, 1, 0 },
+		{ "gas_lel 105 saturates beside the alarm flag", "{\"alarm\": true, \"gas_lel\": 105}",
+		  B(RF_ALARM) | B(RF_GAS_LEL), 0, B(RF_GAS_LEL), "", RF_GAS_LEL, 100, 0 },
+		{ "gas_lel 1e300 saturates", "{\"gas_lel\": 1e300}", B(RF_GAS_LEL), 0,
+		  B(RF_GAS_LEL), "", RF_GAS_LEL, 100, 0 },
+		{ "co_ppm 20000 saturates at 10000", "{\"co_ppm\": 20000}", B(RF_CO_PPM), 0,
+		  B(RF_CO_PPM), "", RF_CO_PPM, 10000, 0 },
+		{ "gas_ppm 2e6 saturates at 100 % vol", "{\"gas_ppm\": 2e6}", B(RF_GAS_PPM), 0,
+		  B(RF_GAS_PPM), "", RF_GAS_PPM, 1e6, 0 },
+		{ "co_ppm -1", "{\"co_ppm\": -1}", 0, B(RF_CO_PPM), 0,
+		  "field co_ppm: negative value -1", RF_COUNT, 0, 0 },
+		{ "power_w -3", "{\"power_w\": -3}", 0, B(RF_POWER_W), 0,
+		  "field power_w: negative value -3", RF_COUNT, 0, 0 },
+		{ "current_a -0.5", "{\"current_a\": -0.5}", 0, B(RF_CURRENT_A), 0,
+		  "field current_a: negative value -0.5", RF_COUNT, 0, 0 },
+		{ "voltage_v -230", "{\"voltage_v\": -230}", 0, B(RF_VOLTAGE_V), 0,
+		  "field voltage_v: negative value -230", RF_COUNT, 0, 0 },
+		{ "energy_kwh -1", "{\"energy_kwh\": -1}", 0, B(RF_ENERGY_KWH), 0,
+		  "field energy_kwh: negative value -1", RF_COUNT, 0, 0 },
+		{ "temp_c below absolute zero", "{\"temp_c\": -300}", 0, B(RF_TEMP_C), 0,
+		  "field temp_c: -300 below absolute zero", RF_COUNT, 0, 0 },
+		{ "1e400 parses to inf", "{\"temp_c\": 1e400}", 0, B(RF_TEMP_C), 0,
+		  "field temp_c: absurd value inf", RF_COUNT, 0, 0 },
+		{ "-1e400 parses to -inf", "{\"temp_c\": -1e400}", 0, B(RF_TEMP_C), 0,
+		  "field temp_c: absurd value -inf", RF_COUNT, 0, 0 },
+		{ "absurd 2e9 power", "{\"power_w\": 2e9, \"relay\": true}", B(RF_RELAY),
+		  B(RF_POWER_W), 0, "field power_w: absurd value 2e+09", RF_RELAY, 1, 0 },
+		{ "ts as string: receive time", "{\"ts\": \"1700000000000\", \"smoke\": true}",
+		  B(RF_SMOKE), 0, 0, "field ts: expected number", RF_SMOKE, 1, 0 },
+		{ "ts as bool", "{\"ts\": true}", 0, 0, 0, "field ts: expected number",
+		  RF_COUNT, 0, 0 },
+		{ "ts fractional", "{\"ts\": 1700000000000.5}", 0, 0, 0,
+		  "field ts: expected integer ms since epoch", RF_COUNT, 0, 0 },
+		{ "ts in seconds", "{\"ts\": 1700000000}", 0, 0, 0,
+		  "field ts: outside 2000..2100", RF_COUNT, 0, 0 },
+		{ "ts negative", "{\"ts\": -1}", 0, 0, 0, "field ts: outside 2000..2100",
+		  RF_COUNT, 0, 0 },
+		{ "ts past 2100", "{\"ts\": 4102444800001}", 0, 0, 0,
+		  "field ts: outside 2000..2100", RF_COUNT, 0, 0 },
+		{ "ts infinite", "{\"ts\": 1e400}", 0, 0, 0, "field ts: absurd value inf",
+		  RF_COUNT, 0, 0 },
+		{ "duplicate ts: receive time", "{\"ts\": 1700000000000, \"ts\": 1700000000001}",
+		  0, 0, 0, "field ts: duplicate key", RF_COUNT, 0, 0 },
+		{ "duplicate flag: true wins", "{\"alarm\": false, \"alarm\": true}", B(RF_ALARM),
+		  B(RF_ALARM), 0, "field alarm: duplicate key", RF_ALARM, 1, 0 },
+		{ "duplicate flag: true wins in either order", "{\"smoke\": true, \"smoke\": false}",
+		  B(RF_SMOKE), B(RF_SMOKE), 0, "field smoke: duplicate key", RF_SMOKE, 1, 0 },
+		{ "duplicate number: the higher wins", "{\"gas_lel\": null, \"gas_lel\": 3, "
+		  "\"gas_lel\": 1}", B(RF_GAS_LEL), B(RF_GAS_LEL), 0,
+		  "field gas_lel: duplicate key", RF_GAS_LEL, 3, 0 },
+		{ "bad field after good ones", "{\"alarm\": true, \"battery\": 50, \"smoke\": 1}",
+		  B(RF_ALARM) | B(RF_BATTERY) | B(RF_SMOKE), B(RF_SMOKE), 0,
+		  "field smoke: expected boolean (1)", RF_SMOKE, 1, 0 },
+		{ "alarm flag as \"true\" stands, counted", "{\"alarm\": \"true\"}", B(RF_ALARM),
+		  B(RF_ALARM), 0, "field alarm: expected boolean (true)", RF_ALARM, 1, 0 },
+		{ "alarm flag as \"false\" clears nothing", "{\"gas\": \"false\"}", 0, B(RF_GAS), 0,
+		  "field gas: expected boolean (false)", RF_COUNT, 0, 0 },
+		{ "a non-alarm flag as 1 is left out", "{\"tamper\": 1}", 0, B(RF_TAMPER), 0,
+		  "field tamper: expected boolean (1)", RF_COUNT, 0, 0 },
+		{ "battery n/a beside smoke", "{\"smoke\": true, \"battery\": \"n/a\"}", B(RF_SMOKE),
+		  B(RF_BATTERY), 0, "field battery: expected number (n/a)", RF_SMOKE, 1, 0 },
+		{ "two bad fields, both named", "{\"battery\": \"x\", \"temp_c\": [1]}", 0,
+		  B(RF_BATTERY) | B(RF_TEMP_C), 0,
+		  "field battery: expected number (x); field temp_c: expected number (an array)",
+		  RF_COUNT, 0, 0 },
+		{ "over_range read back", "{\"gas_lel\": 100, \"battery\": 50, "
+		  "\"over_range\": [\"gas_lel\", \"battery\", \"nope\", 3]}",
+		  B(RF_GAS_LEL) | B(RF_BATTERY), 0, B(RF_GAS_LEL) | B(RF_BATTERY), "",
+		  RF_GAS_LEL, 100, 0 },
+		{ "boundary 100 is not over", "{\"gas_lel\": 100}", B(RF_GAS_LEL), 0, 0, "",
+		  RF_GAS_LEL, 100, 0 },
+	};
+	struct reading r;
+	char err[160], name[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct field_case *c = &cases[i];
+
+		snprintf(name, sizeof name, "field %s: accepted", c->name);
+		CHECK_INT(name, dec_str(c->payload, &r, err, sizeof err), 0);
+		snprintf(name, sizeof name, "field %s: present", c->name);
+		CHECK_INT(name, r.present, c->present);
+		snprintf(name, sizeof name, "field %s: bad", c->name);
+		CHECK_INT(name, r.bad, c->bad);
+		snprintf(name, sizeof name, "field %s: over", c->name);
+		CHECK_INT(name, r.over, c->over);
+		snprintf(name, sizeof name, "field %s: reason", c->name);
+		CHECK_STR(name, err, c->reason);
+		if (c->f != RF_COUNT) {
+			snprintf(name, sizeof name, "field %s: value", c->name);
+			CHECK_DBL(name, r.val[c->f], c->v);
+		}
+		snprintf(name, sizeof name, "field %s: ts", c->name);
+		CHECK_INT(name, r.ts_ms, c->ts_ms ? c->ts_ms : RECV_MS);
+	}
+}
+
 /* Every bool field refuses numbers and strings; every number field refuses
- * strings and booleans: generated from the field table, so a new field is
- * covered without editing this test. */
+ * strings and booleans, leaving the field out (an alarm flag keeps a true
+ * meaning): generated from the field table, so a new field is covered
+ * without editing this test. */
 static void test_wrong_types(void)
 {
-	/* five bad values of each kind */
+	/* five bad values of each kind; bool_true: which read as true */
 	static const char *const bad_for_bool[5] = { "1", "0", "\"true\"", "{}", "[]" };
+	static const bool bool_true[5] = { true, false, true, false, false };
+	static const char *const desc_bool[5] = { "1", "0", "true", "an object", "an array" };
 	static const char *const bad_for_num[5] = { "\"5\"", "true", "false", "{}", "[5]" };
+	static const char *const desc_num[5] = { "5", "true", "false", "an object", "an array" };
 	struct reading r;
 	char err[128], want[128], payload[128], name[200];
 	size_t i;
 	int f;
 
 	for (f = 0; f < RF_COUNT; f++) {
-		const char *const *bad = reading_field_is_bool[f] ? bad_for_bool : bad_for_num;
+		bool is_bool = reading_field_is_bool[f];
+		const char *const *bad = is_bool ? bad_for_bool : bad_for_num;
+		bool alarm_flag = f == RF_ALARM || f == RF_GAS || f == RF_SMOKE || f == RF_CO;
 
-		snprintf(want, sizeof(want), "field %s: expected %s", reading_field_name[f],
-			 reading_field_is_bool[f] ? "boolean" : "number");
 		for (i = 0; i < 5; i++) {
+			snprintf(want, sizeof(want), "field %s: expected %s (%s)",
+				 reading_field_name[f], is_bool ? "boolean" : "number",
+				 is_bool ? desc_bool[i] : desc_num[i]);
 			snprintf(payload, sizeof(payload), "{\"%s\": %s}",
 				 reading_field_name[f], bad[i]);
 			snprintf(name, sizeof(name), "wrong type %s", payload);
-			CHECK_INT(name, dec_str(payload, &r, err, sizeof(err)), -1);
+			CHECK_INT(name, dec_str(payload, &r, err, sizeof(err)), 0);
 			CHECK_STR(name, err, want);
-			CHECK_INT(name, r.present, 0);
+			CHECK_INT(name, r.bad, 1u << f);
+			CHECK_INT(name, r.present,
+				  is_bool && alarm_flag && bool_true[i] ? 1u << f : 0);
 		}
 	}
 }
@@ -254,9 +360,13 @@ static void test_err_buffer(void)
 	CHECK_INT("NULL err buffer: still rejects",
 		  decode_native("t", "[]", 2, RECV_MS, &r, NULL, 0), -1);
 	CHECK_INT("NULL err buffer: present 0", r.present, 0);
-	CHECK_INT("small err buffer: rejects",
-		  decode_native("t", "{\"battery\": 150}", 16, RECV_MS, &r, small, sizeof(small)), -1);
+	CHECK_INT("small err buffer: field left out, payload stands",
+		  decode_native("t", "{\"battery\": \"x\"}", 16, RECV_MS, &r, small,
+				sizeof(small)), 0);
 	CHECK_STR("small err buffer: truncated, terminated", small, "field b");
+	CHECK_INT("NULL err buffer: field left out",
+		  decode_native("t", "{\"battery\": \"x\"}", 16, RECV_MS, &r, NULL, 0), 0);
+	CHECK_INT("NULL err buffer: marked bad", r.bad, 1u << RF_BATTERY);
 }
 
 static void test_table(void)
@@ -282,6 +392,7 @@ int main(void)
 	test_all_fields();
 	test_absent_null_unknown();
 	test_rejects();
+	test_fields();
 	test_wrong_types();
 	test_round_trip();
 	test_err_buffer();

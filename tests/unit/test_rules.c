@@ -320,17 +320,18 @@ static void test_escalation(void)
 	c = only("rising: escalated", HZ_GAS_LEAK, CHG_ESCALATE);
 	CHECK_INT("rising: major", c ? (int)c->severity : -1, SEV_MAJOR);
 
-	/* CO, the worse metric wins */
+	/* CO is its own alarm: co_ppm raises co_alarm, never gas_leak */
 	d.rules.hold_s = 0;
 	mkstate(&st);
 	ev(&d, &st, RD({ RF_GAS_LEL, 3 }, { RF_CO_PPM, 250 }), T0);
-	c = only("co high", HZ_GAS_LEAK, CHG_ACTIVE);
+	c = only("co high", HZ_CO_ALARM, CHG_ACTIVE);
 	CHECK_INT("co high: major", c ? (int)c->severity : -1, SEV_MAJOR);
 	CHECK_STR("co high: detail", c ? c->detail : NULL, "co_ppm 250 >= co_high_ppm 200");
-	CHECK_INT("co: gas_lel drops, co still above clear: held",
+	CHECK("co high: no gas_leak", !st.slot[HZ_GAS_LEAK].active);
+	CHECK_INT("co: still above its clear level: held",
 		  ev(&d, &st, RD({ RF_GAS_LEL, 0 }, { RF_CO_PPM, 46 }), T0 + 1000), 0);
 	ev(&d, &st, RD({ RF_CO_PPM, 44 }), T0 + 2000);
-	only("co: both below clear levels: clear", HZ_GAS_LEAK, CHG_CLEAR);
+	only("co: below its clear level: clear", HZ_CO_ALARM, CHG_CLEAR);
 
 	/* a zero threshold disables that metric */
 	d.rules.co_low_ppm = 0;
@@ -826,8 +827,161 @@ static void test_self_test_count(void)
 	CHECK("never a gas hazard", !st.slot[HZ_GAS_LEAK].active);
 }
 
+/* CO detectors, gas ppm by gas kind, over-power, unreadable payloads. */
+static void test_co_alarm(void)
+{
+	struct device_cfg d = mkdev(DEV_GAS_DETECTOR), sm = mkdev(DEV_SMOKE_ALARM);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	d.rules.hold_s = 0;
+	d.gas = GAS_CO;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_ALARM, 1 }), T0);
+	c = only("co detector: alarm flag", HZ_CO_ALARM, CHG_ACTIVE);
+	CHECK_STR("co detector: alarm flag: detail", c ? c->detail : NULL, "alarm flag");
+	CHECK("co detector: alarm flag: no gas_leak", !st.slot[HZ_GAS_LEAK].active);
+	ev(&d, &st, RD({ RF_ALARM, 0 }), T0 + 1000);
+	only("co detector: flag off clears", HZ_CO_ALARM, CHG_CLEAR);
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_GAS, 1 }, { RF_CO_PPM, 300 }), T0);
+	c = only("co detector: gas flag with co_ppm high", HZ_CO_ALARM, CHG_ACTIVE);
+	CHECK_INT("co detector: major", c ? (int)c->severity : -1, SEV_MAJOR);
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_GAS_PPM, 60 }), T0);
+	c = only("co detector: gas_ppm is CO ppm", HZ_CO_ALARM, CHG_ACTIVE);
+	CHECK_INT("co detector: gas_ppm 60: general", c ? (int)c->severity : -1, SEV_GENERAL);
+
+	/* natural gas detector: its alarm flag is a gas leak */
+	d.gas = GAS_NATURAL;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_ALARM, 1 }), T0);
+	only("natural gas detector: alarm flag", HZ_GAS_LEAK, CHG_ACTIVE);
+	/* the carbon_monoxide flag raises co_alarm on any kind */
+	sm.rules.hold_s = 0;
+	mkstate(&st);
+	ev(&sm, &st, RD({ RF_CO, 1 }), T0);
+	c = only("smoke alarm with carbon_monoxide flag", HZ_CO_ALARM, CHG_ACTIVE);
+	CHECK_STR("carbon_monoxide flag: detail", c ? c->detail : NULL, "carbon_monoxide flag");
+	CHECK("carbon_monoxide flag: no smoke alarm", !st.slot[HZ_SMOKE_ALARM].active);
+	ev(&sm, &st, RD({ RF_CO, 0 }), T0 + 1000);
+	only("carbon_monoxide flag off clears", HZ_CO_ALARM, CHG_CLEAR);
+}
+
+static void test_gas_ppm(void)
+{
+	struct device_cfg d = mkdev(DEV_GAS_DETECTOR);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	CHECK_DBL("ppm per %LEL: natural gas", rules_ppm_per_lel(GAS_NATURAL), 500);
+	CHECK_DBL("ppm per %LEL: lpg", rules_ppm_per_lel(GAS_LPG), 210);
+	CHECK_DBL("ppm per %LEL: co has none", rules_ppm_per_lel(GAS_CO), 0);
+	d.rules.hold_s = 0;
+	/* 12,500 ppm methane = 25 %LEL: the low alarm */
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_GAS_PPM, 12500 }), T0);
+	c = only("natural gas 12500 ppm", HZ_GAS_LEAK, CHG_ACTIVE);
+	CHECK_INT("natural gas 12500 ppm: general", c ? (int)c->severity : -1, SEV_GENERAL);
+	CHECK_STR("natural gas 12500 ppm: detail", c ? c->detail : NULL,
+		  "gas_ppm 12500 (25 %LEL) >= lel_low 25");
+	mkstate(&st);
+	CHECK_INT("natural gas 5000 ppm (10 %LEL): nothing",
+		  ev(&d, &st, RD({ RF_GAS_PPM, 5000 }), T0), 0);
+	/* the same ppm of LPG is 59.5 %LEL: the high alarm */
+	d.gas = GAS_LPG;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_GAS_PPM, 12500 }), T0);
+	c = only("lpg 12500 ppm", HZ_GAS_LEAK, CHG_ACTIVE);
+	CHECK_INT("lpg 12500 ppm: major", c ? (int)c->severity : -1, SEV_MAJOR);
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_GAS_PPM, 5300 }), T0);
+	c = only("lpg 5300 ppm (25.2 %LEL)", HZ_GAS_LEAK, CHG_ACTIVE);
+	CHECK_INT("lpg 5300 ppm: general", c ? (int)c->severity : -1, SEV_GENERAL);
+	/* a saturated reading is kept marked in the known state */
+	mkstate(&st);
+	{
+		struct reading r = RD({ RF_GAS_LEL, 100 }, { RF_ALARM, 1 });
+
+		r.over = 1u << RF_GAS_LEL;
+		ev(&d, &st, r, T0);
+		c = only("saturated gas_lel with alarm flag", HZ_GAS_LEAK, CHG_ACTIVE);
+		CHECK_INT("saturated: major", c ? (int)c->severity : -1, SEV_MAJOR);
+		CHECK_INT("saturated: over mark merged", st.last.over, 1u << RF_GAS_LEL);
+		ev(&d, &st, RD({ RF_GAS_LEL, 60 }), T0 + 1000);
+		CHECK_INT("a later in-range value drops the mark", st.last.over, 0);
+	}
+}
+
+static void test_overpower(void)
+{
+	struct device_cfg d = mkdev(DEV_EBIKE_CHARGER);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	d.rules.max_power_w = 1000;     /* clears below 900 */
+	d.rules.max_charge_h = 0;
+	mkstate(&st);
+	CHECK_INT("overpower: nothing before hold",
+		  ev(&d, &st, RD({ RF_POWER_W, 1500 }), T0), 0);
+	tk(&d, &st, T0 + 5000);
+	c = only("overpower after hold", HZ_CHARGER_OVERPOWER, CHG_ACTIVE);
+	CHECK_STR("overpower: detail", c ? c->detail : NULL, "power_w 1500 > max_power_w 1000");
+	CHECK_INT("overpower: 950 held by hysteresis",
+		  ev(&d, &st, RD({ RF_POWER_W, 950 }), T0 + 6000), 0);
+	ev(&d, &st, RD({ RF_POWER_W, 850 }), T0 + 7000);
+	only("overpower: 850 clears", HZ_CHARGER_OVERPOWER, CHG_CLEAR);
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_POWER_W, 1500 }), T0);
+	ev(&d, &st, RD({ RF_POWER_W, 800 }), T0 + 3000);
+	CHECK_INT("overpower: a dip restarts the hold", tk(&d, &st, T0 + 5000), 0);
+	d.rules.max_power_w = 0;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_POWER_W, 5000 }), T0);
+	CHECK_INT("max_power_w 0: off", tk(&d, &st, T0 + 60000), 0);
+}
+
+static void test_unreadable(void)
+{
+	struct device_cfg d = mkdev(DEV_SMOKE_ALARM);
+	struct device_state st;
+	const struct hazard_change *c;
+
+	d.rules.unreadable_n = 3;
+	mkstate(&st);
+	nch = rules_unreadable(&d, &st, T0, ch, MAX_CHANGES);
+	CHECK_INT("unreadable 1 of 3: nothing", nch, 0);
+	nch = rules_unreadable(&d, &st, T0 + 1, ch, MAX_CHANGES);
+	CHECK_INT("unreadable 2 of 3: nothing", nch, 0);
+	nch = rules_unreadable(&d, &st, T0 + 2, ch, MAX_CHANGES);
+	c = only("unreadable 3 of 3", HZ_PAYLOAD_UNREADABLE, CHG_ACTIVE);
+	CHECK_STR("unreadable: detail", c ? c->detail : NULL,
+		  "3 unreadable payloads in a row (unreadable_n 3)");
+	nch = rules_unreadable(&d, &st, T0 + 3, ch, MAX_CHANGES);
+	CHECK_INT("unreadable 4: already raised", nch, 0);
+	ev(&d, &st, RD({ RF_SMOKE, 0 }), T0 + 4);
+	CHECK("a readable payload clears it", find(HZ_PAYLOAD_UNREADABLE, CHG_CLEAR) != NULL);
+	CHECK_INT("the run restarts", (int)st.unreadable_run, 0);
+	nch = rules_unreadable(&d, &st, T0 + 5, ch, MAX_CHANGES);
+	nch += rules_unreadable(&d, &st, T0 + 6, ch, MAX_CHANGES);
+	CHECK_INT("two after a readable one: nothing", nch, 0);
+	/* a readable one in between breaks the run */
+	ev(&d, &st, RD({ RF_SMOKE, 0 }), T0 + 7);
+	nch = rules_unreadable(&d, &st, T0 + 8, ch, MAX_CHANGES);
+	CHECK_INT("the run broke: nothing", nch, 0);
+	d.rules.unreadable_n = 0;
+	mkstate(&st);
+	for (int i = 0; i < 20; i++)
+		nch = rules_unreadable(&d, &st, T0 + i, ch, MAX_CHANGES);
+	CHECK_INT("unreadable_n 0: off", nch, 0);
+}
+
 int main(void)
 {
+	test_co_alarm();
+	test_gas_ppm();
+	test_overpower();
+	test_unreadable();
 	test_names_priority();
 	test_debounce();
 	test_flutter();
