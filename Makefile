@@ -54,6 +54,13 @@ $(BUILD)/obj/daemon/core/%.o: daemon/core/%.c $(wildcard daemon/core/*.h) | deps
 check-core:
 	@bash tools/check-core.sh
 
+# The core's own tests: tables, linked with the core alone (no SQLite,
+# no MQTT, no daemon), so they prove the core needs nothing else.
+PURE_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard daemon/core/*.c))
+$(BUILD)/tests/test_record: tests/unit/test_record.c $(PURE_OBJ) tests/unit/testing.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) -Itests/unit $(LDFLAGS) -o $@ $< $(PURE_OBJ) -lm
+
 # clock.c: a wall clock before the build is wrong (reproducible builds set
 # SOURCE_DATE_EPOCH; __DATE__ would trip Debian's -Wdate-time)
 $(BUILD)/obj/daemon/clock.o: CFLAGS_ALL += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s))

@@ -312,45 +312,111 @@ static bool only_fields(const cJSON *body, const char *const *allowed, struct re
 
 /* ------------------------------------------------------------ commands */
 
-static void cmd_transition(struct daemon *d, const cJSON *body, enum hz_state to,
-			   struct reply *r)
+/* The record a command names: one of alarm_id, fault_id or hazard_id
+ * (the kinds a command may act on), NULL with the reply failed. */
+static const char *record_id(const cJSON *body, const char *const *keys, struct reply *r,
+			     const char **key_out)
 {
-	static const char *const allowed[] = { "hazard_id", "who", "note", NULL };
-	const char *hid, *who, *note;
+	const char *id = NULL, *k;
+	int n = 0, i;
+
+	for (i = 0; (k = keys[i]); i++) {
+		if (!cJSON_GetObjectItemCaseSensitive(body, k))
+			continue;
+		n++;
+		if (!(id = get_str(body, k, ID_MAX - 1, true, r)))
+			return NULL;
+		*key_out = k;
+	}
+	if (n > 1) {
+		fail_reply(r, "name one record, not %d", n);
+		return NULL;
+	}
+	if (n == 0) {
+		if (keys[1])
+			fail_reply(r, "missing field \"%s\" or \"%s\"", keys[0], keys[1]);
+		else
+			fail_reply(r, "missing field \"%s\"", keys[0]);
+		return NULL;
+	}
+	return id;
+}
+
+/*
+ * A person's action from the platform: ack (an alarm or a hazard), close
+ * (a hazard), verify-alarm (real, false or test), dismiss (a fault, with
+ * a note).  The actor is "platform:<who>".
+ */
+static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a,
+		       struct reply *r)
+{
+	static const char *const ack_keys[] = { "alarm_id", "hazard_id", NULL },
+		*const hz_keys[] = { "hazard_id", NULL }, *const al_keys[] = { "alarm_id", NULL },
+		*const ft_keys[] = { "fault_id", NULL };
+	static const char *const allowed_ack[] = { "alarm_id", "hazard_id", "who", "note", NULL },
+		*const allowed_hz[] = { "hazard_id", "who", "note", NULL },
+		*const allowed_verify[] = { "alarm_id", "verdict", "who", "note", NULL },
+		*const allowed_dismiss[] = { "fault_id", "who", "note", NULL };
+	const char *const *keys = a == RA_ACK ? ack_keys : a == RA_VERIFY ? al_keys :
+				  a == RA_DISMISS ? ft_keys : hz_keys;
+	const char *const *allowed = a == RA_ACK ? allowed_ack : a == RA_VERIFY ? allowed_verify :
+				     a == RA_DISMISS ? allowed_dismiss : allowed_hz;
+	const char *id, *who, *note, *key = "hazard_id", *vname = NULL;
 	char actor[WHO_MAX + 16], err[256];
 	struct hazard_rec rec;
+	int v = VERDICT_NONE;
 
-	if (!only_fields(body, allowed, r) ||
-	    !(hid = get_str(body, "hazard_id", ID_MAX - 1, true, r)) ||
+	if (!only_fields(body, allowed, r) || !(id = record_id(body, keys, r, &key)) ||
 	    !(who = get_str(body, "who", WHO_MAX, true, r)))
 		return;
-	note = get_str(body, "note", NOTE_MAX, false, r);
+	if (a == RA_VERIFY) {
+		if (!(vname = get_str(body, "verdict", 8, true, r)))
+			return;
+		if ((v = verdict_from_name(vname)) < 0) {
+			fail_reply(r, "\"verdict\" must be real, false or test");
+			return;
+		}
+	}
+	note = get_str(body, "note", NOTE_MAX, a == RA_DISMISS, r);
 	if (!note && r->error[0])
 		return;
+	/* the id must name a record of the kind the field says */
+	if (store_hazard_get(d->store, id, &rec) == 0 &&
+	    strncmp(key, record_kind_name[rec.kind], strlen(record_kind_name[rec.kind])) != 0) {
+		fail_reply(r, "%s is a%s %s, not what \"%s\" names", id,
+			   rec.kind == REC_ALARM ? "n" : "", record_kind_name[rec.kind], key);
+		return;
+	}
 	snprintf(actor, sizeof actor, "platform:%s", who);
 	err[0] = '\0';
-	if (daemon_hazard_transition(d, hid, to, actor, note ? note : "", NULL, err,
-				     sizeof err) < 0) {
-		fail_reply(r, "%s", err[0] ? err : "transition refused");
+	if (daemon_record_action(d, id, a, (enum verdict)v, actor, note ? note : "", NULL,
+				 err, sizeof err) < 0) {
+		fail_reply(r, "%s", err[0] ? err : "refused");
 		return;
 	}
 	r->result = cJSON_CreateObject();
-	cJSON_AddStringToObject(r->result, "hazard_id", hid);
-	if (store_hazard_get(d->store, hid, &rec) == 0)
+	cJSON_AddStringToObject(r->result, key, id);
+	if (store_hazard_get(d->store, id, &rec) == 0)
 		cJSON_AddStringToObject(r->result, "state", rec.state);
+	if (vname)
+		cJSON_AddStringToObject(r->result, "verdict", vname);
 }
 
-static void cmd_hazards(struct daemon *d, const cJSON *body, struct reply *r)
+/* The live records of one kind (hazards, alarms, faults), at most
+ * HAZARDS_MAX of them, under the kind's plural. */
+static void cmd_list(struct daemon *d, const cJSON *body, const char *kind,
+		     const char *plural, struct reply *r)
 {
 	static const char *const allowed[] = { NULL };
+	struct hazard_filter f = { .kind = kind, .open_only = true };
 	cJSON *list, *out;
 	int n;
 
 	if (!only_fields(body, allowed, r))
 		return;
-	list = store_list_hazards(d->store, true);
+	list = store_list_hazards_where(d->store, &f);
 	if (!list) {
-		fail_reply(r, "cannot read the hazard list");
+		fail_reply(r, "cannot read the %s list", kind);
 		return;
 	}
 	n = cJSON_GetArraySize(list);
@@ -359,7 +425,7 @@ static void cmd_hazards(struct daemon *d, const cJSON *body, struct reply *r)
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "count", n);
 	cJSON_AddBoolToObject(out, "truncated", n > HAZARDS_MAX);
-	cJSON_AddItemToObject(out, "hazards", list);
+	cJSON_AddItemToObject(out, plural, list);
 	r->result = out;
 }
 
@@ -462,22 +528,30 @@ static void cmd_report(struct daemon *d, cJSON *(*fn)(struct daemon *),
 		fail_reply(r, "cannot build the %s", r->cmd);
 }
 
-/* Commands that write go inside the reply's transaction (in_tx); ack and
- * close run their own through daemon_hazard_transition. */
+/* Commands that write go inside the reply's transaction (in_tx); a
+ * person's actions run their own through daemon_record_action. */
 static void dispatch(struct downlink *dl, struct daemon *d, const char *name,
 		     const cJSON *body, struct reply *r, bool *in_tx)
 {
 	*in_tx = false;
 	if (strcmp(name, "ack") == 0)
-		cmd_transition(d, body, HZS_ACKNOWLEDGED, r);
+		cmd_action(d, body, RA_ACK, r);
 	else if (strcmp(name, "close") == 0)
-		cmd_transition(d, body, HZS_CLOSED, r);
+		cmd_action(d, body, RA_CLOSE, r);
+	else if (strcmp(name, "verify-alarm") == 0)
+		cmd_action(d, body, RA_VERIFY, r);
+	else if (strcmp(name, "dismiss") == 0)
+		cmd_action(d, body, RA_DISMISS, r);
 	else if (strcmp(name, "status") == 0 && dl->hooks.status)
 		cmd_report(d, dl->hooks.status, body, r);
 	else if (strcmp(name, "summary") == 0)
 		*in_tx = true;
 	else if (strcmp(name, "hazards") == 0)
-		cmd_hazards(d, body, r);
+		cmd_list(d, body, "hazard", "hazards", r);
+	else if (strcmp(name, "alarms") == 0)
+		cmd_list(d, body, "alarm", "alarms", r);
+	else if (strcmp(name, "faults") == 0)
+		cmd_list(d, body, "fault", "faults", r);
 	else if (strcmp(name, "set-rules") == 0)
 		*in_tx = true;
 	else if (strcmp(name, "resend") == 0)

@@ -4,11 +4,11 @@
 schema_check.py RECORDING SCHEMA_DIR
 
 RECORDING is upstream_recorder.py's output (one JSON line per message).
-Every message on hz/v1/<district>/<gateway>/{hazard,telemetry,status,
-summary,reply} is checked against <kind>.schema.json; other topics (the
+Every message on hz/v1/<district>/<gateway>/{alarm,fault,hazard,telemetry,
+status,summary,reply} is checked against <kind>.schema.json; other topics (the
 commands the tests publish) are left out.  Prints "INVALID ..." per error
 (at most 3 per message), then "SEEN {kind: count}", "EVENTS ..." (the
-hazard event names seen), and two lines saying whether deliberately wrong
+alarm, fault and hazard event names seen), and two lines saying whether deliberately wrong
 messages are rejected (so a vacuous schema is noticed).  Exits 1 if any
 message is invalid.
 """
@@ -18,7 +18,7 @@ import sys
 
 import jsonschema
 
-KINDS = ("hazard", "telemetry", "status", "summary", "reply")
+KINDS = ("alarm", "fault", "hazard", "telemetry", "status", "summary", "reply")
 
 
 def validators(sdir):
@@ -52,7 +52,7 @@ def main():
             continue
         kind = parts[4]
         seen[kind] += 1
-        if kind == "hazard" and isinstance(m["payload"], dict):
+        if kind in ("alarm", "fault", "hazard") and isinstance(m["payload"], dict):
             events.add(m["payload"].get("event"))
         errs = sorted(v[kind].iter_errors(m["payload"]), key=lambda e: list(e.path))
         for e in errs[:3]:
@@ -67,6 +67,11 @@ def main():
     wrong = {"v": 1, "gateway": "g", "msg_id": "x-1", "sent_at": "yesterday",
              "hazard_id": "h", "event": "exploded"}
     print("WRONG_HAZARD_REJECTED %s" % (not v["hazard"].is_valid(wrong)))
+    wrong = {"v": 2, "gateway": "g", "msg_id": "x-1", "sent_at": "2026-11-23T13:24:25.123Z",
+             "alarm_id": "a", "event": "closed", "type": "gas_leak", "priority": "urgent",
+             "state": "closed", "device": "d", "site": "s", "level": "high",
+             "raised_at": "2026-11-23T13:24:25.123Z", "occurrences": 1, "evidence": {}}
+    print("WRONG_ALARM_REJECTED %s" % (not v["alarm"].is_valid(wrong)))
     return 1 if bad else 0
 
 
