@@ -1525,21 +1525,35 @@ void   ctl_device_extra(const struct daemon *d, int device, cJSON *o);
 void   devices_status_json(struct daemon *d, cJSON *status);
 
 /* ------------------------------------------------------- store_report.c
- * The read side of reports: hazards and self-checks for the daily
+ * The read side of reports: records and self-checks for the daily
  * summary, the per-site ledger, filtered listings (in SQL).
  */
-/* One hazard as it stood at the end of a summary period. */
+/*
+ * One record (alarm, fault or hazard) as it stood at the end of a summary
+ * period: its state and severity replayed from its events up to then, and
+ * every stamp that falls at or after the end given as 0 (not yet).
+ */
 struct report_hazard {
 	const char *id, *site, *device;
-	int     severity;               /* enum severity at the period end */
-	int     state;                  /* enum hz_state at the period end */
+	enum record_kind kind;          /* the figures of each kind stay apart */
+	const char *type;               /* hazard_type_name[] as stored */
+	int     severity;               /* enum severity at the period end (an
+					 * alarm's level: general low, major high) */
+	int     state;                  /* hazards: enum hz_state at the period
+					 * end; alarms and faults: -1 */
+	const char *state_name;         /* the kind's state at the period end:
+					 * "active", "ended", "dismissed", ... */
 	int64_t raised_at_ms, deadline_ms;
-	int64_t closed_at_ms;           /* 0: not closed (closed is terminal) */
+	int64_t closed_at_ms;           /* hazard closed, fault dismissed; 0: not */
+	int64_t acked_at_ms;            /* 0: not acknowledged (alarm, hazard) */
+	int64_t cleared_at_ms;          /* alarm ended, fault or hazard cleared */
+	int64_t verified_at_ms;         /* alarms; 0: not verified */
+	enum verdict verdict;           /* alarms: VERDICT_NONE until verified */
 	bool    recurrence;             /* recurrence_of is set */
 	bool    clock_trusted;
 };
-/* Every hazard raised before end_ms, state and severity replayed from its
- * events up to end_ms.  0, or -1 on a store error. */
+/* Every record raised before end_ms, of every kind, replayed as above.
+ * 0, or -1 on a store error. */
 int    store_report_foreach(struct store *st, int64_t end_ms,
 			    void (*fn)(void *ctx, const struct report_hazard *h),
 			    void *ctx);
@@ -1591,8 +1605,11 @@ void presence_note(struct store *st, const struct device_cfg *dev, struct device
 
 /* ------------------------------------------------------------ summary.c
  * The daily summary (每日匯總) to <prefix>/summary: per site and for the
- * gateway, counts by state and severity, the day's new, closed and overdue
- * hazards, and the rates of docs/lifecycle.md.  Periods are local calendar
+ * gateway, hazards (隐患) by state and severity, the day's new, closed and
+ * overdue hazards and the rectification rates over hazards alone; the
+ * day's alarms (警情: response times, verdicts, the false-alarm rate) and
+ * faults (故障) each counted apart; devices online and button self-tests
+ * (docs/lifecycle.md names each figure).  Periods are local calendar
  * days in summary.timezone; msg_id "summary-<YYYY-MM-DD>" is the same for
  * the same day, so the platform can drop a repeat.
  */
@@ -1640,8 +1657,9 @@ cJSON *ctl_records_where(const cJSON *req, struct daemon *d, const char *kind,
 			 char *err, size_t errlen);
 cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, char *err, size_t errlen);
 cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errlen);
-/* A self-check into self_checks for the self-test rate: source "device"
- * (a test press) or "output" (hazardctl test); errors are counted. */
+/* A self-check into self_checks for the button self-test rate (按键自检):
+ * source "device" (a test press) or "output" (hazardctl test); errors are
+ * counted. */
 void summary_self_check(struct daemon *d, const char *device, const char *site,
 			const char *source, int64_t at_ms);
 

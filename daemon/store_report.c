@@ -1,7 +1,8 @@
 /*
- * store_report.c: the read side that reports need: the hazards and
- * self-checks behind the daily summary, the per-site hazard ledger, the
- * filtered hazard listing, and the self_checks rows themselves.
+ * store_report.c: the read side that reports need: the records (alarms,
+ * faults, hazards) and self-checks behind the daily summary, the per-site
+ * hazard ledger, the filtered hazard listing, and the self_checks rows
+ * themselves.
  *
  * These statements run a few times a day or on an operator's request, not
  * per message, so they are prepared per call rather than cached with the
@@ -78,28 +79,95 @@ int store_report_self_checks(struct store *st, int64_t start_ms, int64_t end_ms,
 /* ------------------------------------------------------------ summary */
 
 /*
- * The state an event leaves a hazard in, or -1 for events that do not
- * change it (escalated: severity or overdue; updated: a repeat).  A v2
- * database reopened a cleared hazard with "updated": handled by the caller.
+ * The state an event leaves a record of its kind in, from the state it
+ * was in; events that change no state (updated, escalated, action, a
+ * hazard's assigned) keep it.  Each kind has its own states
+ * (core/record.c); rows migrated from schema v4 keep their events of the
+ * single hazard life cycle, which read here as their kind's nearest state.
  */
-static int event_state(const char *ev)
+static const char *alarm_replay(const char *cur, const char *ev)
 {
 	if (strcmp(ev, "raised") == 0 || strcmp(ev, "reopened") == 0)
-		return HZS_OPEN;
-	return hz_state_from_name(ev);
+		return "active";
+	if (strcmp(ev, "ended") == 0 || strcmp(ev, "cleared") == 0 ||
+	    strcmp(ev, "closed") == 0)
+		return "ended";
+	/* acknowledging or verifying an alarm that has ended records the
+	 * response and the verdict, but it stays ended */
+	if (strcmp(ev, "acknowledged") == 0 || strcmp(ev, "verified") == 0 ||
+	    strcmp(ev, "rectifying") == 0)
+		return strcmp(cur, "ended") == 0 ? "ended" : "acknowledged";
+	return cur;
 }
 
-static void hazard_flush(struct report_hazard *h, bool have,
+static const char *fault_replay(const char *cur, const char *ev)
+{
+	if (strcmp(ev, "raised") == 0 || strcmp(ev, "reopened") == 0)
+		return "active";
+	if (strcmp(ev, "cleared") == 0 || strcmp(ev, "closed") == 0)
+		return "cleared";
+	if (strcmp(ev, "dismissed") == 0)
+		return "dismissed";
+	return cur;
+}
+
+/* raised_cleared: the hazard was raised with its condition already off
+ * (an alarm verified real after it ended): "raised" leaves it cleared. */
+static const char *hazard_replay(const char *cur, const char *ev, bool raised_cleared)
+{
+	int k;
+
+	if (strcmp(ev, "raised") == 0)
+		return raised_cleared ? "cleared" : "open";
+	if (strcmp(ev, "reopened") == 0)
+		return "open";
+	if (strcmp(ev, "updated") == 0 && strcmp(cur, "cleared") == 0)
+		return "open";  /* v2: a cleared hazard's condition came back */
+	k = hz_state_from_name(ev);
+	if (k < 0)
+		return cur;
+	/* a cleared hazard acknowledged or reported in rectification stays
+	 * cleared: only the write-off moves it on */
+	if (strcmp(cur, "cleared") == 0 && (k == HZS_ACKNOWLEDGED || k == HZS_RECTIFYING))
+		return cur;
+	return hz_state_name[k];
+}
+
+static const char *replay(enum record_kind k, const char *cur, const char *ev,
+			  bool raised_cleared)
+{
+	switch (k) {
+	case REC_ALARM: return alarm_replay(cur, ev);
+	case REC_FAULT: return fault_replay(cur, ev);
+	default: return hazard_replay(cur, ev, raised_cleared);
+	}
+}
+
+/* A stamp as it stood at end_ms: 0 when it came later. */
+static int64_t stamp_by(sqlite3_stmt *s, int col, int64_t end_ms)
+{
+	int64_t v = sqlite3_column_int64(s, col);
+
+	return v > 0 && v < end_ms ? v : 0;
+}
+
+/* The replayed state out to the caller, and the record with it. */
+static void record_flush(struct report_hazard *h, bool have, char *state,
 			 void (*fn)(void *ctx, const struct report_hazard *h), void *ctx)
 {
-	if (have)
-		fn(ctx, h);
+	if (!have)
+		return;
+	h->state_name = state;
+	h->state = h->kind == REC_HAZARD ? hz_state_from_name(state) : -1;
+	if (h->kind == REC_HAZARD && h->state < 0)
+		h->state = HZS_OPEN;
+	fn(ctx, h);
 }
 
 /*
- * Every hazard raised before end_ms, with its state and severity as they
- * were at end_ms, replayed from its events: a summary of a past day says
- * the same whenever it is asked for.
+ * Every record raised before end_ms, with its state and severity as they
+ * were at end_ms, replayed from its events by its kind's states: a
+ * summary of a past day says the same whenever it is asked for.
  */
 int store_report_foreach(struct store *st, int64_t end_ms,
 			 void (*fn)(void *ctx, const struct report_hazard *h),
@@ -107,13 +175,15 @@ int store_report_foreach(struct store *st, int64_t end_ms,
 {
 	sqlite3_stmt *s = rpt_prepare(st, "SELECT h.id, h.site, h.device, h.severity, "
 		"h.state, h.raised_at_ms, h.deadline_ms, h.closed_at_ms, "
-		"h.recurrence_of IS NOT NULL, h.clock_trusted, e.event, e.severity "
+		"h.recurrence_of IS NOT NULL, h.clock_trusted, h.kind, h.type, "
+		"h.acked_at_ms, h.cleared_at_ms, h.verified_at_ms, h.verdict, "
+		"e.event, e.severity "
 		"FROM hazards h LEFT JOIN hazard_events e "
 		"ON e.hazard_id = h.id AND e.at_ms < ?1 "
 		"WHERE h.raised_at_ms < ?1 ORDER BY h.id, e.seq");
 	struct report_hazard h;
-	char id[ID_MAX] = "", site[ID_MAX], device[ID_MAX];
-	bool have = false;
+	char id[ID_MAX] = "", site[ID_MAX], device[ID_MAX], type[32], state[16] = "";
+	bool have = false, raised_cleared = false;
 	int rc;
 
 	if (!s)
@@ -121,47 +191,59 @@ int store_report_foreach(struct store *st, int64_t end_ms,
 	memset(&h, 0, sizeof h);
 	sqlite3_bind_int64(s, 1, end_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *ev = (const char *)sqlite3_column_text(s, 10);
-		const char *sev = (const char *)sqlite3_column_text(s, 11);
+		const char *ev = (const char *)sqlite3_column_text(s, 16);
+		const char *sev = (const char *)sqlite3_column_text(s, 17);
+		const char *next;
 		int k;
 
 		if (!have || strcmp(id, store_col_text(s, 0)) != 0) {
-			hazard_flush(&h, have, fn, ctx);
+			record_flush(&h, have, state, fn, ctx);
 			memset(&h, 0, sizeof h);
 			strlcpy_hz(id, store_col_text(s, 0), sizeof id);
 			strlcpy_hz(site, store_col_text(s, 1), sizeof site);
 			strlcpy_hz(device, store_col_text(s, 2), sizeof device);
+			strlcpy_hz(type, store_col_text(s, 11), sizeof type);
 			h.id = id;
 			h.site = site;
 			h.device = device;
+			h.type = type;
+			k = record_kind_from_name(store_col_text(s, 10));
+			h.kind = k < 0 ? REC_HAZARD : (enum record_kind)k;
 			k = store_name_index(severity_name, 2, store_col_text(s, 3));
 			h.severity = k < 0 ? SEV_GENERAL : k;
 			/* no events at all (never written so): the row's state */
-			k = hz_state_from_name(store_col_text(s, 4));
-			h.state = k < 0 ? HZS_OPEN : k;
+			strlcpy_hz(state, store_col_text(s, 4), sizeof state);
+			if (!record_state_valid(h.kind, state))
+				strlcpy_hz(state, h.kind == REC_HAZARD ? "open" : "active",
+					   sizeof state);
 			h.raised_at_ms = sqlite3_column_int64(s, 5);
 			h.deadline_ms = sqlite3_column_int64(s, 6);
-			h.closed_at_ms = sqlite3_column_int64(s, 7);
+			h.closed_at_ms = stamp_by(s, 7, end_ms);
 			h.recurrence = sqlite3_column_int(s, 8) != 0;
 			h.clock_trusted = sqlite3_column_int(s, 9) != 0;
+			h.acked_at_ms = stamp_by(s, 12, end_ms);
+			h.cleared_at_ms = stamp_by(s, 13, end_ms);
+			h.verified_at_ms = stamp_by(s, 14, end_ms);
+			k = sqlite3_column_type(s, 15) == SQLITE_NULL ? VERDICT_NONE :
+			    verdict_from_name(store_col_text(s, 15));
+			h.verdict = h.verified_at_ms && k > 0 ? (enum verdict)k : VERDICT_NONE;
+			/* a hazard raised with its condition off is stamped cleared
+			 * at its raise (store_hazard_derive) */
+			raised_cleared = h.kind == REC_HAZARD && h.raised_at_ms > 0 &&
+					 sqlite3_column_int64(s, 13) == h.raised_at_ms;
 			have = true;
-			/* replayed from the events when there are any */
-			if (ev)
-				h.state = HZS_OPEN;
 		}
 		if (!ev)
 			continue;
-		k = event_state(ev);
-		if (k >= 0)
-			h.state = k;
-		else if (strcmp(ev, "updated") == 0 && h.state == HZS_CLEARED)
-			h.state = HZS_OPEN;  /* v2: a cleared hazard's condition came back */
+		next = replay(h.kind, state, ev, raised_cleared);
+		if (next != state)
+			strlcpy_hz(state, next, sizeof state);
 		if (sev && (k = store_name_index(severity_name, 2, sev)) >= 0)
 			h.severity = k;
 	}
-	hazard_flush(&h, have, fn, ctx);
+	record_flush(&h, have, state, fn, ctx);
 	if (rc != SQLITE_DONE)
-		store_fail(st, "read hazards for the summary");
+		store_fail(st, "read records for the summary");
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -1,12 +1,15 @@
 /*
  * summary.c: the daily summary (每日匯總) that the district platforms roll
- * up: per site and for the whole gateway, hazards by state and severity,
- * the day's new, closed and overdue hazards, the rectification and on-time
- * rates, device coverage and the self-test rate (docs/lifecycle.md says
- * which source term each figure answers).
+ * up: per site and for the whole gateway, hazards (隐患) by state and
+ * severity, the day's new, closed and overdue hazards, the rectification
+ * rates (整改率, 限期整改率) over hazards alone; the day's alarms (警情:
+ * response times, verdicts, the false-alarm rate) and faults (故障) each
+ * counted apart; devices online (设备在线率) and the button self-test rate
+ * (按键自检率).  docs/lifecycle.md says which source term each figure
+ * answers.
  *
  * A period is one local calendar day in summary.timezone.  The figures of
- * a day are replayed from the hazard events up to the day's end (or now,
+ * a day are replayed from the records' events up to the day's end (or now,
  * for today), so a past day's summary says the same whenever it is asked
  * for, and its msg_id "summary-<date>" is the same too: the platform drops
  * a repeat.  It travels through the outbox (class "summary"), so outages
@@ -288,15 +291,38 @@ int summary_parse_since(const char *zone, const char *s, int64_t now_ms,
 
 /* ------------------------------------------------------------ figures */
 
+/* Response times of one bucket's alarms (ms), for the median and p90. */
+struct samples {
+	int64_t *v;
+	size_t   n, cap;
+};
+
+/*
+ * One site's figures, or the gateway's.  Alarms (警情), faults (故障) and
+ * hazards (隐患) are counted apart: GB/T 26875.3 keeps alarm, fault and
+ * supervisory information apart, and the campaigns' 整改率 counts hazards
+ * alone; a smoke trip or a flat battery is not a hazard rectified.
+ */
 struct bucket {
 	const char *site;               /* NULL: the whole gateway */
+	/* hazards */
 	int64_t total;                  /* raised before the cut */
 	int64_t state[HZS_COUNT];       /* at the cut */
 	int64_t sev_total[2], sev_outstanding[2];
 	int64_t new_, closed, closed_total;
-	int64_t came_due, on_time, overdue_outstanding;
+	int64_t came_due, on_time;              /* deadline within the period */
+	int64_t came_due_total, on_time_total;  /* deadline before the cut */
+	int64_t overdue_outstanding;
 	int64_t recurrences, recurrences_total;
 	int64_t clock_untrusted;
+	/* alarms raised within the period, and those live at the cut */
+	int64_t al_raised, al_type[HZ_TYPE_COUNT], al_other;
+	int64_t al_acked, al_verdict[VERDICT_COUNT], al_active;
+	struct samples resp;
+	/* faults raised, cleared and dismissed within the period; live at the cut */
+	int64_t ft_raised, ft_type[HZ_TYPE_COUNT], ft_other;
+	int64_t ft_active, ft_cleared, ft_dismissed;
+	/* devices */
 	int64_t devices, online;
 	int64_t never_seen;             /* not in the online rate: listed apart */
 	cJSON  *never_seen_ids;         /* owned; NULL: none (or unknown) */
@@ -340,11 +366,28 @@ static struct bucket *bucket_for(struct agg *a, const char *site)
 	return &a->b[a->n++];
 }
 
+static bool in_period(const struct agg *a, int64_t ms)
+{
+	return ms > 0 && ms >= a->start && ms < a->cut;
+}
+
+/* The type's index, or -1 for a name this build does not know. */
+static int type_index(const char *name)
+{
+	int t;
+
+	for (t = 0; name && t < HZ_TYPE_COUNT; t++)
+		if (strcmp(hazard_type_name[t], name) == 0)
+			return t;
+	return -1;
+}
+
 static void count_hazard(struct bucket *b, const struct agg *a,
 			 const struct report_hazard *h)
 {
 	bool closed = h->state == HZS_CLOSED;
 	int sev = h->severity == SEV_MAJOR ? SEV_MAJOR : SEV_GENERAL;
+	bool on_time = closed && h->closed_at_ms > 0 && h->closed_at_ms <= h->deadline_ms;
 
 	b->total++;
 	b->state[h->state >= 0 && h->state < HZS_COUNT ? h->state : HZS_OPEN]++;
@@ -358,14 +401,18 @@ static void count_hazard(struct bucket *b, const struct agg *a,
 		if (h->closed_at_ms >= a->start)
 			b->closed++;
 	}
-	/* 到期: its deadline fell in the period; on time: closed by it */
-	if (h->deadline_ms >= a->start && h->deadline_ms < a->cut) {
-		b->came_due++;
-		if (h->closed_at_ms > 0 && h->closed_at_ms <= h->deadline_ms)
-			b->on_time++;
+	/* 限期整改: its deadline has passed by the cut; on time: closed by it */
+	if (h->deadline_ms > 0 && h->deadline_ms < a->cut) {
+		b->came_due_total++;
+		b->on_time_total += on_time;
+		if (!closed)
+			b->overdue_outstanding++;
+		/* 到期: its deadline fell in the period */
+		if (h->deadline_ms >= a->start) {
+			b->came_due++;
+			b->on_time += on_time;
+		}
 	}
-	if (!closed && h->deadline_ms > 0 && h->deadline_ms < a->cut)
-		b->overdue_outstanding++;
 	if (h->recurrence) {
 		b->recurrences_total++;
 		if (h->raised_at_ms >= a->start)
@@ -375,7 +422,69 @@ static void count_hazard(struct bucket *b, const struct agg *a,
 		b->clock_untrusted++;
 }
 
-static void on_hazard(void *ctx, const struct report_hazard *h)
+static void count_alarm(struct bucket *b, struct agg *a, const struct report_hazard *h)
+{
+	int t;
+
+	if (strcmp(h->state_name, "ended") != 0)
+		b->al_active++;
+	if (h->raised_at_ms < a->start)
+		return;         /* an earlier day's alarm */
+	b->al_raised++;
+	if ((t = type_index(h->type)) >= 0)
+		b->al_type[t]++;
+	else
+		b->al_other++;
+	b->al_verdict[(unsigned)h->verdict < VERDICT_COUNT ? h->verdict : VERDICT_NONE]++;
+	if (h->acked_at_ms <= 0)
+		return;
+	/* 响应时间: from the raise to the first acknowledgement (verifying
+	 * it counts as one) */
+	b->al_acked++;
+	if (b->resp.n == b->resp.cap) {
+		size_t cap = b->resp.cap ? b->resp.cap * 2 : 16;
+		int64_t *v = realloc(b->resp.v, cap * sizeof *v);
+
+		if (!v) {
+			a->oom = true;
+			return;
+		}
+		b->resp.v = v;
+		b->resp.cap = cap;
+	}
+	b->resp.v[b->resp.n++] = h->acked_at_ms > h->raised_at_ms ?
+				 h->acked_at_ms - h->raised_at_ms : 0;
+}
+
+static void count_fault(struct bucket *b, const struct agg *a, const struct report_hazard *h)
+{
+	int t;
+
+	if (strcmp(h->state_name, "active") == 0)
+		b->ft_active++;
+	else if (strcmp(h->state_name, "cleared") == 0 && in_period(a, h->cleared_at_ms))
+		b->ft_cleared++;
+	else if (strcmp(h->state_name, "dismissed") == 0 && in_period(a, h->closed_at_ms))
+		b->ft_dismissed++;
+	if (h->raised_at_ms < a->start)
+		return;
+	b->ft_raised++;
+	if ((t = type_index(h->type)) >= 0)
+		b->ft_type[t]++;
+	else
+		b->ft_other++;
+}
+
+static void count_record(struct bucket *b, struct agg *a, const struct report_hazard *h)
+{
+	switch (h->kind) {
+	case REC_ALARM: count_alarm(b, a, h); break;
+	case REC_FAULT: count_fault(b, a, h); break;
+	default: count_hazard(b, a, h); break;
+	}
+}
+
+static void on_record(void *ctx, const struct report_hazard *h)
 {
 	struct agg *a = ctx;
 	struct bucket *b;
@@ -383,9 +492,9 @@ static void on_hazard(void *ctx, const struct report_hazard *h)
 	/* raised before the period's cut (the store's query says so) */
 	if (h->raised_at_ms >= a->cut)
 		return;
-	count_hazard(&a->b[0], a, h);
+	count_record(&a->b[0], a, h);
 	if ((b = bucket_for(a, h->site)) != NULL)
-		count_hazard(b, a, h);
+		count_record(b, a, h);
 }
 
 static bool supports_self_test(const struct device_cfg *dev)
@@ -430,6 +539,91 @@ static cJSON *rate(int64_t num, int64_t den)
 	return cJSON_CreateNumber(round((double)num / (double)den * 10000.0) / 10000.0);
 }
 
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t p = *(const int64_t *)x, q = *(const int64_t *)y;
+
+	return p < q ? -1 : p > q;
+}
+
+/* ms as seconds to the millisecond */
+static cJSON *seconds(double ms)
+{
+	return cJSON_CreateNumber(round(ms) / 1000.0);
+}
+
+/*
+ * {"median": s, "p90": s} of the response times, null when none: the
+ * median is the middle value (the mean of the two middle ones for an even
+ * count), p90 the nearest rank (the ceil(0.9 n)-th smallest).
+ */
+static void add_response(cJSON *o, struct samples *r)
+{
+	cJSON *x = cJSON_AddObjectToObject(o, "response_s");
+	size_t n = r->n;
+
+	if (!x)
+		return;
+	if (n == 0) {
+		cJSON_AddNullToObject(x, "median");
+		cJSON_AddNullToObject(x, "p90");
+		return;
+	}
+	qsort(r->v, n, sizeof *r->v, cmp_i64);
+	cJSON_AddItemToObject(x, "median", seconds(n % 2 ? (double)r->v[n / 2] :
+		((double)r->v[n / 2 - 1] + (double)r->v[n / 2]) / 2.0));
+	cJSON_AddItemToObject(x, "p90", seconds((double)r->v[(n * 9 + 9) / 10 - 1]));
+}
+
+/* {"<type>": n, ...}: every type of kind, then any the build does not know */
+static void add_by_type(cJSON *o, enum record_kind k, const int64_t *by, int64_t other)
+{
+	cJSON *x = cJSON_AddObjectToObject(o, "by_type");
+	int t;
+
+	for (t = 0; x && t < HZ_TYPE_COUNT; t++)
+		if (record_kind_of((enum hazard_type)t) == k || by[t])
+			cJSON_AddNumberToObject(x, hazard_type_name[t], (double)by[t]);
+	if (x && other)
+		cJSON_AddNumberToObject(x, "other", (double)other);
+}
+
+/* 警情: the period's alarms, their response and their verdicts */
+static void alarms_json(cJSON *o, struct bucket *b)
+{
+	cJSON *x = cJSON_AddObjectToObject(o, "alarms"), *y;
+	int64_t real = b->al_verdict[VERDICT_REAL], fals = b->al_verdict[VERDICT_FALSE];
+
+	if (!x)
+		return;
+	cJSON_AddNumberToObject(x, "raised", (double)b->al_raised);
+	add_by_type(x, REC_ALARM, b->al_type, b->al_other);
+	cJSON_AddNumberToObject(x, "acknowledged", (double)b->al_acked);
+	add_response(x, &b->resp);
+	y = cJSON_AddObjectToObject(x, "verified");
+	cJSON_AddNumberToObject(y, "real", (double)real);
+	cJSON_AddNumberToObject(y, "false", (double)fals);
+	cJSON_AddNumberToObject(y, "test", (double)b->al_verdict[VERDICT_TEST]);
+	cJSON_AddNumberToObject(y, "unverified", (double)b->al_verdict[VERDICT_NONE]);
+	/* 误报率: a test press is neither a real nor a false alarm */
+	cJSON_AddItemToObject(x, "false_alarm_rate", rate(fals, real + fals));
+	cJSON_AddNumberToObject(x, "active", (double)b->al_active);
+}
+
+/* 故障: the period's faults, and those still active at the cut */
+static void faults_json(cJSON *o, const struct bucket *b)
+{
+	cJSON *x = cJSON_AddObjectToObject(o, "faults");
+
+	if (!x)
+		return;
+	cJSON_AddNumberToObject(x, "raised", (double)b->ft_raised);
+	add_by_type(x, REC_FAULT, b->ft_type, b->ft_other);
+	cJSON_AddNumberToObject(x, "active", (double)b->ft_active);
+	cJSON_AddNumberToObject(x, "cleared", (double)b->ft_cleared);
+	cJSON_AddNumberToObject(x, "dismissed", (double)b->ft_dismissed);
+}
+
 static cJSON *bucket_json(struct bucket *b, bool online_known)
 {
 	cJSON *o = cJSON_CreateObject(), *x, *y;
@@ -439,6 +633,7 @@ static cJSON *bucket_json(struct bucket *b, bool online_known)
 		return NULL;
 	if (b->site)
 		cJSON_AddStringToObject(o, "site", b->site);
+	/* hazards (隐患) alone from here to the rates */
 	cJSON_AddNumberToObject(o, "hazards", (double)b->total);
 	x = cJSON_AddObjectToObject(o, "by_state");
 	for (i = 0; x && i < HZS_COUNT; i++)
@@ -455,14 +650,25 @@ static cJSON *bucket_json(struct bucket *b, bool online_known)
 	cJSON_AddNumberToObject(o, "overdue_outstanding", (double)b->overdue_outstanding);
 	cJSON_AddNumberToObject(o, "recurrences", (double)b->recurrences);
 	cJSON_AddNumberToObject(o, "recurrences_total", (double)b->recurrences_total);
+	/* 整改率: written off over raised, all time up to the cut */
 	x = cJSON_AddObjectToObject(o, "rectification");
-	cJSON_AddNumberToObject(x, "closed", (double)b->closed_total);
 	cJSON_AddNumberToObject(x, "raised", (double)b->total);
+	cJSON_AddNumberToObject(x, "closed", (double)b->closed_total);
 	cJSON_AddItemToObject(x, "rate", rate(b->closed_total, b->total));
-	x = cJSON_AddObjectToObject(o, "on_time");
-	cJSON_AddNumberToObject(x, "came_due", (double)b->came_due);
-	cJSON_AddNumberToObject(x, "closed_on_time", (double)b->on_time);
-	cJSON_AddItemToObject(x, "rate", rate(b->on_time, b->came_due));
+	y = cJSON_AddObjectToObject(x, "day");
+	cJSON_AddNumberToObject(y, "raised", (double)b->new_);
+	cJSON_AddNumberToObject(y, "closed", (double)b->closed);
+	/* 限期整改率: of those whose deadline has passed, closed by it */
+	x = cJSON_AddObjectToObject(o, "rectification_on_time");
+	cJSON_AddNumberToObject(x, "came_due", (double)b->came_due_total);
+	cJSON_AddNumberToObject(x, "closed_on_time", (double)b->on_time_total);
+	cJSON_AddItemToObject(x, "rate", rate(b->on_time_total, b->came_due_total));
+	y = cJSON_AddObjectToObject(x, "day");
+	cJSON_AddNumberToObject(y, "came_due", (double)b->came_due);
+	cJSON_AddNumberToObject(y, "closed_on_time", (double)b->on_time);
+	cJSON_AddItemToObject(y, "rate", rate(b->on_time, b->came_due));
+	alarms_json(o, b);
+	faults_json(o, b);
 	x = cJSON_AddObjectToObject(o, "devices");
 	cJSON_AddNumberToObject(x, "total", (double)b->devices);
 	/* a device never heard since it was configured is a commissioning
@@ -481,7 +687,8 @@ static cJSON *bucket_json(struct bucket *b, bool online_known)
 		cJSON_AddNullToObject(x, "never_seen");
 		cJSON_AddNullToObject(x, "never_seen_ids");
 	}
-	x = cJSON_AddObjectToObject(o, "self_test");
+	/* 按键自检: test-button presses, not 自查 (a site's self-inspection) */
+	x = cJSON_AddObjectToObject(o, "button_self_test");
 	cJSON_AddNumberToObject(x, "devices", (double)b->st_devices);
 	cJSON_AddNumberToObject(x, "tested", (double)b->st_tested);
 	cJSON_AddNumberToObject(x, "presses", (double)b->st_presses);
@@ -496,8 +703,10 @@ static void agg_free(struct agg *a)
 {
 	int i;
 
-	for (i = 0; a->b && i < a->n; i++)
+	for (i = 0; a->b && i < a->n; i++) {
 		cJSON_Delete(a->b[i].never_seen_ids);
+		free(a->b[i].resp.v);
+	}
 	for (i = 1; i < a->n; i++)
 		free((char *)a->b[i].site);
 	free(a->b);
@@ -565,7 +774,7 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 				note_never_seen(&a, b, dev->id);
 		}
 	}
-	if (store_report_foreach(st, a.cut, on_hazard, &a) < 0 ||
+	if (store_report_foreach(st, a.cut, on_record, &a) < 0 ||
 	    store_report_self_checks(st, a.start, a.cut, on_self_check, &a) < 0) {
 		agg_free(&a);
 		errf(err, errlen, "database error reading the summary figures");

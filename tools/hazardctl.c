@@ -1197,39 +1197,147 @@ static char *hzc_ratio(const cJSON *o, const char *num, const char *den)
 	return hzc_dup(buf);
 }
 
-static void hzc_report_row(struct hzc_row *row, const char *name, const cJSON *b)
+/* A member of a summary bucket by path ("alarms.response_s.median"). */
+static const cJSON *hzc_path(const cJSON *o, const char *path)
 {
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(b, "by_state");
-	const cJSON *closed = cJSON_GetObjectItemCaseSensitive(st, "closed");
+	char buf[96], *p, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItemCaseSensitive(o, p);
+	return o;
+}
+
+/* A response time in seconds as "12.5s"; "-" when there is none. */
+static char *hzc_secs(const cJSON *v)
+{
+	char buf[32];
+
+	if (!cJSON_IsNumber(v))
+		return hzc_dup("-");
+	snprintf(buf, sizeof buf, "%.1fs", v->valuedouble);
+	return hzc_dup(buf);
+}
+
+/* "low_battery 2, tamper 1" from a by_type object: the types seen only. */
+static char *hzc_types(const cJSON *by)
+{
+	char buf[512];
+	size_t n = 0;
+	const cJSON *t;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(t, by) {
+		if (!cJSON_IsNumber(t) || t->valuedouble <= 0 || n >= sizeof buf)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %.0f", n ? ", " : "",
+				      t->string, t->valuedouble);
+	}
+	return hzc_dup(n ? buf : "-");
+}
+
+/* One row of a report table: the bucket's figures by section. */
+enum hzc_report_part { HZC_RP_HAZARDS, HZC_RP_ALARMS, HZC_RP_FAULTS, HZC_RP_DEVICES };
+
+static void hzc_report_row(struct hzc_row *row, const char *name, const cJSON *b,
+			   enum hzc_report_part part)
+{
 	const cJSON *total = cJSON_GetObjectItemCaseSensitive(b, "hazards");
+	const cJSON *closed = hzc_path(b, "by_state.closed");
+	const cJSON *al = cJSON_GetObjectItemCaseSensitive(b, "alarms");
+	const cJSON *ft = cJSON_GetObjectItemCaseSensitive(b, "faults");
 	char buf[32];
 
 	row->cell[0] = hzc_sanitize(name);
-	row->cell[1] = hzc_scalar(total);
-	snprintf(buf, sizeof buf, "%.0f", (cJSON_IsNumber(total) ? total->valuedouble : 0) -
-		 (cJSON_IsNumber(closed) ? closed->valuedouble : 0));
-	row->cell[2] = hzc_dup(buf);
-	row->cell[3] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "new"));
-	row->cell[4] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "closed"));
-	row->cell[5] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "overdue"));
-	row->cell[6] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "rectification"),
-				 "closed", "raised");
-	row->cell[7] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "on_time"),
-				 "closed_on_time", "came_due");
-	row->cell[8] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "devices"),
-				 "online", "total");
-	row->cell[9] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "self_test"),
-				 "tested", "devices");
+	switch (part) {
+	case HZC_RP_HAZARDS:
+		row->cell[1] = hzc_scalar(total);
+		snprintf(buf, sizeof buf, "%.0f", (cJSON_IsNumber(total) ? total->valuedouble
+			 : 0) - (cJSON_IsNumber(closed) ? closed->valuedouble : 0));
+		row->cell[2] = hzc_dup(buf);
+		row->cell[3] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "new"));
+		row->cell[4] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "closed"));
+		row->cell[5] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(b, "overdue"));
+		row->cell[6] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "rectification"),
+					 "closed", "raised");
+		row->cell[7] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b,
+					 "rectification_on_time"), "closed_on_time", "came_due");
+		row->cell[8] = hzc_ratio(hzc_path(b, "rectification_on_time.day"),
+					 "closed_on_time", "came_due");
+		break;
+	case HZC_RP_ALARMS:
+		row->cell[1] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(al, "raised"));
+		row->cell[2] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(al, "acknowledged"));
+		row->cell[3] = hzc_secs(hzc_path(al, "response_s.median"));
+		row->cell[4] = hzc_secs(hzc_path(al, "response_s.p90"));
+		row->cell[5] = hzc_scalar(hzc_path(al, "verified.real"));
+		row->cell[6] = hzc_scalar(hzc_path(al, "verified.false"));
+		row->cell[7] = hzc_scalar(hzc_path(al, "verified.test"));
+		row->cell[8] = hzc_scalar(hzc_path(al, "verified.unverified"));
+		total = cJSON_GetObjectItemCaseSensitive(al, "false_alarm_rate");
+		if (cJSON_IsNumber(total)) {
+			snprintf(buf, sizeof buf, "%.2f%%", total->valuedouble * 100.0);
+			row->cell[9] = hzc_dup(buf);
+		} else {
+			row->cell[9] = hzc_dup("-");
+		}
+		row->cell[10] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(al, "active"));
+		row->cell[11] = hzc_types(cJSON_GetObjectItemCaseSensitive(al, "by_type"));
+		break;
+	case HZC_RP_FAULTS:
+		row->cell[1] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(ft, "raised"));
+		row->cell[2] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(ft, "active"));
+		row->cell[3] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(ft, "cleared"));
+		row->cell[4] = hzc_scalar(cJSON_GetObjectItemCaseSensitive(ft, "dismissed"));
+		row->cell[5] = hzc_types(cJSON_GetObjectItemCaseSensitive(ft, "by_type"));
+		break;
+	case HZC_RP_DEVICES:
+		row->cell[1] = hzc_scalar(hzc_path(b, "devices.total"));
+		row->cell[2] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "devices"),
+					 "online", "total");
+		row->cell[3] = hzc_scalar(hzc_path(b, "devices.never_seen"));
+		row->cell[4] = hzc_ratio(cJSON_GetObjectItemCaseSensitive(b, "button_self_test"),
+					 "tested", "devices");
+		row->cell[5] = hzc_scalar(hzc_path(b, "button_self_test.presses"));
+		break;
+	}
 }
 
+/*
+ * The summary as four tables, a row for the gateway and one per site:
+ * hazards and the rectification rates (整改率 over all hazards up to now,
+ * 限期整改率 over those come due, and today's), the day's alarms with
+ * their response and verdicts, the day's faults, and the devices.
+ */
 static void hzc_print_report(const cJSON *res)
 {
-	static const char *const head[] = { "SITE", "HAZARDS", "NOT-CLOSED", "NEW",
-		"CLOSED", "OVERDUE", "RECTIFIED", "ON-TIME", "ONLINE", "SELF-TESTED" };
+	static const char *const h_hz[] = { "SITE", "HAZARDS", "NOT-CLOSED", "NEW",
+		"CLOSED", "OVERDUE", "RECTIFIED", "ON-TIME", "ON-TIME-TODAY" };
+	static const char *const h_al[] = { "SITE", "ALARMS", "ACKED", "RESP-MEDIAN",
+		"RESP-P90", "REAL", "FALSE", "TEST", "UNVERIFIED", "FALSE-RATE", "ACTIVE",
+		"BY-TYPE" };
+	static const char *const h_ft[] = { "SITE", "FAULTS", "ACTIVE", "CLEARED",
+		"DISMISSED", "BY-TYPE" };
+	static const char *const h_dv[] = { "SITE", "DEVICES", "ONLINE", "NEVER-SEEN",
+		"BUTTON-SELF-TESTED", "PRESSES" };
+	static const struct {
+		const char *title;
+		const char *const *head;
+		int ncols;
+	} part[] = {
+		{ "hazards (隐患): rectified 整改率, on time 限期整改率 (all to date) and today",
+		  h_hz, 9 },
+		{ "alarms (警情) raised today: response time, verification, 误报率 "
+		  "(false / (real + false)), active now", h_al, 12 },
+		{ "faults (故障) raised today; active now, cleared and dismissed today",
+		  h_ft, 6 },
+		{ "devices: online 设备在线率, button self-test 按键自检率", h_dv, 6 },
+	};
 	static const char *const k_date[] = { "date", NULL }, *const k_tz[] = { "timezone", NULL },
 		*const k_id[] = { "msg_id", NULL };
 	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(res, "sites"), *s;
-	int n = cJSON_GetArraySize(sites) + 1, r = 1;
+	int n = cJSON_GetArraySize(sites) + 1, r;
+	size_t p;
 	struct hzc_row *rows = hzc_rows(n);
 	char *date = hzc_scalar(hzc_get(res, k_date)), *tz = hzc_scalar(hzc_get(res, k_tz));
 	char *id = hzc_scalar(hzc_get(res, k_id));
@@ -1240,16 +1348,23 @@ static void hzc_print_report(const cJSON *res)
 	       "" : " (day not over)");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "queued")))
 		printf("queued upstream as msg_id %s\n", id);
-	printf("\n");
-	hzc_report_row(&rows[0], "(gateway)", cJSON_GetObjectItemCaseSensitive(res, "totals"));
-	cJSON_ArrayForEach(s, sites) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "site");
+	for (p = 0; p < sizeof part / sizeof part[0]; p++) {
+		printf("\n%s\n", part[p].title);
+		memset(rows, 0, (size_t)n * sizeof *rows);
+		hzc_report_row(&rows[0], "(gateway)",
+			       cJSON_GetObjectItemCaseSensitive(res, "totals"),
+			       (enum hzc_report_part)p);
+		r = 1;
+		cJSON_ArrayForEach(s, sites) {
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "site");
 
-		if (r == n)
-			break;
-		hzc_report_row(&rows[r++], cJSON_IsString(name) ? name->valuestring : "?", s);
+			if (r == n)
+				break;
+			hzc_report_row(&rows[r++], cJSON_IsString(name) ? name->valuestring
+				       : "?", s, (enum hzc_report_part)p);
+		}
+		hzc_table(part[p].head, part[p].ncols, rows, r, "");
 	}
-	hzc_table(head, 10, rows, r, "");
 	free(rows);
 	free(date);
 	free(tz);

@@ -292,9 +292,14 @@ static void test_rates(struct store *st, const struct config *cfg)
 	CHECK_DBL("gw: major outstanding", num(t, "by_severity.major.outstanding"), 2);
 	CHECK_DBL("gw: new", num(t, "new"), 3);
 	CHECK_DBL("gw: closed today", num(t, "closed"), 2);
-	CHECK_DBL("gw: came due", num(t, "on_time.came_due"), 3);
-	CHECK_DBL("gw: closed on time", num(t, "on_time.closed_on_time"), 1);
-	CHECK_DBL("gw: on-time rate", num(t, "on_time.rate"), 0.3333);
+	CHECK_DBL("gw: came due", num(t, "rectification_on_time.day.came_due"), 3);
+	CHECK_DBL("gw: closed on time", num(t, "rectification_on_time.day.closed_on_time"), 1);
+	CHECK_DBL("gw: on-time rate", num(t, "rectification_on_time.day.rate"), 0.3333);
+	CHECK_DBL("gw: on-time rate day", num(t, "rectification_on_time.day.rate"), 0.3333);
+	CHECK_DBL("gw: came due by the cut, all time (B3 three days ago)",
+		  num(t, "rectification_on_time.came_due"), 4);
+	CHECK_DBL("gw: closed on time, all time", num(t, "rectification_on_time.closed_on_time"), 1);
+	CHECK_DBL("gw: 限期整改率", num(t, "rectification_on_time.rate"), 0.25);
 	CHECK_DBL("gw: overdue today", num(t, "overdue"), 2);
 	CHECK_DBL("gw: overdue outstanding", num(t, "overdue_outstanding"), 2);
 	CHECK_DBL("gw: rectification closed", num(t, "rectification.closed"), 2);
@@ -303,21 +308,21 @@ static void test_rates(struct store *st, const struct config *cfg)
 	CHECK_DBL("gw: devices", num(t, "devices.total"), 4);
 	CHECK_DBL("gw: online", num(t, "devices.online"), 3);
 	CHECK_DBL("gw: online rate", num(t, "devices.online_rate"), 0.75);
-	CHECK_DBL("gw: self-test devices (chargers have none)", num(t, "self_test.devices"), 3);
-	CHECK_DBL("gw: self-tested devices (only this day's)", num(t, "self_test.tested"), 1);
-	CHECK_DBL("gw: presses", num(t, "self_test.presses"), 2);
-	CHECK_DBL("gw: self-test rate", num(t, "self_test.rate"), 0.3333);
+	CHECK_DBL("gw: self-test devices (chargers have none)", num(t, "button_self_test.devices"), 3);
+	CHECK_DBL("gw: self-tested devices (only this day's)", num(t, "button_self_test.tested"), 1);
+	CHECK_DBL("gw: presses", num(t, "button_self_test.presses"), 2);
+	CHECK_DBL("gw: self-test rate", num(t, "button_self_test.rate"), 0.3333);
 	CHECK_DBL("gw: output self-tests", num(t, "output_self_tests"), 1);
 	CHECK_DBL("site-a: hazards", num(a, "hazards"), 3);
 	CHECK_DBL("site-a: rectification rate", num(a, "rectification.rate"), 0.3333);
-	CHECK_DBL("site-a: on-time rate", num(a, "on_time.rate"), 0.5);
-	CHECK_DBL("site-a: self-test rate", num(a, "self_test.rate"), 0.5);
+	CHECK_DBL("site-a: on-time rate", num(a, "rectification_on_time.day.rate"), 0.5);
+	CHECK_DBL("site-a: self-test rate", num(a, "button_self_test.rate"), 0.5);
 	CHECK_DBL("site-a: online rate", num(a, "devices.online_rate"), 1);
 	CHECK_DBL("site-b: hazards", num(b, "hazards"), 2);
-	CHECK_DBL("site-b: on-time rate 0 of 1", num(b, "on_time.rate"), 0);
+	CHECK_DBL("site-b: on-time rate 0 of 1", num(b, "rectification_on_time.day.rate"), 0);
 	CHECK_DBL("site-b: overdue outstanding", num(b, "overdue_outstanding"), 1);
 	CHECK_DBL("site-b: online rate", num(b, "devices.online_rate"), 0.5);
-	CHECK_DBL("site-b: self-test rate", num(b, "self_test.rate"), 0);
+	CHECK_DBL("site-b: self-test rate", num(b, "button_self_test.rate"), 0);
 	cJSON_Delete(o);
 
 	/* never_seen: out of the online rate's denominator, counted and
@@ -354,17 +359,17 @@ static void test_rates(struct store *st, const struct config *cfg)
 	o = summary_build(st, cfg, "2026-11-23", NULL, S + 6 * H, err, sizeof err);
 	t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
 	CHECK("cut: not complete", o && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "complete")));
-	CHECK_DBL("cut: came due by 06:00", num(t, "on_time.came_due"), 2);
+	CHECK_DBL("cut: came due by 06:00", num(t, "rectification_on_time.day.came_due"), 2);
 	CHECK_DBL("cut: B1 not closed yet", num(t, "by_state.closed"), 1);
 	CHECK_DBL("cut: online unknown", num(t, "devices.online"), -1);
 	CHECK_DBL("cut: never_seen unknown", num(t, "devices.never_seen"), -1);
-	CHECK_DBL("cut: site-b self-tested 0 of 1", num(site_of(o, "site-b"), "self_test.rate"), 0);
+	CHECK_DBL("cut: site-b self-tested 0 of 1", num(site_of(o, "site-b"), "button_self_test.rate"), 0);
 	cJSON_Delete(o);
 
 	/* an empty day: rates are null, not 0 */
 	o = summary_build(st, cfg, "2026-10-01", NULL, S + 2 * D, err, sizeof err);
 	t = o ? cJSON_GetObjectItemCaseSensitive(o, "totals") : NULL;
-	CHECK_DBL("empty: on-time rate null", num(t, "on_time.rate"), -1);
+	CHECK_DBL("empty: on-time rate null", num(t, "rectification_on_time.day.rate"), -1);
 	CHECK_DBL("empty: rectification rate null", num(t, "rectification.rate"), -1);
 	cJSON_Delete(o);
 	CHECK("future day refused", summary_build(st, cfg, "2026-11-30", NULL, S + 2 * D,
