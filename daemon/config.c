@@ -564,7 +564,7 @@ static const struct field root_fields[] = {
 	{ .key = "gpio", .type = T_OTHER },      { .key = "interlocks", .type = T_OTHER },
 	{ .key = "flood", .type = T_OTHER },     { .key = "discovery", .type = T_OTHER },
 	{ .key = "priorities", .type = T_OTHER },
-	{ .key = "summary", .type = T_OTHER },
+	{ .key = "summary", .type = T_OTHER },     { .key = "records", .type = T_OTHER },
 };
 
 /* Device flood control (flood.c); a device's own "flood" overrides it. */
@@ -1127,6 +1127,136 @@ static void parse_lifecycle(struct ctx *c, const cJSON *root, struct config *cfg
 			cfg_priority_class(c, it, p, &cfg->priority[t][0]);
 			cfg->priority[t][1] = cfg->priority[t][0];
 		}
+	}
+}
+
+/*
+ * $.records: where hazards come from and how they are graded (records.c,
+ * core/record.h; docs/config.md).
+ *   "hazard_at_once": [{"type": "gas_leak", "site_kind": "restaurant"}]
+ *     alarms that are a hazard the moment they are raised (absent: the
+ *     built-in list; [] none: every alarm waits for verification)
+ *   "grading": [{"type", "site_kind", "level": "low"|"high",
+ *     "recurrence": bool, "severity": "general"|"major"}], tried in order
+ *     before the built-in table; a key left out matches anything
+ *   "recurrence": {"count": 3, "window_h": 168}: that many alarms or
+ *     faults of one type at one device within the window raise a hazard
+ *     (count 0: never)
+ *   "fault_limit_h": {"device_offline": 24, ...}: a fault active this long
+ *     raises a hazard (0: never)
+ */
+static const char *const level_names[] = { "low", "high" };
+
+static int get_choice(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
+		      unsigned flags, const char *what, const char *const *names, size_t n);
+
+static int rec_type(struct ctx *c, const cJSON *obj, const char *p)
+{
+	return get_choice(c, obj, p, "type", 0, "hazard type", hazard_type_name, HZ_TYPE_COUNT);
+}
+
+static int rec_site_kind(struct ctx *c, const cJSON *obj, const char *p)
+{
+	return get_choice(c, obj, p, "site_kind", 0, "site kind", site_kind_name,
+			  SITE_KIND_COUNT);
+}
+
+static void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	static const struct field rec_fields[] = {
+		{ .key = "hazard_at_once", .type = T_OTHER }, { .key = "grading", .type = T_OTHER },
+		{ .key = "recurrence", .type = T_OTHER }, { .key = "fault_limit_h", .type = T_OTHER },
+	}, raise_fields[] = {
+		{ .key = "type", .type = T_OTHER }, { .key = "site_kind", .type = T_OTHER },
+	}, grade_fields[] = {
+		{ .key = "type", .type = T_OTHER }, { .key = "site_kind", .type = T_OTHER },
+		{ .key = "level", .type = T_OTHER }, { .key = "recurrence", .type = T_OTHER },
+		{ .key = "severity", .type = T_OTHER },
+	}, recur_fields[] = {
+		{ .key = "count", .type = T_OTHER }, { .key = "window_h", .type = T_OTHER },
+	};
+	const cJSON *rec = get_object(c, root, "$", "records", 0), *raise, *grading, *recur,
+		*limits, *it;
+	char p[CFG_PATH_LEN];
+	int i = 0, t;
+
+	if (!rec)
+		return;
+	check_keys(c, rec, "$.records", rec_fields, ARRAY_LEN(rec_fields));
+	if ((raise = get_array(c, rec, "$.records", "hazard_at_once", 0))) {
+		cfg->records.raise_set = true;
+		cJSON_ArrayForEach(it, raise) {
+			struct raise_rule *r = &cfg->records.raise[cfg->records.n_raise];
+
+			path_index(p, sizeof p, "$.records.hazard_at_once", i++);
+			if (!cJSON_IsObject(it)) {
+				cfg_err(c, at_open(c, it), p, "expected an object, got %s",
+					json_type(it));
+				continue;
+			}
+			if (cfg->records.n_raise == (int)ARRAY_LEN(cfg->records.raise)) {
+				cfg_err(c, at_open(c, it), p, "at most %zu entries",
+					ARRAY_LEN(cfg->records.raise));
+				break;
+			}
+			check_keys(c, it, p, raise_fields, ARRAY_LEN(raise_fields));
+			r->type = rec_type(c, it, p);
+			r->site_kind = rec_site_kind(c, it, p);
+			if (r->type >= 0 && record_kind_of((enum hazard_type)r->type) != REC_ALARM)
+				cfg_err(c, member_line(c, it, "type"), p, "%s is not an alarm type",
+					hazard_type_name[r->type]);
+			cfg->records.n_raise++;
+		}
+	}
+	i = 0;
+	if ((grading = get_array(c, rec, "$.records", "grading", 0))) {
+		cJSON_ArrayForEach(it, grading) {
+			struct grade_rule *g = &cfg->records.grading[cfg->records.n_grading];
+			bool recurrence;
+
+			path_index(p, sizeof p, "$.records.grading", i++);
+			if (!cJSON_IsObject(it)) {
+				cfg_err(c, at_open(c, it), p, "expected an object, got %s",
+					json_type(it));
+				continue;
+			}
+			if (cfg->records.n_grading == (int)ARRAY_LEN(cfg->records.grading)) {
+				cfg_err(c, at_open(c, it), p, "at most %zu rules",
+					ARRAY_LEN(cfg->records.grading));
+				break;
+			}
+			check_keys(c, it, p, grade_fields, ARRAY_LEN(grade_fields));
+			g->type = rec_type(c, it, p);
+			g->site_kind = rec_site_kind(c, it, p);
+			g->level = get_choice(c, it, p, "level", 0, "level", level_names, 2);
+			g->recurrence = get_bool(c, it, p, "recurrence", 0, false, &recurrence) == 1
+					? (recurrence ? 1 : 0) : -1;
+			t = get_choice(c, it, p, "severity", CF_REQUIRED, "severity", severity_name, 2);
+			g->severity = t == SEV_MAJOR ? SEV_MAJOR : SEV_GENERAL;
+			cfg->records.n_grading++;
+		}
+	}
+	if ((recur = get_object(c, rec, "$.records", "recurrence", 0))) {
+		check_keys(c, recur, "$.records.recurrence", recur_fields, ARRAY_LEN(recur_fields));
+		cfg->records.recurrence_set = true;
+		get_int(c, recur, "$.records.recurrence", "count", 0, 3, 0, 1000,
+			&cfg->records.recurrence_count);
+		get_double(c, recur, "$.records.recurrence", "window_h", CF_MIN_EXCL, 168, 0, 8760,
+			   &cfg->records.recurrence_window_h);
+	}
+	limits = get_object(c, rec, "$.records", "fault_limit_h", 0);
+	cJSON_ArrayForEach(it, limits) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, "$.records.fault_limit_h", it->string);
+		if (check_dup_key(c, limits, it, p) || (t = cfg_hazard_type(c, it, p)) < 0)
+			continue;
+		if (record_kind_of((enum hazard_type)t) != REC_FAULT) {
+			cfg_err(c, at_key(c, it), p, "%s is not a fault type", it->string);
+			continue;
+		}
+		if (val_double(c, it, p, 0, 0, 8760, &cfg->records.fault_limit_h[t]) == 1)
+			cfg->records.fault_limit_set[t] = true;
 	}
 }
 
@@ -1894,6 +2024,7 @@ static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	parse_section(c, root, "flood", 0, flood_fields, ARRAY_LEN(flood_fields), cfg);
 	parse_section(c, root, "discovery", 0, discovery_fields,
 		      ARRAY_LEN(discovery_fields), cfg);
+	parse_records(c, root, cfg);
 	parse_sites(c, root, cfg);
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);

@@ -360,8 +360,11 @@ start_recorder() {
 }
 
 # rec_py CODE: run Python over the recorded messages: `msgs` is the list of
-# records in arrival order, `hz` the hazard events (payloads of .../hazard)
-# and `base` the topic prefix hz/v1/<district>/<gateway>.
+# records in arrival order, `hz` the hazard events (payloads of .../hazard),
+# `al` the alarm events (.../alarm), `ft` the fault events (.../fault),
+# `recs` all three in arrival order (each payload with "_kind" added and
+# "_id" its alarm_id, fault_id or hazard_id) and `base` the topic prefix
+# hz/v1/<district>/<gateway>.
 rec_py() {
 	BASE="hz/v1/${DISTRICT:-e2edist}/${GW_ID:-gw-e2e-01}" $PY -c '
 import json, os, sys
@@ -376,17 +379,29 @@ try:
 except FileNotFoundError:
     pass
 base = os.environ["BASE"]
-hz = [m["payload"] for m in msgs
-      if m["topic"] == base + "/hazard" and isinstance(m["payload"], dict)]
+def family(kind):
+    out = []
+    for m in msgs:
+        if m["topic"] == base + "/" + kind and isinstance(m["payload"], dict):
+            out.append(m["payload"])
+    return out
+hz, al, ft = family("hazard"), family("alarm"), family("fault")
+recs = []
+for m in msgs:
+    k = m["topic"][len(base) + 1:]
+    if k in ("alarm", "fault", "hazard") and isinstance(m["payload"], dict):
+        p = dict(m["payload"], _kind=k)
+        p["_id"] = p.get(k + "_id")
+        recs.append(p)
 exec(sys.argv[1])' "$1" "$REC_OUT" "${@:2}"
 }
 
-# upstream_has TYPE EVENT [DEVICE]: a hazard event of that type (and device)
-# was received upstream.
+# upstream_has TYPE EVENT [DEVICE]: an alarm, fault or hazard event of that
+# type (and device) was received upstream.
 upstream_has() {
 	rec_py '
 t, e = sys.argv[3], sys.argv[4]
 dev = sys.argv[5] if len(sys.argv) > 5 else None
 sys.exit(0 if any(h.get("type") == t and h.get("event") == e and
-                  (dev is None or h.get("device") == dev) for h in hz) else 1)' "$@"
+                  (dev is None or h.get("device") == dev) for h in recs) else 1)' "$@"
 }
