@@ -438,9 +438,12 @@ static void count_alarm(struct bucket *b, struct agg *a, const struct report_haz
 	b->al_verdict[(unsigned)h->verdict < VERDICT_COUNT ? h->verdict : VERDICT_NONE]++;
 	if (h->acked_at_ms <= 0)
 		return;
-	/* 响应时间: from the raise to the first acknowledgement (verifying
-	 * it counts as one) */
 	b->al_acked++;
+	/* 响应时间: from the raise to the first acknowledgement (verifying
+	 * it counts as one).  A test press is verified "test" by the device's
+	 * own report at its raise: no one responded, so it is no sample */
+	if (h->verdict == VERDICT_TEST)
+		return;
 	if (b->resp.n == b->resp.cap) {
 		size_t cap = b->resp.cap ? b->resp.cap * 2 : 16;
 		int64_t *v = realloc(b->resp.v, cap * sizeof *v);
@@ -553,9 +556,9 @@ static cJSON *seconds(double ms)
 }
 
 /*
- * {"median": s, "p90": s} of the response times, null when none: the
- * median is the middle value (the mean of the two middle ones for an even
- * count), p90 the nearest rank (the ceil(0.9 n)-th smallest).
+ * {"count": n, "median": s, "p90": s} of the response times, null when
+ * none: the median is the middle value (the mean of the two middle ones
+ * for an even count), p90 the nearest rank (the ceil(0.9 n)-th smallest).
  */
 static void add_response(cJSON *o, struct samples *r)
 {
@@ -564,6 +567,7 @@ static void add_response(cJSON *o, struct samples *r)
 
 	if (!x)
 		return;
+	cJSON_AddNumberToObject(x, "count", (double)n);
 	if (n == 0) {
 		cJSON_AddNullToObject(x, "median");
 		cJSON_AddNullToObject(x, "p90");

@@ -2,8 +2,10 @@
  * test_summary.c: the daily summary.  Local days and their boundaries in
  * real zones (UTC+8, and New York's 23- and 25-hour days), the schedule,
  * the rates from a crafted database (state and severity replayed to the
- * end of the day, hazards of the next day left out), and the idempotent
- * msg_id of a queued summary.
+ * end of the day, hazards of the next day left out), the idempotent
+ * msg_id of a queued summary, and a day of alarms, faults and hazards
+ * written through the store's own functions, whose figures are computed
+ * here from the scenario table and must keep the three kinds apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +378,434 @@ static void test_rates(struct store *st, const struct config *cfg)
 						  err, sizeof err) == NULL);
 }
 
+/* ------------------------------------------------ the three kinds apart */
+
+/*
+ * A day of alarms, faults and hazards written with the store's own
+ * functions at injected times: 2026-12-01 in Shanghai, S2 its start.
+ * Offsets are from S2 (negative: an earlier day; past D: the next day);
+ * 0 means never (nothing in the table happens at S2 itself).
+ */
+#define S2      (S + 8 * D)
+#define MIN     60000LL
+#define SEC     1000LL
+
+struct sc {
+	enum record_kind kind;
+	const char *site, *device;
+	enum hazard_type type;
+	enum severity sev;
+	int64_t raised;
+	int64_t ack;                    /* a person acknowledged */
+	enum verdict verdict;           /* alarms */
+	int64_t verified;
+	int64_t cleared;                /* alarm ended, fault or hazard cleared */
+	int64_t dismissed;              /* faults */
+	int64_t closed;                 /* hazards: written off (after cleared) */
+	double deadline_h;              /* hazards */
+	bool raised_cleared;            /* hazards: condition already off */
+};
+
+static const struct sc day2[] = {
+	/* alarms */
+	{ REC_ALARM, "site-a", "gas-a1", HZ_GAS_LEAK, SEV_MAJOR, 8 * H, 8 * H + 30 * SEC,
+	  VERDICT_REAL, 8 * H + 10 * MIN, 8 * H + 20 * MIN, 0, 0, 0, false },
+	/* verified false after it ended: the verdict's time is the response */
+	{ REC_ALARM, "site-a", "smoke-a2", HZ_SMOKE_ALARM, SEV_GENERAL, 9 * H, 0,
+	  VERDICT_FALSE, 9 * H + 2 * MIN, 9 * H + MIN, 0, 0, 0, false },
+	/* a test press: verified test by hazardd at its raise */
+	{ REC_ALARM, "site-a", "smoke-a3", HZ_SMOKE_ALARM, SEV_GENERAL, 10 * H, 0,
+	  VERDICT_TEST, 10 * H, 10 * H + 5 * SEC, 0, 0, 0, false },
+	/* never acknowledged, still sounding */
+	{ REC_ALARM, "site-b", "chg-b1", HZ_CHARGER_OVERTEMP, SEV_GENERAL, 11 * H, 0,
+	  VERDICT_NONE, 0, 0, 0, 0, 0, false },
+	{ REC_ALARM, "site-b", "smoke-b2", HZ_SMOKE_ALARM, SEV_MAJOR, 13 * H, 13 * H + 10 * MIN,
+	  VERDICT_NONE, 0, 13 * H + 30 * MIN, 0, 0, 0, false },
+	{ REC_ALARM, "site-b", "gas-b3", HZ_GAS_LEAK, SEV_GENERAL, 14 * H,
+	  14 * H + 90 * SEC, VERDICT_FALSE, 14 * H + 5 * MIN, 0, 0, 0, 0, false },
+	/* the day before, still active: active, not raised today */
+	{ REC_ALARM, "site-a", "co-a4", HZ_CO_ALARM, SEV_GENERAL, -2 * H, -H,
+	  VERDICT_NONE, 0, 0, 0, 0, 0, false },
+	/* the next day: nowhere */
+	{ REC_ALARM, "site-b", "smoke-b4", HZ_SMOKE_ALARM, SEV_GENERAL, D + H, 0,
+	  VERDICT_NONE, 0, 0, 0, 0, 0, false },
+	/* faults */
+	{ REC_FAULT, "site-a", "gas-a1", HZ_LOW_BATTERY, SEV_GENERAL, 7 * H, 0,
+	  VERDICT_NONE, 0, 12 * H, 0, 0, 0, false },
+	{ REC_FAULT, "site-a", "smoke-a2", HZ_DEVICE_OFFLINE, SEV_GENERAL, 15 * H, 0,
+	  VERDICT_NONE, 0, 0, 0, 0, 0, false },
+	{ REC_FAULT, "site-b", "chg-b1", HZ_TAMPER, SEV_GENERAL, 9 * H + 30 * MIN, 0,
+	  VERDICT_NONE, 0, 0, 10 * H + 30 * MIN, 0, 0, false },
+	{ REC_FAULT, "site-b", "smoke-b2", HZ_DETECTOR_FAULT, SEV_GENERAL, -4 * H, 0,
+	  VERDICT_NONE, 0, 6 * H, 0, 0, 0, false },
+	{ REC_FAULT, "site-b", "gas-b3", HZ_DEVICE_OFFLINE, SEV_GENERAL, -D, 0,
+	  VERDICT_NONE, 0, 0, 0, 0, 0, false },
+	/* hazards: closed on time */
+	{ REC_HAZARD, "site-a", "gas-a1", HZ_GAS_LEAK, SEV_MAJOR, 8 * H + 10 * MIN, 0,
+	  VERDICT_NONE, 0, 8 * H + 20 * MIN, 0, 9 * H, 2, false },
+	/* closed late (due 15:00, closed 17:00) */
+	{ REC_HAZARD, "site-b", "gas-b3", HZ_GAS_LEAK, SEV_GENERAL, 14 * H, 0,
+	  VERDICT_NONE, 0, 16 * H, 0, 17 * H, 1, false },
+	/* three days old, due two days ago, open: overdue */
+	{ REC_HAZARD, "site-a", "chg-a5", HZ_OVERCHARGE, SEV_MAJOR, -3 * D, 0,
+	  VERDICT_NONE, 0, 0, 0, 0, 24, false },
+	/* acknowledged, due next week */
+	{ REC_HAZARD, "site-b", "chg-b1", HZ_CHARGER_OVERTEMP, SEV_GENERAL, 11 * H + 5 * MIN,
+	  11 * H + 30 * MIN, VERDICT_NONE, 0, 0, 0, 0, 168, false },
+	/* raised with its condition off at 12:00, due 16:00, not closed; an
+	 * acknowledgement keeps it cleared */
+	{ REC_HAZARD, "site-a", "smoke-a3", HZ_SMOKE_ALARM, SEV_GENERAL, 12 * H, 13 * H,
+	  VERDICT_NONE, 0, 0, 0, 0, 4, true },
+	/* raised yesterday, closed today, due tomorrow */
+	{ REC_HAZARD, "site-b", "smoke-b2", HZ_SMOKE_ALARM, SEV_MAJOR, -14 * H, 0,
+	  VERDICT_NONE, 0, -10 * H, 0, 10 * H, 48, false },
+	/* raised and closed the day before */
+	{ REC_HAZARD, "site-a", "gas-a6", HZ_GAS_LEAK, SEV_GENERAL, -20 * H, 0,
+	  VERDICT_NONE, 0, -19 * H, 0, -18 * H, 24, false },
+};
+#define N_DAY2 ((int)(sizeof day2 / sizeof day2[0]))
+
+static void sc_dev(struct device_cfg *dev, const struct sc *r)
+{
+	memset(dev, 0, sizeof *dev);
+	strcpy(dev->id, r->device);
+	strcpy(dev->site, r->site);
+}
+
+static int sc_change(struct store *st, const struct sc *r, enum record_kind k, bool create,
+		     enum change_kind c, int64_t at, struct hazard_rec *rec)
+{
+	struct hz_policy pol = { .deadline_h = { r->deadline_h, r->deadline_h },
+				 .clock_trusted = true };
+	struct hazard_change chg = { .type = r->type, .kind = c, .severity = r->sev };
+	struct device_cfg dev;
+	const char *event = NULL;
+
+	sc_dev(&dev, r);
+	snprintf(chg.detail, sizeof chg.detail, "test");
+	return store_record_apply(st, k, create, &dev, &chg, NULL, &pol, S2 + at, rec,
+				  &event) == 0 && event ? 0 : -1;
+}
+
+static int sc_act(struct store *st, const char *id, enum record_action a, enum verdict v,
+		  int64_t at)
+{
+	char err[256];
+
+	if (store_record_act(st, id, a, v, a == RA_VERIFY && v == VERDICT_TEST ? "hazardd"
+			     : "inspector", "note", NULL, S2 + at, NULL, NULL, err,
+			     sizeof err) == 0)
+		return 0;
+	printf("INFO: %s\n", err);
+	return -1;
+}
+
+/* One record of the table through the store, its moves in time order. */
+static int sc_write(struct store *st, const struct sc *r)
+{
+	int64_t at[5] = { r->ack, r->verified, r->cleared, r->dismissed, r->closed };
+	bool used[5] = { false };
+	struct hazard_rec rec;
+	char id[ID_MAX];
+	int rc = 0, i, k, best;
+
+	if (r->kind == REC_HAZARD) {
+		struct hz_policy pol = { .deadline_h = { r->deadline_h, r->deadline_h },
+					 .clock_trusted = true };
+		struct hazard_origin o = { .device = r->device, .site = r->site,
+			.type = r->type, .severity = r->sev, .reason = HR_PERSON,
+			.condition_on = !r->raised_cleared, .detail = "test",
+			.actor = "inspector" };
+		const char *event = NULL;
+
+		if (store_hazard_derive(st, &o, &pol, S2 + r->raised, &rec, &event) < 0 ||
+		    !event)
+			return -1;
+	} else if (sc_change(st, r, r->kind, true, CHG_ACTIVE, r->raised, &rec) < 0) {
+		return -1;
+	}
+	snprintf(id, sizeof id, "%s", rec.id);
+	/* its moves oldest first (at one ms: acknowledge, verify, clear,
+	 * dismiss, close, the table's order) */
+	for (k = 0; k < 5 && rc == 0; k++) {
+		best = -1;
+		for (i = 0; i < 5; i++)
+			if (!used[i] && at[i] != 0 && (best < 0 || at[i] < at[best]))
+				best = i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		switch (best) {
+		case 0:
+			rc = sc_act(st, id, RA_ACK, VERDICT_NONE, at[best]);
+			break;
+		case 1:
+			rc = sc_act(st, id, RA_VERIFY, r->verdict, at[best]);
+			break;
+		case 2:
+			rc = sc_change(st, r, r->kind, false, CHG_CLEAR, at[best], &rec);
+			break;
+		case 3:
+			rc = sc_act(st, id, RA_DISMISS, VERDICT_NONE, at[best]);
+			break;
+		default:
+			rc = sc_act(st, id, RA_CLOSE, VERDICT_NONE, at[best]);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* What the table says by the cut (offset from S2), for one site or all. */
+struct want {
+	int hazards, state[HZS_COUNT], sev_total[2], sev_out[2];
+	int new_, closed, closed_total, due, on_time, due_day, on_time_day, overdue_out;
+	int al_raised, al_type[HZ_TYPE_COUNT], al_acked, verdict[VERDICT_COUNT], al_active;
+	int64_t resp[N_DAY2];
+	int n_resp;
+	int ft_raised, ft_type[HZ_TYPE_COUNT], ft_active, ft_cleared, ft_dismissed;
+};
+
+static bool by(int64_t t, int64_t cut) { return t != 0 && t < cut; }
+static bool today(int64_t t, int64_t cut) { return t != 0 && t >= 0 && t < cut; }
+
+static int hz_state_at(const struct sc *r, int64_t cut)
+{
+	if (by(r->closed, cut))
+		return HZS_CLOSED;
+	if (r->raised_cleared || by(r->cleared, cut))
+		return HZS_CLEARED;     /* acknowledging a cleared one keeps it so */
+	return by(r->ack, cut) ? HZS_ACKNOWLEDGED : HZS_OPEN;
+}
+
+static void expect(struct want *w, const char *site, int64_t cut)
+{
+	int i;
+
+	memset(w, 0, sizeof *w);
+	for (i = 0; i < N_DAY2; i++) {
+		const struct sc *r = &day2[i];
+		int64_t due = r->raised + (int64_t)(r->deadline_h * H), ack;
+
+		if ((site && strcmp(site, r->site) != 0) || r->raised >= cut)
+			continue;
+		if (r->kind == REC_HAZARD) {
+			int stt = hz_state_at(r, cut);
+			bool on_time = by(r->closed, cut) && r->closed <= due;
+
+			w->hazards++;
+			w->state[stt]++;
+			w->sev_total[r->sev]++;
+			w->sev_out[r->sev] += stt != HZS_CLOSED;
+			w->new_ += r->raised >= 0;
+			w->closed += today(r->closed, cut);
+			w->closed_total += by(r->closed, cut);
+			if (due < cut) {
+				w->due++;
+				w->on_time += on_time;
+				w->overdue_out += stt != HZS_CLOSED;
+				if (due >= 0) {
+					w->due_day++;
+					w->on_time_day += on_time;
+				}
+			}
+		} else if (r->kind == REC_ALARM) {
+			w->al_active += !by(r->cleared, cut);
+			if (r->raised < 0)
+				continue;
+			w->al_raised++;
+			w->al_type[r->type]++;
+			w->verdict[by(r->verified, cut) ? r->verdict : VERDICT_NONE]++;
+			/* verifying is a response too: the first of the two */
+			ack = r->ack && (!r->verified || r->ack < r->verified) ? r->ack
+									   : r->verified;
+			if (!by(ack, cut))
+				continue;
+			w->al_acked++;
+			if (!(r->verdict == VERDICT_TEST && by(r->verified, cut)))
+				w->resp[w->n_resp++] = ack - r->raised;
+		} else {
+			w->ft_active += !by(r->cleared, cut) && !by(r->dismissed, cut);
+			w->ft_cleared += today(r->cleared, cut);
+			w->ft_dismissed += today(r->dismissed, cut);
+			if (r->raised < 0)
+				continue;
+			w->ft_raised++;
+			w->ft_type[r->type]++;
+		}
+	}
+}
+
+static double ratio(int n, int d)
+{
+	return d ? round((double)n / d * 10000.0) / 10000.0 : -1;
+}
+
+/* median: the middle, or the mean of the two middle; p90: nearest rank */
+static double pct(int64_t *v, int n, bool median)
+{
+	int i, j;
+
+	if (n == 0)
+		return -1;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	if (median)
+		return (n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0) / 1000.0;
+	return (double)v[(9 * n + 9) / 10 - 1] / 1000.0;
+}
+
+static void check_bucket(const char *label, const cJSON *b, const struct want *w)
+{
+	char name[256], path[96];
+	int i;
+
+#define FIG(p, want) do { \
+		snprintf(name, sizeof name, "%s: %s", label, p); \
+		CHECK_DBL(name, num(b, p), (double)(want)); \
+	} while (0)
+	FIG("hazards", w->hazards);
+	for (i = 0; i < HZS_COUNT; i++) {
+		snprintf(path, sizeof path, "by_state.%s", hz_state_name[i]);
+		FIG(path, w->state[i]);
+	}
+	FIG("by_severity.general.total", w->sev_total[SEV_GENERAL]);
+	FIG("by_severity.general.outstanding", w->sev_out[SEV_GENERAL]);
+	FIG("by_severity.major.total", w->sev_total[SEV_MAJOR]);
+	FIG("by_severity.major.outstanding", w->sev_out[SEV_MAJOR]);
+	FIG("new", w->new_);
+	FIG("closed", w->closed);
+	FIG("overdue", w->due_day - w->on_time_day);
+	FIG("overdue_outstanding", w->overdue_out);
+	FIG("rectification.raised", w->hazards);
+	FIG("rectification.closed", w->closed_total);
+	FIG("rectification.rate", ratio(w->closed_total, w->hazards));
+	FIG("rectification.day.raised", w->new_);
+	FIG("rectification.day.closed", w->closed);
+	FIG("rectification_on_time.came_due", w->due);
+	FIG("rectification_on_time.closed_on_time", w->on_time);
+	FIG("rectification_on_time.rate", ratio(w->on_time, w->due));
+	FIG("rectification_on_time.day.came_due", w->due_day);
+	FIG("rectification_on_time.day.closed_on_time", w->on_time_day);
+	FIG("rectification_on_time.day.rate", ratio(w->on_time_day, w->due_day));
+	FIG("alarms.raised", w->al_raised);
+	for (i = 0; i < HZ_TYPE_COUNT; i++) {
+		if (record_kind_of((enum hazard_type)i) != REC_ALARM)
+			continue;
+		snprintf(path, sizeof path, "alarms.by_type.%s", hazard_type_name[i]);
+		FIG(path, w->al_type[i]);
+	}
+	FIG("alarms.acknowledged", w->al_acked);
+	FIG("alarms.response_s.count", w->n_resp);
+	{
+		int64_t v[N_DAY2];
+
+		memcpy(v, w->resp, sizeof v);
+		FIG("alarms.response_s.median", pct(v, w->n_resp, true));
+		FIG("alarms.response_s.p90", pct(v, w->n_resp, false));
+	}
+	FIG("alarms.verified.real", w->verdict[VERDICT_REAL]);
+	FIG("alarms.verified.false", w->verdict[VERDICT_FALSE]);
+	FIG("alarms.verified.test", w->verdict[VERDICT_TEST]);
+	FIG("alarms.verified.unverified", w->verdict[VERDICT_NONE]);
+	FIG("alarms.false_alarm_rate", ratio(w->verdict[VERDICT_FALSE],
+		w->verdict[VERDICT_REAL] + w->verdict[VERDICT_FALSE]));
+	FIG("alarms.active", w->al_active);
+	FIG("faults.raised", w->ft_raised);
+	for (i = 0; i < HZ_TYPE_COUNT; i++) {
+		if (record_kind_of((enum hazard_type)i) != REC_FAULT)
+			continue;
+		snprintf(path, sizeof path, "faults.by_type.%s", hazard_type_name[i]);
+		FIG(path, w->ft_type[i]);
+	}
+	FIG("faults.active", w->ft_active);
+	FIG("faults.cleared", w->ft_cleared);
+	FIG("faults.dismissed", w->ft_dismissed);
+#undef FIG
+}
+
+static void test_kinds(const struct config *cfg)
+{
+	static const struct { const char *label; int64_t cut, now; } cuts[] = {
+		{ "day", D, 2 * D }, { "noon", 12 * H, 12 * H },
+	};
+	static const char *const where[] = { NULL, "site-a", "site-b" };
+	char path[128], err[512], label[64];
+	struct store *st;
+	struct want w;
+	cJSON *o;
+	int i, c, k, written = 0, n_hz = 0;
+
+	snprintf(path, sizeof path, "%s/kinds.db", dir);
+	st = store_open(path, err, sizeof err);
+	CHECK("kinds: store opens", st != NULL);
+	if (!st)
+		return;
+	for (i = 0; i < N_DAY2; i++) {
+		if (sc_write(st, &day2[i]) == 0)
+			written++;
+		else
+			printf("INFO: scenario row %d (%s %s) not written\n", i,
+			       day2[i].device, hazard_type_name[day2[i].type]);
+		n_hz += day2[i].kind == REC_HAZARD;
+	}
+	CHECK_INT("kinds: every scenario row written through the store", written, N_DAY2);
+
+	for (c = 0; c < 2; c++) {
+		o = summary_build(st, cfg, "2026-12-01", NULL, S2 + cuts[c].now, err, sizeof err);
+		CHECK("kinds: summary built", o != NULL);
+		if (!o) {
+			printf("INFO: %s\n", err);
+			continue;
+		}
+		for (k = 0; k < 3; k++) {
+			const cJSON *b = where[k] ? site_of(o, where[k]) :
+					 cJSON_GetObjectItemCaseSensitive(o, "totals");
+
+			snprintf(label, sizeof label, "%s %s", cuts[c].label,
+				 where[k] ? where[k] : "gw");
+			expect(&w, where[k], cuts[c].cut);
+			check_bucket(label, b, &w);
+		}
+		if (c == 0 && getenv("SUMMARY_DUMP")) {
+			char *txt = cJSON_Print(cJSON_GetObjectItemCaseSensitive(o, "totals"));
+
+			printf("%s\n", txt);
+			free(txt);
+		}
+		if (c == 0) {
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "totals");
+
+			/* the figures of the kinds stay apart: 20 records, 7 hazards */
+			CHECK_DBL("kinds: alarms and faults are not hazards",
+				  num(t, "hazards"), n_hz);
+			CHECK("kinds: alarms and faults exist beside them",
+			      num(t, "alarms.raised") > 0 && num(t, "faults.raised") > 0);
+			CHECK_DBL("kinds: 整改率 over hazards alone (4 of 7 closed)",
+				  num(t, "rectification.rate"), 0.5714);
+			CHECK_DBL("kinds: 误报率 2 false of 3 verified real or false",
+				  num(t, "alarms.false_alarm_rate"), 0.6667);
+			CHECK_DBL("kinds: a test press is no response sample",
+				  num(t, "alarms.response_s.count"), 4);
+			CHECK("kinds: self_test renamed button_self_test",
+			      cJSON_GetObjectItemCaseSensitive(t, "button_self_test") &&
+			      !cJSON_GetObjectItemCaseSensitive(t, "self_test"));
+		}
+		cJSON_Delete(o);
+	}
+	store_close(st);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/kinds.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/kinds.db-shm", dir);
+	unlink(path);
+}
+
 /* The bodies queued in the outbox with topic "summary", oldest first. */
 static int queued(struct store *st, char bodies[][96], int max)
 {
@@ -474,6 +904,7 @@ int main(void)
 		craft(store_sqlite(st));
 		test_rates(st, &cfg);
 		test_queue(st, &cfg);
+		test_kinds(&cfg);
 		store_close(st);
 	}
 	unlink(path);
