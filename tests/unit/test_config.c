@@ -615,7 +615,87 @@ static const struct bad_case bad[] = {
 	  3, { ":2: $.devices[0].kind: unknown device kind \"gaz\"",
 	       ":4: $.storage.max_mb: expected integer, got string",
 	       ":8: $.colour: unknown key \"colour\"" } },
+	{ "records: a fault type cannot be a hazard at once",
+	  "{\n" G S L U SI
+	  "  'records': {'hazard_at_once': [{'type': 'low_battery'}]}\n"
+	  "}\n",
+	  1, { ":7: $.records.hazard_at_once[0]: low_battery is not an alarm type" } },
+	{ "records: grading needs a severity and known names",
+	  "{\n" G S L U SI
+	  "  'records': {'grading': [{'type': 'smoke_alarm', 'site_kind': 'cafe',\n"
+	  "                           'level': 'medium'}]}\n"
+	  "}\n",
+	  3, { ":7: $.records.grading[0].site_kind: unknown site kind \"cafe\"",
+	       ":7: $.records.grading[0].severity: missing required key \"severity\"",
+	       ":8: $.records.grading[0].level: unknown level \"medium\"" } },
+	{ "records: fault limits only for fault types, within range",
+	  "{\n" G S L U SI
+	  "  'records': {'fault_limit_h': {'gas_leak': 2, 'tamper': -1},\n"
+	  "              'recurrence': {'count': 3, 'window': 4}}\n"
+	  "}\n",
+	  3, { ":7: $.records.fault_limit_h.gas_leak: gas_leak is not a fault type",
+	       ":7: $.records.fault_limit_h.tamper: -1 is out of range",
+	       ":8: $.records.recurrence.window: unknown key \"window\"" } },
 };
+
+/* $.records: the origins of hazards and their grading, as parsed */
+static void test_records(void)
+{
+	const char *text =
+		"{\n" G S L U SI
+		"  'records': {\n"
+		"    'hazard_at_once': [{'type': 'gas_leak'}, {'type': 'co_alarm', 'site_kind': 'rental_housing'}],\n"
+		"    'grading': [{'type': 'smoke_alarm', 'site_kind': 'rental_housing', 'severity': 'major'},\n"
+		"                {'recurrence': true, 'level': 'high', 'severity': 'major'}],\n"
+		"    'recurrence': {'count': 5, 'window_h': 72},\n"
+		"    'fault_limit_h': {'device_offline': 6, 'low_battery': 0}\n"
+		"  }\n"
+		"}\n";
+	struct config cfg;
+	char errs[4096] = "";
+	int rc = config_load(write_cfg("records.json", text), &cfg, errs, sizeof errs);
+
+	CHECK_INT("records: loads", rc, 0);
+	if (rc != 0) {
+		printf("%s", errs);
+		return;
+	}
+	CHECK("records: hazard_at_once set", cfg.records.raise_set && cfg.records.n_raise == 2);
+	CHECK_INT("records: first rule any site kind", cfg.records.raise[0].site_kind, -1);
+	CHECK_INT("records: second rule's type", cfg.records.raise[1].type, HZ_CO_ALARM);
+	CHECK_INT("records: second rule's site kind", cfg.records.raise[1].site_kind,
+		  SITE_RENTAL_HOUSING);
+	CHECK_INT("records: two grading rules", cfg.records.n_grading, 2);
+	CHECK_INT("records: grading rule fields", cfg.records.grading[0].type == HZ_SMOKE_ALARM &&
+		  cfg.records.grading[0].level == -1 && cfg.records.grading[0].recurrence == -1 &&
+		  cfg.records.grading[0].severity == SEV_MAJOR, 1);
+	CHECK_INT("records: recurrence and level match", cfg.records.grading[1].type == -1 &&
+		  cfg.records.grading[1].recurrence == 1 && cfg.records.grading[1].level == 1, 1);
+	CHECK_INT("records: recurrence count", records_recurrence_count(&cfg), 5);
+	CHECK_DBL("records: recurrence window", records_recurrence_window_h(&cfg), 72);
+	CHECK_DBL("records: offline limit", records_fault_limit_h(&cfg, HZ_DEVICE_OFFLINE), 6);
+	CHECK_DBL("records: low battery limit off", records_fault_limit_h(&cfg, HZ_LOW_BATTERY), 0);
+	CHECK_DBL("records: tamper keeps the default",
+		  records_fault_limit_h(&cfg, HZ_TAMPER), record_fault_limit_default_h(HZ_TAMPER));
+	CHECK_INT("records: the housing rule leaves a restaurant's smoke general",
+		  records_grade(&cfg, HZ_SMOKE_ALARM, "rest-1", true, false), SEV_GENERAL);
+	CHECK_INT("records: a high recurrence is major by the second rule",
+		  records_grade(&cfg, HZ_LOW_BATTERY, "rest-1", true, true), SEV_MAJOR);
+	config_free(&cfg);
+
+	/* absent: the built-in policy */
+	text = "{\n" G S L U SI "  'devices': []\n}\n";
+	rc = config_load(write_cfg("records0.json", text), &cfg, errs, sizeof errs);
+	CHECK_INT("records: absent loads", rc, 0);
+	if (rc != 0)
+		return;
+	CHECK("records: absent is not set", !cfg.records.raise_set && !cfg.records.recurrence_set);
+	CHECK_INT("records: default recurrence count", records_recurrence_count(&cfg), 3);
+	CHECK_DBL("records: default offline limit", records_fault_limit_h(&cfg, HZ_DEVICE_OFFLINE), 24);
+	CHECK_INT("records: default grading, gas high is major",
+		  records_grade(&cfg, HZ_GAS_LEAK, "rest-1", true, false), SEV_MAJOR);
+	config_free(&cfg);
+}
 
 static void test_bad(void)
 {
@@ -719,6 +799,7 @@ int main(void)
 	test_merge();
 	test_bom_crlf();
 	test_bad();
+	test_records();
 	test_unreadable();
 	test_truncation();
 	{
