@@ -409,8 +409,11 @@ static void restore_one(void *ctx, const struct hazard_rec *rec)
 	struct loop *L = ctx;
 	const struct device_cfg *dev = config_find_device(L->d.cfg, rec->device);
 
-	/* a cleared hazard's condition is off; only open ones are still on */
-	if (dev && strcmp(rec->state, "cleared") != 0)
+	/* the rules remember a condition through the record of its own kind
+	 * (a gas leak's alarm, not the hazard that may stand for it); a
+	 * cleared hazard's condition is off */
+	if (dev && rec->kind == record_kind_of(rec->type) &&
+	    strcmp(rec->state, "cleared") != 0)
 		rules_restore(&L->d.dev_state[dev - L->d.cfg->devices], rec->type,
 			      rec->severity);
 }

@@ -190,9 +190,10 @@ static void restore_fresh(void *ctx, const struct hazard_rec *rec)
 	const struct device_cfg *dev = config_find_device(rc->cfg, rec->device);
 	int i;
 
-	/* as at start-up: a cleared hazard's condition is off; open,
-	 * acknowledged and rectifying ones are still on */
-	if (!dev || strcmp(rec->state, "cleared") == 0)
+	/* as at start-up: through the record of the type's own kind; a
+	 * cleared hazard's condition is off, every other live record's is on */
+	if (!dev || rec->kind != record_kind_of(rec->type) ||
+	    strcmp(rec->state, "cleared") == 0)
 		return;
 	i = (int)(dev - rc->cfg->devices);
 	if (rc->fresh[i])
