@@ -642,9 +642,11 @@ int64_t store_record_count(struct store *st, enum record_kind k, const char *dev
 
 int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
 {
+	/* every record whose condition is on: live alarms and faults, and
+	 * hazards not yet cleared */
 	sqlite3_stmt *s = adhoc(st, "SELECT id, type, evidence FROM hazards "
-				"WHERE device = ?1 AND state IN ('open', 'acknowledged', "
-				"'rectifying')");
+				"WHERE device = ?1 AND state IN ('active', 'open', "
+				"'acknowledged', 'rectifying')");
 	sqlite3_stmt *u = NULL;
 	int rc, res = 0;
 
