@@ -88,11 +88,13 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "(SELECT seq FROM outbox WHERE cls = 4 ORDER BY seq LIMIT ?1)",
 	[S_OB_DELETE]   = "DELETE FROM outbox WHERE seq = ?1",
 	[S_OB_COUNT]    = "SELECT count(*) FROM outbox",
-	/* an acknowledged hazard event is kept for a downlink resend */
+	/* an acknowledged alarm, fault or hazard event is kept for a
+	 * downlink resend (each kind has its own topic since schema v5: a
+	 * filter on 'hazard' alone left alarms and faults out of it) */
 	[S_OB_ARCHIVE]  = "INSERT OR REPLACE INTO outbox_sent (seq, topic_suffix, cls, body, "
 			  "created_ms, hazard_id) SELECT seq, topic_suffix, cls, body, "
 			  "created_ms, hazard_id FROM outbox WHERE seq = ?1 "
-			  "AND topic_suffix = 'hazard'",
+			  "AND topic_suffix IN ('alarm', 'fault', 'hazard')",
 };
 
 /* ------------------------------------------------------------ helpers */
