@@ -57,8 +57,9 @@ enum severity records_grade(const struct config *cfg, enum hazard_type t,
 
 /* ------------------------------------------------------------- hazards */
 
-/* Raise the hazard an alarm or fault calls for, and queue its event. */
-static void derive(struct daemon *d, const struct hazard_rec *src,
+/* Raise the hazard an alarm or fault calls for, and queue its event.
+ * True when a new hazard was raised. */
+static bool derive(struct daemon *d, const struct hazard_rec *src,
 		   enum hazard_reason why, bool condition_on, const char *actor,
 		   const char *note, int64_t now_ms)
 {
@@ -81,14 +82,16 @@ static void derive(struct daemon *d, const struct hazard_rec *src,
 	lifecycle_policy(d->cfg, src->type, &pol);
 	if (store_hazard_derive(d->store, &o, &pol, now_ms, &rec, &event) < 0) {
 		d->cnt.store_errors++;
-		return;
+		return false;
 	}
 	if (event)
 		lifecycle_emit(d, &rec, event, now_ms, NULL);
+	return event && strcmp(event, "raised") == 0;
 }
 
-/* A new alarm or fault: is a hazard due at once, or by recurrence? */
-static void on_raised(struct daemon *d, const struct hazard_rec *rec, int64_t now_ms)
+/* A new alarm or fault: is a hazard due at once, or by recurrence?  True
+ * when one was raised from it. */
+static bool on_raised(struct daemon *d, const struct hazard_rec *rec, int64_t now_ms)
 {
 	const struct config *cfg = d->cfg;
 	int threshold = records_recurrence_count(cfg);
@@ -97,18 +100,17 @@ static void on_raised(struct daemon *d, const struct hazard_rec *rec, int64_t no
 	if (rec->kind == REC_ALARM &&
 	    record_hazard_at_raise(cfg->records.raise, cfg->records.n_raise,
 				   cfg->records.raise_set, rec->type,
-				   site_kind_of(cfg, rec->site))) {
-		derive(d, rec, HR_ALARM, true, "hazardd", NULL, now_ms);
-		return;
-	}
+				   site_kind_of(cfg, rec->site)))
+		return derive(d, rec, HR_ALARM, true, "hazardd", NULL, now_ms);
 	if (threshold <= 0)
-		return;
+		return false;
 	n = store_record_count(d->store, rec->kind, rec->device, rec->type,
 			       now_ms - (int64_t)(records_recurrence_window_h(cfg) * 3600000.0));
 	if (n < 0)
 		d->cnt.store_errors++;
 	else if (record_recurrence_due(n, threshold))
-		derive(d, rec, HR_RECURRENCE, true, "hazardd", NULL, now_ms);
+		return derive(d, rec, HR_RECURRENCE, true, "hazardd", NULL, now_ms);
+	return false;
 }
 
 /* A device's test press raised this alarm: it is verified "test" at once,
@@ -161,8 +163,11 @@ void records_apply_change(struct daemon *d, const struct device_cfg *dev,
 	if (strcmp(event, "raised") == 0) {
 		if (kind == REC_ALARM)
 			mark_test(d, &rec, evidence, now_ms);
-		if (rec.verdict != VERDICT_TEST)
-			on_raised(d, &rec, now_ms);
+		/* a hazard raised from this very record has counted it once
+		 * already: following the change too would add a second
+		 * occurrence and an "updated" event in the same instant */
+		if (rec.verdict != VERDICT_TEST && on_raised(d, &rec, now_ms))
+			return;
 	}
 	/* the hazard standing for this condition follows it: cleared when
 	 * the sensor is normal, reopened when it is not; never created here */
