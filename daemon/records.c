@@ -190,7 +190,7 @@ void records_fault_limits(struct daemon *d, const struct hazard_rec *rec, int64_
 	if (rec->kind != REC_FAULT || strcmp(rec->state, "active") != 0 ||
 	    !record_fault_limit_due(now_ms - rec->raised_at_ms, limit))
 		return;
-	derive(d, rec, HR_FAULT_LIMIT, true, "hazardd", NULL, now_ms);
+	(void)derive(d, rec, HR_FAULT_LIMIT, true, "hazardd", NULL, now_ms);
 }
 
 /* ------------------------------------------------------------- people */
@@ -223,8 +223,8 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 	lifecycle_emit(d, &rec, event, now, NULL);
 	/* a real alarm is a condition to rectify (警情核实 -> 隐患) */
 	if (a == RA_VERIFY && v == VERDICT_REAL)
-		derive(d, &rec, HR_VERIFIED, record_live(rec.kind, rec.state), actor, note,
-		       now);
+		(void)derive(d, &rec, HR_VERIFIED, record_live(rec.kind, rec.state), actor,
+			     note, now);
 	if (store_commit(d->store) < 0) {
 		store_rollback(d->store);
 		errf(err, errlen, "database commit failed; %s %s not changed",
