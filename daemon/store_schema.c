@@ -198,7 +198,8 @@ static const char schema_v4[] =
  *     active or acknowledged, one cleared or closed has ended; a fault not
  *     yet cleared is active, else cleared.  Every event row stays as it is.
  *   severity: for an alarm, its level (general: the low threshold, major:
- *     the high one or the detector's own flag); for a fault, unused.
+ *     the high one; a gas detector's own flag is low, a smoke flag and a
+ *     charger over-temperature high); for a fault, unused.
  *   cleared_at_ms: when an alarm ended or a fault cleared.
  *   closed_at_ms: when a fault was dismissed.
  *   verdict, verified_at_ms: an alarm's verification (real, false, test).

@@ -38,7 +38,7 @@ const char *const priority_name[4] = {
  * Handling order (急重轻缓).  These are the defaults; the
  * "priorities" section of the config overrides them (lifecycle.c).
  * For an alarm the severity is its level (general: the low threshold,
- * major: the high one or the detector's own alarm flag).
+ * major: the high one; rules.c says which level each alarm raises).
  */
 enum priority hazard_priority(enum hazard_type t, enum severity s)
 {
