@@ -440,8 +440,9 @@ static void count_alarm(struct bucket *b, struct agg *a, const struct report_haz
 		return;
 	b->al_acked++;
 	/* 响应时间: from the raise to the first acknowledgement (verifying
-	 * it counts as one).  A test press is verified "test" by the device's
-	 * own report at its raise: no one responded, so it is no sample */
+	 * it counts as one).  A test is no sample: a test press is verified
+	 * "test" by the device's own report at its raise (no one responded),
+	 * and a drill is not an emergency answered */
 	if (h->verdict == VERDICT_TEST)
 		return;
 	if (b->resp.n == b->resp.cap) {
