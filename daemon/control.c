@@ -572,47 +572,43 @@ static int ctl_opt_text(const cJSON *req, const char *key, int max_chars,
  * {"cmd":"ack"|"rectifying"|"close", "id", "note", "actor", "evidence"}.
  * A write-off needs a note: without a reason it is not a write-off.
  */
-static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state to,
-			     char *err, size_t errlen)
+/* What every person's action carries: the record's id, an optional note
+ * and the actor ("hazardctl" unless named).  0, or -1 with err. */
+static int ctl_person(const cJSON *req, const char **id, const char **note,
+		      const char **actor, char *err, size_t errlen)
 {
-	const char *id, *note = NULL, *actor = "hazardctl", *evidence = NULL, *a;
-	char cerr[256] = "";
-	struct hazard_rec rec;
-	cJSON *r;
+	const char *who;
 
-	if (!(id = ctl_req_str(req, "id", err, errlen)))
-		return NULL;
-	if (to == HZS_CLOSED && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
-		errf(err, errlen, "missing \"note\"");
-		return NULL;
-	}
-	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, &note, err, errlen) < 0 ||
-	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &a, err, errlen) < 0)
-		return NULL;
-	if (a && strlen(a) >= ID_MAX) {
+	*actor = "hazardctl";
+	if (!(*id = ctl_req_str(req, "id", err, errlen)))
+		return -1;
+	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, note, err, errlen) < 0 ||
+	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &who, err, errlen) < 0)
+		return -1;
+	if (who && strlen(who) >= ID_MAX) {
 		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
-		return NULL;
+		return -1;
 	}
-	actor = a ? a : actor;
-	if (to == HZS_CLOSED &&
-	    ctl_opt_text(req, "evidence", CTL_EVIDENCE_MAX, &evidence, err, errlen) < 0)
-		return NULL;
-	if (daemon_hazard_transition(d, id, to, actor, note, evidence, cerr,
-				     sizeof cerr) < 0) {
-		errf(err, errlen, "%s", cerr[0] ? cerr : "refused");
-		return NULL;
-	}
-	r = cJSON_CreateObject();
+	if (who)
+		*actor = who;
+	return 0;
+}
+
+/* The reply to a person's action: the id, the state it is in now (a
+ * cleared hazard stays cleared when acked), who did it. */
+static cJSON *ctl_person_reply(struct daemon *d, const char *id, const char *fallback,
+			       const char *actor, char *err, size_t errlen)
+{
+	struct hazard_rec rec;
+	cJSON *r = cJSON_CreateObject();
+
 	if (!r) {
 		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	cJSON_AddStringToObject(r, "id", id);
-	/* the state it is in now: a cleared hazard stays cleared when acked */
-	if (d->store && store_hazard_get(d->store, id, &rec) == 0)
-		cJSON_AddStringToObject(r, "state", rec.state);
-	else
-		cJSON_AddStringToObject(r, "state", hz_state_name[to]);
+	cJSON_AddStringToObject(r, "state", d->store && store_hazard_get(d->store, id, &rec) == 0
+				? rec.state : fallback);
 	cJSON_AddStringToObject(r, "actor", actor);
 	return r;
 }
@@ -625,13 +621,12 @@ static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state t
 static cJSON *ctl_record_act(const cJSON *req, struct daemon *d, enum record_action a,
 			     char *err, size_t errlen)
 {
-	const char *id, *note = NULL, *actor = "hazardctl", *who, *vname = NULL;
+	const char *id, *note = NULL, *actor, *vname = NULL;
 	char cerr[256] = "";
-	struct hazard_rec rec;
 	int v = VERDICT_NONE;
 	cJSON *r;
 
-	if (!(id = ctl_req_str(req, "id", err, errlen)))
+	if (ctl_person(req, &id, &note, &actor, err, errlen) < 0)
 		return NULL;
 	if (a == RA_VERIFY) {
 		if (!(vname = ctl_req_str(req, "verdict", err, errlen)))
@@ -641,35 +636,43 @@ static cJSON *ctl_record_act(const cJSON *req, struct daemon *d, enum record_act
 			return NULL;
 		}
 	}
-	if (a == RA_DISMISS && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
+	if (a == RA_DISMISS && !note) {
 		errf(err, errlen, "missing \"note\": say why the fault is dismissed");
 		return NULL;
 	}
-	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, &note, err, errlen) < 0 ||
-	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &who, err, errlen) < 0)
-		return NULL;
-	if (who && strlen(who) >= ID_MAX) {
-		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
-		return NULL;
-	}
-	actor = who ? who : actor;
 	if (daemon_record_action(d, id, a, (enum verdict)v, actor, note, NULL, cerr,
 				 sizeof cerr) < 0) {
 		errf(err, errlen, "%s", cerr[0] ? cerr : "refused");
 		return NULL;
 	}
-	r = cJSON_CreateObject();
-	if (!r) {
-		errf(err, errlen, "out of memory");
+	r = ctl_person_reply(d, id, record_action_event[a], actor, err, errlen);
+	if (r && vname)
+		cJSON_AddStringToObject(r, "verdict", vname);
+	return r;
+}
+
+static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state to,
+			     char *err, size_t errlen)
+{
+	const char *id, *note = NULL, *actor, *evidence = NULL;
+	char cerr[256] = "";
+
+	if (ctl_person(req, &id, &note, &actor, err, errlen) < 0)
+		return NULL;
+	/* a write-off needs a note: without a reason it is not a write-off */
+	if (to == HZS_CLOSED && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
+		errf(err, errlen, "missing \"note\"");
 		return NULL;
 	}
-	cJSON_AddStringToObject(r, "id", id);
-	if (d->store && store_hazard_get(d->store, id, &rec) == 0)
-		cJSON_AddStringToObject(r, "state", rec.state);
-	if (vname)
-		cJSON_AddStringToObject(r, "verdict", vname);
-	cJSON_AddStringToObject(r, "actor", actor);
-	return r;
+	if (to == HZS_CLOSED &&
+	    ctl_opt_text(req, "evidence", CTL_EVIDENCE_MAX, &evidence, err, errlen) < 0)
+		return NULL;
+	if (daemon_hazard_transition(d, id, to, actor, note, evidence, cerr,
+				     sizeof cerr) < 0) {
+		errf(err, errlen, "%s", cerr[0] ? cerr : "refused");
+		return NULL;
+	}
+	return ctl_person_reply(d, id, hz_state_name[to], actor, err, errlen);
 }
 
 static cJSON *ctl_cmd_verify_alarm(const cJSON *req, struct daemon *d,

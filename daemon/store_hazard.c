@@ -375,6 +375,36 @@ static int hz_recent_close(struct store *st, const char *device, enum hazard_typ
 	return found;
 }
 
+/*
+ * A new record of kind for device at site: its id, grade, class, deadline,
+ * the clock's trust and, for a hazard back within the window after a
+ * write-off, the link to that one (屡治屡冒; its grade is the caller's,
+ * not raised here).  The caller sets the state.  0, or -1 on a store error.
+ */
+static int hz_new(struct store *st, enum record_kind kind, const char *device,
+		  const char *site, enum hazard_type t, enum severity sev,
+		  const struct hz_policy *pol, int64_t now_ms, struct hazard_rec *r)
+{
+	memset(r, 0, sizeof *r);
+	if (kind == REC_HAZARD && pol->recurrence_window_ms > 0 &&
+	    hz_recent_close(st, device, t, pol->recurrence_window_ms, now_ms,
+			    r->recurrence_of) < 0)
+		return -1;
+	if (hz_next_id(st, kind, r->id, sizeof r->id) < 0)
+		return -1;
+	r->kind = kind;
+	strlcpy_hz(r->device, device, sizeof r->device);
+	strlcpy_hz(r->site, site, sizeof r->site);
+	r->type = t;
+	r->severity = sev;
+	r->priority = pol->prio[sev];
+	r->raised_at_ms = now_ms;
+	r->deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[sev]);
+	r->occurrences = 1;
+	r->clock_trusted = pol->clock_trusted;
+	return 0;
+}
+
 /* The policy the older entry point implies: one deadline, default classes. */
 static void legacy_policy(enum hazard_type t, double deadline_h, struct hz_policy *pol)
 {
@@ -444,30 +474,12 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 		goto out;
 
 	if (step.create) {
-		memset(&next, 0, sizeof next);
-		/* a hazard back within the window after a write-off is linked
-		 * to it (屡治屡冒); its grade is the caller's, not raised here */
-		if (kind == REC_HAZARD && pol->recurrence_window_ms > 0 &&
-		    hz_recent_close(st, dev->id, chg->type, pol->recurrence_window_ms,
-				    now_ms, next.recurrence_of) < 0) {
+		if (hz_new(st, kind, dev->id, dev->site, chg->type, chg->severity, pol, now_ms,
+			   &next) < 0) {
 			rc = -1;
 			goto out;
 		}
-		if (hz_next_id(st, kind, next.id, sizeof next.id) < 0) {
-			rc = -1;
-			goto out;
-		}
-		next.kind = kind;
-		strlcpy_hz(next.device, dev->id, sizeof next.device);
-		strlcpy_hz(next.site, dev->site, sizeof next.site);
-		next.type = chg->type;
-		next.severity = chg->severity;
-		next.priority = pol->prio[chg->severity];
 		strlcpy_hz(next.state, step.state, sizeof next.state);
-		next.raised_at_ms = now_ms;
-		next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[chg->severity]);
-		next.occurrences = 1;
-		next.clock_trusted = pol->clock_trusted;
 		if (kind == REC_HAZARD)
 			strlcpy_hz(next.reason, hazard_reason_name[HR_CONDITION],
 				   sizeof next.reason);
@@ -563,31 +575,15 @@ int store_hazard_derive(struct store *st, const struct hazard_origin *o,
 		rc = found < 0 ? -1 : 0;
 		goto out;
 	}
-	memset(&next, 0, sizeof next);
-	if (pol->recurrence_window_ms > 0 &&
-	    hz_recent_close(st, o->device, o->type, pol->recurrence_window_ms, now_ms,
-			    next.recurrence_of) < 0) {
+	if (hz_new(st, REC_HAZARD, o->device, o->site, o->type, o->severity, pol, now_ms,
+		   &next) < 0) {
 		rc = -1;
 		goto out;
 	}
-	if (hz_next_id(st, REC_HAZARD, next.id, sizeof next.id) < 0) {
-		rc = -1;
-		goto out;
-	}
-	next.kind = REC_HAZARD;
-	strlcpy_hz(next.device, o->device, sizeof next.device);
-	strlcpy_hz(next.site, o->site, sizeof next.site);
-	next.type = o->type;
-	next.severity = o->severity;
-	next.priority = pol->prio[o->severity];
 	/* the sensor may be normal already (an alarm verified after it
 	 * ended): then the hazard waits only for its write-off */
 	strlcpy_hz(next.state, o->condition_on ? "open" : "cleared", sizeof next.state);
-	next.raised_at_ms = now_ms;
 	next.cleared_at_ms = o->condition_on ? 0 : now_ms;
-	next.deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[o->severity]);
-	next.occurrences = 1;
-	next.clock_trusted = pol->clock_trusted;
 	strlcpy_hz(next.reason, hazard_reason_name[o->reason], sizeof next.reason);
 	if (o->source)
 		strlcpy_hz(next.source, o->source, sizeof next.source);
