@@ -26,12 +26,16 @@ sys.exit(1)
 EOF
 }
 
-# hz_event TYPE EVENT DEVICE: print the severity of that hazard event upstream
-hz_severity() {
+# al_level TYPE EVENT DEVICE: print the level of that alarm event upstream
+al_level() {
 	rec_py '
 t, e, dev = sys.argv[3], sys.argv[4], sys.argv[5]
-m = [h for h in hz if h.get("type") == t and h.get("event") == e and h.get("device") == dev]
-print(m[0]["severity"] if m else "none")' "$@"
+m = [a for a in al if a.get("type") == t and a.get("event") == e and a.get("device") == dev]
+print(m[0]["level"] if m else "none")' "$@"
+}
+# rec_kind TYPE DEVICE: the kinds of the records of that type and device
+rec_kind() {
+	rec_py 'print(" ".join(sorted({r["_kind"] for r in recs if r.get("type") == sys.argv[3] and r.get("device") == sys.argv[4]})))' "$@"
 }
 
 # dev_get ID EXPR: a Python expression over one device of `hazardctl --json devices`
@@ -68,15 +72,17 @@ check "local broker connected" "not connected" \
 # the subscriptions are made on connect; give the SUBACK a moment
 sleep 0.5
 
-# ---- zigbee2mqtt smoke alarm (HS1SA sample) -> smoke_alarm, major
+# ---- zigbee2mqtt smoke alarm (HS1SA sample) -> smoke_alarm, level high
 pub zigbee2mqtt/hall_smoke "$(sample z2m_smoke_HS1SA_zb3_alarm)"
 if wait_for 'upstream_has smoke_alarm raised z-smoke' 10; then
 	pass "z2m smoke sample raises smoke_alarm upstream"
 else
 	fail "z2m smoke sample" "no smoke_alarm raised for z-smoke within 10 s"
 fi
-sev=$(hz_severity smoke_alarm raised z-smoke)
-check "z2m smoke_alarm is major" "severity $sev" [ "$sev" = major ]
+lvl=$(al_level smoke_alarm raised z-smoke)
+check "z2m smoke_alarm is an alarm at level high" "level $lvl" [ "$lvl" = high ]
+k=$(rec_kind smoke_alarm z-smoke)
+check "z2m smoke_alarm is an alarm only (no hazard before it is verified real)" "kinds '$k'" [ "$k" = alarm ]
 
 # ---- zigbee2mqtt gas detector: test press -> no hazard, one self-test
 pub zigbee2mqtt/kitchen_gas "$(sample z2m_gas_HS3CG_testbutton_z2m-2.5.1)"
@@ -94,6 +100,11 @@ if wait_for 'upstream_has charger_overcurrent raised t-pow' 10; then
 else
 	fail "Tasmota overcurrent" "no charger_overcurrent for t-pow within 10 s"
 fi
+# 2635 W is over the default max_power_w (1000): charger_overpower too
+check "Tasmota POW sample (2635 W) raises charger_overpower upstream" "none for t-pow within 10 s" \
+	wait_for 'upstream_has charger_overpower raised t-pow' 10
+lvl=$(al_level charger_overcurrent raised t-pow)
+check "Tasmota charger_overcurrent is an alarm (level low)" "level $lvl" [ "$lvl" = low ]
 cur=$(dev_get t-pow '["last"]["current_a"]')
 check "Tasmota current_a read from ENERGY.Current" "got ${cur:-?}" [ "${cur:-x}" = 11.661 ]
 
@@ -102,6 +113,8 @@ t0=$(now_ms)
 pub zigbee2mqtt/shed_plug/availability "$(sample z2m_availability_json_offline)"
 if wait_for 'upstream_has device_offline raised z-plug' 10; then
 	pass "z2m availability offline raises device_offline at once (heartbeat_s 3600)"
+	k=$(rec_kind device_offline z-plug)
+	check "device_offline is a fault" "kinds '$k'" [ "$k" = fault ]
 	info "z2m offline -> upstream in $(($(now_ms) - t0)) ms"
 else
 	fail "z2m availability offline" "no device_offline for z-plug within 10 s"
@@ -159,9 +172,9 @@ sleep 1.5
 rej=$(status_get 's["counters"]["rejected"]')
 check "no sample payload rejected" "rejected ${rej:-?}; log: $(grep -m1 rejected "$HZ_LOG")" \
 	[ "${rej:-x}" = 0 ]
-n=$(rec_py 'print(len([h for h in hz if h.get("device") == "z-gas"]))')
-check "the gas test press raised nothing" "$n hazard events for z-gas" [ "$n" = 0 ]
-n=$(rec_py 'print(len([h for h in hz if h.get("device") == "z-smoke" and h.get("type") != "smoke_alarm"]))')
+n=$(rec_py 'print(len([r for r in recs if r.get("device") == "z-gas"]))')
+check "the gas test press raised nothing" "$n alarm, fault or hazard events for z-gas" [ "$n" = 0 ]
+n=$(rec_py 'print(len([r for r in recs if r.get("device") == "z-smoke" and r.get("type") != "smoke_alarm"]))')
 check "the smoke sample raised nothing else (battery 96.5, battery_low false)" \
 	"$n other events" [ "$n" = 0 ]
 check "hazardd still running" "it exited" hz_alive
