@@ -324,7 +324,8 @@ static bool hz_raise_severity(struct hazard_rec *r, enum severity sev,
 	if (r->overdue && r->priority > PRIO_URGENT)
 		r->priority--;
 	/* the deadline runs from the first report, not from the escalation */
-	r->deadline_ms = r->raised_at_ms + store_hours_to_ms(pol->deadline_h[sev]);
+	if (r->kind == REC_HAZARD)
+		r->deadline_ms = r->raised_at_ms + store_hours_to_ms(pol->deadline_h[sev]);
 	return true;
 }
 
@@ -399,7 +400,9 @@ static int hz_new(struct store *st, enum record_kind kind, const char *device,
 	r->severity = sev;
 	r->priority = pol->prio[sev];
 	r->raised_at_ms = now_ms;
-	r->deadline_ms = now_ms + store_hours_to_ms(pol->deadline_h[sev]);
+	/* a rectification deadline is a hazard's; an alarm is answered and
+	 * a fault repaired, neither by a date */
+	r->deadline_ms = kind == REC_HAZARD ? now_ms + store_hours_to_ms(pol->deadline_h[sev]) : 0;
 	r->occurrences = 1;
 	r->clock_trusted = pol->clock_trusted;
 	return 0;

@@ -302,7 +302,8 @@ cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms)
 		"(SELECT note FROM hazard_events e WHERE e.hazard_id = h.id "
 		"  AND e.event = 'closed' ORDER BY e.seq DESC LIMIT 1), "
 		"h.overdue, h.recurrence_of, h.occurrences "
-		"FROM hazards h WHERE h.site = ?1 ORDER BY h.raised_at_ms, h.id");
+		"FROM hazards h WHERE h.site = ?1 AND h.kind = 'hazard' "
+		"ORDER BY h.raised_at_ms, h.id");
 	cJSON *arr;
 	int rc;
 
