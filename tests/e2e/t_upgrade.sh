@@ -5,6 +5,15 @@
 # database, whole and still at version 2; the migrated one keeps every
 # hazard; a start that migrates nothing makes no copy; an existing copy is
 # never overwritten.
+#
+# Then the record kinds (schema version 5) from a real database of the
+# release before them (tests/data/store_v4.sql, written by that release's
+# hazardd against real brokers): every row and every event is kept, each
+# row gets the kind and state the v5 comment in daemon/store_schema.c
+# gives it under its old id, the copy is <db>.pre-v4 (named, like every
+# copy, by the version it holds), the listings show the migrated alarms,
+# faults and hazards, the migrated open alarm can be acknowledged and
+# verified, and new records get -A/-F/-H ids.
 source "$(dirname "$0")/lib.sh"
 
 start_broker local || { fail setup "local broker"; exit 1; }
@@ -50,3 +59,155 @@ start_hazardd "$T/hazardd.json" || fail "start on a second v2 database" "see the
 kill_hazardd
 check "an existing .pre-v2 is kept, not overwritten" "marker gone" \
 	test "$(sqlite3 "$DB.pre-v2" "SELECT value FROM meta WHERE key='marker'")" = 1
+kill_hazardd
+
+# ------------------------------------------------------------ v4 -> v5: record kinds
+
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB".pre-v*
+sqlite3 "$DB" <"$TOP/tests/data/store_v4.sql" || { fail setup "load store_v4.sql"; exit 1; }
+check "the v4 fixture is schema version 4" "$(sqlite3 "$DB" "PRAGMA user_version")" \
+	test "$(sqlite3 "$DB" "PRAGMA user_version")" = 4
+EPOCH=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key='epoch'")
+# the fixture's rows, by what must survive the migration unchanged
+ROWS_SQL="SELECT id, device, site, type, priority, raised_at_ms, deadline_ms,
+	occurrences, detail, evidence, recurrence_of, clock_trusted FROM hazards ORDER BY id"
+EVENTS_SQL="SELECT * FROM hazard_events ORDER BY seq"
+OLD_ROWS=$(sqlite3 "$DB" "$ROWS_SQL")
+OLD_EVENTS=$(sqlite3 "$DB" "$EVENTS_SQL")
+N_ROWS=$(sqlite3 "$DB" "SELECT count(*) FROM hazards")
+N_EVENTS=$(sqlite3 "$DB" "SELECT count(*) FROM hazard_events")
+N_READINGS=$(sqlite3 "$DB" "SELECT count(*) FROM readings")
+info "store_v4.sql: $N_ROWS hazards, $N_EVENTS events, $N_READINGS readings, epoch $EPOCH"
+check "the v4 fixture has a hazard of every later kind" "$(sqlite3 "$DB" "SELECT type FROM hazards" | tr '\n' ' ')" \
+	test "$(sqlite3 "$DB" "SELECT count(DISTINCT type) FROM hazards WHERE type IN
+		('gas_leak', 'smoke_alarm', 'charger_overtemp', 'device_offline', 'low_battery', 'overcharge')")" = 6
+
+write_config "$T/v4.json" <<'EOF2'
+{"id": "gas-1",   "kind": "gas_detector"}
+{"id": "smoke-1", "kind": "smoke_alarm"}
+{"id": "hb-1",    "kind": "smoke_alarm"}
+{"id": "batt-1",  "kind": "smoke_alarm"}
+{"id": "chg-1",   "kind": "ebike_charger"}
+{"id": "chg-2",   "kind": "ebike_charger"}
+EOF2
+start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
+start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
+check "migrated to schema version 5" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 5
+check "the copy before migrating is hazardd.db.pre-v4" "$(ls "$T" | grep pre-v | tr '\n' ' ')" \
+	test -f "$DB.pre-v4"
+check "the copy is the v4 database: version 4, every hazard and event" \
+	"$(sqlite3 "$DB.pre-v4" "PRAGMA user_version; SELECT count(*) FROM hazards; SELECT count(*) FROM hazard_events" | tr '\n' ' ')" \
+	test "$(sqlite3 "$DB.pre-v4" "PRAGMA user_version; SELECT count(*) FROM hazards; SELECT count(*) FROM hazard_events" | tr '\n' ' ')" = "4 $N_ROWS $N_EVENTS "
+check "the log says v4 was copied to .pre-v4" "no line" grep -q "schema version 4 copied to $DB.pre-v4 before migrating" "$HZ_LOG"
+check "every row kept with its id, device, times, detail and evidence" \
+	"$(diff <(echo "$OLD_ROWS") <(db "$ROWS_SQL") | head -n 4)" \
+	test "$(db "$ROWS_SQL")" = "$OLD_ROWS"
+check "every event kept as it was" "$(diff <(echo "$OLD_EVENTS") <(db "$EVENTS_SQL" | head -n "$N_EVENTS") | head -n 4)" \
+	test "$(db "$EVENTS_SQL" | head -n "$N_EVENTS")" = "$OLD_EVENTS"
+check "every reading kept" "$(db "SELECT count(*) FROM readings") readings now, $N_READINGS before" \
+	test "$(sqlite3 "$DB.pre-v4" "SELECT group_concat(seq) FROM readings")" = \
+	     "$(db "SELECT group_concat(seq) FROM readings WHERE seq <= $(sqlite3 "$DB.pre-v4" "SELECT max(seq) FROM readings")")"
+# kinds and states as the schema v5 comment says, under the old -H ids
+KS="SELECT id || ' ' || kind || ' ' || type || ' ' || state FROM hazards WHERE id LIKE '$EPOCH-H_' ORDER BY id"
+WANT="$EPOCH-H1 fault device_offline active
+$EPOCH-H2 alarm gas_leak ended
+$EPOCH-H3 alarm smoke_alarm active
+$EPOCH-H4 alarm charger_overtemp ended
+$EPOCH-H5 fault low_battery active
+$EPOCH-H6 hazard overcharge open"
+check "kinds and states per the v5 migration, old ids kept" "$(db "$KS" | tr '\n' ';')" \
+	test "$(db "$KS")" = "$WANT"
+check "closed gas leak: ended at its clear time, acknowledged time kept, no close time" \
+	"$(db "SELECT cleared_at_ms, closed_at_ms, acked_at_ms FROM hazards WHERE id='$EPOCH-H2'")" \
+	test "$(db "SELECT cleared_at_ms > 0 AND closed_at_ms = 0 AND acked_at_ms > 0 FROM hazards WHERE id='$EPOCH-H2'")" = 1
+check "the old times are the v4 ones (cleared, acknowledged)" \
+	"$(db "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE kind != 'hazard' ORDER BY id" | tr '\n' ' ')" \
+	test "$(db "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE id LIKE '$EPOCH-H_' AND kind != 'hazard' ORDER BY id")" = \
+	     "$(sqlite3 "$DB.pre-v4" "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE type != 'overcharge' ORDER BY id")"
+check "the acknowledged low_battery keeps its acknowledgement as an active fault" \
+	"$(db "SELECT state, acked_at_ms FROM hazards WHERE id='$EPOCH-H5'")" \
+	test "$(db "SELECT state = 'active' AND acked_at_ms > 0 FROM hazards WHERE id='$EPOCH-H5'")" = 1
+check "migrated rows have no verdict, reason or source" \
+	"$(db "SELECT id, verdict, reason, source FROM hazards WHERE verdict IS NOT NULL OR reason IS NOT NULL OR source IS NOT NULL")" \
+	test "$(db "SELECT count(*) FROM hazards WHERE id LIKE '$EPOCH-H_' AND (verdict IS NOT NULL OR reason IS NOT NULL OR source IS NOT NULL)")" = 0
+check "meta has alarm_seq and fault_seq; hazard_seq carries on" \
+	"$(db "SELECT key, value FROM meta WHERE key LIKE '%_seq'" | tr '\n' ' ')" \
+	test "$(db "SELECT value FROM meta WHERE key IN ('alarm_seq', 'fault_seq', 'hazard_seq') ORDER BY key" | tr '\n' ' ')" = "0 0 6 "
+
+# the listings
+ids() { ctl --json "$@" | jpy '" ".join(sorted(x["id"] for x in d))'; }
+check "hazardctl alarms lists the three migrated alarms" "$(ids alarms 2>&1)" \
+	test "$(ids alarms)" = "$EPOCH-H2 $EPOCH-H3 $EPOCH-H4"
+check "hazardctl faults lists the two migrated faults" "$(ids faults 2>&1)" \
+	test "$(ids faults)" = "$EPOCH-H1 $EPOCH-H5"
+check "hazardctl hazards lists only the overcharge" "$(ids hazards 2>&1)" \
+	test "$(ids hazards)" = "$EPOCH-H6"
+check "hazardctl alarms --open: the smoke alarm alone" "$(ids alarms --open 2>&1)" \
+	test "$(ids alarms --open)" = "$EPOCH-H3"
+check "hazardctl records: all six, each with kind and <kind>_id" "$(ctl --json records 2>&1 | head -c 300)" \
+	test "$(ctl --json records | jpy 'sorted((x["kind"], x[x["kind"] + "_id"]) == (x["kind"], x["id"]) and x["kind"] for x in d)')" = \
+	     '["alarm", "alarm", "alarm", "fault", "fault", "hazard"]'
+out=$(ctl alarms 2>&1)
+check "text listing of alarms shows the levels" "$out" \
+	grep -qE "^$EPOCH-H3 +smoke_alarm +high .* active " <<<"$out"
+out=$(ctl show "$EPOCH-H2" 2>&1)
+check "show on the migrated gas alarm: its old timeline with the person's note" "$out" \
+	sh -c 'echo "$1" | grep -q "acknowledged *inspector-3 *on my way" && echo "$1" | grep -q "closed *inspector-3 *valve and hose replaced"' _ "$out"
+
+# the migrated open alarm is acknowledged and verified like a new one
+A=$EPOCH-H3
+out=$(ctl ack "$A" --note "seen on camera" --actor guard-2 2>&1)
+check "ack on the migrated alarm" "$out" grep -q "acknowledged (state acknowledged)" <<<"$out"
+out=$(ctl verify-alarm "$A" real --note "pan on fire, put out" --actor guard-2 2>&1)
+check "verify-alarm real on the migrated alarm" "$out" grep -q "alarm $A verified real" <<<"$out"
+check "the alarm's row: acknowledged, verdict real" "$(db "SELECT state, verdict, verified_at_ms > 0 FROM hazards WHERE id='$A'")" \
+	test "$(db "SELECT state || ' ' || verdict || ' ' || (verified_at_ms > 0) FROM hazards WHERE id='$A'")" = "acknowledged real 1"
+check "a real alarm opens a hazard: -H7, reason verified, source the old id" \
+	"$(db "SELECT id, kind, type, state, reason, source FROM hazards WHERE kind='hazard'")" \
+	test "$(db "SELECT kind || ' ' || type || ' ' || state || ' ' || reason || ' ' || source FROM hazards WHERE id='$EPOCH-H7'")" = \
+	     "hazard smoke_alarm open verified $A"
+check "upstream: acknowledged and verified on the alarm topic with response_s and verdict" \
+	"$(rec_py 'print([(a.get("event"), a.get("response_s"), a.get("verdict")) for a in al])')" \
+	wait_for "rec_py 'a = [x for x in al if x.get(\"alarm_id\") == sys.argv[3]]
+ev = [x.get(\"event\") for x in a]
+v = [x for x in a if x.get(\"event\") == \"verified\"]
+sys.exit(0 if ev == [\"acknowledged\", \"verified\"] and a[0].get(\"response_s\", 0) > 0
+         and v[0].get(\"verdict\") == \"real\" and v[0].get(\"actor\") == \"guard-2\" else 1)' '$A'" 10
+check "upstream: the hazard raised with reason verified and source" "$(rec_py 'print(hz)')" \
+	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == sys.argv[3] + \"-H7\" and h.get(\"event\") == \"raised\"
+	and h.get(\"reason\") == \"verified\" and h.get(\"source\") == sys.argv[4] and h.get(\"v\") == 2 for h in hz) else 1)' '$EPOCH' '$A'" 10
+out=$(ctl ack "$EPOCH-H2" 2>&1)
+check "ack on the migrated ended alarm records a response, keeps it ended" "$out" \
+	test "$(db "SELECT state FROM hazards WHERE id='$EPOCH-H2'")" = ended
+out=$(ctl verify-alarm "$EPOCH-H2" false --note "x" 2>&1); rc=$?
+check "verify-alarm on an ended alarm is a person's call too" "rc $rc: $out" \
+	test "$(db "SELECT verdict FROM hazards WHERE id='$EPOCH-H2'")" = false
+out=$(ctl dismiss "$EPOCH-H5" 2>&1); rc=$?
+check "dismiss without a note refused" "rc $rc: $out" test "$rc" -ne 0
+out=$(ctl dismiss "$EPOCH-H5" --note "detector replaced, old one scrapped" 2>&1)
+check "the migrated fault can be dismissed with a note" "$out" \
+	test "$(db "SELECT state FROM hazards WHERE id='$EPOCH-H5'")" = dismissed
+
+# new records get the new ids: -A1 for an alarm, -F1 for a fault
+pub t/smoke-1 '{"smoke": false}'
+check "the migrated alarm ends when the smoke is gone" "$(db "SELECT state FROM hazards WHERE id='$A'")" \
+	wait_for "[ \"\$(db \"SELECT state FROM hazards WHERE id='$A'\")\" = ended ]" 10
+pub t/smoke-1 '{"smoke": true}'
+check "a new smoke alarm is $EPOCH-A1" "$(db "SELECT id, kind, state FROM hazards WHERE device='smoke-1'" | tr '\n' ' ')" \
+	wait_for "[ \"\$(db \"SELECT kind || state FROM hazards WHERE id='$EPOCH-A1'\")\" = alarmactive ]" 10
+# the dismissed fault's condition is still on: it has to go and come back
+pub t/batt-1 '{"battery": 4}'
+sleep 0.5
+check "no new fault while the dismissed condition stays on" "$(db "SELECT id, state FROM hazards WHERE device='batt-1'" | tr '\n' ' ')" \
+	test "$(db "SELECT count(*) FROM hazards WHERE device='batt-1'")" = 1
+pub t/batt-1 '{"battery": 90}'
+pub t/batt-1 '{"battery": 4}'
+check "a new low_battery fault after the dismissal is $EPOCH-F1" "$(db "SELECT id, kind, state FROM hazards WHERE device='batt-1'" | tr '\n' ' ')" \
+	wait_for "[ \"\$(db \"SELECT kind || type || state FROM hazards WHERE id='$EPOCH-F1'\")\" = faultlow_batteryactive ]" 10
+check "upstream: the new alarm and fault on their topics, v2" "$(rec_py 'print([(r["_kind"], r["_id"], r.get("event")) for r in recs])')" \
+	wait_for "rec_py 'e = sys.argv[3]
+sys.exit(0 if any(a.get(\"alarm_id\") == e + \"-A1\" and a.get(\"event\") == \"raised\" and a.get(\"v\") == 2 for a in al)
+         and any(f.get(\"fault_id\") == e + \"-F1\" and f.get(\"event\") == \"raised\" and f.get(\"v\") == 2 for f in ft) else 1)' '$EPOCH'" 10
+kill_hazardd
+check "clean exit after the v4 migration" "status $HZ_EXIT" test "$HZ_EXIT" = 0
