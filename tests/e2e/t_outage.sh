@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# t_outage.sh: store and forward.  With the upstream broker down, 500 alarm
-# messages from 50 smoke alarms (each toggled 5 times) are committed; the
-# outbox survives a daemon restart; once the upstream broker is back on the
-# same port every hazard event in the database reaches it, none missing, and
-# each hazard's events arrive in the order they were recorded.
+# t_outage.sh: store and forward.  With the upstream broker down, 500
+# messages from 50 smoke alarms (each toggled 5 times) are committed: 250
+# alarms raised and ended, and at the third alarm of a device within the
+# recurrence window (3 in 168 h) a hazard that follows the next ones
+# (cleared, reopened); the outbox survives a daemon restart; once the
+# upstream broker is back on the same port every alarm, fault and hazard
+# event in the database reaches it on its kind's topic, none missing, and
+# each record's events arrive in the order they were recorded.
 source "$(dirname "$0")/lib.sh"
 
 N_DEV=${OUTAGE_DEVICES:-50}
@@ -30,8 +33,10 @@ else
 fi
 acked0=$(status_get 's["counters"]["acked"]')
 
-# 5 rounds of (all alarms on, all alarms off): each device raised, cleared,
-# then 4 x (updated, cleared): 10 events per device.
+# 5 rounds of (all alarms on, all alarms off): each round is a new alarm per
+# device (an ended alarm is history), raised then ended; the third is a
+# recurrence and raises a hazard, which clears with its alarm and reopens
+# with the fourth and fifth.
 $PY - "$N_DEV" "$N_TOGGLE" >"$T/burst.jsonl" <<'EOF'
 import json, sys
 n_dev, n_tog = int(sys.argv[1]), int(sys.argv[2])
@@ -58,24 +63,40 @@ ev_db=$(db "SELECT count(*) FROM hazard_events")
 ev_cnt=$(status_get 's["counters"]["hazard_events"]')
 depth=$(status_get 's["outbox_depth"]')
 info "during the outage: hazard_events in the database $ev_db, counter $ev_cnt, outbox_depth $depth"
-want=$((N_DEV * N_TOGGLE * 2))
-check "hazard_events in the database = $want (raised/updated/cleared per toggle)" "got $ev_db" [ "$ev_db" = "$want" ]
+REC_N=3                 # records.recurrence default: 3 within 168 h
+if [ "$N_TOGGLE" -ge "$REC_N" ]; then
+	hz_per_dev=$((2 + 2 * (N_TOGGLE - REC_N)))     # raised, cleared, (reopened, cleared)...
+else
+	hz_per_dev=0
+fi
+want=$((N_DEV * (N_TOGGLE * 2 + hz_per_dev)))
+check "events in the database = $want (alarm raised/ended per toggle, recurrence hazard raised/cleared/reopened)" \
+	"got $ev_db: $(db "SELECT kind, event, count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id GROUP BY 1, 2" | tr '\n' ' ')" \
+	[ "$ev_db" = "$want" ]
 check "counters.hazard_events matches the database" "counter $ev_cnt, database $ev_db" [ "$ev_cnt" = "$ev_db" ]
 check "outbox holds every hazard event while upstream is away" "outbox_depth $depth < $ev_db" [ "${depth:-0}" -ge "${ev_db:-1}" ]
-n=$(db "SELECT count(*) FROM hazards WHERE occurrences = $N_TOGGLE AND state = 'cleared'")
-check "$N_DEV hazards, each cleared with occurrences $N_TOGGLE" "$n match; $(db "SELECT device, state, occurrences FROM hazards LIMIT 3" | tr '\n' ' ')" [ "$n" = "$N_DEV" ]
-n=$(rec_py 'print(len(hz))')
-check "nothing reached the recorder during the outage" "$n hazard messages" [ "$n" = 0 ]
+n=$(db "SELECT count(*) FROM hazards WHERE kind = 'alarm' AND type = 'smoke_alarm' AND state = 'ended' AND occurrences = 1")
+check "$((N_DEV * N_TOGGLE)) alarms, each ended, one per toggle" "$n match; $(db "SELECT kind, state, count(*) FROM hazards GROUP BY 1, 2" | tr '\n' ' ')" \
+	[ "$n" = "$((N_DEV * N_TOGGLE))" ]
+if [ "$hz_per_dev" -gt 0 ]; then
+	n=$(db "SELECT count(*) FROM hazards WHERE kind = 'hazard' AND reason = 'recurrence' AND state = 'cleared' AND occurrences = $((N_TOGGLE - REC_N + 1))")
+	check "$N_DEV recurrence hazards, each cleared with occurrences $((N_TOGGLE - REC_N + 1))" \
+		"$n match; $(db "SELECT device, state, reason, occurrences FROM hazards WHERE kind = 'hazard' LIMIT 3" | tr '\n' ' ')" [ "$n" = "$N_DEV" ]
+	n=$(db "SELECT count(*) FROM hazards h WHERE kind = 'hazard' AND source = (SELECT id FROM hazards a WHERE a.kind = 'alarm' AND a.device = h.device ORDER BY raised_at_ms, rowid LIMIT 1 OFFSET $((REC_N - 1)))")
+	check "each recurrence hazard's source is its device's third alarm" "$n of $N_DEV" [ "$n" = "$N_DEV" ]
+fi
+n=$(rec_py 'print(len(recs))')
+check "nothing reached the recorder during the outage" "$n alarm, fault or hazard messages" [ "$n" = 0 ]
 
-# ---- the outbox survives a daemon restart (hazard rows: a telemetry batch
+# ---- the outbox survives a daemon restart (record rows: a telemetry batch
 # may be added by the periodic flush or at shutdown, so the total may grow)
-hz_rows() { db "SELECT count(*) FROM outbox WHERE topic_suffix = 'hazard'"; }
+hz_rows() { db "SELECT count(*) FROM outbox WHERE topic_suffix IN ('alarm', 'fault', 'hazard')"; }
 hz_before=$(hz_rows)
 kill_hazardd
 check "SIGTERM during the outage: exit 0" "exit ${HZ_EXIT:-?}" [ "${HZ_EXIT:-1}" = 0 ]
 if start_hazardd "$T/hazardd.json"; then
 	d2=$(hz_rows)
-	check "outbox still holds its $hz_before hazard events after a restart" \
+	check "outbox still holds its $hz_before alarm, fault and hazard events after a restart" \
 		"$d2 hazard rows" [ "$d2" = "$hz_before" ]
 else
 	fail "restart during the outage" "hazardd did not start"
@@ -102,13 +123,13 @@ cmp_upstream() {
 	rec_py '
 db = [l.rstrip("\n").split("|", 1) for l in open(sys.argv[3]) if l.strip()]
 seen, order, dups = set(), {}, 0
-for h in hz:
+for h in recs:
     mid = h.get("msg_id")
     if mid in seen:
         dups += 1
         continue
     seen.add(mid)
-    order.setdefault(h.get("hazard_id"), []).append(h.get("event"))
+    order.setdefault(h["_id"], []).append(h.get("event"))
 want = {}
 for hid, ev in db:
     want.setdefault(hid, []).append(ev)
@@ -117,7 +138,7 @@ missing = [(k, len(want[k]) - len(order.get(k, []))) for k in want
            if len(order.get(k, [])) < len(want[k])]
 wrong = [k for k in want if k in order and order[k] != want[k][:len(order[k])]]
 extra = [k for k in order if k not in want]
-print("db %d, upstream unique %d, duplicates %d, hazards short %d, out of order %d, unknown %d"
+print("db %d, upstream unique %d, duplicates %d, records short %d, out of order %d, unknown %d"
       % (len(db), n_up, dups, len(missing), len(wrong), len(extra)))
 if wrong:
     k = wrong[0]
@@ -128,15 +149,21 @@ wait_for 'cmp_upstream' 15
 out=$(cmp_upstream)
 rc=$?
 info "$out"
-check "every hazard event in the database reached upstream, in order per hazard" "$out" [ "$rc" = 0 ]
+check "every event in the database reached upstream, in order per record" "$out" [ "$rc" = 0 ]
+# each on its kind's topic, with its kind's id (the store's kind column)
+out=$(rec_py '
+kinds = dict(l.rstrip("\n").split("|") for l in open(sys.argv[3]) if l.strip())
+bad = [(r["_kind"], r["_id"]) for r in recs if kinds.get(r["_id"]) != r["_kind"]]
+print(bad[:5] if bad else "")' <(db "SELECT id, kind FROM hazards"))
+check "every event arrived on its kind's topic (alarm, hazard)" "$out" [ -z "$out" ]
 
-n_mid=$(rec_py 'print(len({h.get("msg_id") for h in hz}))')
-n_hz=$(rec_py 'print(len(hz))')
-info "upstream hazard messages $n_hz, distinct msg_ids $n_mid, telemetry $(rec_py 'print(sum(1 for m in msgs if m["topic"].endswith("/telemetry")))')"
+n_mid=$(rec_py 'print(len({h.get("msg_id") for h in recs}))')
+n_hz=$(rec_py 'print(len(recs))')
+info "upstream alarm/fault/hazard messages $n_hz, distinct msg_ids $n_mid, telemetry $(rec_py 'print(sum(1 for m in msgs if m["topic"].endswith("/telemetry")))')"
 bad=$(rec_py '
 ids = {}
 bad = 0
-for h in hz:
+for h in recs:
     body = {k: v for k, v in h.items() if k != "sent_at"}
     if h.get("msg_id") in ids and ids[h["msg_id"]] != body:
         bad += 1
@@ -145,7 +172,7 @@ print(bad)')
 check "a resent msg_id always carries the same event" "$bad msg_ids with two different bodies" [ "$bad" = 0 ]
 if [ -n "$(db "SELECT name FROM pragma_table_info('hazard_events') WHERE name = 'msg_id'")" ]; then
 	db "SELECT msg_id FROM hazard_events" | sort >"$T/db_mids.txt"
-	rec_py 'print("\n".join(sorted({h.get("msg_id") for h in hz})))' | sort >"$T/up_mids.txt"
+	rec_py 'print("\n".join(sorted({h.get("msg_id") for h in recs})))' | sort >"$T/up_mids.txt"
 	miss=$(comm -23 "$T/db_mids.txt" "$T/up_mids.txt" | wc -l)
 	check "every msg_id in hazard_events reached upstream" "$miss missing" [ "$miss" = 0 ]
 fi
