@@ -85,10 +85,12 @@ BG_PIDS+=($!)
 run_case good "ssl://localhost:$PORT_up" "$P/ca.crt" "$P/gw-e2e-01.crt" "$P/gw-e2e-01.key"
 check "mutual TLS connects" "upstream.connected is $r" [ "$r" = up ]
 pub t/smoke-t '{"smoke": true}'
-if wait_for "grep -q '\"type\":\"smoke_alarm\"' '$SUB_OUT'" 10; then
-	pass "hazard event delivered over TLS"
+if wait_for "grep -q '^hz/v1/e2edist/gw-e2e-01/alarm .*\"type\":\"smoke_alarm\"' '$SUB_OUT'" 10; then
+	pass "alarm event delivered over TLS on .../alarm"
+	check "the alarm over TLS is a v2 alarm event" "$(grep -m1 '/alarm ' "$SUB_OUT" | head -c 300)" \
+		grep -q '/alarm {"v":2,.*"alarm_id":"[0-9a-f]*-A1","event":"raised"' "$SUB_OUT"
 else
-	fail "hazard event delivered over TLS" "nothing on the TLS subscriber"
+	fail "alarm event delivered over TLS" "nothing on the TLS subscriber: $(head -c 300 "$SUB_OUT")"
 fi
 check "outbox drained over TLS" "outbox not empty" \
 	wait_for '[ "$(status_get "s[\"outbox_depth\"]")" = 0 ]' 10
