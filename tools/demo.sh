@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR: the hazardd demo that `make run` shows, about 70 s.
+# demo.sh BUILD_DIR: the hazardd demo that `make run` shows, about 80 s.
 #
 # Two mosquitto brokers on free loopback ports (the gateway's local broker and
 # a "district" upstream broker), hazardd between them, a district view on the
 # upstream side and simulated detectors on the local side.  Half-way through,
 # the upstream broker is stopped for 15 s while alarms keep coming; hazardd
 # must hold them in its outbox and deliver every one when the link returns.
+#
+# The district sees three kinds of record (docs/lifecycle.md): alarms (警情:
+# the kitchen gas leak, the stairwell smoke, the hot charger), faults (故障:
+# the detector that goes silent) and hazards to rectify (隐患: the gas leak
+# at a restaurant is one at once).  After the scenario an operator works
+# through them with hazardctl: acknowledges the gas alarm, verifies the
+# charger's alarm real (a hazard follows) and the smoke false (cooking
+# fumes), and writes off the gas leak's hazard, now cleared.
 #
 # Console: "HH:MM:SS [source] text", where source is demo (this script),
 # device (the simulator), hazardd (the daemon's log) or district (what the
@@ -58,7 +66,7 @@ prefix() {
 			line="${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
 		fi
 		hl=''
-		case $line in HAZARD*|"--- "*|error:*) hl=$c_bold ;; esac
+		case $line in ALARM*|FAULT*|HAZARD*|"--- "*|error:*) hl=$c_bold ;; esac
 		printf '%(%H:%M:%S)T %s[%s]%s %s%s%s\n' -1 "${c_tag[$src]:-}" "$src" \
 			"$c_off" "$hl" "$line" "${hl:+$c_off}"
 	done
@@ -147,6 +155,43 @@ print("" if r is None else int(r))' "$1"
 # hazardctl under a time limit: a wedged daemon must not hang the demo.
 ctl() { timeout -k 1 5 "$HAZARDCTL" -c "$CFG" "$@"; }
 ctl_json() { ctl --json "$@" 2>/dev/null; }
+
+# record_id LIST TYPE DEVICE: the id of the newest record of TYPE at DEVICE
+# in `hazardctl --json LIST` (alarms, faults, hazards), or nothing.
+record_id() {
+	ctl_json "$1" | $PY -c '
+import json, sys
+def items(o):
+    if isinstance(o, dict):
+        if "type" in o and "device" in o and ("id" in o):
+            yield o
+        for v in o.values():
+            yield from items(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from items(v)
+try:
+    hits = [r for r in items(json.load(sys.stdin))
+            if r.get("type") == sys.argv[1] and r.get("device") == sys.argv[2]]
+except ValueError:
+    hits = []
+hits.sort(key=lambda r: str(r.get("raised_at", "")))
+print(hits[-1]["id"] if hits else "")' "$2" "$3"
+}
+
+# operator TEXT ARGS...: show the hazardctl command on the console, run it,
+# show its answer; then give the district a moment to print the event.
+operator() {
+	local text=$1 out rc
+	shift
+	say "$c_bold\$ hazardctl $text$c_off"
+	out=$(ctl "$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/  /'
+	[ $rc -eq 0 ] || { say "hazardctl failed ($rc)"; OPERATOR_RC=1; }
+	pause 1.5
+}
+OPERATOR_RC=0
 
 cleaned=
 cleanup() {
@@ -263,7 +308,7 @@ done
 [ -S "$RUN/control.sock" ] || die "hazardd did not open its control socket"
 
 # ---------------------------------------------------------------- scenario
-banner "scenario: gas leak, smoke, hot charger, a silent detector; upstream outage at +${OUTAGE_AT_S}s"
+banner "scenario: restaurant gas leak, stairwell smoke, hot charger, a silent detector; upstream outage at +${OUTAGE_AT_S}s"
 run_bg devsim device $PY -u "$here/devsim.py" --host 127.0.0.1 \
 	--port "$LOCAL_PORT" --scenario demo
 
@@ -296,22 +341,65 @@ else
 	[ "${depth:-}" = 0 ] || say "outbox depth still '${depth:-unknown}'"
 	pause 1
 
-	banner "hazardctl hazards"
-	ctl hazards 2>&1 | sed 's/^/  /'
+	# ---------------------------------------------------- the operator
+	banner "the operator: acknowledge, verify, write off"
+	a_gas=$(record_id alarms gas_leak kitchen-gas-1)
+	a_chg=$(record_id alarms charger_overtemp bay-3-charger)
+	a_smoke=$(record_id alarms smoke_alarm stair-smoke-2)
+	h_gas=$(record_id hazards gas_leak kitchen-gas-1)
+	if [ -z "$a_gas" ] || [ -z "$a_chg" ] || [ -z "$a_smoke" ] || [ -z "$h_gas" ]; then
+		say "expected alarms and hazard missing (gas '$a_gas', charger '$a_chg', smoke '$a_smoke', hazard '$h_gas')"
+		rc=1
+	else
+		say "the restaurant's gas leak was a hazard at once ($h_gas, reason alarm); the rest wait for a person"
+		operator "ack $a_gas   # the kitchen gas alarm: seen, the restaurant called" \
+			ack "$a_gas" --actor duty.officer --note "called the restaurant; staff shut the valve"
+		operator "verify-alarm $a_chg real   # the charger really overheated: a hazard to rectify" \
+			verify-alarm "$a_chg" real --actor duty.officer \
+			--note "pack swollen on site inspection; charger to be replaced"
+		operator "verify-alarm $a_smoke false   # cooking fumes in the stairwell, no fire" \
+			verify-alarm "$a_smoke" false --actor duty.officer \
+			--note "tenant's cooking fumes; no fire"
+		operator "close $h_gas --note ...   # the gas leak's hazard, cleared, written off" \
+			close "$h_gas" --actor duty.officer \
+			--note "hose replaced with a metal one; leak test passed"
+		[ $OPERATOR_RC -eq 0 ] || rc=1
+	fi
+	# the operator's events go out at once; wait for the outbox again
+	for ((i = 0; i < 40; i++)); do
+		depth=$(ctl_json status | json_num outbox_depth)
+		[ "$depth" = 0 ] && break
+		pause 0.5
+	done
+	pause 1
+
+	banner "hazardctl records"
+	ctl records 2>&1 | sed 's/^/  /'
 	banner "hazardctl status"
 	ctl status 2>&1 | sed 's/^/  /'
+	# counters.hazard_events counts every record event committed, of all
+	# three kinds (lifecycle_emit): compare with all the district received
 	committed=$(ctl_json status | json_num hazard_events)
 fi
 
 stop devsim hazardd district
-received=$(cat "$RUN/district.count" 2>/dev/null)
+counts=$(cat "$RUN/district.count" 2>/dev/null)
+received=$(printf '%s' "$counts" | json_num record_events)
+kinds=$(printf '%s' "$counts" | $PY -c '
+import json, sys
+try:
+    c = json.load(sys.stdin)
+    print("%s alarm, %s fault, %s hazard" % (c["alarm_events"], c["fault_events"],
+                                            c["hazard_events"]))
+except (ValueError, KeyError):
+    print("counts unreadable")')
 if [ -n "$committed" ]; then
-	banner "district platform received ${received:-?} hazard events; hazardd committed $committed"
+	banner "district platform received ${received:-?} record events ($kinds); hazardd committed $committed"
 	[ "${received:-}" = "$committed" ] || {
-		say "MISMATCH: not every hazard event reached the district"
+		say "MISMATCH: not every record event reached the district"
 		rc=1
 	}
 else
-	banner "district platform received ${received:-?} hazard events"
+	banner "district platform received ${received:-?} record events ($kinds)"
 fi
 exit $rc

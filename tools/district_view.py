@@ -2,17 +2,32 @@
 """district_view: a stand-in for the district platform, one line per message.
 
 Subscribes (QoS 1) to hz/v1/# on the upstream broker and summarises what the
-gateways send: hazard events, telemetry batches, status and summaries.
-Duplicates (same gateway and msg_id, as after a resend) are counted and
-dropped, as the real platform must.  The broker may go away at any time (the
-demo kills it): the view reconnects every second, forever, and subscribes
-again on every connection.
+gateways send: the three kinds of record event (alarm 警情 on .../alarm,
+fault 故障 on .../fault, hazard 隐患 on .../hazard), telemetry batches,
+status, summaries and replies.  A record event is one line:
+
+  ALARM  raised gas_leak level=low state=active kitchen-gas-1 @rest-001 id=…-A1: why
+  FAULT  raised device_offline state=active hall-gas-2 @rest-001 id=…-F1: why
+  HAZARD raised gas_leak severity=general state=open kitchen-gas-1 @rest-001
+         id=…-H1 reason=alarm source=…-A1: why
+
+A version 1 event (on .../hazard with "v":1, queued by a gateway before its
+upgrade) is read as docs/protocol.md says: its type tells whether it was an
+alarm, a fault or a hazard; its line is marked "(v1)" and it is counted
+apart.  Duplicates (same gateway and msg_id, as after a resend) are counted
+and dropped, as the real platform must.  The broker may go away at any
+time (the demo kills it): the view reconnects every second, forever, and
+subscribes again on every connection.
 
   district_view.py --port N [--count-file PATH] [--ready-file PATH]
                    [--log PATH]
 
-On SIGTERM or SIGINT it prints a summary and writes the number of unique
-hazard events to --count-file.
+On SIGTERM or SIGINT it prints a summary and writes the counts of unique
+record events to --count-file, one JSON object:
+  {"record_events": N, "alarm_events": A, "fault_events": F,
+   "hazard_events": H, "v1_events": V, "duplicates_dropped": D}
+record_events = A + F + H (v1 events included in the kind their type says;
+V says how many of them were v1).
 """
 import argparse
 import json
@@ -53,7 +68,26 @@ def parse_time_ms(value):
     return None
 
 
-# Evidence readings worth showing on a hazard line, in order of interest.
+# The record kinds of protocol v2: topic suffix -> (label, id field).
+KINDS = {"alarm": ("ALARM", "alarm_id"), "fault": ("FAULT", "fault_id"),
+         "hazard": ("HAZARD", "hazard_id")}
+# A v1 hazard event's type says what it really was (docs/protocol.md,
+# "Reading version 1 and version 2"); overcharge and anything else: hazard.
+V1_ALARM_TYPES = {"gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
+                  "charger_overcurrent", "charger_overpower"}
+V1_FAULT_TYPES = {"device_offline", "low_battery", "tamper", "detector_fault",
+                  "command_failed", "storage_fault", "payload_unreadable"}
+
+
+def v1_kind(rtype):
+    if rtype in V1_ALARM_TYPES:
+        return "alarm"
+    if rtype in V1_FAULT_TYPES:
+        return "fault"
+    return "hazard"
+
+
+# Evidence readings worth showing on a record line, in order of interest.
 EVIDENCE_KEYS = (("gas_lel", "%LEL"), ("co_ppm", "ppm"), ("temp_c", "C"),
                  ("current_a", "A"), ("smoke", ""), ("battery", "%"))
 
@@ -79,7 +113,8 @@ class View:
     def __init__(self, args):
         self.args = args
         self.seen = set()           # (gateway, msg_id)
-        self.hazard_events = 0
+        self.events = {"alarm": 0, "fault": 0, "hazard": 0}   # unique, by kind
+        self.v1_events = 0
         self.duplicates = 0
         self.telemetry_msgs = 0
         self.telemetry_readings = 0
@@ -149,36 +184,70 @@ class View:
         else:
             say(f"message without msg_id on {msg.topic}")
 
+        if kind in KINDS:
+            self.on_record(kind, gateway, body)
+            return
         handler = getattr(self, "on_" + kind, None) if kind in (
-            "hazard", "telemetry", "status", "summary", "reply") else None
+            "telemetry", "status", "summary", "reply") else None
         if handler:
             handler(gateway, body, msg)
         else:
             say(f"{'/'.join(parts[4:]) or msg.topic}: {len(msg.payload)} bytes")
 
-    def on_hazard(self, gateway, b, msg):
-        self.hazard_events += 1
-        sev = b.get("severity", "?")
-        prio = b.get("priority", "?")
-        line = (f"HAZARD {b.get('event', '?')} {b.get('type', '?')} {sev}/{prio} "
-                f"{b.get('device', '?')} @{b.get('site', '?')} "
-                f"occ={b.get('occurrences', '?')} id={b.get('hazard_id', '?')}")
+    def on_record(self, topic_kind, gateway, b):
+        """One alarm, fault or hazard event: count it by kind, print a line."""
+        kind, v1 = topic_kind, ""
+        if b.get("v") == 1 and topic_kind == "hazard":
+            # the old form: every record was a "hazard"; its type tells
+            kind, v1 = v1_kind(b.get("type")), " (v1)"
+            self.v1_events += 1
+        self.events[kind] += 1
+        label, id_field = KINDS[kind]
+        rid = b.get(id_field) or b.get(KINDS[topic_kind][1]) or "?"
+        event = b.get("event", "?")
+        parts = [f"{label}{v1}", event, str(b.get("type", "?"))]
+        if kind == "alarm" and not v1:
+            parts.append(f"level={b.get('level', '?')}")
+        elif kind == "hazard" or v1:
+            parts.append(f"severity={b.get('severity', '?')}")
+        parts += [f"state={b.get('state', '?')}", str(b.get("device", "?")),
+                  f"@{b.get('site', '?')}", f"id={rid}"]
+        if kind == "hazard" and not v1:
+            parts.append(f"reason={b.get('reason', '?')}")
+            if b.get("source"):
+                parts.append(f"source={b['source']}")
+        notes = []
+        # A person's move: who, and what they said or decided.
+        actor = b.get("actor")
+        if actor and actor != "hazardd":
+            notes.append(f"by {actor}")
+        if event == "verified" and b.get("verdict"):
+            notes.append(f"verdict {b['verdict']}" +
+                         (" (the device's own test press)" if actor == "hazardd" else ""))
+        if event in ("acknowledged", "verified") and b.get("response_s") is not None:
+            notes.append(f"response {b['response_s']} s")
+        if actor and actor != "hazardd" and b.get("note"):
+            notes.append(f'"{b["note"]}"')
+        elif event == "raised" and kind == "hazard" and b.get("deadline"):
+            notes.append(f"deadline {b['deadline']}")
         # The daemon's own reason ("gas_lel 58 >= lel_high 50") says most.
-        why = b.get("detail") or evidence_text(b.get("evidence"), b.get("event"))
-        notes = [str(why)] if why else []
+        if not (actor and actor != "hazardd"):
+            why = b.get("detail") or evidence_text(b.get("evidence"), event)
+            if why:
+                notes.insert(0, str(why))
         # Show store-and-forward at work: how late did the event arrive?
         at = None
         for k in ("at", "event_at", "changed_at", "updated_at"):
             if k in b:
                 at = parse_time_ms(b[k])
                 break
-        if at is None and b.get("event") == "raised":
+        if at is None and event == "raised":
             at = parse_time_ms(b.get("raised_at"))
         if at is not None:
             late_s = time.time() - at / 1000.0
             if late_s >= 3:
                 notes.append(f"{late_s:.0f} s late")
-        say(line + (": " + ", ".join(notes) if notes else ""))
+        say(" ".join(parts) + (": " + ", ".join(notes) if notes else ""))
 
     def on_telemetry(self, gateway, b, msg):
         readings = b.get("readings")
@@ -210,14 +279,25 @@ class View:
         say(f"reply from {gateway}: ok={b.get('ok')} {b.get('error', '')}".rstrip())
 
     # ---- end
+    def counts(self):
+        e = self.events
+        return {"record_events": e["alarm"] + e["fault"] + e["hazard"],
+                "alarm_events": e["alarm"], "fault_events": e["fault"],
+                "hazard_events": e["hazard"], "v1_events": self.v1_events,
+                "duplicates_dropped": self.duplicates}
+
     def finish(self):
-        say(f"district view: {self.hazard_events} hazard events, "
-            f"{self.duplicates} duplicates dropped, {self.telemetry_readings} "
-            f"readings in {self.telemetry_msgs} telemetry messages")
+        c = self.counts()
+        v1 = f" ({c['v1_events']} of them v1)" if c["v1_events"] else ""
+        say(f"district view: {c['record_events']} record events{v1}: "
+            f"{c['alarm_events']} alarm, {c['fault_events']} fault, "
+            f"{c['hazard_events']} hazard; {self.duplicates} duplicates dropped, "
+            f"{self.telemetry_readings} readings in {self.telemetry_msgs} "
+            f"telemetry messages")
         if self.args.count_file:
             tmp = self.args.count_file + ".tmp"
             with open(tmp, "w") as f:
-                f.write(f"{self.hazard_events}\n")
+                f.write(json.dumps(c) + "\n")
             os.replace(tmp, self.args.count_file)
         if self.log:
             self.log.close()
@@ -229,7 +309,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--topic", default="hz/v1/#")
     ap.add_argument("--client-id", default="district-view")
-    ap.add_argument("--count-file", help="write the unique hazard event count here on exit")
+    ap.add_argument("--count-file", help="write the counts of unique record events "
+                    "(JSON: record_events, alarm_events, ...) here on exit")
     ap.add_argument("--ready-file", help="create this file once subscribed")
     ap.add_argument("--log", help="append every message received here (JSON lines)")
     args = ap.parse_args()
@@ -248,7 +329,8 @@ def main():
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
 
-    say(f"district view: waiting for hazard events on {args.host}:{args.port}")
+    say(f"district view: waiting for alarm, fault and hazard events on "
+        f"{args.host}:{args.port}")
     client.connect_async(args.host, args.port, keepalive=5)
     try:
         # Retries the first connection too: the broker may not be up yet.
