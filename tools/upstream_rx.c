@@ -8,9 +8,13 @@
  *   --mode hazardd   hazardd's upstream protocol: distinct readings in
  *                    .../telemetry batches (by "energy_kwh" when loadgen
  *                    --tag put its bench_seq there, else by the row's
- *                    "seq"), distinct hazard
- *                    events in .../hazard (by "msg_id"); a "raised" event on
- *                    an alarm device is one alarm arrival.
+ *                    "seq"); distinct record events (by "msg_id") of each
+ *                    kind: alarm events on .../alarm, fault events on
+ *                    .../fault, hazard events on .../hazard (a "v":1
+ *                    event on .../hazard, queued before an upgrade, is
+ *                    counted as the kind its type says: docs/protocol.md
+ *                    "Reading version 1 and version 2").  A "raised" alarm
+ *                    event on an alarm device is one alarm arrival.
  *   --mode raw       device messages as published (a bridge forwards them
  *                    untouched, or a bare subscriber drains the local
  *                    broker): distinct by "bench_seq"; a message on
@@ -42,6 +46,22 @@
 #include <cJSON.h>
 
 #define RX_MAX_TOPICS 8
+
+/* The record kinds of hazardd's protocol v2, each on its own topic. */
+enum rx_kind { RX_ALARM = 0, RX_FAULT, RX_HAZARD, RX_KIND_COUNT };
+static const char *const rx_kind_topic[RX_KIND_COUNT] = {
+	"/alarm", "/fault", "/hazard"
+};
+
+/* A v1 hazard event's type says what it really was (docs/protocol.md). */
+static const char *const rx_v1_alarm_types[] = {
+	"gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
+	"charger_overcurrent", "charger_overpower", NULL
+};
+static const char *const rx_v1_fault_types[] = {
+	"device_offline", "low_battery", "tamper", "detector_fault",
+	"command_failed", "storage_fault", "payload_unreadable", NULL
+};
 
 struct rx_opts {
 	const char *host;
@@ -82,12 +102,18 @@ struct rx_state {
 	pthread_mutex_t lock;
 	struct rx_opts *o;
 	struct rx_bits  records;
-	struct rx_strset hazard_ids;
+	struct rx_strset event_ids;     /* msg_id of every record event */
 	struct rx_arrival *arr;         /* first alarm arrivals, unmatched yet */
 	size_t  n_arr, cap_arr;
-	long    messages, n_records, dup_records, hazard_events, dup_hazard;
+	long    messages, n_records, dup_records;
+	long    events[RX_KIND_COUNT];  /* distinct record events per kind */
+	long    v1_events;              /* of those, "v":1 on .../hazard */
+	long    dup_events;             /* record events seen again (resends) */
 	long    bad_payload;
-	int64_t first_us, last_us, last_hazard_us, last_record_us;
+	/* last_alarm_us: the last alarm arrival (hazardd: an alarm event;
+	 * raw: an alarm device's message); last_event_us: the last record
+	 * event of any kind */
+	int64_t first_us, last_us, last_alarm_us, last_event_us, last_record_us;
 	int64_t mark_us, first_after_mark_us;   /* SIGUSR1: upstream restored */
 	long    mark_records;
 	int     subscribed;
@@ -212,6 +238,26 @@ static void rx_record(long key, int64_t at_us)
 		rx.first_after_mark_us = at_us;
 }
 
+static int rx_in(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The kind of a "v":1 event on .../hazard, by its type. */
+static int rx_v1_kind(const cJSON *type)
+{
+	if (!cJSON_IsString(type))
+		return RX_HAZARD;
+	if (rx_in(rx_v1_alarm_types, type->valuestring))
+		return RX_ALARM;
+	if (rx_in(rx_v1_fault_types, type->valuestring))
+		return RX_FAULT;
+	return RX_HAZARD;       /* overcharge */
+}
+
 static void rx_hazardd(const char *topic, cJSON *root, int64_t at_us)
 {
 	const char *slash = strrchr(topic, '/');
@@ -232,18 +278,32 @@ static void rx_hazardd(const char *topic, cJSON *root, int64_t at_us)
 				seq = tag;
 			rx_record(cJSON_IsNumber(seq) ? (long)seq->valuedouble : -1, at_us);
 		}
-	} else if (strcmp(slash, "/hazard") == 0) {
+	} else {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "msg_id");
 		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "event");
 		const cJSON *dev = cJSON_GetObjectItemCaseSensitive(root, "device");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");
 		size_t plen = strlen(rx.o->alarm_prefix);
+		int k;
 
-		if (cJSON_IsString(id) && rx_strset_add(&rx.hazard_ids, id->valuestring) == 0) {
-			rx.dup_hazard++;
+		for (k = 0; k < RX_KIND_COUNT; k++)
+			if (strcmp(slash, rx_kind_topic[k]) == 0)
+				break;
+		if (k == RX_KIND_COUNT)
+			return;         /* status, summary, reply: not records */
+		if (cJSON_IsString(id) && rx_strset_add(&rx.event_ids, id->valuestring) == 0) {
+			rx.dup_events++;
 			return;
 		}
-		rx.hazard_events++;
-		rx.last_hazard_us = at_us;
+		if (k == RX_HAZARD && cJSON_IsNumber(v) && v->valuedouble == 1) {
+			k = rx_v1_kind(cJSON_GetObjectItemCaseSensitive(root, "type"));
+			rx.v1_events++;
+		}
+		rx.events[k]++;
+		rx.last_event_us = at_us;
+		if (k != RX_ALARM)
+			return;
+		rx.last_alarm_us = at_us;
 		if (cJSON_IsString(ev) && strcmp(ev->valuestring, "raised") == 0 &&
 		    cJSON_IsString(dev) &&
 		    strncmp(dev->valuestring, rx.o->alarm_prefix, plen) == 0)
@@ -261,7 +321,7 @@ static void rx_raw(const char *topic, cJSON *root, int64_t at_us)
 	rx_record(cJSON_IsNumber(seq) ? (long)seq->valuedouble : -1, at_us);
 	dev = dev ? dev + 1 : topic;
 	if (rx.n_records > before && strncmp(dev, rx.o->alarm_prefix, plen) == 0) {
-		rx.last_hazard_us = at_us;
+		rx.last_alarm_us = at_us;
 		rx_arrival_add(dev, at_us);
 	}
 }
@@ -395,17 +455,22 @@ static void rx_report(FILE *f, double elapsed_s)
 			(double)(rx.last_record_us - rx.first_after_mark_us);
 	span = rx.last_record_us > rx.first_us ?
 		(double)(rx.last_record_us - rx.first_us) / 1e6 : 0;
+	/* "records" are readings (hazardd) or device messages (raw); record
+	 * events are alarm, fault and hazard events, counted apart */
 	fprintf(f, "{\"mode\":\"%s\",\"messages\":%ld,\"records\":%ld,"
-		"\"dup_records\":%ld,\"hazard_events\":%ld,\"dup_hazard_events\":%ld,"
+		"\"dup_records\":%ld,\"alarm_events\":%ld,\"fault_events\":%ld,"
+		"\"hazard_events\":%ld,\"v1_events\":%ld,\"dup_record_events\":%ld,"
 		"\"bad_payload\":%ld,\"first_us\":%lld,\"last_us\":%lld,"
-		"\"last_record_us\":%lld,\"last_hazard_us\":%lld,\"elapsed_s\":%.3f,"
+		"\"last_record_us\":%lld,\"last_alarm_us\":%lld,"
+		"\"last_record_event_us\":%lld,\"elapsed_s\":%.3f,"
 		"\"record_rate\":%.1f,\"mark_us\":%lld,\"mark_records\":%ld,"
 		"\"first_after_mark_us\":%lld,\"drain_rate\":%.1f,"
 		"\"alarms_sent\":%zu,\"alarms_matched\":%zu",
-		rx.o->mode, rx.messages, rx.n_records, rx.dup_records, rx.hazard_events,
-		rx.dup_hazard, rx.bad_payload, (long long)rx.first_us,
+		rx.o->mode, rx.messages, rx.n_records, rx.dup_records,
+		rx.events[RX_ALARM], rx.events[RX_FAULT], rx.events[RX_HAZARD],
+		rx.v1_events, rx.dup_events, rx.bad_payload, (long long)rx.first_us,
 		(long long)rx.last_us, (long long)rx.last_record_us,
-		(long long)rx.last_hazard_us, elapsed_s,
+		(long long)rx.last_alarm_us, (long long)rx.last_event_us, elapsed_s,
 		span > 0 ? (double)rx.n_records / span : 0.0, (long long)rx.mark_us,
 		rx.mark_records, (long long)rx.first_after_mark_us, drain, n_sends, n_lat);
 	if (n_lat > 0)
