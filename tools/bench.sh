@@ -12,14 +12,14 @@
 #                      vs a bare QoS 1 subscriber draining the same backlog
 #   2 alarm latency    background telemetry at S2_LOAD x the hazardd ceiling
 #                      plus S2_ALARMS alarms (one device each): alarm publish
-#                      -> hazard event upstream vs the same alarm message
-#                      forwarded by a mosquitto bridge
+#                      -> its "raised" alarm event upstream (…/alarm) vs the
+#                      same alarm message forwarded by a mosquitto bridge
 #   3 outage/drain     1,000 devices at S3_RATE msg/s, upstream down for
 #                      S3_OUTAGE s, then restored; plain, and with kill -9
 #                      of hazardd (of the bridge's broker) in the outage
 #   3d backlog drain   S3D_N readings + S3D_ALARMS alarms queued while the
 #                      upstream is down (tools/bench/s_drain.sh): drain rate,
-#                      restore -> last hazard event, hazard events first
+#                      restore -> last alarm event, alarm events first
 #   4 footprint        hazardd idle with 2,000 devices, under scenario 2;
 #                      binary size; vs the bridging mosquitto
 #   5 scaling          CPU per reading at 10..10,000 devices; start-up time
@@ -471,10 +471,12 @@ s3_side() {
 	put s3 "${tag}_alarms_delivered_pct" "$side" "$rep" \
 		"$(calc "100 * $(jget "$d/rx.json" alarms_matched) / ($n_alarm > 0 ? $n_alarm : 1)")"
 	if [ "$(jget "$d/rx.json" mark_records)" != "$recs" ]; then
-		local lh
-		lh=$(jget "$d/rx.json" last_hazard_us)
-		[ "$lh" -ge "$restore" ] &&
-			put s3 "${tag}_last_hazard_s" "$side" "$rep" "$(calc "($lh - $restore) / 1e6")"
+		# hazardd: the last alarm event on …/alarm; bridge: the last
+		# alarm device's message
+		local la
+		la=$(jget "$d/rx.json" last_alarm_us)
+		[ "$la" -ge "$restore" ] &&
+			put s3 "${tag}_last_alarm_s" "$side" "$rep" "$(calc "($la - $restore) / 1e6")"
 		put s3 "${tag}_drain_rate" "$side" "$rep" "$(jget "$d/rx.json" drain_rate)"
 	fi
 	[ "$side" = hazardd ] && hz_stop

@@ -4,8 +4,9 @@
  * One Paho async client publishes QoS 1 messages for N devices to the local
  * broker, paced to a rate (or as fast as the in-flight window allows).  Each
  * background message goes to t/<prefix><i> in round robin; alarms go to
- * t/<alarm_prefix><k>, one device per alarm, so that the hazard raised
- * upstream names its device and therefore its send.  Every payload carries
+ * t/<alarm_prefix><k>, one device per alarm, so that the alarm raised
+ * upstream (its "raised" alarm event on .../alarm) names its device and
+ * therefore its send.  Every payload carries
  * "bench_seq" and "bench_ts" (µs, CLOCK_REALTIME), which the native decoder
  * ignores and a bridge forwards untouched.
  *

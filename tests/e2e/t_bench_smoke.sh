@@ -50,6 +50,10 @@ wait_for got_all 20 || fail "hazardd accepted 200 and drained its outbox" \
 	"$(ctl --json status)"
 sleep 1.5
 stop_bg "$RX_PID"
+# the benchmark measures the normal path: loadgen's payloads decode whole
+check "hazardd: loadgen's payloads rejected none and left no field out" \
+	"$(ctl --json status | jpy 's["counters"]')" \
+	test "$(ctl --json status | jpy 's["counters"]["rejected"] + s["counters"]["bad_fields"]')" -eq 0
 info "receiver: $(cat "$T/rx.json" 2>/dev/null)"
 check "receiver: 200 distinct readings upstream" "$(cat "$T/rx.json")" \
 	grep -q '"records":200,' "$T/rx.json"

@@ -11,20 +11,30 @@ far fewer than readings and Python keeps up.
                      before the outage so nothing is lost while we are away
   (otherwise)        connect (retrying every 50 ms while the broker is
                      still down), run until --readings readings and
-                     --hazards hazard events arrived, --idle s without a
+                     --alarms alarm events arrived, --idle s without a
                      message after the first, or --timeout; then write one
                      JSON object to --out
 
+Record events come in three kinds, each on its topic (docs/protocol.md):
+alarm events on .../alarm, fault events on .../fault, hazard events on
+.../hazard; a "v":1 event on .../hazard (queued before an upgrade) counts
+as the kind its type says.  The backlog's alarms (smoke alarms) are alarm
+events.
+
 Figures (times in µs, CLOCK_REALTIME like the shell's date +%s%N):
-  readings, hazard_events      distinct (by the row's "seq" / "msg_id")
+  readings                     distinct telemetry rows (by device and "seq")
+  alarm_events, fault_events, hazard_events
+                               distinct record events of each kind (by
+                               "msg_id"); record_events is their sum
+  v1_events                    of those, "v":1 events on .../hazard
   first_us, last_us            first and last arrival of any message
-  first_record_us, last_record_us  the same for telemetry and hazard events
-                               (status and replies are not the backlog)
-  last_hazard_us               arrival of the last hazard event
+  first_record_us, last_record_us  the same for telemetry and record
+                               events (status and replies are not the backlog)
+  first_alarm_us, last_alarm_us  arrival of the first and last alarm event
   first_telemetry_us           arrival of the first telemetry message
-  hazards_before_telemetry     true when, in arrival order, every hazard
+  alarms_before_telemetry      true when, in arrival order, every alarm
                                event came before the first telemetry message
-  drain_rate                   (readings + hazard events) per second from
+  drain_rate                   (readings + record events) per second from
                                the first to the last record's arrival
 """
 import argparse
@@ -34,6 +44,21 @@ import threading
 import time
 
 import paho.mqtt.client as mqtt
+
+
+# A v1 hazard event's type says what it really was (docs/protocol.md).
+V1_ALARM_TYPES = {"gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
+                  "charger_overcurrent", "charger_overpower"}
+V1_FAULT_TYPES = {"device_offline", "low_battery", "tamper", "detector_fault",
+                  "command_failed", "storage_fault", "payload_unreadable"}
+
+
+def v1_kind(rtype):
+    if rtype in V1_ALARM_TYPES:
+        return "alarm"
+    if rtype in V1_FAULT_TYPES:
+        return "fault"
+    return "hazard"
 
 
 def now_us():
@@ -47,7 +72,8 @@ def main():
     ap.add_argument("--topic", default="#")
     ap.add_argument("--prime", action="store_true")
     ap.add_argument("--readings", type=int, default=0)
-    ap.add_argument("--hazards", type=int, default=0)
+    ap.add_argument("--alarms", type=int, default=0,
+                    help="stop once this many alarm events arrived (and --readings)")
     ap.add_argument("--idle", type=float, default=20)
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--out")
@@ -55,12 +81,14 @@ def main():
 
     lock = threading.Lock()
     done = threading.Event()
-    st = {"messages": 0, "readings": 0, "hazard_events": 0, "dup_readings": 0,
-          "dup_hazards": 0, "first_us": 0, "last_us": 0, "last_hazard_us": 0,
-          "first_telemetry_us": 0, "last_telemetry_us": 0, "first_hazard_us": 0,
+    st = {"messages": 0, "readings": 0, "alarm_events": 0, "fault_events": 0,
+          "hazard_events": 0, "record_events": 0, "v1_events": 0,
+          "dup_readings": 0, "dup_record_events": 0, "first_us": 0, "last_us": 0,
+          "first_alarm_us": 0, "last_alarm_us": 0,
+          "first_telemetry_us": 0, "last_telemetry_us": 0,
           "first_record_us": 0, "last_record_us": 0, "first_other_us": 0,
-          "hazard_after_telemetry": 0, "bad": 0}
-    seen_rows, seen_hz = set(), set()
+          "alarm_after_telemetry": 0, "bad": 0}
+    seen_rows, seen_events = set(), set()
     subscribed = threading.Event()
 
     def on_connect(c, userdata, flags, rc):
@@ -80,7 +108,9 @@ def main():
             st["messages"] += 1
             st["first_us"] = st["first_us"] or t
             st["last_us"] = t
-            is_record = m.topic.endswith("/telemetry") or m.topic.endswith("/hazard")
+            kind = m.topic.rsplit("/", 1)[-1]
+            is_event = kind in ("alarm", "fault", "hazard")
+            is_record = kind == "telemetry" or is_event
             if is_record:
                 st["first_record_us"] = st["first_record_us"] or t
                 st["last_record_us"] = t
@@ -98,19 +128,24 @@ def main():
                     else:
                         seen_rows.add(key)
                         st["readings"] += 1
-            elif m.topic.endswith("/hazard"):
+            elif is_event:
                 mid = body.get("msg_id")
-                if mid in seen_hz:
-                    st["dup_hazards"] += 1
+                if mid in seen_events:
+                    st["dup_record_events"] += 1
                 else:
-                    seen_hz.add(mid)
-                    st["hazard_events"] += 1
-                    st["first_hazard_us"] = st["first_hazard_us"] or t
-                    st["last_hazard_us"] = t
-                    if st["first_telemetry_us"]:
-                        st["hazard_after_telemetry"] += 1
-            if (a.readings or a.hazards) and st["readings"] >= a.readings and \
-                    st["hazard_events"] >= a.hazards:
+                    seen_events.add(mid)
+                    if kind == "hazard" and body.get("v") == 1:
+                        kind = v1_kind(body.get("type"))
+                        st["v1_events"] += 1
+                    st[kind + "_events"] += 1
+                    st["record_events"] += 1
+                    if kind == "alarm":
+                        st["first_alarm_us"] = st["first_alarm_us"] or t
+                        st["last_alarm_us"] = t
+                        if st["first_telemetry_us"]:
+                            st["alarm_after_telemetry"] += 1
+            if (a.readings or a.alarms) and st["readings"] >= a.readings and \
+                    st["alarm_events"] >= a.alarms:
                 done.set()
 
     c = mqtt.Client(client_id=a.client_id, clean_session=False)
@@ -143,10 +178,10 @@ def main():
     c.loop_stop()
     with lock:
         span = (st["last_record_us"] - st["first_record_us"]) / 1e6
-        st["drain_rate"] = round((st["readings"] + st["hazard_events"]) / span, 1) \
+        st["drain_rate"] = round((st["readings"] + st["record_events"]) / span, 1) \
             if span > 0 else None
-        st["hazards_before_telemetry"] = st["hazard_events"] > 0 and \
-            st["hazard_after_telemetry"] == 0
+        st["alarms_before_telemetry"] = st["alarm_events"] > 0 and \
+            st["alarm_after_telemetry"] == 0
         st["complete"] = done.is_set()
         out = json.dumps(st, separators=(",", ":"))
     if a.out:

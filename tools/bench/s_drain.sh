@@ -8,14 +8,18 @@
 # upstream broker comes back.  tools/bench/drain_rx.py (persistent session
 # created before the outage, so nothing published while it connects is
 # lost) records every arrival.  Figures (scenario "s3d"):
-#   backlog_drain_rate     (readings + hazard events)/s, first to last arrival
-#                          of a telemetry batch or hazard event
-#   backlog_last_hazard_s  restore -> arrival of the last hazard event
+#   backlog_drain_rate     (readings + record events)/s, first to last arrival
+#                          of a telemetry batch or a record event (alarm,
+#                          fault or hazard)
+#   backlog_alarm_events   distinct alarm events upstream (one "raised" per
+#                          smoke alarm: S3D_ALARMS expected)
+#   backlog_last_alarm_s   restore -> arrival of the last alarm event
 #   backlog_first_arrival_s restore -> first record's arrival (hazardd's reconnect
 #                          backoff: the link is retried on its own schedule)
-#   backlog_hazard_span_s  first arrival -> last hazard event
-#   backlog_hazards_first  1 when every hazard event arrived before the
-#                          first telemetry message, else 0
+#   backlog_alarm_span_s   first arrival -> last alarm event
+#   backlog_alarms_first   1 when every alarm event arrived before the
+#                          first telemetry message, else 0 (alarms drain
+#                          first: docs/protocol.md, Delivery)
 #   backlog_delivered_pct  distinct readings upstream / readings queued (an
 #                          alarm message is a reading too)
 : "${S3D_ALARMS:=50}"
@@ -51,7 +55,7 @@ s3d_run() {
 	done
 	put s3d backlog_queued hazardd "$rep" "$depth"
 	"${GUARD[@]}" "$PY" "$TOP/tools/bench/drain_rx.py" --port "$BPORT_s3dup" \
-		--client-id rx-s3d --readings "$total" --hazards "$S3D_ALARMS" \
+		--client-id rx-s3d --readings "$total" --alarms "$S3D_ALARMS" \
 		--timeout 600 --out "$d/rx.json" 2>>"$d/rx.err" &
 	local rx_pid=$!
 	PIDS+=("$rx_pid")
@@ -60,26 +64,26 @@ s3d_run() {
 	gone "$rx_pid" 620 || stop_pid "$rx_pid"
 	out=$d/rx.json
 	[ -s "$out" ] || { log "s3d: no receiver output"; return 1; }
-	local first last_hz hz recs
+	local first last_al al recs
 	first=$(jget "$out" first_record_us)
-	last_hz=$(jget "$out" last_hazard_us)
-	hz=$(jget "$out" hazard_events)
+	last_al=$(jget "$out" last_alarm_us)
+	al=$(jget "$out" alarm_events)
 	recs=$(jget "$out" readings)
 	put s3d backlog_drain_rate hazardd "$rep" "$(jget "$out" drain_rate)"
 	put s3d backlog_delivered_pct hazardd "$rep" "$(calc "100 * $recs / $total")"
-	put s3d backlog_hazard_events hazardd "$rep" "$hz"
-	if [ "${first:-0}" -gt 0 ] && [ "${last_hz:-0}" -gt 0 ]; then
+	put s3d backlog_alarm_events hazardd "$rep" "$al"
+	if [ "${first:-0}" -gt 0 ] && [ "${last_al:-0}" -gt 0 ]; then
 		put s3d backlog_first_arrival_s hazardd "$rep" "$(calc "($first - $restore) / 1e6")"
-		put s3d backlog_last_hazard_s hazardd "$rep" "$(calc "($last_hz - $restore) / 1e6")"
-		put s3d backlog_hazard_span_s hazardd "$rep" "$(calc "($last_hz - $first) / 1e6")"
+		put s3d backlog_last_alarm_s hazardd "$rep" "$(calc "($last_al - $restore) / 1e6")"
+		put s3d backlog_alarm_span_s hazardd "$rep" "$(calc "($last_al - $first) / 1e6")"
 	fi
-	if grep -q '"hazards_before_telemetry":true' "$out"; then
-		put s3d backlog_hazards_first hazardd "$rep" 1
+	if grep -q '"alarms_before_telemetry":true' "$out"; then
+		put s3d backlog_alarms_first hazardd "$rep" 1
 	else
-		put s3d backlog_hazards_first hazardd "$rep" 0
+		put s3d backlog_alarms_first hazardd "$rep" 0
 	fi
 	hz_stop
 	broker_stop s3dlocal
 	broker_stop s3dup
-	log "s3d rep $rep: $recs of $total readings, $hz hazard events, drain $(jget "$out" drain_rate)/s, restore -> last hazard $(calc "(${last_hz:-0} - $restore) / 1e6") s, hazards first: $(grep -o '"hazards_before_telemetry":[a-z]*' "$out")"
+	log "s3d rep $rep: $recs of $total readings, $al alarm events (of $S3D_ALARMS), $(jget "$out" fault_events) fault, $(jget "$out" hazard_events) hazard events, drain $(jget "$out" drain_rate)/s, restore -> last alarm event $(calc "(${last_al:-0} - $restore) / 1e6") s, alarms first: $(grep -o '"alarms_before_telemetry":[a-z]*' "$out")"
 }
