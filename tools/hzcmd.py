@@ -11,7 +11,13 @@ the envelope {"body": "<command JSON text>", "sig": "<hex>"} where
 sig = HMAC-SHA256(key, topic + "\\n" + body) and the body carries "id"
 (default: a random one) and "ts" (ms since the epoch, default now) plus the
 command's fields, given as FIELD=JSON (a value that is not JSON is taken as
-a string): hzcmd.py ... close hazard_id=gw-1-000003 who=li.wei note="fixed".
+a string): hzcmd.py ... close hazard_id=gw-1-H3 who=li.wei note="fixed".
+The commands (docs/protocol.md, docs/schema/commands.schema.json):
+  ack alarm_id=ID|hazard_id=ID who=W [note=T]
+  verify-alarm alarm_id=ID verdict=real|false|test who=W [note=T]
+  dismiss fault_id=ID who=W note=T        close hazard_id=ID who=W [note=T]
+  status, alarms, faults, hazards, summary [date=D publish=true],
+  set-rules rules={...}, resend from_seq=N [max=M]
 
 The key file holds the key bytes (a trailing newline is ignored), the same
 file as the gateway's upstream.command_key_file.  Prints the gateway's

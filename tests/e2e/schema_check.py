@@ -8,7 +8,7 @@ Every message on hz/v1/<district>/<gateway>/{alarm,fault,hazard,telemetry,
 status,summary,reply} is checked against <kind>.schema.json; other topics (the
 commands the tests publish) are left out.  Prints "INVALID ..." per error
 (at most 3 per message), then "SEEN {kind: count}", "EVENTS ..." (the
-alarm, fault and hazard event names seen), and two lines saying whether deliberately wrong
+alarm, fault and hazard event names seen), and lines saying whether deliberately wrong
 messages are rejected (so a vacuous schema is noticed).  Exits 1 if any
 message is invalid.
 """
@@ -72,6 +72,18 @@ def main():
              "state": "closed", "device": "d", "site": "s", "level": "high",
              "raised_at": "2026-11-23T13:24:25.123Z", "occurrences": 1, "evidence": {}}
     print("WRONG_ALARM_REJECTED %s" % (not v["alarm"].is_valid(wrong)))
+    # a fault acknowledged like an alarm, and a hazard from nowhere
+    wrong = {"v": 2, "gateway": "g", "msg_id": "x-1", "sent_at": "2026-11-23T13:24:25.123Z",
+             "fault_id": "f", "event": "acknowledged", "type": "tamper", "priority": "serious",
+             "state": "acknowledged", "device": "d", "site": "s",
+             "raised_at": "2026-11-23T13:24:25.123Z", "occurrences": 1, "evidence": {}}
+    print("WRONG_FAULT_REJECTED %s" % (not v["fault"].is_valid(wrong)))
+    wrong = {"v": 2, "gateway": "g", "msg_id": "x-1", "sent_at": "2026-11-23T13:24:25.123Z",
+             "hazard_id": "h", "event": "raised", "type": "gas_leak", "priority": "urgent",
+             "state": "open", "device": "d", "site": "s", "severity": "major",
+             "deadline": "2026-11-24T13:24:25.123Z", "reason": "whim",
+             "raised_at": "2026-11-23T13:24:25.123Z", "occurrences": 1, "evidence": {}}
+    print("WRONG_HAZARD_V2_REJECTED %s" % (not v["hazard"].is_valid(wrong)))
     return 1 if bad else 0
 
 
