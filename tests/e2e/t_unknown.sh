@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t_unknown.sh: senders on zigbee2mqtt/Tasmota/Shelly topics that are not in
 # the config are listed by `hazardctl devices --unknown` (inferred format,
-# name and config topic, count, last payload), raise no hazard and never
-# touch the database; a flood of distinct names stays bounded with the
+# name and config topic, count, last payload), raise no alarm, fault or
+# hazard and never touch the database; a flood of distinct names stays bounded with the
 # evictions counted; a configured device's message is still delivered
 # exactly once; nothing is queued for discovery while hazardd is down; and
 # discovery can be turned off.
@@ -58,12 +58,15 @@ check "configured device: still exactly once a second later" "accepted $acc" [ "
 text=$(ctl devices --unknown)
 check "text listing has the columns" "$text" grep -q '^TOPIC.*FORMAT.*NAME.*LAST-PAYLOAD' <<<"$text"
 
-# ---- no hazards, no database rows
+# ---- no alarms, faults or hazards, no database rows
 sleep 1
-check "no hazard raised by an unknown sender" "$(db 'select device, type from hazards')" \
+check "no alarm, fault or hazard raised by an unknown sender" "$(db 'select kind, device, type from hazards')" \
 	[ "$(db 'select count(*) from hazards')" = 0 ]
-check "nothing upstream from an unknown sender" "$(rec_py 'print(len(hz))')" \
-	[ "$(rec_py 'print(len(hz))')" = 0 ]
+check "hazardctl records lists nothing" "$(ctl --json records 2>&1 | head -c 300)" \
+	[ "$(ctl --json records | jpy 'len(d)')" = 0 ]
+check "nothing upstream from an unknown sender (alarm, fault or hazard)" \
+	"$(rec_py 'print([(r["_kind"], r.get("device")) for r in recs])')" \
+	[ "$(rec_py 'print(len(recs))')" = 0 ]
 rows0=$(db 'select count(*) from readings')
 size0=$(stat -c %s "$T/hazardd.db")
 
@@ -79,7 +82,7 @@ ev=$(status_get 's["unknown_senders"]["evicted"]')
 check "flood: evictions counted (4 + 300 - 16)" "evicted $ev" [ "$ev" = 288 ]
 check "flood: readings table did not grow" "$(db 'select count(*) from readings') vs $rows0" \
 	[ "$(db 'select count(*) from readings')" = "$rows0" ]
-check "flood: no hazard" "$(db 'select count(*) from hazards')" [ "$(db 'select count(*) from hazards')" = 0 ]
+check "flood: no alarm, fault or hazard" "$(db 'select count(*) from hazards')" [ "$(db 'select count(*) from hazards')" = 0 ]
 size1=$(stat -c %s "$T/hazardd.db")
 check "flood: database file did not grow" "$size0 -> $size1" [ "$size1" -le "$size0" ]
 n=$(status_get 's["counters"]["received"]')
