@@ -45,9 +45,10 @@ for prog in hazardd hazardctl; do
 		check "$page documents $o" "no 'Fl ${o#-}'" grep -qE -- "Fl ${o#-}( |$)" "$MAN/$page"
 	done
 done
-# every command in `hazardctl --help` (its "commands:" block)
+# every command in `hazardctl --help` (its "commands:" block); a line
+# naming several ("alarms|faults|hazards|records") counts each of them
 cmds=$("$HAZARDCTL" --help | awk '/^commands:/ { on = 1; next } /^[^ ]/ { on = 0 }
-	on && /^  [a-z]/ { print $1 }')
+	on && /^  [a-z]/ { print $1 }' | tr '|' '\n')
 check "hazardctl --help lists commands" "none found" test -n "$cmds"
 for c in $cmds; do
 	check "hazardctl.1 documents the command $c" "missing" \
