@@ -1030,7 +1030,7 @@ cJSON *daemon_status_json(struct daemon *d)
 	cJSON_AddNumberToObject(c, "over_range", (double)d->cnt.over_range);
 	cJSON_AddNumberToObject(c, "unknown_topic", (double)d->cnt.unknown_topic);
 	cJSON_AddNumberToObject(c, "dropped_queue_full", (double)d->cnt.dropped_queue_full);
-	cJSON_AddNumberToObject(c, "hazard_events", (double)d->cnt.hazard_events);
+	cJSON_AddNumberToObject(c, "record_events", (double)d->cnt.record_events);
 	cJSON_AddNumberToObject(c, "published", (double)d->cnt.published);
 	cJSON_AddNumberToObject(c, "acked", (double)d->cnt.acked);
 	cJSON_AddNumberToObject(c, "store_errors", (double)d->cnt.store_errors);

@@ -1710,7 +1710,7 @@ struct counters {
 	uint64_t over_range;            /* values saturated at full scale, kept */
 	uint64_t unknown_topic;         /* no device configured for the topic */
 	uint64_t dropped_queue_full;    /* telemetry dropped, intake queue full */
-	uint64_t hazard_events;         /* hazard events committed */
+	uint64_t record_events;         /* alarm, fault and hazard events committed */
 	uint64_t published;             /* upstream publishes started */
 	uint64_t acked;                 /* upstream PUBACKs (outbox rows deleted) */
 	uint64_t store_errors;          /* failed commits (retried) */

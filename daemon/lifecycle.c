@@ -179,7 +179,7 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 					     OB_HAZARD_GENERAL, text, NULL) < 0)
 		d->cnt.store_errors++;
 	free(text);
-	d->cnt.hazard_events++;
+	d->cnt.record_events++;
 	/* its deadline from now on runs on the monotonic clock */
 	if (rec->kind == REC_HAZARD && strcmp(event, "raised") == 0 &&
 	    (unsigned)rec->type < HZ_TYPE_COUNT &&
@@ -187,8 +187,9 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
 		ds->hz_raised_mono_ms[rec->type] = clock_mono_ms();
 	}
-	log_info("%s %s: %s %s on %s at %s (id %s, occurrences %d)",
+	log_info("%s %s: %s%s%s on %s at %s (id %s, occurrences %d)",
 		 record_kind_name[rec->kind], event, hazard_type_name[rec->type],
+		 rec->kind == REC_FAULT ? "" : " ",
 		 rec->kind == REC_ALARM ? (rec->severity == SEV_MAJOR ? "high" : "low")
 		 : rec->kind == REC_HAZARD ? severity_name[rec->severity] : "",
 		 rec->device, rec->site, rec->id, rec->occurrences);

@@ -788,7 +788,7 @@ int store_record_act(struct store *st, const char *record_id, enum record_action
 		errf(err, errlen, "database error reading record %s", id);
 		rc = -1;
 	} else if (found == 0) {
-		errf(err, errlen, "no such record %s", id);
+		errf(err, errlen, "no such alarm, fault or hazard %s", id);
 		refused = 1;
 	} else {
 		view = (struct record_view){ .kind = cur.kind, .id = id, .state = cur.state,

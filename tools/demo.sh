@@ -377,9 +377,9 @@ else
 	ctl records 2>&1 | sed 's/^/  /'
 	banner "hazardctl status"
 	ctl status 2>&1 | sed 's/^/  /'
-	# counters.hazard_events counts every record event committed, of all
+	# counters.record_events counts every record event committed, of all
 	# three kinds (lifecycle_emit): compare with all the district received
-	committed=$(ctl_json status | json_num hazard_events)
+	committed=$(ctl_json status | json_num record_events)
 fi
 
 stop devsim hazardd district

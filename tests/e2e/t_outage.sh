@@ -60,9 +60,9 @@ fi
 # the event count settles once the last message is evaluated
 wait_for '[ "$(db "SELECT count(*) FROM hazard_events")" = "$(status_get "s[\"counters\"][\"hazard_events\"]")" ]' 10
 ev_db=$(db "SELECT count(*) FROM hazard_events")
-ev_cnt=$(status_get 's["counters"]["hazard_events"]')
+ev_cnt=$(status_get 's["counters"]["record_events"]')
 depth=$(status_get 's["outbox_depth"]')
-info "during the outage: hazard_events in the database $ev_db, counter $ev_cnt, outbox_depth $depth"
+info "during the outage: record events in the database $ev_db, counter $ev_cnt, outbox_depth $depth"
 REC_N=3                 # records.recurrence default: 3 within 168 h
 if [ "$N_TOGGLE" -ge "$REC_N" ]; then
 	hz_per_dev=$((2 + 2 * (N_TOGGLE - REC_N)))     # raised, cleared, (reopened, cleared)...
@@ -73,7 +73,7 @@ want=$((N_DEV * (N_TOGGLE * 2 + hz_per_dev)))
 check "events in the database = $want (alarm raised/ended per toggle, recurrence hazard raised/cleared/reopened)" \
 	"got $ev_db: $(db "SELECT kind, event, count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id GROUP BY 1, 2" | tr '\n' ' ')" \
 	[ "$ev_db" = "$want" ]
-check "counters.hazard_events matches the database" "counter $ev_cnt, database $ev_db" [ "$ev_cnt" = "$ev_db" ]
+check "counters.record_events matches the database" "counter $ev_cnt, database $ev_db" [ "$ev_cnt" = "$ev_db" ]
 check "outbox holds every hazard event while upstream is away" "outbox_depth $depth < $ev_db" [ "${depth:-0}" -ge "${ev_db:-1}" ]
 n=$(db "SELECT count(*) FROM hazards WHERE kind = 'alarm' AND type = 'smoke_alarm' AND state = 'ended' AND occurrences = 1")
 check "$((N_DEV * N_TOGGLE)) alarms, each ended, one per toggle" "$n match; $(db "SELECT kind, state, count(*) FROM hazards GROUP BY 1, 2" | tr '\n' ' ')" \

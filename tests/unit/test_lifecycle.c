@@ -514,7 +514,7 @@ static void test_transitions(void)
 	err[0] = '\0';
 	CHECK_INT("people: unknown hazard", daemon_hazard_transition(&dmn, "nope-H1",
 		  HZS_ACKNOWLEDGED, "dave", NULL, NULL, err, sizeof err), -1);
-	CHECK_CONTAINS("people: unknown says so", err, "no such record");
+	CHECK_CONTAINS("people: unknown says so", err, "no such alarm, fault or hazard");
 
 	/* every transition is an event with its actor and note, in order */
 	snprintf(sql, sizeof sql, "SELECT group_concat(event || ':' || coalesce(actor, '') "

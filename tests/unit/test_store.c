@@ -412,7 +412,7 @@ static void test_hazard_lifecycle(void)
 	CHECK_CONTAINS("life: second close says closed", err, "closed");
 	rc = store_hazard_close(st, "nope-H9", "alice", NULL, T0, &got, err, sizeof err);
 	CHECK_INT("life: unknown close refused", rc, -1);
-	CHECK_CONTAINS("life: unknown says no such record", err, "no such record");
+	CHECK_CONTAINS("life: unknown says no such record", err, "no such alarm, fault or hazard");
 	CHECK_INT("life: get unknown", store_hazard_get(st, "nope-H9", &got), -1);
 	CHECK("life: detail unknown is NULL", store_hazard_detail(st, "nope-H9") == NULL);
 
