@@ -3,14 +3,17 @@
 # charger_overtemp cuts each charger's own plug: the command appears on the
 # local broker with the exact topic and payload of its ecosystem
 # (zigbee2mqtt, Tasmota, Shelly Gen1 and Gen2, native); simulated plugs
-# that answer confirm it (the hazard gets an "updated" event saying so),
-# one that stays silent yields a major command_failed hazard.  A latched
+# that answer confirm it (the alarm gets an "updated" event saying so),
+# one that stays silent yields a command_failed fault, urgent since an
+# interlock sent the command.  A latched
 # cut is sent again after a restart and after a broker reconnect, refuses
 # `hazardctl switch ... on` until `hazardctl reset`, and `hazardctl switch`
 # then switches the plug back on, confirmed.
 # The database keeps the actions and their confirmation as "action" events
-# (hazardctl hazard ID), an operator's switch on the open command_failed
-# hazard, and each device's last command across a restart.  A reload keeps
+# (hazardctl show ID), an operator's switch on the active command_failed
+# fault, and each device's last command across a restart.  A newer command
+# the plug confirms clears that fault; the next failure is a new fault,
+# which an operator can dismiss with a note.  A reload keeps
 # the commands waiting (a silent plug still fails, an answering one still
 # confirms; a removed device's command is dropped and logged), and a
 # flooding plug's confirming report passes its empty bucket.
@@ -106,11 +109,11 @@ EOF
 check "shelly gen2: Switch.Set on=false on bay4pm/rpc" "$(cat "$CMDS" 2>/dev/null | grep rpc)" \
 	wait_for gen2_ok 10
 
-# ---- the hazard event records what was sent
+# ---- the alarm event records what was sent
 acts_ok() {
 	rec_py '
 dev = sys.argv[3]
-for h in hz:
+for h in al:
     if h.get("type") == "charger_overtemp" and h.get("event") == "raised" and h.get("device") == dev:
         for a in h.get("actions") or []:
             if a.get("device") == dev and a.get("set") == "off" and a.get("result") == "sent" and a.get("topic"):
@@ -122,17 +125,17 @@ for d in z-plug t-plug s1-plug s2-plug n-plug; do
 		wait_for "acts_ok $d" 10
 done
 raised_topic=$(rec_py '
-for h in hz:
+for h in al:
     if h.get("device") == "t-plug" and h.get("event") == "raised":
         print(h["actions"][0]["topic"], h["actions"][0]["payload"]); break')
 check "t-plug: action record has the exact topic and payload" "$raised_topic" \
 	[ "$raised_topic" = "cmnd/bay2/POWER OFF" ]
 
-# ---- confirmation recorded later on the same hazard
+# ---- confirmation recorded later on the same alarm
 confirmed() {
 	rec_py '
 dev, want = sys.argv[3], sys.argv[4]
-for h in hz:
+for h in al:
     if h.get("type") == "charger_overtemp" and h.get("event") == "updated" and h.get("device") == dev:
         for a in h.get("actions") or []:
             if a.get("device") == dev and a.get("result") == want:
@@ -143,16 +146,19 @@ for d in z-plug t-plug s1-plug s2-plug; do
 	check "$d: the plug's report confirms the command (updated event)" "no confirmation" \
 		wait_for "confirmed $d confirmed" 10
 done
-check "n-plug: silent plug: \"not confirmed\" recorded on its hazard" "no record" \
+check "n-plug: silent plug: \"not confirmed\" recorded on its alarm" "no record" \
 	wait_for "confirmed n-plug 'not confirmed'" 15
 check "n-plug: command_failed raised upstream" "none" \
 	wait_for 'upstream_has command_failed raised n-plug' 10
-sev=$(rec_py '
-m = [h for h in hz if h.get("type") == "command_failed" and h.get("device") == "n-plug"]
-print(m[0]["severity"] if m else "none")')
-check "n-plug: an interlock's failed command is major" "severity $sev" [ "$sev" = major ]
-check "no command_failed for the plugs that answered" "$(rec_py 'print([h["device"] for h in hz if h.get("type") == "command_failed"])')" \
-	rec_py 'sys.exit(1 if any(h.get("type") == "command_failed" and h.get("device") != "n-plug" for h in hz) else 0)'
+kp=$(rec_py '
+m = [h for h in recs if h.get("type") == "command_failed" and h.get("device") == "n-plug"]
+print("%s %s %s" % (m[0]["_kind"], m[0].get("priority"), "severity" in m[0]) if m else "none")')
+check "n-plug: the failed command is a fault, urgent as an interlock sent it (no grade)" "got $kp" \
+	[ "$kp" = "fault urgent False" ]
+check "n-plug: no hazard for the failed command" "$(rec_py 'print([h["hazard_id"] for h in hz if h.get("type") == "command_failed"])')" \
+	rec_py 'sys.exit(1 if any(h.get("type") == "command_failed" for h in hz) else 0)'
+check "no command_failed for the plugs that answered" "$(rec_py 'print([h["device"] for h in recs if h.get("type") == "command_failed"])')" \
+	rec_py 'sys.exit(1 if any(h.get("type") == "command_failed" and h.get("device") != "n-plug" for h in recs) else 0)'
 st=$(ctl --json devices | jpy '[x for x in d if x["id"] == "z-plug"][0]["command"]["state"]')
 check "hazardctl devices: z-plug command confirmed" "state $st" [ "$st" = confirmed ]
 lt=$(ctl --json devices | jpy '[x for x in d if x["id"] == "t-plug"][0]["latched"]')
@@ -184,7 +190,7 @@ out=$(ctl reset t-plug 2>&1); rc=$?
 check "reset refused while charger_overtemp is active" "exit $rc: $out" \
 	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "still active"' "$rc" "$out"
 pub tele/bay2/SENSOR '{"DS18B20": {"Temperature": 20}}'
-check "overtemp clears" "not cleared" wait_for 'upstream_has charger_overtemp cleared t-plug' 10
+check "overtemp over: its alarm ended" "not ended" wait_for 'upstream_has charger_overtemp ended t-plug' 10
 out=$(ctl reset t-plug 2>&1); rc=$?
 check "hazardctl reset t-plug clears the latch" "exit $rc: $out" [ "$rc" = 0 ]
 before=$(cmd_count cmnd/bay2/POWER)
@@ -206,14 +212,16 @@ out=$(ctl switch t-plug half 2>&1); rc=$?
 check "switch: neither on nor off is a usage error" "exit $rc: $out" [ "$rc" = 2 ]
 
 # ---- what is kept in the database: interlock actions and their
-# confirmation as "action" events of the hazard that drove them
-hz_of() { db "SELECT id FROM hazards WHERE device='$1' AND type='$2' ORDER BY raised_at_ms DESC LIMIT 1"; }
-actions_of() {   # actions_of HAZARD_ID: "actor|detail" lines via hazardctl hazard
-	ctl --json hazard "$1" | jpy '"\n".join("%s|%s" % (e["actor"], e["detail"]) for e in d["events"] if e["event"] == "action")'
+# confirmation as "action" events of the alarm that drove them
+# hz_of DEVICE TYPE: the newest record the rules keep for it (the alarm or
+# fault, not a hazard standing for it)
+hz_of() { db "SELECT id FROM hazards WHERE device='$1' AND type='$2' AND kind != 'hazard' ORDER BY raised_at_ms DESC, rowid DESC LIMIT 1"; }
+actions_of() {   # actions_of RECORD_ID: "actor|detail" lines via hazardctl show
+	ctl --json show "$1" | jpy '"\n".join("%s|%s" % (e["actor"], e["detail"]) for e in d["events"] if e["event"] == "action")'
 }
 TH=$(hz_of t-plug charger_overtemp)
 out=$(actions_of "$TH")
-check "t-plug: hazardctl hazard shows the command sent as an action event" "$out" \
+check "t-plug: hazardctl show lists the command sent as an action event" "$out" \
 	grep -q '^interlock|device t-plug off: sent (cmnd/bay2/POWER OFF)$' <<<"$out"
 check "t-plug: ... and its confirmation" "$out" \
 	grep -q '^interlock|device t-plug off: confirmed (cmnd/bay2/POWER OFF)$' <<<"$out"
@@ -221,7 +229,7 @@ out=$(actions_of "$(hz_of n-plug charger_overtemp)")
 check "n-plug: the missing confirmation is an action event" "$out" \
 	grep -q '^interlock|device n-plug off: not confirmed (t/bay5/set {"relay":false})$' <<<"$out"
 st=$(ctl hazard "$TH" | grep -c ' action ')
-check "hazardctl hazard (text) lists the action events" "$st lines" [ "$st" -ge 2 ]
+check "hazardctl hazard ID (text; an alarm's id) lists the action events" "$st lines" [ "$st" -ge 2 ]
 
 # ---- a reload keeps the commands waiting for their confirmation; new
 # devices: f-plug floods (one message per 100 s), g-plug is removed later
@@ -246,10 +254,11 @@ st=$(ctl --json devices | jpy '[x for x in d if x["id"] == "n-plug"][0]["command
 check "reload: the command is still pending" "state $st" [ "$st" = pending ]
 check "reload: the silent plug still yields a failure" "failed $(status_get 's["device_commands"]["failed"]') (was $failed0)" \
 	wait_for '[ "$(status_get "s[\"device_commands\"][\"failed\"]")" -gt '"$failed0"' ]' 10
-check "reload: ... recorded on its command_failed hazard" "events stayed $ev0" \
+check "reload: ... recorded on its command_failed fault" "events stayed $ev0" \
 	wait_for '[ "$(db "SELECT count(*) FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id WHERE h.device='"'n-plug'"' AND h.type='"'command_failed'"'")" -gt '"$ev0"' ]' 5
-out=$(actions_of "$(hz_of n-plug command_failed)")
-check "operator switch: noted on the open command_failed hazard" "$out" \
+NF1=$(hz_of n-plug command_failed)
+out=$(actions_of "$NF1")
+check "operator switch: noted on the active command_failed fault" "$out" \
 	grep -q '^op1|device n-plug off: sent, awaiting confirmation (t/bay5/set' <<<"$out"
 check "operator switch: its verdict too" "$out" \
 	grep -q '^op1|device n-plug off: not confirmed (t/bay5/set' <<<"$out"
@@ -262,6 +271,31 @@ pub t/bay5 '{"relay": false}'
 nst() { ctl --json devices | jpy "[x for x in d if x[\"id\"] == \"n-plug\"][0][\"command\"]$1"; }
 check "reload: an answering plug still confirms" "state $(nst '["state"]' 2>&1)" \
 	wait_for '[ "$(nst "[\"state\"]")" = confirmed ] && [ "$(nst "[\"actor\"]")" = op2 ]' 10
+
+# ---- the newer confirmed command clears the fault; a new failure is a
+# new fault, which a person may dismiss (with a note)
+check "a newer confirmed command clears the command_failed fault" "state $(db "SELECT state FROM hazards WHERE id='$NF1'")" \
+	wait_for '[ "$(db "SELECT state FROM hazards WHERE id='"'$NF1'"'")" = cleared ]' 5
+check "... and its cleared event reached upstream" "not recorded" \
+	wait_for "rec_py 'sys.exit(0 if any(f.get(\"fault_id\") == \"$NF1\" and f.get(\"event\") == \"cleared\" and f.get(\"state\") == \"cleared\" and f.get(\"cleared_at\") for f in ft) else 1)'" 10
+out=$(ctl switch n-plug off --actor op5 2>&1); rc=$?
+check "hazardctl switch n-plug off once more (the plug silent again)" "exit $rc: $out" [ "$rc" = 0 ]
+check "the next failure raises a new fault, not the cleared one again" "newest $(hz_of n-plug command_failed), cleared $NF1" \
+	wait_for '[ -n "$(hz_of n-plug command_failed)" ] && [ "$(hz_of n-plug command_failed)" != "$NF1" ]' 10
+NF2=$(hz_of n-plug command_failed)
+kp=$(ctl --json faults --open | jpy '[(f["kind"], f["state"], f["priority"]) for f in d if f.get("id") == "'"$NF2"'"]')
+check "hazardctl faults --open lists it; an operator's failed command is not urgent" "got $kp" \
+	[ "$kp" = '[["fault", "active", "serious"]]' ]
+out=$(ctl dismiss "$NF2" 2>&1); rc=$?
+check "hazardctl dismiss without --note is refused" "exit $rc: $out" [ "$rc" != 0 ]
+check "... and the fault stays active" "state $(db "SELECT state FROM hazards WHERE id='$NF2'")" \
+	[ "$(db "SELECT state FROM hazards WHERE id='$NF2'")" = active ]
+out=$(ctl dismiss "$NF2" --note "plug replaced, old one returned" --actor op5 2>&1); rc=$?
+check "hazardctl dismiss NF2 --note: ok" "exit $rc: $out" [ "$rc" = 0 ]
+check "the dismissed event reached upstream with its actor and note" "not recorded" \
+	wait_for "rec_py 'sys.exit(0 if any(f.get(\"fault_id\") == \"$NF2\" and f.get(\"event\") == \"dismissed\" and f.get(\"actor\") == \"op5\" and f.get(\"note\") == \"plug replaced, old one returned\" for f in ft) else 1)'" 10
+out=$(ctl ack "$NF2" 2>&1); rc=$?
+check "a fault cannot be acknowledged" "exit $rc: $out" [ "$rc" = 1 ]
 
 # ---- a flooding plug's confirming report passes its empty bucket
 pub t/bay6 '{"power_w": 5}'
@@ -299,8 +333,8 @@ start_hazardd "$T/hazardd.json" || { fail "hazardd restarts" "see the log"; exit
 fj=$(ctl --json devices | jpy '[x for x in d if x["id"] == "f-plug"][0]["command"]')
 check "restart: f-plug's last command listed from the database" "$fj" \
 	jpy 'd["state"] == "confirmed" and d["actor"] == "op3" and d["before_restart"] is True or sys.exit(1)' <<<"$fj" >/dev/null
-out=$(actions_of "$(hz_of n-plug command_failed)")
-check "restart: the operator's action events are still on the hazard" "$out" \
+out=$(actions_of "$NF1")
+check "restart: the operator's action events are still on the fault" "$out" \
 	grep -q '^op1|device n-plug off: not confirmed' <<<"$out"
 n=$(status_get 's["device_commands"]["store_errors"]')
 check "status: no device command records failed" "store_errors $n" [ "$n" = 0 ]
