@@ -2,7 +2,10 @@
 # t_gpio.sh: GPIO inputs and interlocks on a real kernel.  Boots Debian's
 # 6.1 kernel under qemu with the gpio-sim driver (tests/gpio/), runs the
 # real hazardd and hazardctl inside the guest and drives lines through
-# gpio-sim (cases in tests/gpio/guest-init.sh).  One boot, ~30 s under TCG;
+# gpio-sim (cases in tests/gpio/guest-init.sh): each input raises an alarm
+# or a fault as its configured type is one, and the hazards those raise
+# (a gas leak at a restaurant at once, a smoke alarm once verified real,
+# repeated tamper faults by recurrence) are checked with the outputs.  One boot, ~30 s under TCG;
 # the first run also builds gpio-sim.ko (~45 s, cached per kernel ABI).
 #
 # Exit 77 with a SKIP line when qemu or the kernel packages cannot be had:

@@ -2,7 +2,8 @@
 # /init of the GPIO test guest (PID 1, busybox).  Creates a gpio-sim chip
 # through configfs, runs the real hazardd on it, drives its input lines via
 # gpio-sim's sysfs "pull" files, reads its outputs from the "value" files
-# and checks the database through hazardctl --json.  Prints PASS:/FAIL:
+# and checks the alarms, faults and hazards each input raises through
+# hazardctl --json records.  Prints PASS:/FAIL:
 # lines (counted by tests/run.sh) and "GPIOSIM-RESULT: PASS|FAIL" last.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -70,11 +71,23 @@ stop_hz() {
 	done
 	wait $HZ_PID 2>/dev/null
 }
-# one hazard object per line, compact, for grep
-hazards() { $CTL --json hazards | tr -d '\n ' | sed 's/},{/}\n{/g'; }
-hazard_line() { hazards | grep "\"device\":\"$1\"" | grep "\"type\":\"$2\""; }
+# one record (alarm, fault or hazard) per line, compact, for grep
+records() { $CTL --json records | tr -d '\n ' | sed 's/},{/}\n{/g'; }
+# rec_line KIND DEVICE TYPE: that kind's records of the device and type
+rec_line() {
+	records | grep "\"kind\":\"$1\"" | grep "\"device\":\"$2\"" | grep "\"type\":\"$3\""
+}
+alarm_line() { rec_line alarm "$@"; }
+fault_line() { rec_line fault "$@"; }
+hazard_line() { rec_line hazard "$@"; }
+# of DEVICE: every record of a device, for failure messages
+of() { records | grep "\"device\":\"$1\""; }
 # has TEXT PATTERN: grep -E in a string
 has() { echo "$1" | grep -Eq "$2"; }
+# all TEXT PATTERN...: every pattern matches (keys in any order)
+all() { t=$1; shift; [ -n "$t" ] || return 1; for p in "$@"; do has "$t" "$p" || return 1; done; }
+# lines TEXT: how many lines (0 for an empty string)
+lines() { if [ -z "$1" ]; then echo 0; else echo "$1" | wc -l; fi; }
 # wait_value LINE WANT: outputs move within a pass; allow TCG some slack
 wait_value() {
 	i=0
@@ -87,44 +100,64 @@ start_hz || { fail start "hazardd did not answer"; cat $H/hazardd.log; finish; }
 pass "hazardd starts on gpio-sim with unreachable brokers"
 check "outputs at safe state on start" "valve=$(value 8) charger=$(value 9) fan=$(value 10)" \
 	[ "$(value 8)$(value 9)$(value 10)$(value 11)" = 0100 ]
-check "healthy NC loop raises nothing" "$(hazards)" [ -z "$(hazards | grep detector_fault)" ]
+check "healthy NC loop raises nothing" "$(records)" [ -z "$(records | grep detector_fault)" ]
 
-# ---- 1. a gas contact closes: the valve closes, a major gas_leak is raised
+# ---- 1. a gas contact closes: the valve closes, a gas_leak alarm at the
+# high level (the input's severity major) is raised, and at a restaurant
+# it is a major hazard at once
 pull 0 up
 check "gas contact closes the valve" "valve=$(value 8)" wait_value 8 1
 check "gas contact starts the fan" "fan=$(value 10)" wait_value 10 1
 sleep 0.3
+h=$(alarm_line kitchen-gas gas_leak)
+check "gas contact: an active gas_leak alarm, level high" "$(of kitchen-gas)" \
+	all "$h" '"alarm_id":"[0-9a-f]+-A[0-9]+"' '"state":"active"' '"level":"high"'
+GAS_A=$(echo "$h" | sed -n 's/.*"alarm_id":"\([^"]*\)".*/\1/p')
 h=$(hazard_line kitchen-gas gas_leak)
-check "major gas_leak in the database" "$h" has "$h" '"severity":"major".*"state":"open"'
+check "gas at a restaurant: a major hazard at once, from the alarm" "$(of kitchen-gas)" \
+	all "$h" '"state":"open"' '"severity":"major"' '"reason":"alarm"' "\"source\":\"$GAS_A\""
 if [ -x /bin/sqlite3 ]; then
-	a=$(sqlite3 $H/hazardd.db "select body from outbox where topic_suffix='hazard' and body like '%kitchen-gas\"%'" | head -n 1)
-	check "hazard event records the actions" "$a" \
+	a=$(sqlite3 $H/hazardd.db "select body from outbox where topic_suffix='alarm' and body like '%kitchen-gas\"%'" | head -n 1)
+	check "the alarm event records the actions" "$a" \
 		has "$a" '"actions":\[\{"output":"valve_kitchen","set":"on"'
 fi
 
-# ---- 2. bounce within the debounce window (300 ms): one hazard
+# ---- 2. bounce within the debounce window (300 ms): one alarm
 for k in 1 2 3 4 5; do pull 3 up; pull 3 down; done
 pull 3 up
 sleep 0.8
-h=$(hazard_line kitchen-gas-2 gas_leak)
-check "bounce raises one hazard" "$h" has "$h" '"state":"open".*"occurrences":1[,}]'
+h=$(alarm_line kitchen-gas-2 gas_leak)
+check "bounce raises one alarm, once" "$(of kitchen-gas-2)" \
+	sh -c '[ "$(echo "$1" | grep -c .)" = 1 ] && echo "$1" | grep -q "\"state\":\"active\"" &&
+	       echo "$1" | grep -Eq "\"occurrences\":1[,}]"' _ "$h"
 # a blip shorter than the window raises nothing
 pull 4 up; pull 4 down; sleep 0.3
-check "a blip shorter than debounce_ms is ignored" "$(hazard_line bench tamper)" \
-	[ -z "$(hazard_line bench tamper)" ]
+check "a blip shorter than debounce_ms is ignored" "$(of bench)" [ -z "$(of bench)" ]
 
-# ---- 3. the NC loop opens: detector_fault
+# ---- 3. the NC loop opens: a detector_fault fault, no hazard (yet)
 pull 2 down
 sleep 0.5
-h=$(hazard_line call-point detector_fault)
-check "open NC loop raises detector_fault" "$(hazards)" has "$h" '"state":"open"'
+h=$(fault_line call-point detector_fault)
+check "open NC loop raises a detector_fault fault" "$(of call-point)" \
+	all "$h" '"fault_id":"[0-9a-f]+-F[0-9]+"' '"state":"active"'
+check "a fresh fault is no hazard" "$(of call-point)" [ -z "$(hazard_line call-point detector_fault)" ]
 
-# ---- 4. a smoke contact cuts the charger
+# ---- 4. a smoke contact cuts the charger: an alarm at the high level,
+# which at a charging station waits for a person's verification
 pull 1 up
 check "smoke contact cuts charger_bay_3" "charger=$(value 9)" wait_value 9 0
 sleep 0.3
+h=$(alarm_line bay-smoke smoke_alarm)
+check "smoke_alarm alarm raised at the high level" "$(of bay-smoke)" \
+	all "$h" '"state":"active"' '"level":"high"'
+check "no smoke hazard before verification" "$(of bay-smoke)" [ -z "$(hazard_line bay-smoke smoke_alarm)" ]
+SMOKE_A=$(echo "$h" | sed -n 's/.*"alarm_id":"\([^"]*\)".*/\1/p')
+out=$($CTL verify-alarm "$SMOKE_A" real --note "charger smouldering" 2>&1)
+check "verify-alarm real" "$out" has "$out" "alarm $SMOKE_A verified real"
 h=$(hazard_line bay-smoke smoke_alarm)
-check "major smoke_alarm raised" "$(hazards)" has "$h" '"severity":"major"'
+check "verified real: a hazard from the alarm" "$(of bay-smoke)" \
+	all "$h" '"state":"open"' '"reason":"verified"' "\"source\":\"$SMOKE_A\""
+check "the charger stays cut" "charger=$(value 9)" [ "$(value 9)" = 0 ]
 
 # ---- 4b. live reload: latches held, a re-requested input re-read
 # The blip contact is renamed and loses its debounce: its line is released
@@ -146,8 +179,8 @@ check "reload: the latched valve and the cut charger never moved" "$(sort -u $H/
 	[ "$(sort -u $H/levels)" = 10 ]
 o=$($CTL --json outputs | tr -d '\n ')
 check "reload: the valve is still latched" "$o" has "$o" '"name":"valve_kitchen"[^}]*"latched":true'
-h=$(hazard_line bench tamper)
-check "reload: a contact that closed during the reload is raised" "$(hazards)" has "$h" '"state":"open"'
+h=$(fault_line bench tamper)
+check "reload: a contact that closed during the reload raises its fault" "$(of bench)" has "$h" '"state":"active"'
 pull 4 down
 
 # ---- 5. the valve stays closed across a restart, until hazardctl reset
@@ -155,18 +188,22 @@ stop_hz
 echo "after stop: valve line falls back to its pull: $(value 8)"
 pull 6 down     # an active-low contact closes while hazardd is down
 start_hz || { fail restart "hazardd did not come back"; cat $H/hazardd.log; finish; }
-h=$(hazard_line late-gas gas_leak)
-check "an alarm that began while hazardd was down is raised at start" "$(hazards)" \
-	has "$h" '"state":"open"'
+h=$(alarm_line late-gas gas_leak)
+check "an alarm that began while hazardd was down is raised at start" "$(of late-gas)" \
+	has "$h" '"state":"active"'
 check "valve closed again at start (latch restored)" "valve=$(value 8)" [ "$(value 8)" = 1 ]
-h=$(hazard_line kitchen-gas gas_leak)
-check "restart does not re-raise an open hazard" "$h" has "$h" '"state":"open".*"occurrences":1[,}]'
+h=$(alarm_line kitchen-gas gas_leak)
+check "restart does not re-raise an active alarm" "$(of kitchen-gas)" \
+	sh -c '[ "$(echo "$1" | grep -c .)" = 1 ] && echo "$1" | grep -Eq "\"state\":\"active\".*\"occurrences\":1[,}]"' _ "$h"
 $CTL reset valve_kitchen >/dev/null 2>&1; rc=$?
 check "reset refused while the gas contact is closed" "rc=$rc valve=$(value 8)" \
 	[ $rc = 1 ] && [ "$(value 8)" = 1 ]
 pull 0 down
 sleep 0.5
 check "valve stays closed after the gas clears" "valve=$(value 8)" [ "$(value 8)" = 1 ]
+check "the gas alarm ended, its hazard cleared" "$(of kitchen-gas)" \
+	sh -c 'echo "$1" | grep -q "\"state\":\"ended\"" && echo "$2" | grep -q "\"state\":\"cleared\""' _ \
+	"$(alarm_line kitchen-gas gas_leak)" "$(hazard_line kitchen-gas gas_leak)"
 check "follow fan stops when the gas clears" "fan=$(value 10)" wait_value 10 0
 $CTL outputs
 $CTL reset valve_kitchen; rc=$?
@@ -192,10 +229,17 @@ st=$($CTL --json status | tr -d ' \n')
 echo "INFO: $(echo "$st" | grep -o '"gpio":{[^}]*}')"
 grep -m1 'interlock thread' $H/hazardd.log | sed 's/^/INFO: /'
 check "100 bench edges measured" "$st" has "$st" '"latency_samples":(1[0-9][0-9]|[2-9][0-9][0-9])[,}]'
+# each closing was a new tamper fault (a cleared fault is history); the
+# third within the window raised one hazard by recurrence, which followed
+# the rest
+n=$(lines "$(fault_line bench-fast tamper)")
+h=$(hazard_line bench-fast tamper)
+check "bench edges: a tamper fault per closing, one hazard by recurrence" "faults $n; $h" \
+	sh -c '[ "$0" -ge 100 ] && [ "$(echo "$1" | grep -c .)" = 1 ] && echo "$1" | grep -q "\"reason\":\"recurrence\""' "$n" "$h"
 stop_hz
 if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $H/hazardd.log; then
 	fail sanitizer "$(grep -m1 -E 'ERROR: |runtime error:' $H/hazardd.log)"
 fi
-grep -c 'hazard ' $H/hazardd.log | sed 's/^/INFO: hazard log lines: /'
+grep -cE '(alarm|fault|hazard) ' $H/hazardd.log | sed 's/^/INFO: record log lines: /'
 if [ $RESULT = FAIL ]; then echo "---- hazardd.log"; cat $H/hazardd.log; fi
 finish
