@@ -2,10 +2,10 @@
 # t_diskfull.sh: a full filesystem under the database.  hazardd's database
 # lives on a small tmpfs; the filesystem is filled up while it runs.  Then:
 # the daemon keeps running, smoke alarms still drive their interlock (a plug
-# command on the local broker), a storage_fault hazard is raised on the
-# gateway, and the alarms' hazard changes are held; once space returns,
-# every hazard reaches the database and the platform, and storage_fault is
-# cleared.
+# command on the local broker), a storage_fault fault is raised on the
+# gateway, and the alarms' record changes are held; once space returns,
+# every alarm reaches the database and the platform (raised once), and the
+# storage_fault fault is cleared.
 #
 # Two ways to fill it:
 #   tmpfs  (root, and mount works): a 4 MiB tmpfs filled with dd; every
@@ -126,15 +126,15 @@ sleep 2
 check "hazardd still running with the disk full" "exited" hz_alive
 held=$(status_get 's["storage"]["changes_held"]')
 if [ "$MODE" = tmpfs ]; then
-	check "the alarms' hazard changes are held in memory" "held ${held:-?}" [ "${held:-0}" -ge "$N_ALARM" ]
+	check "the alarms' record changes are held in memory" "held ${held:-?}" [ "${held:-0}" -ge "$N_ALARM" ]
 else
 	# a commit small enough for the pages the database already has goes
 	# through under a page ceiling (never on a full filesystem), so how
 	# many changes are held when we look depends on timing
-	info "page ceiling: $held hazard changes held now (not checked in this mode)"
+	info "page ceiling: $held record changes held now (not checked in this mode)"
 fi
-n=$(db "SELECT count(*) FROM hazards WHERE type = 'smoke_alarm'" 2>/dev/null || echo '?')
-info "smoke hazards in the database while full: $n; held changes: $held"
+n=$(db "SELECT count(*) FROM hazards WHERE kind = 'alarm' AND type = 'smoke_alarm'" 2>/dev/null || echo '?')
+info "smoke alarms in the database while full: $n; held changes: $held"
 status_answers() { ctl status >/dev/null 2>&1; }
 check "status still answers with the disk full" "no answer" status_answers
 
@@ -145,22 +145,29 @@ else
 	touch "$T/space-back"
 	wait_for "grep -q dropped '$T/filler.log'" 20 || fail "drop the filler table" "$(cat "$T/filler.log")"
 fi
-if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE type = 'smoke_alarm'\")\" = $N_ALARM ]" 20; then
-	pass "space back: all $N_ALARM smoke hazards are in the database"
+if wait_for "[ \"\$(db \"SELECT count(*) FROM hazards WHERE kind = 'alarm' AND type = 'smoke_alarm'\")\" = $N_ALARM ]" 20; then
+	pass "space back: all $N_ALARM smoke alarms are in the database"
 else
-	fail "hazards written once space returned" "$(db "SELECT count(*) FROM hazards WHERE type = 'smoke_alarm'")"
+	fail "alarms written once space returned" "$(db "SELECT kind, count(*) FROM hazards WHERE type = 'smoke_alarm' GROUP BY kind")"
 fi
-if wait_for "[ \"\$(rec_py 'print(len(set(h[\"device\"] for h in hz if h[\"type\"] == \"smoke_alarm\" and h[\"event\"] == \"raised\")))')\" = $N_ALARM ]" 20; then
-	pass "space back: every smoke hazard reached the platform"
+if wait_for "[ \"\$(rec_py 'print(len(set(h[\"device\"] for h in al if h[\"type\"] == \"smoke_alarm\" and h[\"event\"] == \"raised\")))')\" = $N_ALARM ]" 20; then
+	pass "space back: every smoke alarm reached the platform"
 else
-	fail "hazards upstream" "$(rec_py 'print(sorted(set(h["device"] for h in hz if h["type"] == "smoke_alarm")))')"
+	fail "alarms upstream" "$(rec_py 'print(sorted(set(h["device"] for h in al if h["type"] == "smoke_alarm")))')"
 fi
 check "storage_fault raised upstream on the gateway" "not recorded" \
 	wait_for "upstream_has storage_fault raised gw-e2e-01" 15
 check "storage_fault cleared upstream once writes work" "not recorded" \
 	wait_for "upstream_has storage_fault cleared gw-e2e-01" 15
+sf=$(rec_py 'print(" ".join(sorted({"%s:%s" % (r["_kind"], r.get("state")) for r in recs if r.get("type") == "storage_fault"})))')
+check "storage_fault is a fault (on the fault topic, active then cleared), never a hazard" "got $sf" \
+	[ "$sf" = "fault:active fault:cleared" ]
+n=$(db "SELECT count(*) FROM hazards WHERE type = 'storage_fault' AND kind = 'fault' AND state = 'cleared' AND cleared_at_ms > 0")
+check "storage_fault: the fault is cleared in the database" "$n" [ "$n" -ge 1 ]
 check "status: write_fault false again" "$(status_get 's["storage"]')" \
 	[ "$(status_get 's["storage"]["write_fault"]')" = false ]
-n=$(rec_py 'print(sum(1 for h in hz if h["type"] == "smoke_alarm" and h["event"] == "raised"))')
+n=$(rec_py 'print(sum(1 for h in al if h["type"] == "smoke_alarm" and h["event"] == "raised"))')
 check "each alarm raised exactly once upstream" "$n raised events" [ "$n" = "$N_ALARM" ]
+n=$(rec_py 'print(len(hz))')
+check "no hazard: smoke waits for verification, a storage fault is no hazard" "$n hazard events" [ "$n" = 0 ]
 check "hazardd still running" "exited" hz_alive
