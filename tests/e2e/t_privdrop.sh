@@ -2,7 +2,7 @@
 # t_privdrop.sh: started as root outside systemd with daemon.user set,
 # hazardd opens the database and the control socket, then runs as that
 # user (nobody): every uid and gid in /proc/<pid>/status is the user's,
-# root's groups are gone, it still records hazards (the database is the
+# root's groups are gone, it still records alarms (the database is the
 # user's) and removes its socket at exit.  A daemon.user that does not
 # exist is refused before anything is opened; under systemd
 # (INVOCATION_ID set) the unit's User= decides and nothing is switched;
@@ -74,8 +74,8 @@ check "the database is nobody's" "$(stat -c '%U %n' "$DB" "$(dirname "$DB")")" \
 	test "$(stat -c %u "$DB")" = "$NOBODY_UID" -a "$(stat -c %u "$(dirname "$DB")")" = "$NOBODY_UID"
 wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 10
 pub t/smoke-1 '{"smoke": true}'
-check "as nobody it still records hazards" "no smoke_alarm in the database" \
-	wait_for '[ "$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM hazards WHERE type='"'smoke_alarm'"'")" = 1 ]' 10
+check "as nobody it still records alarms" "no smoke_alarm alarm in the database" \
+	wait_for '[ "$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM hazards WHERE kind='"'alarm'"' AND type='"'smoke_alarm'"' AND state='"'active'"'")" = 1 ]' 10
 kill_hazardd
 check "clean exit as nobody" "exit $HZ_EXIT" test "$HZ_EXIT" = 0
 check "the control socket was removed at exit" "still there" test ! -e "$SOCK"
