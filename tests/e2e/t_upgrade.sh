@@ -74,10 +74,19 @@ ROWS_SQL="SELECT id, device, site, type, priority, raised_at_ms, deadline_ms,
 EVENTS_SQL="SELECT * FROM hazard_events ORDER BY seq"
 OLD_ROWS=$(sqlite3 "$DB" "$ROWS_SQL")
 OLD_EVENTS=$(sqlite3 "$DB" "$EVENTS_SQL")
+# the fixture's ids by type (each type once)
+fid() { sqlite3 "$DB" "SELECT id FROM hazards WHERE type='$1'"; }
+GAS=$(fid gas_leak) OFFL=$(fid device_offline) SMOKE=$(fid smoke_alarm)
+OVT=$(fid charger_overtemp) BATT=$(fid low_battery) OVC=$(fid overcharge)
+N_OUTBOX=$(sqlite3 "$DB" "SELECT count(*) FROM outbox")
+QUEUED=$(sqlite3 "$DB" "SELECT group_concat(hazard_id || ':' || json_extract(body, '$.event'), ' ')
+	FROM (SELECT * FROM outbox WHERE topic_suffix = 'hazard' ORDER BY seq)")
 N_ROWS=$(sqlite3 "$DB" "SELECT count(*) FROM hazards")
 N_EVENTS=$(sqlite3 "$DB" "SELECT count(*) FROM hazard_events")
 N_READINGS=$(sqlite3 "$DB" "SELECT count(*) FROM readings")
-info "store_v4.sql: $N_ROWS hazards, $N_EVENTS events, $N_READINGS readings, epoch $EPOCH"
+info "store_v4.sql: $N_ROWS hazards, $N_EVENTS events, $N_READINGS readings, $N_OUTBOX queued, epoch $EPOCH"
+check "the v4 fixture has hazard events queued as version 1" "queued: $QUEUED" \
+	test -n "$QUEUED" -a "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE topic_suffix = 'hazard' AND json_extract(body, '$.v') IS NULL")" -ge 2
 check "the v4 fixture has a hazard of every later kind" "$(sqlite3 "$DB" "SELECT type FROM hazards" | tr '\n' ' ')" \
 	test "$(sqlite3 "$DB" "SELECT count(DISTINCT type) FROM hazards WHERE type IN
 		('gas_leak', 'smoke_alarm', 'charger_overtemp', 'device_offline', 'low_battery', 'overcharge')")" = 6
@@ -109,25 +118,25 @@ check "every reading kept" "$(db "SELECT count(*) FROM readings") readings now, 
 	test "$(sqlite3 "$DB.pre-v4" "SELECT group_concat(seq) FROM readings")" = \
 	     "$(db "SELECT group_concat(seq) FROM readings WHERE seq <= $(sqlite3 "$DB.pre-v4" "SELECT max(seq) FROM readings")")"
 # kinds and states as the schema v5 comment says, under the old -H ids
-KS="SELECT id || ' ' || kind || ' ' || type || ' ' || state FROM hazards WHERE id LIKE '$EPOCH-H_' ORDER BY id"
-WANT="$EPOCH-H1 fault device_offline active
-$EPOCH-H2 alarm gas_leak ended
-$EPOCH-H3 alarm smoke_alarm active
-$EPOCH-H4 alarm charger_overtemp ended
-$EPOCH-H5 fault low_battery active
-$EPOCH-H6 hazard overcharge open"
-check "kinds and states per the v5 migration, old ids kept" "$(db "$KS" | tr '\n' ';')" \
+KS="SELECT type || ' ' || kind || ' ' || state FROM hazards WHERE id LIKE '$EPOCH-H_' ORDER BY type"
+WANT="charger_overtemp alarm ended
+device_offline fault active
+gas_leak alarm ended
+low_battery fault active
+overcharge hazard open
+smoke_alarm alarm active"
+check "kinds and states per the v5 migration, under the old ids" "$(db "$KS" | tr '\n' ';')" \
 	test "$(db "$KS")" = "$WANT"
 check "closed gas leak: ended at its clear time, acknowledged time kept, no close time" \
-	"$(db "SELECT cleared_at_ms, closed_at_ms, acked_at_ms FROM hazards WHERE id='$EPOCH-H2'")" \
-	test "$(db "SELECT cleared_at_ms > 0 AND closed_at_ms = 0 AND acked_at_ms > 0 FROM hazards WHERE id='$EPOCH-H2'")" = 1
+	"$(db "SELECT cleared_at_ms, closed_at_ms, acked_at_ms FROM hazards WHERE id='$GAS'")" \
+	test "$(db "SELECT cleared_at_ms > 0 AND closed_at_ms = 0 AND acked_at_ms > 0 FROM hazards WHERE id='$GAS'")" = 1
 check "the old times are the v4 ones (cleared, acknowledged)" \
 	"$(db "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE kind != 'hazard' ORDER BY id" | tr '\n' ' ')" \
 	test "$(db "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE id LIKE '$EPOCH-H_' AND kind != 'hazard' ORDER BY id")" = \
 	     "$(sqlite3 "$DB.pre-v4" "SELECT cleared_at_ms, acked_at_ms FROM hazards WHERE type != 'overcharge' ORDER BY id")"
 check "the acknowledged low_battery keeps its acknowledgement as an active fault" \
-	"$(db "SELECT state, acked_at_ms FROM hazards WHERE id='$EPOCH-H5'")" \
-	test "$(db "SELECT state = 'active' AND acked_at_ms > 0 FROM hazards WHERE id='$EPOCH-H5'")" = 1
+	"$(db "SELECT state, acked_at_ms FROM hazards WHERE id='$BATT'")" \
+	test "$(db "SELECT state = 'active' AND acked_at_ms > 0 FROM hazards WHERE id='$BATT'")" = 1
 check "migrated rows have no verdict, reason or source" \
 	"$(db "SELECT id, verdict, reason, source FROM hazards WHERE verdict IS NOT NULL OR reason IS NOT NULL OR source IS NOT NULL")" \
 	test "$(db "SELECT count(*) FROM hazards WHERE id LIKE '$EPOCH-H_' AND (verdict IS NOT NULL OR reason IS NOT NULL OR source IS NOT NULL)")" = 0
@@ -135,28 +144,36 @@ check "meta has alarm_seq and fault_seq; hazard_seq carries on" \
 	"$(db "SELECT key, value FROM meta WHERE key LIKE '%_seq'" | tr '\n' ' ')" \
 	test "$(db "SELECT value FROM meta WHERE key IN ('alarm_seq', 'fault_seq', 'hazard_seq') ORDER BY key" | tr '\n' ' ')" = "0 0 6 "
 
+# what the old release had queued goes out as it was: version 1 hazard
+# events on .../hazard, in their order
+check "the queued version 1 events are delivered after the upgrade" \
+	"$(rec_py 'print([(h.get("hazard_id"), h.get("event"), h.get("v")) for h in hz])')" \
+	wait_for "[ \"\$(rec_py 'print(\" \".join(h[\"hazard_id\"] + \":\" + h[\"event\"] for h in hz if h.get(\"v\", 1) == 1))')\" = '$QUEUED' ]" 15
+check "the outbox is drained" "outbox $(db "SELECT count(*) FROM outbox")" \
+	wait_for '[ "$(db "SELECT count(*) FROM outbox")" = 0 ]' 10
+
 # the listings
 ids() { ctl --json "$@" | jpy '" ".join(sorted(x["id"] for x in d))'; }
 check "hazardctl alarms lists the three migrated alarms" "$(ids alarms 2>&1)" \
-	test "$(ids alarms)" = "$EPOCH-H2 $EPOCH-H3 $EPOCH-H4"
+	test "$(ids alarms)" = "$(printf '%s\n' "$GAS" "$SMOKE" "$OVT" | sort | tr '\n' ' ' | sed 's/ $//')"
 check "hazardctl faults lists the two migrated faults" "$(ids faults 2>&1)" \
-	test "$(ids faults)" = "$EPOCH-H1 $EPOCH-H5"
+	test "$(ids faults)" = "$(printf '%s\n' "$OFFL" "$BATT" | sort | tr '\n' ' ' | sed 's/ $//')"
 check "hazardctl hazards lists only the overcharge" "$(ids hazards 2>&1)" \
-	test "$(ids hazards)" = "$EPOCH-H6"
+	test "$(ids hazards)" = "$OVC"
 check "hazardctl alarms --open: the smoke alarm alone" "$(ids alarms --open 2>&1)" \
-	test "$(ids alarms --open)" = "$EPOCH-H3"
+	test "$(ids alarms --open)" = "$SMOKE"
 check "hazardctl records: all six, each with kind and <kind>_id" "$(ctl --json records 2>&1 | head -c 300)" \
 	test "$(ctl --json records | jpy 'sorted((x["kind"], x[x["kind"] + "_id"]) == (x["kind"], x["id"]) and x["kind"] for x in d)')" = \
 	     '["alarm", "alarm", "alarm", "fault", "fault", "hazard"]'
 out=$(ctl alarms 2>&1)
 check "text listing of alarms shows the levels" "$out" \
-	grep -qE "^$EPOCH-H3 +smoke_alarm +high .* active " <<<"$out"
-out=$(ctl show "$EPOCH-H2" 2>&1)
+	grep -qE "^$SMOKE +smoke_alarm +high .* active " <<<"$out"
+out=$(ctl show "$GAS" 2>&1)
 check "show on the migrated gas alarm: its old timeline with the person's note" "$out" \
 	sh -c 'echo "$1" | grep -q "acknowledged *inspector-3 *on my way" && echo "$1" | grep -q "closed *inspector-3 *valve and hose replaced"' _ "$out"
 
 # the migrated open alarm is acknowledged and verified like a new one
-A=$EPOCH-H3
+A=$SMOKE
 out=$(ctl ack "$A" --note "seen on camera" --actor guard-2 2>&1)
 check "ack on the migrated alarm" "$out" grep -q "acknowledged (state acknowledged)" <<<"$out"
 out=$(ctl verify-alarm "$A" real --note "pan on fire, put out" --actor guard-2 2>&1)
@@ -177,17 +194,17 @@ sys.exit(0 if ev == [\"acknowledged\", \"verified\"] and a[0].get(\"response_s\"
 check "upstream: the hazard raised with reason verified and source" "$(rec_py 'print(hz)')" \
 	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == sys.argv[3] + \"-H7\" and h.get(\"event\") == \"raised\"
 	and h.get(\"reason\") == \"verified\" and h.get(\"source\") == sys.argv[4] and h.get(\"v\") == 2 for h in hz) else 1)' '$EPOCH' '$A'" 10
-out=$(ctl ack "$EPOCH-H2" 2>&1)
+out=$(ctl ack "$GAS" 2>&1)
 check "ack on the migrated ended alarm records a response, keeps it ended" "$out" \
-	test "$(db "SELECT state FROM hazards WHERE id='$EPOCH-H2'")" = ended
-out=$(ctl verify-alarm "$EPOCH-H2" false --note "x" 2>&1); rc=$?
+	test "$(db "SELECT state FROM hazards WHERE id='$GAS'")" = ended
+out=$(ctl verify-alarm "$GAS" false --note "x" 2>&1); rc=$?
 check "verify-alarm on an ended alarm is a person's call too" "rc $rc: $out" \
-	test "$(db "SELECT verdict FROM hazards WHERE id='$EPOCH-H2'")" = false
-out=$(ctl dismiss "$EPOCH-H5" 2>&1); rc=$?
+	test "$(db "SELECT verdict FROM hazards WHERE id='$GAS'")" = false
+out=$(ctl dismiss "$BATT" 2>&1); rc=$?
 check "dismiss without a note refused" "rc $rc: $out" test "$rc" -ne 0
-out=$(ctl dismiss "$EPOCH-H5" --note "detector replaced, old one scrapped" 2>&1)
+out=$(ctl dismiss "$BATT" --note "detector replaced, old one scrapped" 2>&1)
 check "the migrated fault can be dismissed with a note" "$out" \
-	test "$(db "SELECT state FROM hazards WHERE id='$EPOCH-H5'")" = dismissed
+	test "$(db "SELECT state FROM hazards WHERE id='$BATT'")" = dismissed
 
 # new records get the new ids: -A1 for an alarm, -F1 for a fault
 pub t/smoke-1 '{"smoke": false}'
