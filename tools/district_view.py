@@ -39,6 +39,9 @@ from datetime import datetime, timezone
 
 import paho.mqtt.client as mqtt
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from record_kinds import v1_kind  # noqa: E402
+
 
 def say(msg):
     print(msg, flush=True)
@@ -71,20 +74,6 @@ def parse_time_ms(value):
 # The record kinds of protocol v2: topic suffix -> (label, id field).
 KINDS = {"alarm": ("ALARM", "alarm_id"), "fault": ("FAULT", "fault_id"),
          "hazard": ("HAZARD", "hazard_id")}
-# A v1 hazard event's type says what it really was (docs/protocol.md,
-# "Reading version 1 and version 2"); overcharge and anything else: hazard.
-V1_ALARM_TYPES = {"gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
-                  "charger_overcurrent", "charger_overpower"}
-V1_FAULT_TYPES = {"device_offline", "low_battery", "tamper", "detector_fault",
-                  "command_failed", "storage_fault", "payload_unreadable"}
-
-
-def v1_kind(rtype):
-    if rtype in V1_ALARM_TYPES:
-        return "alarm"
-    if rtype in V1_FAULT_TYPES:
-        return "fault"
-    return "hazard"
 
 
 # Evidence readings worth showing on a record line, in order of interest.

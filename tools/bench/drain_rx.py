@@ -39,26 +39,15 @@ Figures (times in µs, CLOCK_REALTIME like the shell's date +%s%N):
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import time
 
 import paho.mqtt.client as mqtt
 
-
-# A v1 hazard event's type says what it really was (docs/protocol.md).
-V1_ALARM_TYPES = {"gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
-                  "charger_overcurrent", "charger_overpower"}
-V1_FAULT_TYPES = {"device_offline", "low_battery", "tamper", "detector_fault",
-                  "command_failed", "storage_fault", "payload_unreadable"}
-
-
-def v1_kind(rtype):
-    if rtype in V1_ALARM_TYPES:
-        return "alarm"
-    if rtype in V1_FAULT_TYPES:
-        return "fault"
-    return "hazard"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from record_kinds import v1_kind  # noqa: E402
 
 
 def now_us():
