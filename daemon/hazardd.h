@@ -89,6 +89,20 @@ bool uri_is_tls(const char *uri);
 bool uri_is_loopback(const char *uri);
 /* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
 char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
+/* One UTF-8 character at s (n bytes available): its length in bytes and
+ * *cp, or 0 when the bytes there are not valid UTF-8 (overlong forms,
+ * surrogates, beyond U+10FFFF and cut sequences are not). */
+size_t utf8_char(const char *s, size_t n, uint32_t *cp);
+/* Is this a control character: C0 (U+0000..U+001F), DEL or C1 (U+0080..U+009F)? */
+bool char_is_control(uint32_t cp);
+/*
+ * Free text a person or the platform sends (notes, actors, evidence,
+ * reasons): NULL when s is valid UTF-8 without control characters, else
+ * why not, to follow the member's name in an error ("is not valid UTF-8",
+ * "holds control characters").  Every front-end (control socket, platform
+ * commands) refuses such text with this one check.
+ */
+const char *text_check(const char *s);
 
 /* ------------------------------------------------------------- reading.c
  * The normalized reading every payload adapter produces.  A field that the
