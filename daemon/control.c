@@ -1120,8 +1120,10 @@ static void ctl_refuse(int fd, const char *why)
 
 /*
  * A slot for this caller, or NULL with why: the last CTL_ROOT_SLOTS are
- * root's, and no other user holds more than CTL_MAX_PER_USER, so neither
- * one user nor all of them together can shut root or another user out.
+ * root's, so no number of other users' connections can shut root out,
+ * and no other user holds more than CTL_MAX_PER_USER, so one user alone
+ * cannot shut the other users out (two who fill 15 slots together can,
+ * for as long as their deadlines let them).
  */
 static struct ctl_client *ctl_slot_for(struct control *c, const struct ctl_caller *who,
 				       const char **why)
