@@ -6,25 +6,47 @@
  * stops reading its replies or sends garbage costs a buffer, never a stall.
  * Requests are answered from the loop thread, so the handlers may read the
  * daemon state and the store directly.
+ *
+ * Who asks is the kernel's word: SO_PEERCRED at accept gives the uid, and
+ * every person's action is recorded under that user's name (only root may
+ * name another actor).  No local user can lock operators out: a request
+ * line must be complete within CTL_REQUEST_MS of its first byte, a silent
+ * client is closed after CTL_IDLE_MS, a reply not taken within
+ * CTL_REPLY_MS drops its client, one user holds at most CTL_MAX_PER_USER
+ * connections, and the last CTL_ROOT_SLOTS of CTL_MAX_CLIENTS are root's
+ * alone (docs/operations.md, "Control socket").
  */
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "hazardd.h"
 
-#define CTL_MAX_CLIENTS 16
+#define CTL_MAX_CLIENTS 16              /* connections at once, root's included */
+#define CTL_ROOT_SLOTS  1               /* of those, kept for root (uid 0) */
+#define CTL_MAX_PER_USER 8              /* one non-root user's connections */
+#define CTL_REQUEST_MS  (5 * 1000)      /* a request line, from its first byte */
+#define CTL_IDLE_MS     (20 * 1000)     /* a silent client gives its slot back */
+#define CTL_REPLY_MS    (15 * 1000)     /* a queued reply must be taken by then */
+/*
+ * Long-lived streams (`hazardctl watch`, to come) will outlive every
+ * deadline above by design: a client that subscribes sets `stream`, which
+ * exempts it from the deadlines (ctl_deadline), and subscribing is refused
+ * once CTL_MAX_STREAMS clients stream, so they are bounded by count.
+ */
+#define CTL_MAX_STREAMS 4
 #define CTL_LINE_MAX    (64 * 1024)     /* request bytes, without the '\n' */
 #define CTL_RBUF_SIZE   (CTL_LINE_MAX + 1)
 #define CTL_WBUF_MAX    (1024 * 1024)   /* unsent reply bytes before a drop */
-#define CTL_IDLE_MS     (60 * 1000)     /* a silent client gives its slot back */
 #define CTL_NOTE_MAX    500             /* characters (UTF-8 code points) */
 #define CTL_EVIDENCE_MAX 2000           /* characters: a close's evidence text */
 #define CTL_ACCEPT_PAUSE_MS 1000
@@ -40,7 +62,12 @@ struct ctl_client {
 	size_t  wcap;
 	bool    eof;            /* peer is done sending: answer, then close */
 	bool    closing;        /* protocol error: flush the error, then close */
-	int64_t active_ms;      /* monotonic time of the last read or write */
+	bool    stream;         /* a long-lived stream: see CTL_MAX_STREAMS */
+	struct ctl_caller who;  /* SO_PEERCRED at accept */
+	/* monotonic times the deadlines run from (ctl_deadline) */
+	int64_t idle_ms;        /* connected, or its last request answered */
+	int64_t line_ms;        /* first byte of the request line in rbuf */
+	int64_t reply_ms;       /* the unsent replies in wbuf began to wait */
 };
 
 struct control {
@@ -49,7 +76,8 @@ struct control {
 	dev_t   dev;            /* identity of our socket file, so that close */
 	ino_t   ino;            /* never unlinks a successor's socket */
 	int64_t accept_paused_until_ms;
-	struct complaint accept_fail;
+	int     request_ms, idle_ms, reply_ms;  /* the deadlines in force */
+	struct complaint accept_fail, refused, overdue;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
 
@@ -171,6 +199,9 @@ struct control *control_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	c->lfd = -1;
+	c->request_ms = CTL_REQUEST_MS;
+	c->idle_ms = CTL_IDLE_MS;
+	c->reply_ms = CTL_REPLY_MS;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		c->cl[i].fd = -1;
 	memcpy(c->path, sa.sun_path, sizeof c->path);
@@ -220,6 +251,16 @@ err_free:
 	return NULL;
 }
 
+void control_set_deadlines(struct control *c, int request_ms, int idle_ms, int reply_ms)
+{
+	if (request_ms > 0)
+		c->request_ms = request_ms;
+	if (idle_ms > 0)
+		c->idle_ms = idle_ms;
+	if (reply_ms > 0)
+		c->reply_ms = reply_ms;
+}
+
 static void ctl_client_drop(struct ctl_client *cl)
 {
 	if (cl->fd >= 0)
@@ -266,7 +307,6 @@ static int ctl_flush(struct ctl_client *cl)
 			return -1;
 		}
 		cl->woff += (size_t)n;
-		cl->active_ms = now_mono_ms();
 	}
 	cl->woff = cl->wlen = 0;
 	return 0;
@@ -291,6 +331,8 @@ static int ctl_queue(struct ctl_client *cl, cJSON *reply)
 		free(text);
 		return -1;
 	}
+	if (cl->woff == cl->wlen)
+		cl->reply_ms = now_mono_ms();   /* nothing was waiting before */
 	if (cl->woff > 0) {
 		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
 		cl->wlen -= cl->woff;
@@ -573,25 +615,16 @@ static int ctl_opt_text(const cJSON *req, const char *key, int max_chars,
  * A write-off needs a note: without a reason it is not a write-off.
  */
 /* What every person's action carries: the record's id, an optional note
- * and the actor ("hazardctl" unless named).  0, or -1 with err. */
-static int ctl_person(const cJSON *req, const char **id, const char **note,
-		      const char **actor, char *err, size_t errlen)
+ * and the actor (ctl_actor: the caller unless root names someone).  0, or
+ * -1 with err. */
+static int ctl_person(const cJSON *req, const struct ctl_caller *who, const char **id,
+		      const char **note, const char **actor, char *err, size_t errlen)
 {
-	const char *who;
-
-	*actor = "hazardctl";
 	if (!(*id = ctl_req_str(req, "id", err, errlen)))
 		return -1;
-	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, note, err, errlen) < 0 ||
-	    ctl_opt_text(req, "actor", CTL_NOTE_MAX, &who, err, errlen) < 0)
+	if (ctl_opt_text(req, "note", CTL_NOTE_MAX, note, err, errlen) < 0)
 		return -1;
-	if (who && strlen(who) >= ID_MAX) {
-		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
-		return -1;
-	}
-	if (who)
-		*actor = who;
-	return 0;
+	return ctl_actor(req, who, actor, err, errlen);
 }
 
 /* The reply to a person's action: the id, the state it is in now (a
@@ -618,15 +651,15 @@ static cJSON *ctl_person_reply(struct daemon *d, const char *id, const char *fal
  * {"cmd":"verify-alarm","id","verdict":"real"|"false"|"test","note","actor"},
  * {"cmd":"dismiss","id","note","actor"} (a note is required).
  */
-static cJSON *ctl_record_act(const cJSON *req, struct daemon *d, enum record_action a,
-			     char *err, size_t errlen)
+static cJSON *ctl_record_act(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, enum record_action a, char *err, size_t errlen)
 {
 	const char *id, *note = NULL, *actor, *vname = NULL;
 	char cerr[256] = "";
 	int v = VERDICT_NONE;
 	cJSON *r;
 
-	if (ctl_person(req, &id, &note, &actor, err, errlen) < 0)
+	if (ctl_person(req, who, &id, &note, &actor, err, errlen) < 0)
 		return NULL;
 	if (a == RA_VERIFY) {
 		if (!(vname = ctl_req_str(req, "verdict", err, errlen)))
@@ -651,13 +684,13 @@ static cJSON *ctl_record_act(const cJSON *req, struct daemon *d, enum record_act
 	return r;
 }
 
-static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state to,
-			     char *err, size_t errlen)
+static cJSON *ctl_transition(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, enum hz_state to, char *err, size_t errlen)
 {
 	const char *id, *note = NULL, *actor, *evidence = NULL;
 	char cerr[256] = "";
 
-	if (ctl_person(req, &id, &note, &actor, err, errlen) < 0)
+	if (ctl_person(req, who, &id, &note, &actor, err, errlen) < 0)
 		return NULL;
 	/* a write-off needs a note: without a reason it is not a write-off */
 	if (to == HZS_CLOSED && !cJSON_GetObjectItemCaseSensitive(req, "note")) {
@@ -675,34 +708,34 @@ static cJSON *ctl_transition(const cJSON *req, struct daemon *d, enum hz_state t
 	return ctl_person_reply(d, id, hz_state_name[to], actor, err, errlen);
 }
 
-static cJSON *ctl_cmd_verify_alarm(const cJSON *req, struct daemon *d,
-				   char *err, size_t errlen)
+static cJSON *ctl_cmd_verify_alarm(const cJSON *req, const struct ctl_caller *who,
+				   struct daemon *d, char *err, size_t errlen)
 {
-	return ctl_record_act(req, d, RA_VERIFY, err, errlen);
+	return ctl_record_act(req, who, d, RA_VERIFY, err, errlen);
 }
 
-static cJSON *ctl_cmd_dismiss(const cJSON *req, struct daemon *d,
-			      char *err, size_t errlen)
+static cJSON *ctl_cmd_dismiss(const cJSON *req, const struct ctl_caller *who,
+			      struct daemon *d, char *err, size_t errlen)
 {
-	return ctl_record_act(req, d, RA_DISMISS, err, errlen);
+	return ctl_record_act(req, who, d, RA_DISMISS, err, errlen);
 }
 
-static cJSON *ctl_cmd_close(const cJSON *req, struct daemon *d,
-			    char *err, size_t errlen)
+static cJSON *ctl_cmd_close(const cJSON *req, const struct ctl_caller *who,
+			    struct daemon *d, char *err, size_t errlen)
 {
-	return ctl_transition(req, d, HZS_CLOSED, err, errlen);
+	return ctl_transition(req, who, d, HZS_CLOSED, err, errlen);
 }
 
-static cJSON *ctl_cmd_ack(const cJSON *req, struct daemon *d,
-			  char *err, size_t errlen)
+static cJSON *ctl_cmd_ack(const cJSON *req, const struct ctl_caller *who,
+			  struct daemon *d, char *err, size_t errlen)
 {
-	return ctl_transition(req, d, HZS_ACKNOWLEDGED, err, errlen);
+	return ctl_transition(req, who, d, HZS_ACKNOWLEDGED, err, errlen);
 }
 
-static cJSON *ctl_cmd_rectifying(const cJSON *req, struct daemon *d,
-				 char *err, size_t errlen)
+static cJSON *ctl_cmd_rectifying(const cJSON *req, const struct ctl_caller *who,
+				 struct daemon *d, char *err, size_t errlen)
 {
-	return ctl_transition(req, d, HZS_RECTIFYING, err, errlen);
+	return ctl_transition(req, who, d, HZS_RECTIFYING, err, errlen);
 }
 
 /* ------------------------------------------------------------ outputs */
@@ -772,22 +805,19 @@ static cJSON *output_reply(const cJSON *req, char *err, size_t errlen)
 	return r;
 }
 
-static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
-			    char *err, size_t errlen)
+static cJSON *ctl_cmd_reset(const cJSON *req, const struct ctl_caller *who,
+			    struct daemon *d, char *err, size_t errlen)
 {
-	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
-	const char *actor = "hazardctl";
+	const char *actor;
 	const struct device_cfg *dev;
 	char rerr[256] = "";
 	int o, type, rc;
 	cJSON *r;
 
 	if (ctl_reset_is_device(req, d))
-		return ctl_reset_device(req, d, err, errlen);
-	if ((o = ctl_output(req, d, err, errlen)) < 0)
-		return NULL;
-	if (actor_j && !cJSON_IsNull(actor_j) &&
-	    !(actor = ctl_req_str(req, "actor", err, errlen)))
+		return ctl_reset_device(req, who, d, err, errlen);
+	if ((o = ctl_output(req, d, err, errlen)) < 0 ||
+	    ctl_actor(req, who, &actor, err, errlen) < 0)
 		return NULL;
 	if ((dev = ctl_output_cause(d, o, &type))) {
 		errf(err, errlen, "%s on %s is still active: clear its cause first",
@@ -823,8 +853,8 @@ static cJSON *ctl_cmd_reset(const cJSON *req, struct daemon *d,
 	return r;
 }
 
-static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
-			   char *err, size_t errlen)
+static cJSON *ctl_cmd_test(const cJSON *req, const struct ctl_caller *who,
+			   struct daemon *d, char *err, size_t errlen)
 {
 	int o, rc;
 	uint64_t self_tests;
@@ -838,6 +868,7 @@ static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
 	gpio_unlock(d);
 	if (rc < 0)
 		return NULL;
+	log_info("output %s: test pulse by %s", d->cfg->outputs[o].name, who->name);
 	summary_self_check(d, d->cfg->outputs[o].name, "", "output", now_wall_ms());
 	r = output_reply(req, err, errlen);
 	if (!r)
@@ -849,27 +880,34 @@ static cJSON *ctl_cmd_test(const cJSON *req, struct daemon *d,
 
 /* Live reload (reload.c): the outcome, with every error, is the result;
  * "reloaded": false says the old configuration is still running. */
-static cJSON *ctl_cmd_reload(const cJSON *req, struct daemon *d,
-			     char *err, size_t errlen)
+static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, char *err, size_t errlen)
 {
+	char trigger[ID_MAX + 16];
 	cJSON *r;
 
 	if (!d->reload) {
 		errf(err, errlen, "reload is not available");
 		return NULL;
 	}
-	r = d->reload(d, "hazardctl");
+	snprintf(trigger, sizeof trigger, "hazardctl, %s", who->name);
+	r = d->reload(d, trigger);
 	if (!r)
 		errf(err, errlen, "out of memory; configuration unchanged");
 	return r;
 }
 
+/* A question: what anyone on the socket may ask. */
 typedef cJSON *(*ctl_cmd_fn)(const cJSON *req, struct daemon *d,
 			     char *err, size_t errlen);
+/* An action: done, logged and recorded as the caller (ctl_actor). */
+typedef cJSON *(*ctl_act_fn)(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, char *err, size_t errlen);
 
 static const struct ctl_cmd {
 	const char *name;
-	ctl_cmd_fn  fn;
+	ctl_cmd_fn  fn;         /* one of fn and act */
+	ctl_act_fn  act;
 } ctl_cmds[] = {
 	{ .name = "status",  .fn = ctl_cmd_status },
 	{ .name = "devices", .fn = ctl_cmd_devices },
@@ -879,19 +917,51 @@ static const struct ctl_cmd {
 	{ .name = "alarms",  .fn = ctl_cmd_alarms },
 	{ .name = "faults",  .fn = ctl_cmd_faults },
 	{ .name = "records", .fn = ctl_cmd_records },
-	{ .name = "verify-alarm", .fn = ctl_cmd_verify_alarm },
-	{ .name = "dismiss", .fn = ctl_cmd_dismiss },
-	{ .name = "close",   .fn = ctl_cmd_close },
-	{ .name = "ack",     .fn = ctl_cmd_ack },
-	{ .name = "rectifying", .fn = ctl_cmd_rectifying },
 	{ .name = "outputs", .fn = ctl_cmd_outputs },
-	{ .name = "reset",   .fn = ctl_cmd_reset },
-	{ .name = "test",    .fn = ctl_cmd_test },
 	{ .name = "report",  .fn = ctl_cmd_report },
 	{ .name = "ledger",  .fn = ctl_cmd_ledger },
-	{ .name = "reload",  .fn = ctl_cmd_reload },
-	{ .name = "switch",  .fn = ctl_cmd_switch },
+	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
+	{ .name = "dismiss", .act = ctl_cmd_dismiss },
+	{ .name = "close",   .act = ctl_cmd_close },
+	{ .name = "ack",     .act = ctl_cmd_ack },
+	{ .name = "rectifying", .act = ctl_cmd_rectifying },
+	{ .name = "reset",   .act = ctl_cmd_reset },
+	{ .name = "test",    .act = ctl_cmd_test },
+	{ .name = "reload",  .act = ctl_cmd_reload },
+	{ .name = "switch",  .act = ctl_cmd_switch },
 };
+
+/*
+ * Every string in a request, member names included, must be clean text
+ * (text_check): whatever a handler stores, logs or forwards is then valid
+ * UTF-8 without control characters.  false with err naming the member.
+ */
+static bool ctl_clean(const cJSON *j, char *err, size_t errlen)
+{
+	char clip[CTL_ECHO_MAX];
+	const cJSON *it;
+	const char *why;
+
+	cJSON_ArrayForEach(it, j) {
+		if (it->string && (why = text_check(it->string))) {
+			errf(err, errlen, "a member name %s", why);
+			return false;
+		}
+		if (cJSON_IsString(it) && it->valuestring &&
+		    (why = text_check(it->valuestring))) {
+			if (it->string)
+				errf(err, errlen, "\"%s\" %s",
+				     ctl_clip(it->string, clip, sizeof clip), why);
+			else
+				errf(err, errlen, "a list item %s", why);
+			return false;
+		}
+		if ((cJSON_IsObject(it) || cJSON_IsArray(it)) &&
+		    !ctl_clean(it, err, errlen))
+			return false;
+	}
+	return true;
+}
 
 /* Answer one request line; -1 when the client had to be dropped. */
 static int ctl_request(struct ctl_client *cl, const char *line, size_t len,
@@ -910,6 +980,11 @@ static int ctl_request(struct ctl_client *cl, const char *line, size_t len,
 		cJSON_Delete(req);
 		return ctl_reply_err(cl, "request must be a JSON object");
 	}
+	cl->idle_ms = now_mono_ms();
+	if (!ctl_clean(req, err, sizeof err)) {
+		cJSON_Delete(req);
+		return ctl_reply_err(cl, err);
+	}
 	cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
 	if (!cJSON_IsString(cmd) || !cmd->valuestring) {
 		cJSON_Delete(req);
@@ -924,8 +999,10 @@ static int ctl_request(struct ctl_client *cl, const char *line, size_t len,
 		cJSON_Delete(req);
 		return ctl_reply_err(cl, err);
 	}
-	log_debug("control: fd %d: %s", cl->fd, ctl_cmds[i].name);
-	result = ctl_cmds[i].fn(req, d, err, sizeof err);
+	log_debug("control: fd %d (%s, pid %ld): %s", cl->fd, cl->who.name,
+		  (long)cl->who.pid, ctl_cmds[i].name);
+	result = ctl_cmds[i].act ? ctl_cmds[i].act(req, &cl->who, d, err, sizeof err)
+				 : ctl_cmds[i].fn(req, d, err, sizeof err);
 	cJSON_Delete(req);
 	if (!result)
 		rc = ctl_reply_err(cl, err[0] ? err : "request failed");
@@ -955,6 +1032,8 @@ static int ctl_process(struct ctl_client *cl, struct daemon *d)
 	}
 	memmove(cl->rbuf, cl->rbuf + start, cl->rlen - start);
 	cl->rlen -= start;
+	if (start > 0 && cl->rlen > 0)
+		cl->line_ms = now_mono_ms();    /* what is left began a new line */
 	if (cl->closing)
 		return 0;
 	if (cl->rlen == CTL_RBUF_SIZE) {
@@ -977,6 +1056,7 @@ static int ctl_process(struct ctl_client *cl, struct daemon *d)
 /* One read per wakeup: poll is level-triggered, and it keeps clients fair. */
 static int ctl_read(struct ctl_client *cl, struct daemon *d)
 {
+	bool was_empty = cl->rlen == 0;
 	ssize_t n;
 
 	n = recv(cl->fd, cl->rbuf + cl->rlen, CTL_RBUF_SIZE - cl->rlen, MSG_DONTWAIT);
@@ -989,39 +1069,94 @@ static int ctl_read(struct ctl_client *cl, struct daemon *d)
 	if (n == 0) {
 		cl->eof = true;
 	} else {
+		if (was_empty)
+			cl->line_ms = now_mono_ms();
 		cl->rlen += (size_t)n;
-		cl->active_ms = now_mono_ms();
 	}
 	return ctl_process(cl, d);
 }
 
-static struct ctl_client *ctl_free_slot(struct control *c)
+/* The user name of uid, or "uid:N" (no entry, or a name unfit to record). */
+static void ctl_user_name(uid_t uid, char *name, size_t size)
 {
-	int i;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (c->cl[i].fd < 0)
-			return &c->cl[i];
-	return NULL;
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name &&
+	    *res->pw_name && strlen(res->pw_name) < size && !text_check(res->pw_name))
+		snprintf(name, size, "%s", res->pw_name);
+	else
+		snprintf(name, size, "uid:%lu", (unsigned long)uid);
+}
+
+/* Who is on the other end: the kernel's word, fixed at connect time. */
+static int ctl_peer(int fd, struct ctl_caller *who)
+{
+	struct ucred uc;
+	socklen_t len = sizeof uc;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || len != sizeof uc)
+		return -1;
+	who->uid = uc.uid;
+	who->gid = uc.gid;
+	who->pid = uc.pid;
+	ctl_user_name(uc.uid, who->name, sizeof who->name);
+	return 0;
 }
 
 /*
  * Turning a client away with a reply beats leaving it in the backlog: the
  * operator sees why instead of a timeout.
  */
-static void ctl_refuse(int fd)
+static void ctl_refuse(int fd, const char *why)
 {
-	static const char msg[] = "{\"ok\":false,\"error\":\"too many control "
-		"clients connected; try again\"}\n";
-	ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	char msg[256];
+	int len = snprintf(msg, sizeof msg, "{\"ok\":false,\"error\":\"%s\"}\n", why);
+	ssize_t n = send(fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	(void)n;                /* best effort: the client may already be gone */
 	close(fd);
 }
 
+/*
+ * A slot for this caller, or NULL with why: the last CTL_ROOT_SLOTS are
+ * root's, so no number of other users' connections can shut root out,
+ * and no other user holds more than CTL_MAX_PER_USER, so one user alone
+ * cannot shut the other users out (two who fill 15 slots together can,
+ * for as long as their deadlines let them).
+ */
+static struct ctl_client *ctl_slot_for(struct control *c, const struct ctl_caller *who,
+				       const char **why)
+{
+	struct ctl_client *free_cl = NULL;
+	int i, used = 0, mine = 0;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (c->cl[i].fd < 0) {
+			if (!free_cl)
+				free_cl = &c->cl[i];
+			continue;
+		}
+		used++;
+		mine += c->cl[i].who.uid == who->uid;
+	}
+	*why = "too many control clients connected; try again";
+	if (!free_cl)
+		return NULL;
+	if (who->uid != 0 && used >= CTL_MAX_CLIENTS - CTL_ROOT_SLOTS)
+		return NULL;
+	if (who->uid != 0 && mine >= CTL_MAX_PER_USER) {
+		*why = "too many control connections from this user; try again";
+		return NULL;
+	}
+	return free_cl;
+}
+
 static void ctl_accept(struct control *c)
 {
 	struct ctl_client *cl;
+	struct ctl_caller who;
+	const char *why;
 	int fd, tries;
 
 	/* bounded, so that a connect flood cannot hold the loop */
@@ -1046,11 +1181,18 @@ static void ctl_accept(struct control *c)
 		}
 		complain_release(&c->accept_fail,
 				 "control: accepting connections on %s again", c->path);
-		cl = ctl_free_slot(c);
+		memset(&who, 0, sizeof who);
+		if (ctl_peer(fd, &who) < 0) {
+			log_warn("control: cannot tell who connected (SO_PEERCRED)");
+			ctl_refuse(fd, "cannot identify the caller");
+			continue;
+		}
+		cl = ctl_slot_for(c, &who, &why);
 		if (!cl) {
-			log_debug("control: %d clients connected; refused one",
-				  CTL_MAX_CLIENTS);
-			ctl_refuse(fd);
+			complain(&c->refused, "control: refused a connection from %s "
+				 "(uid %lu, pid %ld): %s", who.name, (unsigned long)who.uid,
+				 (long)who.pid, why);
+			ctl_refuse(fd, why);
 			continue;
 		}
 		cl->rbuf = malloc(CTL_RBUF_SIZE);
@@ -1060,9 +1202,39 @@ static void ctl_accept(struct control *c)
 			return;
 		}
 		cl->fd = fd;
-		cl->active_ms = now_mono_ms();
-		log_debug("control: client fd %d connected", fd);
+		cl->who = who;
+		cl->idle_ms = now_mono_ms();
+		log_debug("control: client fd %d connected: %s (uid %lu, pid %ld)", fd,
+			  who.name, (unsigned long)who.uid, (long)who.pid);
 	}
+}
+
+/*
+ * When this client must be gone (monotonic ms): a started request line
+ * must be finished, a queued reply taken, and a client with neither must
+ * ask something before its idle deadline.  Streams are bounded by count
+ * (CTL_MAX_STREAMS), not by time.
+ */
+static int64_t ctl_deadline(const struct control *c, const struct ctl_client *cl,
+			    const char **what)
+{
+	int64_t dl = INT64_MAX;
+
+	if (cl->stream)
+		return INT64_MAX;
+	if (cl->rlen > 0 && !cl->eof && !cl->closing) {
+		dl = cl->line_ms + c->request_ms;
+		*what = "no complete request line";
+	}
+	if (cl->woff < cl->wlen && cl->reply_ms + c->reply_ms < dl) {
+		dl = cl->reply_ms + c->reply_ms;
+		*what = "its replies not read";
+	}
+	if (dl == INT64_MAX) {
+		dl = cl->idle_ms + c->idle_ms;
+		*what = "no request";
+	}
+	return dl;
 }
 
 /* ------------------------------------------------------------- loop */
@@ -1075,17 +1247,20 @@ int control_pollfds(struct control *c, struct pollfd *pfd, int max)
 	if (!c || max <= 0)
 		return 0;
 	/*
-	 * Idle clients are reaped here because this runs every loop pass,
-	 * whether or not any socket was ready: 16 forgotten `nc -U` sessions
-	 * must not lock the operator out.
+	 * Deadlines are enforced here because this runs every loop pass,
+	 * whether or not any socket was ready: forgotten `nc -U` sessions and
+	 * clients that trickle a byte at a time must not lock operators out.
 	 */
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *cl = &c->cl[i];
+		const char *what = "";
 
-		if (cl->fd >= 0 && now_ms - cl->active_ms > CTL_IDLE_MS) {
-			log_debug("control: client fd %d idle; closed", cl->fd);
-			ctl_client_drop(cl);
-		}
+		if (cl->fd < 0 || now_ms < ctl_deadline(c, cl, &what))
+			continue;
+		complain(&c->overdue, "control: closed a connection from %s (uid %lu, "
+			 "pid %ld): %s in time", cl->who.name, (unsigned long)cl->who.uid,
+			 (long)cl->who.pid, what);
+		ctl_client_drop(cl);
 	}
 	pfd[n].fd = c->lfd;
 	pfd[n].events = now_ms < c->accept_paused_until_ms ? 0 : POLLIN;

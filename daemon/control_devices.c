@@ -1,7 +1,7 @@
 /*
  * control_devices.c: the control socket's device commands and listings.
  *
- *   {"cmd":"switch","device":ID,"set":"on"|"off","actor":NAME}
+ *   {"cmd":"switch","device":ID,"set":"on"|"off"}  (and "actor": root only)
  *       an operator's command to a plug or relay (recorded: logged, and
  *       shown with its confirmation in `hazardctl devices`); refused while
  *       an interlock holds the device latched the other way
@@ -75,10 +75,10 @@ static const struct device_cfg *cd_cause(const struct daemon *d, int device, int
 	return NULL;
 }
 
-cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+cJSON *ctl_cmd_switch(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
+		      char *err, size_t errlen)
 {
-	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
-	const char *id, *set, *actor = "hazardctl";
+	const char *id, *set, *actor;
 	struct devcmd_req rq;
 	struct device_cmd cmd;
 	bool latched_on;
@@ -88,12 +88,8 @@ cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errl
 	if (!(id = cd_str(req, "device", err, errlen)) ||
 	    !(set = cd_str(req, "set", err, errlen)))
 		return NULL;
-	if (actor_j && !cJSON_IsNull(actor_j) && !(actor = cd_str(req, "actor", err, errlen)))
+	if (ctl_actor(req, who, &actor, err, errlen) < 0)
 		return NULL;
-	if (strlen(actor) >= ID_MAX) {
-		errf(err, errlen, "\"actor\" is longer than %d bytes", ID_MAX - 1);
-		return NULL;
-	}
 	if (strcmp(set, "on") != 0 && strcmp(set, "off") != 0) {
 		errf(err, errlen, "\"set\" must be \"on\" or \"off\"");
 		return NULL;
@@ -160,10 +156,10 @@ bool ctl_reset_is_device(const cJSON *req, const struct daemon *d)
 	       cd_device(d, name->valuestring) >= 0;
 }
 
-cJSON *ctl_reset_device(const cJSON *req, struct daemon *d, char *err, size_t errlen)
+cJSON *ctl_reset_device(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
+			char *err, size_t errlen)
 {
-	const cJSON *actor_j = cJSON_GetObjectItemCaseSensitive(req, "actor");
-	const char *id, *actor = "hazardctl";
+	const char *id, *actor;
 	const struct device_cfg *cause;
 	char rerr[160] = "";
 	int dev, type;
@@ -171,7 +167,7 @@ cJSON *ctl_reset_device(const cJSON *req, struct daemon *d, char *err, size_t er
 
 	if (!(id = cd_str(req, "output", err, errlen)))
 		return NULL;
-	if (actor_j && !cJSON_IsNull(actor_j) && !(actor = cd_str(req, "actor", err, errlen)))
+	if (ctl_actor(req, who, &actor, err, errlen) < 0)
 		return NULL;
 	dev = cd_device(d, id);
 	if ((cause = cd_cause(d, dev, &type))) {

@@ -270,6 +270,7 @@ static const char *get_str(const cJSON *body, const char *key, size_t max,
 			   bool required, struct reply *r)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, key);
+	const char *why;
 
 	if (!it) {
 		if (required)
@@ -284,11 +285,11 @@ static const char *get_str(const cJSON *body, const char *key, size_t max,
 		fail_reply(r, "field \"%s\" is longer than %zu bytes", key, max);
 		return NULL;
 	}
-	for (const char *p = it->valuestring; *p; p++)
-		if ((unsigned char)*p < 0x20) {
-			fail_reply(r, "field \"%s\" holds control characters", key);
-			return NULL;
-		}
+	/* the same rule as the control socket's: valid UTF-8, no C0, DEL or C1 */
+	if ((why = text_check(it->valuestring))) {
+		fail_reply(r, "field \"%s\" %s", key, why);
+		return NULL;
+	}
 	return it->valuestring;
 }
 
@@ -601,7 +602,9 @@ static enum envelope_check open_envelope(struct downlink *dl, const struct msg *
 		body = cJSON_Parse(b->valuestring);
 	/* an unsigned command may be a bare body: answer with its id */
 	id = cJSON_GetObjectItemCaseSensitive(body ? body : env, "id");
-	if (cJSON_IsString(id) && strlen(id->valuestring) <= CMD_ID_MAX)
+	/* echoed in the reply: only clean text, or the reply would not be JSON */
+	if (cJSON_IsString(id) && strlen(id->valuestring) <= CMD_ID_MAX &&
+	    !text_check(id->valuestring))
 		strlcpy_hz(r->id, id->valuestring, sizeof r->id);
 	*body_out = body;
 	if (!sig || !cJSON_IsString(b) || !dl->key) {

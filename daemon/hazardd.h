@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include <cJSON.h>
 
@@ -89,6 +90,20 @@ bool uri_is_tls(const char *uri);
 bool uri_is_loopback(const char *uri);
 /* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
 char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
+/* One UTF-8 character at s (n bytes available): its length in bytes and
+ * *cp, or 0 when the bytes there are not valid UTF-8 (overlong forms,
+ * surrogates, beyond U+10FFFF and cut sequences are not). */
+size_t utf8_char(const char *s, size_t n, uint32_t *cp);
+/* Is this a control character: C0 (U+0000..U+001F), DEL or C1 (U+0080..U+009F)? */
+bool char_is_control(uint32_t cp);
+/*
+ * Free text a person or the platform sends (notes, actors, evidence,
+ * reasons): NULL when s is valid UTF-8 without control characters, else
+ * why not, to follow the member's name in an error ("is not valid UTF-8",
+ * "holds control characters").  Every front-end (control socket, platform
+ * commands) refuses such text with this one check.
+ */
+const char *text_check(const char *s);
 
 /* ------------------------------------------------------------- reading.c
  * The normalized reading every payload adapter produces.  A field that the
@@ -1505,6 +1520,26 @@ int  privdrop_chown(const struct privdrop *pd, const char *path, bool parent_too
 /* initgroups, setgid, setuid; then prove that root cannot be regained. */
 int  privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
 
+/* ------------------------------------------------------ control_actor.c */
+/* Who is on the other end of a control connection: the kernel's word
+ * (SO_PEERCRED at accept), never the request's. */
+struct ctl_caller {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char  name[ID_MAX];     /* the user name of uid, else "uid:N" */
+};
+/*
+ * The actor a person's action is recorded under: the caller's own name
+ * when the request names none (or names the caller), the one it names
+ * ("actor") only when the caller is root; anyone else naming another
+ * actor is refused ("only root may act as another user").  Pure: the
+ * caller is given, so it can be decided for any uid.  0 with *actor set
+ * (pointing into who or req), or -1 with err.
+ */
+int ctl_actor(const cJSON *req, const struct ctl_caller *who, const char **actor,
+	      char *err, size_t errlen);
+
 /* ---------------------------------------------------- control_devices.c
  * The control socket's device requests: "switch", "devices" with
  * "unknown", "reset" of a latched device, and the per-device extras.
@@ -1514,11 +1549,13 @@ struct daemon;
  * now (an output or device latch may not be undone while it is). */
 const struct device_cfg *ctl_rule_active_device(const struct daemon *d,
 						const struct interlock_cfg *r);
-cJSON *ctl_cmd_switch(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+cJSON *ctl_cmd_switch(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
+		      char *err, size_t errlen);
 cJSON *ctl_unknown_devices(struct daemon *d, char *err, size_t errlen);
 /* "reset" naming a device rather than an output */
 bool   ctl_reset_is_device(const cJSON *req, const struct daemon *d);
-cJSON *ctl_reset_device(const cJSON *req, struct daemon *d, char *err, size_t errlen);
+cJSON *ctl_reset_device(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
+			char *err, size_t errlen);
 /* flood_dropped, latched, command: into one device's listing object */
 void   ctl_device_extra(const struct daemon *d, int device, cJSON *o);
 /* device_commands and unknown_senders: into the status object */
@@ -1784,10 +1821,13 @@ void notify_reloaded(const struct daemon *d);
  * {"cmd":"close","id":"...","note":"...","actor":"...","evidence":"..."},
  * {"cmd":"ack"|"rectifying","id":"...","note":"...","actor":"..."}.
  * Replies: {"ok":true,"result":...} or {"ok":false,"error":"..."}.
+ * Every string in a request must be clean text (text_check).
  */
 struct pollfd;
 struct control;
 struct control *control_open(const char *path, char *err, size_t errlen);
+/* Shorter deadlines than the built-in ones (tests); 0 keeps one as it is. */
+void control_set_deadlines(struct control *c, int request_ms, int idle_ms, int reply_ms);
 void control_close(struct control *c);   /* closes clients, unlinks the socket */
 /* Fill up to max pollfds (listener plus clients); returns the count used. */
 int  control_pollfds(struct control *c, struct pollfd *pfd, int max);

@@ -77,14 +77,69 @@ void log_set_config_level(const char *name)
 		log_level_cur = (enum log_level)lvl;
 }
 
+/*
+ * Append msg to line (at *n, at most size - 2 bytes used, room kept for the
+ * '\n'): what hazardd did not write itself (a device id, a person's note,
+ * a platform's field) may hold anything, so control characters and bytes
+ * that are not valid UTF-8 go out escaped ("\n", "\r", "\t", "\xNN"),
+ * never raw: nobody can forge a log line or drive a terminal.  An escape
+ * is never cut in half.
+ */
+static void log_escape(char *line, size_t *n, size_t size, const char *msg, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, k, pos = *n;
+	uint32_t cp;
+
+	while (i < len) {
+		char esc[16];
+		size_t elen = 0, j;
+
+		k = utf8_char(msg + i, len - i, &cp);
+		if (k > 0 && !char_is_control(cp)) {
+			if (pos + k > size - 2)
+				break;
+			memcpy(line + pos, msg + i, k);
+			pos += k;
+			i += k;
+			continue;
+		}
+		if (k == 0)
+			k = 1;                  /* one bad byte at a time */
+		if (k == 1 && msg[i] == '\n') {
+			memcpy(esc, "\\n", 2), elen = 2;
+		} else if (k == 1 && msg[i] == '\r') {
+			memcpy(esc, "\\r", 2), elen = 2;
+		} else if (k == 1 && msg[i] == '\t') {
+			memcpy(esc, "\\t", 2), elen = 2;
+		} else {
+			for (j = 0; j < k; j++) {       /* a C1 control is two bytes */
+				unsigned char b = (unsigned char)msg[i + j];
+
+				esc[elen++] = '\\';
+				esc[elen++] = 'x';
+				esc[elen++] = hex[b >> 4];
+				esc[elen++] = hex[b & 15];
+			}
+		}
+		if (pos + elen > size - 2)
+			break;
+		memcpy(line + pos, esc, elen);
+		pos += elen;
+		i += k;
+	}
+	*n = pos;
+}
+
 static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
 		      va_list ap, int errnum)
 {
 	static const char *const lvl_name[] = { "error", "warn", "info", "debug" };
 	static const int lvl_prio[] = { 3, 4, 6, 7 };  /* LOG_ERR ... LOG_DEBUG */
-	char line[2048], ts[32];
+	char line[4096], msg[2048], ts[32];
 	int saved = errno;
 	size_t n;
+	int m;
 
 	if (lvl > log_level_cur)
 		return;
@@ -97,12 +152,18 @@ static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
 		n = (size_t)snprintf(line, sizeof line, "%s %s[%s] ", ts, log_progname,
 				     tag ? tag : lvl_name[lvl]);
 	}
-	if (n < sizeof line)
-		n += (size_t)vsnprintf(line + n, sizeof line - n, fmt, ap);
-	if (errnum && n < sizeof line)
-		n += (size_t)snprintf(line + n, sizeof line - n, ": %s", strerror(errnum));
 	if (n > sizeof line - 2)
 		n = sizeof line - 2;
+	/* the message, with what its arguments brought, is escaped as a whole */
+	m = vsnprintf(msg, sizeof msg, fmt, ap);
+	if (m > 0 && errnum) {
+		size_t l = (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1;
+
+		m = (int)l + snprintf(msg + l, sizeof msg - l, ": %s", strerror(errnum));
+	}
+	if (m > 0)
+		log_escape(line, &n, sizeof line, msg,
+			   (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1);
 	line[n++] = '\n';
 	fwrite(line, 1, n, stderr);
 	errno = saved;

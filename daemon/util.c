@@ -199,3 +199,58 @@ bool uri_is_loopback(const char *uri)
 	/* 127.0.0.0/8, written as a dotted quad */
 	return strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n;
 }
+
+size_t utf8_char(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c, min;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		len = 2, c = p[0] & 0x1F, min = 0x80;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		len = 3, c = p[0] & 0x0F, min = 0x800;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		len = 4, c = p[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;       /* a continuation byte, C0/C1 (overlong) or F5..FF */
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+bool char_is_control(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+const char *text_check(const char *s)
+{
+	size_t n = strlen(s), k;
+	uint32_t cp;
+
+	while (n > 0) {
+		if ((k = utf8_char(s, n, &cp)) == 0)
+			return "is not valid UTF-8";
+		if (char_is_control(cp))
+			return "holds control characters";
+		s += k;
+		n -= k;
+	}
+	return NULL;
+}

@@ -352,16 +352,20 @@ else
 		rc=1
 	else
 		say "the restaurant's gas leak was a hazard at once ($h_gas, reason alarm); the rest wait for a person"
+		# hazardd records the caller's own user name; only root may name
+		# the duty officer instead
+		duty=()
+		[ "$(id -u)" -eq 0 ] && duty=(--actor duty.officer)
 		operator "ack $a_gas   # the kitchen gas alarm: seen, the restaurant called" \
-			ack "$a_gas" --actor duty.officer --note "called the restaurant; staff shut the valve"
+			ack "$a_gas" "${duty[@]}" --note "called the restaurant; staff shut the valve"
 		operator "verify-alarm $a_chg real   # the charger really overheated: a hazard to rectify" \
-			verify-alarm "$a_chg" real --actor duty.officer \
+			verify-alarm "$a_chg" real "${duty[@]}" \
 			--note "pack swollen on site inspection; charger to be replaced"
 		operator "verify-alarm $a_smoke false   # cooking fumes in the stairwell, no fire" \
-			verify-alarm "$a_smoke" false --actor duty.officer \
+			verify-alarm "$a_smoke" false "${duty[@]}" \
 			--note "tenant's cooking fumes; no fire"
 		operator "close $h_gas --note ...   # the gas leak's hazard, cleared, written off" \
-			close "$h_gas" --actor duty.officer \
+			close "$h_gas" "${duty[@]}" \
 			--note "hose replaced with a metal one; leak test passed"
 		[ $OPERATOR_RC -eq 0 ] || rc=1
 	fi

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +85,7 @@ static void hzc_usage(FILE *f)
 "  close ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
 "                         write off a cleared hazard; the note (at most\n"
 "                         500 characters) says how it was rectified,\n"
-"                         --evidence (2000) what shows the fix; ack,\n"
-"                         rectifying and close record your user name\n"
-"                         unless --actor names someone else\n"
+"                         --evidence (2000) what shows the fix\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
 "  reset OUTPUT [--actor NAME]\n"
 "                         return a latched output (a closed gas valve) to\n"
@@ -107,6 +104,10 @@ static void hzc_usage(FILE *f)
 "  switch DEVICE on|off [--actor NAME]\n"
 "                         switch a plug or relay through its ecosystem;\n"
 "                         `devices` shows whether it confirmed\n"
+"\n"
+"Every action is recorded under your user name, which hazardd learns\n"
+"from the socket itself; --actor NAME records someone else (a person\n"
+"without an account of their own) and is for root only.\n"
 "\n"
 "options:\n"
 "  -c, --config FILE      find hazardd through its config file (control.socket)\n"
@@ -226,18 +227,6 @@ static bool hzc_is_transition(const char *cmd)
 	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
 	       strcmp(cmd, "dismiss") == 0;
-}
-
-/* Who is acting: the login name of the user running hazardctl. */
-static const char *hzc_unix_user(char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	if (pw && pw->pw_name && *pw->pw_name)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "uid:%u", (unsigned)getuid());
-	return buf;
 }
 
 /*
@@ -591,15 +580,10 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 		cJSON_AddStringToObject(req, "note", o->note);
 	if (o->evidence)
 		cJSON_AddStringToObject(req, "evidence", o->evidence);
-	/* a person's move on a hazard is recorded under the Unix user unless
-	 * --actor names someone else; elsewhere the daemon's default */
-	if (o->actor) {
+	/* hazardd records the user it sees on the socket (SO_PEERCRED);
+	 * --actor names someone else, which it allows root alone */
+	if (o->actor)
 		cJSON_AddStringToObject(req, "actor", o->actor);
-	} else if (hzc_is_transition(o->cmd)) {
-		char user[ID_MAX];
-
-		cJSON_AddStringToObject(req, "actor", hzc_unix_user(user, sizeof user));
-	}
 	return req;
 }
 

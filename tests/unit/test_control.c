@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,7 +328,12 @@ static void test_close_cmd(const char *path)
 	cJSON_Delete(res);
 	CHECK_STR("close: id passed on", closed_id, "hz-1");
 	CHECK_STR("close: note passed on", closed_note, note);
-	CHECK_STR("close: actor defaults to hazardctl", closed_actor, "hazardctl");
+	{
+		struct passwd *pw = getpwuid(getuid());
+
+		CHECK_STR("close: no actor: the caller's user name (SO_PEERCRED)",
+			  closed_actor, pw ? pw->pw_name : "?");
+	}
 
 	strcat(note, "x");
 	snprintf(req, sizeof req,
@@ -363,6 +369,163 @@ static void test_close_cmd(const char *path)
 	CHECK_STR("ack: id required",
 		  ask_err(fd, "{\"cmd\":\"ack\"}\n"), "missing \"id\"");
 	close(fd);
+}
+
+/* Who acts: the decision alone, for a caller of any uid. */
+static void test_actor_rule(void)
+{
+	static const struct {
+		const char *name;
+		unsigned    uid;
+		const char *req;        /* the request's members */
+		const char *want;       /* the actor, or the error text (prefix) */
+		bool        ok;
+	} cases[] = {
+		{ "no actor: the caller", 1000, "{}", "alice", true },
+		{ "null actor: the caller", 1000, "{\"actor\":null}", "alice", true },
+		{ "its own name: allowed", 1000, "{\"actor\":\"alice\"}", "alice", true },
+		{ "another name as non-root: refused", 1000, "{\"actor\":\"root\"}",
+		  "only root may act as another user", false },
+		{ "a platform name as non-root: refused", 1000,
+		  "{\"actor\":\"platform:li.wei\"}", "only root may act as another user", false },
+		{ "another name as nobody: refused", 65534, "{\"actor\":\"alice\"}",
+		  "only root may act as another user", false },
+		{ "root without actor: root", 0, "{}", "root", true },
+		{ "root names someone: allowed", 0, "{\"actor\":\"site manager\"}",
+		  "site manager", true },
+		{ "non-string actor", 1000, "{\"actor\":7}", "\"actor\" must be a string", false },
+		{ "blank actor", 0, "{\"actor\":\" \"}", "\"actor\" must not be empty", false },
+		{ "LF in actor (root too)", 0, "{\"actor\":\"bob\\nx\"}",
+		  "\"actor\" holds control characters", false },
+		{ "invalid UTF-8 in actor", 0, "{\"actor\":\"b\xe9\"}",
+		  "\"actor\" is not valid UTF-8", false },
+		{ "64-byte actor", 0,
+		  "{\"actor\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+		  "\"actor\" is longer than 63 bytes", false },
+	};
+	char name[160], err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ctl_caller who = { .uid = cases[i].uid, .gid = cases[i].uid, .pid = 42 };
+		cJSON *req = cJSON_Parse(cases[i].req);
+		const char *actor = NULL;
+		int rc;
+
+		snprintf(who.name, sizeof who.name, "%s", cases[i].uid == 0 ? "root" :
+			 cases[i].uid == 1000 ? "alice" : "nobody");
+		err[0] = '\0';
+		rc = ctl_actor(req, &who, &actor, err, sizeof err);
+		snprintf(name, sizeof name, "actor rule: %s", cases[i].name);
+		if (cases[i].ok) {
+			CHECK_INT(name, rc, 0);
+			CHECK_STR(name, actor, cases[i].want);
+		} else {
+			CHECK_INT(name, rc, -1);
+			CHECK_CONTAINS(name, err, cases[i].want);
+		}
+		cJSON_Delete(req);
+	}
+}
+
+/* Control characters and invalid UTF-8 in any member: refused, not acted on. */
+static void test_text_hygiene(const char *path)
+{
+	int fd = cli_connect(path), calls = close_calls;
+
+	CHECK_STR("text: LF in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"ok\\n2026 forged\"}\n"),
+		  "\"note\" holds control characters");
+	CHECK_STR("text: CR in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"ok\\r\"}\n"),
+		  "\"note\" holds control characters");
+	CHECK_STR("text: an escape sequence in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"\\u001b[2J\"}\n"),
+		  "\"note\" holds control characters");
+	CHECK_STR("text: a C1 control (U+009B) in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"\\u009b2J\"}\n"),
+		  "\"note\" holds control characters");
+	CHECK_STR("text: DEL in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"a\x7f\"}\n"),
+		  "\"note\" holds control characters");
+	CHECK_STR("text: invalid UTF-8 in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"r\xe9par\xe9\"}\n"),
+		  "\"note\" is not valid UTF-8");
+	CHECK_STR("text: a surrogate in a note refused",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":\"\xed\xa0\x80\"}\n"),
+		  "\"note\" is not valid UTF-8");
+	CHECK_STR("text: control characters in evidence refused",
+		  ask_err(fd, "{\"cmd\":\"close\",\"id\":\"hz-1\",\"note\":\"n\","
+			  "\"evidence\":\"photo\\t17\"}\n"),
+		  "\"evidence\" holds control characters");
+	CHECK_STR("text: a switch's reason refused too (every member)",
+		  ask_err(fd, "{\"cmd\":\"switch\",\"device\":\"p\",\"set\":\"on\","
+			  "\"reason\":\"x\\ny\"}\n"),
+		  "\"reason\" holds control characters");
+	CHECK_STR("text: a member name with a control character refused",
+		  ask_err(fd, "{\"cmd\":\"status\",\"a\\nb\":1}\n"),
+		  "a member name holds control characters");
+	CHECK_STR("text: nested lists are checked",
+		  ask_err(fd, "{\"cmd\":\"status\",\"x\":[[\"\\u0007\"]]}\n"),
+		  "a list item holds control characters");
+	CHECK_INT("text: the daemon was not called", close_calls, calls);
+	CHECK_STR("text: clean Chinese, accents and emoji accepted",
+		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-1\",\"note\":"
+			  "\"\xe9\x98\x80\xe5\xb7\xb2\xe6\x8d\xa2 r\xc3\xa9par\xc3\xa9 \xf0\x9f\x94\xa5\"}\n"), "");
+	close(fd);
+}
+
+/* Trickling, silent and non-reading clients give their slots back. */
+static void test_deadlines(const char *path)
+{
+	const char req[] = "{\"cmd\":\"status\"}\n";
+	int trickle, idle, busy, i;
+	bool trickle_eof = false, idle_eof = false, busy_eof = false;
+	int64_t t0 = now_mono_ms();
+	char buf[256];
+	size_t sent = 0;
+
+	control_set_deadlines(ctl, 400, 900, 0);
+	trickle = cli_connect(path);
+	idle = cli_connect(path);
+	busy = cli_connect(path);
+	/* one byte every 50 ms: the line would take 900 ms */
+	while (now_mono_ms() - t0 < 1400) {
+		if (!trickle_eof && sent < sizeof req - 1 &&
+		    now_mono_ms() - t0 >= (int64_t)sent * 50 &&
+		    send(trickle, req + sent, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+			sent++;
+		/* a client that asks now and then keeps its slot */
+		if ((now_mono_ms() - t0) % 300 < 50 && !busy_eof) {
+			const char *e = ask_err(busy, req);
+
+			busy_eof = !e || *e;
+		}
+		pump(50);
+		for (i = 0; i < 2; i++) {
+			int fd = i ? idle : trickle;
+			ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				if (i)
+					idle_eof = true;
+				else
+					trickle_eof = true;
+			}
+		}
+		if (trickle_eof && now_mono_ms() - t0 < 350)
+			break;          /* closed too early */
+	}
+	CHECK("deadline: a trickling client is closed", trickle_eof);
+	CHECK("deadline: before it finished its line", sent < sizeof req - 1);
+	CHECK("deadline: a silent client is closed", idle_eof);
+	CHECK("deadline: a client that keeps asking is kept", !busy_eof);
+	close(trickle);
+	close(idle);
+	close(busy);
+	control_set_deadlines(ctl, 5000, 20000, 15000);
+	for (i = 0; i < 5; i++)
+		pump(5);
 }
 
 static void test_devices(const char *path)
@@ -712,6 +875,9 @@ int main(void)
 	test_open(dir, path);
 	test_requests(path);
 	test_close_cmd(path);
+	test_actor_rule();
+	test_text_hygiene(path);
+	test_deadlines(path);
 	test_devices(path);
 	test_store_cmds(dir, path);
 	test_line_limits(path);

@@ -5,6 +5,8 @@
  * logged; a flapping one (recover, relapse, recover...) inside its window
  * is counted, not logged, and told with the next report; levels filter;
  * -v (log_pin_level) wins over the config's level.  Real time: about 1 s.
+ * What the log did not write itself (a note, a device's id) is escaped:
+ * no control character or invalid UTF-8 byte reaches the log raw.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +121,40 @@ int main(void)
 		       "debug after a reload");
 	CHECK_INT("level names", log_level_from_name("warn"), LOG_LVL_WARN);
 	CHECK_INT("unknown level name", log_level_from_name("loud"), -1);
+
+	/* a forged line: the note of a person, the id of a device */
+	log_info("hazard hz-1 closed by %s: %s", "alice",
+		 "fixed\n2026-01-01T00:00:00.000Z hazardd[info] hazard hz-2 closed\r");
+	out = logged();
+	CHECK_INT("LF and CR in an argument: still one line", lines(out), 1);
+	CHECK_CONTAINS("LF written as \\n", out, "fixed\\n2026-01-01T00:00:00.000Z hazardd");
+	CHECK_CONTAINS("CR written as \\r", out, "closed\\r\n");
+	CHECK("no raw CR", strchr(out, '\r') == NULL);
+	log_warnx("note: %s", "\x1b[2J\x1b]0;pwned\x07 tab\there DEL\x7f");
+	out = logged();
+	CHECK_CONTAINS("ESC, BEL and DEL written as \\xNN, tab as \\t", out,
+		       "note: \\x1b[2J\\x1b]0;pwned\\x07 tab\\there DEL\\x7f\n");
+	log_info("note: %s", "C1 \xc2\x9b" "2J and NEL \xc2\x85.");
+	CHECK_CONTAINS("a C1 control written as its two bytes", logged(),
+		       "note: C1 \\xc2\\x9b2J and NEL \\xc2\\x85.\n");
+	log_info("note: %s", "r\xe9par\xe9 \xed\xa0\x80 \xe9\x98");
+	CHECK_CONTAINS("invalid UTF-8 written as \\xNN, byte by byte", logged(),
+		       "note: r\\xe9par\\xe9 \\xed\\xa0\\x80 \\xe9\\x98\n");
+	log_info("note: %s", "\xe9\x98\x80\xe9\x97\xa8 ok \xf0\x9f\x94\xa5 r\xc3\xa9par\xc3\xa9");
+	CHECK_CONTAINS("valid UTF-8 is written as it is", logged(),
+		       "note: \xe9\x98\x80\xe9\x97\xa8 ok \xf0\x9f\x94\xa5 r\xc3\xa9par\xc3\xa9\n");
+	{
+		char big[1800];
+
+		memset(big, '\n', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		log_info("%s", big);
+		out = logged();
+		CHECK_INT("1799 LFs: one line, cut, never a raw LF inside", lines(out), 1);
+		CHECK("the cut never splits an escape",
+		      strlen(out) >= 2 && out[strlen(out) - 2] == 'n' &&
+		      out[strlen(out) - 3] == '\\');
+	}
 
 	unlink(path);
 	TEST_DONE();

@@ -1,6 +1,66 @@
-/* test_util.c: time formats, backoff, URI classification, strings. */
+/* test_util.c: time formats, backoff, URI classification, strings, and the
+ * one check of free text that every front-end applies (text_check). */
 #include "hazardd.h"
 #include "testing.h"
+
+/* Free text: valid UTF-8 without C0, DEL or C1, or refused (and why). */
+static void test_text_check(void)
+{
+	static const char utf8[] = "is not valid UTF-8", ctrl[] = "holds control characters";
+	static const struct { const char *name, *text, *why; } cases[] = {
+		{ "empty", "", NULL },
+		{ "ASCII", "valve replaced, hose 2 m", NULL },
+		{ "Chinese", "\xe9\x98\x80\xe9\x97\xa8\xe5\xb7\xb2\xe6\x8d\xa2", NULL },
+		{ "accented", "r\xc3\xa9par\xc3\xa9", NULL },
+		{ "4-byte emoji", "ok \xf0\x9f\x94\xa5", NULL },
+		{ "U+00A0 (first after C1)", "a\xc2\xa0" "b", NULL },
+		{ "U+FFFD", "\xef\xbf\xbd", NULL },
+		{ "U+10FFFF (last)", "\xf4\x8f\xbf\xbf", NULL },
+		{ "LF", "fixed\nhazardd[info] forged", ctrl },
+		{ "CR", "fixed\r", ctrl },
+		{ "tab", "a\tb", ctrl },
+		{ "ESC (terminal sequence)", "\x1b[2J", ctrl },
+		{ "U+0001", "\x01", ctrl },
+		{ "U+001F", "\x1f", ctrl },
+		{ "DEL", "a\x7f", ctrl },
+		{ "C1 NEL U+0085", "a\xc2\x85", ctrl },
+		{ "C1 CSI U+009B", "\xc2\x9b" "2J", ctrl },
+		{ "C1 U+0080", "\xc2\x80", ctrl },
+		{ "lone continuation byte", "a\x80", utf8 },
+		{ "Latin-1 byte", "r\xe9par\xe9", utf8 },
+		{ "cut 3-byte sequence", "\xe9\x98", utf8 },
+		{ "cut 4-byte sequence at the end", "ok \xf0\x9f\x94", utf8 },
+		{ "overlong NUL C0 80", "\xc0\x80", utf8 },
+		{ "overlong slash C1 AF", "\xc1\xaf", utf8 },
+		{ "overlong 3-byte E0 80 AF", "\xe0\x80\xaf", utf8 },
+		{ "overlong 4-byte F0 80 80 AF", "\xf0\x80\x80\xaf", utf8 },
+		{ "surrogate U+D800", "\xed\xa0\x80", utf8 },
+		{ "surrogate U+DFFF", "\xed\xbf\xbf", utf8 },
+		{ "beyond U+10FFFF (F4 90)", "\xf4\x90\x80\x80", utf8 },
+		{ "F5 lead byte", "\xf5\x80\x80\x80", utf8 },
+		{ "FF byte", "\xff", utf8 },
+		{ "continuation replaced by ASCII", "\xe9" "ab", utf8 },
+	};
+	char name[128];
+	uint32_t cp = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *why = text_check(cases[i].text);
+
+		snprintf(name, sizeof name, "text_check %s: %s", cases[i].name,
+			 cases[i].why ? cases[i].why : "clean");
+		if (cases[i].why)
+			CHECK_STR(name, why, cases[i].why);
+		else
+			CHECK(name, why == NULL);
+	}
+	CHECK_INT("utf8_char 3 bytes", utf8_char("\xe9\x98\x80", 3, &cp), 3);
+	CHECK_INT("utf8_char code point", cp, 0x9600);
+	CHECK_INT("utf8_char stops at n", utf8_char("\xe9\x98\x80", 2, &cp), 0);
+	CHECK("char_is_control U+009F", char_is_control(0x9F));
+	CHECK("char_is_control not U+00A0", !char_is_control(0xA0));
+}
 
 int main(void)
 {
@@ -66,5 +126,6 @@ int main(void)
 	CHECK_STR("errf formats", buf, "x-7");
 	CHECK("read_file_hz missing file", read_file_hz("/nonexistent/x", 10, NULL) == NULL);
 	CHECK("read_file_hz directory is an error", read_file_hz("/", 4096, NULL) == NULL);
+	test_text_check();
 	TEST_DONE();
 }
