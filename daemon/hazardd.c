@@ -666,12 +666,61 @@ static void gpio_start(struct loop *L)
 
 /* ------------------------------------------------------------ the pass */
 
+/*
+ * Delete the acknowledged rows in the pass's transaction, and the ones
+ * acknowledged earlier whose delete never reached the disk.  The rows
+ * whose delete fails here are put in *undeleted; *kept_ok is false when a
+ * remembered one failed again.
+ */
+static int delete_acked(struct loop *L, const int64_t *acks, int n_acks,
+			int64_t *undeleted, bool *kept_ok)
+{
+	const int64_t *kept;
+	int n_kept, i, n_und = 0;
+
+	*kept_ok = true;
+	kept = uplink_kept(L->up, &n_kept);
+	for (i = 0; i < n_kept; i++) {
+		if (store_outbox_delete(L->d.store, kept[i]) < 0) {
+			*kept_ok = false;       /* still full: no point going on */
+			break;
+		}
+	}
+	for (i = 0; i < n_acks; i++) {
+		if (store_outbox_delete(L->d.store, acks[i]) == 0)
+			L->d.cnt.acked++;
+		else
+			undeleted[n_und++] = acks[i];
+	}
+	return n_und;
+}
+
+/*
+ * After the pass: an acknowledged row stays in the outbox unless its
+ * delete committed.  The uplink remembers every such row so that it is
+ * not sent again (a full disk would otherwise send each row once per
+ * broker round trip, for as long as the disk stays full).
+ */
+static void settle_acked(struct loop *L, const int64_t *acks, int n_acks,
+			 const int64_t *undeleted, int n_und, bool kept_ok,
+			 bool committed)
+{
+	if (!committed) {
+		uplink_keep_acked(L->up, acks, n_acks);
+		return;
+	}
+	if (kept_ok)
+		uplink_kept_deleted(L->up);
+	uplink_keep_acked(L->up, undeleted, n_und);
+}
+
 static void run_pass(struct loop *L)
 {
-	int64_t acks[1024];
+	int64_t acks[1024], undeleted[1024];
 	int64_t mono = now_mono_ms();
-	int n_acks, n_msgs, i;
-	bool tick = mono >= L->next_tick_ms, birth, probe;
+	int n_acks, n_msgs, i, n_und = 0, n_kept;
+	bool tick = mono >= L->next_tick_ms, birth, probe, kept_ok = false;
+	bool committed = false;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
@@ -681,6 +730,7 @@ static void run_pass(struct loop *L)
 	if (store_begin(L->d.store) < 0) {
 		L->d.cnt.store_errors++;
 		complain(&L->store_complaint, "database: cannot begin a transaction");
+		uplink_keep_acked(L->up, acks, n_acks);
 	} else {
 		probe = pass_retry_probe(L->d.retry, mono);
 		pass_retry_begin(L->d.retry);
@@ -691,9 +741,10 @@ static void run_pass(struct loop *L)
 			L->storage_fault_check = false;
 		}
 		gpio_record(L);
-		for (i = 0; i < n_acks; i++)
-			if (store_outbox_delete(L->d.store, acks[i]) == 0)
-				L->d.cnt.acked++;
+		/* a pass that will roll back anyway does not retry old deletes */
+		uplink_kept(L->up, &n_kept);
+		if (probe || n_kept == 0)
+			n_und = delete_acked(L, acks, n_acks, undeleted, &kept_ok);
 		for (i = 0; i < n_msgs; i++) {
 			handle_msg(L, &L->batch[i]);
 			if ((i & 255) == 255)
@@ -747,9 +798,11 @@ static void run_pass(struct loop *L)
 					gpio_reconcile(L);
 			}
 		} else {
+			committed = true;
 			pass_retry_committed(L->d.retry);
 			complain_release(&L->store_complaint, "database: commits recovered");
 		}
+		settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
 	}
 	for (i = 0; i < n_msgs; i++)
 		msg_free(&L->batch[i]);
@@ -780,6 +833,9 @@ pump:
 	downlink_run(L->d.dl, &L->d, L->up);   /* platform commands, own transactions */
 	uplink_pump(L->up, L->d.store);
 	L->d.cnt.published = uplink_published(L->up);
+	uplink_kept(L->up, &n_kept);
+	L->d.acked_not_deleted = n_kept;
+	L->d.acked_not_deleted_overflow = uplink_kept_overflow(L->up);
 }
 
 /* reload.c: GPIO changes recorded before their config goes away. */
@@ -928,8 +984,9 @@ static void shutdown_loop(struct loop *L)
 	uplink_close_commands(L->up);
 	downlink_run(L->d.dl, &L->d, L->up);
 	while (msgq_depth(L->q) > 0 || uplink_inflight(L->up) > 0) {
-		int64_t acks[1024];
-		int i, n_msgs, n_acks;
+		int64_t acks[1024], undeleted[1024];
+		int i, n_msgs, n_acks, n_und;
+		bool kept_ok, committed = true;
 
 		if (now_mono_ms() > until && msgq_depth(L->q) == 0)
 			break;
@@ -937,13 +994,17 @@ static void shutdown_loop(struct loop *L)
 		n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
 		if (store_begin(L->d.store) == 0) {
 			gpio_record(L);
-			for (i = 0; i < n_acks; i++)
-				store_outbox_delete(L->d.store, acks[i]);
+			/* the remembered rows too: deleted now, not sent again
+			 * after the restart */
+			n_und = delete_acked(L, acks, n_acks, undeleted, &kept_ok);
 			for (i = 0; i < n_msgs; i++)
 				handle_msg(L, &L->batch[i]);
 			flush_telemetry(L, now_mono_ms(), true);
-			if (store_commit(L->d.store) < 0)
+			if (store_commit(L->d.store) < 0) {
 				store_rollback(L->d.store);
+				committed = false;
+			}
+			settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
 		}
 		for (i = 0; i < n_msgs; i++)
 			msg_free(&L->batch[i]);
@@ -1019,6 +1080,11 @@ cJSON *daemon_status_json(struct daemon *d)
 	l = cJSON_AddObjectToObject(o, "upstream");
 	cJSON_AddBoolToObject(l, "connected", d->upstream_connected);
 	cJSON_AddStringToObject(l, "uri", d->upstream_uri);
+	/* acknowledged upstream, not yet deleted (the disk is full): never
+	 * sent again in this run; drains to 0 once writes work */
+	cJSON_AddNumberToObject(l, "acked_not_deleted", d->acked_not_deleted);
+	cJSON_AddNumberToObject(l, "acked_not_deleted_overflow",
+				(double)d->acked_not_deleted_overflow);
 	cJSON_AddNumberToObject(o, "devices", d->cfg->n_devices);
 	cJSON_AddNumberToObject(o, "outbox_depth", (double)store_outbox_count(d->store));
 	cJSON_AddNumberToObject(o, "intake_queue_depth", d->intake_queue_depth);

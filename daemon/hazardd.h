@@ -743,8 +743,11 @@ int    store_outbox_put_record(struct store *st, const char *suffix, const char 
 			       int cls, const char *body, int64_t *seq_out);
 /* Up to max messages, best class first and oldest first within a class,
  * leaving out the seqs in skip (in flight).  Returns the number filled. */
+/* The best rows to send, leaving out skip[] (in flight) and done (acknowledged
+ * rows whose delete has not reached the disk; may be NULL). */
+struct seqset;
 int    store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
-			 struct outbox_msg *out, int max);
+			 const struct seqset *done, struct outbox_msg *out, int max);
 void   outbox_msg_free(struct outbox_msg *m);
 int    store_outbox_delete(struct store *st, int64_t seq);
 int64_t store_outbox_count(struct store *st);
@@ -850,6 +853,20 @@ int  intake_publish(struct intake *in, const char *topic, const char *payload);
 bool intake_reconnected(struct intake *in);
 struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
 
+/* --------------------------------------------------------------- seqset.c
+ * A bounded, sorted set of outbox seqs (lookup by bisection).  Adding to a
+ * full set returns -1 and changes nothing.
+ */
+struct seqset *seqset_new(int cap);
+void seqset_free(struct seqset *s);
+bool seqset_has(const struct seqset *s, int64_t seq);
+int  seqset_add(struct seqset *s, int64_t seq);
+void seqset_remove(struct seqset *s, int64_t seq);
+int  seqset_count(const struct seqset *s);
+int  seqset_cap(const struct seqset *s);
+const int64_t *seqset_items(const struct seqset *s);     /* ascending */
+void seqset_clear(struct seqset *s);
+
 /* --------------------------------------------------------------- uplink.c
  * The district link: publishes the outbox in order with QoS 1 and a
  * bounded in-flight window; a row leaves the outbox only on PUBACK.
@@ -865,6 +882,16 @@ bool uplink_connected(struct uplink *up, char *uri, size_t urilen);
 int  uplink_pump(struct uplink *up, struct store *st);
 /* Collect acknowledged outbox seqs (to delete); returns count. */
 int  uplink_take_acks(struct uplink *up, int64_t *seqs, int max);
+/* Acknowledged rows whose delete did not reach the disk: never sent again in
+ * this run (pump skips them); while the set plus the window would exceed its
+ * bound, pump sends no further outbox rows.  Returns how many could not be
+ * remembered (counted; such a row may be sent once more later). */
+int  uplink_keep_acked(struct uplink *up, const int64_t *seqs, int n);
+/* The remembered rows (ascending), to delete again once writes work. */
+const int64_t *uplink_kept(struct uplink *up, int *n);
+/* Their deletes committed: forget them all. */
+void uplink_kept_deleted(struct uplink *up);
+uint64_t uplink_kept_overflow(struct uplink *up);
 int  uplink_inflight(struct uplink *up);
 uint64_t uplink_published(struct uplink *up);
 /* Publish a retained status message now (not through the outbox). */
@@ -1768,6 +1795,8 @@ struct daemon {
 	char    upstream_uri[TOPIC_MAX]; /* the node connected to, if any */
 	int64_t started_wall_ms;
 	int64_t outbox_depth;           /* refreshed each loop pass */
+	int     acked_not_deleted;      /* uplink_kept(), refreshed each pass */
+	uint64_t acked_not_deleted_overflow;
 	int     intake_queue_depth;
 	/* GPIO and interlocks: NULL when none are configured */
 	struct gpio         *gpio;

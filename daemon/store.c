@@ -731,20 +731,21 @@ static bool seq_in(int64_t seq, const int64_t *set, int n)
 }
 
 int store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
-		      struct outbox_msg *out, int max)
+		      const struct seqset *done, struct outbox_msg *out, int max)
 {
 	sqlite3_stmt *s = st->stmt[S_OB_NEXT];
 	int n = 0, rc = SQLITE_DONE, i;
 
 	if (max <= 0)
 		return 0;
-	/* the skipped rows (in flight) are at most n_skip of the best ones */
-	sqlite3_bind_int(s, 1, max + n_skip);
+	/* the skipped rows (in flight or done) are at most that many of the
+	 * best ones; the loop stops as soon as it has max */
+	sqlite3_bind_int(s, 1, max + n_skip + seqset_count(done));
 	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct outbox_msg *m = &out[n];
 
 		m->seq = sqlite3_column_int64(s, 0);
-		if (seq_in(m->seq, skip, n_skip))
+		if (seq_in(m->seq, skip, n_skip) || seqset_has(done, m->seq))
 			continue;
 		if (strlcpy_hz(m->topic_suffix, store_col_text(s, 1), sizeof m->topic_suffix) < 0)
 			log_warnx("store: outbox %lld: topic suffix \"%s\" truncated",

@@ -7,6 +7,12 @@
  * Each message carries msg_id "<db epoch>-<outbox seq>" (or the body's
  * own, leading msg_id: a summary's): stable across resends, so the
  * platform drops duplicates.
+ *
+ * Duplicates stay bounded even when the database cannot be written (a full
+ * disk rolls back the pass that deletes an acknowledged row): such a row
+ * is remembered in a bounded set and never sent again in this run, and a
+ * failed publish holds the window back for a growing pause before the
+ * oldest rows go again, so no path re-publishes the same rows in a loop.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +23,17 @@
 #include <MQTTAsync.h>
 
 #include "hazardd.h"
+
+/* Acknowledged rows remembered while their delete cannot be written:
+ * 8 bytes each, 64 KiB at most. */
+#define KEPT_MAX 8192
+/* After a failed publish the window goes again from the oldest row, but
+ * not at once: 100 ms, doubling to 5 s while failures continue. */
+#define FAIL_PAUSE_BASE_MS 100
+#define FAIL_PAUSE_CAP_MS  5000
+/* With rows remembered, a pass that found nothing new to send does not
+ * read the outbox again for this long (it would read the same rows). */
+#define KEPT_RESCAN_MS 250
 
 struct ack {
 	int64_t  seq;           /* outbox seq; -1 for messages not in the outbox */
@@ -36,6 +53,11 @@ struct uplink {
 	unsigned gen;                   /* bumped when the window is reset */
 	unsigned seen_link_epoch;
 	uint64_t published;
+	struct seqset *kept;            /* acked, delete not on disk yet */
+	uint64_t kept_overflow;         /* acks that found the set full */
+	unsigned fail_streak;           /* failed publishes in a row */
+	int64_t  resume_ms;             /* monotonic: no pump before this */
+	int64_t  rescan_ms;             /* monotonic: see KEPT_RESCAN_MS */
 	uint64_t status_seq;
 	uint64_t direct_seq;
 	/* downlink commands: set before the first connect, then read-only */
@@ -292,8 +314,11 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 	strlcpy_hz(up->epoch, epoch, sizeof up->epoch);
 	up->window = cfg->upstream.inflight;
 	up->inflight = calloc((size_t)up->window, sizeof *up->inflight);
-	if (!up->inflight) {
+	up->kept = seqset_new(KEPT_MAX);
+	if (!up->inflight || !up->kept) {
 		snprintf(err, errlen, "out of memory");
+		free(up->inflight);
+		seqset_free(up->kept);
 		free(up);
 		return NULL;
 	}
@@ -337,6 +362,7 @@ void uplink_free(struct uplink *up)
 	mqtt_link_destroy(&up->link, 1000);
 	free(up->acks);
 	free(up->inflight);
+	seqset_free(up->kept);
 	pthread_mutex_destroy(&up->lock);
 	free(up);
 }
@@ -374,17 +400,32 @@ int uplink_pump(struct uplink *up, struct store *st)
 	struct outbox_msg msgs[64];
 	char msg_id[ID_MAX];
 	int sent = 0;
+	int64_t now = now_mono_ms();
 
 	/* A connect uplink_tick() has not seen yet would reset the window after
 	 * these publishes and send them twice: wait for the next tick. */
 	if (up->link.epoch != up->seen_link_epoch)
 		return 0;
+	if (now < up->resume_ms)
+		return 0;       /* paused after a failed publish */
+	if (seqset_count(up->kept) > 0 && now < up->rescan_ms)
+		return 0;
 	while (mqtt_link_up(&up->link) && up->n_inflight < up->window) {
+		/* every row in flight must find room in the set if its delete
+		 * fails too: past that, send nothing more from the outbox (the
+		 * rows wait there, most important first, until writes work) */
+		int room = seqset_cap(up->kept) - seqset_count(up->kept) - up->n_inflight;
 		int want = up->window - up->n_inflight, n, i;
 
+		if (want > room)
+			want = room;
 		if (want > 64)
 			want = 64;
-		n = store_outbox_next(st, up->inflight, up->n_inflight, msgs, want);
+		if (want <= 0)
+			break;
+		n = store_outbox_next(st, up->inflight, up->n_inflight, up->kept, msgs, want);
+		if (n < want && seqset_count(up->kept) > 0)
+			up->rescan_ms = now + KEPT_RESCAN_MS;
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
@@ -443,12 +484,47 @@ int uplink_take_acks(struct uplink *up, int64_t *seqs, int max)
 			seqs[n++] = a->seq;
 		else if (!a->ok && a->gen == up->gen)
 			failed = true;
+		if (a->ok && a->gen == up->gen)
+			up->fail_streak = 0;
 	}
 	up->n_acks = kept;
 	pthread_mutex_unlock(&up->lock);
-	if (failed)
-		window_reset(up);       /* resend from the oldest unacknowledged */
+	if (failed) {
+		/* resend from the oldest unacknowledged, after a pause */
+		window_reset(up);
+		up->resume_ms = now_mono_ms() +
+			backoff_ms(up->fail_streak++, FAIL_PAUSE_BASE_MS, FAIL_PAUSE_CAP_MS);
+	}
 	return n;
+}
+
+int uplink_keep_acked(struct uplink *up, const int64_t *seqs, int n)
+{
+	int i, lost = 0;
+
+	for (i = 0; i < n; i++) {
+		if (seqset_add(up->kept, seqs[i]) < 0)
+			lost++;
+	}
+	up->kept_overflow += (uint64_t)lost;
+	return lost;
+}
+
+const int64_t *uplink_kept(struct uplink *up, int *n)
+{
+	*n = seqset_count(up->kept);
+	return seqset_items(up->kept);
+}
+
+void uplink_kept_deleted(struct uplink *up)
+{
+	seqset_clear(up->kept);
+	up->rescan_ms = 0;
+}
+
+uint64_t uplink_kept_overflow(struct uplink *up)
+{
+	return up->kept_overflow;
 }
 
 int uplink_inflight(struct uplink *up)

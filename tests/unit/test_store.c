@@ -644,14 +644,14 @@ static void test_outbox(void)
 	if (!st)
 		return;
 	CHECK_INT("outbox: empty count", store_outbox_count(st), 0);
-	CHECK_INT("outbox: next on empty", store_outbox_next(st, NULL, 0, m, 4), 0);
+	CHECK_INT("outbox: next on empty", store_outbox_next(st, NULL, 0, NULL, m, 4), 0);
 	store_outbox_put(st, "telemetry", OB_TELEMETRY, "{\"n\":1}", &s1);
 	store_outbox_put(st, "status", OB_STATUS, "{\"n\":2}", &s2);
 	store_outbox_put_hazard(st, "H1", OB_HAZARD_GENERAL, "{\"n\":3}", &s3);
 	CHECK("outbox: seqs increase", s1 > 0 && s2 > s1 && s3 > s2);
 	CHECK_INT("outbox: count 3", store_outbox_count(st), 3);
 
-	n = store_outbox_next(st, NULL, 0, m, 2);
+	n = store_outbox_next(st, NULL, 0, NULL, m, 2);
 	CHECK_INT("outbox: next honours max", n, 2);
 	CHECK_INT("outbox: best class first (hazard)", n > 0 ? m[0].seq : -1, s3);
 	CHECK_STR("outbox: hazard topic", n > 0 ? m[0].topic_suffix : "", "hazard");
@@ -666,11 +666,33 @@ static void test_outbox(void)
 	{
 		int64_t skip[2] = { s3, s2 };
 
-		n = store_outbox_next(st, skip, 2, m, 4);
+		n = store_outbox_next(st, skip, 2, NULL, m, 4);
 		CHECK_INT("outbox: skip in flight", n, 1);
 		CHECK_INT("outbox: skip leaves telemetry", n > 0 ? m[0].seq : -1, s1);
 		for (i = 0; i < n; i++)
 			outbox_msg_free(&m[i]);
+	}
+
+	/* acknowledged rows not yet deleted (a full disk) are skipped too,
+	 * alone or with the ones in flight */
+	{
+		struct seqset *done = seqset_new(4);
+		int64_t skip[1] = { s2 };
+
+		seqset_add(done, s3);
+		n = store_outbox_next(st, NULL, 0, done, m, 4);
+		CHECK_INT("outbox: done rows skipped", n, 2);
+		CHECK("outbox: done rows skipped, order kept",
+		      n == 2 && m[0].seq == s2 && m[1].seq == s1);
+		for (i = 0; i < n; i++)
+			outbox_msg_free(&m[i]);
+		n = store_outbox_next(st, skip, 1, done, m, 4);
+		CHECK("outbox: done and in flight both skipped", n == 1 && m[0].seq == s1);
+		for (i = 0; i < n; i++)
+			outbox_msg_free(&m[i]);
+		seqset_add(done, s1);
+		CHECK_INT("outbox: nothing left to send", store_outbox_next(st, skip, 1, done, m, 4), 0);
+		seqset_free(done);
 	}
 
 	/* a major event of the same hazard lifts its pending general event,
@@ -681,7 +703,7 @@ static void test_outbox(void)
 		store_outbox_put_hazard(st, "H2", OB_HAZARD_MAJOR, "{\"other\":1}", &other);
 		store_outbox_put_hazard(st, "H1", OB_HAZARD_GENERAL, "{\"n\":4}", &g2);
 		store_outbox_put_hazard(st, "H1", OB_HAZARD_MAJOR, "{\"n\":5}", &mj);
-		n = store_outbox_next(st, NULL, 0, m, 4);
+		n = store_outbox_next(st, NULL, 0, NULL, m, 4);
 		CHECK_INT("outbox: lifted events first (H1 raised)", n > 0 ? m[0].seq : -1, s3);
 		CHECK_INT("outbox: then the other major by age", n > 1 ? m[1].seq : -1, other);
 		CHECK_INT("outbox: then H1's general, lifted", n > 2 ? m[2].seq : -1, g2);
@@ -698,7 +720,7 @@ static void test_outbox(void)
 	CHECK_INT("outbox: delete", store_outbox_delete(st, s2), 0);
 	CHECK_INT("outbox: delete twice is fine", store_outbox_delete(st, s2), 0);
 	CHECK_INT("outbox: count 2", store_outbox_count(st), 2);
-	n = store_outbox_next(st, NULL, 0, m, 4);
+	n = store_outbox_next(st, NULL, 0, NULL, m, 4);
 	CHECK_INT("outbox: two left", n, 2);
 	CHECK("outbox: order kept without the deleted",
 	      n == 2 && m[0].seq == s3 && m[1].seq == s1);
@@ -1113,7 +1135,7 @@ static void test_quota(void)
 	CHECK("quota: the hazard is kept", store_hazard_get(st, rec.id, &rec) == 0);
 	{
 		struct outbox_msg m[2];
-		int n = store_outbox_next(st, NULL, 0, m, 2);
+		int n = store_outbox_next(st, NULL, 0, NULL, m, 2);
 
 		CHECK("quota: the hazard event is still queued",
 		      n >= 1 && strcmp(m[0].body, "{\"hazard\":1}") == 0);

@@ -810,7 +810,7 @@ static void test_kinds(const struct config *cfg)
 static int queued(struct store *st, char bodies[][96], int max)
 {
 	struct outbox_msg m[32];
-	int n = store_outbox_next(st, NULL, 0, m, 32), i, k = 0;
+	int n = store_outbox_next(st, NULL, 0, NULL, m, 32), i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(m[i].topic_suffix, "summary") == 0 && k < max)
