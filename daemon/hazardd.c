@@ -65,6 +65,7 @@ struct loop {
 	struct discovery *disc;         /* unknown senders; NULL: off */
 	struct config   *boot_cfg;      /* main()'s; a reload replaces d.cfg */
 	bool     storage_fault_check;   /* clear storage_fault once commits work */
+	bool     history_fault;         /* raise storage_fault for a lost history */
 };
 
 static struct loop *the_loop;   /* for daemon_close_hazard via control.c */
@@ -139,6 +140,19 @@ static void storage_fault_change(struct loop *L, bool on)
 	else
 		apply_acted(L, gateway_device(L), &chg, 1, NULL, now_wall_ms(),
 			    &(cJSON *){ NULL });
+}
+
+/* The database's history went back or was lost (store_history.c): a
+ * storage_fault that stays active until an operator dismisses it, because
+ * nothing in this run can make the lost records come back. */
+static void history_fault_raise(struct loop *L)
+{
+	struct hazard_change chg = { .type = HZ_STORAGE_FAULT, .severity = SEV_GENERAL,
+				     .kind = CHG_ACTIVE };
+
+	snprintf(chg.detail, sizeof chg.detail, "database history lost or restored: "
+		 "new id epoch %s", store_epoch(L->d.store));
+	apply_acted(L, gateway_device(L), &chg, 1, NULL, now_wall_ms(), &(cJSON *){ NULL });
 }
 
 static cJSON *gpio_interlock(struct loop *L, const struct device_cfg *dev,
@@ -740,6 +754,10 @@ static void run_pass(struct loop *L)
 			storage_fault_change(L, false);
 			L->storage_fault_check = false;
 		}
+		if (L->history_fault) {
+			history_fault_raise(L);
+			L->history_fault = false;
+		}
 		gpio_record(L);
 		/* a pass that will roll back anyway does not retry old deletes */
 		uplink_kept(L->up, &n_kept);
@@ -1117,6 +1135,12 @@ cJSON *daemon_status_json(struct daemon *d)
 		cJSON_AddItemToObject(o, "commands", downlink_status_json(d->dl));
 	if (d->retry)
 		cJSON_AddItemToObject(o, "storage", pass_retry_status_json(d->retry));
+	/* the epoch new ids carry, and whether this start had to change it */
+	l = cJSON_AddObjectToObject(o, "ids");
+	cJSON_AddStringToObject(l, "epoch", store_epoch(d->store));
+	cJSON_AddBoolToObject(l, "history_lost", store_history_fault(d->store) != NULL);
+	if (store_history_fault(d->store))
+		cJSON_AddStringToObject(l, "detail", store_history_fault(d->store));
 	return o;
 }
 
@@ -1253,6 +1277,11 @@ int main(int argc, char **argv)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	L.d.retry = pass_retry_new();
 	L.storage_fault_check = true;   /* one left open by an earlier run */
+	if (store_history_fault(L.d.store)) {
+		/* raised in the first pass, and not cleared by it */
+		L.history_fault = true;
+		L.storage_fault_check = false;
+	}
 	if (!L.d.retry)
 		fatalx("out of memory");
 	if (rule_overrides_apply(&cfg, L.d.store, err, sizeof err) < 0)

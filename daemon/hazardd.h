@@ -669,6 +669,10 @@ struct outbox_msg {
 struct store *store_open(const char *path, char *err, size_t errlen);
 void   store_close(struct store *st);
 const char *store_epoch(const struct store *st);  /* per-database random id */
+/* Why this open gave the database a new epoch (its history went back: a
+ * restored backup, a lost WAL) or found it missing or empty where one
+ * existed; NULL when its history is intact.  For the log and upstream. */
+const char *store_history_fault(const struct store *st);
 int    store_begin(struct store *st);
 int    store_commit(struct store *st);
 int    store_rollback(struct store *st);

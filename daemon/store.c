@@ -302,6 +302,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *st;
 	char mode[16];
+	bool created = store_history_file_absent(path);
 	int rc, i;
 
 	st = calloc(1, sizeof *st);
@@ -347,7 +348,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (load_epoch(st, path, err, errlen) < 0)
+	if (load_epoch(st, path, err, errlen) < 0 ||
+	    store_history_open(st, path, created, err, errlen) < 0)
 		goto fail;
 	return st;
 fail:
@@ -361,6 +363,7 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	store_history_close(st);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	/* an open transaction is rolled back by the close: only a commit
@@ -690,6 +693,8 @@ static int outbox_insert(struct store *st, const char *topic_suffix, int cls,
 	store_bind_text(s, 5, hazard_id);
 	if (store_stmt_run(st, S_OB_PUT, "queue outbox message") < 0)
 		return -1;
+	/* before the commit, so before the uplink can send it */
+	store_history_note(st, HWM_OUTBOX, sqlite3_last_insert_rowid(st->db));
 	if (seq_out)
 		*seq_out = sqlite3_last_insert_rowid(st->db);
 	return 0;

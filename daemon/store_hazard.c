@@ -162,8 +162,9 @@ static int ev_put(struct store *st, const struct hazard_rec *r, const char *even
 }
 
 /* "<epoch>-A<n>", "-F<n>", "-H<n>": one counter per kind that never goes
- * back within a file, the epoch differs between files, so an id is never
- * handed out twice. */
+ * back within a file, the epoch differs between files and changes when the
+ * file's history went back (store_history.c), so an id is never handed
+ * out twice. */
 static int hz_next_id(struct store *st, enum record_kind k, char *id, size_t len)
 {
 	static const char *const key[REC_KIND_COUNT] = {
@@ -175,6 +176,8 @@ static int hz_next_id(struct store *st, enum record_kind k, char *id, size_t len
 	if (store_meta_get_int(st, key[k], &n) < 0 ||
 	    store_meta_set_int(st, key[k], n + 1) < 0)
 		return -1;
+	store_history_note(st, k == REC_ALARM ? HWM_ALARM : k == REC_FAULT ? HWM_FAULT
+			   : HWM_HAZARD, n + 1);
 	snprintf(id, len, "%s-%c%lld", st->epoch, record_id_letter[k], (long long)(n + 1));
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "hazardd.h"
+#include "hwm.h"
 
 #define STORE_EPOCH_LEN 8       /* lowercase hex chars in meta "epoch" */
 
@@ -53,6 +54,14 @@ struct store {
 	struct complaint  complaint;
 	/* between store_begin and store_commit/store_rollback */
 	bool              in_tx;
+	/* the high-water mark beside the file (store_history.c) */
+	char              hwm_path[PATH_MAX_HZ + 8];
+	struct hwm        hwm;          /* the lease last written */
+	bool              hwm_on;       /* false for :memory: */
+	bool              hwm_dirty;    /* the last write failed: try again */
+	struct complaint  hwm_complaint;
+	int               history;      /* enum hwm_verdict of this open */
+	char              history_why[600];
 };
 
 /* Helpers shared by store.c and store_hazard.c (defined in store.c). */
@@ -70,6 +79,19 @@ void store_json_set(cJSON *obj, const char *key, cJSON *item);
 void store_json_add_iso(cJSON *obj, const char *key, int64_t ms);
 cJSON *store_parse_object(const char *text);
 char *store_latest_reading(struct store *st, const char *device);
+
+/* A random epoch (STORE_EPOCH_LEN hex digits) into out (store_schema.c). */
+int store_random_epoch(char *out, char *err, size_t errlen);
+
+/* The high-water mark (store_history.c).  file_absent: before the open,
+ * is the file missing or empty (a new database)?  history_open runs after
+ * the epoch is loaded; history_note before id n of counter ctr (enum
+ * hwm_ctr) goes out; history_close at a clean close. */
+bool store_history_file_absent(const char *path);
+int store_history_open(struct store *st, const char *path, bool db_created,
+		       char *err, size_t errlen);
+void store_history_note(struct store *st, int ctr, int64_t n);
+void store_history_close(struct store *st);
 
 /* The schema version this build writes (the number of migrations). */
 int store_schema_version(void);

@@ -297,7 +297,7 @@ static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
 
 /* The epoch tells this database apart from any earlier one on the same
  * gateway, so hazard and message ids stay unique if the file is lost. */
-static int random_epoch(char *out, char *err, size_t errlen)
+int store_random_epoch(char *out, char *err, size_t errlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char b[STORE_EPOCH_LEN / 2];
@@ -337,7 +337,7 @@ static int seed_v1(sqlite3 *db, char *err, size_t errlen)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (random_epoch(epoch, err, errlen) < 0)
+	if (store_random_epoch(epoch, err, errlen) < 0)
 		return -1;
 	rc = sqlite3_prepare_v2(db, "INSERT INTO meta (key, value) "
 				"VALUES ('epoch', ?1), ('hazard_seq', 0)", -1, &s, NULL);

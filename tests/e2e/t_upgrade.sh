@@ -51,8 +51,9 @@ kill_hazardd
 check "no migration, no new copy" "$(ls "$T" | grep pre-v | tr '\n' ' ')" \
 	test "$(ls "$T" | grep -c 'pre-v')" = 1
 
-# an existing copy is never overwritten
-rm -f "$DB" "$DB-wal" "$DB-shm"
+# an existing copy is never overwritten (a fixture stands for another
+# gateway's file: without its high-water mark, as an older hazardd left it)
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.hwm"
 sqlite3 "$DB" <"$TOP/tests/data/store_v2.sql"
 sqlite3 "$DB.pre-v2" "INSERT INTO meta VALUES('marker', 1)"
 start_hazardd "$T/hazardd.json" || fail "start on a second v2 database" "see the log"
@@ -63,7 +64,7 @@ kill_hazardd
 
 # ------------------------------------------------------------ v4 -> v5: record kinds
 
-rm -f "$DB" "$DB-wal" "$DB-shm" "$DB".pre-v*
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.hwm" "$DB".pre-v*
 sqlite3 "$DB" <"$TOP/tests/data/store_v4.sql" || { fail setup "load store_v4.sql"; exit 1; }
 check "the v4 fixture is schema version 4" "$(sqlite3 "$DB" "PRAGMA user_version")" \
 	test "$(sqlite3 "$DB" "PRAGMA user_version")" = 4

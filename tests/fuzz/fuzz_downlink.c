@@ -50,7 +50,7 @@ static void fuzz_cleanup(void)
 	config_free(&cfg);
 	free(dmn.dev_state);
 	for (const char *const *n = (const char *const[]){ "hz.db", "hz.db-wal",
-		"hz.db-shm", "hz.json", "key", NULL }; *n; n++) {
+		"hz.db-shm", "hz.db.hwm", "hz.json", "key", NULL }; *n; n++) {
 		snprintf(p, sizeof p, "%s/%s", dir, *n);
 		unlink(p);
 	}

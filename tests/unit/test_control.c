@@ -696,6 +696,8 @@ static void test_store_cmds(const char *dir, const char *path)
 	unlink(db);
 	db[strlen(db) - 4] = '\0';
 	unlink(db);
+	strcat(db, ".hwm");
+	unlink(db);
 }
 
 static void test_line_limits(const char *path)

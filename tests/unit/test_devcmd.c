@@ -723,6 +723,8 @@ static void test_records(void)
 	unlink(path);
 	snprintf(path, sizeof path, "%s/hz.db-shm", dir);
 	unlink(path);
+	snprintf(path, sizeof path, "%s/hz.db.hwm", dir);
+	unlink(path);
 	rmdir(dir);
 }
 

@@ -69,6 +69,8 @@ static void remove_db(const char *name)
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", tmp_path(name));
 	unlink(p);
+	snprintf(p, sizeof p, "%s.hwm", tmp_path(name));
+	unlink(p);
 }
 
 static long long raw_int(const char *path, const char *sql)

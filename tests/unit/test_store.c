@@ -79,6 +79,8 @@ static void remove_db(const char *name)
 	unlink(p);
 	snprintf(p, sizeof p, "%s/%s-shm", dir, name);
 	unlink(p);
+	snprintf(p, sizeof p, "%s/%s.hwm", dir, name);
+	unlink(p);
 }
 
 /* One integer from a query on a separate connection: what is on disk. */

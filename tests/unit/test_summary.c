@@ -804,6 +804,8 @@ static void test_kinds(const struct config *cfg)
 	unlink(path);
 	snprintf(path, sizeof path, "%s/kinds.db-shm", dir);
 	unlink(path);
+	snprintf(path, sizeof path, "%s/kinds.db.hwm", dir);
+	unlink(path);
 }
 
 /* The bodies queued in the outbox with topic "summary", oldest first. */
@@ -911,6 +913,8 @@ int main(void)
 	snprintf(path, sizeof path, "%s/s.db-wal", dir);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/s.db-shm", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/s.db.hwm", dir);
 	unlink(path);
 	rmdir(dir);
 	TEST_DONE();
