@@ -82,7 +82,6 @@ struct downlink *downlink_new(const struct config *cfg, int wake_fd,
 {
 	struct downlink *dl = calloc(1, sizeof *dl);
 	char prefix[TOPIC_MAX];
-	struct stat sb;
 	size_t n = 0;
 
 	if (!dl) {
@@ -102,21 +101,17 @@ struct downlink *downlink_new(const struct config *cfg, int wake_fd,
 	if (hooks)
 		dl->hooks = *hooks;
 	if (cfg->upstream.command_key_file[0]) {
-		dl->key = (unsigned char *)read_file_hz(cfg->upstream.command_key_file,
-							KEY_MAX_BYTES, &n);
+		/* no symlink, no FIFO, not readable by others: secret_file.c */
+		dl->key = (unsigned char *)secret_read("upstream.command_key_file",
+							cfg->upstream.command_key_file,
+							KEY_MAX_BYTES, &n, err, errlen);
 		if (!dl->key) {
-			errf(err, errlen, "upstream.command_key_file %s: %s",
-			     cfg->upstream.command_key_file, strerror(errno));
 			downlink_free(dl);
 			return NULL;
 		}
 		while (n > 0 && (dl->key[n - 1] == '\n' || dl->key[n - 1] == '\r'))
 			dl->key[--n] = '\0';
 		dl->keylen = n;
-		if (stat(cfg->upstream.command_key_file, &sb) == 0 && (sb.st_mode & 077))
-			log_warnx("upstream.command_key_file %s is readable by other users "
-				  "(mode %03o); anyone who reads it can command this gateway",
-				  cfg->upstream.command_key_file, (unsigned)(sb.st_mode & 0777));
 		if (n < KEY_MIN_BYTES) {
 			errf(err, errlen, "upstream.command_key_file %s: the key is %zu bytes, "
 			     "at least %d are required", cfg->upstream.command_key_file, n,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hazardd.h"
@@ -1226,6 +1227,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* whoever started us: what hazardd creates is at most 0640 (0750 for
+	 * directories), never readable by others */
+	umask(0027);
 	log_init("hazardd", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	err[0] = '\0';
 	if (config_load(cfg_path, &cfg, err, sizeof err) < 0) {
@@ -1241,6 +1245,15 @@ int main(int argc, char **argv)
 	if (!L.ix) {
 		fprintf(stderr, "%s: %s\n", cfg_path, err);
 		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
+		config_free(&cfg);
+		return 1;
+	}
+	/* a key that is a FIFO, a symlink or readable by others is a config
+	 * error here too; one not there yet is left to start-up */
+	if (secret_check_config(&cfg, check_only, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", cfg_path, err);
+		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
+		devindex_free(L.ix);
 		config_free(&cfg);
 		return 1;
 	}
@@ -1267,7 +1280,17 @@ int main(int argc, char **argv)
 	L.d.started_mono_ms = now_mono_ms();    /* uptime: immune to clock jumps */
 	if (setup_fds(&L) < 0)
 		fatalx("cannot create eventfd/signalfd: %s", strerror(errno));
+	/* no symlink, no foreign file at the database's names; then open it
+	 * with the daemon user's ids (privdrop.c, dbfile.c) */
+	if (dbfile_guard(cfg.storage.path, &pd, err, sizeof err) < 0)
+		fatalx("%s", err);
+	if (privdrop_as_user(&pd, true) < 0)
+		fatalx("cannot take user %s's ids to open the database: %s", pd.user,
+		       strerror(errno));
 	L.d.store = store_open(cfg.storage.path, err, sizeof err);
+	if (privdrop_as_user(&pd, false) < 0)
+		fatalx("cannot return to root after opening the database: %s",
+		       strerror(errno));
 	if (!L.d.store)
 		fatalx("%s", err);
 	if (store_set_quota(L.d.store, cfg.storage.max_mb) < 0)
@@ -1307,7 +1330,6 @@ int main(int argc, char **argv)
 	if (!L.ctl)
 		fatalx("control socket: %s", err);
 	/* root's work is done: database, socket, GPIO lines are open */
-	privdrop_chown_db(&pd, cfg.storage.path);
 	privdrop_chown(&pd, cfg.control.socket, true);
 	if (privdrop_apply(&pd, err, sizeof err) < 0)
 		fatalx("%s", err);

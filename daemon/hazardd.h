@@ -90,6 +90,24 @@ bool uri_is_tls(const char *uri);
 bool uri_is_loopback(const char *uri);
 /* Read a whole file (secrets, config); caller frees; NULL and errno on error. */
 char *read_file_hz(const char *path, size_t max_len, size_t *len_out);
+
+/* --------------------------------------------------------- secret_file.c */
+/* Why a key or password file with this mode and owner must not be trusted
+ * (NULL: it may).  reader: the uid that reads it; other_ok: one more
+ * acceptable owner (the daemon user at --check-config), or -1. */
+const char *secret_stat_problem(unsigned mode, unsigned owner, unsigned reader,
+				unsigned other_ok);
+/* Open without following a symlink or blocking on a FIFO, and apply the
+ * rules above; err names the key ("what") and the file. */
+int   secret_check(const char *what, const char *path, unsigned other_ok,
+		   char *err, size_t errlen);
+char *secret_read(const char *what, const char *path, size_t max_len,
+		  size_t *len_out, char *err, size_t errlen);
+/* Every secret the config names; missing_ok: a file that is not there yet
+ * is left to start-up (--check-config on a build machine). */
+struct config;
+int   secret_check_config(const struct config *cfg, bool missing_ok, char *err,
+			  size_t errlen);
 /* One UTF-8 character at s (n bytes available): its length in bytes and
  * *cp, or 0 when the bytes there are not valid UTF-8 (overlong forms,
  * surrogates, beyond U+10FFFF and cut sequences are not). */
@@ -1538,18 +1556,34 @@ struct privdrop {
 	char     user[ID_MAX];
 	char     db_dir[PATH_MAX_HZ];   /* must be writable once we are the user */
 };
-/* Decide; when dropping, create the database directory and make it the
- * user's (if nothing else lives in it).  -1 with err: a configured user
+/* Decide; when dropping, create the database directory and, if it is new,
+ * make it the user's.  -1 with err: a configured user
  * that does not exist, or root itself. */
 int  privdrop_prepare(const struct config *cfg, struct privdrop *pd,
 		      char *err, size_t errlen);
-/* Once the database is open: it and its -wal/-shm become the user's. */
-int  privdrop_chown_db(const struct privdrop *pd, const char *db_path);
+/* on: take the user's effective ids (and only its group) while the
+ * database is opened, so that SQLite creates its files as the user and a
+ * symlink gains nothing; off: back to root for the rest of the set-up. */
+int  privdrop_as_user(const struct privdrop *pd, bool on);
+
 /* The control socket (and its directory when nothing else lives there):
  * the user's, so that it can remove the socket at exit. */
 int  privdrop_chown(const struct privdrop *pd, const char *path, bool parent_too);
 /* initgroups, setgid, setuid; then prove that root cannot be regained. */
 int  privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- dbfile.c */
+/* Why the database directory or a database file (-wal, -shm, -journal)
+ * must not be used (NULL: fine); user: the uid hazardd runs as (after a
+ * drop); dropping: hazardd is root now and will become user. */
+const char *dbfile_dir_problem(unsigned mode, unsigned owner, unsigned user,
+			       bool dropping);
+const char *dbfile_entry_problem(unsigned mode, unsigned nlink, unsigned owner,
+				 unsigned user, bool dropping);
+/* Check storage.path's directory (O_NOFOLLOW) and every file SQLite keeps
+ * there (lstat from the directory fd) before SQLite opens it by name. */
+int  dbfile_guard(const char *path, const struct privdrop *pd, char *err,
+		  size_t errlen);
 
 /* ------------------------------------------------------ control_actor.c */
 /* Who is on the other end of a control connection: the kernel's word

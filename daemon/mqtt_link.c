@@ -88,16 +88,16 @@ static int on_message_arrived(void *ctx, char *topic, int topic_len,
 int mqtt_link_read_password(struct mqtt_link *l, const char *path, char *err,
 			    size_t errlen)
 {
+	char what[64];
 	size_t n;
 
 	if (!path || !*path)
 		return 0;
-	l->password = read_file_hz(path, 4096, &n);
-	if (!l->password) {
-		snprintf(err, errlen, "%s: password_file %s: %s", l->name, path,
-			 strerror(errno));
+	/* no symlink, no FIFO, not readable by others: secret_file.c */
+	snprintf(what, sizeof what, "%s password_file", l->name);
+	l->password = secret_read(what, path, 4096, &n, err, errlen);
+	if (!l->password)
 		return -1;
-	}
 	while (n > 0 && (l->password[n - 1] == '\n' || l->password[n - 1] == '\r'))
 		l->password[--n] = '\0';
 	return 0;

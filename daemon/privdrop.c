@@ -4,9 +4,12 @@
  *
  * Needs root: the database directory (under /var/lib), the control socket
  * (under /run) and the GPIO chips (/dev/gpiochip*, root or group gpio).
- * The database file stays open across the switch, but SQLite reopens its
- * -wal and -shm files and creates them anew after a clean close, so the
- * directory and the files in it are handed to the user first.  Then
+ * The database is opened with the user's ids (privdrop_as_user), so every
+ * file SQLite creates is the user's from the start and a symlink planted
+ * at its name leads nowhere the user could not write anyway; dbfile.c has
+ * checked the names before.  Only what hazardd created in this start is
+ * chown()ed (a new database directory, the control socket), never by a
+ * name that could be a symlink.  Then
  * initgroups (the user's supplementary groups: gpio for new lines on a
  * reload), setgid, setuid, each checked, and a proof that root is gone:
  * setuid(0) must fail.
@@ -15,6 +18,8 @@
  * its sandbox do all of this before we start; nothing happens here.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -31,7 +36,8 @@ static bool privdrop_under_systemd(void)
 	return getenv("NOTIFY_SOCKET") || getenv("INVOCATION_ID");
 }
 
-/* mkdir -p, new directories 0750. */
+/* mkdir -p, new directories 0750; 1 if the last one is new, 0 if it was
+ * there, -1 on error. */
 static int privdrop_mkdirs(const char *dir)
 {
 	char buf[PATH_MAX_HZ];
@@ -47,7 +53,23 @@ static int privdrop_mkdirs(const char *dir)
 			return -1;
 		*p = '/';
 	}
-	return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+	if (mkdir(buf, 0750) == 0)
+		return 1;
+	return errno == EEXIST ? 0 : -1;
+}
+
+/* The directory we have just made becomes the user's, through an fd: a
+ * name swapped for a symlink meanwhile is refused, not followed. */
+static int privdrop_give_dir(const struct privdrop *pd, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fchown(fd, (uid_t)pd->uid, (gid_t)pd->gid);
+	close(fd);
+	return rc;
 }
 
 /*
@@ -76,10 +98,12 @@ static bool privdrop_dir_is_ours(const char *dir, const char *base)
 	return ours;
 }
 
-/* chown if it exists; a missing file is not an error. */
+/* chown if it exists, never through a symlink; a missing file is not an
+ * error. */
 static int privdrop_chown_one(const struct privdrop *pd, const char *path)
 {
-	if (chown(path, (uid_t)pd->uid, (gid_t)pd->gid) < 0 && errno != ENOENT) {
+	if (fchownat(AT_FDCWD, path, (uid_t)pd->uid, (gid_t)pd->gid,
+		     AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
 		log_warn("cannot give %s to user %s", path, pd->user);
 		return -1;
 	}
@@ -91,6 +115,7 @@ int privdrop_prepare(const struct config *cfg, struct privdrop *pd,
 {
 	char dir[PATH_MAX_HZ], *slash;
 	struct passwd *pw;
+	int made;
 
 	memset(pd, 0, sizeof *pd);
 	if (!cfg->daemon.user[0])
@@ -135,13 +160,14 @@ int privdrop_prepare(const struct config *cfg, struct privdrop *pd,
 	else
 		*slash = '\0';
 	strlcpy_hz(pd->db_dir, dir, sizeof pd->db_dir);
-	if (privdrop_mkdirs(dir) < 0) {
+	made = privdrop_mkdirs(dir);
+	if (made < 0) {
 		errf(err, errlen, "storage.path: cannot create %s: %s", dir,
 		     strerror(errno));
 		return -1;
 	}
-	if (privdrop_dir_is_ours(dir, slash ? slash + 1 : cfg->storage.path) &&
-	    privdrop_chown_one(pd, dir) < 0) {
+	/* an existing directory is the operator's to give (dbfile.c says so) */
+	if (made && privdrop_give_dir(pd, dir) < 0) {
 		errf(err, errlen, "storage.path: cannot give %s to user %s: %s",
 		     dir, pd->user, strerror(errno));
 		return -1;
@@ -149,21 +175,26 @@ int privdrop_prepare(const struct config *cfg, struct privdrop *pd,
 	return 0;
 }
 
-int privdrop_chown_db(const struct privdrop *pd, const char *db_path)
+int privdrop_as_user(const struct privdrop *pd, bool on)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	char path[PATH_MAX_HZ + 16];
-	size_t i;
-	int rc = 0;
+	static gid_t saved[NGROUPS_MAX];
+	static int n_saved;
+	gid_t gid = (gid_t)pd->gid;
 
 	if (!pd->active)
 		return 0;
-	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", db_path, suffix[i]);
-		if (privdrop_chown_one(pd, path) < 0)
-			rc = -1;
+	if (on) {
+		/* root's groups go too: a root-group-writable file is not the user's */
+		n_saved = getgroups(NGROUPS_MAX, saved);
+		if (n_saved < 0 || setgroups(1, &gid) < 0 || setegid(gid) < 0 ||
+		    seteuid((uid_t)pd->uid) < 0)
+			return -1;
+		return 0;
 	}
-	return rc;
+	if (seteuid(0) < 0 || setegid(0) < 0 ||
+	    setgroups((size_t)(n_saved > 0 ? n_saved : 0), saved) < 0)
+		return -1;
+	return 0;
 }
 
 int privdrop_chown(const struct privdrop *pd, const char *path, bool parent_too)

@@ -347,7 +347,11 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 			 "{\"v\":1,\"gateway\":\"%s\",\"msg_id\":\"%s-will-%lld\","
 			 "\"sent_at\":\"%s\",\"state\":\"offline\",\"reason\":\"connection lost\"}",
 			 up->gateway, up->epoch, (long long)now_wall_ms(), ts);
-	if (mqtt_link_read_password(&up->link, cfg->upstream.password_file, err, errlen) < 0 ||
+	/* Paho opens the TLS key by name: check it first as we read secrets */
+	if ((cfg->upstream.key_file[0] &&
+	     secret_check("upstream.key_file", cfg->upstream.key_file, (unsigned)-1,
+			  err, errlen) < 0) ||
+	    mqtt_link_read_password(&up->link, cfg->upstream.password_file, err, errlen) < 0 ||
 	    mqtt_link_init(&up->link, err, errlen) < 0) {
 		uplink_free(up);
 		return NULL;

@@ -27,7 +27,7 @@ mkdir -p "$DISK"
 if [ "$MODE" = tmpfs ] && [ "$(id -u)" -ne 0 ]; then
 	info "not root, cannot mount a small tmpfs: filling the database's page ceiling instead"
 	MODE=pages
-elif [ "$MODE" = tmpfs ] && ! mount -t tmpfs -o size=4m tmpfs "$DISK" 2>"$T/mount.err"; then
+elif [ "$MODE" = tmpfs ] && ! mount -t tmpfs -o size=4m,mode=0750 tmpfs "$DISK" 2>"$T/mount.err"; then
 	info "mount -t tmpfs failed here ($(cat "$T/mount.err")): filling the database's page ceiling instead"
 	MODE=pages
 fi

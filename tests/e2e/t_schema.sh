@@ -25,6 +25,7 @@ start_broker local || { fail setup "local broker"; exit 1; }
 start_broker up || { fail setup "upstream broker"; exit 1; }
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
+chmod 600 "$T/cmd.key"
 
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 	"upstream.status_interval_s=10" "upstream.telemetry_interval_s=1" \

@@ -74,6 +74,7 @@ start_broker local
 start_broker up
 SECRET="pw-$RANDOM-$RANDOM-not-for-logs"
 printf '%s\n' "$SECRET" >"$T/local.password"
+chmod 600 "$T/local.password"
 write_config "$T/hz.json" "log.level=\"debug\"" "local.username=\"hz\"" \
 	"local.password_file=\"$T/local.password\"" <<'EOF'
 {"id": "gas-1", "kind": "gas_detector"}

@@ -28,6 +28,8 @@ mkca other-ca
 mkcert server ca "DNS:localhost"
 mkcert gw-e2e-01 ca "DNS:gw-e2e-01"
 chmod 0644 "$P"/*
+# the gateway's key is hazardd's secret: not readable by others, or refused
+chmod 0600 "$P/gw-e2e-01.key"
 [ -s "$P/server.crt" ] && [ -s "$P/gw-e2e-01.crt" ] || { fail pki "openssl could not make certificates"; exit 1; }
 
 # start_tls_broker NAME [EXTRA_CONF_LINE...]: mosquitto requiring a client
