@@ -19,7 +19,7 @@ mkdir -p "$DISK"
 if [ "$(id -u)" -ne 0 ]; then
 	info "SKIP: not root, cannot mount a small tmpfs"
 	exit 0
-elif ! mount -t tmpfs -o size=4m tmpfs "$DISK" 2>"$T/mount.err"; then
+elif ! mount -t tmpfs -o size=4m,mode=0750 tmpfs "$DISK" 2>"$T/mount.err"; then
 	info "SKIP: mount -t tmpfs failed here: $(cat "$T/mount.err")"
 	exit 0
 fi
