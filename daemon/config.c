@@ -565,6 +565,12 @@ static const struct field root_fields[] = {
 	{ .key = "flood", .type = T_OTHER },     { .key = "discovery", .type = T_OTHER },
 	{ .key = "priorities", .type = T_OTHER },
 	{ .key = "summary", .type = T_OTHER },     { .key = "records", .type = T_OTHER },
+	{ .key = "rule_overrides", .type = T_OTHER },
+};
+
+/* The platform's set-rules (rule_overrides.c): strict unless allowed. */
+static const struct field rule_overrides_fields[] = {
+	{ CFG("allow_widen", T_BOOL, overrides_allow_widen, 0), .def = 0 },
 };
 
 /* Device flood control (flood.c); a device's own "flood" overrides it. */
@@ -854,36 +860,66 @@ static const cJSON *parse_section(struct ctx *c, const cJSON *root, const char *
 #define K_SMOKE (1u << DEV_SMOKE_ALARM)
 #define K_EBIKE (1u << DEV_EBIKE_CHARGER)
 
+/* Which way a value makes its rule less sensitive (a "widening"): a
+ * higher threshold alarms later, a lower battery level warns later. */
+enum rule_widen { W_UP, W_DOWN };
+
+/* A file may set 0 to turn the rule off (a mains-powered detector with no
+ * battery, a plug with no temperature sensor): an installer's decision,
+ * made on site.  The platform's set-rules never can (config_rule_set). */
+#define RULE_ZERO_OFF 0x100u
+
 struct rule_def {
 	const char *key;
 	size_t off;                     /* in struct rule_params */
-	unsigned flags;                 /* CF_MIN_EXCL */
-	double min, max;
+	unsigned flags;                 /* CF_MIN_EXCL, RULE_ZERO_OFF */
+	double min, max;                /* the safe range, see rule_defs */
+	enum rule_widen widen;
 	unsigned kinds;                 /* K_*: which kinds accept the key */
 	double def[DEV_KIND_COUNT];     /* kinds that ignore it: the gas value */
 };
 
-#define RULE(k, fl, lo, hi, kinds, dgas, dsmoke, debike) \
-	{ #k, offsetof(struct rule_params, k), fl, lo, hi, kinds, \
+#define RULE(k, fl, lo, hi, w, kinds, dgas, dsmoke, debike) \
+	{ #k, offsetof(struct rule_params, k), fl, lo, hi, w, kinds, \
 	  { [DEV_GAS_DETECTOR] = dgas, [DEV_SMOKE_ALARM] = dsmoke, \
 	    [DEV_EBIKE_CHARGER] = debike } }
 
-/* Gas levels after GB 15322 (low alarm <= 25 %LEL, high 50 %LEL). */
+/*
+ * Every threshold has a safe range, the same for the file and set-rules,
+ * so that no value can quietly turn an alarm off (docs/config.md, Rules):
+ *  - lel_low 1..25 %LEL, lel_high up to 50: GB 15322.1/.2 put the low
+ *    alarm at or below 25 %LEL and the high one at 50 %LEL; below 1 %LEL a
+ *    detector's zero drift alone would alarm.
+ *  - co_low_ppm 10..100, co_high_ppm up to 300: EN 50291-1 (and GB
+ *    15322.2's CO part) require an alarm at 100 ppm within 40 min and at
+ *    300 ppm within 3 min; below 10 ppm is sensor noise.
+ *  - hold_s up to 300: a longer hold delays every analog alarm that long.
+ *  - battery_low_pct 5..50: below 5 % the warning comes with the failure.
+ *  - max_temp_c 40..100: below 40 a warm room alarms; a Li-ion pack
+ *    charging above 60 is already out of its makers' limits, 100 is the
+ *    last value that still means "before thermal runaway".
+ *  - max_current_a 0.5..16, max_power_w 50..3680: a 10/16 A socket at
+ *    230 V; a smaller limit is noise from a charger's own draw.
+ *  - max_charge_h 0.01..24, charging_w 0..100: a charge that is not done in
+ *    a day is a fault; above 100 W a charger would not count as charging.
+ *  - unreadable_n 1..100 in a row.
+ */
 static const struct rule_def rule_defs[] = {
-	RULE(lel_low,         CF_MIN_EXCL, 0, 100,   K_GAS,                   25,  25,  25),
-	RULE(lel_high,        CF_MIN_EXCL, 0, 100,   K_GAS,                   50,  50,  50),
-	RULE(co_low_ppm,      CF_MIN_EXCL, 0, 10000, K_GAS,                   50,  50,  50),
-	RULE(co_high_ppm,     CF_MIN_EXCL, 0, 10000, K_GAS,                  150, 150, 150),
-	RULE(hold_s,          0, 0, 3600,  K_GAS | K_SMOKE | K_EBIKE,           5,   0,   5),
-	RULE(hysteresis_pct,  0, 0, 90,    K_GAS | K_SMOKE | K_EBIKE,          20,  20,  20),
-	RULE(battery_low_pct, 0, 0, 100,   K_GAS | K_SMOKE,                    20,  20,  20),
-	RULE(max_temp_c,      0, 0, 200,   K_EBIKE,                            60,  60,  60),
-	RULE(max_current_a,   0, 0, 100,   K_EBIKE,                             5,   5,   5),
-	RULE(max_charge_h,    0, 0.01, 72, K_EBIKE,                             8,   8,   8),
-	RULE(charging_w,      0, 0, 10000, K_EBIKE,                             5,   5,   5),
-	RULE(max_power_w,     0, 0, 20000, K_EBIKE,                          1000,1000,1000),
+	RULE(lel_low,     0, 1, 25,        W_UP,   K_GAS,                   25,  25,  25),
+	RULE(lel_high,    0, 1, 50,        W_UP,   K_GAS,                   50,  50,  50),
+	RULE(co_low_ppm,  0, 10, 100,      W_UP,   K_GAS,                   50,  50,  50),
+	RULE(co_high_ppm, 0, 10, 300,      W_UP,   K_GAS,                  150, 150, 150),
+	RULE(hold_s,      0, 0, 300,       W_UP,   K_GAS | K_SMOKE | K_EBIKE, 5,   0,   5),
+	/* a smaller band clears an alarm sooner */
+	RULE(hysteresis_pct, 0, 0, 90,     W_DOWN, K_GAS | K_SMOKE | K_EBIKE, 20,  20,  20),
+	RULE(battery_low_pct, RULE_ZERO_OFF, 5, 50, W_DOWN, K_GAS | K_SMOKE, 20,  20,  20),
+	RULE(max_temp_c,  RULE_ZERO_OFF, 40, 100,   W_UP, K_EBIKE,             60,  60,  60),
+	RULE(max_current_a, RULE_ZERO_OFF, 0.5, 16, W_UP, K_EBIKE,              5,   5,   5),
+	RULE(max_charge_h, 0, 0.01, 24,    W_UP,   K_EBIKE,                     8,   8,   8),
+	RULE(charging_w,  0, 0, 100,       W_UP,   K_EBIKE,                     5,   5,   5),
+	RULE(max_power_w, RULE_ZERO_OFF, 50, 3680, W_UP, K_EBIKE,           1000,1000,1000),
 	/* payload_unreadable after this many unparseable payloads in a row */
-	RULE(unreadable_n,    0, 0, 1000,  K_GAS | K_SMOKE | K_EBIKE,           5,   5,   5),
+	RULE(unreadable_n, RULE_ZERO_OFF, 1, 100, W_UP, K_GAS | K_SMOKE | K_EBIKE, 5,  5,   5),
 };
 
 /* A high level must stay above its low level, whatever set them. */
@@ -954,8 +990,13 @@ static void parse_rule_params(struct ctx *c, const cJSON *obj, const char *opath
 		else if (!(d->kinds & (1u << kind)))
 			cfg_err(c, at_key(c, it), p, "key %s does not apply to %s (valid: %s)",
 				d->key, device_kind_name[kind], rule_keys(list, sizeof list, kind));
-		else
-			val_double(c, it, p, d->flags, d->min, d->max, rule_val(rp, d));
+		else if ((d->flags & RULE_ZERO_OFF) && cJSON_IsNumber(it) &&
+			 it->valuedouble == 0) {
+			*rule_val(rp, d) = 0;   /* the installer turned it off */
+			rp->file_set |= 1u << (d - rule_defs);
+		} else if (val_double(c, it, p, d->flags & CF_MIN_EXCL, d->min, d->max,
+				      rule_val(rp, d)) == 1)
+			rp->file_set |= 1u << (d - rule_defs);
 	}
 	for (i = 0; i < ARRAY_LEN(rule_pairs); i++) {
 		const cJSON *at;
@@ -988,10 +1029,11 @@ int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *k
 		     kind < DEV_KIND_COUNT ? rule_keys(list, sizeof list, kind) : "");
 		return -1;
 	}
-	if ((d->flags & CF_MIN_EXCL) ? !(v > d->min && v <= d->max) :
-	    !(v >= d->min && v <= d->max)) {
-		errf(err, errlen, "%s: %.15g is out of range (%.15g%s..%.15g)", d->key, v,
-		     d->min, (d->flags & CF_MIN_EXCL) ? " exclusive" : "", d->max);
+	/* the safe range only: 0 (off) is the file's to choose, never the
+	 * platform's */
+	if (!(v >= d->min && v <= d->max)) {
+		errf(err, errlen, "%s: %.15g is outside the safe range %.15g..%.15g",
+		     d->key, v, d->min, d->max);
 		return -1;
 	}
 	*rule_val(rp, d) = v;
@@ -1012,6 +1054,46 @@ int config_rule_get(const struct rule_params *rp, enum device_kind kind, const c
 	}
 	*v = *rule_val((struct rule_params *)rp, d);
 	return 0;
+}
+
+int config_rule_widens(const struct rule_params *file, const struct rule_params *now,
+		       enum device_kind kind, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(rule_defs); i++) {
+		const struct rule_def *d = &rule_defs[i];
+		double f = *rule_val((struct rule_params *)file, d);
+		double v = *rule_val((struct rule_params *)now, d);
+		bool off = (d->flags & RULE_ZERO_OFF) && f == 0;
+
+		if (kind >= DEV_KIND_COUNT || !(d->kinds & (1u << kind)) || off)
+			continue;       /* an off rule turned on is a narrowing */
+		if (d->widen == W_UP ? v > f : v < f) {
+			errf(err, errlen, "%s %.15g would be less sensitive than the "
+			     "configured %.15g", d->key, v, f);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int config_rule_keys(enum device_kind kind, const char **keys, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < ARRAY_LEN(rule_defs) && n < max; i++)
+		if (kind < DEV_KIND_COUNT && (rule_defs[i].kinds & (1u << kind)))
+			keys[n++] = rule_defs[i].key;
+	return n;
+}
+
+bool config_rule_from_file(const struct rule_params *rp, const char *key)
+{
+	const struct rule_def *d = key ? rule_find(key) : NULL;
+
+	return d && (rp->file_set & (1u << (d - rule_defs)));
 }
 
 int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
@@ -2021,6 +2103,8 @@ static void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 				       ARRAY_LEN(summary_fields), cfg), cfg);
 	parse_lifecycle(c, root, cfg);
 	parse_kind_rules(c, root, cfg);
+	parse_section(c, root, "rule_overrides", 0, rule_overrides_fields,
+		      ARRAY_LEN(rule_overrides_fields), cfg);
 	parse_section(c, root, "flood", 0, flood_fields, ARRAY_LEN(flood_fields), cfg);
 	parse_section(c, root, "discovery", 0, discovery_fields,
 		      ARRAY_LEN(discovery_fields), cfg);

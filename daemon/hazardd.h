@@ -369,6 +369,8 @@ struct rule_params {
 	double max_power_w;     /* charger_overpower above; 0: off */
 	double unreadable_n;    /* payload_unreadable after this many
 				 * unparseable payloads in a row; 0: off */
+	unsigned file_set;      /* bit per config.c rule_defs row: the file
+				 * set it (hazardctl rules: its source) */
 };
 
 struct site_cfg {
@@ -552,6 +554,9 @@ struct config {
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];
 	bool file_rules_saved;
+	/* $.rule_overrides.allow_widen: may set-rules make a rule less
+	 * sensitive than the file's value?  false unless the file says so */
+	bool overrides_allow_widen;
 };
 
 /* $.priorities: the class of a type by severity, stored as class + 1 so
@@ -577,6 +582,15 @@ int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *k
 /* The value of key in rp; -1 with err if key does not apply to kind. */
 int config_rule_get(const struct rule_params *rp, enum device_kind kind, const char *key,
 		    double *v, char *err, size_t errlen);
+/* 1 (with err naming the key) if a value in now is less sensitive than
+ * in file: a higher threshold, a lower battery level; a rule the file
+ * turned off (0) may be turned on.  0 otherwise. */
+int config_rule_widens(const struct rule_params *file, const struct rule_params *now,
+		       enum device_kind kind, char *err, size_t errlen);
+/* The rule keys kind accepts, in table order, into keys[max]; the count. */
+int config_rule_keys(enum device_kind kind, const char **keys, int max);
+/* Whether the file (kind or device level) set key in rp. */
+bool config_rule_from_file(const struct rule_params *rp, const char *key);
 /* high levels above low ones (lel_high > lel_low ...) on merged values */
 int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
 			    char *err, size_t errlen);
@@ -1183,6 +1197,13 @@ int rule_overrides_apply(struct config *cfg, struct store *st,
  * the whole stored document.  0, or -1 with the reason (nothing changed). */
 int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
 		       cJSON **now_out, char *err, size_t errlen);
+/* The stored document ({} if none): status's "rule_overrides". */
+cJSON *rule_overrides_doc(struct store *st);
+/* hazardctl rules: the rules in force per kind and device, each value with
+ * its source (default, file, platform), and the stored document. */
+cJSON *rule_overrides_list(const struct config *cfg, struct store *st);
+/* A warning naming the overrides in force, if any (start-up, reload). */
+void rule_overrides_log(struct store *st, const char *when);
 
 /* ---------------------------------------------------- drivers/device_cmd.c
  * Switching a plug or relay through its own ecosystem: the command topic
@@ -1836,6 +1857,9 @@ struct daemon {
 	int     acked_not_deleted;      /* uplink_kept(), refreshed each pass */
 	uint64_t acked_not_deleted_overflow;
 	int     intake_queue_depth;
+	/* set-rules or a reload changed thresholds: the loop re-judges every
+	 * device's last state at its next pass, not a tick later */
+	bool    rules_changed;
 	/* GPIO and interlocks: NULL when none are configured */
 	struct gpio         *gpio;
 	struct interlock    *il;

@@ -173,6 +173,23 @@ static int apply_doc(struct rules_copy *rc, const struct config *cfg, const cJSO
 			errf(err, errlen, "device %s: %s", cfg->devices[i].id, where);
 			return -1;
 		}
+	/* less sensitive than the file: only where the file allows it */
+	if (cfg->overrides_allow_widen)
+		return 0;
+	for (k = 0; k < DEV_KIND_COUNT; k++)
+		if (config_rule_widens(&cfg->file_kind_rules[k], &rc->kind[k], k, where,
+				       sizeof where)) {
+			errf(err, errlen, "%s: %s (rule_overrides.allow_widen is false)",
+			     device_kind_name[k], where);
+			return -1;
+		}
+	for (i = 0; i < cfg->n_devices; i++)
+		if (config_rule_widens(&cfg->devices[i].file_rules, &rc->dev[i],
+				       cfg->devices[i].kind, where, sizeof where)) {
+			errf(err, errlen, "device %s: %s (rule_overrides.allow_widen is "
+			     "false)", cfg->devices[i].id, where);
+			return -1;
+		}
 	return 0;
 }
 
@@ -403,4 +420,99 @@ out:
 	free(rc.dev);
 	cJSON_Delete(doc);
 	return r;
+}
+
+cJSON *rule_overrides_doc(struct store *st)
+{
+	char err[160];
+	int r;
+	cJSON *doc = st ? load_doc(st, err, sizeof err, &r) : NULL;
+
+	return doc ? doc : cJSON_CreateObject();
+}
+
+/* Where key's value for a device (or a kind, dev NULL) came from:
+ * precedence as in rule_overrides_apply, highest first. */
+static const char *source_of(const cJSON *doc, const char *kind, const char *dev,
+			     const struct rule_params *file, const char *key)
+{
+	const cJSON *lvl;
+
+	if (dev) {
+		lvl = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(doc, "devices"), dev);
+		if (cJSON_GetObjectItemCaseSensitive(lvl, key))
+			return "platform";
+	}
+	lvl = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "kinds"), kind);
+	if (cJSON_GetObjectItemCaseSensitive(lvl, key))
+		return "platform";
+	return config_rule_from_file(file, key) ? "file" : "default";
+}
+
+/* {"key": {"value": n, "source": "..."}} for one kind or device */
+static cJSON *rules_entry(const cJSON *doc, enum device_kind kind, const char *dev,
+			  const struct rule_params *now, const struct rule_params *file)
+{
+	const char *keys[32];
+	cJSON *o = cJSON_CreateObject(), *e;
+	double v;
+	int i, n = config_rule_keys(kind, keys, 32);
+
+	for (i = 0; o && i < n; i++) {
+		if (config_rule_get(now, kind, keys[i], &v, NULL, 0) < 0)
+			continue;
+		e = cJSON_AddObjectToObject(o, keys[i]);
+		cJSON_AddNumberToObject(e, "value", v);
+		cJSON_AddStringToObject(e, "source", source_of(doc, device_kind_name[kind],
+							       dev, file, keys[i]));
+	}
+	return o;
+}
+
+cJSON *rule_overrides_list(const struct config *cfg, struct store *st)
+{
+	cJSON *out = cJSON_CreateObject(), *doc = rule_overrides_doc(st), *o;
+	int k, i;
+
+	if (!out || !doc) {
+		cJSON_Delete(out);
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	cJSON_AddBoolToObject(out, "allow_widen", cfg->overrides_allow_widen);
+	o = cJSON_AddObjectToObject(out, "kinds");
+	for (k = 0; k < DEV_KIND_COUNT; k++)
+		cJSON_AddItemToObject(o, device_kind_name[k],
+			rules_entry(doc, k, NULL, &cfg->kind_rules[k],
+				    cfg->file_rules_saved ? &cfg->file_kind_rules[k] :
+				    &cfg->kind_rules[k]));
+	o = cJSON_AddObjectToObject(out, "devices");
+	for (i = 0; i < cfg->n_devices; i++) {
+		const struct device_cfg *dv = &cfg->devices[i];
+
+		cJSON_AddItemToObject(o, dv->id,
+			rules_entry(doc, dv->kind, dv->id, &dv->rules,
+				    cfg->file_rules_saved ? &dv->file_rules : &dv->rules));
+	}
+	cJSON_AddItemToObject(out, "overrides", doc);
+	return out;
+}
+
+void rule_overrides_log(struct store *st, const char *when)
+{
+	cJSON *doc = rule_overrides_doc(st);
+	char *txt;
+
+	if (!doc || !doc->child) {
+		cJSON_Delete(doc);
+		return;
+	}
+	txt = cJSON_PrintUnformatted(doc);
+	/* thresholds that decide alarms are not the file's: say so on every
+	 * start and reload, not only when they were set */
+	log_warnx("%s: platform rule overrides in force: %.300s", when, txt ? txt : "?");
+	free(txt);
+	cJSON_Delete(doc);
 }

@@ -461,19 +461,57 @@ static const struct bad_case bad[] = {
 	{ "rule out of range",
 	  "{\n" G S L U SI
 	  DEVS(GAS1 ", 'rules': {'hold_s': 4000}}\n"),
-	  1, { ":8: $.devices[0].rules.hold_s: 4000 is out of range (0..3600)" } },
+	  1, { ":8: $.devices[0].rules.hold_s: 4000 is out of range (0..300)" } },
 	{ "lel_high <= lel_low after a device override",
 	  "{\n" G S L U SI
-	  "  'rules': {'gas_detector': {'lel_low': 30}},\n"
+	  "  'rules': {'gas_detector': {'lel_low': 20}},\n"
 	  DEVS(GAS1 ",\n"
-	       "     'rules': {'lel_high': 30}}\n"),
-	  1, { ":10: $.devices[0].rules.lel_high: lel_high (30) must be greater than "
-	       "lel_low (30)" } },
-	{ "device lel_low above the default lel_high",
+	       "     'rules': {'lel_high': 20}}\n"),
+	  1, { ":10: $.devices[0].rules.lel_high: lel_high (20) must be greater than "
+	       "lel_low (20)" } },
+	{ "device lel_low above the kind's lel_high",
 	  "{\n" G S L U SI
-	  DEVS(GAS1 ", 'rules': {'lel_low': 60}}\n"),
-	  1, { ":8: $.devices[0].rules.lel_low: lel_high (50) must be greater than "
-	       "lel_low (60)" } },
+	  "  'rules': {'gas_detector': {'lel_low': 10, 'lel_high': 20}},\n"
+	  DEVS(GAS1 ", 'rules': {'lel_low': 22}}\n"),
+	  1, { ":9: $.devices[0].rules.lel_low: lel_high (20) must be greater than "
+	       "lel_low (22)" } },
+	/* safe ranges (config.c rule_defs): no value that turns an alarm off
+	 * by accident */
+	{ "lel_low above GB 15322's 25 %LEL low alarm",
+	  "{\n" G S L U SI
+	  "  'rules': {'gas_detector': {'lel_low': 99.99, 'lel_high': 100}},\n"
+	  NODEV,
+	  2, { ":7: $.rules.gas_detector.lel_low: 99.99 is out of range (1..25)",
+	       ":7: $.rules.gas_detector.lel_high: 100 is out of range (1..50)" } },
+	{ "lel_low that alarms on noise",
+	  "{\n" G S L U SI
+	  "  'rules': {'gas_detector': {'lel_low': 1e-300}},\n"
+	  NODEV,
+	  1, { ":7: $.rules.gas_detector.lel_low: 1e-300 is out of range (1..25)" } },
+	{ "lel_low 0 is not an off switch",
+	  "{\n" G S L U SI
+	  "  'rules': {'gas_detector': {'lel_low': 0}},\n"
+	  NODEV,
+	  1, { ":7: $.rules.gas_detector.lel_low: 0 is out of range (1..25)" } },
+	{ "CO above EN 50291's alarm points",
+	  "{\n" G S L U SI
+	  "  'rules': {'gas_detector': {'co_low_ppm': 150, 'co_high_ppm': 400}},\n"
+	  NODEV,
+	  2, { ":7: $.rules.gas_detector.co_low_ppm: 150 is out of range (10..100)",
+	       ":7: $.rules.gas_detector.co_high_ppm: 400 is out of range (10..300)" } },
+	{ "charger limits below ambient or tiny",
+	  "{\n" G S L U SI
+	  "  'rules': {'ebike_charger': {'max_temp_c': 30, 'max_current_a': 0.1,\n"
+	  "                              'max_power_w': 10}},\n"
+	  NODEV,
+	  3, { ":7: $.rules.ebike_charger.max_temp_c: 30 is out of range (40..100)",
+	       ":7: $.rules.ebike_charger.max_current_a: 0.1 is out of range (0.5..16)",
+	       ":8: $.rules.ebike_charger.max_power_w: 10 is out of range (50..3680)" } },
+	{ "rule_overrides: unknown key",
+	  "{\n" G S L U SI
+	  "  'rule_overrides': {'allow_narrow': true},\n"
+	  NODEV,
+	  1, { ":7: $.rule_overrides.allow_narrow: unknown key" } },
 	{ "co_high <= co_low in the kind rules",
 	  "{\n" G S L U SI
 	  "  'rules': {'gas_detector': {'co_low_ppm': 100,\n"
@@ -638,6 +676,63 @@ static const struct bad_case bad[] = {
 	       ":8: $.records.recurrence.window: unknown key \"window\"" } },
 };
 
+/* 0 turns a rule off only where the file may (battery, charger limits);
+ * rule_overrides.allow_widen is false unless set; the widening test */
+static void test_rule_floors(void)
+{
+	const char *text =
+		"{\n" G S L U SI
+		"  'rules': {'ebike_charger': {'max_temp_c': 0, 'max_power_w': 0},\n"
+		"            'smoke_alarm': {'battery_low_pct': 0}},\n"
+		"  'rule_overrides': {'allow_widen': true}\n"
+		"}\n";
+	struct config cfg;
+	struct rule_params f, now;
+	char errs[4096] = "", why[160];
+	int rc = config_load(write_cfg("floors.json", text), &cfg, errs, sizeof errs);
+
+	CHECK_INT("floors: 0 turns a rule off in the file", rc, 0);
+	if (rc != 0) {
+		printf("%s", errs);
+		return;
+	}
+	CHECK_DBL("floors: max_temp_c off", cfg.kind_rules[DEV_EBIKE_CHARGER].max_temp_c, 0);
+	CHECK_DBL("floors: battery_low_pct off", cfg.kind_rules[DEV_SMOKE_ALARM].battery_low_pct, 0);
+	CHECK("floors: allow_widen read", cfg.overrides_allow_widen);
+	CHECK("floors: the file set max_temp_c",
+	      config_rule_from_file(&cfg.kind_rules[DEV_EBIKE_CHARGER], "max_temp_c"));
+	CHECK("floors: max_current_a is a default",
+	      !config_rule_from_file(&cfg.kind_rules[DEV_EBIKE_CHARGER], "max_current_a"));
+	/* from outside the file: the safe range only, never 0 */
+	now = cfg.kind_rules[DEV_EBIKE_CHARGER];
+	CHECK_INT("floors: set-rules max_temp_c 0 refused",
+		  config_rule_set(&now, DEV_EBIKE_CHARGER, "max_temp_c", 0, why, sizeof why), -1);
+	CHECK_CONTAINS("floors: refusal names the safe range", why, "safe range 40..100");
+	CHECK_INT("floors: set-rules max_current_a 0 refused",
+		  config_rule_set(&now, DEV_EBIKE_CHARGER, "max_current_a", 0, why, sizeof why), -1);
+	CHECK_INT("floors: set-rules max_temp_c 45 taken",
+		  config_rule_set(&now, DEV_EBIKE_CHARGER, "max_temp_c", 45, why, sizeof why), 0);
+	/* widening: up keys up, down keys down; an off rule turned on is not */
+	f = cfg.kind_rules[DEV_EBIKE_CHARGER];
+	CHECK_INT("floors: an off rule turned on narrows",
+		  config_rule_widens(&f, &now, DEV_EBIKE_CHARGER, why, sizeof why), 0);
+	now = f;
+	now.max_current_a = 6;
+	CHECK_INT("floors: a higher current limit widens",
+		  config_rule_widens(&f, &now, DEV_EBIKE_CHARGER, why, sizeof why), 1);
+	CHECK_CONTAINS("floors: widening names the key", why, "max_current_a 6");
+	now = cfg.kind_rules[DEV_GAS_DETECTOR];
+	f = now;
+	now.battery_low_pct = 10;
+	CHECK_INT("floors: a lower battery level widens",
+		  config_rule_widens(&f, &now, DEV_GAS_DETECTOR, why, sizeof why), 1);
+	now.battery_low_pct = 30;
+	now.lel_low = 10;
+	CHECK_INT("floors: lower thresholds, a higher battery level narrow",
+		  config_rule_widens(&f, &now, DEV_GAS_DETECTOR, why, sizeof why), 0);
+	config_free(&cfg);
+}
+
 /* $.records: the origins of hazards and their grading, as parsed */
 static void test_records(void)
 {
@@ -800,6 +895,7 @@ int main(void)
 	test_bom_crlf();
 	test_bad();
 	test_records();
+	test_rule_floors();
 	test_unreadable();
 	test_truncation();
 	{

@@ -203,6 +203,82 @@ int main(void)
 		  config_find_device(&cfg2, "gas-2")->rules.lel_low, 15);
 	config_free(&cfg2);
 
+	/* safe ranges: nothing that turns an alarm off, from the platform */
+	{
+		static const char *const unsafe[] = {
+			"{\"kinds\": {\"ebike_charger\": {\"max_temp_c\": 0}}}",
+			"{\"kinds\": {\"ebike_charger\": {\"max_current_a\": 0}}}",
+			"{\"kinds\": {\"ebike_charger\": {\"max_power_w\": 0}}}",
+			"{\"kinds\": {\"ebike_charger\": {\"max_temp_c\": 30}}}",
+			"{\"kinds\": {\"gas_detector\": {\"lel_low\": 99.99, \"lel_high\": 100}}}",
+			"{\"kinds\": {\"gas_detector\": {\"lel_low\": 1e-300}}}",
+			"{\"kinds\": {\"gas_detector\": {\"co_high_ppm\": 400}}}",
+			"{\"kinds\": {\"smoke_alarm\": {\"battery_low_pct\": 0}}}",
+			"{\"devices\": {\"gas-1\": {\"unreadable_n\": 0}}}",
+		};
+
+		for (i = 0; i < sizeof unsafe / sizeof unsafe[0]; i++) {
+			char name[160];
+
+			err[0] = '\0';
+			snprintf(name, sizeof name, "unsafe refused: %s", unsafe[i]);
+			CHECK_INT(name, set(&cfg, st, unsafe[i], err, sizeof err), -1);
+			snprintf(name, sizeof name, "unsafe refusal names the safe range: %s",
+				 unsafe[i]);
+			CHECK(name, strstr(err, "safe range") != NULL);
+		}
+		CHECK_DBL("unsafe: charger unchanged", b1->rules.max_temp_c, 60);
+		CHECK_DBL("unsafe: gas unchanged", g1->rules.lel_low, 25);
+	}
+	/* widening past the file's value: refused unless allow_widen */
+	err[0] = '\0';
+	CHECK_INT("widen the charger's max_temp_c refused", set(&cfg, st, "{\"kinds\": "
+		  "{\"ebike_charger\": {\"max_temp_c\": 70}}}", err, sizeof err), -1);
+	CHECK("widening refusal says why", strstr(err, "less sensitive") != NULL &&
+	      strstr(err, "allow_widen") != NULL);
+	CHECK_INT("a kind value that widens one device's file value refused",
+		  set(&cfg, st, "{\"kinds\": {\"gas_detector\": {\"lel_low\": 20}}}", err,
+		      sizeof err), -1);
+	CHECK("the device is named", strstr(err, "gas-2") != NULL);
+	CHECK_INT("a lower battery level refused", set(&cfg, st, "{\"devices\": {\"gas-1\": "
+		  "{\"battery_low_pct\": 10}}}", err, sizeof err), -1);
+	CHECK_DBL("widening refusals changed nothing", g1->rules.battery_low_pct, 20);
+	CHECK_INT("narrowing accepted", set(&cfg, st, "{\"kinds\": {\"ebike_charger\": "
+		  "{\"max_temp_c\": 45}}}", err, sizeof err), 0);
+	CHECK_DBL("narrowing applied", b1->rules.max_temp_c, 45);
+	cfg.overrides_allow_widen = true;
+	CHECK_INT("allow_widen: widening accepted", set(&cfg, st, "{\"kinds\": "
+		  "{\"ebike_charger\": {\"max_temp_c\": 70}}}", err, sizeof err), 0);
+	CHECK_DBL("allow_widen: applied", b1->rules.max_temp_c, 70);
+	cfg.overrides_allow_widen = false;
+	CHECK_INT("a stored widening not applied once allow_widen is off",
+		  rule_overrides_apply(&cfg, st, err, sizeof err), -1);
+	CHECK_INT("back to a narrowing", set(&cfg, st, "{\"kinds\": {\"ebike_charger\": "
+		  "{\"max_temp_c\": 45}}}", err, sizeof err), 0);
+	/* the listing: value and source of every key */
+	{
+		cJSON *l = rule_overrides_list(&cfg, st);
+		const cJSON *e;
+
+		e = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(l, "devices"), "bike-1"), "max_temp_c"), "source");
+		CHECK("list: platform source", cJSON_IsString(e) &&
+		      strcmp(e->valuestring, "platform") == 0);
+		e = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(l, "devices"), "gas-2"), "lel_low"), "source");
+		CHECK("list: file source", cJSON_IsString(e) && strcmp(e->valuestring, "file") == 0);
+		e = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(l, "kinds"), "gas_detector"), "lel_low"), "source");
+		CHECK("list: default source", cJSON_IsString(e) &&
+		      strcmp(e->valuestring, "default") == 0);
+		e = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(l, "kinds"), "ebike_charger"), "max_temp_c"), "value");
+		CHECK("list: the value in force", cJSON_IsNumber(e) && e->valuedouble == 45);
+		CHECK("list: the stored document", cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(l, "overrides"), "kinds"), "ebike_charger") != NULL);
+		cJSON_Delete(l);
+	}
+
 	store_close(st);
 	config_free(&cfg);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
