@@ -12,11 +12,14 @@
  * came in between.  A field that never arrived stays absent; no rule reads
  * it.
  *
- * Alarm thresholds (lel_*, co_*_ppm, battery_low_pct, max_*) of 0 or less
- * disable their rule: a kind with no CO sensor, or a device that must not
- * raise low_battery, leaves it 0, and a zero never becomes "co_ppm 0 >=
- * co_low_ppm 0" forever.  hold_s 0 means at once; charging_w 0 means any
- * draw counts as charging.
+ * Alarm thresholds of 0 or less disable their rule, and only the file can
+ * set a 0 (config.c: battery_low_pct, max_temp_c, max_current_a,
+ * max_power_w, unreadable_n; never through set-rules): a mains-powered
+ * detector leaves battery_low_pct 0, and a zero never becomes "battery 0
+ * <= 0" forever.  A hazard open when its rule is turned off (a reload)
+ * ends at the next evaluation rather than staying open with nothing left
+ * to clear it.  hold_s 0 means at once; charging_w 0 means any draw counts
+ * as charging.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -459,6 +462,18 @@ static void rules_charging(struct rules_ctx *c, const struct reading *cur)
 	}
 }
 
+/* A rule the file turned off (0) ends what it raised. */
+static void rules_off(struct rules_ctx *c, enum hazard_type t, double thr,
+		      const char *name)
+{
+	char detail[96];
+
+	if (thr > 0 || !c->st->slot[t].active)
+		return;
+	snprintf(detail, sizeof detail, "%s is 0: rule turned off", name);
+	slot_clear(c, t, detail);
+}
+
 static void rules_charger(struct rules_ctx *c, const struct reading *cur)
 {
 	static const enum severity temp_sev[3] = { SEV_MAJOR, SEV_MAJOR, SEV_MAJOR };
@@ -467,6 +482,9 @@ static void rules_charger(struct rules_ctx *c, const struct reading *cur)
 	double hyst = rules_hyst(p);
 	struct analog a;
 
+	rules_off(c, HZ_CHARGER_OVERTEMP, p->max_temp_c, "max_temp_c");
+	rules_off(c, HZ_CHARGER_OVERCURRENT, p->max_current_a, "max_current_a");
+	rules_off(c, HZ_CHARGER_OVERPOWER, p->max_power_w, "max_power_w");
 	rules_above(&a, cur, RF_TEMP_C, p->max_temp_c, "max_temp_c", hyst);
 	rules_analog_step(c, HZ_CHARGER_OVERTEMP, &a, temp_sev);
 	rules_above(&a, cur, RF_CURRENT_A, p->max_current_a, "max_current_a", hyst);
@@ -496,6 +514,7 @@ static void rules_battery(struct rules_ctx *c, const struct reading *cur)
 	bool flag = has_flag && cur->val[RF_BATTERY_LOW] != 0;
 	char detail[96];
 
+	rules_off(c, HZ_LOW_BATTERY, low, "battery_low_pct");
 	if ((!has_pct && !has_flag) || !(low > 0))
 		return;
 	if (has_pct)

@@ -976,8 +976,41 @@ static void test_unreadable(void)
 	CHECK_INT("unreadable_n 0: off", nch, 0);
 }
 
+/* A rule the file turns off (a reload to 0) ends what it raised, on the
+ * next evaluation of the last state; nothing is left open forever. */
+static void test_rule_turned_off(void)
+{
+	struct device_cfg d = mkdev(DEV_EBIKE_CHARGER), g = mkdev(DEV_SMOKE_ALARM);
+	struct device_state st;
+
+	d.rules.hold_s = 0;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_TEMP_C, 70 }), T0);
+	CHECK("off: overtemp raised", find(HZ_CHARGER_OVERTEMP, CHG_ACTIVE) != NULL);
+	d.rules.max_temp_c = 0;
+	tk(&d, &st, T0 + 1000);
+	CHECK("off: max_temp_c 0 ends the overtemp", find(HZ_CHARGER_OVERTEMP, CHG_CLEAR) != NULL);
+	CHECK_STR("off: the reason", nch ? ch[0].detail : NULL, "max_temp_c is 0: rule turned off");
+	CHECK_INT("off: once", tk(&d, &st, T0 + 2000), 0);
+	/* a narrower rule judges the same last state at once */
+	d.rules.max_temp_c = 80;
+	mkstate(&st);
+	ev(&d, &st, RD({ RF_TEMP_C, 70 }), T0);
+	CHECK("narrowed: nothing at 80", find(HZ_CHARGER_OVERTEMP, CHG_ACTIVE) == NULL);
+	d.rules.max_temp_c = 45;
+	tk(&d, &st, T0 + 1000);
+	CHECK("narrowed: 45 raises on the last reading", find(HZ_CHARGER_OVERTEMP, CHG_ACTIVE) != NULL);
+	mkstate(&st);
+	ev(&g, &st, RD({ RF_BATTERY, 10 }), T0);
+	CHECK("off: low battery raised", find(HZ_LOW_BATTERY, CHG_ACTIVE) != NULL);
+	g.rules.battery_low_pct = 0;
+	tk(&g, &st, T0 + 1000);
+	CHECK("off: battery_low_pct 0 ends low battery", find(HZ_LOW_BATTERY, CHG_CLEAR) != NULL);
+}
+
 int main(void)
 {
+	test_rule_turned_off();
 	test_co_alarm();
 	test_gas_ppm();
 	test_overpower();
