@@ -897,6 +897,18 @@ static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 	return r;
 }
 
+/* The rules in force per kind and device, and where each value came from
+ * (default, file, platform): what set-rules changed is visible here. */
+static cJSON *ctl_cmd_rules(const cJSON *req, struct daemon *d,
+			    char *err, size_t errlen)
+{
+	cJSON *r = rule_overrides_list(d->cfg, d->store);
+
+	if (!r)
+		errf(err, errlen, "out of memory");
+	return r;
+}
+
 /* A question: what anyone on the socket may ask. */
 typedef cJSON *(*ctl_cmd_fn)(const cJSON *req, struct daemon *d,
 			     char *err, size_t errlen);
@@ -920,6 +932,7 @@ static const struct ctl_cmd {
 	{ .name = "outputs", .fn = ctl_cmd_outputs },
 	{ .name = "report",  .fn = ctl_cmd_report },
 	{ .name = "ledger",  .fn = ctl_cmd_ledger },
+	{ .name = "rules",   .fn = ctl_cmd_rules },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
 	{ .name = "dismiss", .act = ctl_cmd_dismiss },
 	{ .name = "close",   .act = ctl_cmd_close },

@@ -445,9 +445,13 @@ static void cmd_set_rules(struct daemon *d, const cJSON *body, struct reply *r)
 	{
 		char *txt = cJSON_PrintUnformatted(rules);
 
-		log_info("downlink: platform rule overrides set: %.300s", txt ? txt : "?");
+		/* a warning: thresholds that decide alarms changed from outside */
+		log_warnx("downlink: platform rule overrides changed: %.300s (in force "
+			  "now: hazardctl rules)", txt ? txt : "?");
 		free(txt);
 	}
+	/* every device's last state judged by the new rules at once */
+	d->rules_changed = true;
 	r->result = cJSON_CreateObject();
 	cJSON_AddItemToObject(r->result, "overrides", now ? now : cJSON_CreateObject());
 }

@@ -734,7 +734,8 @@ static void run_pass(struct loop *L)
 	int64_t acks[1024], undeleted[1024];
 	int64_t mono = now_mono_ms();
 	int n_acks, n_msgs, i, n_und = 0, n_kept;
-	bool tick = mono >= L->next_tick_ms, birth, probe, kept_ok = false;
+	bool tick = mono >= L->next_tick_ms || L->d.rules_changed, birth, probe,
+	     kept_ok = false;
 	bool committed = false;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
@@ -770,6 +771,7 @@ static void run_pass(struct loop *L)
 				gpio_poll_now(L);
 		}
 		if (tick) {
+			L->d.rules_changed = false;
 			tick_rules(L, mono);
 			lifecycle_tick(&L->d);
 			summary_tick(&L->d);
@@ -901,6 +903,8 @@ static cJSON *loop_reload(struct daemon *d, const char *trigger)
 	gpio_take_acted(L);
 	gpio_thread_discard(L->d.gt);
 	r = reload_run(&t, trigger);
+	/* new thresholds judge the carried device state at the next pass */
+	L->d.rules_changed = true;
 	interlock_attach_lock(L->d.il, &L->d);
 	/* every input re-read, whether the reload applied or not: an alarm
 	 * that began while it ran is raised (issue 4) */
@@ -941,7 +945,7 @@ static void run_loop(struct loop *L)
 		n = 2 + ngpio + nctl;
 		timeout = (int)(L->next_tick_ms - now_mono_ms());
 		if (timeout < 0 || msgq_depth(L->q) > 0 || L->n_gp > 0 ||
-		    downlink_pending(L->d.dl))
+		    downlink_pending(L->d.dl) || L->d.rules_changed)
 			timeout = 0;
 		if (timeout > TICK_MS)
 			timeout = TICK_MS;
@@ -1130,6 +1134,9 @@ cJSON *daemon_status_json(struct daemon *d)
 	/* life cycle: hazards that came back after a write-off, per site */
 	cJSON_AddItemToObject(o, "recurrences", store_recurrences_by_site(d->store));
 	cJSON_AddBoolToObject(o, "clock_trusted", clock_trusted());
+	/* the platform's thresholds over the file's, also sent upstream with
+	 * the status message; hazardctl rules shows every value in force */
+	cJSON_AddItemToObject(o, "rule_overrides", rule_overrides_doc(d->store));
 	if (d->gpio || d->il)
 		cJSON_AddItemToObject(o, "gpio", gpio_status_json(d));
 	if (d->dl)
@@ -1309,6 +1316,8 @@ int main(int argc, char **argv)
 		fatalx("out of memory");
 	if (rule_overrides_apply(&cfg, L.d.store, err, sizeof err) < 0)
 		log_warnx("platform rule overrides not applied: %s", err);
+	else
+		rule_overrides_log(L.d.store, "start-up");
 	L.d.dev_state = calloc((size_t)cfg.n_devices + 1, sizeof *L.d.dev_state);
 	L.dev_complaint = calloc((size_t)cfg.n_devices + 1, sizeof *L.dev_complaint);
 	if (!L.d.dev_state || !L.dev_complaint)

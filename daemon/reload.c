@@ -333,6 +333,8 @@ static int plan_build(const struct reload_target *t, struct reload_plan *p,
 	 * not a reason to refuse the operator's file */
 	if (t->d->store && rule_overrides_apply(p->cfg, t->d->store, err, sizeof err) < 0)
 		log_warnx("reload: platform rule overrides not applied: %s", err);
+	else if (t->d->store)
+		rule_overrides_log(t->d->store, "reload");
 	/* last: a reconfigured gpio cannot be undone */
 	if (plan_gpio(t, p, err, sizeof err) < 0) {
 		errf(errs, errlen, "%s: %s", p->cfg->path, err);

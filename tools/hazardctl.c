@@ -87,6 +87,9 @@ static void hzc_usage(FILE *f)
 "                         500 characters) says how it was rectified,\n"
 "                         --evidence (2000) what shows the fix\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
+"  rules                  the alarm thresholds in force per kind and\n"
+"                         device, and where each came from (default,\n"
+"                         file, platform)\n"
 "  reset OUTPUT [--actor NAME]\n"
 "                         return a latched output (a closed gas valve) to\n"
 "                         its safe state once its hazard has cleared; a\n"
@@ -319,6 +322,7 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		;       /* options only: hzc_report_check */
 	} else if (strcmp(o->cmd, "status") != 0 && strcmp(o->cmd, "devices") != 0 &&
 		   !hzc_is_listing(o->cmd) && strcmp(o->cmd, "outputs") != 0 &&
+		   strcmp(o->cmd, "rules") != 0 &&
 		   strcmp(o->cmd, "reload") != 0) {
 		return hzc_usage_error("unknown command \"%s\"", o->cmd);
 	}
@@ -1107,6 +1111,42 @@ static void hzc_print_outputs(const cJSON *res)
 	free(rows);
 }
 
+/* One row per scope and key; a platform value is the one to look at. */
+static void hzc_print_rules(const cJSON *res)
+{
+	static const char *const head[] = { "SCOPE", "KEY", "VALUE", "SOURCE" };
+	static const char *const lvl[] = { "kinds", "devices" };
+	static const char *const k_val[] = { "value", NULL }, *const k_src[] = { "source", NULL };
+	const cJSON *scope, *kv;
+	struct hzc_row *rows;
+	int n = 0, r = 0, l;
+
+	for (l = 0; l < 2; l++)
+		cJSON_ArrayForEach(scope, cJSON_GetObjectItemCaseSensitive(res, lvl[l]))
+			n += cJSON_GetArraySize(scope);
+	rows = hzc_rows(n);
+	for (l = 0; l < 2; l++)
+		cJSON_ArrayForEach(scope, cJSON_GetObjectItemCaseSensitive(res, lvl[l]))
+			cJSON_ArrayForEach(kv, scope) {
+				char name[160];
+
+				if (r == n)
+					break;
+				snprintf(name, sizeof name, "%s%s", l ? "device " : "",
+					 scope->string);
+				rows[r].cell[0] = hzc_sanitize(name);
+				rows[r].cell[1] = hzc_sanitize(kv->string);
+				rows[r].cell[2] = hzc_scalar(hzc_get(kv, k_val));
+				rows[r].cell[3] = hzc_scalar(hzc_get(kv, k_src));
+				r++;
+			}
+	hzc_table(head, 4, rows, r, "");
+	free(rows);
+	printf("platform may widen a limit: %s\n",
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "allow_widen")) ?
+	       "yes" : "no");
+}
+
 static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
@@ -1433,6 +1473,8 @@ static void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_print_hazard(res);
 	} else if (strcmp(o->cmd, "outputs") == 0) {
 		hzc_print_outputs(res);
+	} else if (strcmp(o->cmd, "rules") == 0) {
+		hzc_print_rules(res);
 	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0 ||
 		   strcmp(o->cmd, "switch") == 0) {
 		hzc_flatten("", res);
