@@ -325,6 +325,14 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 		free(in);
 		return NULL;
 	}
+	/* an anonymous broker lets anyone on the gateway forge a reading that
+	 * ends an alarm, or publish a plug's command: it still works, but the
+	 * operator is told (docs/operations.md, "The gateway's broker") */
+	if (!cfg->local.username[0])
+		log_warnx("local broker %s: connecting without credentials: anyone who can "
+			  "publish to it can forge a device's reading or a plug's command; "
+			  "give hazardd its own user (local.username, local.password_file) "
+			  "and the broker an ACL", cfg->local.uri);
 	return in;
 }
 
