@@ -396,6 +396,26 @@ for m in msgs:
 exec(sys.argv[1])' "$1" "$REC_OUT" "${@:2}"
 }
 
+# ------------------------------------------------------ platform commands
+
+# new_command_key FILE: a random HMAC key for upstream.command_key_file (0600).
+new_command_key() {
+	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1"
+	chmod 600 "$1"
+}
+# hz CMD [FIELD=JSON...] [options]: sign with $T/cmd.key (tools/hzcmd.py),
+# publish on the upstream broker, print the reply.
+hz() {
+	$PY "$TOP/tools/hzcmd.py" --port "$PORT_up" --district "${DISTRICT:-e2edist}" \
+		--gateway "${GW_ID:-gw-e2e-01}" --key-file "$T/cmd.key" --wait 10 "$@"
+}
+# reply_is JSON EXPR: a Python expression over the reply (bound to r)
+reply_is() {
+	echo "$1" | $PY -c 'import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null
+}
+
 # upstream_has TYPE EVENT [DEVICE]: an alarm, fault or hazard event of that
 # type (and device) was received upstream.
 upstream_has() {

@@ -21,9 +21,8 @@ start_broker local || { fail setup "local broker"; exit 1; }
 start_broker up || { fail setup "upstream broker"; exit 1; }
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
+new_command_key "$T/cmd.key"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/wrong.key"
-chmod 600 "$T/cmd.key"
 
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 	"rules.gas_detector.hold_s=0" <<'EOF'
@@ -39,17 +38,6 @@ start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1
 wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
 	fail "upstream connected" "never connected"
 
-# hz CMD [FIELD=JSON...] [options]: sign with the gateway's key, print the reply
-hz() {
-	$PY "$HZCMD" --port "$PORT_up" --district "$DIST" --gateway "$GW" \
-		--key-file "$T/cmd.key" --wait 10 "$@"
-}
-# reply_is JSON EXPR: a Python expression over the reply (bound to r)
-reply_is() {
-	echo "$1" | $PY -c 'import json, sys
-r = json.load(sys.stdin)
-sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null
-}
 counter() { status_get "s[\"commands\"][\"$1\"]"; }
 
 # ---- status

@@ -10,15 +10,13 @@
 # rule off (0 in the file) ends the alarm open under it.
 source "$(dirname "$0")/lib.sh"
 
-HZCMD=$TOP/tools/hzcmd.py
 DIST=e2edist
 GW=gw-e2e-01
 
 start_broker local || { fail setup "local broker"; exit 1; }
 start_broker up || { fail setup "upstream broker"; exit 1; }
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
-chmod 600 "$T/cmd.key"
+new_command_key "$T/cmd.key"
 
 DEVS='{"id": "chg-1", "kind": "ebike_charger"}
 {"id": "gas-1", "kind": "gas_detector"}'
@@ -28,15 +26,6 @@ start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1
 wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
 	fail "upstream connected" "never connected"
 
-hz() {
-	$PY "$HZCMD" --port "$PORT_up" --district "$DIST" --gateway "$GW" \
-		--key-file "$T/cmd.key" --wait 10 "$@"
-}
-reply_is() {
-	echo "$1" | $PY -c 'import json, sys
-r = json.load(sys.stdin)
-sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null
-}
 stored() { db "SELECT coalesce((SELECT value FROM meta WHERE key='rule_overrides'), 'none')"; }
 # last_state DEVICE TYPE: the state of the newest alarm of that type
 # (active, ended ...)

@@ -15,7 +15,6 @@
 source "$(dirname "$0")/lib.sh"
 
 SCHEMA=$TOP/docs/schema
-HZCMD=$TOP/tools/hzcmd.py
 if ! $PY -c 'import jsonschema' 2>/dev/null; then
 	echo "SKIP: schema: python3-jsonschema is not installed (apt-get install python3-jsonschema)"
 	exit 77
@@ -24,8 +23,7 @@ fi
 start_broker local || { fail setup "local broker"; exit 1; }
 start_broker up || { fail setup "upstream broker"; exit 1; }
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
-chmod 600 "$T/cmd.key"
+new_command_key "$T/cmd.key"
 
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 	"upstream.status_interval_s=10" "upstream.telemetry_interval_s=1" \
@@ -41,10 +39,6 @@ EOF
 start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
 wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
 	fail "upstream connected" "never connected"
-hz() {
-	$PY "$HZCMD" --port "$PORT_up" --district e2edist --gateway gw-e2e-01 \
-		--key-file "$T/cmd.key" --wait 10 "$@"
-}
 
 # ---- traffic of every kind
 # rec_id KIND DEVICE TYPE: the newest record of that kind, device and type

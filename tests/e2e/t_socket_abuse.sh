@@ -24,7 +24,6 @@ if [ "$(id -u)" -ne 0 ] || ! getent passwd nobody >/dev/null ||
 	exit 77
 fi
 
-HZCMD=$TOP/tools/hzcmd.py
 GW=gw-e2e-01
 DIST=e2edist
 SOCK=$T/control.sock
@@ -34,8 +33,7 @@ AS_DAEMON=(setpriv --reuid=daemon --regid=nogroup --clear-groups)
 
 start_broker local || { fail setup "local broker"; exit 1; }
 start_broker up || { fail setup "upstream broker"; exit 1; }
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/cmd.key"
-chmod 600 "$T/cmd.key"
+new_command_key "$T/cmd.key"
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" <<'EOF'
 {"id": "smk-1", "kind": "smoke_alarm"}
 EOF
@@ -225,10 +223,6 @@ check "(c) socket: CR/LF in nobody's note is refused" "rc $RC: $OUT" \
 	bash -c '[ "$1" != 0 ] && grep -q "holds control characters" <<<"$2"' _ "$RC" "$OUT"
 
 # the platform: signed commands (tools/hzcmd.py) with the same notes
-hz() {
-	$PY "$HZCMD" --port "$PORT_up" --district "$DIST" --gateway "$GW" \
-		--key-file "$T/cmd.key" --wait 10 "$@"
-}
 reply_err() {   # reply_err JSON: the reply's error, or "ok"
 	$PY -c 'import json, sys
 r = json.loads(sys.argv[1])
