@@ -9,66 +9,93 @@ PREFIX  ?= /usr/local
 PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
-CFLAGS_ALL = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-	-D_GNU_SOURCE -Idaemon -Itests/unit $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LDLIBS_ALL = -lpaho-mqtt3as $(shell pkg-config --libs $(PKGS)) -lpthread -lm $(LDLIBS)
+CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-D_GNU_SOURCE $(CFLAGS)
 ifeq ($(SAN),1)
-CFLAGS_ALL += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS    += -fsanitize=address,undefined
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS     += -fsanitize=address,undefined
 endif
+LDLIBS_ALL = -lpaho-mqtt3as $(shell pkg-config --libs $(PKGS)) -lpthread -lm $(LDLIBS)
 
-CORE_SRC  = $(filter-out daemon/hazardd.c,$(wildcard daemon/*.c)) $(wildcard drivers/*.c) \
-	$(wildcard daemon/core/*.c)
+# The layers (docs/architecture.md), each allowed to use only those before
+# it.  A layer's files are compiled with the include paths of that layer
+# and the ones before it, nothing else: an include pointing the wrong way
+# is a compile error, and `make check-layers` names the file.
+LAYERS        = lib core formats conf store io app
+LAYER_lib     = daemon/lib
+LAYER_core    = daemon/core
+LAYER_formats = drivers/formats
+LAYER_conf    = daemon/conf
+LAYER_store   = daemon/store
+LAYER_io      = daemon/io drivers/io
+LAYER_app     = daemon/app
+# -I for a layer and every layer before it
+layer_inc  = $(foreach l,$(call layers_to,$(1)),$(addprefix -I,$(LAYER_$(l))))
+layers_to  = $(call _layers_to,$(1),$(LAYERS))
+_layers_to = $(if $(2),$(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call _layers_to,$(1),$(wordlist 2,99,$(2)))))
+# external libraries: only the layers that fence them need their headers,
+# but pkg-config's flags are plain system paths, so every layer gets them;
+# tools/check-layers.sh refuses a library header outside its layer
+LIB_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+ALL_INC    = $(call layer_inc,app)
+# tests and fuzzers see every layer
+CFLAGS_ALL = $(CFLAGS_BASE) $(ALL_INC) -Itests/unit $(LIB_CFLAGS)
+
+LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)))
+CORE_SRC  = $(filter-out daemon/app/hazardd.c,$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-CTL_SRC   = tools/hazardctl.c daemon/util.c
+CTL_SRC   = tools/hazardctl.c daemon/lib/util.c
 # control.c calls back into hazardd.c (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
-TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/control.o,$(CORE_OBJ))
+TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test check check-asan unit clean install check-core
+.PHONY: all deps run test check check-asan unit clean install check-core check-layers layer-flags
 all: $(BUILD)/hazardd $(BUILD)/hazardctl
 
 deps:
 	@sh tools/deps.sh
 
-HEADERS = $(wildcard daemon/*.h drivers/*.h daemon/core/*.h)
+HEADERS = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.h)))
+
+# One pattern rule per layer directory, with that layer's include path.
+define layer_rule
+$$(BUILD)/obj/$(2)/%.o: $(2)/%.c $$(HEADERS) | deps
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $$(call layer_inc,$(1)) $$(LIB_CFLAGS) -c $$< -o $$@
+endef
+$(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(eval $(call layer_rule,$(l),$(d)))))
+# everything else (tools, tests) sees every layer
 $(BUILD)/obj/%.o: %.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-# daemon/core/ is the pure domain (records, grading): it sees only its own
-# folder and the C library, so an include of the daemon's header, the
-# store or a transport fails to compile; `make check-core` also refuses
-# any SQLite, Paho or libgpiod header there.
-CFLAGS_CORE = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-	-D_GNU_SOURCE -Idaemon/core $(CFLAGS)
-ifeq ($(SAN),1)
-CFLAGS_CORE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-endif
-$(BUILD)/obj/daemon/core/%.o: daemon/core/%.c $(wildcard daemon/core/*.h) | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) -c $< -o $@
-
 check-core:
 	@bash tools/check-core.sh
 
-# The core's own tests: tables, linked with the core alone (no SQLite,
-# no MQTT, no daemon), so they prove the core needs nothing else.
-PURE_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard daemon/core/*.c))
+check-layers:
+	@bash tools/check-layers.sh
+
+# The include flags a layer is compiled with (its test compiles a copy).
+layer-flags:
+	@echo $(call layer_inc,$(LAYER))
+
+# The core's own tests: tables, linked with the core and lib alone (no
+# SQLite, no MQTT, no daemon), so they prove the core needs nothing else.
+PURE_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard daemon/lib/*.c daemon/core/*.c))
 $(BUILD)/tests/test_record: tests/unit/test_record.c $(PURE_OBJ) tests/unit/testing.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) -Itests/unit $(LDFLAGS) -o $@ $< $(PURE_OBJ) -lm
+	$(CC) $(CFLAGS_BASE) $(call layer_inc,core) -Itests/unit $(LDFLAGS) -o $@ $< $(PURE_OBJ) -lm
 
 # clock.c: a wall clock before the build is wrong (reproducible builds set
 # SOURCE_DATE_EPOCH; __DATE__ would trip Debian's -Wdate-time)
-$(BUILD)/obj/daemon/clock.o: CFLAGS_ALL += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s))
+$(BUILD)/obj/daemon/lib/clock.o: CFLAGS_BASE += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s))
 
-$(BUILD)/hazardd: $(BUILD)/obj/daemon/hazardd.o $(CORE_OBJ)
+$(BUILD)/hazardd: $(BUILD)/obj/daemon/app/hazardd.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/log.o
+$(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/lib/log.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) tests/unit/testing.h | deps

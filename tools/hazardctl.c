@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 
 #define HZC_DEFAULT_SOCKET     "/run/hazardd/control.sock"
 #define HZC_CONNECT_TIMEOUT_MS 5000

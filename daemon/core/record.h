@@ -148,4 +148,29 @@ bool record_fault_limit_due(int64_t active_ms, double limit_h);
 /* Built-in fault limits (hours) by type; 0 where the type is no fault. */
 double record_fault_limit_default_h(enum hazard_type t);
 
+/* ------------------------------------------------ hazard states (legacy)
+ * The hazard life cycle by state number (docs/lifecycle.md), for the
+ * person's moves that still go through lifecycle_next.
+ */
+enum hz_state { HZS_OPEN, HZS_ACKNOWLEDGED, HZS_RECTIFYING, HZS_CLEARED,
+		HZS_CLOSED, HZS_COUNT };
+extern const char *const hz_state_name[HZS_COUNT];
+/* The state by name, or -1. */
+int hz_state_from_name(const char *name);
+/*
+ * What a person's action `to` (acknowledged, rectifying, closed) makes of a
+ * hazard in state `from`: the new state, or -1 with the reason in err
+ * ("hazard H is closed; cannot acknowledge").  A cleared hazard stays
+ * cleared when acknowledged or reported in rectification.
+ */
+int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
+		   char *err, size_t errlen);
+/* What a new or changed hazard of one type gets (lifecycle_policy()). */
+struct hz_policy {
+	double  deadline_h[2];          /* rectification deadline by severity */
+	enum priority prio[2];          /* priority class by severity */
+	int64_t recurrence_window_ms;   /* after a close; 0: not looked for */
+	bool    clock_trusted;          /* the wall clock stamping it is */
+};
+
 #endif /* HAZARDD_CORE_RECORD_H */

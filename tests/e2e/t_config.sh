@@ -143,7 +143,7 @@ fi
 check "refused start leaves no control socket" "bad.sock exists" [ ! -e "$T/bad.sock" ]
 
 # ---- --version, --help, unknown option, no arguments
-want_version=$(sed -n 's/^#define HAZARDD_VERSION "\(.*\)"/\1/p' "$TOP/daemon/hazardd.h")
+want_version=$(sed -n 's/^#define HAZARDD_VERSION "\(.*\)"/\1/p' "$TOP"/daemon/lib/*.h)
 run_cmd version 5 "$HAZARDD" --version
 if [ "$RC" -eq 0 ] && [ -n "$want_version" ] && has "$want_version"; then
 	pass "--version: exit 0, prints $want_version"

@@ -9,7 +9,7 @@
 # Then the record kinds (schema version 5) from a real database of the
 # release before them (tests/data/store_v4.sql, written by that release's
 # hazardd against real brokers): every row and every event is kept, each
-# row gets the kind and state the v5 comment in daemon/store_schema.c
+# row gets the kind and state the v5 comment in daemon/store/store_schema.c
 # gives it under its old id, the copy is <db>.pre-v4 (named, like every
 # copy, by the version it holds), the listings show the migrated alarms,
 # faults and hazards, the migrated open alarm can be acknowledged and

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hazardd.h"
+#include "app.h"
 
 #ifndef FUZZ_FORMAT
 #error "build with -DFUZZ_FORMAT=\"<format>\""

@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 
 #define FUZZ_KEY "fuzz-test-key-0123456789abcdef"
 

@@ -12,7 +12,7 @@
 /* table rows leave bad and over out when they are 0 */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 #define RECV_MS 1700000000123LL

@@ -1,5 +1,5 @@
 /* test_cmd_auth.c: downlink command HMAC, timestamp window, replay cache. */
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 static struct replay_cache rc, rc2;

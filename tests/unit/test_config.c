@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 /* The daemon routes by daemon/devindex.c; here a scan is enough to find

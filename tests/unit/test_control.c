@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 /* ------------------------------------------------------- test doubles */

@@ -1,7 +1,7 @@
 /* test_decode.c: the native payload adapter and the decoder table. */
 #include <stdint.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 #define RECV_MS 1700000000123LL

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 /* ------------------------------------------------------------ builders */

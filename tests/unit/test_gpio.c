@@ -12,7 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 #define MS 1000000LL    /* ns */

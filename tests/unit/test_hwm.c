@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "hwm.h"
 #include "testing.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 enum { VALVE, FAN, BUZZER, CHARGER, N_OUT };

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "store_internal.h"
 #include "testing.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 static char path[] = "/tmp/hazardd-test-log.XXXXXX";

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 static struct device_cfg devs[3];

@@ -2,7 +2,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 int main(void)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 /* ------------------------------------------------------------ fake lines */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 static char dir[64];

@@ -1,7 +1,7 @@
 /* test_rules.c: hazard rules, driven with hand-made readings and clocks. */
 #include <stdint.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 #define T0 1000000LL    /* monotonic ms; any non-zero base */

@@ -1,5 +1,5 @@
 /* test_seqset.c: the bounded set of acknowledged, undeleted outbox rows. */
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 int main(void)

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "hazardd.h"
+#include "app.h"
 #include "store_internal.h"
 #include "testing.h"
 
@@ -45,65 +45,65 @@ static void test_calendar(void)
 	int64_t a, b;
 	int m = -1;
 
-	CHECK("hhmm: 18:00", summary_parse_hhmm("18:00", &m) == 0 && m == 1080);
-	CHECK("hhmm: 00:00", summary_parse_hhmm("00:00", &m) == 0 && m == 0);
-	CHECK("hhmm: 24:00 refused", summary_parse_hhmm("24:00", &m) < 0);
-	CHECK("hhmm: 18:60 refused", summary_parse_hhmm("18:60", &m) < 0);
-	CHECK("hhmm: 7:00 refused", summary_parse_hhmm("7:00", &m) < 0);
-	CHECK("zone: Asia/Shanghai", summary_zone_valid("Asia/Shanghai", err, sizeof err));
-	CHECK("zone: UTC", summary_zone_valid("UTC", err, sizeof err));
-	CHECK("zone: unknown refused", !summary_zone_valid("Mars/Olympus", err, sizeof err));
+	CHECK("hhmm: 18:00", localtime_parse_hhmm("18:00", &m) == 0 && m == 1080);
+	CHECK("hhmm: 00:00", localtime_parse_hhmm("00:00", &m) == 0 && m == 0);
+	CHECK("hhmm: 24:00 refused", localtime_parse_hhmm("24:00", &m) < 0);
+	CHECK("hhmm: 18:60 refused", localtime_parse_hhmm("18:60", &m) < 0);
+	CHECK("hhmm: 7:00 refused", localtime_parse_hhmm("7:00", &m) < 0);
+	CHECK("zone: Asia/Shanghai", localtime_zone_valid("Asia/Shanghai", err, sizeof err));
+	CHECK("zone: UTC", localtime_zone_valid("UTC", err, sizeof err));
+	CHECK("zone: unknown refused", !localtime_zone_valid("Mars/Olympus", err, sizeof err));
 	CHECK_CONTAINS("zone: error says why", err, "Mars/Olympus");
-	CHECK("zone: no path escape", !summary_zone_valid("../../etc/passwd", err, sizeof err));
-	CHECK("zone: no absolute path", !summary_zone_valid("/etc/localtime", err, sizeof err));
+	CHECK("zone: no path escape", !localtime_zone_valid("../../etc/passwd", err, sizeof err));
+	CHECK("zone: no absolute path", !localtime_zone_valid("/etc/localtime", err, sizeof err));
 
-	CHECK("day: Shanghai bounds", summary_day_bounds("Asia/Shanghai", "2026-11-23",
+	CHECK("day: Shanghai bounds", localtime_day_bounds("Asia/Shanghai", "2026-11-23",
 							 &a, &b, err, sizeof err) == 0);
 	CHECK_INT("day: Shanghai starts 16:00Z the day before", a, S);
 	CHECK_INT("day: Shanghai day is 24 h", b - a, D);
-	summary_day_bounds("America/New_York", "2026-03-08", &a, &b, err, sizeof err);
+	localtime_day_bounds("America/New_York", "2026-03-08", &a, &b, err, sizeof err);
 	CHECK_INT("day: New York 2026-03-08 starts 05:00Z", a, iso("2026-03-08T05:00:00Z"));
 	CHECK_INT("day: New York spring-forward day is 23 h", b - a, 23 * H);
-	summary_day_bounds("America/New_York", "2026-11-01", &a, &b, err, sizeof err);
+	localtime_day_bounds("America/New_York", "2026-11-01", &a, &b, err, sizeof err);
 	CHECK_INT("day: New York fall-back day is 25 h", b - a, 25 * H);
-	CHECK("day: 2026-02-30 refused", summary_day_bounds("UTC", "2026-02-30", &a, &b,
+	CHECK("day: 2026-02-30 refused", localtime_day_bounds("UTC", "2026-02-30", &a, &b,
 							    err, sizeof err) < 0);
-	CHECK("day: trailing text refused", summary_day_bounds("UTC", "2026-02-03x", &a, &b,
+	CHECK("day: trailing text refused", localtime_day_bounds("UTC", "2026-02-03x", &a, &b,
 							       err, sizeof err) < 0);
 
-	summary_date_of("Asia/Shanghai", S, buf, sizeof buf);
+	localtime_date_of("Asia/Shanghai", S, buf, sizeof buf);
 	CHECK_STR("date of: local midnight", buf, "2026-11-23");
-	summary_date_of("Asia/Shanghai", S - 1, buf, sizeof buf);
+	localtime_date_of("Asia/Shanghai", S - 1, buf, sizeof buf);
 	CHECK_STR("date of: a millisecond before", buf, "2026-11-22");
-	summary_date_of("UTC", S, buf, sizeof buf);
+	localtime_date_of("UTC", S, buf, sizeof buf);
 	CHECK_STR("date of: the same instant in UTC", buf, "2026-11-22");
 
 	/* 18:00 in Shanghai is 10:00Z */
-	a = summary_due_day("Asia/Shanghai", 1080, S + 18 * H - 1);
-	b = summary_due_day("Asia/Shanghai", 1080, S + 18 * H);
+	a = localtime_due_day("Asia/Shanghai", 1080, S + 18 * H - 1);
+	b = localtime_due_day("Asia/Shanghai", 1080, S + 18 * H);
 	CHECK_INT("due: before 18:00 the previous day's", b - a, 1);
 	CHECK_INT("due: at 18:00 today's", b, S / D + 1);     /* 2026-11-23 */
 
-	CHECK("since: 24h", summary_parse_since("UTC", "24h", S, &a, err, sizeof err) == 0 &&
+	CHECK("since: 24h", localtime_parse_since("UTC", "24h", S, &a, err, sizeof err) == 0 &&
 	      a == S - D);
-	CHECK("since: 30m", summary_parse_since("UTC", "30m", S, &a, err, sizeof err) == 0 &&
+	CHECK("since: 30m", localtime_parse_since("UTC", "30m", S, &a, err, sizeof err) == 0 &&
 	      a == S - 30 * 60000);
-	CHECK("since: local date", summary_parse_since("Asia/Shanghai", "2026-11-23", 0, &a,
+	CHECK("since: local date", localtime_parse_since("Asia/Shanghai", "2026-11-23", 0, &a,
 						       err, sizeof err) == 0 && a == S);
-	CHECK("since: local time", summary_parse_since("Asia/Shanghai", "2026-11-23T08:30",
+	CHECK("since: local time", localtime_parse_since("Asia/Shanghai", "2026-11-23T08:30",
 						       0, &a, err, sizeof err) == 0 &&
 	      a == S + 8 * H + 30 * 60000);
-	CHECK("since: UTC time", summary_parse_since("Asia/Shanghai", "2026-11-23T08:30:00Z",
+	CHECK("since: UTC time", localtime_parse_since("Asia/Shanghai", "2026-11-23T08:30:00Z",
 						     0, &a, err, sizeof err) == 0 &&
 	      a == iso("2026-11-23T08:30:00Z"));
 	CHECK("since: UTC time without seconds",
-	      summary_parse_since("Asia/Shanghai", "2026-11-23T08:30Z", 0, &a, err,
+	      localtime_parse_since("Asia/Shanghai", "2026-11-23T08:30Z", 0, &a, err,
 				  sizeof err) == 0 && a == iso("2026-11-23T08:30:00Z"));
-	CHECK("since: bad hour refused", summary_parse_since("UTC", "2026-11-23T24:00", 0, &a,
+	CHECK("since: bad hour refused", localtime_parse_since("UTC", "2026-11-23T24:00", 0, &a,
 							     err, sizeof err) < 0);
-	CHECK("since: trailing text refused", summary_parse_since("UTC", "2026-11-23T08:30x",
+	CHECK("since: trailing text refused", localtime_parse_since("UTC", "2026-11-23T08:30x",
 								  0, &a, err, sizeof err) < 0);
-	CHECK("since: garbage refused", summary_parse_since("UTC", "yesterday", 0, &a,
+	CHECK("since: garbage refused", localtime_parse_since("UTC", "yesterday", 0, &a,
 							    err, sizeof err) < 0);
 }
 

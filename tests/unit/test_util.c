@@ -1,6 +1,6 @@
 /* test_util.c: time formats, backoff, URI classification, strings, and the
  * one check of free text that every front-end applies (text_check). */
-#include "hazardd.h"
+#include "app.h"
 #include "testing.h"
 
 /* Free text: valid UTF-8 without C0, DEL or C1, or refused (and why). */

@@ -1,0 +1,16 @@
+/*
+ * core.h: the pure domain (second layer, docs/architecture.md): hazard
+ * types and the three kinds of record, readings, what the configuration
+ * describes, and the rules.  No I/O, no library but libc and lib/.
+ */
+#ifndef CORE_H
+#define CORE_H
+
+#include "lib.h"
+#include "types.h"
+#include "record.h"
+#include "reading.h"
+#include "model.h"
+#include "rules.h"
+
+#endif /* CORE_H */

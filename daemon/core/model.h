@@ -1,0 +1,133 @@
+/*
+ * model.h: what the configuration describes, as the rules and records see
+ * it (core): sites and their kinds, devices and their rule parameters,
+ * GPIO lines and interlocks.  conf/ fills these from the file; nothing
+ * here parses or reads anything.
+ */
+#ifndef CORE_MODEL_H
+#define CORE_MODEL_H
+
+#include "lib.h"
+#include "types.h"
+
+enum site_kind { SITE_RESTAURANT, SITE_RENTAL_HOUSING, SITE_CHARGING_STATION,
+		 SITE_COMMUNITY, SITE_OTHER, SITE_KIND_COUNT };
+enum device_kind { DEV_GAS_DETECTOR, DEV_SMOKE_ALARM, DEV_EBIKE_CHARGER,
+		   DEV_KIND_COUNT };
+/* A gas detector's gas: sets the ppm -> %LEL factor and, for CO, the
+ * alarm type (co_alarm with its own ppm thresholds). */
+enum gas_kind { GAS_NATURAL = 0, GAS_LPG, GAS_CO, GAS_KIND_COUNT };
+extern const char *const gas_kind_name[GAS_KIND_COUNT]; /* "natural_gas", "lpg", "co" */
+
+extern const char *const site_kind_name[SITE_KIND_COUNT];
+extern const char *const device_kind_name[DEV_KIND_COUNT];
+
+/*
+ * Rule parameters.  One struct for every kind; each kind uses its own subset
+ * (the table in config.c says which keys a kind accepts, their range and
+ * default).  A device's "rules" object overrides its kind's values.
+ */
+struct rule_params {
+	double lel_low;         /* %LEL, low alarm (general) */
+	double lel_high;        /* %LEL, high alarm (major) */
+	double co_low_ppm;      /* CO ppm, low alarm */
+	double co_high_ppm;     /* CO ppm, high alarm */
+	double hold_s;          /* an analog condition must hold this long */
+	double hysteresis_pct;  /* clears below threshold * (1 - pct/100) */
+	double battery_low_pct; /* low_battery at or below */
+	double max_temp_c;      /* charger_overtemp above */
+	double max_current_a;   /* charger_overcurrent above */
+	double max_charge_h;    /* overcharge: charging longer than this */
+	double charging_w;      /* power above this counts as charging */
+	double max_power_w;     /* charger_overpower above; 0: off */
+	double unreadable_n;    /* payload_unreadable after this many
+				 * unparseable payloads in a row; 0: off */
+	unsigned file_set;      /* bit per config.c rule_defs row: the file
+				 * set it (hazardctl rules: its source) */
+};
+
+struct site_cfg {
+	char id[ID_MAX];
+	enum site_kind kind;
+	char name[128];
+	char address[256];
+	char grid[32];
+};
+
+struct device_cfg {
+	char id[ID_MAX];
+	enum device_kind kind;
+	char site[ID_MAX];
+	char topic[TOPIC_MAX];
+	char format[16];
+	int  heartbeat_s;               /* 0 disables offline detection */
+	struct rule_params rules;       /* kind defaults merged with overrides */
+	int  confirm_s;                 /* a device command must be confirmed within */
+	enum gas_kind gas;              /* gas detectors: natural_gas unless set */
+	bool relay;                     /* it has a relay that commands may switch
+					 * (chargers and plugs: yes; detectors: only
+					 * if the config says "relay": true) */
+	int  gen;                       /* Shelly generation 1 or 2 (0: not Shelly) */
+	struct {
+		double rate_per_s;      /* 0: no limit */
+		int    burst;
+	} flood;                        /* $.flood, or the device's own "flood" */
+	/* rules as the file set them, before platform overrides
+	 * (rule_overrides.c keeps them so an override can be removed) */
+	struct rule_params file_rules;
+};
+
+/* GPIO lines (drivers/gpio.c) and interlocks (daemon/interlock.c). */
+#define GPIO_CHIP_MAX     64
+#define MAX_IL_ACTIONS    8
+#define MAX_GPIO_INPUTS   64     /* per gateway; $.gpio.inputs is checked */
+enum gpio_bias { GPIO_BIAS_AS_IS = 0, GPIO_BIAS_DISABLED, GPIO_BIAS_PULL_UP,
+		 GPIO_BIAS_PULL_DOWN, GPIO_BIAS_COUNT };
+enum out_mode { OUT_LATCHED = 0, OUT_FOLLOW, OUT_PULSE, OUT_MODE_COUNT };
+extern const char *const gpio_bias_name[GPIO_BIAS_COUNT];
+extern const char *const out_mode_name[OUT_MODE_COUNT];
+
+/*
+ * A dry-contact input.  Asserted = the contact's logical "on" (the raw
+ * level XOR active_low).  An ordinary (normally open) input raises `hazard`
+ * on its device while asserted; an nc_supervision input is a normally
+ * closed loop: asserted is healthy and an open loop raises detector_fault.
+ */
+struct gpio_in_cfg {
+	char name[ID_MAX];
+	char chip[GPIO_CHIP_MAX];       /* "gpiochip0", a path, or a chip label */
+	int  line;                      /* offset on the chip */
+	bool active_low;
+	enum gpio_bias bias;
+	int  debounce_ms;               /* level must hold this long to count */
+	bool nc_supervision;
+	char device[ID_MAX];            /* a configured device */
+	int  hazard;                    /* enum hazard_type (declared below) */
+	int  severity;                  /* enum severity */
+};
+
+struct gpio_out_cfg {
+	char name[ID_MAX];              /* "valve_kitchen", "buzzer" */
+	char chip[GPIO_CHIP_MAX];
+	int  line;
+	bool active_low;
+	bool safe_on;                   /* level at start and after a reset */
+	enum out_mode mode;
+	int  pulse_ms;                  /* OUT_PULSE: on time; test duration */
+};
+
+struct interlock_cfg {
+	int  hazard;                    /* enum hazard_type */
+	char device[ID_MAX];            /* "" matches any device */
+	char site[ID_MAX];              /* "" matches any site */
+	struct {
+		int  output;            /* index into config.outputs */
+		bool on;
+		bool to_device;         /* a device command instead of an output */
+		int  device;            /* index into config.devices */
+		bool latch;             /* device: held (and re-sent) until reset */
+	} action[MAX_IL_ACTIONS];
+	int  n_actions;
+};
+
+#endif /* CORE_MODEL_H */

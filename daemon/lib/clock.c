@@ -1,0 +1,64 @@
+/*
+ * clock.c: the time source the life cycle reads, and whether the wall
+ * clock can be believed.
+ *
+ * Gateways often boot with a wrong clock (no RTC battery, a factory date)
+ * and correct it later over NTP.  So the wall clock only stamps records,
+ * and durations are measured on CLOCK_MONOTONIC.  A record made before the
+ * wall clock was trusted says so (clock_trusted = 0), so the platform can
+ * tell a real date from a guess.
+ */
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+/* When this hazardd was built (the Makefile passes it; SOURCE_DATE_EPOCH
+ * in reproducible builds): a wall clock before it is certainly wrong. */
+#ifndef HZ_BUILD_EPOCH_S
+#define HZ_BUILD_EPOCH_S 0
+#endif
+
+static const struct hz_clock *source;
+static bool trusted_latch;
+
+void clock_use(const struct hz_clock *c)
+{
+	source = c;
+	trusted_latch = false;
+}
+
+int64_t clock_wall_ms(void)
+{
+	return source && source->wall_ms ? source->wall_ms(source->ctx) : now_wall_ms();
+}
+
+int64_t clock_mono_ms(void)
+{
+	return source && source->mono_ms ? source->mono_ms(source->ctx) : now_mono_ms();
+}
+
+/* The kernel's word on synchronisation: adjtimex() clears STA_UNSYNC once
+ * an NTP client (chrony, ntpd, systemd-timesyncd) disciplines the clock;
+ * timesyncd also leaves a flag file.  Either will do. */
+static bool system_synchronised(void)
+{
+	struct timex tx = { 0 };
+	int state = adjtimex(&tx);
+
+	if (state >= 0 && state != TIME_ERROR && !(tx.status & STA_UNSYNC))
+		return true;
+	return access("/run/systemd/timesync/synchronized", F_OK) == 0;
+}
+
+bool clock_trusted(void)
+{
+	if (trusted_latch)
+		return true;
+	if (source && source->trusted)
+		trusted_latch = source->trusted(source->ctx);
+	else
+		trusted_latch = clock_wall_ms() >= (int64_t)HZ_BUILD_EPOCH_S * 1000 &&
+				system_synchronised();
+	return trusted_latch;
+}

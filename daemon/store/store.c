@@ -1,0 +1,810 @@
+/*
+ * store.c: the one SQLite file that holds everything durable: hazards and
+ * their events, recent readings, the outbox and a mirror of the config.
+ *
+ * Only the loop thread calls in.  Every statement is prepared once at open
+ * and reset after each use.  The caller wraps a whole loop pass in
+ * store_begin/store_commit (one fsync per pass, not per row); the functions
+ * here never commit on their own while that transaction is open.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN]       = "BEGIN IMMEDIATE",
+	[S_COMMIT]      = "COMMIT",
+	[S_ROLLBACK]    = "ROLLBACK",
+	[S_SAVEPOINT]   = "SAVEPOINT store_op",
+	[S_RELEASE]     = "RELEASE store_op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO store_op",
+	[S_META_GET]    = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET]    = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[S_SITE_UPSERT] = "INSERT INTO sites (id, kind, name, address, grid) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+			  "kind = excluded.kind, name = excluded.name, "
+			  "address = excluded.address, grid = excluded.grid",
+	[S_DEVICE_UPSERT] = "INSERT INTO devices (id, kind, site, topic, format) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+			  "kind = excluded.kind, site = excluded.site, "
+			  "topic = excluded.topic, format = excluded.format",
+	[S_READING_PUT] = "INSERT INTO readings (device, ts_ms, data) VALUES (?1, ?2, ?3)",
+	/* seqs are dense (AUTOINCREMENT, deletes only from the front), so
+	 * this keeps the newest max_rows without counting the table */
+	[S_READING_TRIM] = "DELETE FROM readings "
+			  "WHERE seq <= (SELECT max(seq) FROM readings) - ?1",
+	[S_READINGS_SINCE] = "SELECT seq, device, data FROM readings "
+			  "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[S_READING_LATEST] = "SELECT data FROM readings WHERE device = ?1 "
+			  "ORDER BY seq DESC LIMIT 1",
+	/* matches the partial index hazards_one_open */
+	[S_HZ_FIND_OPEN] = "SELECT " HZ_COLS " FROM hazards "
+			  "WHERE device = ?1 AND type = ?2 AND kind = ?3 AND "
+			  RECORD_LIVE_SQL,
+	[S_HZ_GET]      = "SELECT " HZ_COLS " FROM hazards WHERE id = ?1",
+	[S_HZ_INSERT]   = "INSERT INTO hazards (id, device, site, type, severity, "
+			  "priority, state, raised_at_ms, deadline_ms, cleared_at_ms, "
+			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms, "
+			  "acked_at_ms, rectifying_at_ms, overdue, escalated_at_ms, "
+			  "recurrence_of, clock_trusted, verdict, verified_at_ms, kind, "
+			  "reason, source) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+			  "?25, ?26)",
+	[S_HZ_UPDATE]   = "UPDATE hazards SET severity = ?2, priority = ?3, "
+			  "state = ?4, deadline_ms = ?5, cleared_at_ms = ?6, "
+			  "closed_at_ms = ?7, occurrences = ?8, "
+			  "detail = coalesce(?9, detail), evidence = ?10, "
+			  "updated_at_ms = ?11, acked_at_ms = ?16, rectifying_at_ms = ?17, "
+			  "overdue = ?18, escalated_at_ms = ?19, verdict = ?22, "
+			  "verified_at_ms = ?23 WHERE id = ?1",
+	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE " RECORD_LIVE_SQL " "
+			  "ORDER BY priority, raised_at_ms, id",
+	[S_HZ_LIST_ALL] = "SELECT " HZ_COLS " FROM hazards "
+			  "ORDER BY priority, raised_at_ms, id",
+	[S_EV_PUT]      = "INSERT INTO hazard_events (hazard_id, event, at_ms, "
+			  "actor, note, severity, detail) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_EV_LAST]     = "SELECT actor, note FROM hazard_events "
+			  "WHERE hazard_id = ?1 AND event = ?2 ORDER BY seq DESC LIMIT 1",
+	[S_EV_LIST]     = "SELECT seq, event, at_ms, actor, note, severity, detail "
+			  "FROM hazard_events WHERE hazard_id = ?1 ORDER BY seq",
+	[S_OB_PUT]      = "INSERT INTO outbox (topic_suffix, cls, body, created_ms, hazard_id) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_OB_LIFT]     = "UPDATE outbox SET cls = ?1 WHERE hazard_id = ?2 AND cls > ?1",
+	[S_OB_NEXT]     = "SELECT seq, topic_suffix, cls, body FROM outbox "
+			  "ORDER BY cls, seq LIMIT ?1",
+	/* the quota: oldest first; hazard rows are never in these */
+	[S_QUOTA_READINGS] = "DELETE FROM readings WHERE seq IN "
+			  "(SELECT seq FROM readings ORDER BY seq LIMIT ?1)",
+	[S_QUOTA_TELEMETRY] = "DELETE FROM outbox WHERE seq IN "
+			  "(SELECT seq FROM outbox WHERE cls = 4 ORDER BY seq LIMIT ?1)",
+	[S_OB_DELETE]   = "DELETE FROM outbox WHERE seq = ?1",
+	[S_OB_COUNT]    = "SELECT count(*) FROM outbox",
+	/* an acknowledged alarm, fault or hazard event is kept for a
+	 * downlink resend (each kind has its own topic since schema v5: a
+	 * filter on 'hazard' alone left alarms and faults out of it) */
+	[S_OB_ARCHIVE]  = "INSERT OR REPLACE INTO outbox_sent (seq, topic_suffix, cls, body, "
+			  "created_ms, hazard_id) SELECT seq, topic_suffix, cls, body, "
+			  "created_ms, hazard_id FROM outbox WHERE seq = ?1 "
+			  "AND topic_suffix IN ('alarm', 'fault', 'hazard')",
+};
+
+/* ------------------------------------------------------------ helpers */
+
+/* Call right after the failing sqlite3 call: reset would not change the
+ * message, but another statement would. */
+int store_fail(struct store *st, const char *what)
+{
+	complain(&st->complaint, "store: %s: %s", what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Every use of a cached statement ends here, so it holds no read lock and
+ * no pointer into the caller's memory until its next use. */
+void store_stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/*
+ * SQLITE_FULL and I/O errors may roll back the caller's whole transaction.
+ * Every later write of that pass would then commit on its own, half a pass
+ * on disk while the caller believes its commit failed and retries.  Refuse
+ * writes until the caller has rolled back and begun again.
+ */
+static bool tx_lost(struct store *st)
+{
+	if (!st->in_tx || !sqlite3_get_autocommit(st->db))
+		return false;
+	complain(&st->complaint, "store: write refused: the transaction was "
+		 "rolled back by an earlier error");
+	return true;
+}
+
+static bool is_tx_control(enum stmt_id id)
+{
+	return id <= S_ROLLBACK_TO;
+}
+
+/* Run a cached statement that returns no rows. */
+int store_stmt_run(struct store *st, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int rc;
+
+	if (!is_tx_control(id) && tx_lost(st)) {
+		store_stmt_done(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, what);
+		store_stmt_done(s);
+		return -1;
+	}
+	store_stmt_done(s);
+	return 0;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+const char *store_col_text(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? v : "";
+}
+
+char *store_col_strdup(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? strdup(v) : NULL;
+}
+
+/*
+ * Multi-statement writes are all-or-nothing by themselves.  Inside the
+ * caller's transaction a savepoint undoes a half-done write without losing
+ * the rest of the loop pass; with no transaction open (start-up, tools and
+ * tests) the function runs in one of its own.
+ */
+int store_atomic_begin(struct store *st, bool *own)
+{
+	if (tx_lost(st))
+		return -1;
+	*own = sqlite3_get_autocommit(st->db) != 0;
+	return store_stmt_run(st, *own ? S_BEGIN : S_SAVEPOINT, "begin");
+}
+
+int store_atomic_end(struct store *st, bool own, int rc)
+{
+	if (rc == 0 && store_stmt_run(st, own ? S_COMMIT : S_RELEASE, "commit") == 0)
+		return 0;
+	/* SQLITE_FULL and I/O errors may already have rolled back everything,
+	 * the caller's transaction included: nothing is left to undo then */
+	if (sqlite3_get_autocommit(st->db))
+		return -1;
+	if (own) {
+		store_stmt_run(st, S_ROLLBACK, "rollback");
+	} else {
+		store_stmt_run(st, S_ROLLBACK_TO, "rollback to savepoint");
+		store_stmt_run(st, S_RELEASE, "release savepoint");
+	}
+	return -1;
+}
+
+int store_name_index(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int64_t store_hours_to_ms(double h)
+{
+	if (!(h > 0.0))
+		return 0;
+	return (int64_t)llround(h * 3600000.0);
+}
+
+/* Set obj[key] = item, replacing any earlier value; takes item. */
+void store_json_set(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item)
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
+	else
+		cJSON_AddItemToObject(obj, key, item);
+}
+
+void store_json_add_iso(cJSON *obj, const char *key, int64_t ms)
+{
+	char buf[32];
+
+	cJSON_AddStringToObject(obj, key, fmt_iso_ms(ms, buf, sizeof buf));
+}
+
+/* Parse stored JSON text; a damaged value becomes {} rather than an error,
+ * because evidence is an aid, never a reason to lose a hazard. */
+cJSON *store_parse_object(const char *text)
+{
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+
+	if (o && cJSON_IsObject(o))
+		return o;
+	cJSON_Delete(o);
+	return cJSON_CreateObject();
+}
+
+/* ---------------------------------------------------------- open/close */
+
+static int load_epoch(struct store *st, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_META_GET];
+	const char *v = NULL;
+	int rc;
+
+	sqlite3_bind_text(s, 1, "epoch", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(s, 0);
+	else if (rc != SQLITE_DONE)
+		errf(err, errlen, "database %s: cannot read the epoch: %s", path,
+			sqlite3_errmsg(st->db));
+	if (v && strlen(v) == STORE_EPOCH_LEN &&
+	    strspn(v, "0123456789abcdef") == STORE_EPOCH_LEN) {
+		memcpy(st->epoch, v, STORE_EPOCH_LEN + 1);
+		store_stmt_done(s);
+		return 0;
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		errf(err, errlen, "database %s: meta \"epoch\" is missing or not "
+			"%d lowercase hex digits", path, STORE_EPOCH_LEN);
+	store_stmt_done(s);
+	return -1;
+}
+
+/* A PRAGMA that answers with a row; value of the first column into out. */
+static int pragma(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (out && outlen)
+		snprintf(out, outlen, "%s", rc == SQLITE_ROW && sqlite3_column_text(s, 0)
+			 ? (const char *)sqlite3_column_text(s, 0) : "");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+	char mode[16];
+	bool created = store_history_file_absent(path);
+	int rc, i;
+
+	st = calloc(1, sizeof *st);
+	if (!st) {
+		errf(err, errlen, "database %s: out of memory", path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		errf(err, errlen, "cannot open database %s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	/* a backup or an operator's sqlite3 shell may hold the lock briefly */
+	sqlite3_busy_timeout(st->db, 5000);
+
+	if (store_schema_check(st->db, path, err, errlen) < 0)
+		goto fail;
+	if (pragma(st->db, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0) {
+		errf(err, errlen, "database %s: cannot enable WAL: %s", path,
+			sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (strcmp(mode, "wal") != 0)
+		log_warnx("database %s: journal mode is \"%s\", not WAL", path, mode);
+	/* per connection, so on every open: a pass is durable once committed */
+	if (pragma(st->db, "PRAGMA synchronous = FULL", NULL, 0) < 0 ||
+	    pragma(st->db, "PRAGMA foreign_keys = ON", NULL, 0) < 0) {
+		errf(err, errlen, "database %s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (store_schema_migrate(st->db, path, err, errlen) < 0)
+		goto fail;
+
+	for (i = 0; i < S_COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&st->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			errf(err, errlen, "database %s: cannot prepare \"%s\": %s",
+				path, stmt_sql[i], sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	if (load_epoch(st, path, err, errlen) < 0 ||
+	    store_history_open(st, path, created, err, errlen) < 0)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	store_history_close(st);
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	/* an open transaction is rolled back by the close: only a commit
+	 * makes a loop pass durable */
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *store_epoch(const struct store *st)
+{
+	return st->epoch;
+}
+
+sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+/* ------------------------------------------------------ transactions */
+
+int store_begin(struct store *st)
+{
+	if (store_stmt_run(st, S_BEGIN, "begin transaction") < 0)
+		return -1;
+	st->in_tx = true;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	/* on failure the caller rolls back, which ends in_tx */
+	if (store_stmt_run(st, S_COMMIT, "commit") < 0)
+		return -1;
+	st->in_tx = false;
+	complain_release(&st->complaint, "store: writes succeed again");
+	return 0;
+}
+
+int store_rollback(struct store *st)
+{
+	st->in_tx = false;
+	/* after SQLITE_FULL or an I/O error SQLite may have rolled back by
+	 * itself; the caller's rollback is then a no-op, not a second error */
+	if (sqlite3_get_autocommit(st->db))
+		return 0;
+	return store_stmt_run(st, S_ROLLBACK, "rollback");
+}
+
+/* -------------------------------------------------------------- meta */
+
+int store_meta_get_int(struct store *st, const char *key, int64_t *val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_GET];
+	int rc;
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*val = sqlite3_column_int64(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read meta");
+		store_stmt_done(s);
+		return -1;
+	}
+	/* a missing key leaves *val alone: the caller's default stands */
+	store_stmt_done(s);
+	return 0;
+}
+
+int store_meta_set_int(struct store *st, const char *key, int64_t val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_SET];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, val);
+	return store_stmt_run(st, S_META_SET, "write meta");
+}
+
+/* Text values (JSON documents): *val malloc'd, NULL when the key is absent. */
+int store_meta_get_text(struct store *st, const char *key, char **val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_GET];
+	int rc;
+
+	*val = NULL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*val = store_col_strdup(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read meta");
+		store_stmt_done(s);
+		return -1;
+	}
+	store_stmt_done(s);
+	return 0;
+}
+
+int store_meta_set_text(struct store *st, const char *key, const char *val)
+{
+	sqlite3_stmt *s = st->stmt[S_META_SET];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, val, -1, SQLITE_STATIC);
+	return store_stmt_run(st, S_META_SET, "write meta");
+}
+
+/* ------------------------------------------------------------ config */
+
+int store_sync_config(struct store *st, const struct config *cfg)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int i, rc = 0;
+
+	if (store_atomic_begin(st, &own) < 0)
+		return -1;
+	s = st->stmt[S_SITE_UPSERT];
+	for (i = 0; i < cfg->n_sites && rc == 0; i++) {
+		const struct site_cfg *site = &cfg->sites[i];
+
+		store_bind_text(s, 1, site->id);
+		store_bind_text(s, 2, site->kind < SITE_KIND_COUNT ?
+			  site_kind_name[site->kind] : "other");
+		store_bind_text(s, 3, site->name);
+		store_bind_text(s, 4, site->address);
+		store_bind_text(s, 5, site->grid);
+		rc = store_stmt_run(st, S_SITE_UPSERT, "save site");
+	}
+	s = st->stmt[S_DEVICE_UPSERT];
+	for (i = 0; i < cfg->n_devices && rc == 0; i++) {
+		const struct device_cfg *dev = &cfg->devices[i];
+
+		store_bind_text(s, 1, dev->id);
+		store_bind_text(s, 2, dev->kind < DEV_KIND_COUNT ?
+			  device_kind_name[dev->kind] : "unknown");
+		store_bind_text(s, 3, dev->site);
+		store_bind_text(s, 4, dev->topic);
+		store_bind_text(s, 5, dev->format);
+		rc = store_stmt_run(st, S_DEVICE_UPSERT, "save device");
+	}
+	return store_atomic_end(st, own, rc);
+}
+
+/* ---------------------------------------------------------- readings */
+
+int store_put_reading(struct store *st, const char *device, const struct reading *r)
+{
+	sqlite3_stmt *s = st->stmt[S_READING_PUT];
+	cJSON *j = reading_to_json(r);
+	char *data = j ? cJSON_PrintUnformatted(j) : NULL;
+	int rc;
+
+	cJSON_Delete(j);
+	if (!data) {
+		complain(&st->complaint, "store: save reading: out of memory");
+		return -1;
+	}
+	store_bind_text(s, 1, device);
+	sqlite3_bind_int64(s, 2, r->ts_ms);
+	store_bind_text(s, 3, data);
+	rc = store_stmt_run(st, S_READING_PUT, "save reading");
+	free(data);
+	return rc;
+}
+
+int store_trim_readings(struct store *st, int max_rows)
+{
+	/* 0 or less means "keep everything": a config that forgot the key
+	 * must not wipe the history */
+	if (max_rows <= 0)
+		return 0;
+	sqlite3_bind_int64(st->stmt[S_READING_TRIM], 1, max_rows);
+	return store_stmt_run(st, S_READING_TRIM, "trim readings");
+}
+
+int store_readings_since(struct store *st, int64_t after_seq, int limit,
+			 cJSON **out, int64_t *last_seq)
+{
+	sqlite3_stmt *s = st->stmt[S_READINGS_SINCE];
+	cJSON *arr = cJSON_CreateArray();
+	int rc;
+
+	*out = NULL;
+	*last_seq = after_seq;
+	if (!arr)
+		return -1;
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		cJSON *o = cJSON_CreateObject(), *data, *f;
+
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "device", store_col_text(s, 1));
+		cJSON_AddNumberToObject(o, "seq", (double)seq);
+		/* the reading's own fields sit beside device and seq */
+		data = store_parse_object(store_col_text(s, 2));
+		while (data && (f = data->child) != NULL) {
+			cJSON_DetachItemViaPointer(data, f);
+			if (cJSON_GetObjectItemCaseSensitive(o, f->string))
+				cJSON_Delete(f);
+			else
+				cJSON_AddItemToObject(o, f->string, f);
+		}
+		cJSON_Delete(data);
+		cJSON_AddItemToArray(arr, o);
+		*last_seq = seq;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "read readings");
+		store_stmt_done(s);
+		cJSON_Delete(arr);
+		*last_seq = after_seq;
+		return -1;
+	}
+	store_stmt_done(s);
+	*out = arr;
+	return 0;
+}
+
+/* Latest stored reading of a device as JSON text (malloc'd), or NULL. */
+char *store_latest_reading(struct store *st, const char *device)
+{
+	sqlite3_stmt *s = st->stmt[S_READING_LATEST];
+	char *data = NULL;
+
+	store_bind_text(s, 1, device);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		data = store_col_strdup(s, 0);
+	store_stmt_done(s);
+	return data;
+}
+
+/* Any reading of device kept: 1 yes, 0 no.  A full scan for a device
+ * that has none (no index on device): presence.c asks once per database. */
+int store_device_has_readings(struct store *st, const char *device)
+{
+	char *data = store_latest_reading(st, device);
+
+	free(data);
+	return data != NULL;
+}
+
+/* ------------------------------------------------------------ quota */
+
+static int64_t pragma_int(struct store *st, const char *sql)
+{
+	char v[32];
+
+	if (pragma(st->db, sql, v, sizeof v) < 0)
+		return -1;
+	return strtoll(v, NULL, 10);
+}
+
+int store_set_quota(struct store *st, int max_mb)
+{
+	int64_t page = pragma_int(st, "PRAGMA page_size");
+	char sql[64];
+
+	if (page <= 0)
+		return -1;
+	/* a hard ceiling: past it every write fails with SQLITE_FULL, which
+	 * the loop survives; store_make_room keeps us below it */
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+		 (long long)((int64_t)max_mb * 1048576 / page));
+	return pragma(st->db, sql, NULL, 0);
+}
+
+int64_t store_used_bytes(struct store *st)
+{
+	int64_t pages = pragma_int(st, "PRAGMA page_count");
+	int64_t free_pages = pragma_int(st, "PRAGMA freelist_count");
+	int64_t page = pragma_int(st, "PRAGMA page_size");
+
+	if (pages < 0 || free_pages < 0 || page < 0)
+		return -1;
+	return (pages - free_pages) * page;
+}
+
+int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_readings,
+		    int64_t *dropped_telemetry)
+{
+	int64_t used;
+
+	while ((used = store_used_bytes(st)) > target_bytes) {
+		enum stmt_id id = S_QUOTA_READINGS;
+		int n;
+
+		sqlite3_bind_int(st->stmt[id], 1, 1000);
+		if (store_stmt_run(st, id, "drop old readings for the quota") < 0)
+			return -1;
+		n = sqlite3_changes(st->db);
+		if (n > 0) {
+			*dropped_readings += n;
+			continue;
+		}
+		id = S_QUOTA_TELEMETRY;
+		sqlite3_bind_int(st->stmt[id], 1, 100);
+		if (store_stmt_run(st, id, "drop old telemetry for the quota") < 0)
+			return -1;
+		n = sqlite3_changes(st->db);
+		/* then copies of delivered hazard events kept for resends */
+		if (n == 0 && (n = store_drop_sent(st, 100)) > 0)
+			continue;
+		if (n == 0)
+			return 1;       /* only hazards and status left: keep them */
+		if (n < 0)
+			return -1;
+		*dropped_telemetry += n;
+	}
+	return used < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ outbox */
+
+static int outbox_insert(struct store *st, const char *topic_suffix, int cls,
+			 const char *body, const char *hazard_id, int64_t *seq_out)
+{
+	sqlite3_stmt *s = st->stmt[S_OB_PUT];
+
+	store_bind_text(s, 1, topic_suffix);
+	sqlite3_bind_int(s, 2, cls);
+	store_bind_text(s, 3, body);
+	sqlite3_bind_int64(s, 4, now_wall_ms());
+	store_bind_text(s, 5, hazard_id);
+	if (store_stmt_run(st, S_OB_PUT, "queue outbox message") < 0)
+		return -1;
+	/* before the commit, so before the uplink can send it */
+	store_history_note(st, HWM_OUTBOX, sqlite3_last_insert_rowid(st->db));
+	if (seq_out)
+		*seq_out = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
+		     const char *body, int64_t *seq_out)
+{
+	return outbox_insert(st, topic_suffix, cls, body, NULL, seq_out);
+}
+
+int store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
+			    const char *body, int64_t *seq_out)
+{
+	return store_outbox_put_record(st, "hazard", hazard_id, cls, body, seq_out);
+}
+
+int store_outbox_put_record(struct store *st, const char *suffix, const char *hazard_id,
+			    int cls, const char *body, int64_t *seq_out)
+{
+	sqlite3_stmt *s = st->stmt[S_OB_LIFT];
+
+	/* an escalated hazard's earlier events must not trail behind it */
+	sqlite3_bind_int(s, 1, cls);
+	store_bind_text(s, 2, hazard_id);
+	if (store_stmt_run(st, S_OB_LIFT, "lift pending hazard events") < 0)
+		return -1;
+	return outbox_insert(st, suffix, cls, body, hazard_id, seq_out);
+}
+
+static bool seq_in(int64_t seq, const int64_t *set, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == seq)
+			return true;
+	return false;
+}
+
+int store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
+		      const struct seqset *done, struct outbox_msg *out, int max)
+{
+	sqlite3_stmt *s = st->stmt[S_OB_NEXT];
+	int n = 0, rc = SQLITE_DONE, i;
+
+	if (max <= 0)
+		return 0;
+	/* the skipped rows (in flight or done) are at most that many of the
+	 * best ones; the loop stops as soon as it has max */
+	sqlite3_bind_int(s, 1, max + n_skip + seqset_count(done));
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct outbox_msg *m = &out[n];
+
+		m->seq = sqlite3_column_int64(s, 0);
+		if (seq_in(m->seq, skip, n_skip) || seqset_has(done, m->seq))
+			continue;
+		if (strlcpy_hz(m->topic_suffix, store_col_text(s, 1), sizeof m->topic_suffix) < 0)
+			log_warnx("store: outbox %lld: topic suffix \"%s\" truncated",
+				  (long long)m->seq, store_col_text(s, 1));
+		m->cls = sqlite3_column_int(s, 2);
+		m->body = strdup(store_col_text(s, 3));
+		if (!m->body) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		if (rc == SQLITE_NOMEM)
+			complain(&st->complaint, "store: read outbox: out of memory");
+		else
+			store_fail(st, "read outbox");
+		store_stmt_done(s);
+		for (i = 0; i < n; i++)
+			outbox_msg_free(&out[i]);
+		return -1;
+	}
+	store_stmt_done(s);
+	return n;
+}
+
+void outbox_msg_free(struct outbox_msg *m)
+{
+	if (!m)
+		return;
+	free(m->body);
+	m->body = NULL;
+}
+
+int store_outbox_delete(struct store *st, int64_t seq)
+{
+	/* deleting a row already gone is fine: a duplicate PUBACK after a
+	 * resend must not count as an error */
+	sqlite3_bind_int64(st->stmt[S_OB_ARCHIVE], 1, seq);
+	if (store_stmt_run(st, S_OB_ARCHIVE, "keep a sent hazard event") < 0)
+		return -1;
+	sqlite3_bind_int64(st->stmt[S_OB_DELETE], 1, seq);
+	return store_stmt_run(st, S_OB_DELETE, "delete outbox message");
+}
+
+int64_t store_outbox_count(struct store *st)
+{
+	sqlite3_stmt *s = st->stmt[S_OB_COUNT];
+	int64_t n = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, "count outbox");
+	store_stmt_done(s);
+	return n;
+}

@@ -1,0 +1,301 @@
+/*
+ * store.h: the SQLite store (fifth layer): rows and events, the outbox,
+ * reports' read side, backups and the database's files.  Only the loop
+ * thread calls it.  What a change means is decided before it gets here
+ * (core/record.c, app/records.c).
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include "conf.h"
+
+/* --------------------------------------------------------------- store.c
+ * The single SQLite file (WAL, synchronous=FULL).  Only the loop thread
+ * calls these.  Writes happen between store_begin/store_commit so one loop
+ * pass is one transaction (group commit).
+ */
+struct store;
+
+/* Drain order after an outage: most important first. */
+enum outbox_class { OB_HAZARD_MAJOR = 0, OB_HAZARD_GENERAL = 1, OB_STATUS = 2,
+		    OB_SUMMARY = 3, OB_TELEMETRY = 4,
+		    OB_HAZARD = OB_HAZARD_MAJOR };
+
+struct hazard_rec {
+	char    id[ID_MAX];             /* stable for the life of the hazard */
+	char    device[ID_MAX];
+	char    site[ID_MAX];
+	enum hazard_type type;
+	enum severity    severity;
+	enum priority    priority;
+	char    state[16];              /* one of its kind's states (core/record.c) */
+	int64_t raised_at_ms;
+	int64_t deadline_ms;
+	int64_t cleared_at_ms;          /* 0 if not */
+	int64_t closed_at_ms;           /* 0 if not */
+	int     occurrences;
+	int64_t acked_at_ms;            /* 0 if not */
+	int64_t rectifying_at_ms;       /* 0 if not */
+	bool    overdue;                /* past its deadline ("escalated" sent) */
+	int64_t escalated_at_ms;        /* when it became overdue; 0 if not */
+	char    recurrence_of[ID_MAX];  /* earlier closed hazard; "" none */
+	bool    clock_trusted;          /* false: raised before the clock was */
+	enum record_kind kind;          /* alarm, fault or hazard (core/record.h) */
+	enum verdict verdict;           /* alarms: real, false, test; or none */
+	int64_t verified_at_ms;         /* 0 if not */
+	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
+	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
+};
+
+struct outbox_msg {
+	int64_t seq;
+	char    topic_suffix[32];       /* "hazard", "telemetry", "status" */
+	int     cls;
+	char   *body;                   /* JSON object text, malloc'd */
+};
+
+struct store *store_open(const char *path, char *err, size_t errlen);
+void   store_close(struct store *st);
+const char *store_epoch(const struct store *st);  /* per-database random id */
+/* Why this open gave the database a new epoch (its history went back: a
+ * restored backup, a lost WAL) or found it missing or empty where one
+ * existed; NULL when its history is intact.  For the log and upstream. */
+const char *store_history_fault(const struct store *st);
+int    store_begin(struct store *st);
+int    store_commit(struct store *st);
+int    store_rollback(struct store *st);
+
+/* Mirror config sites/devices into their tables (upsert; removed ones kept). */
+int    store_sync_config(struct store *st, const struct config *cfg);
+
+int    store_put_reading(struct store *st, const char *device,
+			 const struct reading *r);
+/* Trim the readings table to max_rows (oldest first). */
+int    store_trim_readings(struct store *st, int max_rows);
+/* Any reading of device kept: 1 yes, 0 no (a full scan when none). */
+int    store_device_has_readings(struct store *st, const char *device);
+/* Readings with seq > after_seq, up to limit, as a JSON array of
+ * {"device":..., reading fields}; *last_seq gets the last seq included. */
+int    store_readings_since(struct store *st, int64_t after_seq, int limit,
+			    cJSON **out, int64_t *last_seq);
+int    store_meta_get_int(struct store *st, const char *key, int64_t *val);
+int    store_meta_set_int(struct store *st, const char *key, int64_t val);
+/* Text values (JSON): *val malloc'd, or NULL when the key is absent. */
+int    store_meta_get_text(struct store *st, const char *key, char **val);
+int    store_meta_set_text(struct store *st, const char *key, const char *val);
+
+/*
+ * Apply one rules change for a device: create a hazard (CHG_ACTIVE with no
+ * open hazard of that device and type), bump occurrences (CHG_ACTIVE on a
+ * cleared one, which reopens it), raise severity (CHG_ESCALATE) or mark it
+ * cleared (CHG_CLEAR).  Appends a hazard_events row and returns the event
+ * name ("raised", "updated", "escalated", "cleared") in *event, or NULL when
+ * nothing changed.  The updated record goes to *rec.  evidence is the
+ * reading that caused it (may be NULL for timer-driven changes).
+ */
+int    store_hazard_apply(struct store *st, const struct device_cfg *dev,
+			  const struct hazard_change *chg,
+			  const struct reading *evidence,
+			  double deadline_h, int64_t now_ms,
+			  struct hazard_rec *rec, const char **event);
+/* Close (write off) a hazard: only if its state is "cleared". */
+int    store_hazard_close(struct store *st, const char *hazard_id,
+			  const char *actor, const char *note, int64_t now_ms,
+			  struct hazard_rec *rec, char *err, size_t errlen);
+int    store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec *rec);
+/* Hazard record as the upstream event body (without v/gateway/msg_id/sent_at). */
+cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
+			       const char *event, int64_t at_ms);
+/* Calls fn for every hazard not closed (start-up restore of rules state). */
+int    store_foreach_open(struct store *st,
+			  void (*fn)(void *ctx, const struct hazard_rec *rec),
+			  void *ctx);
+/*
+ * Disk quota (storage.max_mb): set the hard ceiling, report the bytes in
+ * use, and drop the oldest readings, then the oldest telemetry messages,
+ * until use is at or below target_bytes.  Hazards and their events are
+ * never dropped: returns 1 if only they are left above the target.
+ */
+int    store_set_quota(struct store *st, int max_mb);
+int64_t store_used_bytes(struct store *st);
+int    store_make_room(struct store *st, int64_t target_bytes,
+		       int64_t *dropped_readings, int64_t *dropped_telemetry);
+/* Listings for the control socket. */
+cJSON *store_list_hazards(struct store *st, bool open_only);
+cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
+
+int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
+			const char *body, int64_t *seq_out);
+/* A hazard event: also lifts that hazard's pending events into cls, so a
+ * hazard's events drain in the order they happened whatever their class. */
+int    store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
+			       const char *body, int64_t *seq_out);
+/* The same on topic suffix "alarm", "fault" or "hazard". */
+int    store_outbox_put_record(struct store *st, const char *suffix, const char *record_id,
+			       int cls, const char *body, int64_t *seq_out);
+/* Up to max messages, best class first and oldest first within a class,
+ * leaving out the seqs in skip (in flight).  Returns the number filled. */
+/* The best rows to send, leaving out skip[] (in flight) and done (acknowledged
+ * rows whose delete has not reached the disk; may be NULL). */
+struct seqset;
+int    store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
+			 const struct seqset *done, struct outbox_msg *out, int max);
+void   outbox_msg_free(struct outbox_msg *m);
+int    store_outbox_delete(struct store *st, int64_t seq);
+int64_t store_outbox_count(struct store *st);
+/* Queue acknowledged hazard events with seq >= from_seq again (up to max,
+ * oldest first) under their original seqs, so their msg_ids repeat. */
+int    store_outbox_resend(struct store *st, int64_t from_seq, int max,
+			   int64_t *queued);
+/* Keep only the newest acknowledged hazard events for resends. */
+int    store_trim_sent(struct store *st);
+
+/* ------------------------------------------------------------- dbfile.c */
+/* Why the database directory or a database file (-wal, -shm, -journal)
+ * must not be used (NULL: fine); user: the uid hazardd runs as (after a
+ * drop); dropping: hazardd is root now and will become user. */
+const char *dbfile_dir_problem(unsigned mode, unsigned owner, unsigned user,
+			       bool dropping);
+const char *dbfile_entry_problem(unsigned mode, unsigned nlink, unsigned owner,
+				 unsigned user, bool dropping);
+/* Check storage.path's directory (O_NOFOLLOW) and every file SQLite keeps
+ * there (lstat from the directory fd) before SQLite opens it by name. */
+int  dbfile_guard(const char *path, unsigned run_uid, bool dropping, char *err,
+		  size_t errlen);
+
+/* ------------------------------------------------------- store_report.c
+ * The read side of reports: records and self-checks for the daily
+ * summary, the per-site ledger, filtered listings (in SQL).
+ */
+/*
+ * One record (alarm, fault or hazard) as it stood at the end of a summary
+ * period: its state and severity replayed from its events up to then, and
+ * every stamp that falls at or after the end given as 0 (not yet).
+ */
+struct report_hazard {
+	const char *id, *site, *device;
+	enum record_kind kind;          /* the figures of each kind stay apart */
+	const char *type;               /* hazard_type_name[] as stored */
+	int     severity;               /* enum severity at the period end (an
+					 * alarm's level: general low, major high) */
+	int     state;                  /* hazards: enum hz_state at the period
+					 * end; alarms and faults: -1 */
+	const char *state_name;         /* the kind's state at the period end:
+					 * "active", "ended", "dismissed", ... */
+	int64_t raised_at_ms, deadline_ms;
+	int64_t closed_at_ms;           /* hazard closed, fault dismissed; 0: not */
+	int64_t acked_at_ms;            /* 0: not acknowledged (alarm, hazard) */
+	int64_t cleared_at_ms;          /* alarm ended, fault or hazard cleared */
+	int64_t verified_at_ms;         /* alarms; 0: not verified */
+	enum verdict verdict;           /* alarms: VERDICT_NONE until verified */
+	bool    recurrence;             /* recurrence_of is set */
+	bool    clock_trusted;
+};
+/* Every record raised before end_ms, of every kind, replayed as above.
+ * 0, or -1 on a store error. */
+int    store_report_foreach(struct store *st, int64_t end_ms,
+			    void (*fn)(void *ctx, const struct report_hazard *h),
+			    void *ctx);
+/* self_checks rows in [start_ms, end_ms), counted by device and source. */
+int    store_report_self_checks(struct store *st, int64_t start_ms, int64_t end_ms,
+				void (*fn)(void *ctx, const char *device,
+					   const char *site, const char *source,
+					   int64_t count),
+				void *ctx);
+/* A self_checks row: source "device" (test button) or "output". */
+int    store_self_check_put(struct store *st, const char *device, const char *site,
+			    const char *source, int64_t at_ms, bool clock_trusted);
+/* Queue a summary body (outbox class OB_SUMMARY, topic "summary") and,
+ * when meta_key is set, store meta_val under it in the same transaction. */
+int    store_summary_put(struct store *st, const char *body, const char *meta_key,
+			 int64_t meta_val);
+/* The per-site hazard ledger: an array of row objects, oldest first. */
+cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms);
+/* Filters for the hazard listing; NULL / 0 / false: not filtered. */
+struct hazard_filter {
+	const char *kind;               /* "alarm", "fault", "hazard"; NULL: all */
+	const char *site, *state, *severity;
+	int64_t     since_ms;           /* raised or changed at or after */
+	bool        open_only;          /* not closed */
+};
+cJSON *store_list_hazards_where(struct store *st, const struct hazard_filter *f);
+
+/* -------------------------------------------------------- store_backup.c */
+struct sqlite3;
+/* Before migrating: the database copied to "<path>.pre-v<version>" with
+ * the online backup API (kept if it exists).  0, or -1 with err. */
+int store_backup_before_migration(struct sqlite3 *db, const char *path, int version,
+				  char *err, size_t errlen);
+
+/* ------------------------------------------------ records (store_hazard.c)
+ * inside the caller's transaction */
+/* The store's side (store_hazard.c), inside the caller's transaction. */
+/* store_hazard_apply with deadlines, classes and recurrence from pol; a
+ * hazard raised within pol's window after a close of the same device and
+ * type links to it (recurrence_of) one severity grade higher. */
+int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
+			      const struct hazard_change *chg,
+			      const struct reading *evidence,
+			      const struct hz_policy *pol, int64_t now_ms,
+			      struct hazard_rec *rec, const char **event);
+/*
+ * One rules change applied to the live record of kind for its device and
+ * type, as core/record.c's record_rules_step decides: a new record (only
+ * when may_create), one more occurrence, a higher level or grade, the
+ * condition's end.  rec/event as store_hazard_apply.  store_hazard_apply_policy
+ * is this with kind hazard (a hazard straight from a condition).
+ */
+int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
+		       const struct device_cfg *dev, const struct hazard_change *chg,
+		       const struct reading *evidence, const struct hz_policy *pol,
+		       int64_t now_ms, struct hazard_rec *rec, const char **event);
+/* Where a hazard comes from (core/record.h's hazard_reason). */
+struct hazard_origin {
+	const char *device, *site;
+	enum hazard_type type;
+	enum severity severity;         /* graded by record_grade() */
+	enum hazard_reason reason;
+	const char *source;             /* the alarm or fault id; NULL none */
+	bool condition_on;              /* false: raised already cleared */
+	const char *detail, *actor, *note;
+};
+/* Raise a hazard from its origin, unless one already stands for that
+ * source, or a live one for the device and type (then *rec is that one
+ * and *event NULL).  Its evidence starts as the source's. */
+int store_hazard_derive(struct store *st, const struct hazard_origin *o,
+			const struct hz_policy *pol, int64_t now_ms,
+			struct hazard_rec *rec, const char **event);
+/* Records of kind, device and type raised at or after since_ms; -1 error. */
+int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
+			   enum hazard_type t, int64_t since_ms);
+/* A person's action on any record (core/record.c decides if it may):
+ * acknowledge, rectifying, close, verify (with verdict), dismiss.  Event
+ * into *event.  -1 with the reason in err. */
+int store_record_act(struct store *st, const char *id, enum record_action a,
+		     enum verdict v, const char *actor, const char *note,
+		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
+		     const char **event, char *err, size_t errlen);
+/* A person's action through lifecycle_next(); the event name
+ * ("acknowledged", "rectifying", "closed") into *event.  evidence: the
+ * person's text, kept in evidence.operator on close.  -1 with err. */
+int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_state to,
+			    const char *actor, const char *note, const char *evidence,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event,
+			    char *err, size_t errlen);
+/* Fold a reading into the evidence (min/max, latest) of the device's
+ * hazards whose condition is on. */
+int store_hazard_observe(struct store *st, const char *device, const struct reading *r);
+/* Past its deadline: overdue, one priority class up, event "escalated".
+ * 1 done (rec filled), 0 nothing to do (closed, already overdue), -1 error. */
+int store_hazard_mark_overdue(struct store *st, const char *hazard_id, int64_t now_ms,
+			      struct hazard_rec *rec);
+/* Append an event row (event "action": what an interlock or operator did,
+ * and its confirmation) to a hazard without changing its state; a row of
+ * the caller's transaction, not sent upstream.  0, or -1 (no such hazard,
+ * store error). */
+int store_hazard_note(struct store *st, const char *hazard_id, const char *event,
+		      int64_t at_ms, const char *actor, const char *detail);
+/* {"<site>": recurrences, ...} over every hazard kept. */
+cJSON *store_recurrences_by_site(struct store *st);
+
+#endif /* STORE_H */

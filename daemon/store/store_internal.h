@@ -1,0 +1,118 @@
+/*
+ * store_internal.h: what store.c, store_hazard.c and store_schema.c
+ * share.  Nobody else includes this; the rest of the daemon sees only the
+ * store.c section of hazardd.h.
+ */
+#ifndef STORE_INTERNAL_H
+#define STORE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "hwm.h"
+
+#define STORE_EPOCH_LEN 8       /* lowercase hex chars in meta "epoch" */
+
+struct store;
+
+/* Prepared statements, one per query; indexes into struct store.stmt. */
+enum stmt_id {
+	/* transaction control first: is_tx_control() relies on it */
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_META_GET, S_META_SET,
+	S_SITE_UPSERT, S_DEVICE_UPSERT,
+	S_READING_PUT, S_READING_TRIM, S_READINGS_SINCE, S_READING_LATEST,
+	S_HZ_FIND_OPEN, S_HZ_GET, S_HZ_INSERT, S_HZ_UPDATE,
+	S_HZ_LIST_OPEN, S_HZ_LIST_ALL,
+	S_EV_PUT, S_EV_LAST, S_EV_LIST,
+	S_OB_PUT, S_OB_LIFT, S_OB_NEXT, S_QUOTA_READINGS, S_QUOTA_TELEMETRY, S_OB_DELETE, S_OB_COUNT,
+	S_OB_ARCHIVE,
+	S_COUNT
+};
+
+/* Column order that hz_from_row() reads; detail and evidence at 12, 13,
+ * then the life-cycle columns of schema version 3. */
+#define HZ_COLS "id, device, site, type, severity, priority, state, " \
+	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
+	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
+	"escalated_at_ms, recurrence_of, clock_trusted, kind, verdict, " \
+	"verified_at_ms, reason, source"
+#define HZ_COL_DETAIL   12
+#define HZ_COL_EVIDENCE 13
+#define HZ_COL_ACKED    14
+#define HZ_COL_KIND     20      /* then verdict, verified_at_ms, reason, source */
+
+struct store {
+	sqlite3          *db;
+	sqlite3_stmt     *stmt[S_COUNT];
+	char              epoch[STORE_EPOCH_LEN + 1];
+	/* a full disk fails every write of every pass: say it once, with
+	 * backoff, and "recovered" once a commit goes through again */
+	struct complaint  complaint;
+	/* between store_begin and store_commit/store_rollback */
+	bool              in_tx;
+	/* the high-water mark beside the file (store_history.c) */
+	char              hwm_path[PATH_MAX_HZ + 8];
+	struct hwm        hwm;          /* the lease last written */
+	bool              hwm_on;       /* false for :memory: */
+	bool              hwm_dirty;    /* the last write failed: try again */
+	struct complaint  hwm_complaint;
+	int               history;      /* enum hwm_verdict of this open */
+	char              history_why[600];
+};
+
+/* Helpers shared by store.c and store_hazard.c (defined in store.c). */
+int store_fail(struct store *st, const char *what);
+void store_stmt_done(sqlite3_stmt *s);
+int store_stmt_run(struct store *st, enum stmt_id id, const char *what);
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+const char *store_col_text(sqlite3_stmt *s, int i);
+char *store_col_strdup(sqlite3_stmt *s, int i);
+int store_atomic_begin(struct store *st, bool *own);
+int store_atomic_end(struct store *st, bool own, int rc);
+int store_name_index(const char *const *names, int n, const char *name);
+int64_t store_hours_to_ms(double h);
+void store_json_set(cJSON *obj, const char *key, cJSON *item);
+void store_json_add_iso(cJSON *obj, const char *key, int64_t ms);
+cJSON *store_parse_object(const char *text);
+char *store_latest_reading(struct store *st, const char *device);
+
+/* A random epoch (STORE_EPOCH_LEN hex digits) into out (store_schema.c). */
+int store_random_epoch(char *out, char *err, size_t errlen);
+
+/* The high-water mark (store_history.c).  file_absent: before the open,
+ * is the file missing or empty (a new database)?  history_open runs after
+ * the epoch is loaded; history_note before id n of counter ctr (enum
+ * hwm_ctr) goes out; history_close at a clean close. */
+bool store_history_file_absent(const char *path);
+int store_history_open(struct store *st, const char *path, bool db_created,
+		       char *err, size_t errlen);
+void store_history_note(struct store *st, int ctr, int64_t n);
+void store_history_close(struct store *st);
+
+/* The schema version this build writes (the number of migrations). */
+int store_schema_version(void);
+
+/*
+ * Run PRAGMA quick_check.  -1 with "database PATH is corrupt: ..." in err
+ * when the file is damaged or not a database at all.
+ */
+int store_schema_check(sqlite3 *db, const char *path, char *err, size_t errlen);
+
+/*
+ * Bring the file up to store_schema_version(), one transaction per
+ * migration.  Refuses a file written by a newer hazardd.
+ */
+int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+
+/* The quota: drop the n oldest kept copies of delivered hazard events
+ * (store_resend.c); the number dropped, or -1. */
+int store_drop_sent(struct store *st, int n);
+
+/* The connection itself, for unit tests that provoke errors (disk full). */
+sqlite3 *store_sqlite(struct store *st);
+
+#endif /* STORE_INTERNAL_H */

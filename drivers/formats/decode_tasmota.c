@@ -1,0 +1,170 @@
+/*
+ * decode_tasmota.c: Tasmota plugs and relays (ESP8266/ESP32).
+ *
+ * A device is configured with its telemetry topic "tele/<topic>/SENSOR"
+ * (energy and sensor readings, every TelePeriod).  Derived from it:
+ * "tele/<topic>/STATE" (relay state as "POWER"/"POWER1"),
+ * "tele/<topic>/LWT", the last will: the text Online or Offline, and
+ * "stat/<topic>/RESULT", the answer to a command ({"POWER":"OFF"} right
+ * after "cmnd/<topic>/POWER OFF"): how a device command is confirmed
+ * without waiting for the next TelePeriod.
+ *
+ * Time: Tasmota's "Time" is local time without a UTC offset unless the
+ * device is set to add one (SetOption52); a time we cannot place on the
+ * UTC axis is ignored and the receive time used.  A time with an explicit
+ * UTC offset of zero is used as sent.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "formats.h"
+
+/* ENERGY: the metering chip's object; Total is kWh already. */
+static const struct dj_key tas_energy_keys[] = {
+	{ "Power", RF_POWER_W, 1 },
+	{ "Current", RF_CURRENT_A, 1 },
+	{ "Voltage", RF_VOLTAGE_V, 1 },
+	{ "Total", RF_ENERGY_KWH, 1 },
+};
+
+int routes_tasmota(const char *dev_topic, struct route *out, int max)
+{
+	static const char *const derived[] = { "STATE", "LWT" };
+	size_t stem;
+	int n = 0, i;
+
+	if (max < 3)
+		return 0;
+	strlcpy_hz(out[n].topic, dev_topic, sizeof out[n].topic);
+	out[n++].subtree = false;
+	/* a FullTopic other than the default: only the configured topic */
+	if (!dj_has_suffix(dev_topic, "/SENSOR"))
+		return n;
+	stem = strlen(dev_topic) - strlen("SENSOR");
+	for (i = 0; i < 2; i++) {
+		if (snprintf(out[n].topic, sizeof out[n].topic, "%.*s%s", (int)stem,
+			     dev_topic, derived[i]) >= (int)sizeof out[n].topic)
+			continue;
+		out[n++].subtree = false;
+	}
+	if (max >= 4 && strncmp(dev_topic, "tele/", 5) == 0 && stem > 6 &&
+	    snprintf(out[n].topic, sizeof out[n].topic, "stat/%.*s/RESULT", (int)(stem - 6),
+		     dev_topic + 5) < (int)sizeof out[n].topic)
+		out[n++].subtree = false;
+	return n;
+}
+
+/* Multi-channel devices send arrays ([p1, p2]): read channel 1. */
+static const cJSON *tas_first(const cJSON *it)
+{
+	return cJSON_IsArray(it) ? cJSON_GetArrayItem(it, 0) : it;
+}
+
+static void tas_energy(struct reading *r, const cJSON *en, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (!cJSON_IsObject(en))
+		return;
+	for (i = 0; i < sizeof tas_energy_keys / sizeof tas_energy_keys[0]; i++)
+		dj_set(r, tas_energy_keys[i].f,
+		       tas_first(cJSON_GetObjectItemCaseSensitive(en, tas_energy_keys[i].key)),
+		       1, tas_energy_keys[i].key, err, errlen);
+}
+
+/*
+ * Temperature: the first sensor object with a usable "Temperature"
+ * (DS18B20, SHT3X, AM2301, ...); one that is not usable is marked bad and
+ * the next probe tried.  The chip's own ("ESP32") is skipped: it measures
+ * the controller, not the charger.  TempUnit F is converted.
+ */
+static void tas_temperature(struct reading *r, const cJSON *root, char *err,
+			    size_t errlen)
+{
+	const cJSON *it, *t, *unit = cJSON_GetObjectItemCaseSensitive(root, "TempUnit");
+	bool fahrenheit = cJSON_IsString(unit) && strcmp(unit->valuestring, "F") == 0;
+	char whybuf[64], what[40];
+	double v;
+	int rc;
+
+	cJSON_ArrayForEach(it, root) {
+		if (!cJSON_IsObject(it) || !it->string ||
+		    strncmp(it->string, "ESP", 3) == 0)
+			continue;
+		t = cJSON_GetObjectItemCaseSensitive(it, "Temperature");
+		rc = dj_number(t, &v);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			reading_mark_bad(r, RF_TEMP_C);
+			dj_note(err, errlen, "field %s.Temperature: expected number (%s)",
+				it->string, dj_describe(t, what, sizeof what));
+			continue;
+		}
+		/* range-checked after the conversion, not before */
+		if (fahrenheit)
+			v = (v - 32) * 5 / 9;
+		if (reading_check(RF_TEMP_C, &v, whybuf, sizeof whybuf) == RCHECK_BAD) {
+			reading_mark_bad(r, RF_TEMP_C);
+			dj_note(err, errlen, "field %s.Temperature: %s", it->string, whybuf);
+			continue;
+		}
+		reading_set(r, RF_TEMP_C, v);
+		return;
+	}
+}
+
+static int tas_text(const char *payload, size_t len, int64_t recv_ms,
+		    struct reading *out, char *err, size_t errlen)
+{
+	char word[16];
+	int b = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->ts_ms = recv_ms;
+	if (dj_text(payload, len, word, sizeof word) == 0)
+		b = dj_bool_text(word);
+	if (b < 0)
+		return dj_reject(out, err, errlen, "LWT: expected Online or Offline");
+	reading_set(out, RF_ONLINE, b);
+	return 0;
+}
+
+int decode_tasmota(const char *topic, const char *payload, size_t len,
+		   int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+{
+	const cJSON *time, *power;
+	struct reading r;
+	cJSON *root;
+	int64_t ts;
+	bool state;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (!topic)
+		topic = "";
+	if (dj_has_suffix(topic, "/LWT"))
+		return tas_text(payload, len, recv_ms, out, err, errlen);
+	state = dj_has_suffix(topic, "/STATE") || dj_has_suffix(topic, "/RESULT");
+	root = dj_parse_object(payload, len, err, errlen);
+	if (!root)
+		return dj_fail(out);
+	memset(&r, 0, sizeof r);
+	r.ts_ms = recv_ms;
+	time = cJSON_GetObjectItemCaseSensitive(root, "Time");
+	if (cJSON_IsString(time) && parse_iso_ms(time->valuestring, &ts) == 0)
+		r.ts_ms = ts;
+	if (state) {
+		power = cJSON_GetObjectItemCaseSensitive(root, "POWER");
+		if (!power)
+			power = cJSON_GetObjectItemCaseSensitive(root, "POWER1");
+		dj_set(&r, RF_RELAY, power, 1, "POWER", err, errlen);
+	} else {
+		tas_energy(&r, cJSON_GetObjectItemCaseSensitive(root, "ENERGY"), err, errlen);
+		tas_temperature(&r, root, err, errlen);
+	}
+	cJSON_Delete(root);
+	*out = r;
+	return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * decode_zigbee2mqtt.c: devices bridged by zigbee2mqtt.
+ *
+ * A device configured with topic "zigbee2mqtt/<name>" reports its whole
+ * state there as one JSON object (zigbee2mqtt caches and repeats every
+ * field it knows), and the bridge publishes its availability on
+ * "zigbee2mqtt/<name>/availability": the plain word online/offline (legacy)
+ * or {"state":"online"}.  Commands go to ".../set" and ".../get", which we
+ * do not subscribe to.
+ *
+ * Time: zigbee2mqtt's "last_seen" is when the bridge heard the device and
+ * comes in one of three configurable formats, one without a UTC offset;
+ * the receive time is as good and never ambiguous, so it is always used.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "formats.h"
+
+#define AVAIL_SUFFIX "/availability"
+
+/*
+ * Key names as zigbee2mqtt's converters expose them (zigbee-herdsman-
+ * converters: e.gas(), e.smoke(), e.carbon_monoxide(), e.co(), Tuya's
+ * gasValue, faultAlarm, selfTestResult, batteryState).  Legacy payloads
+ * nest a "device" object (friendly name, IEEE address): metadata, ignored
+ * like every other key not listed here (linkquality, update, enrolled,
+ * preheat and warming_up: a warming sensor is not in alarm, silence: a
+ * muted buzzer is not a clear, co2: air quality, not carbon monoxide).
+ */
+static const struct dj_key z2m_keys[] = {
+	{ "smoke", RF_SMOKE, 1 },
+	{ "gas", RF_GAS, 1 },
+	{ "alarm", RF_ALARM, 1 },
+	{ "carbon_monoxide", RF_CO, 1 },         /* CO alarm flag */
+	{ "test", RF_TEST, 1 },
+	{ "self_test", RF_TEST, 1 },
+	{ "testing", RF_TEST, 1 },
+	{ "fault_alarm", RF_FAULT, 1 },          /* Tuya gas sensors */
+	{ "trouble", RF_FAULT, 1 },
+	{ "end_of_life", RF_FAULT, 1 },          /* sensor past its service life */
+	{ "tamper", RF_TAMPER, 1 },
+	{ "battery", RF_BATTERY, 1 },            /* percent */
+	{ "battery_low", RF_BATTERY_LOW, 1 },
+	/* Tuya gas_value is %LEL on the models whose converter says "LEL"
+	 * (TS0601_gas_sensor_2 and _4, DCR-RQJ); ZG-225Z says ppm, which a
+	 * payload cannot tell apart (docs/devices.md) */
+	{ "gas_value", RF_GAS_LEL, 1 },
+	{ "gas_density", RF_GAS_LEL, 1 },        /* Aqara JT-BZ-01AQ/A, %LEL */
+	{ "co", RF_CO_PPM, 1 },                  /* e.co(): ppm */
+	{ "carbon_monoxide_value", RF_CO_PPM, 1 },
+	{ "co_ppm", RF_CO_PPM, 1 },
+	{ "power", RF_POWER_W, 1 },
+	{ "current", RF_CURRENT_A, 1 },
+	{ "voltage", RF_VOLTAGE_V, 1 },
+	{ "energy", RF_ENERGY_KWH, 1 },          /* kWh */
+	{ "temperature", RF_TEMP_C, 1 },
+	/* a plug's own temperature, when it has no probe: still the best
+	 * sign of an overheating charger connection it has */
+	{ "device_temperature", RF_TEMP_C, 1 },
+};
+
+/*
+ * Keys whose value is a word.  Each word sets a field to 0 or 1, or is a
+ * neutral status (NEUTRAL: read, nothing set, no error).  A word not in
+ * the table is unknown: the key's field is marked bad.
+ */
+#define NEUTRAL (-1)
+struct z2m_word {
+	const char *word;
+	enum reading_field f;
+	int v;
+};
+struct z2m_enum {
+	const char *key;
+	enum reading_field f;   /* booleans (and on/off for state) and bad marks */
+	const struct z2m_word *words;
+};
+
+/* "state" is a relay only as ON/OFF; on a detector it is a status:
+ * Aqara's natural-gas detector sends "work" or "preparation" (warm-up). */
+static const struct z2m_word state_words[] = {
+	{ "on", RF_RELAY, 1 }, { "off", RF_RELAY, 0 },
+	{ "true", RF_RELAY, 1 }, { "false", RF_RELAY, 0 },
+	{ "alarm", RF_ALARM, 1 },
+	{ "work", RF_RELAY, NEUTRAL }, { "preparation", RF_RELAY, NEUTRAL },
+	{ "preheat", RF_RELAY, NEUTRAL }, { "normal", RF_RELAY, NEUTRAL },
+	{ NULL, RF_COUNT, 0 },
+};
+/* Spacetronik ZB-DG03 (LPG): "fault" is an enum, elsewhere a boolean */
+static const struct z2m_word fault_words[] = {
+	{ "none", RF_FAULT, 0 }, { "fault", RF_FAULT, 1 },
+	{ "serious_fault", RF_FAULT, 1 }, { "sensor_fault", RF_FAULT, 1 },
+	{ "probe_fault", RF_FAULT, 1 }, { "power_fault", RF_FAULT, 1 },
+	{ NULL, RF_COUNT, 0 },
+};
+/* Tuya: checking while the test runs; a cached "checking" must not
+ * suppress a later alarm, so it is not read as a test press */
+static const struct z2m_word self_test_result_words[] = {
+	{ "success", RF_FAULT, 0 }, { "failure", RF_FAULT, 1 },
+	{ "checking", RF_FAULT, NEUTRAL }, { "others", RF_FAULT, NEUTRAL },
+	{ NULL, RF_COUNT, 0 },
+};
+/* Tuya batteryState; a few devices use the key for charging status */
+static const struct z2m_word battery_state_words[] = {
+	{ "low", RF_BATTERY_LOW, 1 }, { "medium", RF_BATTERY_LOW, 0 },
+	{ "middle", RF_BATTERY_LOW, 0 }, { "high", RF_BATTERY_LOW, 0 },
+	{ "no_charge", RF_BATTERY_LOW, NEUTRAL }, { "charging", RF_BATTERY_LOW, NEUTRAL },
+	{ "charged", RF_BATTERY_LOW, NEUTRAL },
+	{ NULL, RF_COUNT, 0 },
+};
+/* Tuya dual smoke/CO alarm */
+static const struct z2m_word smoke_state_words[] = {
+	{ "alarm", RF_SMOKE, 1 }, { "none", RF_SMOKE, 0 },
+	{ "detecting", RF_SMOKE, NEUTRAL }, { "unknown", RF_SMOKE, NEUTRAL },
+	{ NULL, RF_COUNT, 0 },
+};
+
+static const struct z2m_enum z2m_enums[] = {
+	{ "state", RF_RELAY, state_words },
+	{ "fault", RF_FAULT, fault_words },
+	{ "self_test_result", RF_FAULT, self_test_result_words },
+	{ "battery_state", RF_BATTERY_LOW, battery_state_words },
+	{ "smoke_state", RF_SMOKE, smoke_state_words },
+};
+
+/* One word-valued key into one (a fresh reading). */
+static void z2m_enum_value(struct reading *one, const struct z2m_enum *e,
+			   const cJSON *it, char *err, size_t errlen)
+{
+	const struct z2m_word *w;
+	char what[40];
+
+	if (cJSON_IsNull(it))
+		return;
+	if (cJSON_IsBool(it)) {         /* {"state": true}, {"fault": false} */
+		reading_set(one, e->f, cJSON_IsTrue(it));
+		return;
+	}
+	if (cJSON_IsString(it))
+		for (w = e->words; w->word; w++)
+			if (strcasecmp(w->word, it->valuestring) == 0) {
+				if (w->v != NEUTRAL)
+					reading_set(one, w->f, w->v);
+				return;
+			}
+	reading_mark_bad(one, e->f);
+	dj_note(err, errlen, "field %s: unknown value (%s)", e->key,
+		dj_describe(it, what, sizeof what));
+}
+
+static void z2m_enum_field(struct reading *r, const cJSON *obj,
+			   const struct z2m_enum *e, char *err, size_t errlen)
+{
+	const cJSON *it, *found;
+	struct reading one;
+	bool dup;
+	int f;
+
+	found = dj_member(obj, e->key, &dup);
+	if (!found)
+		return;
+	memset(&one, 0, sizeof one);
+	if (dup) {
+		reading_mark_bad(&one, e->f);
+		dj_note(err, errlen, "field %s: duplicate key", e->key);
+	}
+	/* every duplicate is read: flags merge true-wins, so an alarm word
+	 * among them stands */
+	cJSON_ArrayForEach(it, obj) {
+		struct reading v;
+
+		if (!it->string || strcmp(it->string, e->key) != 0)
+			continue;
+		memset(&v, 0, sizeof v);
+		z2m_enum_value(&v, e, it, err, errlen);
+		for (f = 0; f < RF_COUNT; f++)
+			dj_merge_field(&one, &v, f);
+	}
+	for (f = 0; f < RF_COUNT; f++)
+		dj_merge_field(r, &one, f);
+}
+
+int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max)
+{
+	if (max < 2)
+		return 0;
+	strlcpy_hz(out[0].topic, dev_topic, sizeof out[0].topic);
+	out[0].subtree = false;
+	if (snprintf(out[1].topic, sizeof out[1].topic, "%s" AVAIL_SUFFIX,
+		     dev_topic) >= (int)sizeof out[1].topic)
+		return 1;       /* too long to subscribe: silence still counts */
+	out[1].subtree = false;
+	return 2;
+}
+
+static int z2m_availability(const char *payload, size_t len, int64_t recv_ms,
+			    struct reading *out, char *err, size_t errlen)
+{
+	char word[16];
+	const cJSON *st;
+	cJSON *root;
+	int b = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->ts_ms = recv_ms;
+	if (dj_text(payload, len, word, sizeof word) == 0 && word[0] != '{') {
+		b = dj_bool_text(word);
+	} else {
+		root = dj_parse(payload, len, err, errlen);
+		if (!root)
+			return dj_fail(out);
+		st = cJSON_GetObjectItemCaseSensitive(root, "state");
+		if (cJSON_IsString(st))
+			b = dj_bool_text(st->valuestring);
+		cJSON_Delete(root);
+	}
+	if (b < 0)
+		return dj_reject(out, err, errlen,
+				 "availability: expected online or offline");
+	reading_set(out, RF_ONLINE, b);
+	return 0;
+}
+
+int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
+		       int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+{
+	struct reading r;
+	cJSON *root;
+	size_t i;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (dj_has_suffix(topic, AVAIL_SUFFIX))
+		return z2m_availability(payload, len, recv_ms, out, err, errlen);
+	root = dj_parse_object(payload, len, err, errlen);
+	if (!root)
+		return dj_fail(out);
+	memset(&r, 0, sizeof r);
+	r.ts_ms = recv_ms;
+	dj_fields(&r, root, z2m_keys, sizeof z2m_keys / sizeof z2m_keys[0], err, errlen);
+	for (i = 0; i < sizeof z2m_enums / sizeof z2m_enums[0]; i++)
+		z2m_enum_field(&r, root, &z2m_enums[i], err, errlen);
+	cJSON_Delete(root);
+	/* zigbee2mqtt's "voltage" is volts on a plug (230) but millivolts on a
+	 * battery sensor (3000); no mains or battery voltage reaches 1000 V */
+	if (reading_has(&r, RF_VOLTAGE_V) && r.val[RF_VOLTAGE_V] >= 1000.0)
+		r.val[RF_VOLTAGE_V] /= 1000.0;
+	*out = r;
+	return 0;
+}

@@ -1,0 +1,135 @@
+/*
+ * device_io.h: the device-facing transports (sixth layer, with io.h):
+ * GPIO lines, the local broker's intake session and per-device flood
+ * control.
+ */
+#ifndef DEVICE_IO_H
+#define DEVICE_IO_H
+
+#include "store.h"
+#include "mqtt_link.h"
+
+/* ------------------------------------------------------- mqtt_intake.c
+ * The local broker session: persistent (clean session off, stable client
+ * id), QoS 1 subscriptions to every device topic, reconnect with backoff
+ * and jitter driven from the loop.
+ */
+struct intake;
+struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
+			  char *err, size_t errlen);
+void intake_free(struct intake *in);            /* disconnects */
+void intake_tick(struct intake *in, int64_t now_mono_ms);  /* (re)connects */
+bool intake_connected(struct intake *in);
+uint64_t intake_dropped(struct intake *in);     /* telemetry dropped, queue full */
+/* Reload: take ix (built from cfg; owned from now on) as the routing
+ * index, subscribe to the filters it adds and unsubscribe from those it
+ * drops on the same session.  Cannot fail; a failed (un)subscribe is
+ * logged and the next connect subscribes again.  Loop thread. */
+void intake_reconfigure(struct intake *in, const struct config *cfg,
+			struct devindex *ix);
+/* A device command, QoS 1 on the local session; -1 while not connected. */
+int  intake_publish(struct intake *in, const char *topic, const char *payload);
+/* True once per new connection (loop thread): re-send latched commands. */
+bool intake_reconnected(struct intake *in);
+struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
+
+/* ------------------------------------------------------- drivers/gpio.c
+ * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes
+ * through a backend (libgpiod 1.6 in production, a fake in unit tests);
+ * this file adds polarity, software debounce and the start-up read.  The
+ * GPIO thread and the loop call it, always under the GPIO lock while the
+ * thread runs (daemon/gpio_thread.c).
+ */
+struct pollfd;
+struct gpio_edge {
+	int     level;                  /* raw level after the edge: 0 or 1 */
+	int64_t ts_ns;                  /* kernel timestamp, CLOCK_MONOTONIC */
+};
+
+struct gpio_backend {
+	const char *name;
+	/* handles are opaque; NULL with a reason in err on failure */
+	void *(*request_input)(const char *chip, int line, enum gpio_bias bias,
+			       char *err, size_t errlen);
+	void *(*request_output)(const char *chip, int line, int level,
+				char *err, size_t errlen);
+	int   (*fd)(void *h);           /* pollable edge fd; -1: read every pass */
+	int   (*get)(void *h);          /* raw level, -1 on error */
+	int   (*set)(void *h, int level);
+	/* drain pending edges (non-blocking): count, 0 none, -1 error */
+	int   (*read_edges)(void *h, struct gpio_edge *ev, int max);
+	void  (*release)(void *h);
+};
+extern const struct gpio_backend gpio_backend_libgpiod;
+
+/* An input whose debounced state changed. */
+struct gpio_change {
+	int     input;                  /* index into config.inputs */
+	bool    asserted;               /* contact's logical "on" */
+	int64_t edge_ns;                /* monotonic time of the edge that started it */
+};
+
+struct gpio;
+/* Requests every input (both edges) and output (at out_on[i], logical). */
+struct gpio *gpio_new(const struct config *cfg, const struct gpio_backend *be,
+		      const bool *out_on, char *err, size_t errlen);
+void gpio_free(struct gpio *g);
+int  gpio_pollfds(struct gpio *g, struct pollfd *pfd, int max);
+/*
+ * Read the edges behind the pollfds filled above (and of fd-less lines),
+ * then promote levels that held for debounce_ms.  now_ns: CLOCK_MONOTONIC.
+ * Returns the number of changes written to out.
+ */
+int  gpio_collect(struct gpio *g, const struct pollfd *pfd, int n, int64_t now_ns,
+		  struct gpio_change *out, int max);
+/* Start-up: read every input's level as its state (it held while we were
+ * away); one change per input, asserted or not. */
+int  gpio_read_all(struct gpio *g, int64_t now_ns, struct gpio_change *out, int max);
+/*
+ * Reload: move to cfg's lines.  An input or output with the same name,
+ * chip, line, polarity (and bias) keeps its request and state; the others
+ * are released and requested anew (outputs at out_on[i], logical).  New
+ * lines are requested before any old one is released: if one cannot be
+ * had, nothing changed and -1 is returned with the reason.  1: applied,
+ * but a line that moved between names could not be requested again (err
+ * says which; it stays out of service until the next reload).
+ */
+int  gpio_reconfigure(struct gpio *g, const struct config *cfg, const bool *out_on,
+		      char *err, size_t errlen);
+/* CLOCK_MONOTONIC ms at which a pending debounce completes; INT64_MAX none */
+int64_t gpio_next_due_ms(const struct gpio *g);
+/* The same, exact: CLOCK_MONOTONIC ns; INT64_MAX none */
+int64_t gpio_next_due_ns(const struct gpio *g);
+int  gpio_output_write(struct gpio *g, int output, bool on);
+bool gpio_input_asserted(const struct gpio *g, int input);
+/* Whether the input's hazard is on: asserted for a normally open contact,
+ * NOT asserted (loop open) for an nc_supervision loop. */
+bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted);
+int64_t now_mono_ns(void);
+
+/* -------------------------------------------------------------- flood.c
+ * Per-device token buckets ($.flood, a device's "flood" overrides): a
+ * device sending faster than rate_per_s (after a burst) has the excess
+ * dropped by the intake before the queue and the disk; alarm flags always
+ * pass.  flood_admit runs on Paho's receive thread only; the counters are
+ * atomic, read by the loop.
+ */
+struct flood;
+struct flood *flood_new(const struct config *cfg);
+void flood_free(struct flood *fl);
+/* Take a token for one message of the device at monotonic now_ms. */
+bool flood_admit(struct flood *fl, int device, int64_t now_ms);
+void flood_drop(struct flood *fl, int device);  /* count one dropped */
+uint64_t flood_dropped(const struct flood *fl, int device);
+uint64_t flood_total(const struct flood *fl);
+/* A device command awaits this device's confirmation (loop thread sets,
+ * Paho's thread reads). */
+void flood_await(struct flood *fl, int device, bool awaiting);
+/* Let an over-rate message through anyway: it reports the relay state of
+ * a device whose command awaits confirmation (the evidence waited for). */
+bool flood_awaits_report(const struct flood *fl, int device, const struct reading *r);
+/* Loop, once a tick: copy counts into dev_state and log offenders with
+ * backoff. */
+void flood_report(struct flood *fl, const struct config *cfg, struct device_state *ds);
+
+#endif /* DEVICE_IO_H */
