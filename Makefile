@@ -95,6 +95,11 @@ $(BUILD)/obj/daemon/lib/clock.o: CFLAGS_BASE += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE
 $(BUILD)/hazardd: $(BUILD)/obj/daemon/app/hazardd.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# hazardctl speaks the control protocol and links lib/ alone: it sees lib/ only
+$(BUILD)/obj/tools/hazardctl.o: tools/hazardctl.c $(wildcard daemon/lib/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(call layer_inc,lib) $(LIB_CFLAGS) -c $< -o $@
+
 $(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/lib/log.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

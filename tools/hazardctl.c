@@ -19,7 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "app.h"
+#include <cJSON.h>
+
+#include "lib.h"
 
 #define HZC_DEFAULT_SOCKET     "/run/hazardd/control.sock"
 #define HZC_CONNECT_TIMEOUT_MS 5000

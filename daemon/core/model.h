@@ -77,7 +77,7 @@ struct device_cfg {
 	struct rule_params file_rules;
 };
 
-/* GPIO lines (drivers/gpio.c) and interlocks (daemon/interlock.c). */
+/* GPIO lines (drivers/io/gpio.c) and interlocks (daemon/app/interlock.c). */
 #define GPIO_CHIP_MAX     64
 #define MAX_IL_ACTIONS    8
 #define MAX_GPIO_INPUTS   64     /* per gateway; $.gpio.inputs is checked */

@@ -1,7 +1,7 @@
 /*
  * store_internal.h: what store.c, store_hazard.c and store_schema.c
- * share.  Nobody else includes this; the rest of the daemon sees only the
- * store.c section of hazardd.h.
+ * share.  Nobody else includes this; the rest of the daemon sees only
+ * store.h.
  */
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H

@@ -1,7 +1,7 @@
 /*
  * decode.c: the payload adapters, one table keyed by the device's "format".
  * Adding a format is one decode_<format>.c file, its prototypes in
- * hazardd.h and one line below.  A format whose devices publish on more
+ * formats.h and one line below (docs/architecture.md lists the rest).  A format whose devices publish on more
  * than their configured topic (availability, events) also names a routes
  * function; devindex.c and the intake subscribe to and route by it.
  */

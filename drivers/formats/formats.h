@@ -130,7 +130,7 @@ int dj_fail(struct reading *out);
 int dj_reject(struct reading *out, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* ---------------------------------------------------- drivers/device_cmd.c
+/* ---------------------------------------------------- drivers/formats/device_cmd.c
  * Switching a plug or relay through its own ecosystem: the command topic
  * and payload, derived from the device's configured topic (zigbee2mqtt
  * "<name>/set", Tasmota "cmnd/<topic>/POWER", Shelly Gen1

@@ -33,12 +33,12 @@ int  intake_publish(struct intake *in, const char *topic, const char *payload);
 bool intake_reconnected(struct intake *in);
 struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
 
-/* ------------------------------------------------------- drivers/gpio.c
+/* ------------------------------------------------------- drivers/io/gpio.c
  * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes
  * through a backend (libgpiod 1.6 in production, a fake in unit tests);
  * this file adds polarity, software debounce and the start-up read.  The
  * GPIO thread and the loop call it, always under the GPIO lock while the
- * thread runs (daemon/gpio_thread.c).
+ * thread runs (daemon/app/gpio_thread.c).
  */
 struct pollfd;
 struct gpio_edge {

@@ -8,7 +8,7 @@
  * debounce: a level counts only once it has held for debounce_ms, so a
  * bouncing relay contact raises one hazard, not one per bounce.  Edges are
  * read in batches from the line-request fds, by the daemon's GPIO thread
- * (daemon/gpio_thread.c, under its lock) or, without it, inside the
+ * (daemon/app/gpio_thread.c, under its lock) or, without it, inside the
  * loop's poll; nothing here blocks.
  */
 #include <errno.h>

@@ -15,7 +15,7 @@
 #include "app.h"
 #include "testing.h"
 
-/* The daemon routes by daemon/devindex.c; here a scan is enough to find
+/* The daemon routes by daemon/conf/devindex.c; here a scan is enough to find
  * what the parser stored for a topic. */
 static const struct device_cfg *find_by_topic(const struct config *cfg, const char *topic)
 {

@@ -1,5 +1,5 @@
 /*
- * test_gpio.c: drivers/gpio.c against a fake backend (polarity, software
+ * test_gpio.c: drivers/io/gpio.c against a fake backend (polarity, software
  * debounce, start-up read, NC supervision, request failures), and the
  * $.gpio / $.interlocks config sections.  The real kernel path is
  * tests/e2e/t_gpio.sh (gpio-sim under qemu).
@@ -328,7 +328,7 @@ static bool wait_readable(int fd, int ms)
 }
 
 /*
- * daemon/gpio_thread.c on the fake lines: the thread, not the caller,
+ * daemon/app/gpio_thread.c on the fake lines: the thread, not the caller,
  * sees the edge, waits out the debounce, drives the latched valve and
  * hands the change over with its record; a bounce inside the window
  * raises nothing.  Everything the test touches while the thread runs is

@@ -1,5 +1,5 @@
 /*
- * test_log.c: daemon/log.c's rate-limited complaints and levels, with
+ * test_log.c: daemon/lib/log.c's rate-limited complaints and levels, with
  * stderr captured in a file.  A steady problem is one line per backoff
  * interval and its recovery one line with the count of what was not
  * logged; a flapping one (recover, relapse, recover...) inside its window

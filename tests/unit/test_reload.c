@@ -1,5 +1,5 @@
 /*
- * test_reload.c: daemon/reload.c against real config files, a real SQLite
+ * test_reload.c: daemon/app/reload.c against real config files, a real SQLite
  * file and the fake GPIO backend (the kernel path of GPIO is the qemu test
  * in tests/gpio/; the broker side of a reload is tests/e2e/t_reload.sh).
  *
