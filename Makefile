@@ -44,7 +44,7 @@ CFLAGS_ALL = $(CFLAGS_BASE) $(ALL_INC) -Itests/unit $(LIB_CFLAGS)
 LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)))
 CORE_SRC  = $(filter-out daemon/app/hazardd.c,$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-CTL_SRC   = tools/hazardctl.c daemon/lib/util.c
+CTL_SRC   = tools/hazardctl.c daemon/lib/util.c daemon/lib/clock.c
 # control.c calls back into hazardd.c (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))

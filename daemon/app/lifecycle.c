@@ -89,7 +89,7 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 	    (unsigned)rec->type < HZ_TYPE_COUNT &&
 	    (ds = dev_state_of(d, rec->device))) {
 		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
-		ds->hz_raised_mono_ms[rec->type] = clock_mono_ms();
+		ds->hz_raised_mono_ms[rec->type] = now_mono_ms();
 	}
 	log_info("%s %s: %s%s%s on %s at %s (id %s, occurrences %d)",
 		 record_kind_name[rec->kind], event, hazard_type_name[rec->type],
@@ -158,7 +158,7 @@ static void due_one(void *ctx, const struct hazard_rec *rec)
 
 int lifecycle_tick(struct daemon *d)
 {
-	struct due_scan s = { .d = d, .wall = clock_wall_ms(), .mono = clock_mono_ms() };
+	struct due_scan s = { .d = d, .wall = now_wall_ms(), .mono = now_mono_ms() };
 	struct hazard_rec rec;
 	int i, n = 0;
 

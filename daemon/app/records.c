@@ -201,7 +201,7 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 {
 	struct hazard_rec rec;
 	const char *event = NULL;
-	int64_t now = clock_wall_ms();
+	int64_t now = now_wall_ms();
 
 	if (!d || !d->store) {
 		errf(err, errlen, "store not available");

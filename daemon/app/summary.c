@@ -560,7 +560,7 @@ static int produce(struct daemon *d, const char *date, bool publish,
 		   char *err, size_t errlen)
 {
 	const struct config *cfg = d->cfg;
-	int64_t now = clock_wall_ms(), mono = clock_mono_ms();
+	int64_t now = now_wall_ms(), mono = now_mono_ms();
 	char today[16];
 	unsigned char *presence = NULL;
 	cJSON *o;
@@ -613,7 +613,7 @@ int daemon_summary(struct daemon *d, const char *date, bool publish,
 		return -1;
 	}
 	if (!date) {
-		localtime_date_of(d->cfg->summary.timezone, clock_wall_ms(), today,
+		localtime_date_of(d->cfg->summary.timezone, now_wall_ms(), today,
 				sizeof today);
 		date = today;
 	} else if (localtime_parse_date(date, &day) < 0 || date[10] != '\0') {
@@ -631,7 +631,7 @@ void summary_tick(struct daemon *d)
 {
 	static struct complaint fail;
 	const struct config *cfg = d->cfg;
-	int64_t now = clock_wall_ms(), due, last = -1, day;
+	int64_t now = now_wall_ms(), due, last = -1, day;
 	char date[16], err[256];
 
 	if (now < SANE_WALL_MS)
@@ -754,7 +754,7 @@ cJSON *ctl_records_where(const cJSON *req, struct daemon *d, const char *kind,
 		     f.severity);
 		return NULL;
 	}
-	if (since && localtime_parse_since(d->cfg->summary.timezone, since, clock_wall_ms(),
+	if (since && localtime_parse_since(d->cfg->summary.timezone, since, now_wall_ms(),
 					 &f.since_ms, err, errlen) < 0)
 		return NULL;
 	if (!d->store) {
@@ -803,7 +803,7 @@ cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errl
 		errf(err, errlen, "store not available");
 		return NULL;
 	}
-	r = store_ledger(d->store, site, clock_wall_ms());
+	r = store_ledger(d->store, site, now_wall_ms());
 	if (!r)
 		errf(err, errlen, "cannot read the ledger (store error)");
 	return r;

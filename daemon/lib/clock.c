@@ -1,6 +1,6 @@
 /*
- * clock.c: the time source the life cycle reads, and whether the wall
- * clock can be believed.
+ * clock.c: the daemon's one time source (wall and monotonic, injectable
+ * for tests), and whether the wall clock can be believed.
  *
  * Gateways often boot with a wrong clock (no RTC battery, a factory date)
  * and correct it later over NTP.  So the wall clock only stamps records,
@@ -9,6 +9,7 @@
  * tell a real date from a guess.
  */
 #include <sys/timex.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib.h"
@@ -28,14 +29,35 @@ void clock_use(const struct hz_clock *c)
 	trusted_latch = false;
 }
 
-int64_t clock_wall_ms(void)
+static int64_t system_ns(clockid_t id)
 {
-	return source && source->wall_ms ? source->wall_ms(source->ctx) : now_wall_ms();
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int64_t clock_mono_ms(void)
+int64_t now_wall_ms(void)
 {
-	return source && source->mono_ms ? source->mono_ms(source->ctx) : now_mono_ms();
+	if (source && source->wall_ms)
+		return source->wall_ms(source->ctx);
+	return system_ns(CLOCK_REALTIME) / 1000000;
+}
+
+int64_t now_mono_ms(void)
+{
+	if (source && source->mono_ms)
+		return source->mono_ms(source->ctx);
+	return system_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+int64_t now_mono_ns(void)
+{
+	if (source && source->mono_ns)
+		return source->mono_ns(source->ctx);
+	if (source && source->mono_ms)
+		return source->mono_ms(source->ctx) * 1000000;
+	return system_ns(CLOCK_MONOTONIC);
 }
 
 /* The kernel's word on synchronisation: adjtimex() clears STA_UNSYNC once
@@ -58,7 +80,7 @@ bool clock_trusted(void)
 	if (source && source->trusted)
 		trusted_latch = source->trusted(source->ctx);
 	else
-		trusted_latch = clock_wall_ms() >= (int64_t)HZ_BUILD_EPOCH_S * 1000 &&
+		trusted_latch = now_wall_ms() >= (int64_t)HZ_BUILD_EPOCH_S * 1000 &&
 				system_synchronised();
 	return trusted_latch;
 }

@@ -63,8 +63,6 @@ void complain_release(struct complaint *c, const char *fmt, ...)
 
 /* --------------------------------------------------------------- util.c */
 
-int64_t now_wall_ms(void);      /* CLOCK_REALTIME, ms since epoch */
-int64_t now_mono_ms(void);      /* CLOCK_MONOTONIC, ms; durations only */
 /* "2026-11-23T13:24:25.123Z" into buf (>= 32 bytes); returns buf. */
 char *fmt_iso_ms(int64_t wall_ms, char *buf, size_t len);
 /* Parse the format above (the "Z" or "+00:00" suffix required); -1 on error. */
@@ -164,11 +162,16 @@ struct hz_clock {
 	 * own judgement (past the build date and synchronised) */
 	bool    (*trusted)(void *ctx);
 	void     *ctx;
+	/* NULL: mono_ms * 1e6 when mono_ms is set, else the system's */
+	int64_t (*mono_ns)(void *ctx);
 };
-/* Install a source (NULL: the system clocks again). */
+/* Install a source (NULL: the system clocks again).  Before any thread
+ * starts: the source is read without a lock. */
 void    clock_use(const struct hz_clock *c);
-int64_t clock_wall_ms(void);
-int64_t clock_mono_ms(void);
+/* The one clock API: every wall time and duration is read here. */
+int64_t now_wall_ms(void);      /* CLOCK_REALTIME, ms since epoch */
+int64_t now_mono_ms(void);      /* CLOCK_MONOTONIC, ms; durations only */
+int64_t now_mono_ns(void);      /* CLOCK_MONOTONIC, ns (GPIO edges, latency) */
 /*
  * The wall clock is trusted once it is past the build date and the kernel
  * does not say it is unsynchronised (adjtimex() without STA_UNSYNC, or

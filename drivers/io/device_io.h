@@ -105,7 +105,6 @@ bool gpio_input_asserted(const struct gpio *g, int input);
 /* Whether the input's hazard is on: asserted for a normally open contact,
  * NOT asserted (loop open) for an nc_supervision loop. */
 bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted);
-int64_t now_mono_ns(void);
 
 /* -------------------------------------------------------------- flood.c
  * Per-device token buckets ($.flood, a device's "flood" overrides): a

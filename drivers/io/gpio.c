@@ -49,14 +49,6 @@ struct gpio {
 	int              n_out;
 };
 
-int64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------ lines */
 
 struct gpio *gpio_new(const struct config *cfg, const struct gpio_backend *be,

@@ -36,7 +36,9 @@ static int64_t fk_wall(void *ctx) { return fake_wall; }
 static int64_t fk_mono(void *ctx) { return fake_mono; }
 static bool fk_trusted(void *ctx) { return fake_trusted; }
 
-static const struct hz_clock fake_clock = { fk_wall, fk_mono, fk_trusted, NULL };
+static const struct hz_clock fake_clock = {
+	.wall_ms = fk_wall, .mono_ms = fk_mono, .trusted = fk_trusted,
+};
 
 /* Both clocks move together (time passes). */
 static void advance(int64_t ms)
@@ -764,7 +766,7 @@ static void test_clock_trust(void)
 /* ------------------------------------------------------------ rules and jumps */
 
 /*
- * The loop hands the rules clock_mono_ms(); a scripted run with the wall
+ * The loop hands the rules now_mono_ms(); a scripted run with the wall
  * clock jumping +1 day and -1 hour in the middle must make exactly the
  * decisions of the same run without jumps (debounce/hold and offline).
  */
@@ -788,7 +790,7 @@ static int scripted_run(bool jumps, char *log, size_t len)
 	memset(&st, 0, sizeof st);
 	fake_wall = T0;
 	fake_mono = 100000;
-	st.last_seen_ms = clock_mono_ms();
+	st.last_seen_ms = now_mono_ms();
 	log[0] = '\0';
 	for (step = 0; step < 120; step++) {
 		/* gas above low for 4 s (under the hold), then 10 s, then
@@ -805,11 +807,11 @@ static int scripted_run(bool jumps, char *log, size_t len)
 		n = 0;
 		if (!silent) {
 			memset(&r, 0, sizeof r);
-			r.ts_ms = clock_wall_ms();
+			r.ts_ms = now_wall_ms();
 			reading_set(&r, RF_GAS_LEL, lel);
-			n = rules_eval(&dev, &st, &r, clock_mono_ms(), ch, MAX_CHANGES);
+			n = rules_eval(&dev, &st, &r, now_mono_ms(), ch, MAX_CHANGES);
 		}
-		n += rules_tick(&dev, &st, clock_mono_ms(), ch + n, MAX_CHANGES - n);
+		n += rules_tick(&dev, &st, now_mono_ms(), ch + n, MAX_CHANGES - n);
 		for (i = 0; i < n && used < len; i++)
 			used += (size_t)snprintf(log + used, len - used, "%d:%s/%d ", step,
 						 hazard_type_name[ch[i].type], (int)ch[i].kind);

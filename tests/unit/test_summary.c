@@ -29,7 +29,9 @@ static int64_t fake_wall;
 static int64_t fake_wall_ms(void *ctx) { (void)ctx; return fake_wall; }
 static int64_t fake_mono_ms(void *ctx) { (void)ctx; return fake_wall; }
 static bool fake_trusted(void *ctx) { (void)ctx; return true; }
-static const struct hz_clock fake_clock = { fake_wall_ms, fake_mono_ms, fake_trusted, NULL };
+static const struct hz_clock fake_clock = {
+	.wall_ms = fake_wall_ms, .mono_ms = fake_mono_ms, .trusted = fake_trusted,
+};
 
 static int64_t iso(const char *s)
 {
