@@ -172,7 +172,7 @@ void cfg_lines_free(struct cfg_lines *l)
 	free(l);
 }
 
-static const struct cfg_pos *lines_find(const struct cfg_lines *l, const cJSON *item)
+const struct cfg_pos *lines_find(const struct cfg_lines *l, const cJSON *item)
 {
 	struct cfg_pos key = { .item = item };
 
