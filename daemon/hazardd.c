@@ -430,7 +430,7 @@ static void restore_one(void *ctx, const struct hazard_rec *rec)
 	if (dev && rec->kind == record_kind_of(rec->type) &&
 	    strcmp(rec->state, "cleared") != 0)
 		rules_restore(&L->d.dev_state[dev - L->d.cfg->devices], rec->type,
-			      rec->severity);
+			      rec->severity, rec->flapping);
 }
 
 /*

@@ -369,6 +369,12 @@ struct rule_params {
 	double max_power_w;     /* charger_overpower above; 0: off */
 	double unreadable_n;    /* payload_unreadable after this many
 				 * unparseable payloads in a row; 0: off */
+	/* flapping (rules.c): a condition back within flap_window_s of its
+	 * last end for the flap_count-th time in a row stays one record
+	 * until it has been off for settle_s; flap_count 0: off */
+	double flap_window_s;
+	double flap_count;
+	double settle_s;
 	unsigned file_set;      /* bit per config.c rule_defs row: the file
 				 * set it (hazardctl rules: its source) */
 };
@@ -603,12 +609,24 @@ int config_rule_check_pairs(const struct rule_params *rp, enum device_kind kind,
 
 /* enum change_kind, struct hazard_change: core/types.h */
 
-/* Per device, per hazard type: what the rules remember between readings. */
+/*
+ * Per device, per hazard type: what the rules remember between readings.
+ * active is what the records and interlocks see.  While flapping, active
+ * stays true through the condition's short ends: off_since_ms is when the
+ * condition last went off (0: it is on), and the clear goes out only once
+ * it has stayed off for settle_s (rules_tick).
+ */
 struct rule_slot {
 	bool    active;         /* condition is on (a hazard is raised) */
 	enum severity severity; /* severity while active */
 	int64_t pending_ms;     /* monotonic time the condition was first seen; 0 none */
 	int     pending_level;  /* 1 low, 2 high: level being debounced */
+	int64_t cleared_ms;     /* monotonic time of the last clear; 0 none */
+	int     onsets;         /* onsets in a row, each within flap_window_s
+				 * of the clear before it */
+	bool    flapping;       /* the record takes onsets as a count */
+	int64_t off_since_ms;   /* flapping: condition off since; 0 on */
+	int     folded;         /* flapping: onsets folded into the record */
 };
 
 struct device_state {
@@ -650,8 +668,10 @@ int rules_unreadable(const struct device_cfg *dev, struct device_state *st,
 		     int64_t now_ms, struct hazard_change *out, int max);
 /* ppm of the detector's gas per %LEL (methane 500, LPG 210); 0 for CO. */
 double rules_ppm_per_lel(enum gas_kind gas);
-/* After a restart: an open hazard of this type was found active in the store. */
-void rules_restore(struct device_state *st, enum hazard_type t, enum severity s);
+/* After a restart: an open hazard of this type was found active in the
+ * store; flapping: its record is marked flapping (it stays one record). */
+void rules_restore(struct device_state *st, enum hazard_type t, enum severity s,
+		   bool flapping);
 
 /* --------------------------------------------------------------- store.c
  * The single SQLite file (WAL, synchronous=FULL).  Only the loop thread
@@ -689,6 +709,9 @@ struct hazard_rec {
 	int64_t verified_at_ms;         /* 0 if not */
 	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
 	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
+	bool    flapping;               /* its condition flaps (rules.c): later
+					 * onsets are counted, not new records;
+					 * false again once it ends */
 };
 
 struct outbox_msg {
@@ -1457,6 +1480,7 @@ struct hazard_origin {
 	enum hazard_reason reason;
 	const char *source;             /* the alarm or fault id; NULL none */
 	bool condition_on;              /* false: raised already cleared */
+	bool flapping;                  /* the source's condition flaps */
 	const char *detail, *actor, *note;
 };
 /* Raise a hazard from its origin, unless one already stands for that

@@ -39,11 +39,12 @@ enum stmt_id {
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
 	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
 	"escalated_at_ms, recurrence_of, clock_trusted, kind, verdict, " \
-	"verified_at_ms, reason, source"
+	"verified_at_ms, reason, source, flapping"
 #define HZ_COL_DETAIL   12
 #define HZ_COL_EVIDENCE 13
 #define HZ_COL_ACKED    14
 #define HZ_COL_KIND     20      /* then verdict, verified_at_ms, reason, source */
+#define HZ_COL_FLAPPING 25      /* schema version 6 */
 
 struct store {
 	sqlite3          *db;
