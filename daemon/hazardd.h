@@ -780,13 +780,16 @@ int    store_foreach_open(struct store *st,
 /*
  * Disk quota (storage.max_mb): set the hard ceiling, report the bytes in
  * use, and drop the oldest readings, then the oldest telemetry messages,
- * until use is at or below target_bytes.  Hazards and their events are
- * never dropped: returns 1 if only they are left above the target.
+ * then the copies of delivered record events kept for resends, then the
+ * events of finished records that no report needs (store_trim.c), until
+ * use is at or below target_bytes.  Records themselves are never dropped:
+ * returns 1 if only they are left above the target.
  */
 int    store_set_quota(struct store *st, int max_mb);
 int64_t store_used_bytes(struct store *st);
 int    store_make_room(struct store *st, int64_t target_bytes,
-		       int64_t *dropped_readings, int64_t *dropped_telemetry);
+		       int64_t *dropped_readings, int64_t *dropped_telemetry,
+		       int64_t *dropped_events);
 /* Listings for the control socket. */
 cJSON *store_list_hazards(struct store *st, bool open_only);
 cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
@@ -1863,6 +1866,7 @@ struct counters {
 	uint64_t store_errors;          /* failed commits (retried) */
 	uint64_t quota_dropped_readings;  /* oldest readings dropped for max_mb */
 	uint64_t quota_dropped_telemetry; /* oldest telemetry messages dropped */
+	uint64_t quota_dropped_events;    /* events of finished records trimmed */
 	uint64_t flood_dropped;         /* over a device's rate (flood.c) */
 	uint64_t reloads;               /* configuration reloads applied */
 	uint64_t reloads_refused;       /* reloads refused: the config was invalid */

@@ -63,6 +63,7 @@ struct store {
 	struct complaint  hwm_complaint;
 	int               history;      /* enum hwm_verdict of this open */
 	char              history_why[600];
+	int64_t           trim_cursor;  /* store_trim_events: last rowid seen */
 };
 
 /* Helpers shared by store.c and store_hazard.c (defined in store.c). */
@@ -112,6 +113,18 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
 /* The quota: drop the n oldest kept copies of delivered hazard events
  * (store_resend.c); the number dropped, or -1. */
 int store_drop_sent(struct store *st, int n);
+
+/* The state a record of kind k is in after event ev from state cur, as
+ * the summary replays it (store_report.c); cur itself when ev changes
+ * nothing.  raised_cleared: a hazard raised with its condition off. */
+const char *store_replay_state(enum record_kind k, const char *cur, const char *ev,
+			       bool raised_cleared);
+
+/* The quota, last: the events of up to max_records finished records from
+ * st->trim_cursor on that no report needs (store_trim.c); the number
+ * deleted, or -1.  *wrapped: the pass reached the last record (the next
+ * call starts again from the first). */
+int store_trim_events(struct store *st, int max_records, bool *wrapped);
 
 /* The connection itself, for unit tests that provoke errors (disk full). */
 sqlite3 *store_sqlite(struct store *st);
