@@ -890,19 +890,23 @@ static void hzc_print_unknown(const cJSON *res)
 static const char *const k_hz_id[] = { "id", "hazard_id", "alarm_id", "fault_id", NULL };
 static const char *const k_hz_raised[] = { "raised_at", "raised_at_ms", NULL };
 
-/* State, with "overdue" appended when past the rectification deadline. */
+/* State, with "overdue" appended when past the rectification deadline
+ * and "flapping" while its condition flaps (one record for many onsets). */
 static char *hzc_state(const cJSON *h)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "state");
+	bool overdue = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "overdue"));
+	bool flapping = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "flapping"));
 	char *s = hzc_scalar(st), *out;
 
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "overdue")))
+	if (!overdue && !flapping)
 		return s;
-	out = malloc(strlen(s) + sizeof ",overdue");
+	out = malloc(strlen(s) + sizeof ",overdue,flapping");
 	if (out)
-		sprintf(out, "%s,overdue", s);
+		sprintf(out, "%s%s%s", s, overdue ? ",overdue" : "",
+			flapping ? ",flapping" : "");
 	free(s);
-	return out ? out : hzc_dup("overdue");
+	return out ? out : hzc_dup(flapping ? "flapping" : "overdue");
 }
 
 static void hzc_print_hazards(const cJSON *res, bool open_only, const char *what)

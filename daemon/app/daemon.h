@@ -53,6 +53,7 @@ struct counters {
 	uint64_t store_errors;          /* failed commits (retried) */
 	uint64_t quota_dropped_readings;  /* oldest readings dropped for max_mb */
 	uint64_t quota_dropped_telemetry; /* oldest telemetry messages dropped */
+	uint64_t quota_dropped_events;    /* events of finished records trimmed */
 	uint64_t flood_dropped;         /* over a device's rate (flood.c) */
 	uint64_t reloads;               /* configuration reloads applied */
 	uint64_t reloads_refused;       /* reloads refused: the config was invalid */

@@ -393,27 +393,31 @@ static void flush_telemetry(struct loop *L, int64_t mono, bool force)
 
 /*
  * storage.max_mb: above 90 % of it, drop the oldest readings, then the
- * oldest telemetry, down to 80 %.  Hazard records and their events are
- * never dropped; if they alone fill the quota, say so (loudly, with backoff).
+ * oldest telemetry, then the copies kept for resends, then the events of
+ * finished records that no report needs, down to 80 %.  Records
+ * themselves are never dropped; if they alone fill the quota, say so
+ * (loudly, with backoff).
  */
 static void enforce_quota(struct loop *L)
 {
 	int64_t max = (int64_t)L->d.cfg->storage.max_mb * 1048576;
-	int64_t used = store_used_bytes(L->d.store), r = 0, t = 0;
+	int64_t used = store_used_bytes(L->d.store), r = 0, t = 0, e = 0;
 	int rc;
 
 	if (used < 0 || used <= max / 10 * 9)
 		return;
-	rc = store_make_room(L->d.store, max / 10 * 8, &r, &t);
+	rc = store_make_room(L->d.store, max / 10 * 8, &r, &t, &e);
 	L->d.cnt.quota_dropped_readings += (uint64_t)r;
 	L->d.cnt.quota_dropped_telemetry += (uint64_t)t;
-	if (r || t)
-		log_warnx("storage.max_mb %d reached: dropped the oldest %lld readings "
-			  "and %lld telemetry messages", L->d.cfg->storage.max_mb,
-			  (long long)r, (long long)t);
+	L->d.cnt.quota_dropped_events += (uint64_t)e;
+	if (r || t || e)
+		log_warnx("storage.max_mb %d reached: dropped the oldest %lld readings, "
+			  "%lld telemetry messages and %lld events of finished records",
+			  L->d.cfg->storage.max_mb, (long long)r, (long long)t, (long long)e);
 	if (rc != 0)
-		complain(&L->quota_complaint, "storage.max_mb %d: hazard records alone "
-			 "fill the quota; they are never dropped, raise max_mb",
+		complain(&L->quota_complaint, "storage.max_mb %d: alarm, fault and hazard "
+			 "records and the events their reports need alone fill the quota; "
+			 "they are never dropped, raise max_mb",
 			 L->d.cfg->storage.max_mb);
 }
 
@@ -430,7 +434,7 @@ static void restore_one(void *ctx, const struct hazard_rec *rec)
 	if (dev && rec->kind == record_kind_of(rec->type) &&
 	    strcmp(rec->state, "cleared") != 0)
 		rules_restore(&L->d.dev_state[dev - L->d.cfg->devices], rec->type,
-			      rec->severity);
+			      rec->severity, rec->flapping);
 }
 
 /*
@@ -1127,6 +1131,8 @@ cJSON *daemon_status_json(struct daemon *d)
 				(double)d->cnt.quota_dropped_readings);
 	cJSON_AddNumberToObject(c, "quota_dropped_telemetry",
 				(double)d->cnt.quota_dropped_telemetry);
+	cJSON_AddNumberToObject(c, "quota_dropped_events",
+				(double)d->cnt.quota_dropped_events);
 	cJSON_AddNumberToObject(c, "flood_dropped", (double)d->cnt.flood_dropped);
 	cJSON_AddNumberToObject(c, "reloads", (double)d->cnt.reloads);
 	cJSON_AddNumberToObject(c, "reloads_refused", (double)d->cnt.reloads_refused);

@@ -66,7 +66,7 @@ static bool derive(struct daemon *d, const struct hazard_rec *src,
 	struct hazard_origin o = {
 		.device = src->device, .site = src->site, .type = src->type,
 		.reason = why, .source = src->id, .condition_on = condition_on,
-		.actor = actor, .note = note,
+		.flapping = src->flapping, .actor = actor, .note = note,
 	};
 	struct hz_policy pol;
 	struct hazard_rec rec;

@@ -197,7 +197,7 @@ static void restore_fresh(void *ctx, const struct hazard_rec *rec)
 		return;
 	i = (int)(dev - rc->cfg->devices);
 	if (rc->fresh[i])
-		rules_restore(&rc->ds[i], rec->type, rec->severity);
+		rules_restore(&rc->ds[i], rec->type, rec->severity, rec->flapping);
 }
 
 /* ------------------------------------------------------------ GPIO */

@@ -30,11 +30,14 @@ enum rule_widen { W_UP, W_DOWN };
  * battery, a plug with no temperature sensor): an installer's decision,
  * made on site.  The platform's set-rules never can (config_rule_set). */
 #define RULE_ZERO_OFF 0x100u
+/* Only the file sets it: how a device's record behaves, not how sensitive
+ * its alarm is, so the platform's set-rules has no business with it. */
+#define RULE_FILE_ONLY 0x200u
 
 struct rule_def {
 	const char *key;
 	size_t off;                     /* in struct rule_params */
-	unsigned flags;                 /* CF_MIN_EXCL, RULE_ZERO_OFF */
+	unsigned flags;                 /* CF_MIN_EXCL, RULE_ZERO_OFF, RULE_FILE_ONLY */
 	double min, max;                /* the safe range, see rule_defs */
 	enum rule_widen widen;
 	unsigned kinds;                 /* K_*: which kinds accept the key */
@@ -65,6 +68,11 @@ struct rule_def {
  *  - max_charge_h 0.01..24, charging_w 0..100: a charge that is not done in
  *    a day is a fault; above 100 W a charger would not count as charging.
  *  - unreadable_n 1..100 in a row.
+ *  - flap_window_s 1..3600, flap_count 2..100 (0: off), settle_s
+ *    1..3600: flapping (rules.c).  No value delays an alarm: a flapping
+ *    condition is raised like any other, only its end waits for settle_s,
+ *    so a longer settle_s keeps an interlock off longer, never less.
+ *    File only (RULE_FILE_ONLY).
  */
 static const struct rule_def rule_defs[] = {
 	RULE(lel_low,     0, 1, 25,        W_UP,   K_GAS,                   25,  25,  25),
@@ -82,6 +90,12 @@ static const struct rule_def rule_defs[] = {
 	RULE(max_power_w, RULE_ZERO_OFF, 50, 3680, W_UP, K_EBIKE,           1000,1000,1000),
 	/* payload_unreadable after this many unparseable payloads in a row */
 	RULE(unreadable_n, RULE_ZERO_OFF, 1, 100, W_UP, K_GAS | K_SMOKE | K_EBIKE, 5,  5,   5),
+	/* flapping: back within flap_window_s of its end, flap_count times
+	 * in a row, and it stays one record until off for settle_s */
+	RULE(flap_window_s, RULE_FILE_ONLY, 1, 3600, W_UP, K_GAS | K_SMOKE | K_EBIKE, 60, 60, 60),
+	RULE(flap_count, RULE_FILE_ONLY | RULE_ZERO_OFF, 2, 100, W_UP,
+	     K_GAS | K_SMOKE | K_EBIKE, 3, 3, 3),
+	RULE(settle_s,    RULE_FILE_ONLY, 1, 3600, W_UP, K_GAS | K_SMOKE | K_EBIKE, 60, 60, 60),
 };
 
 /* A high level must stay above its low level, whatever set them. */
@@ -191,6 +205,10 @@ int config_rule_set(struct rule_params *rp, enum device_kind kind, const char *k
 		     kind < DEV_KIND_COUNT ? rule_keys(list, sizeof list, kind) : "");
 		return -1;
 	}
+	if (d->flags & RULE_FILE_ONLY) {
+		errf(err, errlen, "%s is set in the config file only", d->key);
+		return -1;
+	}
 	/* the safe range only: 0 (off) is the file's to choose, never the
 	 * platform's */
 	if (!(v >= d->min && v <= d->max)) {
@@ -229,7 +247,8 @@ int config_rule_widens(const struct rule_params *file, const struct rule_params 
 		double v = *rule_val((struct rule_params *)now, d);
 		bool off = (d->flags & RULE_ZERO_OFF) && f == 0;
 
-		if (kind >= DEV_KIND_COUNT || !(d->kinds & (1u << kind)) || off)
+		if (kind >= DEV_KIND_COUNT || !(d->kinds & (1u << kind)) || off ||
+		    (d->flags & RULE_FILE_ONLY))
 			continue;       /* an off rule turned on is a narrowing */
 		if (d->widen == W_UP ? v > f : v < f) {
 			errf(err, errlen, "%s %.15g would be less sensitive than the "

@@ -42,6 +42,12 @@ struct rule_params {
 	double max_power_w;     /* charger_overpower above; 0: off */
 	double unreadable_n;    /* payload_unreadable after this many
 				 * unparseable payloads in a row; 0: off */
+	/* flapping (rules.c): a condition back within flap_window_s of its
+	 * last end for the flap_count-th time in a row stays one record
+	 * until it has been off for settle_s; flap_count 0: off */
+	double flap_window_s;
+	double flap_count;
+	double settle_s;
 	unsigned file_set;      /* bit per config.c rule_defs row: the file
 				 * set it (hazardctl rules: its source) */
 };

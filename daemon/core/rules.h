@@ -16,12 +16,24 @@
 
 /* enum change_kind, struct hazard_change: core/types.h */
 
-/* Per device, per hazard type: what the rules remember between readings. */
+/*
+ * Per device, per hazard type: what the rules remember between readings.
+ * active is what the records and interlocks see.  While flapping, active
+ * stays true through the condition's short ends: off_since_ms is when the
+ * condition last went off (0: it is on), and the clear goes out only once
+ * it has stayed off for settle_s (rules_tick).
+ */
 struct rule_slot {
 	bool    active;         /* condition is on (a hazard is raised) */
 	enum severity severity; /* severity while active */
 	int64_t pending_ms;     /* monotonic time the condition was first seen; 0 none */
 	int     pending_level;  /* 1 low, 2 high: level being debounced */
+	int64_t cleared_ms;     /* monotonic time of the last clear; 0 none */
+	int     onsets;         /* onsets in a row, each within flap_window_s
+				 * of the clear before it */
+	bool    flapping;       /* the record takes onsets as a count */
+	int64_t off_since_ms;   /* flapping: condition off since; 0 on */
+	int     folded;         /* flapping: onsets folded into the record */
 };
 
 struct device_state {
@@ -63,7 +75,9 @@ int rules_unreadable(const struct device_cfg *dev, struct device_state *st,
 		     int64_t now_ms, struct hazard_change *out, int max);
 /* ppm of the detector's gas per %LEL (methane 500, LPG 210); 0 for CO. */
 double rules_ppm_per_lel(enum gas_kind gas);
-/* After a restart: an open hazard of this type was found active in the store. */
-void rules_restore(struct device_state *st, enum hazard_type t, enum severity s);
+/* After a restart: an open hazard of this type was found active in the
+ * store; flapping: its record is marked flapping (it stays one record). */
+void rules_restore(struct device_state *st, enum hazard_type t, enum severity s,
+		   bool flapping);
 
 #endif /* CORE_RULES_H */

@@ -39,11 +39,20 @@ enum change_kind {
 	CHG_CLEAR       /* condition went away (with hysteresis) */
 };
 
+/*
+ * flapping: set on the onset that made the condition a flapping one
+ * (rules.c): its record is flagged and takes the later onsets as a count
+ * instead of new records.  folded: on the clear that ends a flapping
+ * condition, the onsets that were folded into the record meanwhile (its
+ * occurrences grow by that many).
+ */
 struct hazard_change {
 	enum hazard_type type;
 	enum change_kind kind;
 	enum severity    severity;
 	char             detail[96];    /* "gas_lel 62.0 >= lel_high 50" */
+	bool             flapping;
+	int              folded;
 };
 
 #endif /* HAZARDD_CORE_TYPES_H */

@@ -54,17 +54,17 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms, "
 			  "acked_at_ms, rectifying_at_ms, overdue, escalated_at_ms, "
 			  "recurrence_of, clock_trusted, verdict, verified_at_ms, kind, "
-			  "reason, source) "
+			  "reason, source, flapping) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-			  "?25, ?26)",
+			  "?25, ?26, ?27)",
 	[S_HZ_UPDATE]   = "UPDATE hazards SET severity = ?2, priority = ?3, "
 			  "state = ?4, deadline_ms = ?5, cleared_at_ms = ?6, "
 			  "closed_at_ms = ?7, occurrences = ?8, "
 			  "detail = coalesce(?9, detail), evidence = ?10, "
 			  "updated_at_ms = ?11, acked_at_ms = ?16, rectifying_at_ms = ?17, "
 			  "overdue = ?18, escalated_at_ms = ?19, verdict = ?22, "
-			  "verified_at_ms = ?23 WHERE id = ?1",
+			  "verified_at_ms = ?23, flapping = ?27 WHERE id = ?1",
 	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE " RECORD_LIVE_SQL " "
 			  "ORDER BY priority, raised_at_ms, id",
 	[S_HZ_LIST_ALL] = "SELECT " HZ_COLS " FROM hazards "
@@ -645,13 +645,20 @@ int64_t store_used_bytes(struct store *st)
 	return (pages - free_pages) * page;
 }
 
+/* Finished records visited for event trimming per call (store_trim.c):
+ * bounds the time one quota check can take on a large table. */
+#define TRIM_BATCH      50
+#define TRIM_PER_CALL   2000
+
 int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_readings,
-		    int64_t *dropped_telemetry)
+		    int64_t *dropped_telemetry, int64_t *dropped_events)
 {
 	int64_t used;
+	int trim_left = TRIM_PER_CALL;
 
 	while ((used = store_used_bytes(st)) > target_bytes) {
 		enum stmt_id id = S_QUOTA_READINGS;
+		bool wrapped;
 		int n;
 
 		sqlite3_bind_int(st->stmt[id], 1, 1000);
@@ -667,14 +674,25 @@ int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_rea
 		if (store_stmt_run(st, id, "drop old telemetry for the quota") < 0)
 			return -1;
 		n = sqlite3_changes(st->db);
-		/* then copies of delivered hazard events kept for resends */
-		if (n == 0 && (n = store_drop_sent(st, 100)) > 0)
+		if (n > 0) {
+			*dropped_telemetry += n;
 			continue;
-		if (n == 0)
-			return 1;       /* only hazards and status left: keep them */
-		if (n < 0)
+		}
+		/* then copies of delivered hazard events kept for resends */
+		if ((n = store_drop_sent(st, 100)) != 0) {
+			if (n < 0)
+				return -1;
+			continue;
+		}
+		/* then the events of finished records no report needs */
+		if (trim_left <= 0)
+			return 1;
+		trim_left -= TRIM_BATCH;
+		if ((n = store_trim_events(st, TRIM_BATCH, &wrapped)) < 0)
 			return -1;
-		*dropped_telemetry += n;
+		*dropped_events += n;
+		if (n == 0 && wrapped)
+			return 1;       /* only records and status left: keep them */
 	}
 	return used < 0 ? -1 : 0;
 }

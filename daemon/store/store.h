@@ -45,6 +45,9 @@ struct hazard_rec {
 	int64_t verified_at_ms;         /* 0 if not */
 	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
 	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
+	bool    flapping;               /* its condition flaps (rules.c): later
+					 * onsets are counted, not new records;
+					 * false again once it ends */
 };
 
 struct outbox_msg {
@@ -113,13 +116,16 @@ int    store_foreach_open(struct store *st,
 /*
  * Disk quota (storage.max_mb): set the hard ceiling, report the bytes in
  * use, and drop the oldest readings, then the oldest telemetry messages,
- * until use is at or below target_bytes.  Hazards and their events are
- * never dropped: returns 1 if only they are left above the target.
+ * then the copies of delivered record events kept for resends, then the
+ * events of finished records that no report needs (store_trim.c), until
+ * use is at or below target_bytes.  Records themselves are never dropped:
+ * returns 1 if only they are left above the target.
  */
 int    store_set_quota(struct store *st, int max_mb);
 int64_t store_used_bytes(struct store *st);
 int    store_make_room(struct store *st, int64_t target_bytes,
-		       int64_t *dropped_readings, int64_t *dropped_telemetry);
+		       int64_t *dropped_readings, int64_t *dropped_telemetry,
+		       int64_t *dropped_events);
 /* Listings for the control socket. */
 cJSON *store_list_hazards(struct store *st, bool open_only);
 cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
@@ -257,6 +263,7 @@ struct hazard_origin {
 	enum hazard_reason reason;
 	const char *source;             /* the alarm or fault id; NULL none */
 	bool condition_on;              /* false: raised already cleared */
+	bool flapping;                  /* the source's condition flaps */
 	const char *detail, *actor, *note;
 };
 /* Raise a hazard from its origin, unless one already stands for that

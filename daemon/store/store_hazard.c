@@ -6,6 +6,7 @@
  * inside the caller's transaction like the rest of the store.  Which
  * transition is legal is lifecycle.c's table, not decided here.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,11 +58,12 @@ static int hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 	rec->verified_at_ms = sqlite3_column_int64(s, HZ_COL_KIND + 2);
 	strlcpy_hz(rec->reason, store_col_text(s, HZ_COL_KIND + 3), sizeof rec->reason);
 	strlcpy_hz(rec->source, store_col_text(s, HZ_COL_KIND + 4), sizeof rec->source);
+	rec->flapping = sqlite3_column_int(s, HZ_COL_FLAPPING) != 0;
 	return 0;
 }
 
 /* The life-cycle columns shared by S_HZ_INSERT and S_HZ_UPDATE (16..19,
- * and an alarm's verification at 22, 23). */
+ * an alarm's verification at 22, 23, and flapping at 27). */
 static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
 {
 	sqlite3_bind_int64(s, 16, r->acked_at_ms);
@@ -71,6 +73,7 @@ static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
 	store_bind_text(s, 22, r->verdict != VERDICT_NONE && (unsigned)r->verdict < VERDICT_COUNT
 			? verdict_name[r->verdict] : NULL);
 	sqlite3_bind_int64(s, 23, r->verified_at_ms);
+	sqlite3_bind_int(s, 27, r->flapping ? 1 : 0);
 }
 
 /*
@@ -486,6 +489,7 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 			goto out;
 		}
 		strlcpy_hz(next.state, step.state, sizeof next.state);
+		next.flapping = chg->flapping;
 		if (kind == REC_HAZARD)
 			strlcpy_hz(next.reason, hazard_reason_name[HR_CONDITION],
 				   sizeof next.reason);
@@ -504,6 +508,14 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 	if (step.condition_off) {
 		next.cleared_at_ms = now_ms;
 		slot = "cleared";
+		/* a flapping condition's end: the onsets folded into it count,
+		 * and it is no longer flapping */
+		if (chg->folded > 0)
+			next.occurrences = chg->folded > INT_MAX - next.occurrences ?
+					   INT_MAX : next.occurrences + chg->folded;
+		next.flapping = false;
+	} else if (chg->flapping) {
+		next.flapping = true;
 	}
 	strlcpy_hz(next.state, step.state, sizeof next.state);
 	ev_new = evidence_fold(ev_old, chg->type, evidence, slot, step.reopened);
@@ -591,6 +603,7 @@ int store_hazard_derive(struct store *st, const struct hazard_origin *o,
 	strlcpy_hz(next.state, o->condition_on ? "open" : "cleared", sizeof next.state);
 	next.cleared_at_ms = o->condition_on ? 0 : now_ms;
 	strlcpy_hz(next.reason, hazard_reason_name[o->reason], sizeof next.reason);
+	next.flapping = o->flapping && o->condition_on;
 	if (o->source)
 		strlcpy_hz(next.source, o->source, sizeof next.source);
 	/* the evidence starts as the source record's (三个有: what was
@@ -1015,6 +1028,9 @@ static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
 	cJSON_AddStringToObject(o, "state", r->state);
 	store_json_add_iso(o, "raised_at", r->raised_at_ms);
 	cJSON_AddNumberToObject(o, "occurrences", r->occurrences);
+	/* absent means false, like overdue: only while its condition flaps */
+	if (r->flapping)
+		cJSON_AddBoolToObject(o, "flapping", true);
 	switch (r->kind) {
 	case REC_ALARM: alarm_json(o, r); break;
 	case REC_FAULT: fault_json(o, r); break;

@@ -39,11 +39,12 @@ enum stmt_id {
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
 	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
 	"escalated_at_ms, recurrence_of, clock_trusted, kind, verdict, " \
-	"verified_at_ms, reason, source"
+	"verified_at_ms, reason, source, flapping"
 #define HZ_COL_DETAIL   12
 #define HZ_COL_EVIDENCE 13
 #define HZ_COL_ACKED    14
 #define HZ_COL_KIND     20      /* then verdict, verified_at_ms, reason, source */
+#define HZ_COL_FLAPPING 25      /* schema version 6 */
 
 struct store {
 	sqlite3          *db;
@@ -62,6 +63,7 @@ struct store {
 	struct complaint  hwm_complaint;
 	int               history;      /* enum hwm_verdict of this open */
 	char              history_why[600];
+	int64_t           trim_cursor;  /* store_trim_events: last rowid seen */
 };
 
 /* Helpers shared by store.c and store_hazard.c (defined in store.c). */
@@ -111,6 +113,18 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
 /* The quota: drop the n oldest kept copies of delivered hazard events
  * (store_resend.c); the number dropped, or -1. */
 int store_drop_sent(struct store *st, int n);
+
+/* The state a record of kind k is in after event ev from state cur, as
+ * the summary replays it (store_report.c); cur itself when ev changes
+ * nothing.  raised_cleared: a hazard raised with its condition off. */
+const char *store_replay_state(enum record_kind k, const char *cur, const char *ev,
+			       bool raised_cleared);
+
+/* The quota, last: the events of up to max_records finished records from
+ * st->trim_cursor on that no report needs (store_trim.c); the number
+ * deleted, or -1.  *wrapped: the pass reached the last record (the next
+ * call starts again from the first). */
+int store_trim_events(struct store *st, int max_records, bool *wrapped);
 
 /* The connection itself, for unit tests that provoke errors (disk full). */
 sqlite3 *store_sqlite(struct store *st);

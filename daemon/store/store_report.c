@@ -133,8 +133,8 @@ static const char *hazard_replay(const char *cur, const char *ev, bool raised_cl
 	return hz_state_name[k];
 }
 
-static const char *replay(enum record_kind k, const char *cur, const char *ev,
-			  bool raised_cleared)
+const char *store_replay_state(enum record_kind k, const char *cur, const char *ev,
+			       bool raised_cleared)
 {
 	switch (k) {
 	case REC_ALARM: return alarm_replay(cur, ev);
@@ -235,7 +235,7 @@ int store_report_foreach(struct store *st, int64_t end_ms,
 		}
 		if (!ev)
 			continue;
-		next = replay(h.kind, state, ev, raised_cleared);
+		next = store_replay_state(h.kind, state, ev, raised_cleared);
 		if (next != state)
 			strlcpy_hz(state, next, sizeof state);
 		if (sev && (k = store_name_index(severity_name, 2, sev)) >= 0)

@@ -276,6 +276,16 @@ static const char schema_v5[] =
 	"CREATE INDEX hazards_by_kind ON hazards (kind, device, type, raised_at_ms);"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('alarm_seq', 0), ('fault_seq', 0);";
 
+/*
+ * Version 6: flapping (rules.c).  A record whose condition flaps takes its
+ * later onsets as a count (occurrences) instead of new records, and says
+ * so while it lasts: 1 from the onset that made it flapping until it
+ * ends.  Every earlier row is 0.  A new column with a default needs no
+ * rebuild.
+ */
+static const char schema_v6[] =
+	"ALTER TABLE hazards ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -363,6 +373,7 @@ static const struct migration migrations[] = {
 	{ schema_v3, check_foreign_keys },
 	{ schema_v4, NULL },
 	{ schema_v5, check_foreign_keys },
+	{ schema_v6, NULL },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

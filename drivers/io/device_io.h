@@ -109,15 +109,26 @@ bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted);
 /* -------------------------------------------------------------- flood.c
  * Per-device token buckets ($.flood, a device's "flood" overrides): a
  * device sending faster than rate_per_s (after a burst) has the excess
- * dropped by the intake before the queue and the disk; alarm flags always
- * pass.  flood_admit runs on Paho's receive thread only; the counters are
- * atomic, read by the loop.
+ * dropped by the intake before the queue and the disk; an alarm's onset
+ * (a flag turning on, an explicit offline) always passes, a repeat of the
+ * state already passed on takes a token like anything else.  flood_admit,
+ * flood_limited, flood_rising and flood_note run on Paho's receive thread
+ * only; the counters are atomic, read by the loop.
  */
 struct flood;
 struct flood *flood_new(const struct config *cfg);
 void flood_free(struct flood *fl);
 /* Take a token for one message of the device at monotonic now_ms. */
 bool flood_admit(struct flood *fl, int device, int64_t now_ms);
+/* The device has a rate (its messages are decoded for their flags). */
+bool flood_limited(const struct flood *fl, int device);
+/* r turns on an alarm flag (alarm, gas, smoke, carbon_monoxide, fault,
+ * tamper) that the device's last state passed on had off or never had,
+ * or reports it offline when it was not: an onset, let through an empty
+ * bucket.  A self-test's flags are no alarm state (rules.c). */
+bool flood_rising(const struct flood *fl, int device, const struct reading *r);
+/* r was passed on to the loop: its flags are now the device's state. */
+void flood_note(struct flood *fl, int device, const struct reading *r);
 void flood_drop(struct flood *fl, int device);  /* count one dropped */
 uint64_t flood_dropped(const struct flood *fl, int device);
 uint64_t flood_total(const struct flood *fl);

@@ -6,13 +6,25 @@
  * readings table; enough of them starve the other devices' messages and
  * fill the disk.  Each device gets a bucket of `burst` tokens refilled at
  * `rate_per_s`; a message takes a token, and a message that finds none is
- * dropped by the intake before it reaches the queue.  The intake lets an
- * alarm flag through regardless (a smoke alarm from a chatty detector is
- * still a smoke alarm); this file only counts.
+ * dropped by the intake before it reaches the queue.
  *
- * Threads: flood_admit/flood_drop run on Paho's receive thread (one per
- * client, so the buckets need no lock); the counters are atomic and read
- * by the loop, which logs offenders with backoff in flood_report.
+ * An alarm's onset passes regardless (a smoke alarm from a chatty
+ * detector is still a smoke alarm), but only the onset: the bucket keeps
+ * the alarm flags of the last message of the device it passed on, and a
+ * message passes an empty bucket only if it turns a flag on that was off
+ * or never seen, or reports the device offline when it was not.  A
+ * message that merely repeats the state (a "normal" message that carries
+ * some set flag, a device alternating alarm and normal far over its rate)
+ * takes a token like any other.  A flag turning off takes a token too:
+ * dropping it only delays an end, which the next message that passes
+ * brings; dropping an onset could hide an alarm, so that never happens.
+ * The state follows only what was passed on, so what the loop has seen
+ * and what this file compares with are the same.
+ *
+ * Threads: flood_admit, flood_drop and the alarm state run on Paho's
+ * receive thread (one per client, so the buckets need no lock); the
+ * counters are atomic and read by the loop, which logs offenders with
+ * backoff in flood_report.
  *
  * One exception beyond alarms: while a device command (devcmd.c) waits
  * for a device to report the relay state it was told to take, a report
@@ -32,6 +44,8 @@ struct fl_bucket {
 	double  burst;
 	double  tokens;
 	int64_t last_ms;                /* monotonic time of the last refill */
+	unsigned alarm_known;           /* FL_BIT_* seen in messages passed on */
+	unsigned alarm_on;              /* FL_BIT_* set in the last of those */
 	_Atomic uint64_t dropped;
 	_Atomic bool awaiting;          /* a device command waits for its report */
 	uint64_t reported;              /* loop thread: dropped at the last report */
@@ -43,6 +57,36 @@ struct flood {
 	int n;
 	_Atomic uint64_t total;
 };
+
+/* The flags that make an alarm, and an explicit offline, as state bits. */
+static const enum reading_field fl_flags[] = { RF_ALARM, RF_GAS, RF_SMOKE, RF_CO,
+					       RF_FAULT, RF_TAMPER };
+#define FL_N_FLAGS      (sizeof fl_flags / sizeof fl_flags[0])
+#define FL_BIT_OFFLINE  (1u << FL_N_FLAGS)
+
+/* What r says of the alarm state: *known the bits it carries, the return
+ * value those that are on. */
+static unsigned fl_bits(const struct reading *r, unsigned *known)
+{
+	bool self_test = reading_has(r, RF_TEST) && r->val[RF_TEST] != 0;
+	unsigned on = 0;
+	size_t i;
+
+	*known = 0;
+	for (i = 0; i < FL_N_FLAGS && !self_test; i++) {
+		if (!reading_has(r, fl_flags[i]))
+			continue;
+		*known |= 1u << i;
+		if (r->val[fl_flags[i]] != 0)
+			on |= 1u << i;
+	}
+	if (reading_has(r, RF_ONLINE)) {
+		*known |= FL_BIT_OFFLINE;
+		if (r->val[RF_ONLINE] == 0)
+			on |= FL_BIT_OFFLINE;
+	}
+	return on;
+}
 
 struct flood *flood_new(const struct config *cfg)
 {
@@ -99,6 +143,38 @@ bool flood_admit(struct flood *fl, int device, int64_t now_ms)
 	return true;
 }
 
+bool flood_limited(const struct flood *fl, int device)
+{
+	return fl && device >= 0 && device < fl->n && fl->b[device].rate_per_s > 0;
+}
+
+bool flood_rising(const struct flood *fl, int device, const struct reading *r)
+{
+	const struct fl_bucket *b;
+	unsigned known, on;
+
+	if (!fl || !r || device < 0 || device >= fl->n)
+		return false;
+	b = &fl->b[device];
+	on = fl_bits(r, &known);
+	/* on now, and not known to be on before */
+	return (on & ~(b->alarm_known & b->alarm_on)) != 0;
+}
+
+void flood_note(struct flood *fl, int device, const struct reading *r)
+{
+	struct fl_bucket *b;
+	unsigned known, on;
+
+	if (!fl || !r || device < 0 || device >= fl->n)
+		return;
+	b = &fl->b[device];
+	on = fl_bits(r, &known);
+	/* a field the message did not carry keeps its state, as in rules.c */
+	b->alarm_on = (b->alarm_on & ~known) | on;
+	b->alarm_known |= known;
+}
+
 void flood_drop(struct flood *fl, int device)
 {
 	if (!fl || device < 0 || device >= fl->n)
@@ -143,7 +219,8 @@ void flood_report(struct flood *fl, const struct config *cfg, struct device_stat
 			ds[i].flood_dropped = now;
 		if (now != b->reported)
 			complain(&b->complaint, "device %s: sending faster than %g messages/s "
-				 "(burst %g): %llu messages dropped so far; alarms still pass",
+				 "(burst %g): %llu messages dropped so far; alarm onsets still "
+				 "pass",
 				 cfg->devices[i].id, b->rate_per_s, b->burst,
 				 (unsigned long long)now);
 		else if (b->complaint.active)

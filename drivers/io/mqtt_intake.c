@@ -6,7 +6,7 @@
  * published while hazardd restarts waits in the broker.  The receive
  * callback runs on Paho's thread: it applies flood control (flood.c: a
  * device over its rate has the excess dropped here, before the queue and
- * the disk, alarm flags excepted), copies the message into the hand-over
+ * the disk, alarm onsets excepted), copies the message into the hand-over
  * queue and returns; it never touches SQLite.  Device commands
  * (devcmd.c) are published QoS 1 on this same session.
  */
@@ -34,6 +34,20 @@ struct intake {
 	pthread_mutex_t swap_lock;
 };
 
+/* The message as its device's decoder reads it; false when it cannot (an
+ * unknown topic, too long, undecodable: rejected later, never an alarm). */
+static bool intake_decode(struct intake *in, const char *topic, const void *payload,
+			  size_t len, struct reading *r)
+{
+	const struct decoder *dec = NULL;
+	char err[96];
+
+	if (devindex_find(in->ix, topic, &dec) < 0 || !dec || len > in->max_payload)
+		return false;
+	memset(r, 0, sizeof *r);
+	return dec->decode(topic, payload, len, 0, r, err, sizeof err) == 0;
+}
+
 /*
  * Only called when the queue is full: is this message an alarm that must
  * get in anyway?  Anything a rule could turn into a hazard right now
@@ -41,20 +55,14 @@ struct intake {
  * does not.  An undecodable payload is not an alarm (it is rejected later).
  */
 static bool intake_is_alarm(struct intake *in, const char *topic,
-			    const void *payload, size_t len, bool flags_only)
+			    const void *payload, size_t len)
 {
 	static const enum reading_field flags[] = { RF_ALARM, RF_GAS, RF_SMOKE,
 						    RF_CO, RF_FAULT, RF_TAMPER };
-	const struct decoder *dec = NULL;
 	struct reading r;
-	char err[96];
 	size_t i;
-	int dev;
 
-	if ((dev = devindex_find(in->ix, topic, &dec)) < 0 || !dec || len > in->max_payload)
-		return false;
-	memset(&r, 0, sizeof r);
-	if (dec->decode(topic, payload, len, 0, &r, err, sizeof err) != 0)
+	if (!intake_decode(in, topic, payload, len, &r))
 		return false;
 	/* an explicit offline raises a hazard at once, like an alarm flag */
 	if (reading_has(&r, RF_ONLINE) && r.val[RF_ONLINE] == 0.0)
@@ -62,25 +70,28 @@ static bool intake_is_alarm(struct intake *in, const char *topic,
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		if (reading_has(&r, flags[i]) && r.val[flags[i]] != 0.0)
 			return true;
-	/* flood control: a chatty device's analog readings still arrive at
-	 * its rate; only flags jump the bucket */
-	if (flags_only)         /* ... and the relay report a command awaits */
-		return flood_awaits_report(in->flood, dev, &r);
 	return reading_has(&r, RF_GAS_LEL) || reading_has(&r, RF_CO_PPM) ||
 	       reading_has(&r, RF_GAS_PPM) || reading_has(&r, RF_TEMP_C);
 }
 
-/* Over its rate and not an alarm: drop it here (counted), before the queue. */
+/*
+ * Flood control for a device with a rate: over it, the message is dropped
+ * here (counted), before the queue, unless it is an alarm's onset or the
+ * relay report a command awaits.  A chatty device's analog readings, and
+ * its flags that only repeat what was passed on, arrive at its rate
+ * (flood.c).  *r (when *decoded) is the message read, for flood_note once
+ * it is queued.
+ */
 static bool intake_flooded(struct intake *in, const char *topic, const void *payload,
-			   size_t len)
+			   size_t len, int dev, struct reading *r, bool *decoded)
 {
-	int dev;
-
-	if (!in->flood)
+	*decoded = false;
+	if (!flood_limited(in->flood, dev))
 		return false;
-	dev = devindex_find(in->ix, topic, NULL);
-	if (dev < 0 || flood_admit(in->flood, dev, now_mono_ms()) ||
-	    intake_is_alarm(in, topic, payload, len, true))
+	*decoded = intake_decode(in, topic, payload, len, r);
+	if (flood_admit(in->flood, dev, now_mono_ms()) ||
+	    (*decoded && (flood_rising(in->flood, dev, r) ||
+			  flood_awaits_report(in->flood, dev, r))))
 		return false;
 	flood_drop(in->flood, dev);
 	return true;
@@ -92,27 +103,32 @@ static int intake_on_message(void *ctx, char *topic, int topic_len, void *vm)
 	MQTTAsync_message *m = vm;
 	char tbuf[TOPIC_MAX];
 	const char *t = topic;
-	int rc;
+	struct reading r;
+	bool decoded = false;
+	int rc, dev;
 
 	if (topic_len > 0) {
 		/* topic_len is set only when the topic holds a NUL byte */
 		snprintf(tbuf, sizeof tbuf, "%.*s", topic_len, topic);
 		t = tbuf;
 	}
-	if (intake_flooded(in, t, m->payload, (size_t)m->payloadlen)) {
+	dev = in->flood ? devindex_find(in->ix, t, NULL) : -1;
+	if (intake_flooded(in, t, m->payload, (size_t)m->payloadlen, dev, &r, &decoded)) {
 		MQTTAsync_freeMessage(&m);
 		MQTTAsync_free(topic);
 		return 1;
 	}
 	rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen, in->max_payload,
 		       now_wall_ms(), MSGQ_NORMAL);
-	if (rc == -1 && intake_is_alarm(in, t, m->payload, (size_t)m->payloadlen, false))
+	if (rc == -1 && intake_is_alarm(in, t, m->payload, (size_t)m->payloadlen))
 		rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen,
 			       in->max_payload, now_wall_ms(), MSGQ_ALARM);
 	if (rc == -2)
 		return 0;       /* not acknowledged: Paho offers it again later */
 	if (rc == -1)
 		in->dropped++;
+	else if (decoded)       /* the loop has it: its flags are the state now */
+		flood_note(in->flood, dev, &r);
 	MQTTAsync_freeMessage(&m);
 	MQTTAsync_free(topic);
 	return 1;

@@ -440,7 +440,8 @@ static const struct bad_case bad[] = {
 	       "     'rules': {'lel_low': 20}}\n"),
 	  1, { ":9: $.devices[0].rules.lel_low: key lel_low does not apply to ebike_charger "
 	       "(valid: hold_s, hysteresis_pct, max_temp_c, max_current_a, max_charge_h, "
-	       "charging_w, max_power_w, unreadable_n)" } },
+	       "charging_w, max_power_w, unreadable_n, flap_window_s, flap_count, "
+	       "settle_s)" } },
 	{ "rule key not valid for the kind section",
 	  "{\n" G S L U SI
 	  "  'rules': {'smoke_alarm': {'max_temp_c': 50}},\n"

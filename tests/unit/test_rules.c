@@ -254,7 +254,7 @@ static void test_hysteresis(void)
 	/* the clear is immediate even with a hold */
 	d.rules.hold_s = 5;
 	mkstate(&st);
-	rules_restore(&st, HZ_GAS_LEAK, SEV_GENERAL);
+	rules_restore(&st, HZ_GAS_LEAK, SEV_GENERAL, false);
 	ev(&d, &st, RD({ RF_GAS_LEL, 1 }), T0);
 	only("hysteresis: clearing needs no hold", HZ_GAS_LEAK, CHG_CLEAR);
 }
@@ -294,7 +294,7 @@ static void test_escalation(void)
 
 	/* a brief spike to high does not escalate */
 	mkstate(&st);
-	rules_restore(&st, HZ_GAS_LEAK, SEV_GENERAL);
+	rules_restore(&st, HZ_GAS_LEAK, SEV_GENERAL, false);
 	ev(&d, &st, RD({ RF_GAS_LEL, 60 }), T0);
 	ev(&d, &st, RD({ RF_GAS_LEL, 40 }), T0 + 2000);
 	CHECK_INT("escalate: spike then low: no escalation", tk(&d, &st, T0 + 8000), 0);
@@ -482,7 +482,7 @@ static void test_offline(void)
 	/* restored offline, the device is back */
 	d.heartbeat_s = 60;
 	mkstate(&st);
-	rules_restore(&st, HZ_DEVICE_OFFLINE, SEV_GENERAL);
+	rules_restore(&st, HZ_DEVICE_OFFLINE, SEV_GENERAL, false);
 	CHECK_INT("offline restored: tick does not repeat it", tk(&d, &st, T0 + 120000), 0);
 	ev(&d, &st, RD({ RF_SMOKE, 0 }), T0 + 121000);
 	only("offline restored: reading clears", HZ_DEVICE_OFFLINE, CHG_CLEAR);
@@ -611,7 +611,7 @@ static void test_restore(void)
 	const struct hazard_change *c;
 
 	mkstate(&st);
-	rules_restore(&st, HZ_GAS_LEAK, SEV_MAJOR);
+	rules_restore(&st, HZ_GAS_LEAK, SEV_MAJOR, false);
 	CHECK("restore: slot active", st.slot[HZ_GAS_LEAK].active);
 	CHECK_INT("restore: continuing alarm: no duplicate ACTIVE",
 		  ev(&d, &st, RD({ RF_ALARM, 1 }), T0), 0);
@@ -626,15 +626,15 @@ static void test_restore(void)
 	CHECK_INT("restore: clear carries the restored severity", c ? (int)c->severity : -1, SEV_MAJOR);
 
 	mkstate(&st);
-	rules_restore(&st, HZ_TAMPER, SEV_GENERAL);
-	rules_restore(&st, HZ_LOW_BATTERY, SEV_GENERAL);
+	rules_restore(&st, HZ_TAMPER, SEV_GENERAL, false);
+	rules_restore(&st, HZ_LOW_BATTERY, SEV_GENERAL, false);
 	CHECK_INT("restore: tamper and battery continue: nothing",
 		  ev(&d, &st, RD({ RF_TAMPER, 1 }, { RF_BATTERY, 5 }), T0), 0);
 	CHECK_INT("restore: a tick with nothing known changes nothing", tk(&d, &st, T0 + 1), 0);
-	rules_restore(&st, HZ_SMOKE_ALARM, SEV_MAJOR);
-	rules_restore(&st, HZ_SMOKE_ALARM, SEV_GENERAL);
+	rules_restore(&st, HZ_SMOKE_ALARM, SEV_MAJOR, false);
+	rules_restore(&st, HZ_SMOKE_ALARM, SEV_GENERAL, false);
 	CHECK_INT("restore twice: the worse severity stays", st.slot[HZ_SMOKE_ALARM].severity, SEV_MAJOR);
-	rules_restore(&st, HZ_TYPE_COUNT, SEV_MAJOR);       /* ignored, no crash */
+	rules_restore(&st, HZ_TYPE_COUNT, SEV_MAJOR, false);       /* ignored, no crash */
 	CHECK("restore: out-of-range type ignored", true);
 }
 
@@ -680,9 +680,9 @@ static void test_missing_fields(void)
 
 	/* restored after a restart, before the field was ever seen again */
 	mkstate(&st);
-	rules_restore(&st, HZ_CHARGER_OVERTEMP, SEV_MAJOR);
-	rules_restore(&st, HZ_CHARGER_OVERCURRENT, SEV_GENERAL);
-	rules_restore(&st, HZ_OVERCHARGE, SEV_GENERAL);
+	rules_restore(&st, HZ_CHARGER_OVERTEMP, SEV_MAJOR, false);
+	rules_restore(&st, HZ_CHARGER_OVERCURRENT, SEV_GENERAL, false);
+	rules_restore(&st, HZ_OVERCHARGE, SEV_GENERAL, false);
 	CHECK_INT("missing: restored charger hazards kept by a voltage-only message",
 		  ev(&e, &st, RD({ RF_VOLTAGE_V, 230 }), T0) + tk(&e, &st, T0 + 1000), 0);
 	ev(&e, &st, RD({ RF_TEMP_C, 20 }), T0 + 2000);

@@ -1094,7 +1094,7 @@ static void test_quota(void)
 	struct hazard_rec rec;
 	struct reading r;
 	const char *ev = NULL;
-	int64_t dr = 0, dt = 0, used, before;
+	int64_t dr = 0, dt = 0, de = 0, used, before;
 	int i, rc = 0;
 
 	CHECK("quota: open", st != NULL);
@@ -1119,7 +1119,7 @@ static void test_quota(void)
 	before = store_used_bytes(st);
 	CHECK("quota: usage measured", before > 100000);
 	store_begin(st);
-	rc = store_make_room(st, 168 * 1024, &dr, &dt);
+	rc = store_make_room(st, 168 * 1024, &dr, &dt, &de);
 	store_commit(st);
 	used = store_used_bytes(st);
 	CHECK_INT("quota: made room", rc, 0);
@@ -1129,7 +1129,7 @@ static void test_quota(void)
 	CHECK("quota: readings go first, telemetry kept while they suffice", dt == 0);
 	store_begin(st);
 	dr = dt = 0;
-	rc = store_make_room(st, 96 * 1024, &dr, &dt);
+	rc = store_make_room(st, 96 * 1024, &dr, &dt, &de);
 	store_commit(st);
 	CHECK_INT("quota: made more room", rc, 0);
 	CHECK("quota: then telemetry dropped", dt > 0);
@@ -1147,7 +1147,7 @@ static void test_quota(void)
 	/* only the hazard left above a tiny target: refuse to drop it */
 	store_begin(st);
 	dr = dt = 0;
-	rc = store_make_room(st, 1, &dr, &dt);
+	rc = store_make_room(st, 1, &dr, &dt, &de);
 	store_commit(st);
 	CHECK_INT("quota: hazards alone over the target are kept", rc, 1);
 	CHECK("quota: hazard survives a tiny target", store_hazard_get(st, rec.id, &rec) == 0);
