@@ -11,8 +11,10 @@
  * were (an "updated" repeat, an overdue "escalated").  Every event that
  * moves the state or the level stays, so a summary of any past day counts
  * the same after a trim as before; every person's action (acknowledged,
- * verified, closed, dismissed, with actor and note) stays, so the ledger
- * and a record's timeline keep who did what.  A record whose events are
+ * verified, closed, dismissed, with actor and note) and every "action"
+ * event of an interlock or a device command (actor "interlock" or the
+ * operator) stays, so the ledger and a record's timeline keep who did
+ * what.  A record whose events are
  * not in time order (the wall clock was set back) is left whole: its
  * replay up to a day's end is not a prefix of its events.
  *

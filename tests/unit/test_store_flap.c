@@ -220,8 +220,9 @@ static void test_trim(void)
 	if (!st)
 		return;
 	store_begin(st);
-	/* raised, 10 repeats, acknowledged by a person, 5 repeats, major,
-	 * 5 repeats, cleared, closed: 25 events, 20 of them repeats */
+	/* raised, 10 repeats, an interlock's action, acknowledged by a
+	 * person, 5 repeats, major, 5 repeats, cleared, closed: 26 events,
+	 * 20 of them repeats */
 	c = change(HZ_OVERCHARGE, CHG_ACTIVE, SEV_GENERAL, false, 0);
 	store_record_apply(st, REC_HAZARD, true, &dev, &c, NULL, &pol, t, &rec, &ev);
 	snprintf(id, sizeof id, "%s", rec.id);
@@ -231,6 +232,9 @@ static void test_trim(void)
 		store_record_apply(st, REC_HAZARD, true, &dev, &c, NULL, &pol, t, &rec, &ev);
 		at[n++] = t + 1;
 	}
+	t += 1000;
+	store_hazard_note(st, id, "action", t, "interlock", "output valve on: ok");
+	at[n++] = t + 1;
 	t += 1000;
 	store_record_act(st, id, RA_ACK, VERDICT_NONE, "alice", "seen", NULL, t, &rec, &ev,
 			 err, sizeof err);
@@ -276,8 +280,8 @@ static void test_trim(void)
 			 &back, &ev, err, sizeof err);
 	store_commit(st);
 
-	CHECK_INT("trim: 25 events before",
-		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", id), 25);
+	CHECK_INT("trim: 26 events before",
+		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", id), 26);
 	replay_at(st, id, at, n, before);
 
 	store_begin(st);
@@ -293,16 +297,19 @@ static void test_trim(void)
 				 sqlite3_column_text(s, 1));
 	}
 	sqlite3_finalize(s);
-	CHECK_STR("trim: the raise, the person's acts, the level change, the end kept", names,
-		  "raised/hazardd acknowledged/alice updated/hazardd cleared/hazardd closed/bob");
+	CHECK_STR("trim: the raise, the actions, the level change, the end kept", names,
+		  "raised/hazardd action/interlock acknowledged/alice updated/hazardd "
+		  "cleared/hazardd closed/bob");
 	replay_at(st, id, at, n, after);
 	for (i = 0; i < n; i++)
 		same &= strcmp(before[i].state, after[i].state) == 0 &&
 			before[i].severity == after[i].severity;
 	CHECK("trim: the summary's replay is the same at every moment", same);
-	CHECK_STR("trim: replay sanity: acknowledged after the ack", after[11].state,
+	CHECK_STR("trim: replay sanity: acknowledged after the ack", after[12].state,
 		  "acknowledged");
-	CHECK_INT("trim: replay sanity: major after the escalation", after[17].severity,
+	CHECK_INT("trim: replay sanity: general before the escalation", after[17].severity,
+		  SEV_GENERAL);
+	CHECK_INT("trim: replay sanity: major after the escalation", after[18].severity,
 		  SEV_MAJOR);
 	CHECK_INT("trim: the live record keeps its events",
 		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", live.id), 6);
