@@ -3,7 +3,14 @@
 #
 # Two mosquitto brokers on free loopback ports (the gateway's local broker and
 # a "district" upstream broker), hazardd between them, a district view on the
-# upstream side and simulated detectors on the local side.  Half-way through,
+# upstream side and simulated detectors on the local side.  The gateway's
+# broker is set up as docs/operations.md recommends: no anonymous clients, a
+# user and a random password for hazardd and for each simulated device, and
+# an ACL (each device publishes only its own topic, only hazardd publishes
+# commands); early on, a stranger and a device forging another's reading are
+# shown being refused.  The district broker stands in for the platform's and
+# stays anonymous on loopback (a real one takes TLS and a password,
+# docs/config.md).  Half-way through,
 # the upstream broker is stopped for 15 s while alarms keep coming; hazardd
 # must hold them in its outbox and deliver every one when the link returns.
 #
@@ -30,6 +37,7 @@ HAZARDD=$BUILD/hazardd
 HAZARDCTL=$BUILD/hazardctl
 
 OUTAGE_AT_S=25          # seconds into the scenario the upstream goes down
+FORGERY_AT_S=16         # forged readings while the kitchen's gas alarm is on
 OUTAGE_FOR_S=15
 
 # ---------------------------------------------------------------- console
@@ -234,10 +242,25 @@ print(*(s.getsockname()[1] for s in socks))')
 user_line=
 [ "$(id -u)" -eq 0 ] && user_line="user root"
 
+sed -e "s|@LOCAL_PORT@|$LOCAL_PORT|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+    -e "s|@RUN_DIR@|$RUN|g" "$top/config/demo.json" >"$CFG"
+
+# The gateway broker's users, passwords (random, files 0600) and ACL, from
+# the devices in the config; mosquitto_passwd hashes the passwords in place.
+users=$($PY "$here/demo_users.py" --config "$CFG" --dir "$RUN") ||
+	die "could not write the gateway broker's users"
+mosquitto_passwd -U "$RUN/gateway-broker.passwd" ||
+	die "mosquitto_passwd failed (package mosquitto)"
+
 cat >"$RUN/gateway-broker.conf" <<EOF
 # hazardd demo: the gateway's local broker; the detectors publish here.
+# Every client logs in as its own user; the ACL lets each device publish
+# only its own topic and only hazardd publish commands (docs/operations.md,
+# "The gateway's broker").
 listener $LOCAL_PORT 127.0.0.1
-allow_anonymous true
+allow_anonymous false
+password_file $RUN/gateway-broker.passwd
+acl_file $RUN/gateway-broker.acl
 persistence false
 # mosquitto's default max_queued_messages (1000) silently drops QoS 1
 # messages for a subscriber that falls behind; hazardd's intake must never
@@ -248,7 +271,8 @@ $user_line
 EOF
 
 cat >"$RUN/upstream-broker.conf" <<EOF
-# hazardd demo: the district's broker.  Persistence keeps the district
+# hazardd demo: the district's broker, anonymous on loopback (a stand-in:
+# the platform's real broker takes TLS and a password).  Persistence keeps the district
 # view's session across the outage: whatever hazardd resends before the view
 # has reconnected is queued for it, not dropped.
 listener $UPSTREAM_PORT 127.0.0.1
@@ -281,11 +305,10 @@ say "run directory $RUN"
 start_broker gateway "$LOCAL_PORT"
 start_broker upstream "$UPSTREAM_PORT"
 say "gateway broker on 127.0.0.1:$LOCAL_PORT, district broker on 127.0.0.1:$UPSTREAM_PORT"
+say "gateway broker: no anonymous clients; $users; ACL in $RUN/gateway-broker.acl"
+say "district broker: anonymous on loopback (a stand-in for the platform's, which takes TLS and a password)"
 
 # ---------------------------------------------------------------- hazardd
-sed -e "s|@LOCAL_PORT@|$LOCAL_PORT|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
-    -e "s|@RUN_DIR@|$RUN|g" "$top/config/demo.json" >"$CFG"
-
 "$HAZARDD" --check-config -c "$CFG" 2>&1 | prefix hazardd "$RUN/hazardd.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "hazardd --check-config rejected $CFG"
 
@@ -310,9 +333,30 @@ done
 # ---------------------------------------------------------------- scenario
 banner "scenario: restaurant gas leak, stairwell smoke, hot charger, a silent detector; upstream outage at +${OUTAGE_AT_S}s"
 run_bg devsim device $PY -u "$here/devsim.py" --host 127.0.0.1 \
-	--port "$LOCAL_PORT" --scenario demo
+	--port "$LOCAL_PORT" --scenario demo --auth-file "$RUN/devices.pass"
 
-pause "$OUTAGE_AT_S"
+# While the kitchen's gas alarm is on, two attempts to end it with a forged
+# normal reading; the broker refuses both and hazardd never sees them.
+pause "$FORGERY_AT_S"
+banner "forged readings"
+FORGERY_RC=0
+if out=$(timeout -k 1 5 mosquitto_pub -h 127.0.0.1 -p "$LOCAL_PORT" -q 1 \
+	-t demo/kitchen-gas-1 -m '{"gas_lel": 0}' 2>&1); then
+	say "a client without a password publishing gas_lel 0 as kitchen-gas-1: ACCEPTED"
+	FORGERY_RC=1
+else
+	say "a client without a password publishing gas_lel 0 as kitchen-gas-1: refused (${out%%$'\n'*})"
+fi
+bay_pw=$(awk '$1 == "bay-3-charger" { print $2 }' "$RUN/devices.pass")
+puback=$(timeout -k 1 5 mosquitto_pub -h 127.0.0.1 -p "$LOCAL_PORT" -V 5 -d -q 1 \
+	-u bay-3-charger -P "$bay_pw" -t demo/kitchen-gas-1 -m '{"gas_lel": 0}' 2>&1 |
+	sed -n 's/.*received PUBACK.*RC:\([0-9]*\).*/\1/p')
+case $puback in
+135) say "bay-3-charger's user publishing gas_lel 0 as kitchen-gas-1: refused (PUBACK reason 0x87, not authorised)" ;;
+*) say "bay-3-charger's user publishing gas_lel 0 as kitchen-gas-1: PUBACK reason '${puback:-none}', expected 135"
+   FORGERY_RC=1 ;;
+esac
+pause "$((OUTAGE_AT_S - FORGERY_AT_S))"
 banner "upstream link DOWN"
 say "district broker stopped for ${OUTAGE_FOR_S} s; hazardd keeps events in its outbox"
 stop upstream
@@ -324,7 +368,7 @@ wait "${PID[devsim]}"
 wait "${PIPE[devsim]}"
 PID[devsim]='' PIPE[devsim]=''
 
-committed= rc=0
+committed= rc=$FORGERY_RC
 if ! kill -0 "${PID[hazardd]}" 2>/dev/null; then
 	say "hazardd exited during the demo (see $RUN/hazardd.log)"
 	rc=1

@@ -8,6 +8,12 @@ The payload of --publish is sent verbatim (malformed JSON included), so tests
 can use it to feed the daemon anything.  Scenario messages follow the native
 format of DESIGN.md: {"ts": ms, "gas_lel": ..., "battery": ...}.
 
+--auth-file FILE ("user password" lines, tools/demo_users.py writes one) is
+for a broker with passwords and an ACL: the scenario then connects once per
+device, each as the user named by its device id, as real devices would (the
+ACL lets each publish only its own topic, so one shared login cannot work);
+--publish logs in as --user.  Without it every connection is anonymous.
+
 Uses python3-paho-mqtt (Debian ships 1.6.x); 2.x works through the
 VERSION1 callback API.
 """
@@ -32,6 +38,7 @@ CHARGER_TEMP = [(0, 35), (4, 40), (8, 46), (12, 52), (16, 58), (18, 63),
 CHARGER_POWER = [(0, 180), (50, 0)]
 SMOKE = [(0, False), (30, True), (46, False)]
 HALL_REPORTS_AT = (2, 8)    # hall-gas-2 reports twice, then its battery dies
+DEVICES = ("kitchen-gas-1", "hall-gas-2", "stair-smoke-2", "bay-3-charger")
 
 # Story lines printed when the scenario reaches them.
 NOTES = [
@@ -93,8 +100,30 @@ def connect(client, host, port, timeout_s):
         raise SystemExit(f"devsim: no CONNACK from {host}:{port}")
 
 
-def publish_once(args):
+def read_auth_file(path):
+    """{user: password} from "user password" lines."""
+    creds = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            user, _, password = line.strip().partition(" ")
+            if user:
+                creds[user] = password
+    return creds
+
+
+def login(client, creds, user):
+    if creds is None:
+        return
+    if user not in creds:
+        raise SystemExit(f"devsim: no password for {user!r} in the --auth-file")
+    client.username_pw_set(user, creds[user])
+
+
+def publish_once(args, creds):
     client = make_client(args.client_id or "devsim-once")
+    if creds is not None and not args.user:
+        raise SystemExit("devsim: --publish with --auth-file needs --user")
+    login(client, creds, args.user)
     connect(client, args.host, args.port, args.connect_timeout)
     topic, payload = args.publish
     info = client.publish(topic, payload.encode(), qos=args.qos, retain=args.retain)
@@ -113,8 +142,8 @@ def publish_once(args):
 class Scenario:
     """The demo: four devices at three sites, every 2 s, with a script."""
 
-    def __init__(self, client, qos, speed, prefix):
-        self.client = client
+    def __init__(self, clients, qos, speed, prefix):
+        self.clients = clients  # device -> its MQTT client
         self.qos = qos
         self.speed = speed
         self.prefix = prefix
@@ -129,7 +158,8 @@ class Scenario:
     def send(self, device, fields):
         body = {"ts": int(time.time() * 1000)}
         body.update(fields)
-        info = self.client.publish(self.topic(device), json.dumps(body), qos=self.qos)
+        info = self.clients[device].publish(self.topic(device), json.dumps(body),
+                                            qos=self.qos)
         if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_NO_CONN:
             stamp(f"{device}: publish failed ({mqtt.error_string(info.rc)})")
         self.unacked.append(info)
@@ -169,8 +199,11 @@ class Scenario:
                   f"bay-3-charger temp {temp} C, {power} W")
 
     def run(self, stop):
-        devices = "kitchen-gas-1 hall-gas-2 stair-smoke-2 bay-3-charger"
-        stamp(f"scenario demo: 4 devices ({devices}), telemetry every "
+        devices = " ".join(DEVICES)
+        logins = len(set(map(id, self.clients.values())))
+        how = ("each logged in as its own user" if logins == len(DEVICES)
+               else "on one anonymous connection")
+        stamp(f"scenario demo: 4 devices ({devices}), {how}, telemetry every "
               f"{PERIOD_S:g} s, {SCENARIO_END_S:g} s")
         start = time.monotonic()
         notes = sorted(NOTES)
@@ -211,12 +244,16 @@ def main():
     ap.add_argument("--speed", type=float, default=1.0,
                     help="run the scenario this many times faster (tests)")
     ap.add_argument("--client-id", default="")
+    ap.add_argument("--auth-file", help='"user password" lines: log in '
+                    "(the scenario: each device as its id)")
+    ap.add_argument("--user", help="with --publish and --auth-file: log in as this user")
     ap.add_argument("--connect-timeout", type=float, default=10.0,
                     help="keep trying to connect this long (s)")
     args = ap.parse_args()
 
+    creds = read_auth_file(args.auth_file) if args.auth_file else None
     if args.publish:
-        return publish_once(args)
+        return publish_once(args, creds)
     if not args.scenario:
         ap.error("give --scenario demo or --publish TOPIC PAYLOAD")
     if args.speed <= 0:
@@ -226,16 +263,31 @@ def main():
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    client = make_client(args.client_id or "devsim-demo")
-    connect(client, args.host, args.port, args.connect_timeout)
-    # Paho 1.6 caps in-flight QoS 1 messages at 20 by default; a burst never
-    # reaches that here, but raise it so a slow broker cannot stall the script.
-    client.max_inflight_messages_set(100)
+    base_id = args.client_id or "devsim-demo"
+    if creds is None:
+        shared = make_client(base_id)
+        connect(shared, args.host, args.port, args.connect_timeout)
+        clients = {d: shared for d in DEVICES}
+    else:
+        clients = {}
+        for d in DEVICES:
+            clients[d] = make_client(f"{base_id}-{d}")
+            login(clients[d], creds, d)
+    unique = list({id(c): c for c in clients.values()}.values())
     try:
-        rc = Scenario(client, args.qos, args.speed, args.topic_prefix).run(stop)
+        if creds is not None:
+            for c in unique:
+                connect(c, args.host, args.port, args.connect_timeout)
+        # Paho 1.6 caps in-flight QoS 1 messages at 20 by default; a burst
+        # never reaches that here, but raise it so a slow broker cannot
+        # stall the script.
+        for c in unique:
+            c.max_inflight_messages_set(100)
+        rc = Scenario(clients, args.qos, args.speed, args.topic_prefix).run(stop)
     finally:
-        client.disconnect()
-        client.loop_stop()
+        for c in unique:
+            c.disconnect()
+            c.loop_stop()
     return rc
 
 

@@ -39,6 +39,8 @@ struct lg_opts {
 	const char *alarm_prefix;       /* alarm device ids: <alarm_prefix><k> */
 	const char *sends_path;
 	const char *format;             /* native | z2m | mixed */
+	const char *username;           /* a broker with passwords: log in */
+	const char *password_file;      /* its first line is the password */
 	long        devices;
 	double      rate;               /* msg/s; 0 = as fast as possible */
 	long        total;              /* messages, alarms included */
@@ -198,7 +200,9 @@ static void lg_usage(FILE *f)
 		"  --tag              bench_seq also as energy_kwh (zigbee2mqtt: energy),\n"
 		"                     a field hazardd stores: upstream_rx then counts\n"
 		"                     distinct messages, not rows\n"
-		"  --client-id ID     (loadgen-<pid>)\n");
+		"  --client-id ID     (loadgen-<pid>)\n"
+		"  --username U       log in as U (a broker that refuses anonymous clients)\n"
+		"  --password-file F  U's password: the first line of F\n");
 }
 
 static int lg_parse(int argc, char **argv, struct lg_opts *o)
@@ -215,6 +219,8 @@ static int lg_parse(int argc, char **argv, struct lg_opts *o)
 		{ "client-id", required_argument, NULL, 9 },
 		{ "no-ts", no_argument, NULL, 10 },
 		{ "tag", no_argument, NULL, 11 },
+		{ "username", required_argument, NULL, 12 },
+		{ "password-file", required_argument, NULL, 13 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -244,6 +250,8 @@ static int lg_parse(int argc, char **argv, struct lg_opts *o)
 		case 9: o->client_id = optarg; break;
 		case 10: o->no_ts = 1; break;
 		case 11: o->tag = 1; break;
+		case 12: o->username = optarg; break;
+		case 13: o->password_file = optarg; break;
 		case 'h': lg_usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -288,6 +296,22 @@ static int lg_write_sends(const struct lg_opts *o, const int64_t *sent_us)
 	return fclose(f);
 }
 
+/* The first line of path, without its newline, in buf; -1 if unreadable. */
+static int lg_read_password(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(buf, (int)len, f)) {
+		fprintf(stderr, "loadgen: %s: %s\n", path, f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lg_opts o = {
@@ -298,7 +322,7 @@ int main(int argc, char **argv)
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	MQTTAsync_connectOptions cn = MQTTAsync_connectOptions_initializer;
 	MQTTAsync client;
-	char uri[300], cid[64], topic[128], payload[512];
+	char uri[300], cid[64], topic[128], payload[512], password[256];
 	int64_t *alarm_sent_us, t0, deadline, t_end;
 	long seq, alarm_next = 0, skipped = 0, dev_rr = 0;
 	double every;
@@ -336,6 +360,14 @@ int main(int argc, char **argv)
 	cn.automaticReconnect = 1;
 	cn.minRetryInterval = 1;
 	cn.maxRetryInterval = 2;
+	if (o.username) {
+		cn.username = o.username;
+		if (o.password_file) {
+			if (lg_read_password(o.password_file, password, sizeof password) < 0)
+				return 1;
+			cn.password = password;
+		}
+	}
 	if ((rc = MQTTAsync_connect(client, &cn)) != MQTTASYNC_SUCCESS) {
 		fprintf(stderr, "loadgen: connect: %s\n", MQTTAsync_strerror(rc));
 		return 1;

@@ -131,16 +131,106 @@ wait_gone() {
 
 source "$E2E/../../tools/netutil.sh"   # free_port, port_open
 
+# The broker named "local" (hazardd's device side) refuses anonymous
+# clients and enforces an ACL shaped like the one docs/operations.md ("The
+# gateway's broker") recommends, so every test runs the way a gateway
+# should.  Its users, with random passwords per run in
+# $T/broker-local-<user>.pass (0600):
+#   hazardd      reads every topic, writes only the device command topics;
+#                write_config gives it local.username/local.password_file
+#   e2e-devices  the test publisher (pub, pubpy, pub_repeat, tests/e2e/pub.py):
+#                writes any topic except the command topics
+#   e2e-plugs    the plug simulator (tests/e2e/plugsim.py): reads the command
+#                topics, writes the firmware's state reports
+#   BROKER_DEVICES="user=topic ..." (set before start_broker local) adds one
+#                user per device that may write its own topic and nothing else;
+#                pub_as USER TOPIC PAYLOAD publishes as any of these users.
+# A test that needs an anonymous local broker sets BROKER_ANON=1 before
+# start_broker local; every other broker (up, nodeb, ...) is anonymous.
+
+# The topics only hazardd may publish: every command topic of
+# docs/devices.md ("Device commands").  "<topic>/set" (zigbee2mqtt and
+# native devices) cannot be matched at any depth by one filter; the tests'
+# topics are at most four levels deep.
+LOCAL_CMD_FILTERS=("cmnd/#" "shellies/+/relay/0/command" "+/rpc"
+	"+/set" "+/+/set" "+/+/+/set" "+/+/+/+/set" "+/+/+/+/+/set")
+# What the plug simulator's firmware reports, per format (plugsim.py answer())
+LOCAL_PLUG_REPORTS=("zigbee2mqtt/+" "stat/#" "tele/#" "shellies/+/relay/0"
+	"+/status/switch:0" "t/+")
+LOCAL_HZ_USER= LOCAL_HZ_PASS_FILE=
+LOCAL_PUB_AUTH=() LOCAL_PLUG_AUTH=()
+
+# local_pass_file USER: the file holding USER's password on the local broker.
+local_pass_file() { echo "$T/broker-local-$1.pass"; }
+
+# local_users_init: the password and ACL files of the local broker (once per
+# script: a restart keeps them, hazardd has read its password already) and
+# the credentials the helpers use.
+local_users_init() {
+	local u entry users=(hazardd e2e-devices e2e-plugs) f
+	if [ ! -f "$T/broker-local.passwd" ]; then
+		for entry in ${BROKER_DEVICES:-}; do users+=("${entry%%=*}"); done
+		(
+			umask 077
+			for u in "${users[@]}"; do
+				head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$(local_pass_file "$u")"
+				printf '%s:%s\n' "$u" "$(cat "$(local_pass_file "$u")")"
+			done >"$T/broker-local.passwd"
+		)
+		# hashes the plain "user:password" lines in place
+		mosquitto_passwd -U "$T/broker-local.passwd" || return 1
+		{
+			echo "# hazardd: reads every device, publishes the commands"
+			echo "user hazardd"
+			echo "topic read #"
+			for f in "${LOCAL_CMD_FILTERS[@]}"; do echo "topic write $f"; done
+			echo
+			echo "# the tests' publisher: any device topic, never a command"
+			echo "user e2e-devices"
+			for f in "${LOCAL_CMD_FILTERS[@]}"; do echo "topic deny $f"; done
+			echo "topic write #"
+			echo
+			echo "# the plug simulator: reads its commands, writes its reports"
+			echo "user e2e-plugs"
+			for f in "${LOCAL_CMD_FILTERS[@]}"; do echo "topic read $f"; done
+			for f in "${LOCAL_PLUG_REPORTS[@]}"; do echo "topic write $f"; done
+			for entry in ${BROKER_DEVICES:-}; do
+				echo
+				echo "user ${entry%%=*}"
+				echo "topic write ${entry#*=}"
+			done
+		} >"$T/broker-local.acl"
+	fi
+	LOCAL_HZ_USER=hazardd
+	LOCAL_HZ_PASS_FILE=$(local_pass_file hazardd)
+	LOCAL_PUB_AUTH=(-u e2e-devices -P "$(cat "$(local_pass_file e2e-devices)")")
+	LOCAL_PLUG_AUTH=(-u e2e-plugs -P "$(cat "$(local_pass_file e2e-plugs)")")
+	# read by tests/e2e/pub.py and tests/e2e/plugsim.py, however started
+	export E2E_PUB_USERNAME=e2e-devices E2E_PUB_PASSWORD_FILE=$(local_pass_file e2e-devices)
+	export E2E_PLUG_USERNAME=e2e-plugs E2E_PLUG_PASSWORD_FILE=$(local_pass_file e2e-plugs)
+}
+
 # start_broker NAME [PORT]: a mosquitto on 127.0.0.1 with persistence in $T
 # (queued QoS 1 messages and persistent sessions survive a restart).  Sets
 # the variable PORT_<NAME> and returns once the port accepts connections.
+# NAME "local" gets the passwords and the ACL above (BROKER_ANON=1: not).
 start_broker() {
-	local name=$1 port=${2:-} conf=$T/broker-$1.conf pid
+	local name=$1 port=${2:-} conf=$T/broker-$1.conf pid acl=0
 	[ -n "$port" ] || port=$(free_port)
 	mkdir -p "$T/broker-$name.d"
+	if [ "$name" = local ] && [ "${BROKER_ANON:-0}" != 1 ]; then
+		local_users_init || { echo "start_broker local: no password file" >&2; return 1; }
+		acl=1
+	fi
 	{
 		echo "listener $port 127.0.0.1"
-		echo "allow_anonymous true"
+		if [ $acl = 1 ]; then
+			echo "allow_anonymous false"
+			echo "password_file $T/broker-local.passwd"
+			echo "acl_file $T/broker-local.acl"
+		else
+			echo "allow_anonymous true"
+		fi
 		echo "max_queued_messages 100000"
 		echo "max_inflight_messages 100"
 		echo "persistence true"
@@ -186,13 +276,16 @@ restart_broker() {
 # gets site "site-1" (or its own), topic "t/<id>", format "native" and
 # heartbeat_s 0 unless given.  PATH=JSON sets any key of the generated
 # config ("rules.gas_detector.hold_s=1", "deadlines={...}"; a path ending in
-# "-" deletes the key).  Uses the brokers "local" and "up" started before.
+# "-" deletes the key).  Uses the brokers "local" and "up" started before;
+# with the local broker's ACL, hazardd's local.username and
+# local.password_file too.
 write_config() {
 	local file=$1; shift
 	local devs
 	devs=$(cat)
 	GW_ID=${GW_ID:-gw-e2e-01} DISTRICT=${DISTRICT:-e2edist} \
 	LOCAL_PORT=${PORT_local:-1} UP_PORT=${PORT_up:-1} T=$T \
+	LOCAL_USER=$LOCAL_HZ_USER LOCAL_PASS_FILE=$LOCAL_HZ_PASS_FILE \
 	$PY - "$file" "$devs" "$@" <<'EOF'
 import json, os, sys
 file, devs, sets = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -217,6 +310,9 @@ cfg = {
                                 "max_charge_h": 8}},
     "deadlines": {"major_h": 24, "general_h": 168},
 }
+if os.environ["LOCAL_USER"]:
+    cfg["local"]["username"] = os.environ["LOCAL_USER"]
+    cfg["local"]["password_file"] = os.environ["LOCAL_PASS_FILE"]
 for line in devs.splitlines():
     line = line.strip()
     if not line:
@@ -315,9 +411,18 @@ db() {
 
 # ------------------------------------------------------------ MQTT clients
 
-# pub TOPIC PAYLOAD: one QoS 1 message to the local broker.
+# pub TOPIC PAYLOAD: one QoS 1 message to the local broker (as e2e-devices).
 pub() {
-	mosquitto_pub -h 127.0.0.1 -p "$PORT_local" -q 1 -t "$1" -m "$2"
+	mosquitto_pub -h 127.0.0.1 -p "$PORT_local" "${LOCAL_PUB_AUTH[@]}" -q 1 -t "$1" -m "$2"
+}
+
+# pub_as USER TOPIC PAYLOAD [mosquitto_pub options]: the same as one of the
+# local broker's users (hazardd, e2e-plugs, a BROKER_DEVICES user);
+# anonymous when the broker is (BROKER_ANON=1).
+pub_as() {
+	local auth=()
+	[ -n "$LOCAL_HZ_USER" ] && auth=(-u "$1" -P "$(cat "$(local_pass_file "$1")")")
+	mosquitto_pub -h 127.0.0.1 -p "$PORT_local" "${auth[@]}" -q 1 -t "$2" -m "$3" "${@:4}"
 }
 
 # pubpy ARGS...: tests/e2e/pub.py against the local broker.

@@ -15,9 +15,13 @@ state:
   <id>/rpc Switch.Set on=false          -> <id>/status/switch:0 {"id":0,"output":false}
   t/<id>/set {"relay":false}            -> t/<id> {"relay":false}
 A device not answered stays silent: its command must time out.
+It logs in as $E2E_PLUG_USERNAME with the password in $E2E_PLUG_PASSWORD_FILE
+when they are set (tests/e2e/lib.sh's local broker: a user that may read the
+command topics and write the state reports), anonymously otherwise.
 """
 import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -84,6 +88,10 @@ def main():
         if a:
             client.publish(a[0], a[1], qos=1)
 
+    user = os.environ.get("E2E_PLUG_USERNAME")
+    if user:
+        with open(os.environ["E2E_PLUG_PASSWORD_FILE"], encoding="utf-8") as f:
+            c.username_pw_set(user, f.readline().rstrip("\r\n"))
     c.on_connect = on_connect
     c.on_subscribe = on_subscribe
     c.on_message = on_message

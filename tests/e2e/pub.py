@@ -14,6 +14,9 @@ publisher for fault tests) and tolerates broker outages.
 order (binary, oversized payloads).
 Prints "published N" and exits 0 once every message was acknowledged;
 exits 1 if acknowledgements did not arrive within --timeout seconds.
+--username and --password-file log in (default: $E2E_PUB_USERNAME and
+$E2E_PUB_PASSWORD_FILE, which tests/e2e/lib.sh sets for its local broker's
+device publisher; anonymous without them).
 """
 import argparse
 import json
@@ -47,6 +50,14 @@ def load_messages(args):
     return msgs
 
 
+def read_password(path):
+    """The first line of path (None without a path)."""
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.readline().rstrip("\r\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -61,6 +72,9 @@ def main():
     ap.add_argument("--loop-until")
     ap.add_argument("--retain", action="store_true")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--username", default=os.environ.get("E2E_PUB_USERNAME", ""))
+    ap.add_argument("--password-file",
+                    default=os.environ.get("E2E_PUB_PASSWORD_FILE", ""))
     args = ap.parse_args()
     if not args.file and not args.topic:
         ap.error("need --file or -t")
@@ -73,6 +87,8 @@ def main():
     if hasattr(mqtt, "CallbackAPIVersion"):
         kwargs["callback_api_version"] = mqtt.CallbackAPIVersion.VERSION1
     client = mqtt.Client(**kwargs)
+    if args.username:
+        client.username_pw_set(args.username, read_password(args.password_file))
     client.max_inflight_messages_set(100)
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(0.2, 0.5)

@@ -260,8 +260,8 @@ u0=$(status_get 's["unknown_senders"]["messages"]')
 args2=()
 for f in "${files[@]:0:5}"; do args2+=(--payload-file "$f"); done
 pubpy -t zigbee2mqtt/stranger "${args2[@]}" >/dev/null
-mosquitto_pub -h 127.0.0.1 -p "$PORT_local" -q 1 -t zigbee2mqtt/stranger -m '{"smoke": true, "gas": true}'
-mosquitto_pub -h 127.0.0.1 -p "$PORT_local" -q 1 -t zigbee2mqtt/stranger -f "$C/$(cd "$C" && ls | grep oversized)"
+mosquitto_pub -h 127.0.0.1 -p "$PORT_local" "${LOCAL_PUB_AUTH[@]}" -q 1 -t zigbee2mqtt/stranger -m '{"smoke": true, "gas": true}'
+mosquitto_pub -h 127.0.0.1 -p "$PORT_local" "${LOCAL_PUB_AUTH[@]}" -q 1 -t zigbee2mqtt/stranger -f "$C/$(cd "$C" && ls | grep oversized)"
 if wait_for "[ \"\$(status_get 's[\"unknown_senders\"][\"messages\"]')\" -ge $((u0 + 7)) ]" 10; then
 	pass "an unknown sender's 7 messages (junk, oversized, an alarm) are counted by discovery"
 else

@@ -34,7 +34,12 @@ RX_PID=$!
 BG_PIDS+=($RX_PID)
 wait_for "[ -f '$T/rx.ready' ]" 10 || fail "receiver subscribes" "no SUBACK in 10 s"
 
-"$LOADGEN" -p "$PORT_local" -n 10 -N 200 -a 5 -r 2000 --sends "$T/sends" \
+# the local broker takes passwords (lib.sh): loadgen logs in as the tests'
+# device publisher
+LG_AUTH=()
+[ -n "${E2E_PUB_USERNAME:-}" ] &&
+	LG_AUTH=(--username "$E2E_PUB_USERNAME" --password-file "$E2E_PUB_PASSWORD_FILE")
+"$LOADGEN" -p "$PORT_local" "${LG_AUTH[@]}" -n 10 -N 200 -a 5 -r 2000 --sends "$T/sends" \
 	>"$T/loadgen.json" 2>"$T/loadgen.err"
 check "loadgen: all 200 acknowledged by the local broker" "$(cat "$T/loadgen.json")" \
 	grep -q '"acked":200,' "$T/loadgen.json"

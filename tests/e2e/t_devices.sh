@@ -153,7 +153,9 @@ fi
 # ---- Shelly Gen1: per-value topics below shellies/<id>, and its online
 pub shellies/plug-s-1/relay/0 on
 pub shellies/plug-s-1/relay/0/power 112.50
-pub shellies/plug-s-1/relay/0/command off
+# hazardd's own command, heard back on shellies/<id>/# (only hazardd may
+# publish it on the local broker)
+pub_as hazardd shellies/plug-s-1/relay/0/command off
 check "Shelly Gen1 power from its per-value topic" "last $(dev_get s1-plug '["last"]' 2>&1)" \
 	wait_for '[ "$(dev_get s1-plug "[\"last\"][\"power_w\"]")" = 112.5 ]' 10
 pub shellies/plug-s-1/online false

@@ -53,8 +53,9 @@ IL='[{"hazard": "smoke_alarm", "actions": [{"device": "plug-1", "set": "off"}]}]
 } | write_config "$T/hazardd.json" "storage.path=\"$DISK/hazardd.db\"" \
 	"storage.max_mb=$MAX_MB" "interlocks=$IL"
 
-# every plug command on the local broker, one line each
-"${GUARD[@]}" mosquitto_sub -h 127.0.0.1 -p "$PORT_local" -q 1 -t 't/plug-1/set' -v \
+# every plug command on the local broker, one line each (as the plug)
+"${GUARD[@]}" mosquitto_sub -h 127.0.0.1 -p "$PORT_local" "${LOCAL_PLUG_AUTH[@]}" -q 1 \
+	-t 't/plug-1/set' -v \
 	>"$T/plug.log" 2>/dev/null &
 BG_PIDS+=($!)
 

@@ -29,6 +29,9 @@ start_broker up || { fail setup "upstream broker"; exit 1; }
 
 # the user must reach its files: $T itself is root's 0700
 chmod 755 "$T"
+# it reads its local broker password (lib.sh's ACL broker) after the switch,
+# through its group, as docs/operations.md recommends (root:hazardd 0640)
+chgrp "$NOBODY_GID" "$LOCAL_HZ_PASS_FILE" && chmod 0640 "$LOCAL_HZ_PASS_FILE"
 DB=$T/state/hazardd.db
 SOCK=$T/run/control.sock
 
