@@ -23,6 +23,10 @@ const bool reading_field_is_bool[RF_COUNT] = {
 	[RF_BATTERY_LOW] = true, [RF_ONLINE] = true, [RF_CO] = true,
 };
 
+const enum reading_field reading_alarm_flag[READING_ALARM_FLAGS] = {
+	RF_ALARM, RF_GAS, RF_SMOKE, RF_CO, RF_FAULT, RF_TAMPER,
+};
+
 /* Values beyond this are a broken sensor or a unit mix-up, never physics. */
 #define ABSURD 1e9
 

@@ -53,6 +53,11 @@ struct reading {
 
 extern const char *const reading_field_name[RF_COUNT]; /* "alarm", "gas_lel", ... */
 extern const bool reading_field_is_bool[RF_COUNT];
+/* The flags that, set, say alarm or fault (alarm, gas, smoke,
+ * carbon_monoxide, fault, tamper): what the intake lets past a full queue
+ * and what flood control keeps as a device's alarm state. */
+#define READING_ALARM_FLAGS 6
+extern const enum reading_field reading_alarm_flag[READING_ALARM_FLAGS];
 
 static inline bool reading_has(const struct reading *r, enum reading_field f)
 { return (r->present >> f) & 1u; }

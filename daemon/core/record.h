@@ -148,9 +148,10 @@ bool record_fault_limit_due(int64_t active_ms, double limit_h);
 /* Built-in fault limits (hours) by type; 0 where the type is no fault. */
 double record_fault_limit_default_h(enum hazard_type t);
 
-/* ------------------------------------------------ hazard states (legacy)
- * The hazard life cycle by state number (docs/lifecycle.md), for the
- * person's moves that still go through lifecycle_next.
+/* ------------------------------------------------ hazard states by number
+ * The hazard's states as an enum (docs/lifecycle.md), for the front-ends
+ * and reports that name a target state; lifecycle_next asks
+ * record_person_next, so the moves are one table.
  */
 enum hz_state { HZS_OPEN, HZS_ACKNOWLEDGED, HZS_RECTIFYING, HZS_CLEARED,
 		HZS_CLOSED, HZS_COUNT };

@@ -58,11 +58,9 @@ struct flood {
 	_Atomic uint64_t total;
 };
 
-/* The flags that make an alarm, and an explicit offline, as state bits. */
-static const enum reading_field fl_flags[] = { RF_ALARM, RF_GAS, RF_SMOKE, RF_CO,
-					       RF_FAULT, RF_TAMPER };
-#define FL_N_FLAGS      (sizeof fl_flags / sizeof fl_flags[0])
-#define FL_BIT_OFFLINE  (1u << FL_N_FLAGS)
+/* The alarm flags (reading_alarm_flag) and an explicit offline, as state
+ * bits. */
+#define FL_BIT_OFFLINE  (1u << READING_ALARM_FLAGS)
 
 /* What r says of the alarm state: *known the bits it carries, the return
  * value those that are on. */
@@ -73,11 +71,11 @@ static unsigned fl_bits(const struct reading *r, unsigned *known)
 	size_t i;
 
 	*known = 0;
-	for (i = 0; i < FL_N_FLAGS && !self_test; i++) {
-		if (!reading_has(r, fl_flags[i]))
+	for (i = 0; i < READING_ALARM_FLAGS && !self_test; i++) {
+		if (!reading_has(r, reading_alarm_flag[i]))
 			continue;
 		*known |= 1u << i;
-		if (r->val[fl_flags[i]] != 0)
+		if (r->val[reading_alarm_flag[i]] != 0)
 			on |= 1u << i;
 	}
 	if (reading_has(r, RF_ONLINE)) {

@@ -49,29 +49,25 @@ static bool intake_decode(struct intake *in, const char *topic, const void *payl
 }
 
 /*
- * Only called when the queue is full: is this message an alarm that must
- * get in anyway?  Anything a rule could turn into a hazard right now
- * (a set flag, a gas reading, a temperature) counts; plain telemetry
- * does not.  An undecodable payload is not an alarm (it is rejected later).
+ * Only asked when the queue is full: is this message (r, decoded) an
+ * alarm that must get in anyway?  Anything a rule could turn into a
+ * hazard right now (a set flag, a gas reading, a temperature) counts;
+ * plain telemetry does not.  An undecodable payload is not an alarm (it
+ * is rejected later).
  */
-static bool intake_is_alarm(struct intake *in, const char *topic,
-			    const void *payload, size_t len)
+static bool intake_is_alarm(const struct reading *r)
 {
-	static const enum reading_field flags[] = { RF_ALARM, RF_GAS, RF_SMOKE,
-						    RF_CO, RF_FAULT, RF_TAMPER };
-	struct reading r;
 	size_t i;
 
-	if (!intake_decode(in, topic, payload, len, &r))
-		return false;
 	/* an explicit offline raises a hazard at once, like an alarm flag */
-	if (reading_has(&r, RF_ONLINE) && r.val[RF_ONLINE] == 0.0)
+	if (reading_has(r, RF_ONLINE) && r->val[RF_ONLINE] == 0.0)
 		return true;
-	for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
-		if (reading_has(&r, flags[i]) && r.val[flags[i]] != 0.0)
+	for (i = 0; i < READING_ALARM_FLAGS; i++)
+		if (reading_has(r, reading_alarm_flag[i]) &&
+		    r->val[reading_alarm_flag[i]] != 0.0)
 			return true;
-	return reading_has(&r, RF_GAS_LEL) || reading_has(&r, RF_CO_PPM) ||
-	       reading_has(&r, RF_GAS_PPM) || reading_has(&r, RF_TEMP_C);
+	return reading_has(r, RF_GAS_LEL) || reading_has(r, RF_CO_PPM) ||
+	       reading_has(r, RF_GAS_PPM) || reading_has(r, RF_TEMP_C);
 }
 
 /*
@@ -120,7 +116,10 @@ static int intake_on_message(void *ctx, char *topic, int topic_len, void *vm)
 	}
 	rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen, in->max_payload,
 		       now_wall_ms(), MSGQ_NORMAL);
-	if (rc == -1 && intake_is_alarm(in, t, m->payload, (size_t)m->payloadlen))
+	/* a full queue: decoded once, by flood control or now */
+	if (rc == -1 && !decoded)
+		decoded = intake_decode(in, t, m->payload, (size_t)m->payloadlen, &r);
+	if (rc == -1 && decoded && intake_is_alarm(&r))
 		rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen,
 			       in->max_payload, now_wall_ms(), MSGQ_ALARM);
 	if (rc == -2)

@@ -24,6 +24,18 @@ check "the store's include path ends at the store" "$inc_store" \
 flags="-std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE $(pkg-config --cflags libcjson)"
 
 cd "$T/tree"
+
+# One deliberate violation in the copy: check-layers must refuse it (what)
+# and its output must match pattern (named); file is then restored.
+refused() {
+	local what=$1 named=$2 pattern=$3 file=$4 out
+	if out=$(bash tools/check-layers.sh "$T/tree" 2>&1); then
+		fail "$what" "it passed: $out"
+	else
+		check "$named" "$out" grep -q "$pattern" <<<"$out"
+	fi
+	cp "$TOP/$file" "$file"
+}
 if cc $flags $inc_core -c daemon/core/rules.c -o "$T/rules.o" 2>"$T/cc.log"; then
 	pass "the rules compile with the core's include path"
 else
@@ -39,33 +51,23 @@ else
 	check "the compiler names the store's header" "$(head -3 "$T/cc.log")" \
 		grep -q 'store.h' "$T/cc.log"
 fi
-if out=$(bash tools/check-layers.sh "$T/tree" 2>&1); then
-	fail "check-layers refuses the wrong-way include" "it passed: $out"
-else
-	check "check-layers names the file, line and layers" "$out" \
-		grep -q "daemon/core/rules.c:$line: layer core includes \"store.h\" from layer store" <<<"$out"
-fi
-cp "$TOP/daemon/core/rules.c" daemon/core/rules.c
+refused "check-layers refuses the wrong-way include" \
+	"check-layers names the file, line and layers" \
+	"daemon/core/rules.c:$line: layer core includes \"store.h\" from layer store" \
+	daemon/core/rules.c
 
 # io reaching up into the app
 sed -i '0,/#include "io.h"/s//#include "io.h"\n#include "app.h"/' daemon/io/uplink.c
-if out=$(bash tools/check-layers.sh "$T/tree" 2>&1); then
-	fail "check-layers refuses io including app" "it passed"
-else
-	check "check-layers names io including app" "$out" \
-		grep -q 'daemon/io/uplink.c:[0-9]*: layer io includes "app.h" from layer app' <<<"$out"
-fi
-cp "$TOP/daemon/io/uplink.c" daemon/io/uplink.c
+refused "check-layers refuses io including app" "check-layers names io including app" \
+	'daemon/io/uplink.c:[0-9]*: layer io includes "app.h" from layer app' \
+	daemon/io/uplink.c
 
 # a library outside its layer: SQLite in a decoder
 sed -i '0,/#include "formats.h"/s//#include "formats.h"\n#include <sqlite3.h>/' drivers/formats/decode_tasmota.c
-if out=$(bash tools/check-layers.sh "$T/tree" 2>&1); then
-	fail "check-layers refuses sqlite3.h in a format" "it passed"
-else
-	check "check-layers names the library and the layer allowed it" "$out" \
-		grep -q 'drivers/formats/decode_tasmota.c:[0-9]*: layer formats includes <sqlite3.h>, which only layer(s) store may use' <<<"$out"
-fi
-cp "$TOP/drivers/formats/decode_tasmota.c" drivers/formats/decode_tasmota.c
+refused "check-layers refuses sqlite3.h in a format" \
+	"check-layers names the library and the layer allowed it" \
+	'drivers/formats/decode_tasmota.c:[0-9]*: layer formats includes <sqlite3.h>, which only layer(s) store may use' \
+	drivers/formats/decode_tasmota.c
 
 # the central struct below the app layer
 printf '\nstruct daemon;\n' >>daemon/store/store.h
