@@ -1,6 +1,9 @@
 /*
  * store.c: the one SQLite file that holds everything durable: hazards and
  * their events, recent readings, the outbox and a mirror of the config.
+ * This file prepares the statements, opens and closes the file, runs the
+ * transactions, keeps meta and mirrors the config; the tables' own work is
+ * in store_record*.c, store_readings.c, store_outbox.c and store_quota.c.
  *
  * Only the loop thread calls in.  Every statement is prepared once at open
  * and reset after each use.  The caller wraps a whole loop pass in
@@ -284,7 +287,7 @@ static int load_epoch(struct store *st, const char *path, char *err, size_t errl
 }
 
 /* A PRAGMA that answers with a row; value of the first column into out. */
-static int pragma(sqlite3 *db, const char *sql, char *out, size_t outlen)
+int store_pragma(sqlite3 *db, const char *sql, char *out, size_t outlen)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -323,7 +326,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 
 	if (store_schema_check(st->db, path, err, errlen) < 0)
 		goto fail;
-	if (pragma(st->db, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0) {
+	if (store_pragma(st->db, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0) {
 		errf(err, errlen, "database %s: cannot enable WAL: %s", path,
 			sqlite3_errmsg(st->db));
 		goto fail;
@@ -331,8 +334,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (strcmp(mode, "wal") != 0)
 		log_warnx("database %s: journal mode is \"%s\", not WAL", path, mode);
 	/* per connection, so on every open: a pass is durable once committed */
-	if (pragma(st->db, "PRAGMA synchronous = FULL", NULL, 0) < 0 ||
-	    pragma(st->db, "PRAGMA foreign_keys = ON", NULL, 0) < 0) {
+	if (store_pragma(st->db, "PRAGMA synchronous = FULL", NULL, 0) < 0 ||
+	    store_pragma(st->db, "PRAGMA foreign_keys = ON", NULL, 0) < 0) {
 		errf(err, errlen, "database %s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -506,323 +509,4 @@ int store_sync_config(struct store *st, const struct config *cfg)
 		rc = store_stmt_run(st, S_DEVICE_UPSERT, "save device");
 	}
 	return store_atomic_end(st, own, rc);
-}
-
-/* ---------------------------------------------------------- readings */
-
-int store_put_reading(struct store *st, const char *device, const struct reading *r)
-{
-	sqlite3_stmt *s = st->stmt[S_READING_PUT];
-	cJSON *j = reading_to_json(r);
-	char *data = j ? cJSON_PrintUnformatted(j) : NULL;
-	int rc;
-
-	cJSON_Delete(j);
-	if (!data) {
-		complain(&st->complaint, "store: save reading: out of memory");
-		return -1;
-	}
-	store_bind_text(s, 1, device);
-	sqlite3_bind_int64(s, 2, r->ts_ms);
-	store_bind_text(s, 3, data);
-	rc = store_stmt_run(st, S_READING_PUT, "save reading");
-	free(data);
-	return rc;
-}
-
-int store_trim_readings(struct store *st, int max_rows)
-{
-	/* 0 or less means "keep everything": a config that forgot the key
-	 * must not wipe the history */
-	if (max_rows <= 0)
-		return 0;
-	sqlite3_bind_int64(st->stmt[S_READING_TRIM], 1, max_rows);
-	return store_stmt_run(st, S_READING_TRIM, "trim readings");
-}
-
-int store_readings_since(struct store *st, int64_t after_seq, int limit,
-			 cJSON **out, int64_t *last_seq)
-{
-	sqlite3_stmt *s = st->stmt[S_READINGS_SINCE];
-	cJSON *arr = cJSON_CreateArray();
-	int rc;
-
-	*out = NULL;
-	*last_seq = after_seq;
-	if (!arr)
-		return -1;
-	sqlite3_bind_int64(s, 1, after_seq);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : 0);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-		cJSON *o = cJSON_CreateObject(), *data, *f;
-
-		if (!o)
-			break;
-		cJSON_AddStringToObject(o, "device", store_col_text(s, 1));
-		cJSON_AddNumberToObject(o, "seq", (double)seq);
-		/* the reading's own fields sit beside device and seq */
-		data = store_parse_object(store_col_text(s, 2));
-		while (data && (f = data->child) != NULL) {
-			cJSON_DetachItemViaPointer(data, f);
-			if (cJSON_GetObjectItemCaseSensitive(o, f->string))
-				cJSON_Delete(f);
-			else
-				cJSON_AddItemToObject(o, f->string, f);
-		}
-		cJSON_Delete(data);
-		cJSON_AddItemToArray(arr, o);
-		*last_seq = seq;
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, "read readings");
-		store_stmt_done(s);
-		cJSON_Delete(arr);
-		*last_seq = after_seq;
-		return -1;
-	}
-	store_stmt_done(s);
-	*out = arr;
-	return 0;
-}
-
-/* Latest stored reading of a device as JSON text (malloc'd), or NULL. */
-char *store_latest_reading(struct store *st, const char *device)
-{
-	sqlite3_stmt *s = st->stmt[S_READING_LATEST];
-	char *data = NULL;
-
-	store_bind_text(s, 1, device);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		data = store_col_strdup(s, 0);
-	store_stmt_done(s);
-	return data;
-}
-
-/* Any reading of device kept: 1 yes, 0 no.  A full scan for a device
- * that has none (no index on device): presence.c asks once per database. */
-int store_device_has_readings(struct store *st, const char *device)
-{
-	char *data = store_latest_reading(st, device);
-
-	free(data);
-	return data != NULL;
-}
-
-/* ------------------------------------------------------------ quota */
-
-static int64_t pragma_int(struct store *st, const char *sql)
-{
-	char v[32];
-
-	if (pragma(st->db, sql, v, sizeof v) < 0)
-		return -1;
-	return strtoll(v, NULL, 10);
-}
-
-int store_set_quota(struct store *st, int max_mb)
-{
-	int64_t page = pragma_int(st, "PRAGMA page_size");
-	char sql[64];
-
-	if (page <= 0)
-		return -1;
-	/* a hard ceiling: past it every write fails with SQLITE_FULL, which
-	 * the loop survives; store_make_room keeps us below it */
-	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
-		 (long long)((int64_t)max_mb * 1048576 / page));
-	return pragma(st->db, sql, NULL, 0);
-}
-
-int64_t store_used_bytes(struct store *st)
-{
-	int64_t pages = pragma_int(st, "PRAGMA page_count");
-	int64_t free_pages = pragma_int(st, "PRAGMA freelist_count");
-	int64_t page = pragma_int(st, "PRAGMA page_size");
-
-	if (pages < 0 || free_pages < 0 || page < 0)
-		return -1;
-	return (pages - free_pages) * page;
-}
-
-/* Finished records visited for event trimming per call (store_trim.c):
- * bounds the time one quota check can take on a large table. */
-#define TRIM_BATCH      50
-#define TRIM_PER_CALL   2000
-
-int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_readings,
-		    int64_t *dropped_telemetry, int64_t *dropped_events)
-{
-	int64_t used;
-	int trim_left = TRIM_PER_CALL;
-
-	while ((used = store_used_bytes(st)) > target_bytes) {
-		enum stmt_id id = S_QUOTA_READINGS;
-		bool wrapped;
-		int n;
-
-		sqlite3_bind_int(st->stmt[id], 1, 1000);
-		if (store_stmt_run(st, id, "drop old readings for the quota") < 0)
-			return -1;
-		n = sqlite3_changes(st->db);
-		if (n > 0) {
-			*dropped_readings += n;
-			continue;
-		}
-		id = S_QUOTA_TELEMETRY;
-		sqlite3_bind_int(st->stmt[id], 1, 100);
-		if (store_stmt_run(st, id, "drop old telemetry for the quota") < 0)
-			return -1;
-		n = sqlite3_changes(st->db);
-		if (n > 0) {
-			*dropped_telemetry += n;
-			continue;
-		}
-		/* then copies of delivered hazard events kept for resends */
-		if ((n = store_drop_sent(st, 100)) != 0) {
-			if (n < 0)
-				return -1;
-			continue;
-		}
-		/* then the events of finished records no report needs */
-		if (trim_left <= 0)
-			return 1;
-		trim_left -= TRIM_BATCH;
-		if ((n = store_trim_events(st, TRIM_BATCH, &wrapped)) < 0)
-			return -1;
-		*dropped_events += n;
-		if (n == 0 && wrapped)
-			return 1;       /* only records and status left: keep them */
-	}
-	return used < 0 ? -1 : 0;
-}
-
-/* ------------------------------------------------------------ outbox */
-
-static int outbox_insert(struct store *st, const char *topic_suffix, int cls,
-			 const char *body, const char *hazard_id, int64_t *seq_out)
-{
-	sqlite3_stmt *s = st->stmt[S_OB_PUT];
-
-	store_bind_text(s, 1, topic_suffix);
-	sqlite3_bind_int(s, 2, cls);
-	store_bind_text(s, 3, body);
-	sqlite3_bind_int64(s, 4, now_wall_ms());
-	store_bind_text(s, 5, hazard_id);
-	if (store_stmt_run(st, S_OB_PUT, "queue outbox message") < 0)
-		return -1;
-	/* before the commit, so before the uplink can send it */
-	store_history_note(st, HWM_OUTBOX, sqlite3_last_insert_rowid(st->db));
-	if (seq_out)
-		*seq_out = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-int store_outbox_put(struct store *st, const char *topic_suffix, int cls,
-		     const char *body, int64_t *seq_out)
-{
-	return outbox_insert(st, topic_suffix, cls, body, NULL, seq_out);
-}
-
-int store_outbox_put_hazard(struct store *st, const char *hazard_id, int cls,
-			    const char *body, int64_t *seq_out)
-{
-	return store_outbox_put_record(st, "hazard", hazard_id, cls, body, seq_out);
-}
-
-int store_outbox_put_record(struct store *st, const char *suffix, const char *hazard_id,
-			    int cls, const char *body, int64_t *seq_out)
-{
-	sqlite3_stmt *s = st->stmt[S_OB_LIFT];
-
-	/* an escalated hazard's earlier events must not trail behind it */
-	sqlite3_bind_int(s, 1, cls);
-	store_bind_text(s, 2, hazard_id);
-	if (store_stmt_run(st, S_OB_LIFT, "lift pending hazard events") < 0)
-		return -1;
-	return outbox_insert(st, suffix, cls, body, hazard_id, seq_out);
-}
-
-static bool seq_in(int64_t seq, const int64_t *set, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (set[i] == seq)
-			return true;
-	return false;
-}
-
-int store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
-		      const struct seqset *done, struct outbox_msg *out, int max)
-{
-	sqlite3_stmt *s = st->stmt[S_OB_NEXT];
-	int n = 0, rc = SQLITE_DONE, i;
-
-	if (max <= 0)
-		return 0;
-	/* the skipped rows (in flight or done) are at most that many of the
-	 * best ones; the loop stops as soon as it has max */
-	sqlite3_bind_int(s, 1, max + n_skip + seqset_count(done));
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct outbox_msg *m = &out[n];
-
-		m->seq = sqlite3_column_int64(s, 0);
-		if (seq_in(m->seq, skip, n_skip) || seqset_has(done, m->seq))
-			continue;
-		if (strlcpy_hz(m->topic_suffix, store_col_text(s, 1), sizeof m->topic_suffix) < 0)
-			log_warnx("store: outbox %lld: topic suffix \"%s\" truncated",
-				  (long long)m->seq, store_col_text(s, 1));
-		m->cls = sqlite3_column_int(s, 2);
-		m->body = strdup(store_col_text(s, 3));
-		if (!m->body) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		n++;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		if (rc == SQLITE_NOMEM)
-			complain(&st->complaint, "store: read outbox: out of memory");
-		else
-			store_fail(st, "read outbox");
-		store_stmt_done(s);
-		for (i = 0; i < n; i++)
-			outbox_msg_free(&out[i]);
-		return -1;
-	}
-	store_stmt_done(s);
-	return n;
-}
-
-void outbox_msg_free(struct outbox_msg *m)
-{
-	if (!m)
-		return;
-	free(m->body);
-	m->body = NULL;
-}
-
-int store_outbox_delete(struct store *st, int64_t seq)
-{
-	/* deleting a row already gone is fine: a duplicate PUBACK after a
-	 * resend must not count as an error */
-	sqlite3_bind_int64(st->stmt[S_OB_ARCHIVE], 1, seq);
-	if (store_stmt_run(st, S_OB_ARCHIVE, "keep a sent hazard event") < 0)
-		return -1;
-	sqlite3_bind_int64(st->stmt[S_OB_DELETE], 1, seq);
-	return store_stmt_run(st, S_OB_DELETE, "delete outbox message");
-}
-
-int64_t store_outbox_count(struct store *st)
-{
-	sqlite3_stmt *s = st->stmt[S_OB_COUNT];
-	int64_t n = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	else
-		store_fail(st, "count outbox");
-	store_stmt_done(s);
-	return n;
 }

@@ -81,6 +81,9 @@ void store_json_set(cJSON *obj, const char *key, cJSON *item);
 void store_json_add_iso(cJSON *obj, const char *key, int64_t ms);
 cJSON *store_parse_object(const char *text);
 char *store_latest_reading(struct store *st, const char *device);
+/* A PRAGMA that answers with a row: its first column into out (may be
+ * NULL); 0, or -1 (store.c). */
+int store_pragma(sqlite3 *db, const char *sql, char *out, size_t outlen);
 
 /* A random epoch (STORE_EPOCH_LEN hex digits) into out (store_schema.c). */
 int store_random_epoch(char *out, char *err, size_t errlen);
