@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "types.h"
 #include "record.h"
+#include "record_apply.h"
 #include "reading.h"
 #include "model.h"
 #include "rules.h"

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib.h"         /* ID_MAX */
 #include "types.h"
 
 enum record_kind { REC_ALARM = 0, REC_FAULT, REC_HAZARD, REC_KIND_COUNT };
@@ -172,6 +173,39 @@ struct hz_policy {
 	enum priority prio[2];          /* priority class by severity */
 	int64_t recurrence_window_ms;   /* after a close; 0: not looked for */
 	bool    clock_trusted;          /* the wall clock stamping it is */
+};
+
+/* ------------------------------------------------------ the record itself */
+
+/* One alarm, fault or hazard as the store keeps it (one row of table
+ * hazards); the functions in record_apply.h decide its next values. */
+struct hazard_rec {
+	char    id[ID_MAX];             /* stable for the life of the hazard */
+	char    device[ID_MAX];
+	char    site[ID_MAX];
+	enum hazard_type type;
+	enum severity    severity;
+	enum priority    priority;
+	char    state[16];              /* one of its kind's states (record.c) */
+	int64_t raised_at_ms;
+	int64_t deadline_ms;
+	int64_t cleared_at_ms;          /* 0 if not */
+	int64_t closed_at_ms;           /* 0 if not */
+	int     occurrences;
+	int64_t acked_at_ms;            /* 0 if not */
+	int64_t rectifying_at_ms;       /* 0 if not */
+	bool    overdue;                /* past its deadline ("escalated" sent) */
+	int64_t escalated_at_ms;        /* when it became overdue; 0 if not */
+	char    recurrence_of[ID_MAX];  /* earlier closed hazard; "" none */
+	bool    clock_trusted;          /* false: raised before the clock was */
+	enum record_kind kind;          /* alarm, fault or hazard */
+	enum verdict verdict;           /* alarms: real, false, test; or none */
+	int64_t verified_at_ms;         /* 0 if not */
+	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
+	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
+	bool    flapping;               /* its condition flaps (rules.c): later
+					 * onsets are counted, not new records;
+					 * false again once it ends */
 };
 
 #endif /* HAZARDD_CORE_RECORD_H */

@@ -10,7 +10,6 @@
  * store_begin/store_commit (one fsync per pass, not per row); the functions
  * here never commit on their own while that transaction is open.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,13 +218,6 @@ int store_name_index(const char *const *names, int n, const char *name)
 		if (names[i] && strcmp(names[i], name) == 0)
 			return i;
 	return -1;
-}
-
-int64_t store_hours_to_ms(double h)
-{
-	if (!(h > 0.0))
-		return 0;
-	return (int64_t)llround(h * 3600000.0);
 }
 
 /* Set obj[key] = item, replacing any earlier value; takes item. */

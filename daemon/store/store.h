@@ -10,6 +10,8 @@
 #include "conf.h"
 
 /* --------------------------------------------------------------- store.c
+ * (with store_readings.c, store_quota.c, store_outbox.c, and the record
+ * files named at "records" below for the records' first functions)
  * The single SQLite file (WAL, synchronous=FULL).  Only the loop thread
  * calls these.  Writes happen between store_begin/store_commit so one loop
  * pass is one transaction (group commit).
@@ -21,34 +23,7 @@ enum outbox_class { OB_HAZARD_MAJOR = 0, OB_HAZARD_GENERAL = 1, OB_STATUS = 2,
 		    OB_SUMMARY = 3, OB_TELEMETRY = 4,
 		    OB_HAZARD = OB_HAZARD_MAJOR };
 
-struct hazard_rec {
-	char    id[ID_MAX];             /* stable for the life of the hazard */
-	char    device[ID_MAX];
-	char    site[ID_MAX];
-	enum hazard_type type;
-	enum severity    severity;
-	enum priority    priority;
-	char    state[16];              /* one of its kind's states (core/record.c) */
-	int64_t raised_at_ms;
-	int64_t deadline_ms;
-	int64_t cleared_at_ms;          /* 0 if not */
-	int64_t closed_at_ms;           /* 0 if not */
-	int     occurrences;
-	int64_t acked_at_ms;            /* 0 if not */
-	int64_t rectifying_at_ms;       /* 0 if not */
-	bool    overdue;                /* past its deadline ("escalated" sent) */
-	int64_t escalated_at_ms;        /* when it became overdue; 0 if not */
-	char    recurrence_of[ID_MAX];  /* earlier closed hazard; "" none */
-	bool    clock_trusted;          /* false: raised before the clock was */
-	enum record_kind kind;          /* alarm, fault or hazard (core/record.h) */
-	enum verdict verdict;           /* alarms: real, false, test; or none */
-	int64_t verified_at_ms;         /* 0 if not */
-	char    reason[16];             /* hazards: hazard_reason_name[]; "" unknown */
-	char    source[ID_MAX];         /* hazards: the alarm or fault behind it */
-	bool    flapping;               /* its condition flaps (rules.c): later
-					 * onsets are counted, not new records;
-					 * false again once it ends */
-};
+/* struct hazard_rec, one alarm, fault or hazard as stored: core/record.h */
 
 struct outbox_msg {
 	int64_t seq;
@@ -233,12 +208,13 @@ struct sqlite3;
 int store_backup_before_migration(struct sqlite3 *db, const char *path, int version,
 				  char *err, size_t errlen);
 
-/* ------------------------------------------------ records (store_hazard.c)
- * inside the caller's transaction */
-/* The store's side (store_hazard.c), inside the caller's transaction. */
+/* ---------------------------------------------------------------- records
+ * store_record.c (writes), store_record_query.c, store_record_json.c,
+ * store_evidence.c; inside the caller's transaction.  The values written
+ * are decided by core/record_apply.h; the store reads and writes rows. */
 /* store_hazard_apply with deadlines, classes and recurrence from pol; a
  * hazard raised within pol's window after a close of the same device and
- * type links to it (recurrence_of) one severity grade higher. */
+ * type links to it (recurrence_of; its grade is the caller's). */
 int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
 			      const struct hazard_change *chg,
 			      const struct reading *evidence,
@@ -255,17 +231,7 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 		       const struct device_cfg *dev, const struct hazard_change *chg,
 		       const struct reading *evidence, const struct hz_policy *pol,
 		       int64_t now_ms, struct hazard_rec *rec, const char **event);
-/* Where a hazard comes from (core/record.h's hazard_reason). */
-struct hazard_origin {
-	const char *device, *site;
-	enum hazard_type type;
-	enum severity severity;         /* graded by record_grade() */
-	enum hazard_reason reason;
-	const char *source;             /* the alarm or fault id; NULL none */
-	bool condition_on;              /* false: raised already cleared */
-	bool flapping;                  /* the source's condition flaps */
-	const char *detail, *actor, *note;
-};
+/* struct hazard_origin: core/record_apply.h */
 /* Raise a hazard from its origin, unless one already stands for that
  * source, or a live one for the device and type (then *rec is that one
  * and *event NULL).  Its evidence starts as the source's. */

@@ -1,7 +1,7 @@
 /*
- * store_internal.h: what store.c, store_hazard.c and store_schema.c
- * share.  Nobody else includes this; the rest of the daemon sees only
- * store.h.
+ * store_internal.h: what the store's files share (statements, the open
+ * connection, the row helpers of records).  Nobody else includes this;
+ * the rest of the daemon sees only store.h.
  */
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
@@ -33,7 +33,7 @@ enum stmt_id {
 	S_COUNT
 };
 
-/* Column order that hz_from_row() reads; detail and evidence at 12, 13,
+/* Column order that store_hz_from_row() reads; detail and evidence at 12, 13,
  * then the life-cycle columns of schema version 3. */
 #define HZ_COLS "id, device, site, type, severity, priority, state, " \
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
@@ -66,7 +66,7 @@ struct store {
 	int64_t           trim_cursor;  /* store_trim_events: last rowid seen */
 };
 
-/* Helpers shared by store.c and store_hazard.c (defined in store.c). */
+/* Helpers shared by the store's files (defined in store.c). */
 int store_fail(struct store *st, const char *what);
 void store_stmt_done(sqlite3_stmt *s);
 int store_stmt_run(struct store *st, enum stmt_id id, const char *what);
@@ -76,7 +76,6 @@ char *store_col_strdup(sqlite3_stmt *s, int i);
 int store_atomic_begin(struct store *st, bool *own);
 int store_atomic_end(struct store *st, bool own, int rc);
 int store_name_index(const char *const *names, int n, const char *name);
-int64_t store_hours_to_ms(double h);
 void store_json_set(cJSON *obj, const char *key, cJSON *item);
 void store_json_add_iso(cJSON *obj, const char *key, int64_t ms);
 cJSON *store_parse_object(const char *text);
@@ -84,6 +83,48 @@ char *store_latest_reading(struct store *st, const char *device);
 /* A PRAGMA that answers with a row: its first column into out (may be
  * NULL); 0, or -1 (store.c). */
 int store_pragma(sqlite3 *db, const char *sql, char *out, size_t outlen);
+
+/* ------------------------------------------ records as rows (store_record_rows.c)
+ * The values written are decided in core/record_apply.c; these only move
+ * them between struct hazard_rec and the hazards and hazard_events tables.
+ */
+/* A row of HZ_COLS into rec; -1 (and a warning) for one written by another
+ * version (unknown type, severity, kind or state). */
+int store_hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec);
+/* One record by a query already bound (S_HZ_GET or S_HZ_FIND_OPEN): 1
+ * found, 0 none, -1 error.  *evidence (optional) is malloc'd. */
+int store_hz_fetch(struct store *st, enum stmt_id id, struct hazard_rec *rec,
+		   char **evidence);
+int store_hz_insert(struct store *st, const struct hazard_rec *r,
+		    const char *detail, const char *evidence, int64_t now_ms);
+/* detail NULL keeps the stored one */
+int store_hz_update(struct store *st, const struct hazard_rec *r,
+		    const char *detail, const char *evidence, int64_t now_ms);
+/* Append an event row with the record's severity as it stands. */
+int store_ev_put(struct store *st, const struct hazard_rec *r, const char *event,
+		 int64_t at_ms, const char *actor, const char *note,
+		 const char *detail);
+/* The next id of kind k ("<epoch>-A<n>", "-F<n>", "-H<n>") into id. */
+int store_hz_next_id(struct store *st, enum record_kind k, char *id, size_t len);
+/* An ad hoc statement (rare queries); NULL after store_fail. */
+sqlite3_stmt *store_adhoc(struct store *st, const char *sql);
+/* The latest close of device and type at or before now_ms: id (ID_MAX)
+ * and its time.  1 found, 0 none, -1 error. */
+int store_hz_last_close(struct store *st, const char *device, enum hazard_type t,
+			int64_t now_ms, char *id, int64_t *closed_at_ms);
+/* Does a hazard already stand for this source record?  1, 0, -1 error. */
+int store_hz_has_source(struct store *st, const char *source);
+
+/* ----------------------------------------------------- store_evidence.c */
+/* Fold a reading (may be NULL) into the evidence text old: "latest",
+ * slot ("raised", "cleared") when given, "peak", "trigger"; drop_cleared
+ * forgets the clear of a reopened record.  malloc'd, NULL on no memory. */
+char *store_evidence_fold(const char *old, enum hazard_type t,
+			  const struct reading *r, const char *slot, bool drop_cleared);
+/* The evidence at close: the device's latest reading and the person's
+ * text (may be NULL).  malloc'd, NULL on no memory. */
+char *store_evidence_close(struct store *st, const struct hazard_rec *cur,
+			   const char *ev_old, const char *operator_text);
 
 /* A random epoch (STORE_EPOCH_LEN hex digits) into out (store_schema.c). */
 int store_random_epoch(char *out, char *err, size_t errlen);
