@@ -27,7 +27,6 @@
  * and the settle clock) are rules_slot.c's.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

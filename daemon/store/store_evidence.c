@@ -5,9 +5,7 @@
  * field shows a type's condition is core's (record_trigger_field); this
  * file only folds readings into the JSON.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sqlite3.h>
 

@@ -3,7 +3,6 @@
  * transaction as the rows they describe, read back most important class
  * first, deleted once delivered (a record event's copy kept for resends).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,9 +3,7 @@
  * to the newest readings.max_rows, read back for telemetry and for the
  * evidence a record is closed with.  Runs inside the caller's transaction.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sqlite3.h>
 

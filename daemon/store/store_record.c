@@ -5,7 +5,6 @@
  * record.c's tables) what to write, and writes that record and its event,
  * inside the caller's transaction like the rest of the store.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

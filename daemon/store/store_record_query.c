@@ -2,7 +2,6 @@
  * store_record_query.c: reading records back: one by id, the live ones
  * for a restart, counts for recurrence, recurrences by site.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
