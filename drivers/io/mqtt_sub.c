@@ -7,28 +7,21 @@
  * Every failure before UP, and the loss of an UP link, closes the socket,
  * forgets what this link had not acknowledged (the broker keeps it) and
  * waits a backoff before IDLE connects again.  The packets themselves are
- * mqtt_packet.c's; this file owns the socket, TLS, the timers and the
- * queue of messages waiting for their commit.
+ * mqtt_packet.c's, the byte stream (TCP or TLS) mqtt_sub_stream.c's; this
+ * file owns the session: its states, timers and the queue of messages
+ * waiting for their commit.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "lib.h"
 #include "mqtt_packet.h"
 #include "mqtt_sub.h"
+#include "mqtt_sub_stream.h"
 
 enum { S_IDLE, S_TCP, S_TLS, S_CONNACK, S_UP };
 
@@ -49,10 +42,8 @@ struct mqtt_sub {
 	void *fn_arg;
 
 	int state;
-	int fd;
-	SSL_CTX *ctx;
-	SSL *ssl;
-	int want_write;               /* TLS: the last read or handshake needs POLLOUT */
+	struct mqtt_stream io;
+	SSL_CTX *ctx;                 /* NULL: plain TCP */
 	struct addrinfo *ai, *ai_cur; /* the addresses of this attempt */
 	int64_t deadline_ms;          /* TCP/TLS/CONNACK must be done by then */
 	int64_t retry_at_ms;          /* IDLE: when to connect */
@@ -86,27 +77,6 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static void set_err(struct mqtt_sub *s, const char *fmt, const char *a, const char *b)
-{
-	snprintf(s->err, sizeof s->err, fmt, a, b ? b : "");
-}
-
-/* the first OpenSSL error, or the certificate verification result */
-static const char *tls_error(struct mqtt_sub *s, char *buf, size_t len)
-{
-	unsigned long e = ERR_get_error();
-	long v = s->ssl ? SSL_get_verify_result(s->ssl) : X509_V_OK;
-
-	if (v != X509_V_OK)
-		snprintf(buf, len, "certificate: %s", X509_verify_cert_error_string(v));
-	else if (e)
-		ERR_error_string_n(e, buf, len);
-	else
-		snprintf(buf, len, "%s", errno ? strerror(errno) : "connection closed");
-	ERR_clear_error();
-	return buf;
-}
-
 static void compact(struct mqtt_sub *s);
 
 static int wbuf_reserve(struct mqtt_sub *s, size_t n)
@@ -134,18 +104,6 @@ static int wbuf_reserve(struct mqtt_sub *s, size_t n)
 
 /* ------------------------------------------------------------ closing */
 
-static void close_socket(struct mqtt_sub *s)
-{
-	if (s->ssl) {
-		SSL_free(s->ssl);
-		s->ssl = NULL;
-	}
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	s->want_write = 0;
-}
-
 /* End this link for good and wait a backoff before the next attempt.
  * Whatever was not acknowledged is forgotten: the broker redelivers it. */
 static void link_end(struct mqtt_sub *s, const char *why)
@@ -160,7 +118,7 @@ static void link_end(struct mqtt_sub *s, const char *why)
 	}
 	if (why != s->err)
 		snprintf(s->err, sizeof s->err, "%s", why);
-	close_socket(s);
+	mqtt_stream_close(&s->io);
 	if (s->ai)
 		freeaddrinfo(s->ai);
 	s->ai = s->ai_cur = NULL;
@@ -198,34 +156,13 @@ void mqtt_sub_drop(struct mqtt_sub *s, const char *why)
 static int flush(struct mqtt_sub *s)
 {
 	while (s->wpos < s->wlen) {
-		size_t left = s->wlen - s->wpos;
-		ssize_t n;
+		ssize_t n = mqtt_stream_write(&s->io, s->wbuf + s->wpos, s->wlen - s->wpos,
+					      s->err, sizeof s->err);
 
-		if (s->ssl) {
-			int r;
-
-			ERR_clear_error();
-			r = SSL_write(s->ssl, s->wbuf + s->wpos, left > 65536 ? 65536 : (int)left);
-			if (r <= 0) {
-				int e = SSL_get_error(s->ssl, r);
-				char b[160];
-
-				if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-					return 0;
-				snprintf(s->err, sizeof s->err, "TLS write: %s",
-					 tls_error(s, b, sizeof b));
-				return -1;
-			}
-			n = r;
-		} else {
-			n = send(s->fd, s->wbuf + s->wpos, left, MSG_NOSIGNAL);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-					return 0;
-				snprintf(s->err, sizeof s->err, "write: %s", strerror(errno));
-				return -1;
-			}
-		}
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;       /* the socket is full: POLLOUT */
 		s->wpos += (size_t)n;
 		s->st.bytes_out += (uint64_t)n;
 		s->last_sent_ms = now_mono_ms();
@@ -467,43 +404,13 @@ static int do_read(struct mqtt_sub *s)
 		s->rpos = 0;
 	}
 	while (s->rlen < sizeof s->rbuf) {
-		size_t room = sizeof s->rbuf - s->rlen;
-		ssize_t n;
+		ssize_t n = mqtt_stream_read(&s->io, s->rbuf + s->rlen, sizeof s->rbuf - s->rlen,
+					     s->err, sizeof s->err);
 
-		if (s->ssl) {
-			int r, e;
-			char b[160];
-
-			ERR_clear_error();
-			errno = 0;
-			r = SSL_read(s->ssl, s->rbuf + s->rlen, (int)room);
-			if (r <= 0) {
-				e = SSL_get_error(s->ssl, r);
-				s->want_write = e == SSL_ERROR_WANT_WRITE;
-				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-					return 0;
-				if (e == SSL_ERROR_ZERO_RETURN)
-					snprintf(s->err, sizeof s->err, "the broker closed the connection");
-				else
-					snprintf(s->err, sizeof s->err, "TLS read: %s",
-						 tls_error(s, b, sizeof b));
-				return -1;
-			}
-			s->want_write = 0;
-			n = r;
-		} else {
-			n = recv(s->fd, s->rbuf + s->rlen, room, 0);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-					return 0;
-				snprintf(s->err, sizeof s->err, "read: %s", strerror(errno));
-				return -1;
-			}
-			if (n == 0) {
-				snprintf(s->err, sizeof s->err, "the broker closed the connection");
-				return -1;
-			}
-		}
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
 		s->rlen += (size_t)n;
 		s->st.bytes_in += (uint64_t)n;
 		s->last_recv_ms = now_mono_ms();
@@ -516,25 +423,15 @@ static int do_read(struct mqtt_sub *s)
 /* socket + non-blocking connect to s->ai_cur and the addresses after it */
 static void try_addresses(struct mqtt_sub *s)
 {
-	for (; s->ai_cur; s->ai_cur = s->ai_cur->ai_next) {
-		struct addrinfo *a = s->ai_cur;
-		int one = 1;
+	char e[160];
 
-		close_socket(s);
-		s->fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (s->fd < 0) {
-			snprintf(s->err, sizeof s->err, "socket: %s", strerror(errno));
-			continue;
-		}
-		/* acks are 4 bytes each and must not wait for Nagle */
-		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (connect(s->fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
+	for (; s->ai_cur; s->ai_cur = s->ai_cur->ai_next) {
+		if (mqtt_stream_connect(&s->io, s->ai_cur, e, sizeof e) == 0) {
 			s->state = S_TCP;
 			s->deadline_ms = now_mono_ms() + s->cfg.connect_timeout_ms;
 			return;
 		}
-		snprintf(s->err, sizeof s->err, "connect to %s port %d: %s",
-			 s->cfg.host, s->cfg.port, strerror(errno));
+		snprintf(s->err, sizeof s->err, "%s port %d: %s", s->cfg.host, s->cfg.port, e);
 	}
 	connect_failed(s, s->err);
 }
@@ -551,7 +448,8 @@ static void start_connect(struct mqtt_sub *s)
 	if (r != 0) {
 		s->ai = NULL;
 		s->state = S_TCP;       /* so that the failure is counted and logged */
-		set_err(s, "cannot resolve %s: %s", s->cfg.host, gai_strerror(r));
+		snprintf(s->err, sizeof s->err, "cannot resolve %s: %s", s->cfg.host,
+			 gai_strerror(r));
 		connect_failed(s, s->err);
 		return;
 	}
@@ -571,38 +469,21 @@ static int start_mqtt(struct mqtt_sub *s)
 
 static void tls_step(struct mqtt_sub *s)
 {
-	char b[160];
-	int r, e;
+	int r = mqtt_stream_tls_step(&s->io, s->err, sizeof s->err);
 
-	ERR_clear_error();
-	errno = 0;
-	r = SSL_connect(s->ssl);
-	if (r == 1) {
-		s->want_write = 0;
+	if (r == 1)
 		start_mqtt(s);
-		return;
-	}
-	e = SSL_get_error(s->ssl, r);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		s->want_write = e == SSL_ERROR_WANT_WRITE;
-		return;
-	}
-	snprintf(s->err, sizeof s->err, "TLS handshake: %s", tls_error(s, b, sizeof b));
-	connect_failed(s, s->err);
+	else if (r < 0)
+		connect_failed(s, s->err);
 }
 
 static void tcp_done(struct mqtt_sub *s)
 {
 	const char *name = s->cfg.tls_host ? s->cfg.tls_host : s->cfg.host;
-	unsigned char bin[16];
-	int soerr = 0;
-	socklen_t sl = sizeof soerr;
+	char e[160];
 
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-		soerr = errno;
-	if (soerr) {
-		snprintf(s->err, sizeof s->err, "connect to %s port %d: %s",
-			 s->cfg.host, s->cfg.port, strerror(soerr));
+	if (mqtt_stream_connected(&s->io, e, sizeof e) < 0) {
+		snprintf(s->err, sizeof s->err, "%s port %d: %s", s->cfg.host, s->cfg.port, e);
 		s->ai_cur = s->ai_cur ? s->ai_cur->ai_next : NULL;
 		try_addresses(s);       /* the next address, or the backoff */
 		return;
@@ -611,19 +492,9 @@ static void tcp_done(struct mqtt_sub *s)
 		start_mqtt(s);
 		return;
 	}
-	s->ssl = SSL_new(s->ctx);
-	if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1) {
-		snprintf(s->err, sizeof s->err, "TLS: cannot set up a connection");
+	if (mqtt_stream_tls_begin(&s->io, s->ctx, name, s->err, sizeof s->err) < 0) {
 		connect_failed(s, s->err);
 		return;
-	}
-	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* the peer must prove the name we dialled (or the address) */
-	if (inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1) {
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), name);
-	} else {
-		SSL_set_tlsext_host_name(s->ssl, name);
-		SSL_set1_host(s->ssl, name);
 	}
 	s->state = S_TLS;
 	tls_step(s);
@@ -673,13 +544,13 @@ int mqtt_sub_poll(struct mqtt_sub *s, short *events, int *timeout_ms)
 		*events = POLLOUT;
 		next = s->deadline_ms;
 	} else if (s->state == S_TLS) {
-		*events = s->want_write ? POLLOUT : POLLIN;
+		*events = s->io.want_write ? POLLOUT : POLLIN;
 		next = s->deadline_ms;
 	} else {
 		can_read = !paused(s);
 		if (can_read)
 			*events |= POLLIN;
-		if (s->wpos < s->wlen || s->want_write)
+		if (s->wpos < s->wlen || s->io.want_write)
 			*events |= POLLOUT;
 		next = s->state == S_CONNACK ? s->deadline_ms : INT64_MAX;
 		if (s->state == S_UP && keepalive_ms(s)) {
@@ -692,14 +563,14 @@ int mqtt_sub_poll(struct mqtt_sub *s, short *events, int *timeout_ms)
 				next = t;
 		}
 		/* bytes already here (or inside TLS) that a pause held back */
-		if (can_read && (s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0)))
+		if (can_read && (s->rpos < s->rlen || mqtt_stream_pending(&s->io)))
 			next = now;
 		if (s->pending_drop)
 			next = now;
 	}
 	next -= now;
 	*timeout_ms = next < 0 ? 0 : next > 60000 ? 60000 : (int)next;
-	return s->fd;
+	return s->io.fd;
 }
 
 void mqtt_sub_handle(struct mqtt_sub *s, short revents)
@@ -722,14 +593,14 @@ void mqtt_sub_handle(struct mqtt_sub *s, short revents)
 			tls_step(s);
 		break;
 	default:
-		if (revents & (POLLOUT) || (s->want_write && revents)) {
+		if (revents & (POLLOUT) || (s->io.want_write && revents)) {
 			if (flush(s) < 0) {
 				link_end(s, s->err);
 				return;
 			}
 		}
 		if (!paused(s) && ((revents & (POLLIN | POLLHUP | POLLERR)) ||
-				   s->want_write || (s->ssl && SSL_pending(s->ssl) > 0))) {
+				   s->io.want_write || mqtt_stream_pending(&s->io))) {
 			if (do_read(s) < 0) {
 				/* what arrived before the close still counts */
 				process(s);
@@ -754,45 +625,6 @@ void mqtt_sub_handle(struct mqtt_sub *s, short revents)
 
 /* ------------------------------------------------------------ life */
 
-static SSL_CTX *tls_context(const struct mqtt_sub_config *c, char *err, size_t errlen)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	char b[160];
-	int ok;
-
-	if (!ctx) {
-		errf(err, errlen, "TLS: no context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	ok = c->ca_file ? SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL)
-			: SSL_CTX_set_default_verify_paths(ctx);
-	if (ok != 1) {
-		ERR_error_string_n(ERR_get_error(), b, sizeof b);
-		errf(err, errlen, "TLS: CA file %s: %s", c->ca_file ? c->ca_file : "(system)", b);
-		goto fail;
-	}
-	if (c->cert_file || c->key_file) {
-		if (!c->cert_file || !c->key_file) {
-			errf(err, errlen, "TLS: a client certificate needs its key, and a key its certificate");
-			goto fail;
-		}
-		if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(ctx, c->key_file, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(ctx) != 1) {
-			ERR_error_string_n(ERR_get_error(), b, sizeof b);
-			errf(err, errlen, "TLS: client certificate %s: %s", c->cert_file, b);
-			goto fail;
-		}
-	}
-	ERR_clear_error();
-	return ctx;
-fail:
-	ERR_clear_error();
-	SSL_CTX_free(ctx);
-	return NULL;
-}
 
 struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn fn,
 			      void *arg, char *err, size_t errlen)
@@ -858,7 +690,7 @@ struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn
 	s->ack_ends = calloc(s->ack_cap, sizeof *s->ack_ends);
 	s->fn = fn;
 	s->fn_arg = arg;
-	s->fd = -1;
+	mqtt_stream_init(&s->io);
 	s->state = S_IDLE;
 	s->st.last_connack = -1;
 	mqtt_decoder_init(&s->dec, s->cfg.max_packet);
@@ -867,7 +699,8 @@ struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn
 	for (i = 0; i < cfg->n_filters; i++)
 		if (!(s->filters[i] = strdup(cfg->filters[i])))
 			goto oom;
-	if (cfg->tls && !(s->ctx = tls_context(&s->cfg, err, errlen))) {
+	if (cfg->tls && !(s->ctx = mqtt_stream_tls_context(s->cfg.ca_file, s->cfg.cert_file,
+							   s->cfg.key_file, err, errlen))) {
 		mqtt_sub_free(s);
 		return NULL;
 	}
@@ -889,10 +722,9 @@ void mqtt_sub_free(struct mqtt_sub *s)
 		/* a polite goodbye; the broker keeps the session either way */
 		s->wlen += mqtt_enc_disconnect(s->wbuf + s->wlen, 2);
 		flush(s);
-		if (s->ssl)
-			SSL_shutdown(s->ssl);
+		mqtt_stream_shutdown(&s->io);
 	}
-	close_socket(s);
+	mqtt_stream_close(&s->io);
 	if (s->ai)
 		freeaddrinfo(s->ai);
 	if (s->ctx)
