@@ -305,6 +305,11 @@ static int on_packet(struct mqtt_sub *s, const struct mqtt_packet *p)
 				 connack_reason(p->return_code));
 			return -1;
 		}
+		/* a reconnect that finds no session: the broker lost what it
+		 * held for us (restarted without persistence, expired) */
+		if (s->st.connects > 0 && !p->session_present)
+			log_warnx("mqtt_sub %s: the broker kept no session; messages queued "
+				  "for this client while it was away are gone", s->cfg.client_id);
 		s->state = S_UP;
 		s->failures = 0;
 		s->st.connects++;

@@ -302,7 +302,7 @@ static void part_one(void)
 	for (i = 0, n = 0; i < 5; i++) {
 		char p[8];
 
-		snprintf(p, sizeof p, "m%d", i);
+		snprintf(p, sizeof p, "m%d", i % 10);
 		n += fake_publish(b + n, ids[i], p);
 	}
 	send(c, b, n, 0);
