@@ -630,7 +630,6 @@ void mqtt_sub_handle(struct mqtt_sub *s, short revents)
 
 /* ------------------------------------------------------------ life */
 
-
 struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn fn,
 			      void *arg, char *err, size_t errlen)
 {

@@ -620,9 +620,11 @@ static void keepalive(int port, pid_t broker)
 	run(s, 6000, until_keepalive_timeout, 1);
 	CHECK_INT("a SIGSTOPped broker is found dead by the keepalive", stats(s).keepalive_timeouts, 1);
 	printf("INFO: keepalive 1 s: dead broker found after %lld ms\n", (long long)(ms_now() - t0));
-	CHECK("... within two keepalives and a bit", ms_now() - t0 <= 2600);
+	/* at most one quiet keepalive, then one unanswered: 2 s, plus slack
+	 * for a loaded machine */
+	CHECK("... within two keepalives and a bit", ms_now() - t0 <= 3500);
 	CHECK_INT("... as a lost link", stats(s).disconnects, 1);
-	run(s, 2500, until_connect_failure, 1);
+	run(s, 5000, until_connect_failure, 1);
 	CHECK("while it is stopped, the reconnect times out (no CONNACK)",
 	      stats(s).connect_failures >= 1);
 	kill(broker, SIGCONT);
