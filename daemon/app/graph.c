@@ -326,6 +326,8 @@ int graph_commit(const struct graph_home *h, struct graph *g)
 			presence_load(d->store, d->cfg, d->dev_state);
 		}
 	}
+	free(g->fresh);         /* g is empty now: graph_free(g) does nothing */
+	g->fresh = NULL;
 	if (old) {
 		config_free(old);
 		if (old != h->boot_cfg)

@@ -52,8 +52,9 @@ int  graph_build(const struct graph_home *h, struct graph *g, char *err, size_t 
 /*
  * Swap g into h (cannot fail; the old config is freed last), connect the
  * adapters, mirror sites and devices in the database and give new
- * devices their rules' memory and presence from it.  Returns -1 when the
- * mirror could not be written (everything else is in place).
+ * devices their rules' memory and presence from it.  g is left empty.
+ * Returns -1 when the mirror could not be written (everything else is in
+ * place).
  */
 int  graph_commit(const struct graph_home *h, struct graph *g);
 void graph_free(struct graph *g);
