@@ -42,10 +42,13 @@ ALL_INC    = $(call layer_inc,app)
 CFLAGS_ALL = $(CFLAGS_BASE) $(ALL_INC) -Itests/unit $(LIB_CFLAGS)
 
 LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)))
-CORE_SRC  = $(filter-out daemon/app/hazardd.c,$(LAYER_SRC))
+# the daemon process itself (main, the loop, its pass, status: loop.h) is
+# linked into hazardd only; unit tests bring their own doubles of it
+DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
+CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CTL_SRC   = tools/hazardctl.c daemon/lib/util.c daemon/lib/clock.c
-# control.c calls back into hazardd.c (not linked into unit tests); only
+# control.c calls back into the loop (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
@@ -92,7 +95,7 @@ $(BUILD)/tests/test_record: tests/unit/test_record.c $(PURE_OBJ) tests/unit/test
 # SOURCE_DATE_EPOCH; __DATE__ would trip Debian's -Wdate-time)
 $(BUILD)/obj/daemon/lib/clock.o: CFLAGS_BASE += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s))
 
-$(BUILD)/hazardd: $(BUILD)/obj/daemon/app/hazardd.o $(CORE_OBJ)
+$(BUILD)/hazardd: $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # hazardctl speaks the control protocol and links lib/ alone: it sees lib/ only

@@ -25,7 +25,7 @@ declare -A fence=(
 	['MQTT(Async|Client)\.h']="io"
 	['gpiod\.h']="io"
 	['openssl/']="io"
-	['systemd/']="app"
+	['systemd/']="io"
 	['cJSON\.h']="formats conf store io app"
 )
 

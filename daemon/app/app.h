@@ -7,5 +7,7 @@
 #define APP_H
 
 #include "daemon.h"
+#include "graph.h"
+#include "notify.h"     /* io: systemd, fed the status line built here */
 
 #endif /* APP_H */

@@ -1,6 +1,6 @@
 /*
  * daemon.h: the daemon's run-time state and live reload (app layer).
- * Ownership rule: one thread (the event loop in hazardd.c) owns the
+ * Ownership rule: one thread (the event loop, loop.c) owns the
  * config, the rules state and the SQLite handle.  Paho's library threads
  * only touch the intake queue (queue.c) and the uplink event list
  * (uplink.c); the GPIO thread shares what gpio_lock guards.
@@ -16,8 +16,9 @@
  * Live reload (SIGHUP, hazardctl reload): re-read and validate the whole
  * config; if it is valid, apply it without dropping a broker connection
  * or anything queued, carrying per-device state over by device id and
- * latches by output name.  The loop's own objects are reached through
- * this target, filled in by hazardd.c.
+ * latches by output name.  The config's objects are built by graph.c
+ * (as at start-up) and swapped in; the loop's own objects are reached
+ * through this target, filled in by loop.c.
  */
 struct reload_target {
 	struct daemon     *d;
@@ -35,7 +36,7 @@ struct reload_target {
  *  "changes": {...}}; everything is logged too.  Loop thread. */
 cJSON *reload_run(const struct reload_target *t, const char *trigger);
 
-/* ------------------------------------------------------------- hazardd.c
+/* --------------------------------------------------------------- loop.c
  * The daemon's run-time state, owned by the loop thread.  control.c reads
  * it to answer hazardctl.
  */
@@ -98,7 +99,8 @@ struct daemon {
 	struct gpio_thread  *gt;        /* the interlock thread; NULL none */
 };
 
-/* status as JSON (links, depths, counters), for hazardctl and upstream */
+/* status as JSON (links, depths, counters), for hazardctl and upstream
+ * (loop_status.c) */
 cJSON *daemon_status_json(struct daemon *d);
 /* Close a hazard (write-off) and queue its "closed" event upstream. */
 int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,

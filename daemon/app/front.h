@@ -1,7 +1,6 @@
 /*
  * front.h: the front-ends (app layer): platform commands, the control
- * socket and who is calling it, platform rule overrides, systemd
- * notification.
+ * socket and who is calling it, platform rule overrides.
  */
 #ifndef APP_FRONT_H
 #define APP_FRONT_H
@@ -16,7 +15,7 @@
 struct downlink;
 struct uplink;
 struct daemon;
-/* What the daemon answers with (hazardd.c; a NULL hook: not offered). */
+/* What the daemon answers with (loop_status.c; a NULL hook: not offered). */
 struct downlink_hooks {
 	cJSON *(*status)(struct daemon *d);
 };
@@ -76,22 +75,6 @@ struct ctl_caller {
  */
 int ctl_actor(const cJSON *req, const struct ctl_caller *who, const char **actor,
 	      char *err, size_t errlen);
-
-/* -------------------------------------------------------------- notify.c
- * systemd's sd_notify protocol; every call is a no-op without NOTIFY_SOCKET.
- */
-void notify_init(void);                         /* reads WATCHDOG_USEC */
-void notify_ready(const struct daemon *d);      /* READY=1 and a first STATUS= */
-/* Each loop pass: WATCHDOG=1 at half the interval, STATUS= on a link change
- * and every 10 s. */
-void notify_tick(const struct daemon *d, int64_t mono_ms);
-/* timeout_ms shortened so poll() wakes for the next watchdog ping */
-int  notify_timeout_ms(int64_t mono_ms, int timeout_ms);
-void notify_stopping(void);                     /* STOPPING=1 */
-/* Around a configuration reload: RELOADING=1 (with MONOTONIC_USEC), then
- * READY=1 and a fresh STATUS= once it was applied or refused. */
-void notify_reloading(void);
-void notify_reloaded(const struct daemon *d);
 
 /* ------------------------------------------------------------- control.c
  * The Unix control socket (mode 0660): one JSON request per line, one JSON

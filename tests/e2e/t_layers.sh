@@ -69,6 +69,13 @@ refused "check-layers refuses sqlite3.h in a format" \
 	'drivers/formats/decode_tasmota.c:[0-9]*: layer formats includes <sqlite3.h>, which only layer(s) store may use' \
 	drivers/formats/decode_tasmota.c
 
+# libsystemd is io's (notify.c, the transport): not in the app layer
+sed -i '0,/#include "app.h"/s//#include "app.h"\n#include <systemd\/sd-daemon.h>/' daemon/app/reload.c
+refused "check-layers refuses systemd in the app layer" \
+	"check-layers names systemd and the layer allowed it" \
+	'daemon/app/reload.c:[0-9]*: layer app includes <systemd/sd-daemon.h>, which only layer(s) io may use' \
+	daemon/app/reload.c
+
 # the central struct below the app layer
 printf '\nstruct daemon;\n' >>daemon/store/store.h
 if bash tools/check-layers.sh "$T/tree" >/dev/null 2>&1; then

@@ -1,11 +1,11 @@
 /*
  * test_control.c: the control socket alone, driven in-process.  The test is
- * both ends: it owns the poll loop that control.c expects from hazardd.c and
+ * both ends: it owns the poll loop that control.c expects from loop.c and
  * talks to it through non-blocking client sockets, so no thread or child is
  * needed and every step is deterministic.
  *
- * hazardd.c is not linked into unit tests; daemon_status_json and
- * daemon_hazard_transition below are test doubles that record what they
+ * The loop (main.c, loop*.c) is not linked into unit tests;
+ * daemon_status_json and daemon_hazard_transition below are test doubles that record what they
  * got (lifecycle.c's own is weak for this).
  * Every other module is linked: "devices" uses config.c's kind names and
  * "hazards"/"hazard" run against a real store.c on a temp file.
@@ -72,7 +72,7 @@ int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
 static struct control *ctl;
 static struct daemon dmn;
 
-/* One pass of the loop hazardd.c runs. */
+/* One pass of the loop that loop.c runs. */
 static void pump(int timeout_ms)
 {
 	struct pollfd pfd[1 + 16];

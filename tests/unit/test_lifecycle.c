@@ -18,7 +18,7 @@
 #include "store_internal.h"
 #include "testing.h"
 
-/* hazardd.c (main) is not linked into unit tests; never called here. */
+/* The loop (main.c, loop*.c) is not linked into unit tests; never called here. */
 __attribute__((weak)) cJSON *daemon_status_json(struct daemon *d)
 {
 	return NULL;

@@ -41,7 +41,8 @@ __attribute__((weak)) enum priority hazard_priority(enum hazard_type t, enum sev
 
 /*
  * The Makefile links every daemon object into each test; control.c calls
- * these from hazardd.c, which is not linked (it has main).  Never called here.
+ * these from the loop (main.c, loop*.c), which is not linked.  Never
+ * called here.
  */
 __attribute__((weak)) cJSON *daemon_status_json(struct daemon *d)
 {

@@ -15,7 +15,7 @@
 #include "store_internal.h"
 #include "testing.h"
 
-/* control.c calls these from hazardd.c, which is not linked (it has main). */
+/* control.c calls these from the loop (main.c, loop*.c), which is not linked. */
 __attribute__((weak)) cJSON *daemon_status_json(struct daemon *d)
 {
 	return NULL;

@@ -5,14 +5,16 @@
  *
  * Without NOTIFY_SOCKET in the environment (started by hand, by a test, by
  * another supervisor) sd_notify() does nothing, so callers need not care.
- * Only the loop thread calls these.
+ * Only the loop thread calls these.  The status line is the caller's
+ * (the app layer knows the daemon); this file is the transport, the only
+ * one that includes libsystemd.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <systemd/sd-daemon.h>
 
-#include "app.h"
+#include "notify.h"
 
 #define STATUS_EVERY_MS 10000
 
@@ -21,18 +23,8 @@ static struct {
 	int64_t  next_ping_ms;      /* monotonic */
 	int64_t  next_status_ms;
 	bool     ready;
-	bool     local, upstream;   /* link states last reported in STATUS= */
+	unsigned links;             /* the caller's link states last reported */
 } nt;
-
-static void notify_status_line(const struct daemon *d, char *buf, size_t len)
-{
-	snprintf(buf, len, "STATUS=local %s, upstream %s%s%s, outbox %lld, queue %d",
-		 d->local_connected ? "connected" : "down",
-		 d->upstream_connected ? "connected" : "down",
-		 d->upstream_connected && d->upstream_uri[0] ? " to " : "",
-		 d->upstream_connected ? d->upstream_uri : "",
-		 (long long)d->outbox_depth, d->intake_queue_depth);
-}
 
 void notify_init(void)
 {
@@ -50,17 +42,21 @@ void notify_init(void)
 	}
 }
 
-void notify_ready(const struct daemon *d)
+/* "READY=1" (with what came before) and the status line */
+static void notify_ready_line(const char *status, unsigned links)
 {
-	char line[TOPIC_MAX + 128], msg[TOPIC_MAX + 160];
+	char msg[NOTIFY_LINE_MAX + 32];
 
-	notify_status_line(d, line, sizeof line);
-	snprintf(msg, sizeof msg, "READY=1\n%s", line);
+	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s", status);
 	sd_notify(0, msg);
-	nt.ready = true;
-	nt.local = d->local_connected;
-	nt.upstream = d->upstream_connected;
+	nt.links = links;
 	nt.next_status_ms = now_mono_ms() + STATUS_EVERY_MS;
+}
+
+void notify_ready(const char *status, unsigned links)
+{
+	notify_ready_line(status, links);
+	nt.ready = true;
 	if (nt.watchdog_ms) {
 		sd_notify(0, "WATCHDOG=1");
 		nt.next_ping_ms = now_mono_ms() + (int64_t)nt.watchdog_ms;
@@ -68,9 +64,9 @@ void notify_ready(const struct daemon *d)
 }
 
 /* Once per loop pass: the pass ran, so the loop is not stuck. */
-void notify_tick(const struct daemon *d, int64_t mono_ms)
+void notify_tick(int64_t mono_ms, const char *status, unsigned links)
 {
-	char line[TOPIC_MAX + 128];
+	char msg[NOTIFY_LINE_MAX + 16];
 
 	if (!nt.ready)
 		return;
@@ -78,12 +74,10 @@ void notify_tick(const struct daemon *d, int64_t mono_ms)
 		sd_notify(0, "WATCHDOG=1");
 		nt.next_ping_ms = mono_ms + (int64_t)nt.watchdog_ms;
 	}
-	if (mono_ms >= nt.next_status_ms || d->local_connected != nt.local ||
-	    d->upstream_connected != nt.upstream) {
-		notify_status_line(d, line, sizeof line);
-		sd_notify(0, line);
-		nt.local = d->local_connected;
-		nt.upstream = d->upstream_connected;
+	if (mono_ms >= nt.next_status_ms || links != nt.links) {
+		snprintf(msg, sizeof msg, "STATUS=%s", status);
+		sd_notify(0, msg);
+		nt.links = links;
 		nt.next_status_ms = mono_ms + STATUS_EVERY_MS;
 	}
 }
@@ -118,14 +112,7 @@ void notify_reloading(void)
 	sd_notify(0, msg);
 }
 
-void notify_reloaded(const struct daemon *d)
+void notify_reloaded(const char *status, unsigned links)
 {
-	char line[TOPIC_MAX + 128], msg[TOPIC_MAX + 160];
-
-	notify_status_line(d, line, sizeof line);
-	snprintf(msg, sizeof msg, "READY=1\n%s", line);
-	sd_notify(0, msg);
-	nt.local = d->local_connected;
-	nt.upstream = d->upstream_connected;
-	nt.next_status_ms = now_mono_ms() + STATUS_EVERY_MS;
+	notify_ready_line(status, links);
 }
