@@ -14,10 +14,10 @@
  *                                                 "method":"Switch.Set","params":{"id":0,"on":false}}
  *   native       <topic>                       -> <topic>/set  {"relay":false}
  *
- * Shelly's generation is the device's "gen", which config.c settles from
- * the topic or the config; it is not guessed here, because a Gen2 device
- * configured by its bare prefix would otherwise be taken for Gen1 and every
- * command would go to a topic it ignores.  A device whose "relay" is false
+ * Shelly's generation is the device's "gen", which the config settles from
+ * the topic or its "gen" (fmt_shelly.c's topic check); it is not guessed
+ * here, because a Gen2 device configured by its bare prefix would otherwise
+ * be taken for Gen1 and every command would go to a topic it ignores.  A device whose "relay" is false
  * (a detector) is never commanded: nothing could confirm the command, and
  * its command_failed could never be cleared.
  *

@@ -17,8 +17,8 @@ cJSON *reading_to_json(const struct reading *r);
 
 /* ------------------------------------------------------------ decoders
  * Payload decoders, one per format.  Pure functions, safe to call from any
- * thread.  Validation is per field: a field with a
- * wrong type, an unknown enum value or an impossible value is left out and
+ * thread.  Validation is per field: a field with a wrong type, an unknown
+ * enum value or an impossible value is left out and
  * its bit set in out->bad, an over-range value is saturated and its bit set
  * in out->over, and the rest of the reading stands: the adapter returns 0,
  * with err holding "field battery: expected number (n/a)" for the fields
@@ -62,7 +62,8 @@ struct device_cmd {
 	char payload[DEVCMD_PAYLOAD_MAX];
 };
 /* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  Shelly's
- * generation is dev->gen (config.c settles it), never guessed here.  0, or
+ * generation is dev->gen (the config settles it: the format's check_topic),
+ * never guessed here.  0, or
  * -1 with the reason in err (no relay, a format without commands, a topic
  * it cannot derive). */
 int device_cmd_build(const struct device_cfg *dev, bool on,
@@ -71,13 +72,13 @@ int device_cmd_build(const struct device_cfg *dev, bool on,
 /* A device without a relay ("relay": false) is never commanded: true and
  * the operator's explanation in err when dev has none. */
 bool device_cmd_no_relay(const struct device_cfg *dev, char *err, size_t errlen);
-/* A format's builder: dev has a topic and a relay, client_id is plain
- * bytes ([A-Za-z0-9._-]); out is cleared.  0, or -1 with the reason in err
+/* A format's builder: dev has a topic and a relay, client_id is NULL or
+ * plain bytes ([A-Za-z0-9._-]); out is cleared.  0, or -1 with the reason in err
  * (device_cmd_build clears out again). */
 typedef int (*command_fn)(const struct device_cfg *dev, bool on, const char *client_id,
 			  unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen);
-/* For builders: n, what snprintf into a size-byte buffer returned, fits;
- * 0, or -1 with "command <what> too long (max N bytes)" in err. */
+/* For builders: whether n, what snprintf into a size-byte buffer returned,
+ * fits: 0, or -1 with "command <what> too long (max N bytes)" in err. */
 int cmd_fits(int n, size_t size, const char *what, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ unknown.c
@@ -123,7 +124,7 @@ enum infer_result infer_device(char *name, size_t nlen, const char *nm, char *de
 /* ------------------------------------------------------------ formats.c
  * A device format: everything hazardd knows of one ecosystem's devices,
  * as one const struct in its own file, drivers/formats/fmt_<name>.c, and
- * one line in the table in formats.c.  The rest of the daemon asks the
+ * one entry in the table in formats.c.  The rest of the daemon asks the
  * table: the topic index and the intake (decode, routes), device commands
  * (command), discovery (discovery) and the unknown-sender table (infer),
  * the config (name, gens, check_topic), the fuzzers (example_topic).
