@@ -1,5 +1,5 @@
-# mk/fuzz.mk: libFuzzer targets for every payload adapter and the config
-# parser (issue 3), and for the downlink command surface (issue 5).  clang with libFuzzer, ASan and UBSan (Debian: clang,
+# mk/fuzz.mk: libFuzzer targets for every device format's decoder and the
+# config parser (issue 3), and for the downlink command surface (issue 5).  clang with libFuzzer, ASan and UBSan (Debian: clang,
 # libclang-rt-14-dev).
 #
 #   make fuzz [FUZZ_SECONDS=60]   build, replay the regression inputs, then
@@ -9,13 +9,16 @@
 #
 # `make test` runs each briefly through tests/e2e/t_fuzz.sh.  New corpus
 # entries go to a scratch directory, never into the seed corpus in
-# tests/fuzz/corpus/<target>/; a crash input is kept in
+# tests/fuzz/corpus/<target>/ (tests/fuzz/mkcorpus.py writes it; a format
+# without one starts from nothing); a crash input is kept in
 # $(FUZZ_BUILD)/artifacts/ and belongs in tests/fuzz/regress/<target>/.
 
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_FORMATS  = native zigbee2mqtt tasmota shelly
+# one target per device format, from the files that define them
+# (drivers/formats/fmt_<name>.c): a new format is fuzzed without a line here
+FUZZ_FORMATS  = $(patsubst drivers/formats/fmt_%.c,%,$(sort $(wildcard drivers/formats/fmt_*.c)))
 FUZZ_TARGETS  = $(FUZZ_FORMATS:%=fuzz_%) fuzz_config fuzz_downlink
 # Not -Werror: clang warns on other things than gcc, and the gcc build
 # (`make`) is the one that enforces a clean tree.

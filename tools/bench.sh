@@ -69,10 +69,10 @@ fi
 : "${S4_DEVICES:=2000}"
 : "${S5_RATE:=5000}"
 # Payloads: half the devices zigbee2mqtt-style once hazardd has that
-# adapter (drivers/formats/decode_zigbee2mqtt.c), else all native.
+# adapter (drivers/formats/fmt_zigbee2mqtt.c), else all native.
 if [ -z "${FORMAT:-}" ]; then
 	FORMAT=native
-	[ -f "$TOP/drivers/formats/decode_zigbee2mqtt.c" ] && FORMAT=mixed
+	[ -f "$TOP/drivers/formats/fmt_zigbee2mqtt.c" ] && FORMAT=mixed
 fi
 
 # ------------------------------------------------------------ processes

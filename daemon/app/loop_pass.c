@@ -193,7 +193,7 @@ void loop_handle_msg(struct loop *L, const struct msg *m)
 {
 	const struct config *cfg = L->d.cfg;
 	const struct device_cfg *dev;
-	const struct decoder *dec;
+	const struct device_format *dec;
 	struct device_state *ds;
 	struct hazard_change chg[MAX_CHANGES];
 	struct reading r;
@@ -216,7 +216,7 @@ void loop_handle_msg(struct loop *L, const struct msg *m)
 		reject(L, dev, ds, err);
 		return;
 	}
-	dec = decoder_find(dev->format);
+	dec = format_find(dev->format);
 	if (!dec) {
 		snprintf(err, sizeof err, "format \"%s\" is not supported by this build",
 			 dev->format);

@@ -20,9 +20,9 @@ struct devindex;
 /* NULL with a reason in err (two devices deriving the same topic, memory). */
 struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen);
 void devindex_free(struct devindex *ix);
-/* Device index in cfg->devices, or -1; *dec (if not NULL) gets its decoder. */
+/* Device index in cfg->devices, or -1; *dec (if not NULL) gets its format. */
 int  devindex_find(const struct devindex *ix, const char *topic,
-		   const struct decoder **dec);
+		   const struct device_format **dec);
 /* The same as the device's config, or NULL. */
 const struct device_cfg *devindex_device(const struct devindex *ix,
 					 const struct config *cfg, const char *topic);

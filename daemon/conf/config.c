@@ -26,9 +26,6 @@
 #include "config_lines.h"
 #include "config_parse.h"
 
-/* Kept here rather than asking decode.c, so that a config naming a format
- * whose adapter is not written yet still validates. */
-
 static const char *const log_level_name[] = { "error", "warn", "info", "debug" };
 
 static const struct field root_fields[] = {

@@ -1,7 +1,8 @@
 /*
- * config_devices.c: $.sites and $.devices: ids, kinds, topics checked
- * against their format's topic forms, per-device rules, flood limits and
- * hardware (gas, relay, Shelly generation).
+ * config_devices.c: $.sites and $.devices: ids, kinds, formats (the
+ * format table's names), topics checked against their format's topic forms
+ * (the format's check_topic), per-device rules, flood limits and hardware
+ * (gas, relay, generation for the formats that have one).
  */
 #include <errno.h>
 #include <math.h>
@@ -15,10 +16,6 @@
 #include "conf.h"
 #include "config_lines.h"
 #include "config_parse.h"
-
-static const char *const device_format_name[] = {
-	"native", "zigbee2mqtt", "tasmota", "shelly"
-};
 
 /* grid defaults to gateway.grid: filled in by parse_sites. */
 static const struct field site_fields[] = {
@@ -36,8 +33,9 @@ static const struct field device_fields[] = {
 	  .choices = device_kind_name, .n_choices = DEV_KIND_COUNT, .what = "device kind" },
 	{ FIELD(struct device_cfg, "site", T_STR, site, CF_REQUIRED) },
 	{ FIELD(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED) },
+	/* choices: the format table's names (device_fields_now) */
 	{ FIELD(struct device_cfg, "format", T_CHOICE, format, 0),
-	  CHOICES(device_format_name, "format"), .def_str = "native" },
+	  .what = "format", .def_str = "native" },
 	{ FIELD(struct device_cfg, "heartbeat_s", T_INT, heartbeat_s, 0),
 	  .min = 0, .max = 604800, .def = 3600 },
 	{ .key = "rules", .type = T_OTHER },    /* parse_device_rules */
@@ -46,8 +44,23 @@ static const struct field device_fields[] = {
 	{ .key = "flood", .type = T_OTHER },    /* parse_device_flood */
 	{ .key = "gas", .type = T_OTHER },      /* parse_device_hw: gas detectors only */
 	{ .key = "relay", .type = T_OTHER },    /* parse_device_hw: default by kind */
-	{ .key = "gen", .type = T_OTHER },      /* check_shelly_topic: Shelly only */
+	{ .key = "gen", .type = T_OTHER },      /* check_device_topic: formats with gens */
 };
+
+/* device_fields with the format table's names (formats.c) as the choices
+ * of "format": the table is the one list of formats. */
+static void device_fields_now(struct field *f, const char **names)
+{
+	size_t i;
+
+	memcpy(f, device_fields, sizeof device_fields);
+	for (i = 0; i < ARRAY_LEN(device_fields); i++) {
+		if (strcmp(f[i].key, "format") == 0) {
+			f[i].choices = names;
+			f[i].n_choices = (size_t)format_names(names, FORMATS_MAX);
+		}
+	}
+}
 
 void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg)
 {
@@ -149,141 +162,41 @@ void parse_device_hw(struct ctx *c, const cJSON *it, const char *p,
 	get_bool(c, it, p, "relay", 0, d->kind == DEV_EBIKE_CHARGER, &d->relay);
 }
 
-bool topic_ends(const char *t, const char *suffix)
+/* "applies to format shelly only": the formats that take "gen". */
+static const char *formats_with_gens(char *buf, size_t size)
 {
-	size_t n = strlen(t), k = strlen(suffix);
+	const struct device_format *fmt;
+	size_t o = 0;
+	int i, n = 0;
 
-	return n >= k && strcmp(t + n - k, suffix) == 0;
+	buf[0] = '\0';
+	for (i = 0; (fmt = format_at(i)) != NULL && o < size; i++)
+		if (fmt->gens > 0)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", n++ ? " or " : "",
+					      fmt->name);
+	return buf;
 }
 
-/* zigbee2mqtt/<friendly name> (or the bridge's own base_topic/<name>): the
- * device's state topic, not the bridge's, nor a command or availability. */
-void check_z2m_topic(struct ctx *c, int line, const char *tp, const char *t)
-{
-	static const char *const not_state[] = { "/set", "/get", "/availability" };
-	const char *slash = strchr(t, '/');
-	char q[96];
-	size_t i;
-
-	if (!slash || slash == t || !slash[1] || t[strlen(t) - 1] == '/') {
-		cfg_err(c, line, tp, "topic %s is not a zigbee2mqtt device topic "
-			"(expected zigbee2mqtt/<friendly name>)", quote(q, sizeof q, t));
-		return;
-	}
-	if (strcmp(slash + 1, "bridge") == 0 || strncmp(slash + 1, "bridge/", 7) == 0) {
-		cfg_err(c, line, tp, "topic %s is the zigbee2mqtt bridge's, not a device's "
-			"(expected zigbee2mqtt/<friendly name>)", quote(q, sizeof q, t));
-		return;
-	}
-	for (i = 0; i < ARRAY_LEN(not_state); i++)
-		if (topic_ends(t, not_state[i]))
-			cfg_err(c, line, tp, "topic %s ends in %s: configure the device's state "
-				"topic (expected zigbee2mqtt/<friendly name>; %s is derived)",
-				quote(q, sizeof q, t), not_state[i], not_state[i]);
-}
-
-/* tele/<topic>/SENSOR; a custom FullTopic elsewhere is taken as it is
- * (subscribed alone, not switchable), but not one of the default
- * FullTopic's other topics, which would never carry the sensor data. */
-void check_tasmota_topic(struct ctx *c, int line, const char *tp, const char *t)
-{
-	char q[96];
-	bool tele = strncmp(t, "tele/", 5) == 0;
-
-	if ((tele && (!topic_ends(t, "/SENSOR") || strlen(t) <= strlen("tele//SENSOR"))) ||
-	    strncmp(t, "cmnd/", 5) == 0 || strncmp(t, "stat/", 5) == 0)
-		cfg_err(c, line, tp, "topic %s is not a Tasmota sensor topic "
-			"(expected tele/<topic>/SENSOR)", quote(q, sizeof q, t));
-}
-
-/*
- * Shelly: Gen1 reports below "shellies/<id>", Gen2 (Plus, Pro) on
- * "<id>/status/switch:0", and they take commands in different ways, so
- * the generation must be known, never guessed: from the topic's shape,
- * or "gen" for a bare "<id>" (Gen2: its status topic is derived).
- */
-void check_shelly_topic(struct ctx *c, const cJSON *it, const char *p,
+/* The shape each format's adapter reads (docs/devices.md): what every
+ * format shares here, the rest is the format's check_topic, whose refusal
+ * names the expected shape.  Runs before the duplicate-topic check so a
+ * derived topic (Shelly Gen2's) is compared too. */
+void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 			       struct device_cfg *d)
 {
+	const struct device_format *fmt = format_find(d->format);
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(it, "gen");
-	char tp[CFG_PATH_LEN], gp[CFG_PATH_LEN], q[96];
-	char *t = d->topic;
-	const char *st = strstr(t, "/status/");
+	char tp[CFG_PATH_LEN], gp[CFG_PATH_LEN], kp[CFG_PATH_LEN], q[96], why[512];
+	const char *key = "topic";
 	int line = member_line(c, it, "topic"), gen = 0;
 
 	path_key(tp, sizeof tp, p, "topic");
 	path_key(gp, sizeof gp, p, "gen");
-	if (g && val_int(c, g, gp, 1, 2, &gen) < 0)
-		return;
-	if (strncmp(t, "shellies/", 9) == 0) {
-		if (!t[9] || strchr(t + 9, '/'))
-			cfg_err(c, line, tp, "topic %s is not a Shelly Gen1 device topic "
-				"(expected shellies/<id>)", quote(q, sizeof q, t));
-		else if (gen == 2)
-			cfg_err(c, member_line(c, it, "gen"), gp, "topic %s is a Gen1 topic "
-				"(shellies/<id>); a Gen2 device's is <id>/status/switch:0",
-				quote(q, sizeof q, t));
-		d->gen = 1;
-		return;
-	}
-	if (st) {
-		if (st == t || strcmp(st, "/status/switch:0") != 0)
-			cfg_err(c, line, tp, "topic %s is not a Shelly Gen2 status topic "
-				"(expected <id>/status/switch:0)", quote(q, sizeof q, t));
-		else if (gen == 1)
-			cfg_err(c, member_line(c, it, "gen"), gp, "topic %s is a Gen2 topic "
-				"(<id>/status/switch:0); a Gen1 device's is shellies/<id>",
-				quote(q, sizeof q, t));
-		d->gen = 2;
-		return;
-	}
-	if (topic_ends(t, "/rpc") || topic_ends(t, "/online") || topic_ends(t, "/events") ||
-	    t[strlen(t) - 1] == '/') {
-		cfg_err(c, line, tp, "topic %s is not a Shelly device topic (expected "
-			"<id>/status/switch:0 for Gen2, shellies/<id> for Gen1)",
-			quote(q, sizeof q, t));
-		return;
-	}
-	if (gen == 1) {
-		cfg_err(c, line, tp, "topic %s is not a Shelly Gen1 device topic "
-			"(expected shellies/<id>)", quote(q, sizeof q, t));
-		return;
-	}
-	if (gen != 2) {
-		cfg_err(c, line, tp, "topic %s is a bare prefix: a Gen2 (Plus, Pro) device "
-			"needs \"gen\": 2 (its status is read from %.*s/status/switch:0), or "
-			"use that full topic; Gen1 devices are shellies/<id>",
-			quote(q, sizeof q, t), 64, t);
-		return;
-	}
-	if (strlen(t) + strlen("/status/switch:0") >= sizeof d->topic) {
-		cfg_err(c, line, tp, "topic %s is too long to derive "
-			"<prefix>/status/switch:0 (max %zu bytes)", quote(q, sizeof q, t),
-			sizeof d->topic - 1);
-		return;
-	}
-	strcat(t, "/status/switch:0");
-	d->gen = 2;
-}
-
-/* The shape each format's adapter reads (docs/devices.md); each refusal
- * names the expected shape.  Runs before the duplicate-topic check so a
- * derived Shelly topic is compared too. */
-void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
-			       struct device_cfg *d)
-{
-	char tp[CFG_PATH_LEN], q[96];
-	int line = member_line(c, it, "topic");
-
-	path_key(tp, sizeof tp, p, "topic");
 	d->gen = 0;
-	if (strcmp(d->format, "shelly") != 0 && cJSON_GetObjectItemCaseSensitive(it, "gen")) {
-		char gp[CFG_PATH_LEN];
-
-		path_key(gp, sizeof gp, p, "gen");
+	if (g && (!fmt || fmt->gens == 0))
 		cfg_err(c, member_line(c, it, "gen"), gp,
-			"\"gen\" applies to format shelly only, not to %s", d->format);
-	}
+			"\"gen\" applies to format %s only, not to %s",
+			formats_with_gens(why, sizeof why), d->format);
 	if (!d->topic[0])
 		return;         /* missing or wrong type: reported */
 	if (strpbrk(d->topic, "+#")) {
@@ -291,12 +204,19 @@ void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 			"name the device's own topic", quote(q, sizeof q, d->topic));
 		return;
 	}
-	if (strcmp(d->format, "zigbee2mqtt") == 0)
-		check_z2m_topic(c, line, tp, d->topic);
-	else if (strcmp(d->format, "tasmota") == 0)
-		check_tasmota_topic(c, line, tp, d->topic);
-	else if (strcmp(d->format, "shelly") == 0)
-		check_shelly_topic(c, it, p, d);
+	if (!fmt)
+		return;
+	if (g && fmt->gens > 0 && val_int(c, g, gp, 1, fmt->gens, &gen) < 0)
+		return;
+	if (!fmt->check_topic) {
+		d->gen = gen;
+		return;
+	}
+	if (fmt->check_topic(d, gen, quote(q, sizeof q, d->topic), &key, why,
+			     sizeof why) < 0) {
+		path_key(kp, sizeof kp, p, key);
+		cfg_err(c, member_line(c, it, key), kp, "%s", why);
+	}
 }
 
 /* Sites are parsed first: a device must name one. */
@@ -304,10 +224,13 @@ void parse_device(struct ctx *c, const cJSON *it, const char *p,
 			 struct config *cfg, int i)
 {
 	struct device_cfg *d = &cfg->devices[i];
+	struct field fields[ARRAY_LEN(device_fields)];
+	const char *formats[FORMATS_MAX];
 	char idp[CFG_PATH_LEN], sitep[CFG_PATH_LEN], topicp[CFG_PATH_LEN], q[80];
 	int j;
 
-	parse_fields(c, it, p, device_fields, ARRAY_LEN(device_fields), d);
+	device_fields_now(fields, formats);
+	parse_fields(c, it, p, fields, ARRAY_LEN(fields), d);
 	parse_device_rules(c, it, p, cfg, d);
 	parse_device_flood(c, it, p, cfg, d);
 	parse_device_hw(c, it, p, d);

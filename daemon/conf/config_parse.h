@@ -162,11 +162,6 @@ void parse_device_flood(struct ctx *c, const cJSON *dev, const char *dpath,
 			       const struct config *cfg, struct device_cfg *d);
 void parse_device_hw(struct ctx *c, const cJSON *it, const char *p,
 			    struct device_cfg *d);
-bool topic_ends(const char *t, const char *suffix);
-void check_z2m_topic(struct ctx *c, int line, const char *tp, const char *t);
-void check_tasmota_topic(struct ctx *c, int line, const char *tp, const char *t);
-void check_shelly_topic(struct ctx *c, const cJSON *it, const char *p,
-			       struct device_cfg *d);
 void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 			       struct device_cfg *d);
 void parse_device(struct ctx *c, const cJSON *it, const char *p,

@@ -1,7 +1,7 @@
 /*
  * devindex.c: which device a message topic belongs to.
  *
- * Every device has one or more routes (decode.c: its configured topic and
+ * Every device has one or more routes (formats.c: its configured topic and
  * the topics its format derives from it).  Exact routes go in one hash
  * table; subtree routes (Shelly Gen1 "shellies/<id>" and everything below)
  * in another, probed with the topic and then each of its parents.  So a
@@ -22,7 +22,7 @@
 struct dx_entry {
 	char *key;                      /* NULL: empty slot */
 	int   dev;                      /* index in cfg->devices */
-	const struct decoder *dec;
+	const struct device_format *dec;
 };
 
 struct dx_table {
@@ -87,7 +87,7 @@ static struct dx_entry *dx_probe(const struct dx_table *t, const char *key, size
 
 /* 0 added, 1 already there (for another device: *other), -1 no memory. */
 static int dx_add(struct dx_table *t, const char *key, int dev,
-		  const struct decoder *dec, int *other)
+		  const struct device_format *dec, int *other)
 {
 	struct dx_entry *e = dx_probe(t, key, strlen(key));
 
@@ -119,7 +119,7 @@ struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen
 {
 	struct route routes[ROUTES_MAX];
 	struct devindex *ix = calloc(1, sizeof *ix);
-	const struct decoder *dec;
+	const struct device_format *dec;
 	size_t cap = (size_t)cfg->n_devices * ROUTES_MAX;
 	int i, j, n, rc, other;
 
@@ -128,8 +128,8 @@ struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen
 	    !(ix->filters = calloc(cap + 1, sizeof *ix->filters)))
 		goto nomem;
 	for (i = 0; i < cfg->n_devices; i++) {
-		dec = decoder_find(cfg->devices[i].format);
-		n = decoder_routes(dec, cfg->devices[i].topic, routes, ROUTES_MAX);
+		dec = format_find(cfg->devices[i].format);
+		n = format_routes(dec, cfg->devices[i].topic, routes, ROUTES_MAX);
 		for (j = 0; j < n; j++) {
 			rc = dx_add(routes[j].subtree ? &ix->subtree : &ix->exact,
 				    routes[j].topic, i, dec, &other);
@@ -170,7 +170,7 @@ void devindex_free(struct devindex *ix)
 }
 
 int devindex_find(const struct devindex *ix, const char *topic,
-		  const struct decoder **dec)
+		  const struct device_format **dec)
 {
 	const struct dx_entry *e;
 	size_t len;

@@ -20,11 +20,8 @@
 
 #include "io.h"
 
-/* What the ecosystems publish on; see unknown_infer for what is kept. */
-static const char *const dv_filters[] = {
-	"zigbee2mqtt/#", "tele/#", "shellies/#", "+/status/switch:0", "+/events/rpc",
-};
-#define DV_N_FILTERS ((int)(sizeof dv_filters / sizeof dv_filters[0]))
+/* Room for every format's filters (formats.c: format_filters). */
+#define DV_FILTERS_MAX 32
 
 struct discovery {
 	struct mqtt_link link;
@@ -61,14 +58,20 @@ static void dv_on_up(void *ctx)
 {
 	struct discovery *dv = ctx;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	char *topics[DV_N_FILTERS];
-	int qos[DV_N_FILTERS], i, rc;
+	const char *filters[DV_FILTERS_MAX];
+	char *topics[DV_FILTERS_MAX];
+	int qos[DV_FILTERS_MAX], i, n, rc;
 
-	for (i = 0; i < DV_N_FILTERS; i++) {
-		topics[i] = (char *)dv_filters[i];     /* Paho does not write */
+	/* what the ecosystems publish on, each format's own list; its infer
+	 * (unknown.c) says what is kept */
+	n = format_filters(filters, DV_FILTERS_MAX);
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		topics[i] = (char *)filters[i];        /* Paho does not write */
 		qos[i] = 0;
 	}
-	rc = MQTTAsync_subscribeMany(dv->link.client, DV_N_FILTERS, topics, qos, &ro);
+	rc = MQTTAsync_subscribeMany(dv->link.client, n, topics, qos, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
 		log_warnx("discovery: subscribe failed: %s", MQTTAsync_strerror(rc));
 }

@@ -1,7 +1,9 @@
 /*
  * formats.h: the device formats (docs/architecture.md's third layer):
- * payload decoders and their topic routes, device command builders and
- * unknown-sender inference.  Pure functions of their input, any thread.
+ * one struct device_format per format (its decoder, topic routes, command
+ * builder, unknown-sender inference, discovery filters and config check),
+ * listed in one table, and what they share.  Pure functions of their
+ * input, any thread.
  */
 #ifndef FORMATS_H
 #define FORMATS_H
@@ -13,10 +15,10 @@
  * only the present fields; over_range only when a present field is marked. */
 cJSON *reading_to_json(const struct reading *r);
 
-/* --------------------------------------------------------------- decode.c
- * Payload adapters: a static table keyed by format name.  Pure functions,
- * safe to call from any thread.  Validation is per field: a field with a
- * wrong type, an unknown enum value or an impossible value is left out and
+/* ------------------------------------------------------------ decoders
+ * Payload decoders, one per format.  Pure functions, safe to call from any
+ * thread.  Validation is per field: a field with a wrong type, an unknown
+ * enum value or an impossible value is left out and
  * its bit set in out->bad, an over-range value is saturated and its bit set
  * in out->over, and the rest of the reading stands: the adapter returns 0,
  * with err holding "field battery: expected number (n/a)" for the fields
@@ -47,29 +49,129 @@ struct route {
 /* Fill out[] (max >= ROUTES_MAX) for a device topic; returns the count. */
 typedef int (*routes_fn)(const char *dev_topic, struct route *out, int max);
 
-struct decoder {
-	const char *format;
-	decode_fn   decode;
-	routes_fn   routes;         /* NULL: the configured topic alone */
+/* ---------------------------------------------------------- device_cmd.c
+ * Switching a plug or relay through its own ecosystem: the command topic
+ * and payload, derived from the device's configured topic (zigbee2mqtt
+ * "<name>/set", Tasmota "cmnd/<topic>/POWER", Shelly Gen1
+ * "relay/0/command", Gen2 "<id>/rpc" Switch.Set, native "<topic>/set").
+ * Pure; any thread.
+ */
+#define DEVCMD_PAYLOAD_MAX 192
+struct device_cmd {
+	char topic[TOPIC_MAX];
+	char payload[DEVCMD_PAYLOAD_MAX];
 };
-const struct decoder *decoder_find(const char *format);   /* NULL if unknown */
-/* Every table entry, for tests and fuzzers; returns the count. */
-int decoder_count(void);
-const struct decoder *decoder_at(int i);
+/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  Shelly's
+ * generation is dev->gen (the config settles it: the format's check_topic),
+ * never guessed here.  0, or
+ * -1 with the reason in err (no relay, a format without commands, a topic
+ * it cannot derive). */
+int device_cmd_build(const struct device_cfg *dev, bool on,
+		     const char *client_id, unsigned rpc_id, struct device_cmd *out,
+		     char *err, size_t errlen);
+/* A device without a relay ("relay": false) is never commanded: true and
+ * the operator's explanation in err when dev has none. */
+bool device_cmd_no_relay(const struct device_cfg *dev, char *err, size_t errlen);
+/* A format's builder: dev has a topic and a relay, client_id is NULL or
+ * plain bytes ([A-Za-z0-9._-]); out is cleared.  0, or -1 with the reason in err
+ * (device_cmd_build clears out again). */
+typedef int (*command_fn)(const struct device_cfg *dev, bool on, const char *client_id,
+			  unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen);
+/* For builders: whether n, what snprintf into a size-byte buffer returned,
+ * fits: 0, or -1 with "command <what> too long (max N bytes)" in err. */
+int cmd_fits(int n, size_t size, const char *what, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ unknown.c
+ * Senders on the ecosystems' topics that are not in the config, kept in
+ * memory only (never the database), bounded: the least recently heard is
+ * evicted.  Locked: the discovery client writes on Paho's thread, the loop
+ * reads.
+ */
+#define UNKNOWN_PAYLOAD_MAX 256
+struct unknown;
+struct unknown *unknown_new(int max_entries);
+void unknown_free(struct unknown *u);
+/* From the topic: the ecosystem, the device's name, and the topic to put
+ * in its config.  false for topics that are not a device's (bridges,
+ * commands, announcements).  Asks each format's infer in table order. */
+bool unknown_infer(const char *topic, char *format, size_t flen, char *name,
+		   size_t nlen, char *dev_topic, size_t tlen);
+/* One message; false when the topic is not a device's. */
+bool unknown_note(struct unknown *u, const char *topic, const void *payload,
+		  size_t len, int64_t now_wall_ms);
+cJSON *unknown_json(struct unknown *u);  /* most recent first */
+int  unknown_count(struct unknown *u);
+uint64_t unknown_evicted(struct unknown *u);
+uint64_t unknown_messages(struct unknown *u);
+/* A format's inference: is topic one of its ecosystem's, and a device's? */
+enum infer_result {
+	INFER_NOT_MINE,         /* another ecosystem's topic: ask the next format */
+	INFER_DEVICE,           /* a device's: name and dev_topic filled */
+	INFER_NOT_DEVICE,       /* this ecosystem's, but no device's (a bridge, a
+				 * command, an announcement): ask no further */
+};
+typedef enum infer_result (*infer_fn)(const char *topic, char *name, size_t nlen,
+				      char *dev_topic, size_t tlen);
+/* For inference: level i (0-based) of topic into buf; false if absent,
+ * empty or too long.  *levels (may be NULL): the topic's level count. */
+bool topic_level(const char *topic, int i, char *buf, size_t size, int *levels);
+/* For inference: name, and dev_topic from fmt; INFER_DEVICE, or
+ * INFER_NOT_DEVICE when dev_topic does not fit. */
+enum infer_result infer_device(char *name, size_t nlen, const char *nm, char *dev_topic,
+			       size_t tlen, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* ------------------------------------------------------------ formats.c
+ * A device format: everything hazardd knows of one ecosystem's devices,
+ * as one const struct in its own file, drivers/formats/fmt_<name>.c, and
+ * one entry in the table in formats.c.  The rest of the daemon asks the
+ * table: the topic index and the intake (decode, routes), device commands
+ * (command), discovery (discovery) and the unknown-sender table (infer),
+ * the config (name, gens, check_topic), the fuzzers (example_topic).
+ */
+
+/*
+ * The config's check of a device's topic against the format's topic forms,
+ * after the checks every format shares (present, no MQTT wildcards).  It
+ * may complete d->topic in place (a Shelly Gen2 bare prefix gets its status
+ * topic) and settles d->gen.  gen: the config's "gen", validated against
+ * gens (0: absent).  shown: the topic as the config's messages show it
+ * (quoted, escaped, cut).  0 when the topic stands; -1 with the refusal in
+ * err, naming the expected shape, and *key the config key it is about
+ * ("topic" or "gen").
+ */
+typedef int (*topic_check_fn)(struct device_cfg *d, int gen, const char *shown,
+			      const char **key, char *err, size_t errlen);
+
+struct device_format {
+	const char *name;               /* the config's "format" */
+	decode_fn   decode;
+	routes_fn   routes;             /* NULL: the configured topic alone */
+	command_fn  command;            /* NULL: no device commands */
+	infer_fn    infer;              /* NULL: unknown senders not recognised */
+	/* the topic filters discovery subscribes to for this ecosystem,
+	 * NULL-terminated (NULL: none) */
+	const char *const *discovery;
+	int         gens;               /* highest "gen" the config takes (0: none) */
+	topic_check_fn check_topic;     /* NULL: any topic without wildcards */
+	/* the state topic of a device named "dev": the fuzzers' topic for an
+	 * input that names none, the table's own tests */
+	const char *example_topic;
+};
+#define FORMATS_MAX 16          /* table size, checked at compile time */
+
+const struct device_format *format_find(const char *name);   /* NULL if unknown */
+/* Every table entry, in table order; returns the count. */
+int format_count(void);
+const struct device_format *format_at(int i);
+/* The names, in table order, into out (max entries); returns the count. */
+int format_names(const char **out, int max);
+/* Every format's discovery filters, in table order, into out (max
+ * entries); returns the count written. */
+int format_filters(const char **out, int max);
 /* The routes of a device of this format (the topic alone for NULL routes). */
-int decoder_routes(const struct decoder *dec, const char *dev_topic,
-		   struct route *out, int max);
-int decode_native(const char *topic, const char *payload, size_t len,
-		  int64_t recv_ms, struct reading *out, char *err, size_t errlen);
-int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
-		       int64_t recv_ms, struct reading *out, char *err, size_t errlen);
-int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max);
-int decode_tasmota(const char *topic, const char *payload, size_t len,
-		   int64_t recv_ms, struct reading *out, char *err, size_t errlen);
-int routes_tasmota(const char *dev_topic, struct route *out, int max);
-int decode_shelly(const char *topic, const char *payload, size_t len,
-		  int64_t recv_ms, struct reading *out, char *err, size_t errlen);
-int routes_shelly(const char *dev_topic, struct route *out, int max);
+int format_routes(const struct device_format *fmt, const char *dev_topic,
+		  struct route *out, int max);
 
 /* ---------------------------------------------------------- decode_json.c
  * What the third-party adapters share: strict JSON framing, lenient
@@ -129,51 +231,5 @@ int dj_fail(struct reading *out);
 /* Error out: clear *out, format err, return -1. */
 int dj_reject(struct reading *out, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-/* ---------------------------------------------------- drivers/formats/device_cmd.c
- * Switching a plug or relay through its own ecosystem: the command topic
- * and payload, derived from the device's configured topic (zigbee2mqtt
- * "<name>/set", Tasmota "cmnd/<topic>/POWER", Shelly Gen1
- * "relay/0/command", Gen2 "<id>/rpc" Switch.Set, native "<topic>/set").
- * Pure; any thread.
- */
-#define DEVCMD_PAYLOAD_MAX 192
-struct device_cmd {
-	char topic[TOPIC_MAX];
-	char payload[DEVCMD_PAYLOAD_MAX];
-};
-/* client_id: Shelly Gen2's "src"; rpc_id: its request "id".  Shelly's
- * generation is dev->gen (config.c settles it), never guessed here.  0, or
- * -1 with the reason in err (no relay, a format without commands, a topic
- * it cannot derive). */
-int device_cmd_build(const struct device_cfg *dev, bool on,
-		     const char *client_id, unsigned rpc_id, struct device_cmd *out,
-		     char *err, size_t errlen);
-/* A device without a relay ("relay": false) is never commanded: true and
- * the operator's explanation in err when dev has none. */
-bool device_cmd_no_relay(const struct device_cfg *dev, char *err, size_t errlen);
-
-/* ------------------------------------------------------------ unknown.c
- * Senders on zigbee2mqtt/Tasmota/Shelly topics that are not in the
- * config, kept in memory only (never the database), bounded: the least
- * recently heard is evicted.  Locked: the discovery client writes on
- * Paho's thread, the loop reads.
- */
-#define UNKNOWN_PAYLOAD_MAX 256
-struct unknown;
-struct unknown *unknown_new(int max_entries);
-void unknown_free(struct unknown *u);
-/* From the topic: the ecosystem, the device's name, and the topic to put
- * in its config.  false for topics that are not a device's (bridges,
- * commands, announcements). */
-bool unknown_infer(const char *topic, char *format, size_t flen, char *name,
-		   size_t nlen, char *dev_topic, size_t tlen);
-/* One message; false when the topic is not a device's. */
-bool unknown_note(struct unknown *u, const char *topic, const void *payload,
-		  size_t len, int64_t now_wall_ms);
-cJSON *unknown_json(struct unknown *u);  /* most recent first */
-int  unknown_count(struct unknown *u);
-uint64_t unknown_evicted(struct unknown *u);
-uint64_t unknown_messages(struct unknown *u);
 
 #endif /* FORMATS_H */

@@ -10,7 +10,8 @@
  * least recently heard is evicted and counted), so a flood of invented
  * names costs a fixed amount of memory.
  *
- * Inference, by topic shape (one entry per device, whatever topic of the
+ * Inference, by topic shape, is each format's (its struct device_format's
+ * infer, asked in table order; one entry per device, whatever topic of the
  * device was heard):
  *   zigbee2mqtt/<name>[/availability]   zigbee2mqtt  zigbee2mqtt/<name>
  *   tele/<topic>/<anything>             tasmota      tele/<topic>/SENSOR
@@ -20,6 +21,7 @@
  * .../command) and announcements are not devices.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +74,7 @@ void unknown_free(struct unknown *u)
 	free(u);
 }
 
-/* Level i (0-based) of topic into buf; false if absent or too long. */
-static bool un_level(const char *topic, int i, char *buf, size_t size, int *levels)
+bool topic_level(const char *topic, int i, char *buf, size_t size, int *levels)
 {
 	const char *p = topic, *slash;
 	int k = 0;
@@ -100,58 +101,42 @@ static bool un_level(const char *topic, int i, char *buf, size_t size, int *leve
 	return ok;
 }
 
-static bool un_set(char *format, size_t flen, const char *fmt_name, char *name, size_t nlen,
-		   const char *nm, char *dev_topic, size_t tlen, const char *pattern,
-		   const char *arg)
+enum infer_result infer_device(char *name, size_t nlen, const char *nm, char *dev_topic,
+			       size_t tlen, const char *fmt, ...)
 {
-	if (snprintf(dev_topic, tlen, pattern, arg) >= (int)tlen)
-		return false;
-	snprintf(format, flen, "%s", fmt_name);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dev_topic, tlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)tlen)
+		return INFER_NOT_DEVICE;
 	snprintf(name, nlen, "%s", nm);
-	return true;
+	return INFER_DEVICE;
 }
 
+/* The first format that claims the topic decides. */
 bool unknown_infer(const char *topic, char *format, size_t flen, char *name,
 		   size_t nlen, char *dev_topic, size_t tlen)
 {
-	char a[TOPIC_MAX], b[TOPIC_MAX], c[TOPIC_MAX];
-	int levels = 0;
+	const struct device_format *fmt;
+	enum infer_result rc;
+	int i;
 
-	if (!topic || !un_level(topic, 0, a, sizeof a, &levels))
+	if (!topic)
 		return false;
-	if (strcmp(a, "zigbee2mqtt") == 0) {
-		if (!un_level(topic, 1, b, sizeof b, NULL) || strcmp(b, "bridge") == 0)
+	for (i = 0; (fmt = format_at(i)) != NULL; i++) {
+		if (!fmt->infer)
+			continue;
+		rc = fmt->infer(topic, name, nlen, dev_topic, tlen);
+		if (rc == INFER_NOT_MINE)
+			continue;
+		if (rc != INFER_DEVICE)
 			return false;
-		/* the state topic or its availability; /set and /get are commands */
-		if (levels == 3 && !dj_has_suffix(topic, "/availability"))
-			return false;
-		if (levels > 3)
-			return false;
-		return un_set(format, flen, "zigbee2mqtt", name, nlen, b, dev_topic, tlen,
-			      "zigbee2mqtt/%s", b);
+		snprintf(format, flen, "%s", fmt->name);
+		return true;
 	}
-	if (strcmp(a, "tele") == 0) {
-		if (levels != 3 || !un_level(topic, 1, b, sizeof b, NULL))
-			return false;
-		return un_set(format, flen, "tasmota", name, nlen, b, dev_topic, tlen,
-			      "tele/%s/SENSOR", b);
-	}
-	if (strcmp(a, "shellies") == 0) {
-		if (levels < 2 || !un_level(topic, 1, b, sizeof b, NULL) ||
-		    strcmp(b, "announce") == 0 || strcmp(b, "command") == 0 ||
-		    dj_has_suffix(topic, "/command") || dj_has_suffix(topic, "/announce") ||
-		    dj_has_suffix(topic, "/info"))
-			return false;
-		return un_set(format, flen, "shelly", name, nlen, b, dev_topic, tlen,
-			      "shellies/%s", b);
-	}
-	/* Gen2: "<id>/status/switch:0", "<id>/events/rpc" (any prefix depth 1) */
-	if (levels == 3 && un_level(topic, 1, b, sizeof b, NULL) &&
-	    un_level(topic, 2, c, sizeof c, NULL) &&
-	    ((strcmp(b, "status") == 0 && strcmp(c, "switch:0") == 0) ||
-	     (strcmp(b, "events") == 0 && strcmp(c, "rpc") == 0)))
-		return un_set(format, flen, "shelly", name, nlen, a, dev_topic, tlen,
-			      "%s/status/switch:0", a);
 	return false;
 }
 

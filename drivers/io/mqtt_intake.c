@@ -39,7 +39,7 @@ struct intake {
 static bool intake_decode(struct intake *in, const char *topic, const void *payload,
 			  size_t len, struct reading *r)
 {
-	const struct decoder *dec = NULL;
+	const struct device_format *dec = NULL;
 	char err[96];
 
 	if (devindex_find(in->ix, topic, &dec) < 0 || !dec || len > in->max_payload)

@@ -62,12 +62,12 @@ refused "check-layers refuses io including app" "check-layers names io including
 	'daemon/io/uplink.c:[0-9]*: layer io includes "app.h" from layer app' \
 	daemon/io/uplink.c
 
-# a library outside its layer: SQLite in a decoder
-sed -i '0,/#include "formats.h"/s//#include "formats.h"\n#include <sqlite3.h>/' drivers/formats/decode_tasmota.c
+# a library outside its layer: SQLite in a device format
+sed -i '0,/#include "formats.h"/s//#include "formats.h"\n#include <sqlite3.h>/' drivers/formats/fmt_tasmota.c
 refused "check-layers refuses sqlite3.h in a format" \
 	"check-layers names the library and the layer allowed it" \
-	'drivers/formats/decode_tasmota.c:[0-9]*: layer formats includes <sqlite3.h>, which only layer(s) store may use' \
-	drivers/formats/decode_tasmota.c
+	'drivers/formats/fmt_tasmota.c:[0-9]*: layer formats includes <sqlite3.h>, which only layer(s) store may use' \
+	drivers/formats/fmt_tasmota.c
 
 # libsystemd is io's (notify.c, the transport): not in the app layer
 sed -i '0,/#include "app.h"/s//#include "app.h"\n#include <systemd\/sd-daemon.h>/' daemon/app/reload.c

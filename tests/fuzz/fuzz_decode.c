@@ -1,15 +1,20 @@
 /*
- * fuzz_decode.c: libFuzzer target for one payload adapter, chosen at build
- * time with -DFUZZ_FORMAT="zigbee2mqtt" (see mk/fuzz.mk).
+ * fuzz_decode.c: libFuzzer target for one device format's decoder, chosen
+ * at build time with -DFUZZ_FORMAT="zigbee2mqtt" (mk/fuzz.mk builds one per
+ * drivers/formats/fmt_<name>.c) and looked up in the format table.
  *
  * Input: "<topic>\n<payload>"; without a newline the whole input is the
- * payload on the format's state topic.  Fuzzing the topic too reaches the
- * suffix routing (availability, LWT, events/rpc, Gen1 per-value topics).
+ * payload on the format's example topic (a device's state topic).  Fuzzing
+ * the topic too reaches the suffix routing (availability, LWT, events/rpc,
+ * Gen1 per-value topics).
  * Besides the sanitizers, the adapter's contract is checked: a rejection
  * leaves nothing present and says why, a success holds only plausible
  * values (over-range ones saturated and marked), flags are 0 or 1, and a
- * field left out is said why.  A broken contract aborts, which libFuzzer
- * reports as a crash.
+ * field left out is said why.  The topic also goes through what the format
+ * derives from topics: its routes and its command for a device configured
+ * on it, and the table's unknown-sender inference (whatever any sender
+ * publishes reaches it).  A broken contract aborts, which libFuzzer reports
+ * as a crash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,20 +27,44 @@
 #error "build with -DFUZZ_FORMAT=\"<format>\""
 #endif
 
-static const char *fuzz_default_topic(void)
+/* Routes, a command and inference from an arbitrary topic. */
+static void fuzz_topic(const struct device_format *dec, const char *topic)
 {
-	if (strcmp(FUZZ_FORMAT, "zigbee2mqtt") == 0)
-		return "zigbee2mqtt/dev";
-	if (strcmp(FUZZ_FORMAT, "tasmota") == 0)
-		return "tele/dev/SENSOR";
-	if (strcmp(FUZZ_FORMAT, "shelly") == 0)
-		return "dev/status/switch:0";
-	return "t/dev";
+	struct route rt[ROUTES_MAX];
+	struct device_cfg dev;
+	struct device_cmd cmd;
+	char err[160], fmt[16], name[TOPIC_MAX], dev_topic[TOPIC_MAX];
+	int i, n;
+
+	n = format_routes(dec, topic, rt, ROUTES_MAX);
+	if (n < 0 || n > ROUTES_MAX)
+		abort();
+	for (i = 0; i < n; i++)
+		if (strlen(rt[i].topic) >= TOPIC_MAX)
+			abort();
+	memset(&dev, 0, sizeof dev);
+	strcpy(dev.id, "dev");
+	snprintf(dev.format, sizeof dev.format, "%s", dec->name);
+	snprintf(dev.topic, sizeof dev.topic, "%s", topic);
+	dev.kind = DEV_EBIKE_CHARGER;
+	dev.relay = true;
+	dev.gen = (int)(strlen(topic) % 3);     /* 0: unknown, then 1 and 2 */
+	err[0] = '\0';
+	if (device_cmd_build(&dev, topic[0] & 1, "gw", 7, &cmd, err, sizeof err) == 0) {
+		if (!cmd.topic[0])
+			abort();
+	} else if (!err[0] || cmd.topic[0] || cmd.payload[0]) {
+		abort();
+	}
+	if (unknown_infer(topic, fmt, sizeof fmt, name, sizeof name, dev_topic,
+			  sizeof dev_topic) &&
+	    (!format_find(fmt) || !name[0] || !dev_topic[0]))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct decoder *dec;
+	static const struct device_format *dec;
 	const uint8_t *nl = memchr(data, '\n', size < TOPIC_MAX ? size : TOPIC_MAX);
 	char topic[TOPIC_MAX], err[128], why[64];
 	const char *payload = (const char *)data;
@@ -44,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy;
 	int rc, f;
 
-	if (!dec && !(dec = decoder_find(FUZZ_FORMAT)))
+	/* a fmt_<name>.c whose format is not in the table, or not <name> */
+	if (!dec && (!(dec = format_find(FUZZ_FORMAT)) || !dec->example_topic))
 		abort();
 	if (nl) {
 		/* a topic never holds a NUL (MQTT forbids it; Paho passes none) */
@@ -52,8 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		payload = (const char *)nl + 1;
 		len = size - (size_t)(nl - data) - 1;
 	} else {
-		snprintf(topic, sizeof topic, "%s", fuzz_default_topic());
+		snprintf(topic, sizeof topic, "%s", dec->example_topic);
 	}
+	fuzz_topic(dec, topic);
 	/* an exact-size copy, so ASan sees any read past the payload */
 	copy = malloc(len ? len : 1);
 	if (!copy)

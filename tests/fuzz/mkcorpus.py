@@ -11,31 +11,45 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-FORMAT = {"z2m": "zigbee2mqtt", "tasmota": "tasmota", "shelly": "shelly"}
+# Per device format (its name in drivers/formats/formats.c's table, its
+# fuzzer fuzz_<name>): the label prefix of its samples in payloads.tsv, the
+# topic a sample is published on, and the topics of samples whose label
+# names another (availability, LWT).  A format without samples needs no
+# entry here.
+FORMATS = {
+    "zigbee2mqtt": {"label": "z2m", "topic": "zigbee2mqtt/dev",
+                    "by_label": {"availability": "zigbee2mqtt/dev/availability"}},
+    "tasmota": {"label": "tasmota", "topic": "tele/dev/SENSOR",
+                "by_label": {"LWT": "tele/dev/LWT"}},
+    "shelly": {"label": "shelly", "topic": "shellyplus1pm-a1/status/switch:0",
+               "by_label": {}},
+}
+FORMAT_OF_LABEL = {f["label"]: name for name, f in FORMATS.items()}
 
 
 def topic_for(fmt, label):
-    if fmt == "zigbee2mqtt":
-        return "zigbee2mqtt/dev/availability" if "availability" in label else "zigbee2mqtt/dev"
-    if fmt == "tasmota":
-        return "tele/dev/LWT" if "LWT" in label else "tele/dev/SENSOR"
-    return "shellyplus1pm-a1/status/switch:0"
+    for word, topic in FORMATS[fmt]["by_label"].items():
+        if word in label:
+            return topic
+    return FORMATS[fmt]["topic"]
 
 
+# More seeds per format (the same keys), one per topic kind the samples do
+# not cover: (file name, topic, payload).
 EXTRA = {
-    "fuzz_zigbee2mqtt": [
+    "zigbee2mqtt": [
         ("quirks", "zigbee2mqtt/dev", '{"battery":"100.00","smoke":"True","state":"ON",'
          '"device":{"friendlyName":"dev"},"tamper":null,"test":true,"gas":false,'
          '"gas_value":12,"gas_density":"3.5","trouble":1,"device_temperature":30}'),
         ("avail_plain_offline", "zigbee2mqtt/dev/availability", "offline"),
     ],
-    "fuzz_tasmota": [
+    "tasmota": [
         ("state", "tele/dev/STATE", '{"Time":"2023-11-14T22:13:20","POWER1":"ON"}'),
         ("temp_f", "tele/dev/SENSOR", '{"Time":"2023-11-14T22:13:20Z","DS18B20":'
          '{"Temperature":"140.5"},"TempUnit":"F","ENERGY":{"Power":[20,30],"Total":"1.250"}}'),
         ("lwt_online", "tele/dev/LWT", "Online"),
     ],
-    "fuzz_shelly": [
+    "shelly": [
         ("gen2_notify", "shellyplus1pm-a1/events/rpc",
          '{"src":"shellyplus1pm-a1","method":"NotifyStatus","params":{"ts":1700000000.5,'
          '"switch:0":{"id":0,"apower":1200,"current":5.4,"aenergy":{"total":5.1}}}}'),
@@ -46,7 +60,7 @@ EXTRA = {
         ("gen1_concentration", "shellies/gas-1/sensor/concentration", "1000"),
         ("gen1_command", "shellies/plug-s-1/relay/0/command", "off"),
     ],
-    "fuzz_native": [
+    "native": [
         ("all", "t/dev", '{"ts":1700000000000,"alarm":true,"gas_lel":12.5,"co_ppm":40,'
          '"smoke":false,"test":true,"fault":false,"battery":87,"tamper":true,'
          '"power_w":230.5,"current_a":1.25,"voltage_v":229.9,"temp_c":-12.5,'
@@ -72,15 +86,15 @@ def main():
             label = label.split("__")[0]
             if "_rawtext" in label and len(payload) >= 2 and payload[0] == payload[-1] == '"':
                 payload = payload[1:-1]
-            fmt = FORMAT.get(label.split("_")[0])
+            fmt = FORMAT_OF_LABEL.get(label.split("_")[0])
             if not fmt:
                 continue
             write("fuzz_" + fmt, label, topic_for(fmt, label) + "\n" + payload)
             # the same payload as native input: mostly rejections, all paths
             write("fuzz_native", label, "t/dev\n" + payload)
-    for target, seeds in EXTRA.items():
+    for fmt, seeds in EXTRA.items():
         for name, topic, payload in seeds:
-            write(target, name, topic + "\n" + payload)
+            write("fuzz_" + fmt, name, topic + "\n" + payload)
     for name in ("hazardd.json", "demo.json"):
         with open(os.path.join(TOP, "config", name), encoding="utf-8") as f:
             write("fuzz_config", name, f.read())

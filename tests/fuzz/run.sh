@@ -44,9 +44,12 @@ for t in "${targets[@]}"; do
 		fi
 	fi
 	mkdir -p "$scratch/$t"
+	# a new format's target may have no seeds yet: it starts from nothing
+	seeds=()
+	[ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$art/$t-" \
-		"$scratch/$t" "$here/corpus/$t" >"$scratch/$t.log" 2>&1
+		"$scratch/$t" "${seeds[@]}" >"$scratch/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$t.log" | tail -n 1)
 	cov=$(grep -oE 'cov: [0-9]+' "$scratch/$t.log" | tail -n 1)

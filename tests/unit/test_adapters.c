@@ -267,7 +267,7 @@ static const struct expect quirks[] = {
  * Decode from an exact-size heap copy with no terminator, so ASan sees any
  * read past the payload; out starts as junk.
  */
-static int run_decode(const struct decoder *dec, const char *topic,
+static int run_decode(const struct device_format *dec, const char *topic,
 		      const char *payload, size_t len, struct reading *out,
 		      char *err, size_t errlen)
 {
@@ -286,7 +286,7 @@ static int run_decode(const struct decoder *dec, const char *topic,
 
 static void check_expect(const struct expect *e, const char *payload, size_t len)
 {
-	const struct decoder *dec = decoder_find(e->format);
+	const struct device_format *dec = format_find(e->format);
 	struct reading r;
 	char err[128], name[256];
 	uint32_t want = 0;
@@ -424,13 +424,13 @@ static void test_framing(void)
 			/* a Gen1 value topic carries one word, not JSON: a
 			 * truncated object there is a value that is no number */
 			if (j == 2 && strncmp(topics[i][1], "shellies/", 9) == 0) {
-				CHECK_INT(name, run_decode(decoder_find(topics[i][0]),
+				CHECK_INT(name, run_decode(format_find(topics[i][0]),
 							   topics[i][1], bad[j].p, bad[j].len,
 							   &r, err, sizeof err), 0);
 				CHECK_INT(name, r.bad, B(RF_POWER_W));
 				continue;
 			}
-			CHECK_INT(name, run_decode(decoder_find(topics[i][0]), topics[i][1],
+			CHECK_INT(name, run_decode(format_find(topics[i][0]), topics[i][1],
 						   bad[j].p, bad[j].len, &r, err, sizeof err), -1);
 		}
 }
@@ -440,7 +440,7 @@ static void test_routes(void)
 	struct route rt[ROUTES_MAX];
 	int n;
 
-	n = decoder_routes(decoder_find("zigbee2mqtt"), "zigbee2mqtt/kitchen gas", rt,
+	n = format_routes(format_find("zigbee2mqtt"), "zigbee2mqtt/kitchen gas", rt,
 			   ROUTES_MAX);
 	CHECK_INT("z2m routes: two", n, 2);
 	CHECK_STR("z2m routes: state", rt[0].topic, "zigbee2mqtt/kitchen gas");
@@ -448,25 +448,25 @@ static void test_routes(void)
 		  "zigbee2mqtt/kitchen gas/availability");
 	CHECK("z2m routes: exact", !rt[0].subtree && !rt[1].subtree);
 
-	n = decoder_routes(decoder_find("tasmota"), "tele/pow_r2/SENSOR", rt, ROUTES_MAX);
+	n = format_routes(format_find("tasmota"), "tele/pow_r2/SENSOR", rt, ROUTES_MAX);
 	CHECK_INT("tasmota routes: four", n, 4);
 	CHECK_STR("tasmota routes: SENSOR", rt[0].topic, "tele/pow_r2/SENSOR");
 	CHECK_STR("tasmota routes: STATE", rt[1].topic, "tele/pow_r2/STATE");
 	CHECK_STR("tasmota routes: LWT", rt[2].topic, "tele/pow_r2/LWT");
 	CHECK_STR("tasmota routes: command RESULT", rt[3].topic, "stat/pow_r2/RESULT");
-	n = decoder_routes(decoder_find("tasmota"), "pow/tele", rt, ROUTES_MAX);
+	n = format_routes(format_find("tasmota"), "pow/tele", rt, ROUTES_MAX);
 	CHECK_INT("tasmota routes: custom FullTopic is the topic alone", n, 1);
 
-	n = decoder_routes(decoder_find("shelly"), "shellyplus1pm-a1/status/switch:0", rt,
+	n = format_routes(format_find("shelly"), "shellyplus1pm-a1/status/switch:0", rt,
 			   ROUTES_MAX);
 	CHECK_INT("shelly gen2 routes: three", n, 3);
 	CHECK_STR("shelly gen2 routes: events", rt[1].topic, "shellyplus1pm-a1/events/rpc");
 	CHECK_STR("shelly gen2 routes: online", rt[2].topic, "shellyplus1pm-a1/online");
-	n = decoder_routes(decoder_find("shelly"), "shellies/plug-s-1", rt, ROUTES_MAX);
+	n = format_routes(format_find("shelly"), "shellies/plug-s-1", rt, ROUTES_MAX);
 	CHECK_INT("shelly gen1 routes: one subtree", n, 1);
 	CHECK("shelly gen1 routes: subtree", rt[0].subtree);
 
-	n = decoder_routes(decoder_find("native"), "t/x", rt, ROUTES_MAX);
+	n = format_routes(format_find("native"), "t/x", rt, ROUTES_MAX);
 	CHECK_INT("native routes: the topic alone", n, 1);
 	CHECK_STR("native routes: topic", rt[0].topic, "t/x");
 }
@@ -498,7 +498,7 @@ static void test_devindex(void)
 	struct device_cfg devs[8];
 	struct config cfg;
 	struct devindex *ix;
-	const struct decoder *dec = NULL;
+	const struct device_format *dec = NULL;
 	char err[256], name[160];
 	size_t i;
 	int n;
@@ -521,7 +521,7 @@ static void test_devindex(void)
 		CHECK_INT(name, devindex_find(ix, cases[i].topic, NULL), cases[i].dev);
 	}
 	devindex_find(ix, "tele/pow/LWT", &dec);
-	CHECK("devindex: decoder of a derived topic", dec == decoder_find("tasmota"));
+	CHECK("devindex: decoder of a derived topic", dec == format_find("tasmota"));
 	CHECK("devindex_device: config entry",
 	      devindex_device(ix, &cfg, "sp1/online") == &devs[2]);
 	n = devindex_n_filters(ix);

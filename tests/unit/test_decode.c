@@ -1,10 +1,26 @@
-/* test_decode.c: the native payload adapter and the decoder table. */
+/*
+ * test_decode.c: the native payload adapter and the format table: what
+ * every format must be (a name, a decoder, its example topic read, routed,
+ * accepted by its own config check, inferred back by discovery and
+ * switchable when it has commands) and what the table answers.
+ */
 #include <stdint.h>
 
 #include "app.h"
 #include "testing.h"
 
 #define RECV_MS 1700000000123LL
+
+/* The native decoder, through the table (it is fmt_native.c's own). */
+static int decode_native(const char *topic, const char *payload, size_t len,
+			 int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+{
+	const struct device_format *f = format_find("native");
+
+	if (!f || !f->decode)
+		abort();
+	return f->decode(topic, payload, len, recv_ms, out, err, errlen);
+}
 
 /*
  * Decode from an exact-size heap copy with no terminator, so ASan reports
@@ -371,20 +387,145 @@ static void test_err_buffer(void)
 
 static void test_table(void)
 {
-	const struct decoder *d = decoder_find("native");
+	const struct device_format *d = format_find("native");
 	struct reading r;
 	char err[64];
 
-	CHECK("decoder_find native", d != NULL);
-	CHECK_STR("decoder_find native: name", d ? d->format : NULL, "native");
-	CHECK("decoder_find native: decode_native", d && d->decode == decode_native);
-	CHECK("decoder_find native: callable",
+	CHECK("format_find native", d != NULL);
+	CHECK_STR("format_find native: name", d ? d->name : NULL, "native");
+	CHECK("format_find native: the table's first", d && d == format_at(0));
+	CHECK("format_find native: callable",
 	      d && d->decode("t", "{\"smoke\":true}", 14, RECV_MS, &r, err, sizeof(err)) == 0 &&
 	      reading_has(&r, RF_SMOKE));
-	CHECK("decoder_find nope", decoder_find("nope") == NULL);
-	CHECK("decoder_find is case-sensitive", decoder_find("Native") == NULL);
-	CHECK("decoder_find empty", decoder_find("") == NULL);
-	CHECK("decoder_find NULL", decoder_find(NULL) == NULL);
+	CHECK("format_find nope", format_find("nope") == NULL);
+	CHECK("format_find is case-sensitive", format_find("Native") == NULL);
+	CHECK("format_find empty", format_find("") == NULL);
+	CHECK("format_find NULL", format_find(NULL) == NULL);
+}
+
+/* MQTT filter matching, enough for the table's filters: "+" one level,
+ * a trailing "#" the rest (and the parent itself). */
+static bool filter_matches(const char *f, const char *t)
+{
+	size_t n;
+
+	if (strcmp(f, "#") == 0)
+		return true;
+	if (*f == '+') {
+		t += strcspn(t, "/");
+		f++;
+	} else {
+		n = strcspn(f, "/");
+		if (strncmp(f, t, n) != 0 || (t[n] && t[n] != '/'))
+			return false;
+		f += n;
+		t += n;
+	}
+	if (!*f)
+		return !*t;
+	if (strcmp(f, "/#") == 0)
+		return true;
+	return *t && filter_matches(f + 1, t + 1);
+}
+
+/* One format: everything the rest of the daemon will ask of it. */
+static void check_format(const struct device_format *f)
+{
+	struct device_cfg dev;
+	struct device_cmd cmd;
+	struct route rt[ROUTES_MAX];
+	struct reading r;
+	const char *key = NULL;
+	const char *const *fl;
+	char name[200], err[512], fmt[16], nm[TOPIC_MAX], t[TOPIC_MAX];
+	int n, rc, matched = 0;
+
+#define NAMED(what) (snprintf(name, sizeof name, "format %s: %s", f->name, (what)), name)
+	CHECK(NAMED("has a decoder"), f->decode != NULL);
+	CHECK(NAMED("has an example topic"), f->example_topic && f->example_topic[0]);
+	if (!f->decode || !f->example_topic)
+		return;
+	CHECK(NAMED("found by its name"), format_find(f->name) == f);
+	rc = f->decode(f->example_topic, "{}", 2, RECV_MS, &r, err, sizeof err);
+	CHECK(NAMED("an empty object on its example topic is readable"), rc == 0);
+	n = format_routes(f, f->example_topic, rt, ROUTES_MAX);
+	CHECK(NAMED("routes: the configured topic first"),
+	      n >= 1 && strcmp(rt[0].topic, f->example_topic) == 0);
+
+	memset(&dev, 0, sizeof dev);
+	strcpy(dev.id, "dev");
+	strlcpy_hz(dev.format, f->name, sizeof dev.format);
+	strlcpy_hz(dev.topic, f->example_topic, sizeof dev.topic);
+	dev.kind = DEV_EBIKE_CHARGER;
+	dev.relay = true;
+	if (f->check_topic) {
+		rc = f->check_topic(&dev, 0, f->example_topic, &key, err, sizeof err);
+		CHECK(NAMED("its config check takes its example topic"), rc == 0);
+		CHECK(NAMED("... unchanged"), strcmp(dev.topic, f->example_topic) == 0);
+	}
+	CHECK(NAMED("gens: 0 or a generation"), f->gens >= 0 && f->gens < 10);
+	if (f->command) {
+		rc = device_cmd_build(&dev, false, "gw", 1, &cmd, err, sizeof err);
+		CHECK(NAMED("a command for its example device"), rc == 0 && cmd.topic[0] &&
+		      cmd.payload[0]);
+	}
+	/* discovery and inference go together: what is heard is recognised,
+	 * and a discovered device's topic is the one to configure */
+	CHECK(NAMED("discovery filters if and only if inference"),
+	      (f->infer != NULL) == (f->discovery != NULL && f->discovery[0] != NULL));
+	if (f->infer) {
+		CHECK(NAMED("infers its example topic"),
+		      unknown_infer(f->example_topic, fmt, sizeof fmt, nm, sizeof nm, t,
+				    sizeof t) && strcmp(fmt, f->name) == 0 &&
+		      strcmp(t, f->example_topic) == 0);
+		for (fl = f->discovery; fl && *fl; fl++)
+			matched += filter_matches(*fl, f->example_topic);
+		CHECK(NAMED("a discovery filter covers its example topic"), matched > 0);
+	}
+#undef NAMED
+}
+
+static void test_formats(void)
+{
+	static const char *const want_names[] = { "native", "zigbee2mqtt", "tasmota", "shelly" };
+	/* what discovery subscribed to before the formats held their own */
+	static const char *const want_filters[] = {
+		"zigbee2mqtt/#", "tele/#", "shellies/#", "+/status/switch:0", "+/events/rpc",
+	};
+	const char *names[FORMATS_MAX], *filters[32];
+	char label[64];
+	int i, j, n;
+
+	n = format_names(names, FORMATS_MAX);
+	CHECK_INT("format_count", format_count(), 4);
+	CHECK_INT("format_names: every one", n, 4);
+	for (i = 0; i < 4 && i < n; i++) {
+		snprintf(label, sizeof label, "format %d is %s", i, want_names[i]);
+		CHECK_STR(label, names[i], want_names[i]);
+	}
+	CHECK_INT("format_names: max respected", format_names(names, 2), 2);
+	CHECK("format_at(-1)", format_at(-1) == NULL);
+	CHECK("format_at(count)", format_at(format_count()) == NULL);
+	n = format_filters(filters, 32);
+	CHECK_INT("discovery filters: count", n, 5);
+	for (i = 0; i < 5 && i < n; i++) {
+		snprintf(label, sizeof label, "discovery filter %d: %s", i, want_filters[i]);
+		CHECK_STR(label, filters[i], want_filters[i]);
+	}
+	CHECK_INT("discovery filters: max respected", format_filters(filters, 3), 3);
+	CHECK_STR("discovery filters: in table order", filters[2], "shellies/#");
+	for (i = 0; i < format_count(); i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(format_at(i)->name, format_at(j)->name) == 0)
+				break;
+		snprintf(label, sizeof label, "format %s: name unique", format_at(i)->name);
+		CHECK(label, j == i);
+		check_format(format_at(i));
+	}
+	CHECK_INT("gen: shelly has two", format_find("shelly")->gens, 2);
+	CHECK_INT("gen: zigbee2mqtt has none", format_find("zigbee2mqtt")->gens, 0);
+	CHECK("native: no inference", format_find("native")->infer == NULL);
+	CHECK("native: commands", format_find("native")->command != NULL);
 }
 
 int main(void)
@@ -397,5 +538,6 @@ int main(void)
 	test_round_trip();
 	test_err_buffer();
 	test_table();
+	test_formats();
 	TEST_DONE();
 }

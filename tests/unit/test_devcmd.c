@@ -769,6 +769,26 @@ static void test_unknown(void)
 	check_infer("shellyplus1pm-9/events/rpc", "shelly", "shellyplus1pm-9",
 		    "shellyplus1pm-9/status/switch:0");
 	check_infer("some/other/topic", NULL, NULL, NULL);
+	/* an ecosystem's prefix decides: its shapes or nothing, never another's */
+	check_infer("zigbee2mqtt/status/switch:0", NULL, NULL, NULL);
+	check_infer("zigbee2mqtt/events/rpc", NULL, NULL, NULL);
+	check_infer("tele/status/switch:0", "tasmota", "status", "tele/status/SENSOR");
+	check_infer("tele/x/status/switch:0", NULL, NULL, NULL);
+	check_infer("shellies/status/switch:0", "shelly", "status", "shellies/status");
+	check_infer("/status/switch:0", NULL, NULL, NULL);
+	check_infer("zigbee2mqtt", NULL, NULL, NULL);
+	check_infer("zigbee2mqtt/a/b/c", NULL, NULL, NULL);
+	check_infer("zigbee2mqtt//availability", NULL, NULL, NULL);
+	check_infer("tele/pow_7", NULL, NULL, NULL);
+	check_infer("shellies", NULL, NULL, NULL);
+	check_infer("shellies/plug-1/info", NULL, NULL, NULL);
+	check_infer("shellies/plug-1/announce", NULL, NULL, NULL);
+	check_infer("shellies/command", NULL, NULL, NULL);
+	check_infer("shellies/plug-1", "shelly", "plug-1", "shellies/plug-1");
+	check_infer("p/status/switch:1", NULL, NULL, NULL);
+	check_infer("p/events/rpc/x", NULL, NULL, NULL);
+	check_infer("a/b/status/switch:0", NULL, NULL, NULL);
+	check_infer("", NULL, NULL, NULL);
 
 	u = unknown_new(4);
 	CHECK("a device topic is noted", unknown_note(u, "zigbee2mqtt/a", "{\"x\":1}", 7, 1000));

@@ -1,5 +1,6 @@
 /*
- * decode_tasmota.c: Tasmota plugs and relays (ESP8266/ESP32).
+ * fmt_tasmota.c: the format "tasmota", Tasmota plugs and relays
+ * (ESP8266/ESP32): their payloads, topics, commands and discovery.
  *
  * A device is configured with its telemetry topic "tele/<topic>/SENSOR"
  * (energy and sensor readings, every TelePeriod).  Derived from it:
@@ -7,7 +8,9 @@
  * "tele/<topic>/LWT", the last will: the text Online or Offline, and
  * "stat/<topic>/RESULT", the answer to a command ({"POWER":"OFF"} right
  * after "cmnd/<topic>/POWER OFF"): how a device command is confirmed
- * without waiting for the next TelePeriod.
+ * without waiting for the next TelePeriod.  Only the default FullTopic
+ * "%prefix%/%topic%/" is switchable; a custom one is read on the configured
+ * topic alone.
  *
  * Time: Tasmota's "Time" is local time without a UTC offset unless the
  * device is set to add one (SetOption52); a time we cannot place on the
@@ -28,7 +31,7 @@ static const struct dj_key tas_energy_keys[] = {
 	{ "Total", RF_ENERGY_KWH, 1 },
 };
 
-int routes_tasmota(const char *dev_topic, struct route *out, int max)
+static int routes_tasmota(const char *dev_topic, struct route *out, int max)
 {
 	static const char *const derived[] = { "STATE", "LWT" };
 	size_t stem;
@@ -131,8 +134,8 @@ static int tas_text(const char *payload, size_t len, int64_t recv_ms,
 	return 0;
 }
 
-int decode_tasmota(const char *topic, const char *payload, size_t len,
-		   int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+static int decode_tasmota(const char *topic, const char *payload, size_t len,
+			  int64_t recv_ms, struct reading *out, char *err, size_t errlen)
 {
 	const cJSON *time, *power;
 	struct reading r;
@@ -168,3 +171,71 @@ int decode_tasmota(const char *topic, const char *payload, size_t len,
 	*out = r;
 	return 0;
 }
+
+/* tele/<topic>/SENSOR -> cmnd/<topic>/POWER OFF: the default FullTopic only */
+static int cmd_tasmota(const struct device_cfg *dev, bool on, const char *client_id,
+		       unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen)
+{
+	const char *dev_topic = dev->topic;
+	size_t n = strlen(dev_topic);
+
+	if (strncmp(dev_topic, "tele/", 5) != 0 || !dj_has_suffix(dev_topic, "/SENSOR") ||
+	    n <= strlen("tele//SENSOR")) {
+		errf(err, errlen, "cannot derive a Tasmota command topic from %s "
+		     "(expected tele/<topic>/SENSOR)", dev_topic);
+		return -1;
+	}
+	if (cmd_fits(snprintf(out->topic, sizeof out->topic, "cmnd/%.*s/POWER",
+			      (int)(n - strlen("tele/") - strlen("/SENSOR")),
+			      dev_topic + strlen("tele/")),
+		     sizeof out->topic, "topic", err, errlen) < 0)
+		return -1;
+	snprintf(out->payload, sizeof out->payload, "%s", on ? "ON" : "OFF");
+	return 0;
+}
+
+/* tele/<topic>/<anything>: the device's config topic is tele/<topic>/SENSOR */
+static enum infer_result infer_tasmota(const char *topic, char *name, size_t nlen,
+				       char *dev_topic, size_t tlen)
+{
+	char a[TOPIC_MAX], b[TOPIC_MAX];
+	int levels = 0;
+
+	if (!topic_level(topic, 0, a, sizeof a, &levels) || strcmp(a, "tele") != 0)
+		return INFER_NOT_MINE;
+	if (levels != 3 || !topic_level(topic, 1, b, sizeof b, NULL))
+		return INFER_NOT_DEVICE;
+	return infer_device(name, nlen, b, dev_topic, tlen, "tele/%s/SENSOR", b);
+}
+
+/* tele/<topic>/SENSOR; a custom FullTopic elsewhere is taken as it is
+ * (subscribed alone, not switchable), but not one of the default
+ * FullTopic's other topics, which would never carry the sensor data. */
+static int check_tasmota(struct device_cfg *d, int gen, const char *shown,
+			 const char **key, char *err, size_t errlen)
+{
+	const char *t = d->topic;
+	bool tele = strncmp(t, "tele/", 5) == 0;
+
+	*key = "topic";
+	if ((tele && (!dj_has_suffix(t, "/SENSOR") || strlen(t) <= strlen("tele//SENSOR"))) ||
+	    strncmp(t, "cmnd/", 5) == 0 || strncmp(t, "stat/", 5) == 0) {
+		errf(err, errlen, "topic %s is not a Tasmota sensor topic "
+		     "(expected tele/<topic>/SENSOR)", shown);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const discovery_tasmota[] = { "tele/#", NULL };
+
+const struct device_format fmt_tasmota = {
+	.name = "tasmota",
+	.decode = decode_tasmota,
+	.routes = routes_tasmota,
+	.command = cmd_tasmota,
+	.infer = infer_tasmota,
+	.discovery = discovery_tasmota,
+	.check_topic = check_tasmota,
+	.example_topic = "tele/dev/SENSOR",
+};

@@ -1,6 +1,10 @@
 /*
- * decode_native.c: hazardd's own payload, documented in DESIGN.md:
+ * fmt_native.c: the format "native", hazardd's own payload, documented in
+ * DESIGN.md:
  *   {"ts": ms since epoch, "alarm": bool, "gas_lel": num, "co_ppm": num, ...}
+ * on the device's one topic; commands {"relay": bool} on "<topic>/set".
+ * No ecosystem's topic shape, so no discovery and no inference: a native
+ * device is configured by whoever built it.
  *
  * Every field is optional and null counts as absent; unknown keys are
  * ignored so devices may send more than we use.  The key names are
@@ -118,8 +122,8 @@ static void native_over(struct reading *r, const cJSON *arr)
 	}
 }
 
-int decode_native(const char *topic, const char *payload, size_t len,
-		  int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+static int decode_native(const char *topic, const char *payload, size_t len,
+			 int64_t recv_ms, struct reading *out, char *err, size_t errlen)
 {
 	struct reading r, one;
 	cJSON *root, *it;
@@ -201,3 +205,21 @@ int decode_native(const char *topic, const char *payload, size_t len,
 	*out = r;
 	return 0;
 }
+
+/* <topic>/set {"relay":false} */
+static int cmd_native(const struct device_cfg *dev, bool on, const char *client_id,
+		      unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen)
+{
+	if (cmd_fits(snprintf(out->topic, sizeof out->topic, "%s/set", dev->topic),
+		     sizeof out->topic, "topic", err, errlen) < 0)
+		return -1;
+	snprintf(out->payload, sizeof out->payload, "{\"relay\":%s}", on ? "true" : "false");
+	return 0;
+}
+
+const struct device_format fmt_native = {
+	.name = "native",
+	.decode = decode_native,
+	.command = cmd_native,
+	.example_topic = "t/dev",
+};

@@ -1,12 +1,14 @@
 /*
- * decode_zigbee2mqtt.c: devices bridged by zigbee2mqtt.
+ * fmt_zigbee2mqtt.c: the format "zigbee2mqtt", devices bridged by
+ * zigbee2mqtt: their payloads, topics, commands and discovery.
  *
  * A device configured with topic "zigbee2mqtt/<name>" reports its whole
  * state there as one JSON object (zigbee2mqtt caches and repeats every
  * field it knows), and the bridge publishes its availability on
  * "zigbee2mqtt/<name>/availability": the plain word online/offline (legacy)
  * or {"state":"online"}.  Commands go to ".../set" and ".../get", which we
- * do not subscribe to.
+ * do not subscribe to; a plug is switched with {"state":"ON"|"OFF"} on
+ * ".../set".
  *
  * Time: zigbee2mqtt's "last_seen" is when the bridge heard the device and
  * comes in one of three configurable formats, one without a UTC offset;
@@ -182,7 +184,7 @@ static void z2m_enum_field(struct reading *r, const cJSON *obj,
 		dj_merge_field(r, &one, f);
 }
 
-int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max)
+static int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max)
 {
 	if (max < 2)
 		return 0;
@@ -223,8 +225,9 @@ static int z2m_availability(const char *payload, size_t len, int64_t recv_ms,
 	return 0;
 }
 
-int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
-		       int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+static int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
+			      int64_t recv_ms, struct reading *out, char *err,
+			      size_t errlen)
 {
 	struct reading r;
 	cJSON *root;
@@ -250,3 +253,75 @@ int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len,
 	*out = r;
 	return 0;
 }
+
+/* zigbee2mqtt/<name>/set {"state":"OFF"} */
+static int cmd_zigbee2mqtt(const struct device_cfg *dev, bool on, const char *client_id,
+			   unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen)
+{
+	if (cmd_fits(snprintf(out->topic, sizeof out->topic, "%s/set", dev->topic),
+		     sizeof out->topic, "topic", err, errlen) < 0)
+		return -1;
+	snprintf(out->payload, sizeof out->payload, "{\"state\":\"%s\"}", on ? "ON" : "OFF");
+	return 0;
+}
+
+/* zigbee2mqtt/<name> or its availability; the bridge's own topics and the
+ * commands (/set, /get) are no device's */
+static enum infer_result infer_zigbee2mqtt(const char *topic, char *name, size_t nlen,
+					   char *dev_topic, size_t tlen)
+{
+	char a[TOPIC_MAX], b[TOPIC_MAX];
+	int levels = 0;
+
+	if (!topic_level(topic, 0, a, sizeof a, &levels) || strcmp(a, "zigbee2mqtt") != 0)
+		return INFER_NOT_MINE;
+	if (!topic_level(topic, 1, b, sizeof b, NULL) || strcmp(b, "bridge") == 0)
+		return INFER_NOT_DEVICE;
+	if (levels > 3 || (levels == 3 && !dj_has_suffix(topic, AVAIL_SUFFIX)))
+		return INFER_NOT_DEVICE;
+	return infer_device(name, nlen, b, dev_topic, tlen, "zigbee2mqtt/%s", b);
+}
+
+/* zigbee2mqtt/<friendly name> (or the bridge's own base_topic/<name>): the
+ * device's state topic, not the bridge's, nor a command or availability. */
+static int check_zigbee2mqtt(struct device_cfg *d, int gen, const char *shown,
+			     const char **key, char *err, size_t errlen)
+{
+	static const char *const not_state[] = { "/set", "/get", AVAIL_SUFFIX };
+	const char *t = d->topic, *slash = strchr(t, '/');
+	size_t i;
+
+	*key = "topic";
+	if (!slash || slash == t || !slash[1] || t[strlen(t) - 1] == '/') {
+		errf(err, errlen, "topic %s is not a zigbee2mqtt device topic "
+		     "(expected zigbee2mqtt/<friendly name>)", shown);
+		return -1;
+	}
+	if (strcmp(slash + 1, "bridge") == 0 || strncmp(slash + 1, "bridge/", 7) == 0) {
+		errf(err, errlen, "topic %s is the zigbee2mqtt bridge's, not a device's "
+		     "(expected zigbee2mqtt/<friendly name>)", shown);
+		return -1;
+	}
+	for (i = 0; i < sizeof not_state / sizeof not_state[0]; i++) {
+		if (dj_has_suffix(t, not_state[i])) {
+			errf(err, errlen, "topic %s ends in %s: configure the device's state "
+			     "topic (expected zigbee2mqtt/<friendly name>; %s is derived)",
+			     shown, not_state[i], not_state[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const discovery_zigbee2mqtt[] = { "zigbee2mqtt/#", NULL };
+
+const struct device_format fmt_zigbee2mqtt = {
+	.name = "zigbee2mqtt",
+	.decode = decode_zigbee2mqtt,
+	.routes = routes_zigbee2mqtt,
+	.command = cmd_zigbee2mqtt,
+	.infer = infer_zigbee2mqtt,
+	.discovery = discovery_zigbee2mqtt,
+	.check_topic = check_zigbee2mqtt,
+	.example_topic = "zigbee2mqtt/dev",
+};

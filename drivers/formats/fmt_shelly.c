@@ -1,5 +1,6 @@
 /*
- * decode_shelly.c: Shelly plugs, relays and detectors, both generations.
+ * fmt_shelly.c: the format "shelly", Shelly plugs, relays and detectors,
+ * both generations: their payloads, topics, commands and discovery.
  *
  * Gen2/Plus: configured with "<id>/status/switch:0", where the device
  * publishes the switch's status object.  Derived: "<id>/events/rpc"
@@ -11,6 +12,12 @@
  * in watt-minutes, "sensor/smoke", "sensor/gas", ...), so the whole subtree
  * is routed here.  Commands below it ("relay/0/command", "command") and
  * announcements are not state: DECODE_IGNORED.
+ *
+ * The two generations take commands in different ways, so the config must
+ * know which a device is, never guess: from the topic's shape, or "gen": 2
+ * for a bare "<id>" (check_shelly).  Gen1 is switched with on/off on
+ * "shellies/<id>/relay/0/command", Gen2 with a JSON-RPC Switch.Set on
+ * "<id>/rpc".
  *
  * Channel 0 only: a device per channel needs per-channel config, which
  * comes with device commands.
@@ -55,7 +62,7 @@ static const struct {
 	{ "sensor/concentration", RF_GAS_PPM, 1 },
 };
 
-int routes_shelly(const char *dev_topic, struct route *out, int max)
+static int routes_shelly(const char *dev_topic, struct route *out, int max)
 {
 	const char *st = strstr(dev_topic, GEN2_STATUS);
 	int n = 0, len;
@@ -203,8 +210,8 @@ static int sh_gen1(const char *sub, const char *payload, size_t len,
 	return 0;
 }
 
-int decode_shelly(const char *topic, const char *payload, size_t len,
-		  int64_t recv_ms, struct reading *out, char *err, size_t errlen)
+static int decode_shelly(const char *topic, const char *payload, size_t len,
+			 int64_t recv_ms, struct reading *out, char *err, size_t errlen)
 {
 	struct reading r;
 	const char *sub;
@@ -242,3 +249,156 @@ int decode_shelly(const char *topic, const char *payload, size_t len,
 	*out = r;
 	return 0;
 }
+
+/* Gen1: "shellies/<id>"; Gen2: "<id>/status/switch:0" (the config derives
+ * that from a bare "<id>" with "gen": 2).  The generation is dev->gen. */
+static int cmd_shelly(const struct device_cfg *dev, bool on, const char *client_id,
+		      unsigned rpc_id, struct device_cmd *out, char *err, size_t errlen)
+{
+	const char *dev_topic = dev->topic;
+	const char *st = strstr(dev_topic, GEN2_STATUS);
+	size_t len = st ? (size_t)(st - dev_topic) : strlen(dev_topic);
+
+	if (dev->gen == 1) {
+		if (cmd_fits(snprintf(out->topic, sizeof out->topic, "%s/relay/0/command",
+				      dev_topic), sizeof out->topic, "topic", err, errlen) < 0)
+			return -1;
+		snprintf(out->payload, sizeof out->payload, "%s", on ? "on" : "off");
+		return 0;
+	}
+	if (dev->gen != 2) {
+		errf(err, errlen, "Shelly device %s: generation unknown (set \"gen\": 1 or 2)",
+		     dev->id);
+		return -1;
+	}
+	if (len == 0) {
+		errf(err, errlen, "cannot derive a Shelly command topic from %s", dev_topic);
+		return -1;
+	}
+	if (cmd_fits(snprintf(out->topic, sizeof out->topic, "%.*s/rpc", (int)len, dev_topic),
+		     sizeof out->topic, "topic", err, errlen) < 0)
+		return -1;
+	/* the device answers on "<src>/rpc"; the confirmation we rely on is
+	 * its status report, so nobody needs to listen there */
+	return cmd_fits(snprintf(out->payload, sizeof out->payload,
+				 "{\"id\":%u,\"src\":\"%s\",\"method\":\"Switch.Set\","
+				 "\"params\":{\"id\":0,\"on\":%s}}", rpc_id,
+				 client_id && *client_id ? client_id : "hazardd",
+				 on ? "true" : "false"),
+			sizeof out->payload, "payload", err, errlen);
+}
+
+/*
+ * shellies/<id>/... (Gen1) is the device shellies/<id>, but for its
+ * commands and announcements; <id>/status/switch:0 and <id>/events/rpc
+ * (Gen2, any one-level prefix) are the device <id>/status/switch:0.
+ */
+static enum infer_result infer_shelly(const char *topic, char *name, size_t nlen,
+				      char *dev_topic, size_t tlen)
+{
+	char a[TOPIC_MAX], b[TOPIC_MAX], c[TOPIC_MAX];
+	int levels = 0;
+
+	if (!topic_level(topic, 0, a, sizeof a, &levels))
+		return INFER_NOT_MINE;
+	if (strcmp(a, "shellies") == 0) {
+		if (levels < 2 || !topic_level(topic, 1, b, sizeof b, NULL) ||
+		    strcmp(b, "announce") == 0 || strcmp(b, "command") == 0 ||
+		    dj_has_suffix(topic, "/command") || dj_has_suffix(topic, "/announce") ||
+		    dj_has_suffix(topic, "/info"))
+			return INFER_NOT_DEVICE;
+		return infer_device(name, nlen, b, dev_topic, tlen, "shellies/%s", b);
+	}
+	if (levels == 3 && topic_level(topic, 1, b, sizeof b, NULL) &&
+	    topic_level(topic, 2, c, sizeof c, NULL) &&
+	    ((strcmp(b, "status") == 0 && strcmp(c, "switch:0") == 0) ||
+	     (strcmp(b, "events") == 0 && strcmp(c, "rpc") == 0)))
+		return infer_device(name, nlen, a, dev_topic, tlen, "%s/status/switch:0", a);
+	return INFER_NOT_MINE;
+}
+
+/*
+ * Gen1 reports below "shellies/<id>", Gen2 (Plus, Pro) on
+ * "<id>/status/switch:0": the generation from the topic's shape, or "gen"
+ * for a bare "<id>" (Gen2: its status topic is derived here).
+ */
+static int check_shelly(struct device_cfg *d, int gen, const char *shown,
+			const char **key, char *err, size_t errlen)
+{
+	char *t = d->topic;
+	const char *st = strstr(t, GEN2_STATUS);
+
+	*key = "topic";
+	if (strncmp(t, "shellies/", 9) == 0) {
+		d->gen = 1;
+		if (!t[9] || strchr(t + 9, '/')) {
+			errf(err, errlen, "topic %s is not a Shelly Gen1 device topic "
+			     "(expected shellies/<id>)", shown);
+			return -1;
+		}
+		if (gen == 2) {
+			*key = "gen";
+			errf(err, errlen, "topic %s is a Gen1 topic (shellies/<id>); a Gen2 "
+			     "device's is <id>/status/switch:0", shown);
+			return -1;
+		}
+		return 0;
+	}
+	if (st) {
+		d->gen = 2;
+		if (st == t || strcmp(st, "/status/switch:0") != 0) {
+			errf(err, errlen, "topic %s is not a Shelly Gen2 status topic "
+			     "(expected <id>/status/switch:0)", shown);
+			return -1;
+		}
+		if (gen == 1) {
+			*key = "gen";
+			errf(err, errlen, "topic %s is a Gen2 topic (<id>/status/switch:0); a "
+			     "Gen1 device's is shellies/<id>", shown);
+			return -1;
+		}
+		return 0;
+	}
+	if (dj_has_suffix(t, "/rpc") || dj_has_suffix(t, "/online") ||
+	    dj_has_suffix(t, "/events") || t[strlen(t) - 1] == '/') {
+		errf(err, errlen, "topic %s is not a Shelly device topic (expected "
+		     "<id>/status/switch:0 for Gen2, shellies/<id> for Gen1)", shown);
+		return -1;
+	}
+	if (gen == 1) {
+		errf(err, errlen, "topic %s is not a Shelly Gen1 device topic "
+		     "(expected shellies/<id>)", shown);
+		return -1;
+	}
+	if (gen != 2) {
+		errf(err, errlen, "topic %s is a bare prefix: a Gen2 (Plus, Pro) device "
+		     "needs \"gen\": 2 (its status is read from %.*s/status/switch:0), or "
+		     "use that full topic; Gen1 devices are shellies/<id>", shown, 64, t);
+		return -1;
+	}
+	if (strlen(t) + strlen("/status/switch:0") >= sizeof d->topic) {
+		errf(err, errlen, "topic %s is too long to derive <prefix>/status/switch:0 "
+		     "(max %zu bytes)", shown, sizeof d->topic - 1);
+		return -1;
+	}
+	strcat(t, "/status/switch:0");
+	d->gen = 2;
+	return 0;
+}
+
+/* Gen1 below shellies/, Gen2 by the status and event topics of any id */
+static const char *const discovery_shelly[] = {
+	"shellies/#", "+/status/switch:0", "+/events/rpc", NULL
+};
+
+const struct device_format fmt_shelly = {
+	.name = "shelly",
+	.decode = decode_shelly,
+	.routes = routes_shelly,
+	.command = cmd_shelly,
+	.infer = infer_shelly,
+	.discovery = discovery_shelly,
+	.gens = 2,
+	.check_topic = check_shelly,
+	.example_topic = "dev/status/switch:0",
+};
