@@ -195,7 +195,8 @@ hzp() { hz "$@" --print; }
 {
 	echo "ack $(hzp ack hazard_id=gw-1-H1 who=li.wei note=x)"
 	echo "ack $(hzp ack alarm_id=gw-1-A1 who=li.wei)"
-	echo "close $(hzp close hazard_id=gw-1-H1 who=li.wei)"
+	echo "close $(hzp close hazard_id=gw-1-H1 who=li.wei note="hose replaced")"
+	echo "!close $(hzp close hazard_id=gw-1-H1 who=li.wei)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=real who=li.wei note=x)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=test who=li.wei)"
 	echo "dismiss $(hzp dismiss fault_id=gw-1-F1 who=li.wei note="battery replaced")"
