@@ -264,10 +264,17 @@ static void reply_unauthenticated(struct downlink *dl, struct uplink *up, struct
 
 static const char *const envelope_fields[] = { "id", "ts", NULL };
 
-/* The operation's refusal into the reply. */
+/* The operation's refusal into the reply, in the platform's words: a
+ * member is a "field" ("missing field \"note\"", "field \"note\" holds
+ * control characters"); the reason is the one every front-end gives. */
 static void fail_ops(struct reply *r, const struct ops_error *e)
 {
-	fail_reply(r, "%s", e->msg[0] ? e->msg : "refused");
+	if (e->member && e->msg[0] == '"')
+		fail_reply(r, "field %s", e->msg);
+	else if (e->member && strncmp(e->msg, "missing \"", 9) == 0)
+		fail_reply(r, "missing field %s", e->msg + 8);
+	else
+		fail_reply(r, "%s", e->msg[0] ? e->msg : "refused");
 }
 
 static bool only_fields(const cJSON *body, const char *const *allowed, struct reply *r)
@@ -298,9 +305,9 @@ static const char *record_key(const cJSON *body, const char *const *keys, struct
 	}
 	if (n == 0) {
 		if (keys[1])
-			fail_reply(r, "missing \"%s\" or \"%s\"", keys[0], keys[1]);
+			fail_reply(r, "missing field \"%s\" or \"%s\"", keys[0], keys[1]);
 		else
-			fail_reply(r, "missing \"%s\"", keys[0]);
+			fail_reply(r, "missing field \"%s\"", keys[0]);
 		return NULL;
 	}
 	return key;

@@ -37,6 +37,9 @@ enum ops_class {
 
 struct ops_error {
 	enum ops_class cls;
+	bool member;            /* msg is about one member of the request:
+				 * "missing \"key\"..." or "\"key\" <reason>"
+				 * (a front-end may name members its way) */
 	char msg[512];
 };
 

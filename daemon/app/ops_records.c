@@ -35,10 +35,12 @@ int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *ac
 	/* a write-off or a dismissal without a reason is not one */
 	if (act->a == RA_DISMISS && !act->note) {
 		ops_fail(e, OPS_INVALID, "missing \"note\": say why the fault is dismissed");
+		e->member = true;
 		return -1;
 	}
 	if (act->a == RA_CLOSE && !act->note) {
 		ops_fail(e, OPS_INVALID, "missing \"note\"");
+		e->member = true;
 		return -1;
 	}
 	act->evidence = NULL;

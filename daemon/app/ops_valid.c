@@ -15,6 +15,7 @@ void *ops_fail(struct ops_error *e, enum ops_class cls, const char *fmt, ...)
 	va_list ap;
 
 	e->cls = cls;
+	e->member = false;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
@@ -54,6 +55,16 @@ static bool blank(const char *s)
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
+/* A refusal that names one member (ops_error.member). */
+static void *member_fail(struct ops_error *e, const char *fmt, const char *key,
+			 const char *why)
+{
+	e->cls = OPS_INVALID;
+	e->member = true;
+	snprintf(e->msg, sizeof e->msg, fmt, key, why);
+	return NULL;
+}
+
 /* A required string member that is neither blank nor unclean. */
 static const char *req_string(const cJSON *obj, const char *key, struct ops_error *e)
 {
@@ -61,13 +72,13 @@ static const char *req_string(const cJSON *obj, const char *key, struct ops_erro
 	const char *why;
 
 	if (!v)
-		return ops_fail(e, OPS_INVALID, "missing \"%s\"", key);
+		return member_fail(e, "missing \"%s\"%s", key, "");
 	if (!cJSON_IsString(v) || !v->valuestring)
-		return ops_fail(e, OPS_INVALID, "\"%s\" must be a string", key);
+		return member_fail(e, "\"%s\" %s", key, "must be a string");
 	if (blank(v->valuestring))
-		return ops_fail(e, OPS_INVALID, "\"%s\" must not be empty", key);
+		return member_fail(e, "\"%s\" %s", key, "must not be empty");
 	if ((why = text_check(v->valuestring)))
-		return ops_fail(e, OPS_INVALID, "\"%s\" %s", key, why);
+		return member_fail(e, "\"%s\" %s", key, why);
 	return v->valuestring;
 }
 
@@ -80,14 +91,16 @@ int ops_text(const cJSON *obj, const char *key, size_t max_chars, bool required,
 	if ((!v || cJSON_IsNull(v)) && !required)
 		return 0;
 	if (v && cJSON_IsNull(v)) {
-		ops_fail(e, OPS_INVALID, "missing \"%s\"", key);
+		member_fail(e, "missing \"%s\"%s", key, "");
 		return -1;
 	}
 	if (!(*out = req_string(obj, key, e)))
 		return -1;
 	if (ops_chars(*out) > max_chars) {
-		ops_fail(e, OPS_INVALID, "\"%s\" is longer than %zu characters", key,
-			 max_chars);
+		char why[64];
+
+		snprintf(why, sizeof why, "is longer than %zu characters", max_chars);
+		member_fail(e, "\"%s\" %s", key, why);
 		*out = NULL;
 		return -1;
 	}
@@ -97,10 +110,12 @@ int ops_text(const cJSON *obj, const char *key, size_t max_chars, bool required,
 const char *ops_record_id(const cJSON *obj, const char *key, struct ops_error *e)
 {
 	const char *id = req_string(obj, key, e);
+	char why[64];
 
-	if (id && strlen(id) >= ID_MAX)
-		return ops_fail(e, OPS_INVALID, "\"%s\" is longer than %d bytes", key,
-				ID_MAX - 1);
+	if (id && strlen(id) >= ID_MAX) {
+		snprintf(why, sizeof why, "is longer than %d bytes", ID_MAX - 1);
+		return member_fail(e, "\"%s\" %s", key, why);
+	}
 	return id;
 }
 
