@@ -113,7 +113,7 @@ hz summary publish=true >/dev/null || true
 hz set-rules 'rules={"devices": {"gas-1": {"lel_low": 20}}}' >/dev/null || true
 hz resend from_seq=1 max=5 >/dev/null || true
 hz ack hazard_id=nope who=x >/dev/null || true
-hz close hazard_id="$AS" who=x >/dev/null || true      # an alarm's id: refused
+hz close hazard_id="$AS" who=x note=x >/dev/null || true  # an alarm's id: refused
 hz dismiss fault_id=nope who=x >/dev/null || true       # no note: refused
 hz status --unsigned >/dev/null || true
 # the interlock's command to plug-1 is not confirmed: a command_failed
