@@ -87,7 +87,7 @@ void notify_reloading(void);
 void notify_reloaded(const struct daemon *d);
 
 /* ------------------------------------------------------------- control.c
- * The control socket's commands (docs/protocol.md "Control socket"): one
+ * The control socket's commands (docs/operations.md, "Control socket"): one
  * JSON request per line, one JSON reply per line, over the transport of
  * io/control_socket.c.  Requests: {"cmd":"status"}, {"cmd":"devices"},
  * {"cmd":"hazards","open":true}, {"cmd":"hazard","id":"..."},

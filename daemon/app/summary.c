@@ -15,7 +15,8 @@
  * a repeat.  It travels through the outbox (class "summary"), so outages
  * and kill -9 delay it but do not lose it.
  *
- * Local time: lib/localtime.c.
+ * Local time: lib/localtime.c.  The requests that ask for a summary, a
+ * ledger or a filtered listing are operations (ops_reports.c, ops.h).
  */
 #include <math.h>
 #include <stdio.h>
