@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 
-#include "app.h"
+#include "ops.h"
 
 #define DL_QUEUE_LEN         256
 #define DL_PER_PASS          32         /* commands handled per loop pass */
@@ -31,10 +31,6 @@
 #define KEY_MIN_BYTES        16
 #define KEY_MAX_BYTES        4096
 #define AUTH_REPLIES_PER_MIN 10
-#define HAZARDS_MAX          200        /* entries in a "hazards" reply */
-#define RESEND_MAX           10000      /* hazard events queued by one resend */
-#define WHO_MAX              48
-#define NOTE_MAX             1024
 #define META_REPLAY          "cmd_replay"
 
 struct dl_counters {
@@ -260,71 +256,49 @@ static void reply_unauthenticated(struct downlink *dl, struct uplink *up, struct
 	free(text);
 }
 
-/* ------------------------------------------------------------ fields */
+/* ------------------------------------------------------------ commands
+ * Each command reads its body and calls one operation (ops.h), with the
+ * same validation and limits as the control socket's.  A body is a closed
+ * set of members: anything else is "unknown field".
+ */
 
-static const char *get_str(const cJSON *body, const char *key, size_t max,
-			   bool required, struct reply *r)
+static const char *const envelope_fields[] = { "id", "ts", NULL };
+
+/* The operation's refusal into the reply, in the platform's words: a
+ * member is a "field" ("missing field \"note\"", "field \"note\" holds
+ * control characters"); the reason is the one every front-end gives. */
+static void fail_ops(struct reply *r, const struct ops_error *e)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, key);
-	const char *why;
-
-	if (!it) {
-		if (required)
-			fail_reply(r, "missing field \"%s\"", key);
-		return NULL;
-	}
-	if (!cJSON_IsString(it) || (required && !it->valuestring[0])) {
-		fail_reply(r, "field \"%s\" must be a non-empty string", key);
-		return NULL;
-	}
-	if (strlen(it->valuestring) > max) {
-		fail_reply(r, "field \"%s\" is longer than %zu bytes", key, max);
-		return NULL;
-	}
-	/* the same rule as the control socket's: valid UTF-8, no C0, DEL or C1 */
-	if ((why = text_check(it->valuestring))) {
-		fail_reply(r, "field \"%s\" %s", key, why);
-		return NULL;
-	}
-	return it->valuestring;
+	if (e->member && e->msg[0] == '"')
+		fail_reply(r, "field %s", e->msg);
+	else if (e->member && strncmp(e->msg, "missing \"", 9) == 0)
+		fail_reply(r, "missing field %s", e->msg + 8);
+	else
+		fail_reply(r, "%s", e->msg[0] ? e->msg : "refused");
 }
 
-/* Every member of body must be one of allowed (plus id and ts). */
 static bool only_fields(const cJSON *body, const char *const *allowed, struct reply *r)
 {
-	const cJSON *it;
+	struct ops_error e = { .cls = OPS_OK };
 
-	cJSON_ArrayForEach(it, body) {
-		bool ok = strcmp(it->string, "id") == 0 || strcmp(it->string, "ts") == 0;
-
-		for (int i = 0; !ok && allowed[i]; i++)
-			ok = strcmp(it->string, allowed[i]) == 0;
-		if (!ok) {
-			fail_reply(r, "unknown field \"%.40s\"", it->string);
-			return false;
-		}
-	}
-	return true;
+	if (ops_only_fields(body, allowed, envelope_fields, &e))
+		return true;
+	fail_ops(r, &e);
+	return false;
 }
 
-/* ------------------------------------------------------------ commands */
-
 /* The record a command names: one of alarm_id, fault_id or hazard_id
- * (the kinds a command may act on), NULL with the reply failed. */
-static const char *record_id(const cJSON *body, const char *const *keys, struct reply *r,
-			     const char **key_out)
+ * (the kinds a command may act on); NULL with the reply failed. */
+static const char *record_key(const cJSON *body, const char *const *keys, struct reply *r)
 {
-	const char *id = NULL, *k;
+	const char *key = NULL;
 	int n = 0, i;
 
-	for (i = 0; (k = keys[i]); i++) {
-		if (!cJSON_GetObjectItemCaseSensitive(body, k))
-			continue;
-		n++;
-		if (!(id = get_str(body, k, ID_MAX - 1, true, r)))
-			return NULL;
-		*key_out = k;
-	}
+	for (i = 0; keys[i]; i++)
+		if (cJSON_GetObjectItemCaseSensitive(body, keys[i])) {
+			n++;
+			key = keys[i];
+		}
 	if (n > 1) {
 		fail_reply(r, "name one record, not %d", n);
 		return NULL;
@@ -336,13 +310,13 @@ static const char *record_id(const cJSON *body, const char *const *keys, struct 
 			fail_reply(r, "missing field \"%s\"", keys[0]);
 		return NULL;
 	}
-	return id;
+	return key;
 }
 
 /*
  * A person's action from the platform: ack (an alarm or a hazard), close
- * (a hazard), verify-alarm (real, false or test), dismiss (a fault, with
- * a note).  The actor is "platform:<who>".
+ * (a hazard, with a note), verify-alarm (real, false or test), dismiss (a
+ * fault, with a note).  The actor is "platform:<who>".
  */
 static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a,
 		       struct reply *r)
@@ -358,135 +332,71 @@ static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a
 				  a == RA_DISMISS ? ft_keys : hz_keys;
 	const char *const *allowed = a == RA_ACK ? allowed_ack : a == RA_VERIFY ? allowed_verify :
 				     a == RA_DISMISS ? allowed_dismiss : allowed_hz;
-	const char *id, *who, *note, *key = "hazard_id", *vname = NULL;
-	char actor[WHO_MAX + 16], err[256];
-	struct hazard_rec rec;
-	int v = VERDICT_NONE;
+	struct ops_action act = { .a = a };
+	struct ops_error e = { .cls = OPS_OK };
+	/* "platform:" and up to OPS_WHO_MAX characters of up to 4 bytes */
+	char actor[sizeof "platform:" + 4 * OPS_WHO_MAX];
+	const char *key, *who;
+	cJSON *res;
 
-	if (!only_fields(body, allowed, r) || !(id = record_id(body, keys, r, &key)) ||
-	    !(who = get_str(body, "who", WHO_MAX, true, r)))
+	if (!only_fields(body, allowed, r) || !(key = record_key(body, keys, r)))
 		return;
-	if (a == RA_VERIFY) {
-		if (!(vname = get_str(body, "verdict", 8, true, r)))
-			return;
-		if ((v = verdict_from_name(vname)) < 0) {
-			fail_reply(r, "\"verdict\" must be real, false or test");
-			return;
-		}
-	}
-	note = get_str(body, "note", NOTE_MAX, a == RA_DISMISS, r);
-	if (!note && r->error[0])
-		return;
-	/* the id must name a record of the kind the field says */
-	if (store_hazard_get(d->store, id, &rec) == 0 &&
-	    strncmp(key, record_kind_name[rec.kind], strlen(record_kind_name[rec.kind])) != 0) {
-		fail_reply(r, "%s is a%s %s, not what \"%s\" names", id,
-			   rec.kind == REC_ALARM ? "n" : "", record_kind_name[rec.kind], key);
+	/* "alarm_id" names an alarm: the record must be one */
+	act.kind = a == RA_ACK || a == RA_VERIFY ? (key[0] == 'a' ? "alarm" : "hazard") :
+		   a == RA_DISMISS ? "fault" : "hazard";
+	if (ops_action_parse(body, key, &act, &e) < 0 ||
+	    ops_text(body, "who", OPS_WHO_MAX, true, &who, &e) < 0) {
+		fail_ops(r, &e);
 		return;
 	}
 	snprintf(actor, sizeof actor, "platform:%s", who);
-	err[0] = '\0';
-	if (daemon_record_action(d, id, a, (enum verdict)v, actor, note ? note : "", NULL,
-				 err, sizeof err) < 0) {
-		fail_reply(r, "%s", err[0] ? err : "refused");
+	act.actor = actor;
+	if (!(res = ops_act(d, &act, &e))) {
+		fail_ops(r, &e);
 		return;
 	}
 	r->result = cJSON_CreateObject();
-	cJSON_AddStringToObject(r->result, key, id);
-	if (store_hazard_get(d->store, id, &rec) == 0)
-		cJSON_AddStringToObject(r->result, "state", rec.state);
-	if (vname)
-		cJSON_AddStringToObject(r->result, "verdict", vname);
+	cJSON_AddStringToObject(r->result, key, act.id);
+	cJSON_AddItemToObject(r->result, "state",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "state"));
+	if (a == RA_VERIFY)
+		cJSON_AddItemToObject(r->result, "verdict",
+				      cJSON_DetachItemFromObjectCaseSensitive(res, "verdict"));
+	cJSON_Delete(res);
 }
 
 /* The live records of one kind (hazards, alarms, faults), at most
- * HAZARDS_MAX of them, under the kind's plural. */
+ * OPS_LIST_MAX of them, under the kind's plural. */
 static void cmd_list(struct daemon *d, const cJSON *body, const char *kind,
 		     const char *plural, struct reply *r)
 {
 	static const char *const allowed[] = { NULL };
-	struct hazard_filter f = { .kind = kind, .open_only = true };
-	cJSON *list, *out;
-	int n;
+	struct ops_error e = { .cls = OPS_OK };
 
-	if (!only_fields(body, allowed, r))
-		return;
-	list = store_list_hazards_where(d->store, &f);
-	if (!list) {
-		fail_reply(r, "cannot read the %s list", kind);
-		return;
-	}
-	n = cJSON_GetArraySize(list);
-	while (cJSON_GetArraySize(list) > HAZARDS_MAX)
-		cJSON_DeleteItemFromArray(list, HAZARDS_MAX);
-	out = cJSON_CreateObject();
-	cJSON_AddNumberToObject(out, "count", n);
-	cJSON_AddBoolToObject(out, "truncated", n > HAZARDS_MAX);
-	cJSON_AddItemToObject(out, plural, list);
-	r->result = out;
+	if (only_fields(body, allowed, r) &&
+	    !(r->result = ops_open_records(d, kind, plural, &e)))
+		fail_ops(r, &e);
 }
 
 static void cmd_set_rules(struct daemon *d, const cJSON *body, struct reply *r)
 {
 	static const char *const allowed[] = { "rules", NULL };
-	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(body, "rules");
-	cJSON *now = NULL;
-	char err[320];
+	struct ops_error e = { .cls = OPS_OK };
 
-	if (!only_fields(body, allowed, r))
-		return;
-	if (!cJSON_IsObject(rules)) {
-		fail_reply(r, "missing object \"rules\"");
-		return;
-	}
-	if (rule_overrides_set(d->cfg, d->store, rules, &now, err, sizeof err) < 0) {
-		fail_reply(r, "%s", err);
-		return;
-	}
-	{
-		char *txt = cJSON_PrintUnformatted(rules);
-
-		/* a warning: thresholds that decide alarms changed from outside */
-		log_warnx("downlink: platform rule overrides changed: %.300s (in force "
-			  "now: hazardctl rules)", txt ? txt : "?");
-		free(txt);
-	}
-	/* every device's last state judged by the new rules at once */
-	d->rules_changed = true;
-	r->result = cJSON_CreateObject();
-	cJSON_AddItemToObject(r->result, "overrides", now ? now : cJSON_CreateObject());
+	if (only_fields(body, allowed, r) &&
+	    !(r->result = ops_set_rules(d, cJSON_GetObjectItemCaseSensitive(body, "rules"), &e)))
+		fail_ops(r, &e);
 }
 
 static void cmd_resend(struct daemon *d, const cJSON *body, struct reply *r)
 {
 	static const char *const allowed[] = { "from_seq", "max", NULL };
-	const cJSON *from = cJSON_GetObjectItemCaseSensitive(body, "from_seq");
-	const cJSON *max = cJSON_GetObjectItemCaseSensitive(body, "max");
-	int64_t queued = 0;
-	int lim = RESEND_MAX;
+	struct ops_error e = { .cls = OPS_OK };
 
-	if (!only_fields(body, allowed, r))
-		return;
-	if (!cJSON_IsNumber(from) || from->valuedouble < 1 || from->valuedouble > 9e15 ||
-	    from->valuedouble != (double)(int64_t)from->valuedouble) {
-		fail_reply(r, "\"from_seq\" must be a positive integer");
-		return;
-	}
-	if (max) {
-		if (!cJSON_IsNumber(max) || max->valuedouble < 1 ||
-		    max->valuedouble > RESEND_MAX) {
-			fail_reply(r, "\"max\" must be 1..%d", RESEND_MAX);
-			return;
-		}
-		lim = (int)max->valuedouble;
-	}
-	if (store_outbox_resend(d->store, (int64_t)from->valuedouble, lim, &queued) < 0) {
-		fail_reply(r, "cannot queue the resend");
-		return;
-	}
-	r->result = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r->result, "queued", (double)queued);
-	cJSON_AddBoolToObject(r->result, "more", queued == lim);
+	if (only_fields(body, allowed, r) &&
+	    !(r->result = ops_resend(d, cJSON_GetObjectItemCaseSensitive(body, "from_seq"),
+				     cJSON_GetObjectItemCaseSensitive(body, "max"), &e)))
+		fail_ops(r, &e);
 }
 
 /* The daily summary of a local day (default today) in the reply; with
@@ -495,38 +405,33 @@ static void cmd_summary(struct daemon *d, const cJSON *body, struct reply *r)
 {
 	static const char *const allowed[] = { "date", "publish", NULL };
 	const cJSON *pub = cJSON_GetObjectItemCaseSensitive(body, "publish");
+	struct ops_error e = { .cls = OPS_OK };
 	const char *date;
-	cJSON *out = NULL;
-	char err[256];
 
 	if (!only_fields(body, allowed, r))
 		return;
-	date = get_str(body, "date", 10, false, r);
-	if (!date && r->error[0])
+	if (ops_text(body, "date", 10, false, &date, &e) < 0) {
+		fail_ops(r, &e);
 		return;
+	}
 	if (pub && !cJSON_IsBool(pub)) {
 		fail_reply(r, "\"publish\" must be true or false");
 		return;
 	}
-	err[0] = '\0';
-	if (daemon_summary(d, date, cJSON_IsTrue(pub), &out, err, sizeof err) < 0) {
-		fail_reply(r, "%s", err[0] ? err : "cannot build the summary");
-		return;
-	}
-	r->result = out;
+	if (!(r->result = ops_summary(d, date, cJSON_IsTrue(pub), &e)))
+		fail_ops(r, &e);
 }
 
 /* status: what the daemon's hook answers */
-static void cmd_report(struct daemon *d, cJSON *(*fn)(struct daemon *),
-		       const cJSON *body, struct reply *r)
+static void cmd_status(struct downlink *dl, struct daemon *d, const cJSON *body,
+		       struct reply *r)
 {
 	static const char *const allowed[] = { NULL };
+	struct ops_error e = { .cls = OPS_OK };
 
-	if (!only_fields(body, allowed, r))
-		return;
-	r->result = fn(d);
-	if (!r->result)
-		fail_reply(r, "cannot build the %s", r->cmd);
+	if (only_fields(body, allowed, r) &&
+	    !(r->result = ops_status(d, dl->hooks.status, &e)))
+		fail_ops(r, &e);
 }
 
 /* Commands that write go inside the reply's transaction (in_tx); a
@@ -544,7 +449,7 @@ static void dispatch(struct downlink *dl, struct daemon *d, const char *name,
 	else if (strcmp(name, "dismiss") == 0)
 		cmd_action(d, body, RA_DISMISS, r);
 	else if (strcmp(name, "status") == 0 && dl->hooks.status)
-		cmd_report(d, dl->hooks.status, body, r);
+		cmd_status(dl, d, body, r);
 	else if (strcmp(name, "summary") == 0)
 		*in_tx = true;
 	else if (strcmp(name, "hazards") == 0)

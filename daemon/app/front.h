@@ -56,15 +56,8 @@ cJSON *rule_overrides_list(const struct config *cfg, struct store *st);
 /* A warning naming the overrides in force, if any (start-up, reload). */
 void rule_overrides_log(struct store *st, const char *when);
 
-/* ------------------------------------------------------ control_actor.c */
-/* Who is on the other end of a control connection: the kernel's word
- * (SO_PEERCRED at accept), never the request's. */
-struct ctl_caller {
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-	char  name[ID_MAX];     /* the user name of uid, else "uid:N" */
-};
+/* ------------------------------------------------------ control_actor.c
+ * struct ctl_caller (who is on the other end) is the transport's: io.h. */
 /*
  * The actor a person's action is recorded under: the caller's own name
  * when the request names none (or names the caller), the one it names
@@ -77,13 +70,14 @@ int ctl_actor(const cJSON *req, const struct ctl_caller *who, const char **actor
 	      char *err, size_t errlen);
 
 /* ------------------------------------------------------------- control.c
- * The Unix control socket (mode 0660): one JSON request per line, one JSON
- * reply per line.  Requests: {"cmd":"status"}, {"cmd":"devices"},
+ * The control socket's commands (docs/operations.md, "Control socket"): one
+ * JSON request per line, one JSON reply per line, over the transport of
+ * io/control_socket.c.  Requests: {"cmd":"status"}, {"cmd":"devices"},
  * {"cmd":"hazards","open":true}, {"cmd":"hazard","id":"..."},
  * {"cmd":"close","id":"...","note":"...","actor":"...","evidence":"..."},
- * {"cmd":"ack"|"rectifying","id":"...","note":"...","actor":"..."}.
- * Replies: {"ok":true,"result":...} or {"ok":false,"error":"..."}.
- * Every string in a request must be clean text (text_check).
+ * {"cmd":"ack"|"rectifying","id":"...","note":"...","actor":"..."}, ...
+ * Replies: {"ok":true,"result":...} or {"ok":false,"error":"..."}.  Each
+ * command calls one operation of ops.h.
  */
 struct pollfd;
 struct control;
@@ -96,27 +90,9 @@ int  control_pollfds(struct control *c, struct pollfd *pfd, int max);
 /* Act on the pollfds filled above after poll() returned. */
 void control_handle(struct control *c, const struct pollfd *pfd, int n,
 		    struct daemon *d);
-
-/* ---------------------------------------------------- control_devices.c
- * The control socket's device requests: "switch", "devices" with
- * "unknown", "reset" of a latched device, and the per-device extras.
- */
-struct daemon;
-/* control_devices.c: a device on which interlock rule r's hazard is active
- * now (an output or device latch may not be undone while it is). */
-const struct device_cfg *ctl_rule_active_device(const struct daemon *d,
-						const struct interlock_cfg *r);
-cJSON *ctl_cmd_switch(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
-		      char *err, size_t errlen);
-cJSON *ctl_unknown_devices(struct daemon *d, char *err, size_t errlen);
-/* "reset" naming a device rather than an output */
-bool   ctl_reset_is_device(const cJSON *req, const struct daemon *d);
-cJSON *ctl_reset_device(const cJSON *req, const struct ctl_caller *who, struct daemon *d,
-			char *err, size_t errlen);
-/* flood_dropped, latched, command: into one device's listing object */
-void   ctl_device_extra(const struct daemon *d, int device, cJSON *o);
-/* device_commands and unknown_senders: into the status object */
-void   devices_status_json(struct daemon *d, cJSON *status);
+/* device_presence, device_commands and unknown_senders: into the status
+ * object (ops_devices.c) */
+void devices_status_json(struct daemon *d, cJSON *status);
 
 /* --------------------------------------------------------- gpio_thread.c
  * The interlock thread: waits for GPIO edges and debounce/pulse ends at

@@ -145,16 +145,6 @@ int  daemon_summary(struct daemon *d, const char *date, bool publish,
  * one at summary.time. */
 void summary_start(struct daemon *d);
 void summary_tick(struct daemon *d);
-/* Control requests (control.c dispatches): "report", "ledger", and
- * "hazards" when it carries site/state/severity/since. */
-bool   ctl_hazards_has_filter(const cJSON *req);
-cJSON *ctl_hazards_where(const cJSON *req, struct daemon *d, char *err, size_t errlen);
-/* The same listing for one kind (NULL: every kind): "alarms", "faults",
- * "hazards", "records". */
-cJSON *ctl_records_where(const cJSON *req, struct daemon *d, const char *kind,
-			 char *err, size_t errlen);
-cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, char *err, size_t errlen);
-cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, char *err, size_t errlen);
 /* A self-check into self_checks for the button self-test rate (按键自检):
  * source "device" (a test press) or "output" (hazardctl test); errors are
  * counted. */

@@ -13,5 +13,6 @@
 #include "reading.h"
 #include "model.h"
 #include "rules.h"
+#include "reset_rule.h"
 
 #endif /* CORE_H */

@@ -126,4 +126,41 @@ int  privdrop_chown(const struct privdrop *pd, const char *path, bool parent_too
 /* initgroups, setgid, setuid; then prove that root cannot be regained. */
 int  privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
 
+/* ------------------------------------------------------ control_socket.c
+ * The control socket's transport (mode 0660): one request per line in,
+ * one JSON reply per line out, non-blocking on the loop's poll().  It
+ * frames lines, enforces the deadlines and connection limits and knows
+ * who each client is; what a request means is the handler's business
+ * (app/control.c).
+ */
+/* Who is on the other end of a control connection: the kernel's word
+ * (SO_PEERCRED at accept), never the request's. */
+struct ctl_caller {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char  name[ID_MAX];     /* the user name of uid, else "uid:N" */
+};
+/* One complete request line (without its newline; not NUL-terminated) from
+ * who: the reply to queue (owned by the socket from then on; NULL: "out
+ * of memory").  *understood: the line was a request at all (a JSON
+ * object), which restarts the client's idle clock. */
+typedef cJSON *(*ctlsock_handler)(void *ctx, const struct ctl_caller *who,
+				  const char *line, size_t len, bool *understood);
+struct pollfd;
+struct ctlsock;
+/* Creates missing parent directories (0750), replaces a dead socket file,
+ * never a live one.  NULL with err. */
+struct ctlsock *ctlsock_open(const char *path, ctlsock_handler handler,
+			     char *err, size_t errlen);
+/* Shorter deadlines than the built-in ones (tests); 0 keeps one as it is. */
+void ctlsock_set_deadlines(struct ctlsock *c, int request_ms, int idle_ms, int reply_ms);
+void ctlsock_close(struct ctlsock *c);  /* closes clients, unlinks the socket */
+/* Fill up to max pollfds (listener plus clients); returns the count used.
+ * Closes clients past their deadlines. */
+int  ctlsock_pollfds(struct ctlsock *c, struct pollfd *pfd, int max);
+/* Act on the pollfds filled above after poll() returned; ctx goes to the
+ * handler. */
+void ctlsock_handle(struct ctlsock *c, const struct pollfd *pfd, int n, void *ctx);
+
 #endif /* IO_H */

@@ -141,8 +141,21 @@ pub t/smk-1 '{"smoke": false}'
 wait_for "[ \"\$(state_of $HID)\" = cleared ]" 10
 check "smoke over: the alarm ended, its hazard cleared" "$(state_of "$AID") / $(state_of "$HID")" \
 	[ "$(state_of "$AID")/$(state_of "$HID")" = ended/cleared ]
-r=$(hz close hazard_id="$HID" who=li.wei note="detector cleaned") || true
+# the same rules as the control socket's (app/ops.h): a close needs a
+# note, and a note is at most 500 characters, counted as characters
+r=$(hz close hazard_id="$HID" who=li.wei) || true
+reply_check "close without a note: refused" "$r" 'r["ok"] is False and "note" in r["error"]'
+NOTE501=$($PY -c 'print("x" * 501)')
+r=$(hz close hazard_id="$HID" who=li.wei note="$NOTE501") || true
+reply_check "close with a 501-character note: refused" "$r" \
+	'r["ok"] is False and "longer than 500 characters" in r["error"]'
+check "refused closes: the hazard is still cleared" "state $(state_of "$HID")" [ "$(state_of "$HID")" = cleared ]
+# 500 Chinese characters are 1,500 bytes: within the limit
+NOTE500=$($PY -c 'print("\u6e05" * 499 + "!")')
+r=$(hz close hazard_id="$HID" who=li.wei note="$NOTE500") || true
 reply_check "close: ok" "$r" 'r["ok"] and r["result"]["state"] == "closed"'
+n=$(db "SELECT length(note) FROM hazard_events WHERE hazard_id='$HID' AND event='closed'")
+check "close: the 500-character (1,500-byte) note stored whole" "got $n" [ "$n" = 500 ]
 check "close: hazard closed in the database" "state $(state_of "$HID")" [ "$(state_of "$HID")" = closed ]
 r=$(hz ack hazard_id="$HID" who=li.wei) || true
 reply_check "ack of a closed hazard: refused with a reason" "$r" 'r["ok"] is False and "closed" in r["error"]'

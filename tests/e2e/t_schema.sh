@@ -113,7 +113,7 @@ hz summary publish=true >/dev/null || true
 hz set-rules 'rules={"devices": {"gas-1": {"lel_low": 20}}}' >/dev/null || true
 hz resend from_seq=1 max=5 >/dev/null || true
 hz ack hazard_id=nope who=x >/dev/null || true
-hz close hazard_id="$AS" who=x >/dev/null || true      # an alarm's id: refused
+hz close hazard_id="$AS" who=x note=x >/dev/null || true  # an alarm's id: refused
 hz dismiss fault_id=nope who=x >/dev/null || true       # no note: refused
 hz status --unsigned >/dev/null || true
 # the interlock's command to plug-1 is not confirmed: a command_failed
@@ -195,7 +195,8 @@ hzp() { hz "$@" --print; }
 {
 	echo "ack $(hzp ack hazard_id=gw-1-H1 who=li.wei note=x)"
 	echo "ack $(hzp ack alarm_id=gw-1-A1 who=li.wei)"
-	echo "close $(hzp close hazard_id=gw-1-H1 who=li.wei)"
+	echo "close $(hzp close hazard_id=gw-1-H1 who=li.wei note="hose replaced")"
+	echo "!close $(hzp close hazard_id=gw-1-H1 who=li.wei)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=real who=li.wei note=x)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=test who=li.wei)"
 	echo "dismiss $(hzp dismiss fault_id=gw-1-F1 who=li.wei note="battery replaced")"

@@ -1,0 +1,227 @@
+/*
+ * ops_records.c: the operations on records and on the daemon as a whole
+ * (ops.h): a person's action, one record's detail, the platform's open
+ * listings, rule overrides, resend, the summary, status and reload.
+ * Front-ends call these after reading their transport's request; every
+ * rule a person's action is held to is decided here or below (the record
+ * state machines in core/record.c), never in a front-end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+/* ------------------------------------------------------ person's action */
+
+int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *act,
+		     struct ops_error *e)
+{
+	const char *vname;
+
+	if (!(act->id = ops_record_id(req, id_key, e)))
+		return -1;
+	if (ops_text(req, "note", OPS_NOTE_MAX, false, &act->note, e) < 0)
+		return -1;
+	if (act->a == RA_VERIFY) {
+		if (ops_text(req, "verdict", 8, true, &vname, e) < 0)
+			return -1;
+		if (verdict_from_name(vname) <= VERDICT_NONE) {
+			ops_fail(e, OPS_INVALID, "\"verdict\" must be real, false or test");
+			return -1;
+		}
+		act->verdict = (enum verdict)verdict_from_name(vname);
+	}
+	/* a write-off or a dismissal without a reason is not one */
+	if (act->a == RA_DISMISS && !act->note) {
+		ops_fail(e, OPS_INVALID, "missing \"note\": say why the fault is dismissed");
+		e->member = true;
+		return -1;
+	}
+	if (act->a == RA_CLOSE && !act->note) {
+		ops_fail(e, OPS_INVALID, "missing \"note\"");
+		e->member = true;
+		return -1;
+	}
+	act->evidence = NULL;
+	if (act->a == RA_CLOSE &&
+	    ops_text(req, "evidence", OPS_EVIDENCE_MAX, false, &act->evidence, e) < 0)
+		return -1;
+	return 0;
+}
+
+static enum ops_class class_of(const char *err)
+{
+	if (strncmp(err, "database busy", 13) == 0)
+		return OPS_BUSY;
+	if (strncmp(err, "no such", 7) == 0)
+		return OPS_NOT_FOUND;
+	return OPS_REFUSED;
+}
+
+cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e)
+{
+	static const enum hz_state to[RA_COUNT] = {
+		[RA_ACK] = HZS_ACKNOWLEDGED, [RA_RECTIFY] = HZS_RECTIFYING,
+		[RA_CLOSE] = HZS_CLOSED,
+	};
+	struct hazard_rec rec;
+	char err[256] = "";
+	int rc;
+	cJSON *r;
+
+	/* the id must name a record of the kind the request's field says */
+	if (act->kind && d->store && store_hazard_get(d->store, act->id, &rec) == 0 &&
+	    strcmp(act->kind, record_kind_name[rec.kind]) != 0)
+		return ops_fail(e, OPS_INVALID, "%s is a%s %s, not what \"%s_id\" names",
+				act->id, rec.kind == REC_ALARM ? "n" : "",
+				record_kind_name[rec.kind], act->kind);
+	if (act->a == RA_ACK || act->a == RA_RECTIFY || act->a == RA_CLOSE)
+		rc = daemon_hazard_transition(d, act->id, to[act->a], act->actor, act->note,
+					      act->evidence, err, sizeof err);
+	else
+		rc = daemon_record_action(d, act->id, act->a, act->verdict, act->actor,
+					  act->note, NULL, err, sizeof err);
+	if (rc < 0)
+		return ops_fail(e, class_of(err), "%s", err[0] ? err : "refused");
+	r = cJSON_CreateObject();
+	if (!r)
+		return ops_fail(e, OPS_FAILED, "out of memory");
+	cJSON_AddStringToObject(r, "id", act->id);
+	/* the state it is in now: a cleared hazard stays cleared when acked */
+	cJSON_AddStringToObject(r, "state",
+		d->store && store_hazard_get(d->store, act->id, &rec) == 0 ? rec.state :
+		act->a == RA_VERIFY || act->a == RA_DISMISS ? record_action_event[act->a] :
+		hz_state_name[to[act->a]]);
+	cJSON_AddStringToObject(r, "actor", act->actor);
+	if (act->a == RA_VERIFY)
+		cJSON_AddStringToObject(r, "verdict", verdict_name[act->verdict]);
+	return r;
+}
+
+/* ------------------------------------------------------------ reading */
+
+cJSON *ops_record_detail(struct daemon *d, const char *id, struct ops_error *e)
+{
+	char clip[OPS_ECHO_MAX];
+	cJSON *r;
+
+	if (!d->store)
+		return ops_fail(e, OPS_FAILED, "store not available");
+	r = store_hazard_detail(d->store, id);
+	if (!r)
+		return ops_fail(e, OPS_NOT_FOUND, "no such alarm, fault or hazard: %s",
+				ops_clip(id, clip, sizeof clip));
+	return r;
+}
+
+cJSON *ops_open_records(struct daemon *d, const char *kind, const char *plural,
+			struct ops_error *e)
+{
+	struct hazard_filter f = { .kind = kind, .open_only = true };
+	cJSON *list, *out;
+	int n;
+
+	if (!d->store)
+		return ops_fail(e, OPS_FAILED, "store not available");
+	list = store_list_hazards_where(d->store, &f);
+	if (!list)
+		return ops_fail(e, OPS_FAILED, "cannot read the %s list", kind);
+	n = cJSON_GetArraySize(list);
+	while (cJSON_GetArraySize(list) > OPS_LIST_MAX)
+		cJSON_DeleteItemFromArray(list, OPS_LIST_MAX);
+	out = cJSON_CreateObject();
+	if (!out) {
+		cJSON_Delete(list);
+		return ops_fail(e, OPS_FAILED, "out of memory");
+	}
+	cJSON_AddNumberToObject(out, "count", n);
+	cJSON_AddBoolToObject(out, "truncated", n > OPS_LIST_MAX);
+	cJSON_AddItemToObject(out, plural, list);
+	return out;
+}
+
+cJSON *ops_rules(struct daemon *d, struct ops_error *e)
+{
+	cJSON *r = rule_overrides_list(d->cfg, d->store);
+
+	return r ? r : ops_fail(e, OPS_FAILED, "out of memory");
+}
+
+cJSON *ops_status(struct daemon *d, cJSON *(*status)(struct daemon *d),
+		  struct ops_error *e)
+{
+	cJSON *r = status ? status(d) : NULL;
+
+	return r ? r : ops_fail(e, OPS_FAILED, "status unavailable");
+}
+
+/* ------------------------------------------------------------ changing */
+
+cJSON *ops_set_rules(struct daemon *d, const cJSON *rules, struct ops_error *e)
+{
+	cJSON *now = NULL, *r;
+	char err[320];
+	char *txt;
+
+	if (!cJSON_IsObject(rules))
+		return ops_fail(e, OPS_INVALID, "missing object \"rules\"");
+	if (rule_overrides_set(d->cfg, d->store, rules, &now, err, sizeof err) < 0)
+		return ops_fail(e, OPS_INVALID, "%s", err);
+	/* a warning: thresholds that decide alarms changed from outside */
+	txt = cJSON_PrintUnformatted(rules);
+	log_warnx("platform rule overrides changed: %.300s (in force now: hazardctl "
+		  "rules)", txt ? txt : "?");
+	free(txt);
+	/* every device's last state judged by the new rules at once */
+	d->rules_changed = true;
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "overrides", now ? now : cJSON_CreateObject());
+	return r;
+}
+
+cJSON *ops_resend(struct daemon *d, const cJSON *from, const cJSON *max,
+		  struct ops_error *e)
+{
+	int64_t queued = 0;
+	int lim = OPS_RESEND_MAX;
+	cJSON *r;
+
+	if (!cJSON_IsNumber(from) || from->valuedouble < 1 || from->valuedouble > 9e15 ||
+	    from->valuedouble != (double)(int64_t)from->valuedouble)
+		return ops_fail(e, OPS_INVALID, "\"from_seq\" must be a positive integer");
+	if (max) {
+		if (!cJSON_IsNumber(max) || max->valuedouble < 1 ||
+		    max->valuedouble > OPS_RESEND_MAX)
+			return ops_fail(e, OPS_INVALID, "\"max\" must be 1..%d", OPS_RESEND_MAX);
+		lim = (int)max->valuedouble;
+	}
+	if (store_outbox_resend(d->store, (int64_t)from->valuedouble, lim, &queued) < 0)
+		return ops_fail(e, OPS_FAILED, "cannot queue the resend");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "queued", (double)queued);
+	cJSON_AddBoolToObject(r, "more", queued == lim);
+	return r;
+}
+
+cJSON *ops_summary(struct daemon *d, const char *date, bool publish, struct ops_error *e)
+{
+	cJSON *out = NULL;
+	char err[256] = "";
+
+	if (daemon_summary(d, date, publish, &out, err, sizeof err) < 0)
+		return ops_fail(e, OPS_INVALID, "%s", err[0] ? err : "cannot build the summary");
+	return out;
+}
+
+/* Live reload (reload.c): the outcome, with every error, is the result;
+ * "reloaded": false says the old configuration is still running. */
+cJSON *ops_reload(struct daemon *d, const char *trigger, struct ops_error *e)
+{
+	cJSON *r;
+
+	if (!d->reload)
+		return ops_fail(e, OPS_FAILED, "reload is not available");
+	r = d->reload(d, trigger);
+	return r ? r : ops_fail(e, OPS_FAILED, "out of memory; configuration unchanged");
+}
