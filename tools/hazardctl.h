@@ -1,0 +1,69 @@
+/*
+ * hazardctl.h: what hazardctl's three files share: the parsed command line
+ * (hazardctl.c), the rendering helpers (hazardctl_render.c) and the
+ * printers of each command's reply (hazardctl_print.c).  hazardctl speaks
+ * the control protocol and sees lib/ only.
+ */
+#ifndef HAZARDCTL_H
+#define HAZARDCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cJSON.h>
+
+#include "lib.h"
+
+#define HZC_DEFAULT_SOCKET     "/run/hazardd/control.sock"
+#define HZC_CONNECT_TIMEOUT_MS 5000
+/* the daemon answers from its single loop; a pass can include a commit */
+#define HZC_REPLY_TIMEOUT_MS   15000
+#define HZC_REPLY_MAX          (64u * 1024 * 1024)
+#define HZC_CONFIG_MAX         (4u * 1024 * 1024)
+#define HZC_MAX_COLS           12
+
+enum {
+	HZC_EXIT_OK = 0,
+	HZC_EXIT_DAEMON = 1,    /* the daemon answered {"ok":false,...} */
+	HZC_EXIT_USAGE = 2,
+	HZC_EXIT_UNREACHABLE = 3,
+};
+
+struct hzc_opts {
+	const char *config;
+	const char *socket;
+	bool        json;
+	const char *cmd;
+	const char *id;
+	bool        open;
+	const char *note;
+	const char *actor;
+	const char *evidence;           /* close --evidence */
+	bool        unknown;            /* devices --unknown */
+	const char *set;                /* switch DEVICE on|off */
+	const char *verdict;            /* verify-alarm ID real|false|test */
+	/* hazards filters, report --date, ledger --site --format */
+	const char *site, *state, *severity, *since, *date, *format;
+};
+
+struct hzc_row {
+	char *cell[HZC_MAX_COLS];
+};
+
+char *hzc_sanitize(const char *s);
+int hzc_width(const char *s);
+char *hzc_dup(const char *s);
+char *hzc_fmt_num(double v);
+char *hzc_scalar(const cJSON *v);
+const cJSON *hzc_get(const cJSON *o, const char *const *keys);
+char *hzc_time(const cJSON *v);
+char *hzc_age(const cJSON *v);
+void hzc_table(const char *const *head, int ncols, struct hzc_row *rows,
+	       int nrows, const char *indent);
+struct hzc_row *hzc_rows(int n);
+void hzc_flatten(const char *prefix, const cJSON *v);
+void hzc_print(const cJSON *res, const struct hzc_opts *o);
+bool hzc_print_reload(const cJSON *res, bool json);
+bool hzc_is_listing(const char *cmd);
+
+#endif /* HAZARDCTL_H */
