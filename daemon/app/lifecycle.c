@@ -7,7 +7,7 @@
  * The rules move a hazard to cleared (the sensor is normal again) and back
  * to open (the condition returned before the write-off); a person moves it
  * to acknowledged, rectifying and closed.  The person's moves are one table
- * in core/hazard_states.c; store_hazard.c applies them.  This file owns
+ * in core/hazard_states.c; the store (store_record.c) writes them.  This file owns
  * what a hazard of a type gets when it is raised (deadline, priority class, recurrence
  * window), the once-a-second deadline check, and how an event is queued
  * upstream.

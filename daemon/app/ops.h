@@ -15,7 +15,7 @@
 #include "app.h"
 
 /* ------------------------------------------------------------ limits
- * One set, whoever sends the request (docs/protocol.md, man/hazardctl.8).
+ * One set, whoever sends the request (docs/protocol.md, man/hazardctl.1).
  * Text limits count characters (UTF-8 code points), not bytes: a note of
  * 500 Chinese characters is 1,500 bytes and is allowed.
  */
@@ -108,7 +108,7 @@ cJSON *ops_resend(struct daemon *d, const cJSON *from_seq, const cJSON *max,
 		  struct ops_error *e);
 /* The daily summary of date (NULL: today), queued upstream if publish. */
 cJSON *ops_summary(struct daemon *d, const char *date, bool publish, struct ops_error *e);
-/* The daemon's status through the front-end's hook (hazardd.c's). */
+/* The daemon's status through the front-end's hook (app/loop_status.c's). */
 cJSON *ops_status(struct daemon *d, cJSON *(*status)(struct daemon *d),
 		  struct ops_error *e);
 /* Live reload; trigger names who asked ("hazardctl, <user>"). */

@@ -1,6 +1,6 @@
 /*
  * reading_json.c: a reading as JSON, the form evidence and telemetry
- * carry and the native format decodes (decode_native.c reads it back).
+ * carry and the native format decodes (fmt_native.c reads it back).
  */
 #include "formats.h"
 
