@@ -1,6 +1,6 @@
 /*
  * loop.c: the event loop (loop.h): poll() over the wake eventfd, the
- * signalfd, the GPIO lines (when the interlock thread does not own them)
+ * signalfd, the intake session's socket, the GPIO lines (when the interlock thread does not own them)
  * and the control socket; one pass per wake-up (loop_pass.c); signals and
  * live reload; the clean shutdown that stores what was received and lets
  * in-flight publishes finish.
@@ -94,7 +94,7 @@ void loop_run(struct loop *L)
 	char line[NOTIFY_LINE_MAX];
 	struct pollfd pfd[MAX_POLLFDS];
 	uint64_t junk;
-	int n, nctl, ngpio, timeout;
+	int n, nctl, ngpio, timeout, in_timeout, in_at;
 	int64_t due;
 
 	while (!L->quit) {
@@ -103,8 +103,11 @@ void loop_run(struct loop *L)
 		/* with the thread running it owns the line fds */
 		ngpio = gpio_thread_running(L->d.gt) ? 0 :
 			gpio_pollfds(L->d.gpio, pfd + 2, MAX_POLLFDS / 2);
-		nctl = control_pollfds(L->ctl, pfd + 2 + ngpio, MAX_POLLFDS - 2 - ngpio);
+		nctl = control_pollfds(L->ctl, pfd + 2 + ngpio, MAX_POLLFDS - 3 - ngpio);
 		n = 2 + ngpio + nctl;
+		/* the intake session: its socket and its timers (keepalive,
+		 * reconnect backoff) */
+		in_at = intake_pollfd(L->in, &pfd[n], &in_timeout) ? n++ : -1;
 		timeout = (int)(L->next_tick_ms - now_mono_ms());
 		if (timeout < 0 || msgq_depth(L->q) > 0 || L->n_gp > 0 ||
 		    downlink_pending(L->d.dl) || L->d.rules_changed)
@@ -112,6 +115,8 @@ void loop_run(struct loop *L)
 		if (timeout > TICK_MS)
 			timeout = TICK_MS;
 		timeout = notify_timeout_ms(now_mono_ms(), timeout);
+		if (in_timeout >= 0 && in_timeout < timeout)
+			timeout = in_timeout;
 		/* a debounce or a pulse that ends before the tick */
 		due = loop_gpio_due_ms(L);
 		if (due != INT64_MAX && due - now_mono_ms() < timeout)
@@ -126,6 +131,7 @@ void loop_run(struct loop *L)
 		if (pfd[1].revents & POLLIN)
 			handle_signal(L);
 		loop_gpio_react(L, pfd + 2, ngpio);  /* outputs move before any write */
+		intake_handle(L->in, in_at >= 0 ? pfd[in_at].revents : 0);
 		loop_pass(L);
 		/* WATCHDOG=1: this pass ran */
 		loop_notify_line(&L->d, line, sizeof line);
@@ -136,13 +142,12 @@ void loop_run(struct loop *L)
 }
 
 /* Clean exit: stop taking messages (the broker keeps the rest for our
- * persistent session), store what we hold, let in-flight publishes finish. */
+ * persistent session: the loop no longer reads the intake's socket), store
+ * what we hold and acknowledge it, let in-flight publishes finish. */
 void loop_shutdown(struct loop *L)
 {
 	int64_t until = now_mono_ms() + SHUTDOWN_WAIT_MS;
 
-	intake_free(L->in);
-	L->in = NULL;
 	/* commands not taken yet stay with the broker for our next session;
 	 * the ones taken are answered (their replies wait in the outbox) */
 	uplink_close_commands(L->up);
@@ -169,12 +174,19 @@ void loop_shutdown(struct loop *L)
 				committed = false;
 			}
 			loop_settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
+			/* what did not commit is not acknowledged: the broker
+			 * delivers it again after the restart */
+			if (committed)
+				intake_settle(L->in, true);
 		}
 		for (i = 0; i < n_msgs; i++)
 			msg_free(&L->batch[i]);
 		if (n_msgs == 0 && n_acks == 0)
 			usleep(10000);
 	}
+	/* the PUBACKs of what was committed go out before the DISCONNECT */
+	intake_free(L->in);
+	L->in = NULL;
 	if (uplink_connected(L->up, NULL, 0)) {
 		cJSON *extra = cJSON_CreateObject();
 

@@ -5,9 +5,10 @@
  * files include it; they are the part of the app layer that the unit
  * tests do not link (they supply their own doubles).
  *
- * One thread runs poll() over an eventfd (woken by Paho's threads when a
- * message or an acknowledgement arrives), a signalfd and the control
- * socket.  It alone touches the rules and SQLite: each pass drains the
+ * One thread runs poll() over an eventfd (woken by Paho's threads when an
+ * acknowledgement or a command arrives), the local broker's intake
+ * session (acknowledged after each pass's commit), a signalfd and the
+ * control socket.  It alone touches the rules and SQLite: each pass drains the
  * intake queue, evaluates the rules, writes readings, hazard events and
  * outbox rows in ONE transaction (group commit), and only after the commit
  * hands outbox rows to the uplink.  Nothing is forwarded before it is on
@@ -27,7 +28,7 @@ struct pollfd;
 #define TICK_MS         1000
 #define TRIM_EVERY_MS   60000
 #define QUOTA_EVERY_MS  5000
-#define MAX_POLLFDS     96      /* wake, signal, GPIO inputs, control clients */
+#define MAX_POLLFDS     96      /* wake, signal, GPIO inputs, control clients, intake */
 #define SHUTDOWN_WAIT_MS 2000
 
 /* A GPIO input change whose outputs already moved, waiting for the pass's
@@ -59,6 +60,7 @@ struct loop {
 	int      telemetry_pending;     /* readings since the last batch */
 	struct complaint *dev_complaint; /* per device: bad payloads */
 	struct complaint unknown_complaint, store_complaint, quota_complaint;
+	struct complaint ack_complaint; /* acknowledged without a commit */
 	struct msg batch[PASS_MAX_MSGS];
 	struct gpio_pending gp[GP_MAX];
 	int      n_gp;

@@ -421,6 +421,37 @@ void loop_settle_acked(struct loop *L, const int64_t *acks, int n_acks,
 	uplink_keep_acked(L->up, undeleted, n_und);
 }
 
+/*
+ * The local broker's PUBACKs, after the pass: every message before the
+ * oldest one still queued is finished.  With the commit done that is the
+ * promise (docs/intake.md).  Without it (storage failing: the alarms were
+ * processed, their interlocks acted and their changes are held by
+ * pass_retry.c) the messages are acknowledged all the same, so that the
+ * session does not stall and hide new alarms behind a full window; that
+ * is counted, logged and shown in status until commits work again.
+ */
+static void loop_ack_intake(struct loop *L, bool committed, int n_msgs)
+{
+	struct intake_stats st;
+	uint64_t before;
+
+	intake_get_stats(L->in, &st);
+	before = st.acked_uncommitted;
+	intake_settle(L->in, committed);
+	if (committed || n_msgs == 0) {
+		if (committed && n_msgs > 0)
+			complain_release(&L->ack_complaint, "local: acknowledging "
+					 "after the commit again");
+		return;
+	}
+	intake_get_stats(L->in, &st);
+	if (st.acked_uncommitted != before)
+		complain(&L->ack_complaint, "local: storage failing: %llu messages "
+			 "acknowledged to the broker without their commit so far "
+			 "(alarms processed, their changes held)",
+			 (unsigned long long)st.acked_uncommitted);
+}
+
 void loop_pass(struct loop *L)
 {
 	int64_t acks[1024], undeleted[1024];
@@ -428,7 +459,7 @@ void loop_pass(struct loop *L)
 	int n_acks, n_msgs, i, n_und = 0, n_kept;
 	bool tick = mono >= L->next_tick_ms || L->d.rules_changed, birth, probe,
 	     kept_ok = false;
-	bool committed = false;
+	bool committed = false, settled = true;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
@@ -439,6 +470,7 @@ void loop_pass(struct loop *L)
 		L->d.cnt.store_errors++;
 		complain(&L->store_complaint, "database: cannot begin a transaction");
 		uplink_keep_acked(L->up, acks, n_acks);
+		settled = n_msgs == 0;
 	} else {
 		probe = pass_retry_probe(L->d.retry, mono);
 		pass_retry_begin(L->d.retry);
@@ -516,6 +548,7 @@ void loop_pass(struct loop *L)
 			complain_release(&L->store_complaint, "database: commits recovered");
 		}
 		loop_settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
+		settled = committed;
 	}
 	for (i = 0; i < n_msgs; i++)
 		msg_free(&L->batch[i]);
@@ -524,6 +557,7 @@ void loop_pass(struct loop *L)
 		L->d.outbox_depth = store_outbox_count(L->d.store);
 	}
 pump:
+	loop_ack_intake(L, settled, n_msgs);
 	L->d.intake_queue_depth = msgq_depth(L->q);
 	L->d.cnt.dropped_queue_full = intake_dropped(L->in);
 	birth = uplink_tick(L->up, mono);

@@ -17,6 +17,30 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The intake session's counters (docs/intake.md): acknowledged after the
+ * commit, and how many were acknowledged without one while storage failed. */
+static void status_session(cJSON *l, struct intake *in)
+{
+	struct intake_stats st;
+	cJSON *s = cJSON_AddObjectToObject(l, "session");
+
+	intake_get_stats(in, &st);
+	cJSON_AddBoolToObject(s, "subscribed", st.subscribed);
+	cJSON_AddBoolToObject(s, "commands_connected", st.commands_connected);
+	cJSON_AddNumberToObject(s, "messages", (double)st.messages);
+	cJSON_AddNumberToObject(s, "acks_sent", (double)st.acks_sent);
+	cJSON_AddNumberToObject(s, "unacked", (double)st.unacked);
+	cJSON_AddNumberToObject(s, "acked_uncommitted", (double)st.acked_uncommitted);
+	cJSON_AddNumberToObject(s, "connects", (double)st.connects);
+	cJSON_AddNumberToObject(s, "connect_failures", (double)st.connect_failures);
+	cJSON_AddNumberToObject(s, "connect_refused", (double)st.connect_refused);
+	cJSON_AddNumberToObject(s, "disconnects", (double)st.disconnects);
+	cJSON_AddNumberToObject(s, "keepalive_timeouts", (double)st.keepalive_timeouts);
+	cJSON_AddNumberToObject(s, "protocol_errors", (double)st.protocol_errors);
+	cJSON_AddNumberToObject(s, "subscribe_refused", (double)st.subscribe_refused);
+	cJSON_AddStringToObject(s, "last_error", st.last_error);
+}
+
 /* Interlock counters and the edge-to-output latency (issue 4's measure). */
 static cJSON *gpio_status_json(struct daemon *d)
 {
@@ -64,6 +88,7 @@ cJSON *daemon_status_json(struct daemon *d)
 	l = cJSON_AddObjectToObject(o, "local");
 	cJSON_AddBoolToObject(l, "connected", d->local_connected);
 	cJSON_AddStringToObject(l, "uri", d->cfg->local.uri);
+	status_session(l, loop_of((struct daemon *)d)->in);
 	l = cJSON_AddObjectToObject(o, "upstream");
 	cJSON_AddBoolToObject(l, "connected", d->upstream_connected);
 	cJSON_AddStringToObject(l, "uri", d->upstream_uri);

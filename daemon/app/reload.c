@@ -75,6 +75,9 @@ static void keep_restart_keys(const struct config *old, struct config *nw, cJSON
 	KEEP_STR(local.username, "local.username");
 	KEEP_STR(local.password_file, "local.password_file");
 	KEEP_NUM(local.queue_len, "local.queue_len");
+	KEEP_NUM(local.max_unacked, "local.max_unacked");
+	KEEP_NUM(local.max_packet, "local.max_packet");
+	KEEP_NUM(local.keepalive_s, "local.keepalive_s");
 	for (i = 0; !uris_differ && i < old->upstream.n_uris; i++)
 		uris_differ = strcmp(old->upstream.uris[i], nw->upstream.uris[i]) != 0;
 	if (uris_differ) {

@@ -51,6 +51,9 @@ struct config {
 		char password_file[PATH_MAX_HZ];
 		int  max_payload;               /* bytes; larger payloads rejected */
 		int  queue_len;                 /* intake queue slots */
+		int  max_unacked;               /* messages waiting for their commit */
+		int  max_packet;                /* bytes; the largest MQTT packet taken */
+		int  keepalive_s;
 	} local;
 	struct {
 		char uris[MAX_URIS][TOPIC_MAX];

@@ -80,6 +80,12 @@ static const struct field local_fields[] = {
 	{ CFG("password_file", T_STR, local.password_file, 0) },
 	{ CFG("max_payload", T_INT, local.max_payload, 0), .min = 64, .max = 1048576, .def = 4096 },
 	{ CFG("queue_len", T_INT, local.queue_len, 0), .min = 16, .max = 1048576, .def = 8192 },
+	/* the intake session (docs/intake.md): messages waiting for their
+	 * commit, the largest packet taken, the keepalive */
+	{ CFG("max_unacked", T_INT, local.max_unacked, 0), .min = 16, .max = 65535, .def = 1024 },
+	{ CFG("max_packet", T_INT, local.max_packet, 0), .min = 1024, .max = 16777216,
+	  .def = 262144 },
+	{ CFG("keepalive_s", T_INT, local.keepalive_s, 0), .min = 5, .max = 3600, .def = 30 },
 };
 
 static const struct field upstream_fields[] = {

@@ -111,7 +111,7 @@ bool char_is_control(uint32_t cp);
 const char *text_check(const char *s);
 
 /* --------------------------------------------------------------- queue.c
- * The bounded hand-over queue between Paho's receive thread and the loop.
+ * The bounded hand-over queue between the intake session and the pass.
  * Pushing copies the message and wakes the loop through an eventfd.
  */
 struct msg {
@@ -120,6 +120,7 @@ struct msg {
 	size_t   len;           /* payload length as received */
 	int64_t  recv_ms;       /* wall clock at receipt */
 	bool     oversized;     /* payload over local.max_payload, not copied */
+	uint64_t seq;           /* the intake session's sequence number */
 };
 struct msgq;
 /* cap: slots for ordinary messages; alarms may use cap again on top. */
@@ -130,6 +131,13 @@ enum msgq_admit { MSGQ_NORMAL, MSGQ_ALARM };
  * -2 full even for alarms: the caller must not acknowledge the message. */
 int  msgq_push(struct msgq *q, const char *topic, const void *payload, size_t len,
 	       size_t max_payload, int64_t recv_ms, enum msgq_admit admit);
+/* The same, the message numbered seq by the intake session (acknowledged
+ * once everything up to it is committed, docs/intake.md). */
+int  msgq_push_seq(struct msgq *q, const char *topic, const void *payload, size_t len,
+		   size_t max_payload, int64_t recv_ms, enum msgq_admit admit,
+		   uint64_t seq);
+/* The seq of the oldest message queued; 0 when the queue is empty. */
+uint64_t msgq_head_seq(struct msgq *q);
 int  msgq_pop(struct msgq *q, struct msg *out, int max);   /* loop thread */
 int  msgq_depth(struct msgq *q);
 bool msgq_full(struct msgq *q);

@@ -1,6 +1,7 @@
 /*
- * queue.c: the bounded hand-over queue between Paho's receive thread and
- * the event loop.  A ring of cap ordinary slots plus up to cap more for
+ * queue.c: the bounded hand-over queue between the intake session and
+ * the loop's pass (a lock still guards it: it costs nothing uncontended
+ * and keeps the queue safe for any thread).  A ring of cap ordinary slots plus up to cap more for
  * alarms, so a burst of telemetry can never crowd out an alarm.
  */
 #include <errno.h>
@@ -61,7 +62,14 @@ void msgq_free(struct msgq *q)
 int msgq_push(struct msgq *q, const char *topic, const void *payload, size_t len,
 	      size_t max_payload, int64_t recv_ms, enum msgq_admit admit)
 {
-	struct msg m = { .len = len, .recv_ms = recv_ms };
+	return msgq_push_seq(q, topic, payload, len, max_payload, recv_ms, admit, 0);
+}
+
+int msgq_push_seq(struct msgq *q, const char *topic, const void *payload, size_t len,
+		  size_t max_payload, int64_t recv_ms, enum msgq_admit admit,
+		  uint64_t seq)
+{
+	struct msg m = { .len = len, .recv_ms = recv_ms, .seq = seq };
 	uint64_t one = 1;
 	int limit, rc = 0;
 	bool was_empty = false;
@@ -116,6 +124,16 @@ int msgq_pop(struct msgq *q, struct msg *out, int max)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+uint64_t msgq_head_seq(struct msgq *q)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&q->lock);
+	seq = q->count > 0 ? q->ring[q->head].seq : 0;
+	pthread_mutex_unlock(&q->lock);
+	return seq;
 }
 
 int msgq_depth(struct msgq *q)

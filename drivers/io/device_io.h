@@ -10,26 +10,49 @@
 #include "mqtt_link.h"
 
 /* ------------------------------------------------------- mqtt_intake.c
- * The local broker session: persistent (clean session off, stable client
- * id), QoS 1 subscriptions to every device topic, reconnect with backoff
- * and jitter driven from the loop.
+ * The local broker session (mqtt_sub.c, driven by the loop's poll):
+ * persistent (clean session off, stable client id), QoS 1 subscriptions
+ * to every device topic, reconnect with backoff and jitter; each message
+ * is acknowledged only when the loop has finished it (intake_settle).
+ * Device commands go out on a Paho client of their own.  Loop thread.
  */
 struct intake;
+struct pollfd;
 struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 			  char *err, size_t errlen);
 void intake_free(struct intake *in);            /* disconnects */
+/* The session's fd and events for poll() (1; 0 while it waits to
+ * reconnect) and the longest the loop may sleep for it (-1: no limit). */
+int  intake_pollfd(struct intake *in, struct pollfd *p, int *timeout_ms);
+/* After poll: reads, writes, timers; messages go into the queue. */
+void intake_handle(struct intake *in, short revents);
+/* After a pass: acknowledge every message before the oldest one still
+ * queued (all are committed, or discarded and counted).  committed false:
+ * the pass's commit failed (storage failing): acknowledged all the same so
+ * the session does not stall, and counted as acked_uncommitted. */
+void intake_settle(struct intake *in, bool committed);
 void intake_tick(struct intake *in, int64_t now_mono_ms);  /* (re)connects */
 bool intake_connected(struct intake *in);
 uint64_t intake_dropped(struct intake *in);     /* telemetry dropped, queue full */
+struct intake_stats {
+	uint64_t connects, connect_failures, connect_refused, disconnects,
+		 keepalive_timeouts, messages, acks_sent, protocol_errors,
+		 subscribe_refused, acked_uncommitted;
+	size_t unacked;                 /* waiting for their commit now */
+	bool subscribed, commands_connected;
+	char last_error[200];
+};
+void intake_get_stats(struct intake *in, struct intake_stats *st);
 /* Reload: take ix (built from cfg; owned from now on) as the routing
- * index, subscribe to the filters it adds and unsubscribe from those it
- * drops on the same session.  Cannot fail; a failed (un)subscribe is
- * logged and the next connect subscribes again.  Loop thread. */
+ * index, subscribe to the filters it adds on the same session.  Cannot
+ * fail; a failed subscribe is logged and the next connect subscribes to
+ * all. */
 void intake_reconfigure(struct intake *in, const struct config *cfg,
 			struct devindex *ix);
-/* A device command, QoS 1 on the local session; -1 while not connected. */
+/* A device command, QoS 1 on the local broker; -1 while not connected. */
 int  intake_publish(struct intake *in, const char *topic, const char *payload);
-/* True once per new connection (loop thread): re-send latched commands. */
+/* True once per new connection of the command link: re-send latched
+ * commands. */
 bool intake_reconnected(struct intake *in);
 struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
 
@@ -112,8 +135,8 @@ bool gpio_hazard_on(const struct gpio_in_cfg *in, bool asserted);
  * dropped by the intake before the queue and the disk; an alarm's onset
  * (a flag turning on, an explicit offline) always passes, a repeat of the
  * state already passed on takes a token like anything else.  flood_admit,
- * flood_limited, flood_rising and flood_note run on Paho's receive thread
- * only; the counters are atomic, read by the loop.
+ * flood_limited, flood_rising and flood_note run in the intake's message
+ * callback (the loop's thread); the counters are atomic.
  */
 struct flood;
 struct flood *flood_new(const struct config *cfg);

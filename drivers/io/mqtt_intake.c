@@ -1,37 +1,44 @@
 /*
- * mqtt_intake.c: the local broker session that brings device messages in.
+ * mqtt_intake.c: the local broker session that brings device messages in
+ * and acknowledges each one only once it is finished (docs/intake.md).
  *
- * Persistent session (clean session off, stable client id) with QoS 1
- * subscriptions to every route of every device (devindex.c), so an alarm
- * published while hazardd restarts waits in the broker.  The receive
- * callback runs on Paho's thread: it applies flood control (flood.c: a
- * device over its rate has the excess dropped here, before the queue and
- * the disk, alarm onsets excepted), copies the message into the hand-over
- * queue and returns; it never touches SQLite.  Device commands
- * (devcmd.c) are published QoS 1 on this same session.
+ * The session is mqtt_sub.c's: persistent (clean session off, stable
+ * client id), QoS 1 subscriptions to every route of every device
+ * (devindex.c), driven by the loop's poll() with no thread of its own.
+ * Each message arrives with the session's sequence number; flood control
+ * (flood.c: a device over its rate has the excess dropped here, alarm
+ * onsets excepted) decides first, then the message is copied into the
+ * hand-over queue with its number.  Its PUBACK leaves when the loop says
+ * every message up to it is finished (intake_settle): committed, or
+ * deliberately discarded and counted.  A crash before that leaves it with
+ * the broker, which delivers it again.
+ *
+ * Device commands (devcmd.c) are published QoS 1 through a Paho client of
+ * their own on the same broker ("<client_id>-cmd", clean session): the
+ * subscriber publishes nothing, and two connections cannot share one
+ * client id.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 
 #include <MQTTAsync.h>
 
 #include "device_io.h"
+#include "mqtt_sub.h"
 
 struct intake {
-	struct mqtt_link link;
+	struct mqtt_sub *sub;
+	struct mqtt_link cmd;           /* Paho, publish only: device commands */
 	struct msgq *q;
-	/* private copy, read on Paho's thread: the filters to subscribe and
-	 * each topic's decoder, to classify when the queue is full */
-	struct devindex *ix;
+	struct devindex *ix;            /* filters subscribed, topic -> decoder */
 	size_t max_payload;
-	_Atomic uint64_t dropped;
+	uint64_t dropped;
+	uint64_t acked_through;         /* the last seq acknowledged */
+	uint64_t acked_uncommitted;     /* acknowledged while commits failed */
 	struct flood *flood;            /* NULL: no device has a rate */
-	unsigned up_epoch;              /* loop thread: intake_reconnected */
-	/* held by Paho's thread around each callback and by a reload for
-	 * the swap of ix, flood and max_payload (intake_reconfigure) */
-	pthread_mutex_t swap_lock;
+	unsigned up_epoch;              /* intake_reconnected */
 };
 
 /* The message as its device's decoder reads it; false when it cannot (an
@@ -93,106 +100,128 @@ static bool intake_flooded(struct intake *in, const char *topic, const void *pay
 	return true;
 }
 
-static int intake_on_message(void *ctx, char *topic, int topic_len, void *vm)
+static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 {
 	struct intake *in = ctx;
-	MQTTAsync_message *m = vm;
-	char tbuf[TOPIC_MAX];
-	const char *t = topic;
 	struct reading r;
 	bool decoded = false;
 	int rc, dev;
 
-	if (topic_len > 0) {
-		/* topic_len is set only when the topic holds a NUL byte */
-		snprintf(tbuf, sizeof tbuf, "%.*s", topic_len, topic);
-		t = tbuf;
-	}
-	dev = in->flood ? devindex_find(in->ix, t, NULL) : -1;
-	if (intake_flooded(in, t, m->payload, (size_t)m->payloadlen, dev, &r, &decoded)) {
-		MQTTAsync_freeMessage(&m);
-		MQTTAsync_free(topic);
-		return 1;
-	}
-	rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen, in->max_payload,
-		       now_wall_ms(), MSGQ_NORMAL);
+	dev = in->flood ? devindex_find(in->ix, m->topic, NULL) : -1;
+	/* a flood-limited message is finished here: dropped and counted; its
+	 * PUBACK leaves with the next ones'  (intake_settle) */
+	if (intake_flooded(in, m->topic, m->payload, m->len, dev, &r, &decoded))
+		return;
+	rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
+			   now_wall_ms(), MSGQ_NORMAL, m->seq);
 	/* a full queue: decoded once, by flood control or now */
 	if (rc == -1 && !decoded)
-		decoded = intake_decode(in, t, m->payload, (size_t)m->payloadlen, &r);
+		decoded = intake_decode(in, m->topic, m->payload, m->len, &r);
 	if (rc == -1 && decoded && intake_is_alarm(&r))
-		rc = msgq_push(in->q, t, m->payload, (size_t)m->payloadlen,
-			       in->max_payload, now_wall_ms(), MSGQ_ALARM);
-	if (rc == -2)
-		return 0;       /* not acknowledged: Paho offers it again later */
+		rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
+				   now_wall_ms(), MSGQ_ALARM, m->seq);
+	if (rc == -2) {
+		/* not even an alarm's room, or no memory: it must not be
+		 * acknowledged, and the session cannot skip one message, so
+		 * the link starts over and the broker delivers it again */
+		mqtt_sub_drop(in->sub, "an alarm found the intake queue full");
+		return;
+	}
 	if (rc == -1)
 		in->dropped++;
 	else if (decoded)       /* the loop has it: its flags are the state now */
 		flood_note(in->flood, dev, &r);
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
-	return 1;
 }
 
-static void intake_on_up(void *ctx)
-{
-	struct intake *in = ctx;
-	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	int n = devindex_n_filters(in->ix);
-	char **topics;
-	int *qos, i, rc;
+/* ------------------------------------------------------------ the session */
 
-	if (n == 0)
-		return;
-	topics = calloc((size_t)n, sizeof *topics);
-	qos = calloc((size_t)n, sizeof *qos);
-	if (!topics || !qos) {
-		free(topics);
-		free(qos);
-		return;
+/* local.uri: scheme://host[:port][/...] -> host, port, TLS. */
+static int intake_parse_uri(const char *uri, char *host, size_t hostlen, int *port,
+			    bool *tls, char *err, size_t errlen)
+{
+	const char *h = strstr(uri, "://"), *e;
+	size_t n;
+
+	*tls = uri_is_tls(uri);
+	if (!h || strncmp(uri, "ws", 2) == 0) {
+		errf(err, errlen, "local.uri %s: the intake speaks MQTT over TCP or TLS "
+		     "(tcp://, mqtt://, ssl://, mqtts://)", uri);
+		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		/* Paho does not write through these */
-		topics[i] = (char *)devindex_filter(in->ix, i);
-		qos[i] = 1;
+	h += 3;
+	if (*h == '[') {
+		e = strchr(h, ']');
+		if (!e) {
+			errf(err, errlen, "local.uri %s: unterminated [address]", uri);
+			return -1;
+		}
+		n = (size_t)(e - h - 1);
+		h++;
+		e++;
+	} else {
+		n = strcspn(h, ":/");
+		e = h + n;
 	}
-	/* resubscribe on every connect: the config may have changed while away */
-	rc = MQTTAsync_subscribeMany(in->link.client, n, topics, qos, &ro);
-	if (rc != MQTTASYNC_SUCCESS)
-		log_warnx("local: subscribe to %d topics failed: %s", n,
-			  MQTTAsync_strerror(rc));
-	free(topics);
-	free(qos);
+	if (n == 0 || n >= hostlen) {
+		errf(err, errlen, "local.uri %s: no usable host", uri);
+		return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = *tls ? 8883 : 1883;
+	if (*e == ':') {
+		char *end;
+		long v = strtol(e + 1, &end, 10);
+
+		if (v <= 0 || v > 65535 || (*end && *end != '/')) {
+			errf(err, errlen, "local.uri %s: bad port", uri);
+			return -1;
+		}
+		*port = (int)v;
+	}
+	return 0;
+}
+
+static struct mqtt_sub *intake_session(struct intake *in, const struct config *cfg,
+				       const char *password, char *err, size_t errlen)
+{
+	struct mqtt_sub_config sc = { 0 };
+	const char **filters;
+	struct mqtt_sub *s;
+	char host[256];
+	bool tls;
+	int i, n = devindex_n_filters(in->ix);
+
+	if (intake_parse_uri(cfg->local.uri, host, sizeof host, &sc.port, &tls,
+			     err, errlen) < 0)
+		return NULL;
+	filters = calloc((size_t)n + 1, sizeof *filters);
+	if (!filters) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		filters[i] = devindex_filter(in->ix, i);
+	sc.host = host;
+	sc.client_id = cfg->local.client_id;
+	sc.username = cfg->local.username[0] ? cfg->local.username : NULL;
+	sc.password = password;
+	sc.filters = filters;
+	sc.n_filters = (size_t)n;
+	sc.keepalive_s = (unsigned)cfg->local.keepalive_s;
+	sc.max_packet = (size_t)cfg->local.max_packet;
+	/* the session never holds more than the queue can take: a full
+	 * session stops reading (TCP pushes back on the broker) long before
+	 * the queue could refuse anything */
+	sc.max_unacked = (size_t)(cfg->local.max_unacked < cfg->local.queue_len ?
+				  cfg->local.max_unacked : cfg->local.queue_len);
+	sc.tls = tls;
+	s = mqtt_sub_new(&sc, intake_on_message, in, err, errlen);
+	free(filters);
+	return s;
 }
 
 /* ------------------------------------------------------------ reload */
-
-/*
- * A reload swaps the index (and the flood buckets, numbered by it) while
- * Paho's thread may be inside a callback that reads them.  A mutex rather
- * than an atomic pointer: the only reader is that one thread, so the lock
- * is never contended outside the few microseconds of a swap, and once the
- * reload holds it no callback can still be using the old index, so it is
- * freed at once, without a grace period or reference counts.
- */
-static void intake_on_up_locked(void *ctx)
-{
-	struct intake *in = ctx;
-
-	pthread_mutex_lock(&in->swap_lock);
-	intake_on_up(ctx);
-	pthread_mutex_unlock(&in->swap_lock);
-}
-
-static int intake_on_message_locked(void *ctx, char *topic, int topic_len, void *vm)
-{
-	struct intake *in = ctx;
-	int rc;
-
-	pthread_mutex_lock(&in->swap_lock);
-	rc = intake_on_message(ctx, topic, topic_len, vm);
-	pthread_mutex_unlock(&in->swap_lock);
-	return rc;
-}
 
 static int intake_cmp_str(const void *a, const void *b)
 {
@@ -201,9 +230,9 @@ static int intake_cmp_str(const void *a, const void *b)
 
 /* The filters of ix, sorted (pointers into ix); NULL when there are none
  * or no memory (*n = 0). */
-static char **intake_sorted_filters(const struct devindex *ix, int *n)
+static const char **intake_sorted_filters(const struct devindex *ix, int *n)
 {
-	char **v;
+	const char **v;
 	int i;
 
 	*n = devindex_n_filters(ix);
@@ -213,67 +242,57 @@ static char **intake_sorted_filters(const struct devindex *ix, int *n)
 		return NULL;
 	}
 	for (i = 0; i < *n; i++)
-		v[i] = (char *)devindex_filter(ix, i);
+		v[i] = devindex_filter(ix, i);
 	qsort(v, (size_t)*n, sizeof *v, intake_cmp_str);
 	return v;
 }
 
-/* Subscribe to what only nw has, unsubscribe from what only old had. */
+/* Subscribe to what only nw has.  A filter only old had stays subscribed
+ * on the broker's session (the subscriber does not unsubscribe): what
+ * still arrives on it is an unknown topic, counted and acknowledged. */
 static void intake_resubscribe(struct intake *in, const struct devindex *old,
 			       const struct devindex *nw)
 {
-	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	int na, nb, i = 0, j = 0, n_add = 0, n_del = 0, rc, c;
-	char **a = intake_sorted_filters(old, &na), **b = intake_sorted_filters(nw, &nb);
-	char **add = calloc((size_t)nb + 1, sizeof *add);
-	char **del = calloc((size_t)na + 1, sizeof *del);
-	int *qos = calloc((size_t)nb + 1, sizeof *qos);
+	int na, nb, i = 0, j = 0, n_add = 0, n_del = 0, c;
+	const char **a = intake_sorted_filters(old, &na), **b = intake_sorted_filters(nw, &nb);
+	const char **add = calloc((size_t)nb + 1, sizeof *add);
+	char err[256];
 
-	if (!add || !del || !qos || (na && !a) || (nb && !b)) {
+	if (!add || (na && !a) || (nb && !b)) {
 		log_warnx("local: out of memory comparing subscriptions; "
-			  "they are renewed at the next connect");
+			  "the new devices are subscribed at the next connect");
+		mqtt_sub_drop(in->sub, "out of memory comparing subscriptions");
 		goto out;
 	}
 	while (i < na || j < nb) {
 		c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
 		if (c < 0)
-			del[n_del++] = a[i++];
+			n_del++, i++;
 		else if (c > 0)
 			add[n_add++] = b[j++];
 		else
 			i++, j++;
 	}
-	for (i = 0; i < n_add; i++)
-		qos[i] = 1;
-	/* not connected: intake_on_up subscribes to the new set on connect */
-	if (!mqtt_link_up(&in->link))
-		goto out;
-	if (n_add > 0 &&
-	    (rc = MQTTAsync_subscribeMany(in->link.client, n_add, add, qos, &ro)) !=
-	    MQTTASYNC_SUCCESS)
-		log_warnx("local: subscribe to %d new topics failed: %s", n_add,
-			  MQTTAsync_strerror(rc));
-	if (n_del > 0 &&
-	    (rc = MQTTAsync_unsubscribeMany(in->link.client, n_del, del, &ro)) !=
-	    MQTTASYNC_SUCCESS)
-		log_warnx("local: unsubscribe from %d topics failed: %s", n_del,
-			  MQTTAsync_strerror(rc));
-	if (n_add || n_del)
-		log_info("local: subscribed to %d new topics, unsubscribed from %d, "
-			 "on the same session", n_add, n_del);
+	if (n_add > 0 && mqtt_sub_add_filters(in->sub, add, (size_t)n_add, err,
+					      sizeof err) != 0)
+		log_warnx("local: subscribe to %d new topics failed: %s", n_add, err);
+	if (n_add)
+		log_info("local: subscribed to %d new topics, unsubscribed from 0, "
+			 "on the same session", n_add);
+	if (n_del)
+		log_info("local: %d topics no longer routed stay subscribed on the "
+			 "session; what arrives on them is ignored as unconfigured", n_del);
 out:
 	free(a);
 	free(b);
 	free(add);
-	free(del);
-	free(qos);
 }
 
 void intake_reconfigure(struct intake *in, const struct config *cfg,
 			struct devindex *ix)
 {
-	struct devindex *old_ix;
-	struct flood *fl = NULL, *old_fl;
+	struct devindex *old_ix = in->ix;
+	struct flood *fl = NULL;
 	int i;
 
 	for (i = 0; i < cfg->n_devices; i++)
@@ -284,17 +303,17 @@ void intake_reconfigure(struct intake *in, const struct config *cfg,
 					  "until the next reload");
 			break;
 		}
-	pthread_mutex_lock(&in->swap_lock);
-	old_ix = in->ix;
-	old_fl = in->flood;
+	/* the loop's own thread calls back into the intake: nothing reads
+	 * the index or the buckets while they are swapped */
+	flood_free(in->flood);
 	in->ix = ix;
 	in->flood = fl;
 	in->max_payload = (size_t)cfg->local.max_payload;
-	pthread_mutex_unlock(&in->swap_lock);
 	intake_resubscribe(in, old_ix, ix);
 	devindex_free(old_ix);
-	flood_free(old_fl);
 }
+
+/* ------------------------------------------------------------ life */
 
 struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 			  char *err, size_t errlen)
@@ -306,7 +325,6 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 		return NULL;
 	}
 	in->q = q;
-	pthread_mutex_init(&in->swap_lock, NULL);
 	in->max_payload = (size_t)cfg->local.max_payload;
 	in->ix = devindex_new(cfg, err, errlen);
 	if (!in->ix) {
@@ -317,29 +335,24 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 		if (cfg->devices[i].flood.rate_per_s > 0 && !in->flood &&
 		    !(in->flood = flood_new(cfg))) {
 			errf(err, errlen, "out of memory");
-			devindex_free(in->ix);
-			free(in);
-			return NULL;
+			goto fail;
 		}
 
-	strlcpy_hz(in->link.name, "local", sizeof in->link.name);
-	strlcpy_hz(in->link.uris[0], cfg->local.uri, TOPIC_MAX);
-	in->link.n_uris = 1;
-	strlcpy_hz(in->link.client_id, cfg->local.client_id, ID_MAX);
-	strlcpy_hz(in->link.username, cfg->local.username, ID_MAX);
-	in->link.clean_session = false;
-	in->link.wake_fd = wake_fd;
-	in->link.on_up = intake_on_up_locked;
-	in->link.on_message = intake_on_message_locked;
-	in->link.ctx = in;
-	if (mqtt_link_read_password(&in->link, cfg->local.password_file, err, errlen) < 0 ||
-	    mqtt_link_init(&in->link, err, errlen) < 0) {
-		mqtt_link_destroy(&in->link, 0);
-		devindex_free(in->ix);
-		flood_free(in->flood);
-		free(in);
-		return NULL;
-	}
+	strlcpy_hz(in->cmd.name, "local", sizeof in->cmd.name);
+	strlcpy_hz(in->cmd.uris[0], cfg->local.uri, TOPIC_MAX);
+	in->cmd.n_uris = 1;
+	snprintf(in->cmd.client_id, sizeof in->cmd.client_id, "%.*s-cmd",
+		 (int)sizeof in->cmd.client_id - 5, cfg->local.client_id);
+	strlcpy_hz(in->cmd.username, cfg->local.username, ID_MAX);
+	/* it holds no subscription: nothing for the broker to keep */
+	in->cmd.clean_session = true;
+	in->cmd.wake_fd = wake_fd;
+	in->cmd.ctx = in;
+	if (mqtt_link_read_password(&in->cmd, cfg->local.password_file, err, errlen) < 0)
+		goto fail;
+	in->sub = intake_session(in, cfg, in->cmd.password, err, errlen);
+	if (!in->sub || mqtt_link_init(&in->cmd, err, errlen) < 0)
+		goto fail;
 	/* an anonymous broker lets anyone on the gateway forge a reading that
 	 * ends an alarm, or publish a plug's command: it still works, but the
 	 * operator is told (docs/operations.md, "The gateway's broker") */
@@ -349,32 +362,111 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 			  "give hazardd its own user (local.username, local.password_file) "
 			  "and the broker an ACL", cfg->local.uri);
 	return in;
+fail:
+	mqtt_sub_free(in->sub);
+	mqtt_link_destroy(&in->cmd, 0);
+	devindex_free(in->ix);
+	flood_free(in->flood);
+	free(in);
+	return NULL;
 }
 
 void intake_free(struct intake *in)
 {
 	if (!in)
 		return;
-	mqtt_link_destroy(&in->link, 1000);
+	mqtt_sub_free(in->sub);         /* DISCONNECT: the broker keeps the rest */
+	mqtt_link_destroy(&in->cmd, 1000);
 	devindex_free(in->ix);
 	flood_free(in->flood);
-	pthread_mutex_destroy(&in->swap_lock);
 	free(in);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+int intake_pollfd(struct intake *in, struct pollfd *p, int *timeout_ms)
+{
+	short ev = 0;
+	int fd;
+
+	*timeout_ms = -1;
+	if (!in)
+		return 0;
+	fd = mqtt_sub_poll(in->sub, &ev, timeout_ms);
+	*p = (struct pollfd){ .fd = fd, .events = ev };
+	return fd >= 0;
+}
+
+void intake_handle(struct intake *in, short revents)
+{
+	if (in)
+		mqtt_sub_handle(in->sub, revents);
+}
+
+void intake_settle(struct intake *in, bool committed)
+{
+	uint64_t head, through;
+
+	if (!in)
+		return;
+	/* everything before the oldest message still queued is finished:
+	 * committed by this pass or an earlier one, or discarded and counted */
+	head = msgq_head_seq(in->q);
+	through = head ? head - 1 : mqtt_sub_last_seq(in->sub);
+	if (through <= in->acked_through)
+		return;
+	if (!committed)
+		in->acked_uncommitted += through - in->acked_through;
+	in->acked_through = through;
+	mqtt_sub_ack_through(in->sub, through);
+}
+
+void intake_redeliver(struct intake *in, const char *why)
+{
+	if (in)
+		mqtt_sub_drop(in->sub, why);
 }
 
 void intake_tick(struct intake *in, int64_t now_ms)
 {
-	mqtt_link_tick(&in->link, now_ms);
+	mqtt_link_tick(&in->cmd, now_ms);
 }
 
 bool intake_connected(struct intake *in)
 {
-	return mqtt_link_up(&in->link);
+	struct mqtt_sub_stats st;
+
+	mqtt_sub_get_stats(in->sub, &st);
+	return st.connected;
 }
 
 uint64_t intake_dropped(struct intake *in)
 {
 	return in->dropped;
+}
+
+void intake_get_stats(struct intake *in, struct intake_stats *o)
+{
+	struct mqtt_sub_stats st;
+
+	memset(o, 0, sizeof *o);
+	if (!in)
+		return;
+	mqtt_sub_get_stats(in->sub, &st);
+	o->connects = st.connects;
+	o->connect_failures = st.connect_failures;
+	o->connect_refused = st.connect_refused;
+	o->disconnects = st.disconnects;
+	o->keepalive_timeouts = st.keepalive_timeouts;
+	o->messages = st.messages;
+	o->acks_sent = st.acks_sent;
+	o->protocol_errors = st.protocol_errors;
+	o->subscribe_refused = st.subscribe_refused;
+	o->unacked = st.unacked;
+	o->acked_uncommitted = in->acked_uncommitted;
+	o->subscribed = st.subscribed;
+	o->commands_connected = mqtt_link_up(&in->cmd);
+	snprintf(o->last_error, sizeof o->last_error, "%s", mqtt_sub_last_error(in->sub));
 }
 
 int intake_publish(struct intake *in, const char *topic, const char *payload)
@@ -383,13 +475,13 @@ int intake_publish(struct intake *in, const char *topic, const char *payload)
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	int rc;
 
-	if (!in || !mqtt_link_up(&in->link))
+	if (!in || !mqtt_link_up(&in->cmd))
 		return -1;
 	m.payload = (void *)payload;    /* Paho copies it */
 	m.payloadlen = (int)strlen(payload);
 	m.qos = 1;
 	m.retained = 0;
-	rc = MQTTAsync_sendMessage(in->link.client, topic, &m, &ro);
+	rc = MQTTAsync_sendMessage(in->cmd.client, topic, &m, &ro);
 	if (rc != MQTTASYNC_SUCCESS) {
 		log_warnx("local: publish to %s failed: %s", topic, MQTTAsync_strerror(rc));
 		return -1;
@@ -397,13 +489,14 @@ int intake_publish(struct intake *in, const char *topic, const char *payload)
 	return 0;
 }
 
+/* The command link's new connection: latched commands go again. */
 bool intake_reconnected(struct intake *in)
 {
 	unsigned e;
 
-	if (!in || !mqtt_link_up(&in->link))
+	if (!in || !mqtt_link_up(&in->cmd))
 		return false;
-	e = in->link.epoch;
+	e = in->cmd.epoch;
 	if (e == in->up_epoch)
 		return false;
 	in->up_epoch = e;

@@ -9,7 +9,9 @@
  * waits a backoff before IDLE connects again.  The packets themselves are
  * mqtt_packet.c's, the byte stream (TCP or TLS) mqtt_sub_stream.c's; this
  * file owns the session: its states, timers and the queue of messages
- * waiting for their commit.
+ * waiting for their commit.  (A little over 800 lines: the session's state
+ * machine, its timers and its filter changes on a live link belong
+ * together.)
  */
 #include <netdb.h>
 #include <poll.h>
@@ -53,6 +55,7 @@ struct mqtt_sub {
 	int64_t last_sent_ms, last_recv_ms, ping_deadline_ms;
 	int ping_out;
 	uint16_t sub_id;
+	size_t sub_n;                 /* filters the SUBSCRIBE in flight names */
 
 	struct mqtt_decoder dec;
 	uint8_t rbuf[RBUF_SIZE];
@@ -219,25 +222,36 @@ static int send_connect(struct mqtt_sub *s)
 	return flush(s);
 }
 
-static int send_subscribe(struct mqtt_sub *s)
+/* One SUBSCRIBE for f[0..nf); none (subscribed at once) when nf is 0. */
+static int send_subscribe_of(struct mqtt_sub *s, char *const *f, size_t nf)
 {
 	size_t need = 16, i, n;
 	const char *why;
 
-	for (i = 0; i < s->cfg.n_filters; i++)
-		need += 3 + strlen(s->filters[i]);
+	if (nf == 0) {
+		s->st.subscribed = 1;
+		return 0;
+	}
+	for (i = 0; i < nf; i++)
+		need += 3 + strlen(f[i]);
 	if (wbuf_reserve(s, need) < 0)
 		return -1;
 	if (++s->sub_id == 0)
 		s->sub_id = 1;
 	n = mqtt_enc_subscribe(s->wbuf + s->wlen, s->wcap - s->wlen, s->sub_id,
-			       (const char *const *)s->filters, s->cfg.n_filters, &why);
+			       (const char *const *)f, nf, &why);
 	if (n == 0) {
 		snprintf(s->err, sizeof s->err, "SUBSCRIBE: %s", why);
 		return -1;
 	}
+	s->sub_n = nf;
 	s->wlen += n;
 	return flush(s);
+}
+
+static int send_subscribe(struct mqtt_sub *s)
+{
+	return send_subscribe_of(s, s->filters, s->cfg.n_filters);
 }
 
 static int send_ping(struct mqtt_sub *s)
@@ -329,7 +343,7 @@ static int on_packet(struct mqtt_sub *s, const struct mqtt_packet *p)
 		s->ping_out = 0;
 		return 0;
 	case MQTT_SUBACK:
-		if (p->packet_id != s->sub_id || p->n_codes != s->cfg.n_filters) {
+		if (p->packet_id != s->sub_id || p->n_codes != s->sub_n) {
 			s->st.protocol_errors++;
 			snprintf(s->err, sizeof s->err,
 				 "protocol error: SUBACK does not answer our SUBSCRIBE");
@@ -338,8 +352,8 @@ static int on_packet(struct mqtt_sub *s, const struct mqtt_packet *p)
 		for (i = 0; i < p->n_codes; i++) {
 			if (p->codes[i] == MQTT_SUBACK_FAILURE) {
 				s->st.subscribe_refused++;
-				log_warnx("mqtt_sub %s: the broker refused the filter \"%s\"",
-					  s->cfg.client_id, s->filters[i]);
+				log_warnx("mqtt_sub %s: the broker refused filter %zu of "
+					  "%zu subscribed", s->cfg.client_id, i + 1, s->sub_n);
 			}
 		}
 		s->st.subscribed = 1;
@@ -645,10 +659,6 @@ struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn
 		errf(err, errlen, "a persistent session needs a client id");
 		return NULL;
 	}
-	if (cfg->n_filters == 0) {
-		errf(err, errlen, "no topic filter to subscribe to");
-		return NULL;
-	}
 	for (i = 0; i < cfg->n_filters; i++) {
 		if ((why = mqtt_filter_check(cfg->filters[i])) != NULL) {
 			errf(err, errlen, "topic filter \"%s\": %s", cfg->filters[i], why);
@@ -688,7 +698,7 @@ struct mqtt_sub *mqtt_sub_new(const struct mqtt_sub_config *cfg, mqtt_sub_msg_fn
 		s->cfg.backoff_min_ms = 200;
 	if (s->cfg.backoff_max_ms < s->cfg.backoff_min_ms)
 		s->cfg.backoff_max_ms = s->cfg.backoff_min_ms > 30000 ? s->cfg.backoff_min_ms : 30000;
-	s->filters = calloc(cfg->n_filters, sizeof *s->filters);
+	s->filters = calloc(cfg->n_filters + 1, sizeof *s->filters);
 	s->ring = calloc(s->cfg.max_unacked, sizeof *s->ring);
 	s->ack_cap = s->cfg.max_unacked;
 	s->ack_ends = calloc(s->ack_cap, sizeof *s->ack_ends);
@@ -753,6 +763,53 @@ void mqtt_sub_free(struct mqtt_sub *s)
 	free(s->ack_ends);
 	free(s->wbuf);
 	free(s);
+}
+
+int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
+			 char *err, size_t errlen)
+{
+	char **nf, **added;
+	size_t i;
+	const char *why;
+
+	for (i = 0; i < n; i++) {
+		if ((why = mqtt_filter_check(filters[i])) != NULL) {
+			errf(err, errlen, "topic filter \"%s\": %s", filters[i], why);
+			return -1;
+		}
+	}
+	if (n == 0)
+		return 0;
+	nf = realloc(s->filters, (s->cfg.n_filters + n + 1) * sizeof *nf);
+	if (!nf) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->filters = nf;
+	added = nf + s->cfg.n_filters;
+	for (i = 0; i < n; i++) {
+		if (!(added[i] = strdup(filters[i]))) {
+			while (i-- > 0)
+				free(added[i]);
+			errf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	s->cfg.n_filters += n;
+	/* on a live link now; otherwise the next CONNACK subscribes to all.
+	 * While the first SUBSCRIBE is unanswered a second would make its
+	 * SUBACK look foreign: start over, the reconnect subscribes to all. */
+	if (s->state == S_UP && !s->st.subscribed) {
+		snprintf(s->err, sizeof s->err, "filters added while subscribing");
+		s->pending_drop = s->err;
+		return 0;
+	}
+	if (s->state == S_UP && send_subscribe_of(s, added, n) < 0) {
+		errf(err, errlen, "%s", s->err);
+		s->pending_drop = s->err;       /* the reconnect subscribes to all */
+		return 1;
+	}
+	return 0;
 }
 
 uint64_t mqtt_sub_last_seq(const struct mqtt_sub *s)

@@ -32,7 +32,7 @@ struct mqtt_sub_config {
 	const char *client_id;      /* the persistent session's name */
 	const char *username;       /* NULL: anonymous */
 	const char *password;       /* NULL: none (the caller read password_file) */
-	const char *const *filters; /* subscribed at QoS 1 */
+	const char *const *filters; /* subscribed at QoS 1 (none: connect only) */
 	size_t n_filters;
 	unsigned keepalive_s;       /* default 30 */
 	size_t max_packet;          /* largest packet accepted; default 256 KiB */
@@ -100,6 +100,12 @@ void mqtt_sub_handle(struct mqtt_sub *s, short revents);
  * arrival order and try to send them.  Messages of an earlier connection
  * are gone (the broker redelivers them).  Returns how many were queued. */
 size_t mqtt_sub_ack_through(struct mqtt_sub *s, uint64_t seq);
+/* Subscribe to more filters on the same session (a reload's new devices):
+ * at once when connected, else at the next connect.  0 done or due; 1 the
+ * SUBSCRIBE could not be written (the link is dropped and the reconnect
+ * subscribes to all); -1 a filter is not valid (nothing changed). */
+int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
+			 char *err, size_t errlen);
 /* The sequence number of the last message delivered (0: none yet). */
 uint64_t mqtt_sub_last_seq(const struct mqtt_sub *s);
 
