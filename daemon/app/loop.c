@@ -166,8 +166,9 @@ void loop_shutdown(struct loop *L)
 			/* the remembered rows too: deleted now, not sent again
 			 * after the restart */
 			n_und = loop_delete_acked(L, acks, n_acks, undeleted, &kept_ok);
+			loop_dedupe_done(L);
 			for (i = 0; i < n_msgs; i++)
-				loop_handle_msg(L, &L->batch[i]);
+				loop_take_msg(L, &L->batch[i]);
 			loop_flush_telemetry(L, now_mono_ms(), true);
 			if (store_commit(L->d.store) < 0) {
 				store_rollback(L->d.store);

@@ -61,6 +61,9 @@ struct loop {
 	struct complaint *dev_complaint; /* per device: bad payloads */
 	struct complaint unknown_complaint, store_complaint, quota_complaint;
 	struct complaint ack_complaint; /* acknowledged without a commit */
+	uint64_t dup_skipped;           /* redeliveries found stored (loop_dedupe.c) */
+	uint64_t dedupe_through;        /* rows deleted through this seq */
+	int      dedupe_old_runs;       /* 0 waiting, -1 armed, 1 due, 2 done */
 	struct msg batch[PASS_MAX_MSGS];
 	struct gpio_pending gp[GP_MAX];
 	int      n_gp;
@@ -87,6 +90,8 @@ void loop_apply_acted(struct loop *L, const struct device_cfg *dev,
 		      const struct reading *evidence, int64_t now_ms, cJSON **acts);
 /* One message of the intake: decode, rules, records (in the transaction). */
 void loop_handle_msg(struct loop *L, const struct msg *m);
+/* The same, with the redelivery check (loop_dedupe.c) around it. */
+void loop_take_msg(struct loop *L, const struct msg *m);
 void loop_flush_telemetry(struct loop *L, int64_t mono, bool force);
 /* The rules' memory made to agree with the database again. */
 void loop_rules_resync(struct loop *L);
@@ -96,6 +101,15 @@ int  loop_delete_acked(struct loop *L, const int64_t *acks, int n_acks,
 void loop_settle_acked(struct loop *L, const int64_t *acks, int n_acks,
 		       const int64_t *undeleted, int n_und, bool kept_ok,
 		       bool committed);
+
+/* ------------------------------------------------------------ loop_dedupe.c */
+/* In the pass's transaction: a redelivery already stored (true: skip it,
+ * it is acknowledged with the others); the row of a message stored; rows
+ * whose PUBACK was written deleted; loop_dedupe_trim at the trim tick. */
+bool loop_dedupe_skip(struct loop *L, const struct msg *m);
+void loop_dedupe_note(struct loop *L, const struct msg *m);
+void loop_dedupe_done(struct loop *L);
+void loop_dedupe_trim(struct loop *L);
 
 /* ------------------------------------------------------------ loop_gpio.c */
 /* Interlock actions of a change made by the loop (outputs under the lock). */

@@ -257,6 +257,16 @@ void loop_handle_msg(struct loop *L, const struct msg *m)
 	}
 }
 
+/* One message of the intake queue: a redelivery already stored is only
+ * acknowledged; anything else is handled and leaves its dedupe row. */
+void loop_take_msg(struct loop *L, const struct msg *m)
+{
+	if (loop_dedupe_skip(L, m))
+		return;
+	loop_handle_msg(L, m);
+	loop_dedupe_note(L, m);
+}
+
 /* ------------------------------------------------------------ timers */
 
 static void tick_rules(struct loop *L, int64_t mono)
@@ -489,8 +499,9 @@ void loop_pass(struct loop *L)
 		uplink_kept(L->up, &n_kept);
 		if (probe || n_kept == 0)
 			n_und = loop_delete_acked(L, acks, n_acks, undeleted, &kept_ok);
+		loop_dedupe_done(L);
 		for (i = 0; i < n_msgs; i++) {
-			loop_handle_msg(L, &L->batch[i]);
+			loop_take_msg(L, &L->batch[i]);
 			if ((i & 255) == 255)
 				loop_gpio_poll_now(L);
 		}
@@ -513,6 +524,7 @@ void loop_pass(struct loop *L)
 			if (mono >= L->next_trim_ms) {
 				store_trim_readings(L->d.store, L->d.cfg->storage.max_readings);
 				store_trim_sent(L->d.store);
+				loop_dedupe_trim(L);
 				L->next_trim_ms = mono + TRIM_EVERY_MS;
 			}
 		}

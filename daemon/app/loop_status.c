@@ -19,18 +19,20 @@ static int cmp_u32(const void *a, const void *b)
 
 /* The intake session's counters (docs/intake.md): acknowledged after the
  * commit, and how many were acknowledged without one while storage failed. */
-static void status_session(cJSON *l, struct intake *in)
+static void status_session(cJSON *l, struct loop *L)
 {
 	struct intake_stats st;
 	cJSON *s = cJSON_AddObjectToObject(l, "session");
 
-	intake_get_stats(in, &st);
+	intake_get_stats(L->in, &st);
 	cJSON_AddBoolToObject(s, "subscribed", st.subscribed);
 	cJSON_AddBoolToObject(s, "commands_connected", st.commands_connected);
 	cJSON_AddNumberToObject(s, "messages", (double)st.messages);
 	cJSON_AddNumberToObject(s, "acks_sent", (double)st.acks_sent);
 	cJSON_AddNumberToObject(s, "unacked", (double)st.unacked);
 	cJSON_AddNumberToObject(s, "acked_uncommitted", (double)st.acked_uncommitted);
+	/* redeliveries found stored already: acknowledged, not stored twice */
+	cJSON_AddNumberToObject(s, "redelivered_skipped", (double)L->dup_skipped);
 	cJSON_AddNumberToObject(s, "connects", (double)st.connects);
 	cJSON_AddNumberToObject(s, "connect_failures", (double)st.connect_failures);
 	cJSON_AddNumberToObject(s, "connect_refused", (double)st.connect_refused);
@@ -88,7 +90,7 @@ cJSON *daemon_status_json(struct daemon *d)
 	l = cJSON_AddObjectToObject(o, "local");
 	cJSON_AddBoolToObject(l, "connected", d->local_connected);
 	cJSON_AddStringToObject(l, "uri", d->cfg->local.uri);
-	status_session(l, loop_of((struct daemon *)d)->in);
+	status_session(l, loop_of((struct daemon *)d));
 	l = cJSON_AddObjectToObject(o, "upstream");
 	cJSON_AddBoolToObject(l, "connected", d->upstream_connected);
 	cJSON_AddStringToObject(l, "uri", d->upstream_uri);

@@ -121,6 +121,8 @@ struct msg {
 	int64_t  recv_ms;       /* wall clock at receipt */
 	bool     oversized;     /* payload over local.max_payload, not copied */
 	uint64_t seq;           /* the intake session's sequence number */
+	uint16_t packet_id;     /* QoS 1: the broker's packet id; 0 QoS 0 */
+	bool     dup;           /* the broker may have delivered it before */
 };
 struct msgq;
 /* cap: slots for ordinary messages; alarms may use cap again on top. */
@@ -133,9 +135,14 @@ int  msgq_push(struct msgq *q, const char *topic, const void *payload, size_t le
 	       size_t max_payload, int64_t recv_ms, enum msgq_admit admit);
 /* The same, the message numbered seq by the intake session (acknowledged
  * once everything up to it is committed, docs/intake.md). */
+struct msg_id {
+	uint64_t seq;
+	uint16_t packet_id;
+	bool     dup;
+};
 int  msgq_push_seq(struct msgq *q, const char *topic, const void *payload, size_t len,
 		   size_t max_payload, int64_t recv_ms, enum msgq_admit admit,
-		   uint64_t seq);
+		   const struct msg_id *id);
 /* The seq of the oldest message queued; 0 when the queue is empty. */
 uint64_t msgq_head_seq(struct msgq *q);
 int  msgq_pop(struct msgq *q, struct msg *out, int max);   /* loop thread */

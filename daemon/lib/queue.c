@@ -62,18 +62,23 @@ void msgq_free(struct msgq *q)
 int msgq_push(struct msgq *q, const char *topic, const void *payload, size_t len,
 	      size_t max_payload, int64_t recv_ms, enum msgq_admit admit)
 {
-	return msgq_push_seq(q, topic, payload, len, max_payload, recv_ms, admit, 0);
+	return msgq_push_seq(q, topic, payload, len, max_payload, recv_ms, admit, NULL);
 }
 
 int msgq_push_seq(struct msgq *q, const char *topic, const void *payload, size_t len,
 		  size_t max_payload, int64_t recv_ms, enum msgq_admit admit,
-		  uint64_t seq)
+		  const struct msg_id *id)
 {
-	struct msg m = { .len = len, .recv_ms = recv_ms, .seq = seq };
+	struct msg m = { .len = len, .recv_ms = recv_ms };
 	uint64_t one = 1;
 	int limit, rc = 0;
 	bool was_empty = false;
 
+	if (id) {
+		m.seq = id->seq;
+		m.packet_id = id->packet_id;
+		m.dup = id->dup;
+	}
 	/* copy outside the lock: the loop thread pops while we allocate */
 	m.topic = strdup(topic);
 	if (len > max_payload) {

@@ -27,6 +27,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE]     = "RELEASE store_op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO store_op",
 	[S_META_GET]    = "SELECT value FROM meta WHERE key = ?1",
+	/* store_intake.c */
+	[S_IN_NOTE]     = "INSERT OR REPLACE INTO intake_pending "
+			  "(packet_id, hash, run, seq, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_IN_SEEN]     = "SELECT 1 FROM intake_pending WHERE packet_id = ?1 AND hash = ?2",
+	[S_IN_DONE]     = "DELETE FROM intake_pending WHERE run = ?1 AND seq <= ?2",
+	[S_IN_STALE]    = "DELETE FROM intake_pending WHERE run <> ?1",
 	[S_META_SET]    = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[S_SITE_UPSERT] = "INSERT INTO sites (id, kind, name, address, grid) "

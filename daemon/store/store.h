@@ -131,6 +131,16 @@ int    store_outbox_resend(struct store *st, int64_t from_seq, int max,
 /* Keep only the newest acknowledged hazard events for resends. */
 int    store_trim_sent(struct store *st);
 
+/* store_intake.c: QoS 1 messages committed, their PUBACK not yet written
+ * (docs/intake.md).  hash: of topic and payload; run: the hazardd run's
+ * start time; seq: that run's session sequence number.  seen: 1 found, 0
+ * not, -1 error. */
+int    store_intake_note(struct store *st, unsigned packet_id, int64_t hash,
+			 int64_t run, uint64_t seq, int64_t at_ms);
+int    store_intake_seen(struct store *st, unsigned packet_id, int64_t hash);
+int    store_intake_done(struct store *st, int64_t run, uint64_t through_seq);
+int    store_intake_forget_runs(struct store *st, int64_t run);
+
 /* ------------------------------------------------------------- dbfile.c */
 /* Why the database directory or a database file (-wal, -shm, -journal)
  * must not be used (NULL: fine); user: the uid hazardd runs as (after a

@@ -286,6 +286,24 @@ static const char schema_v5[] =
 static const char schema_v6[] =
 	"ALTER TABLE hazards ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 7: the intake's messages committed but not yet acknowledged to
+ * the local broker (docs/intake.md, "Exactly once").  A row is written in
+ * the transaction that stores the message and deleted once its PUBACK
+ * has been written; a redelivery (DUP) that finds its row was stored
+ * already and is only acknowledged.  run: the hazardd run that wrote it
+ * (its start time), seq: that run's session sequence number.
+ */
+static const char schema_v7[] =
+	"CREATE TABLE intake_pending ("
+	"  packet_id INTEGER NOT NULL,"
+	"  hash      INTEGER NOT NULL,"
+	"  run       INTEGER NOT NULL,"
+	"  seq       INTEGER NOT NULL,"
+	"  at_ms     INTEGER NOT NULL,"
+	"  PRIMARY KEY (packet_id, hash)"
+	") WITHOUT ROWID;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -374,6 +392,7 @@ static const struct migration migrations[] = {
 	{ schema_v4, NULL },
 	{ schema_v5, check_foreign_keys },
 	{ schema_v6, NULL },
+	{ schema_v7, NULL },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

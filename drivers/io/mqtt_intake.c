@@ -103,6 +103,7 @@ static bool intake_flooded(struct intake *in, const char *topic, const void *pay
 static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 {
 	struct intake *in = ctx;
+	struct msg_id id = { .seq = m->seq, .packet_id = m->packet_id, .dup = m->dup != 0 };
 	struct reading r;
 	bool decoded = false;
 	int rc, dev;
@@ -113,13 +114,13 @@ static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 	if (intake_flooded(in, m->topic, m->payload, m->len, dev, &r, &decoded))
 		return;
 	rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
-			   now_wall_ms(), MSGQ_NORMAL, m->seq);
+			   now_wall_ms(), MSGQ_NORMAL, &id);
 	/* a full queue: decoded once, by flood control or now */
 	if (rc == -1 && !decoded)
 		decoded = intake_decode(in, m->topic, m->payload, m->len, &r);
 	if (rc == -1 && decoded && intake_is_alarm(&r))
 		rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
-				   now_wall_ms(), MSGQ_ALARM, m->seq);
+				   now_wall_ms(), MSGQ_ALARM, &id);
 	if (rc == -2) {
 		/* not even an alarm's room, or no memory: it must not be
 		 * acknowledged, and the session cannot skip one message, so
@@ -421,10 +422,9 @@ void intake_settle(struct intake *in, bool committed)
 	mqtt_sub_ack_through(in->sub, through);
 }
 
-void intake_redeliver(struct intake *in, const char *why)
+uint64_t intake_acked_through(struct intake *in)
 {
-	if (in)
-		mqtt_sub_drop(in->sub, why);
+	return in ? in->acked_through : 0;
 }
 
 void intake_tick(struct intake *in, int64_t now_ms)

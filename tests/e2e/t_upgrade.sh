@@ -102,10 +102,13 @@ write_config "$T/v4.json" <<'EOF2'
 EOF2
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
-check "migrated to schema version 6" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 6
+check "migrated to schema version 7" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 7
 check "v6: no migrated record is flapping" "$(db "SELECT count(*), sum(flapping) FROM hazards")" \
 	test "$(db "SELECT sum(flapping) FROM hazards")" = 0
+check "v7: the intake's committed-not-acknowledged table exists" \
+	"$(db "SELECT sql FROM sqlite_master WHERE name = 'intake_pending'")" \
+	test "$(db "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'intake_pending'")" = 1
 check "the copy before migrating is hazardd.db.pre-v4" "$(ls "$T" | grep pre-v | tr '\n' ' ')" \
 	test -f "$DB.pre-v4"
 check "the copy is the v4 database: version 4, every hazard and event" \

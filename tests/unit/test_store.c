@@ -186,6 +186,7 @@ static void test_migrate_empty(void)
 	struct store *st = store_open(p, err, sizeof err);
 	static const char *const tables[] = {
 		"meta", "sites", "devices", "readings", "hazards", "hazard_events", "outbox",
+		"intake_pending",
 	};
 	char sql[160];
 	size_t i;
@@ -1130,11 +1131,13 @@ static void test_quota(void)
 	CHECK("quota: readings go first, telemetry kept while they suffice", dt == 0);
 	store_begin(st);
 	dr = dt = 0;
-	rc = store_make_room(st, 96 * 1024, &dr, &dt, &de);
+	/* 96 KiB up to schema version 6; version 7's intake_pending table
+	 * holds one page (its root) even when empty */
+	rc = store_make_room(st, 100 * 1024, &dr, &dt, &de);
 	store_commit(st);
 	CHECK_INT("quota: made more room", rc, 0);
 	CHECK("quota: then telemetry dropped", dt > 0);
-	CHECK("quota: at or below the lower target", store_used_bytes(st) <= 96 * 1024);
+	CHECK("quota: at or below the lower target", store_used_bytes(st) <= 100 * 1024);
 	CHECK("quota: the hazard is kept", store_hazard_get(st, rec.id, &rec) == 0);
 	{
 		struct outbox_msg m[2];
