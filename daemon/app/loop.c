@@ -141,6 +141,32 @@ void loop_run(struct loop *L)
 	}
 }
 
+/* Clean exit: wait (briefly) until the broker has read the PUBACKs of
+ * what was committed, then delete their dedupe rows (loop_dedupe.c), so
+ * that a clean stop leaves none behind.  Messages that arrive meanwhile
+ * stay unacknowledged: the broker delivers them to the next run. */
+static void loop_shutdown_dedupe(struct loop *L)
+{
+	int64_t until = now_mono_ms() + 1000;
+
+	while (intake_acks_confirmed(L->in) < intake_acked_through(L->in) &&
+	       now_mono_ms() < until) {
+		struct pollfd p;
+		int t;
+
+		if (!intake_pollfd(L->in, &p, &t))
+			break;
+		if (poll(&p, 1, 50) < 0 && errno != EINTR)
+			break;
+		intake_handle(L->in, p.revents);
+	}
+	if (store_begin(L->d.store) < 0)
+		return;
+	loop_dedupe_done(L);
+	if (store_commit(L->d.store) < 0)
+		store_rollback(L->d.store);
+}
+
 /* Clean exit: stop taking messages (the broker keeps the rest for our
  * persistent session: the loop no longer reads the intake's socket), store
  * what we hold and acknowledge it, let in-flight publishes finish. */
@@ -185,6 +211,7 @@ void loop_shutdown(struct loop *L)
 		if (n_msgs == 0 && n_acks == 0)
 			usleep(10000);
 	}
+	loop_shutdown_dedupe(L);
 	/* the PUBACKs of what was committed go out before the DISCONNECT */
 	intake_free(L->in);
 	L->in = NULL;

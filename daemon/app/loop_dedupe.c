@@ -3,8 +3,10 @@
  * is committed, then its PUBACK written; a crash between the two leaves it
  * with the broker, which delivers it again with DUP set.  So each QoS 1
  * message stored leaves a row (packet id, hash of topic and payload) in
- * the same transaction, deleted by a later pass once its PUBACK is
- * written; a DUP delivery that finds its row was stored already and is
+ * the same transaction, deleted by a later pass once the broker has read
+ * its PUBACK (a PINGREQ written after it was answered: a PUBACK written
+ * to the socket is lost if the broker dies before reading it); a DUP
+ * delivery that finds its row was stored already and is
  * only acknowledged.  DUP alone proves nothing (a message sent just
  * before a link broke and never read has it too): the row does.
  */
@@ -63,7 +65,7 @@ void loop_dedupe_note(struct loop *L, const struct msg *m)
 
 void loop_dedupe_done(struct loop *L)
 {
-	uint64_t through = intake_acked_through(L->in);
+	uint64_t through = intake_acks_confirmed(L->in);
 	struct intake_stats st;
 
 	if (through > L->dedupe_through) {

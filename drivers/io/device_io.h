@@ -31,8 +31,10 @@ void intake_handle(struct intake *in, short revents);
  * the pass's commit failed (storage failing): acknowledged all the same so
  * the session does not stall, and counted as acked_uncommitted. */
 void intake_settle(struct intake *in, bool committed);
-/* The last sequence number intake_settle acknowledged (PUBACK written). */
-uint64_t intake_acked_through(struct intake *in);
+/* Every PUBACK through this sequence number has been read by the broker
+ * (a PINGREQ written after them was answered). */
+uint64_t intake_acks_confirmed(struct intake *in);
+uint64_t intake_acked_through(struct intake *in);  /* PUBACKs written */
 void intake_tick(struct intake *in, int64_t now_mono_ms);  /* (re)connects */
 bool intake_connected(struct intake *in);
 uint64_t intake_dropped(struct intake *in);     /* telemetry dropped, queue full */

@@ -427,6 +427,11 @@ uint64_t intake_acked_through(struct intake *in)
 	return in ? in->acked_through : 0;
 }
 
+uint64_t intake_acks_confirmed(struct intake *in)
+{
+	return in ? mqtt_sub_acks_confirmed(in->sub) : 0;
+}
+
 void intake_tick(struct intake *in, int64_t now_ms)
 {
 	mqtt_link_tick(&in->cmd, now_ms);

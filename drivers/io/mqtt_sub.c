@@ -54,6 +54,9 @@ struct mqtt_sub {
 
 	int64_t last_sent_ms, last_recv_ms, ping_deadline_ms;
 	int ping_out;
+	/* PUBACKs the broker has read: a PINGREQ written after them was
+	 * answered (TCP and the broker keep the order) */
+	uint64_t ack_written_seq, ping_covers, ack_confirmed;
 	uint16_t sub_id;
 	size_t sub_n;                 /* filters the SUBSCRIBE in flight names */
 
@@ -131,6 +134,7 @@ static void link_end(struct mqtt_sub *s, const char *why)
 	s->ack_head = s->ack_n = 0;
 	s->ring_head = s->ring_n = 0;
 	s->ping_out = 0;
+	s->ping_covers = 0;     /* a PINGRESP of this link will not come */
 	s->pending_drop = NULL;
 	s->st.connected = s->st.subscribed = 0;
 	s->st.unacked = 0;
@@ -262,6 +266,23 @@ static int send_ping(struct mqtt_sub *s)
 	return flush(s);
 }
 
+static int64_t keepalive_ms(const struct mqtt_sub *s);
+
+/* A PINGREQ behind the PUBACKs written, unless one is out already (its
+ * PINGRESP sends the next): its answer proves the broker read them. */
+static int confirm_acks(struct mqtt_sub *s)
+{
+	if (s->ping_out || s->ack_written_seq <= s->ack_confirmed)
+		return 0;
+	if (wbuf_reserve(s, 2) < 0)
+		return -1;
+	s->ping_out = 1;
+	s->ping_deadline_ms = now_mono_ms() + keepalive_ms(s);
+	s->ping_covers = s->ack_written_seq;
+	s->wlen += mqtt_enc_pingreq(s->wbuf + s->wlen, 2);
+	return 0;
+}
+
 size_t mqtt_sub_ack_through(struct mqtt_sub *s, uint64_t seq)
 {
 	size_t queued = 0;
@@ -278,14 +299,17 @@ size_t mqtt_sub_ack_through(struct mqtt_sub *s, uint64_t seq)
 			break;
 		}
 		s->wlen += mqtt_enc_puback(s->wbuf + s->wlen, 4, p->id);
+		s->ack_written_seq = p->seq;
 		s->ack_ends[s->ack_head + s->ack_n++] = s->wlen;
 		s->ring_head = (s->ring_head + 1) % s->cfg.max_unacked;
 		s->ring_n--;
 		queued++;
 	}
 	s->st.unacked = s->ring_n;
-	if (queued && s->state == S_UP && !s->pending_drop && flush(s) < 0)
+	if (queued && s->state == S_UP && !s->pending_drop && confirm_acks(s) < 0)
 		s->pending_drop = s->err;       /* handled by the next handle() */
+	if (queued && s->state == S_UP && !s->pending_drop && flush(s) < 0)
+		s->pending_drop = s->err;
 	return queued;
 }
 
@@ -341,7 +365,9 @@ static int on_packet(struct mqtt_sub *s, const struct mqtt_packet *p)
 	switch (p->type) {
 	case MQTT_PINGRESP:
 		s->ping_out = 0;
-		return 0;
+		if (s->ping_covers > s->ack_confirmed)
+			s->ack_confirmed = s->ping_covers;
+		return confirm_acks(s) < 0 ? -1 : 0;
 	case MQTT_SUBACK:
 		if (p->packet_id != s->sub_id || p->n_codes != s->sub_n) {
 			s->st.protocol_errors++;
@@ -810,6 +836,11 @@ int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t 
 		return 1;
 	}
 	return 0;
+}
+
+uint64_t mqtt_sub_acks_confirmed(const struct mqtt_sub *s)
+{
+	return s->ack_confirmed;
 }
 
 uint64_t mqtt_sub_last_seq(const struct mqtt_sub *s)

@@ -106,6 +106,9 @@ size_t mqtt_sub_ack_through(struct mqtt_sub *s, uint64_t seq);
  * subscribes to all); -1 a filter is not valid (nothing changed). */
 int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
 			 char *err, size_t errlen);
+/* Every PUBACK through this seq has been read by the broker: a PINGREQ
+ * written after them (ack_through sends one) was answered.  0: none yet. */
+uint64_t mqtt_sub_acks_confirmed(const struct mqtt_sub *s);
 /* The sequence number of the last message delivered (0: none yet). */
 uint64_t mqtt_sub_last_seq(const struct mqtt_sub *s);
 
