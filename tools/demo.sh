@@ -266,6 +266,14 @@ persistence false
 # messages for a subscriber that falls behind; hazardd's intake must never
 # lose an alarm, so give its session room.
 max_queued_messages 100000
+# hazardd acknowledges a message only after committing it (docs/intake.md):
+# mosquitto's default window of 20 unacknowledged messages per client would
+# cap its intake at 20 messages per commit; hazardd holds up to
+# local.max_unacked (1024) itself.
+max_inflight_messages 100
+# a larger packet would be refused by hazardd's session on every redelivery
+# (local.max_packet, 256 KiB): refuse it at the broker instead
+max_packet_size 262144
 log_dest file $RUN/gateway-broker.log
 $user_line
 EOF

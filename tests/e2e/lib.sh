@@ -232,6 +232,9 @@ start_broker() {
 			echo "allow_anonymous true"
 		fi
 		echo "max_queued_messages 100000"
+		# hazardd acknowledges only after the commit (docs/intake.md):
+		# mosquitto's default window of 20 would cap it at 20 messages
+		# per commit round trip
 		echo "max_inflight_messages 100"
 		echo "persistence true"
 		echo "persistence_location $T/broker-$name.d/"
