@@ -271,8 +271,8 @@ max_queued_messages 100000
 # cap its intake at 20 messages per commit; hazardd holds up to
 # local.max_unacked (1024) itself.
 max_inflight_messages 100
-# a larger packet would be refused by hazardd's session on every redelivery
-# (local.max_packet, 256 KiB): refuse it at the broker instead
+# no detector sends more; refused at the publisher (hazardd's local.max_packet
+# must not be below it, docs/operations.md)
 max_packet_size 262144
 log_dest file $RUN/gateway-broker.log
 $user_line

@@ -83,8 +83,10 @@ static const struct field local_fields[] = {
 	/* the intake session (docs/intake.md): messages waiting for their
 	 * commit, the largest packet taken, the keepalive */
 	{ CFG("max_unacked", T_INT, local.max_unacked, 0), .min = 16, .max = 65535, .def = 1024 },
-	{ CFG("max_packet", T_INT, local.max_packet, 0), .min = 1024, .max = 16777216,
-	  .def = 262144 },
+	/* default: MQTT's largest, as the broker may pass anything on; a
+	 * smaller value must be paired with the broker's max_packet_size */
+	{ CFG("max_packet", T_INT, local.max_packet, 0), .min = 1024, .max = 268435455,
+	  .def = 268435455 },
 	{ CFG("keepalive_s", T_INT, local.keepalive_s, 0), .min = 5, .max = 3600, .def = 30 },
 };
 

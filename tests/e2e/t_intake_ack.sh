@@ -84,4 +84,3 @@ check "no row left once the broker has read the PUBACKs" \
 check "hazardd still running" "" hz_alive
 kill_hazardd
 check "clean stop" "exit $HZ_EXIT" test "$HZ_EXIT" = 0
-summary
