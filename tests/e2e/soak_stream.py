@@ -14,9 +14,11 @@ soak_stream.py plan DIR ROUNDS DEVICES READINGS ALARMS GAP
     field hazardd stores with the reading), so each stored reading can be
     traced to one publish and a second copy shows up as a duplicate.
     GAP is the pause before each message (s), which paces the stream.
+    DIR/round-0.jsonl holds one reading per streaming device, published
+    before the first kill (it shows that hazardd's session subscribed).
 
 soak_stream.py check DIR DB ROUNDS_PUBLISHED
-    Compares what rounds 1..ROUNDS_PUBLISHED published with the database
+    Compares what rounds 0..ROUNDS_PUBLISHED published with the database
     (opened read-only).  Prints one "key value" line per figure:
     published, stored, lost, duplicated, stray, alarms_published,
     alarms_raised, alarms_lost, alarms_twice, and examples of each fault.
@@ -40,6 +42,13 @@ def plan(out, rounds, devices, readings, alarms, gap):
             for k in range(1, alarms + 1):
                 f.write(json.dumps({"id": "al-%d-%d" % (r, k),
                                     "kind": "smoke_alarm"}) + "\n")
+    # round 0: one reading per streaming device, published once hazardd's
+    # first session has subscribed, before any kill
+    with open(out + "/round-0.jsonl", "w", encoding="utf-8") as f:
+        for d in range(1, devices + 1):
+            f.write(json.dumps({"topic": "t/rd-%d" % d,
+                                "payload": {"gas_lel": 1.0,
+                                            "energy_kwh": reading_no(0, d)}}) + "\n")
     for r in range(1, rounds + 1):
         msgs = []
         n = 0
@@ -66,7 +75,7 @@ def plan(out, rounds, devices, readings, alarms, gap):
 def check(out, db, rounds):
     published = {}
     alarm_devs = set()
-    for r in range(1, rounds + 1):
+    for r in range(0, rounds + 1):
         with open("%s/round-%d.jsonl" % (out, r), encoding="utf-8") as f:
             for line in f:
                 m = json.loads(line)

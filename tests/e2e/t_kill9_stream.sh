@@ -58,51 +58,102 @@ $PY "$E2E/soak_stream.py" plan "$T" "$ROUNDS" "$DEVICES" "$READINGS" "$ALARMS" "
 # below the 90 % where the oldest readings would be dropped
 write_config "$T/hazardd.json" storage.max_mb=512 <"$T/devices.jsonl"
 per_round=$(wc -l <"$T/round-1.jsonl")
-# how long a round's stream lasts, roughly: the kill lands anywhere in it,
-# or shortly after it while the queue is still being committed
-stream_ms=$(awk -v n="$per_round" -v g="$GAP" 'BEGIN { printf "%d", n * (g + 0.0015) * 1000 + 400 }')
-info "$ROUNDS rounds of $per_round messages ($DEVICES devices x $READINGS readings, $ALARMS fresh alarms); kill within ${stream_ms} ms of the stream's start"
+# how long a round's stream lasts, roughly (pub.py's start included)
+stream_ms=$(awk -v n="$per_round" -v g="$GAP" 'BEGIN { printf "%d", n * (g + 0.0015) * 1000 + 300 }')
+info "$ROUNDS rounds of $per_round messages ($DEVICES devices x $READINGS readings, $ALARMS fresh alarms), about $stream_ms ms each"
 
 # connected: hazardd's local session is up (it subscribes on connect)
 connected() { [ "$(status_get 's["local"]["connected"]')" = true ]; }
+# pub_wait: the previous round's publisher has had every message
+# acknowledged by the broker (what hazardd did not take yet waits there)
+pub_ok=0 pub_bad=0 P=
+pub_wait() {
+	[ -n "$P" ] || return 0
+	if wait_gone "$P" 60 && wait "$P"; then pub_ok=$((pub_ok + 1)); else pub_bad=$((pub_bad + 1)); fi
+	P=
+}
 
-started=0 killed=0 pub_ok=0 pub_bad=0 P=
+# ---- the session: created once, subscribed before the first kill (the
+# broker queues for a session only what matches its subscriptions)
+up_t0=$(now_ms)
+start_hazardd "$T/hazardd.json" || { fail setup "hazardd did not start"; exit 1; }
+wait_for connected 10
+$PY "$E2E/pub.py" --port "$PORT_local" --file "$T/round-0.jsonl" >/dev/null ||
+	{ fail setup "publish round 0"; exit 1; }
+if ! wait_for "[ \"\$(db 'SELECT count(*) FROM readings')\" -ge $DEVICES ]" 10; then
+	fail setup "round 0's readings not stored: hazardd did not subscribe"
+	exit 1
+fi
+
+# ---- the rounds.  Each round's stream starts while hazardd is down (it
+# was killed at the end of the previous round; in round 1 it runs) and
+# goes on for a random part of the stream's length before hazardd is
+# started again, so the broker holds a backlog for it.  Then hazardd is
+# killed, in one of two ways drawn at random:
+#  - "stream": at a random moment after that start, up to the time one
+#    start took until the session was up (measured above) plus a stream's
+#    length: before it is up, while it takes the backlog, while it takes
+#    the alarm burst, or between two live readings;
+#  - "burst": a random 0..BURST_MS ms after the broker logs the session's
+#    connection, when the broker pushes the whole backlog at once (its
+#    window is 1000) and hazardd is committing it.  Uniform kills alone hit
+#    that window (tens of ms per round) in about one round of 50.
+up_ms=$(( $(now_ms) - up_t0 ))
+[ "$up_ms" -lt 200 ] && up_ms=200
+[ "$up_ms" -gt 3000 ] && up_ms=3000
+BURST_MS=${SOAK_BURST_MS:-80}
+info "first start: session up after $up_ms ms; stream kills within $((up_ms + stream_ms)) ms of each start, burst kills within $BURST_MS ms of the connection"
+# launch_hazardd: start it without waiting for it to answer (the kill may
+# come first); the same log and pid as start_hazardd
+launch_hazardd() {
+	echo "==== start $(date +%T.%N)" >>"$HZ_LOG"
+	"${GUARD[@]}" "$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
+	HZ_PID=$!
+}
+# sessions: how many times the broker logged a client connecting with a
+# persistent session (c0): hazardd's intake; the publishers and hazardd's
+# discovery link connect with clean sessions (c1)
+sessions() { grep -c ' as [^ ]* (p[0-9], c0,' "$T/broker-local.log"; }
+started=0 killed=0 rounds_pub=0
 for round in $(seq 1 "$ROUNDS"); do
-	if ! hz_alive; then
-		if ! start_hazardd "$T/hazardd.json"; then
-			fail "restart after SIGKILL (round $round)" "hazardd did not come up"
-			break
-		fi
-		started=$((started + 1))
-	fi
-	# on the session's first start the broker has no session to queue for
-	wait_for connected 10
-	# the previous round's stream has finished (every message was taken
-	# by the broker); what hazardd did not take yet waits there for it
-	if [ -n "$P" ]; then
-		if wait_gone "$P" 60 && wait "$P"; then pub_ok=$((pub_ok + 1)); else pub_bad=$((pub_bad + 1)); fi
-	fi
+	pub_wait
 	"${GUARD[@]}" $PY "$E2E/pub.py" --port "$PORT_local" --file "$T/round-$round.jsonl" \
 		--timeout 60 >>"$T/pub.out" 2>&1 &
 	P=$!
 	BG_PIDS+=($P)
-	delay=$((RANDOM % stream_ms))
+	rounds_pub=$round
+	lead=$((RANDOM % (stream_ms / 2)))
+	if [ $((RANDOM % 2)) = 0 ]; then
+		mode=stream delay=$((RANDOM % (up_ms + stream_ms)))
+	else
+		mode=burst delay=$((RANDOM % BURST_MS))
+	fi
+	if ! hz_alive; then
+		sleep "$(awk -v d=$lead 'BEGIN { printf "%.3f", d / 1000 }')"
+		n0=$(sessions)
+		launch_hazardd
+		started=$((started + 1))
+		if [ $mode = burst ]; then
+			end=$(($(now_ms) + 10000))
+			while [ "$(sessions)" -le "$n0" ] && [ "$(now_ms)" -lt "$end" ] && hz_alive; do
+				sleep 0.003
+			done
+		fi
+	fi
 	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
 	if ! hz_alive; then
-		fail "hazardd alive before SIGKILL (round $round)" "it exited by itself"
+		fail "hazardd alive before SIGKILL (round $round)" "it exited by itself: $(tail -n 3 "$HZ_LOG")"
 		break
 	fi
 	kill_hazardd -9
 	killed=$((killed + 1))
-	echo "round $round: kill after $delay ms" >>"$T/kills.txt"
+	echo "round $round: down for $lead ms of the stream, $mode kill $delay ms after $([ $mode = stream ] && echo "its start" || echo "the session connected")" >>"$T/kills.txt"
 done
-if [ -n "$P" ]; then
-	if wait_gone "$P" 60 && wait "$P"; then pub_ok=$((pub_ok + 1)); else pub_bad=$((pub_bad + 1)); fi
-fi
+pub_wait
 info "rounds: $killed killed with SIGKILL, $started restarted; publishers: $pub_ok acknowledged in full, $pub_bad not"
 check "every round killed once ($ROUNDS rounds)" "$killed of $ROUNDS" [ "$killed" = "$ROUNDS" ]
 check "every round's messages accepted by the broker" "$pub_bad publishers failed: $(grep -v '^published' "$T/pub.out" | tail -n 2)" \
-	[ "$pub_ok" = "$killed" ]
+	[ "$pub_ok" = "$rounds_pub" ]
 
 # ---- the last run takes what waits in the broker; drained when the
 # stored readings and alarms stop growing (bounded)
@@ -125,7 +176,7 @@ fi
 # ---- the figures
 ic=$(db "PRAGMA integrity_check")
 check "PRAGMA integrity_check = ok" "$ic" [ "$ic" = ok ]
-if ! $PY "$E2E/soak_stream.py" check "$T" "$T/hazardd.db" "$killed" >"$T/figures.txt"; then
+if ! $PY "$E2E/soak_stream.py" check "$T" "$T/hazardd.db" "$rounds_pub" >"$T/figures.txt"; then
 	fail "soak_stream.py check" "$(tail -n 3 "$T/figures.txt")"
 	exit 1
 fi
@@ -137,8 +188,17 @@ info "$line"
 [ -n "$(fig dup_examples)" ] && info "stored twice: $(fig dup_examples)"
 [ -n "$(fig alarms_lost_examples)" ] && info "alarms never raised: $(fig alarms_lost_examples)"
 [ -n "$(fig alarms_twice_examples)" ] && info "alarms raised twice: $(fig alarms_twice_examples)"
+# SOAK_FIGURES (make soak): one Markdown table row per run, under a header
+# written when the file is new
 if [ -n "${SOAK_FIGURES:-}" ]; then
-	echo "$(date -u +%Y-%m-%dT%H:%MZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?') $line" >>"$SOAK_FIGURES"
+	if [ ! -s "$SOAK_FIGURES" ]; then
+		echo "| date (UTC) | commit | rounds | readings published | stored | lost | duplicated | alarms published | lost | raised twice | integrity | seed | s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	fi >>"$SOAK_FIGURES"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		"$(date -u +%Y-%m-%d\ %H:%M)" "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+		"$killed" "$(fig published)" "$(fig stored)" "$(fig lost)" "$(fig duplicated)" \
+		"$(fig alarms_published)" "$(fig alarms_lost)" "$(fig alarms_twice)" "$ic" "$SEED" "$secs" >>"$SOAK_FIGURES"
 fi
 
 check "every published reading stored ($(fig published) published, $(fig stored) stored)" \
