@@ -2,7 +2,7 @@
 """Plan and check the kill -9 soak (tests/e2e/t_kill9_stream.sh).
 
 soak_stream.py plan DIR ROUNDS DEVICES READINGS ALARMS GAP
-    Writes DIR/devices.jsonl (hazardd's devices, write_config's input) and
+    Writes DIR/devices.jsonl (the streaming devices, write_config's input) and
     DIR/round-<r>.jsonl (one pub.py --file stream per round).  Each round
     streams READINGS readings from each of DEVICES gas detectors (rd-<d>)
     and one smoke alarm from each of ALARMS smoke alarms that appear in
@@ -16,6 +16,10 @@ soak_stream.py plan DIR ROUNDS DEVICES READINGS ALARMS GAP
     GAP is the pause before each message (s), which paces the stream.
     DIR/round-0.jsonl holds one reading per streaming device, published
     before the first kill (it shows that hazardd's session subscribed).
+
+soak_stream.py alarm-devices CONFIG ROUNDS ALARMS
+    Adds the smoke alarms al-<r>-<k> to hazardd's config CONFIG (thousands
+    of devices in a long soak: too many for write_config's command line).
 
 soak_stream.py check DIR DB ROUNDS_PUBLISHED
     Compares what rounds 0..ROUNDS_PUBLISHED published with the database
@@ -38,10 +42,6 @@ def plan(out, rounds, devices, readings, alarms, gap):
     with open(out + "/devices.jsonl", "w", encoding="utf-8") as f:
         for d in range(1, devices + 1):
             f.write(json.dumps({"id": "rd-%d" % d, "kind": "gas_detector"}) + "\n")
-        for r in range(1, rounds + 1):
-            for k in range(1, alarms + 1):
-                f.write(json.dumps({"id": "al-%d-%d" % (r, k),
-                                    "kind": "smoke_alarm"}) + "\n")
     # round 0: one reading per streaming device, published once hazardd's
     # first session has subscribed, before any kill
     with open(out + "/round-0.jsonl", "w", encoding="utf-8") as f:
@@ -70,6 +70,22 @@ def plan(out, rounds, devices, readings, alarms, gap):
             for dev, payload in msgs:
                 f.write(json.dumps({"topic": "t/" + dev, "payload": payload,
                                     "sleep": gap}) + "\n")
+
+
+def add_alarm_devices(cfg_path, rounds, alarms):
+    """Adds the one-shot smoke alarms to a config that write_config wrote
+    (too many of them for its command line), in the shape it gives."""
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    for r in range(1, rounds + 1):
+        for k in range(1, alarms + 1):
+            dev = "al-%d-%d" % (r, k)
+            cfg["devices"].append({"id": dev, "kind": "smoke_alarm", "site": "site-1",
+                                   "topic": "t/" + dev, "format": "native",
+                                   "heartbeat_s": 0})
+    with open(cfg_path, "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
 
 
 def check(out, db, rounds):
@@ -127,6 +143,9 @@ def main():
     if len(sys.argv) == 8 and sys.argv[1] == "plan":
         plan(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
              int(sys.argv[6]), float(sys.argv[7]))
+        return 0
+    if len(sys.argv) == 5 and sys.argv[1] == "alarm-devices":
+        add_alarm_devices(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
     if len(sys.argv) == 5 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3], int(sys.argv[4]))

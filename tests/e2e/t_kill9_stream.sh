@@ -56,7 +56,9 @@ $PY "$E2E/soak_stream.py" plan "$T" "$ROUNDS" "$DEVICES" "$READINGS" "$ALARMS" "
 	{ fail setup "soak_stream.py plan"; exit 1; }
 # room for 1000 rounds' readings (and the telemetry they queue) far
 # below the 90 % where the oldest readings would be dropped
-write_config "$T/hazardd.json" storage.max_mb=512 <"$T/devices.jsonl"
+write_config "$T/hazardd.json" storage.max_mb=512 <"$T/devices.jsonl" &&
+	$PY "$E2E/soak_stream.py" alarm-devices "$T/hazardd.json" "$ROUNDS" "$ALARMS" ||
+	{ fail setup "hazardd's config"; exit 1; }
 per_round=$(wc -l <"$T/round-1.jsonl")
 # how long a round's stream lasts, roughly (pub.py's start included)
 stream_ms=$(awk -v n="$per_round" -v g="$GAP" 'BEGIN { printf "%d", n * (g + 0.0015) * 1000 + 300 }')
