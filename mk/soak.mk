@@ -3,7 +3,7 @@
 # rounds, with ROUNDS rounds (1000) against $(BUILD)/hazardd, and appends
 # its figures as a Markdown table row to $(SOAK_OUT); the rows are copied
 # into docs/benchmarks.md by hand.  SOAK_SEED replays one run's kill
-# moments.  1000 rounds take about 15 minutes on a 2-core machine.
+# moments.  1000 rounds take about 20 minutes on a 2-core machine.
 
 SOAK_OUT ?= $(BUILD)/soak.md
 

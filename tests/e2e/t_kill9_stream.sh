@@ -8,7 +8,7 @@
 # once hazardd has drained the local broker: every reading the broker
 # accepted is stored exactly once, every alarm raised exactly once, the
 # database intact.  The kill moments come from $RANDOM seeded with
-# SOAK_SEED (printed; set it to replay a failing run).
+# SOAK_SEED (printed; set it to replay a failing run).  docs/soak.md.
 #
 # A broker that took a message has handed it on to hazardd once hazardd's
 # PUBACK arrived; a client that acknowledges before its commit loses what
@@ -19,7 +19,8 @@
 # Environment: ROUNDS (50), SOAK_SEED (random), SOAK_DEVICES (8 streaming
 # devices), SOAK_READINGS (6 readings per device and round), SOAK_ALARMS (4
 # fresh alarms per round), SOAK_GAP (0.004 s before each message),
-# SOAK_FIGURES (a file the figures line is appended to).
+# SOAK_BURST_MS (80: the span of the kills after a connection),
+# SOAK_FIGURES (a file a Markdown table row of the figures is appended to).
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-50}
@@ -36,7 +37,8 @@ t0=$(now_ms)
 start_broker local || { fail setup "local broker"; exit 1; }
 stop_broker local
 # max_inflight_messages: how many QoS 1 messages mosquitto sends hazardd
-# before the first is acknowledged.  The default, 20, would throttle an
+# before the first is acknowledged (lib.sh's brokers: 100).  The default,
+# 20, would throttle an
 # intake that acknowledges only after its commit to 20 messages per
 # commit, and make the backlog after each restart drain in small steps;
 # 1000 lets a whole round's backlog arrive at once, so each kill can catch
@@ -80,6 +82,7 @@ pub_wait() {
 up_t0=$(now_ms)
 start_hazardd "$T/hazardd.json" || { fail setup "hazardd did not start"; exit 1; }
 wait_for connected 10
+up_ms=$(( $(now_ms) - up_t0 ))
 $PY "$E2E/pub.py" --port "$PORT_local" --file "$T/round-0.jsonl" >/dev/null ||
 	{ fail setup "publish round 0"; exit 1; }
 if ! wait_for "[ \"\$(db 'SELECT count(*) FROM readings')\" -ge $DEVICES ]" 10; then
@@ -100,7 +103,6 @@ fi
 #    connection, when the broker pushes the whole backlog at once (its
 #    window is 1000) and hazardd is committing it.  Uniform kills alone hit
 #    that window (tens of ms per round) in about one round of 50.
-up_ms=$(( $(now_ms) - up_t0 ))
 [ "$up_ms" -lt 200 ] && up_ms=200
 [ "$up_ms" -gt 3000 ] && up_ms=3000
 BURST_MS=${SOAK_BURST_MS:-80}
