@@ -19,7 +19,8 @@
 # Environment: ROUNDS (50), SOAK_SEED (random), SOAK_DEVICES (8 streaming
 # devices), SOAK_READINGS (6 readings per device and round), SOAK_ALARMS (4
 # fresh alarms per round), SOAK_GAP (0.004 s before each message),
-# SOAK_BURST_MS (80: the span of the kills after a connection),
+# SOAK_CONNECT_MS (80) and SOAK_ACK_MS (10): the spans of the kills after
+# a connection and after a PUBACK (see "the rounds" below),
 # SOAK_FIGURES (a file a Markdown table row of the figures is appended to).
 source "$(dirname "$0")/lib.sh"
 
@@ -48,6 +49,8 @@ stop_broker local
 sed -i -e 's/^max_inflight_messages .*/max_inflight_messages 1000/' \
 	-e 's/^persistence true/persistence false/' \
 	-e '/^persistence_location /d' -e '/^autosave_interval /d' "$T/broker-local.conf"
+# debug: the PUBACKs it receives, which tests/e2e/soak_kill.py waits for
+echo "log_type debug" >>"$T/broker-local.conf"
 "${GUARD[@]}" mosquitto -c "$T/broker-local.conf" >>"$T/broker-local.log" 2>&1 &
 echo $! >"$T/broker-local.pid"
 wait_for "port_open $PORT_local" 10 || { fail setup "local broker restart"; exit 1; }
@@ -90,23 +93,32 @@ if ! wait_for "[ \"\$(db 'SELECT count(*) FROM readings')\" -ge $DEVICES ]" 10; 
 	exit 1
 fi
 
+# hazardd is down at the start of every round
+kill_hazardd -9
+
 # ---- the rounds.  Each round's stream starts while hazardd is down (it
-# was killed at the end of the previous round; in round 1 it runs) and
-# goes on for a random part of the stream's length before hazardd is
-# started again, so the broker holds a backlog for it.  Then hazardd is
-# killed, in one of two ways drawn at random:
-#  - "stream": at a random moment after that start, up to the time one
-#    start took until the session was up (measured above) plus a stream's
-#    length: before it is up, while it takes the backlog, while it takes
-#    the alarm burst, or between two live readings;
-#  - "burst": a random 0..BURST_MS ms after the broker logs the session's
-#    connection, when the broker pushes the whole backlog at once (its
-#    window is 1000) and hazardd is committing it.  Uniform kills alone hit
-#    that window (tens of ms per round) in about one round of 50.
-[ "$up_ms" -lt 200 ] && up_ms=200
-[ "$up_ms" -gt 3000 ] && up_ms=3000
-BURST_MS=${SOAK_BURST_MS:-80}
-info "first start: session up after $up_ms ms; stream kills within $((up_ms + stream_ms)) ms of each start, burst kills within $BURST_MS ms of the connection"
+# was killed at the end of the previous round) and goes on for a random
+# part of the stream's length before hazardd is started again, so the
+# broker holds a backlog for it.  Then hazardd is killed, in one of three
+# ways drawn at random:
+#  - "stream": at a random moment after that start, up to the time the
+#    first start took until the session was up plus a stream's length:
+#    before it is up, while it takes the backlog, the alarm burst, or live
+#    readings;
+#  - "connect": a random 0..CONNECT_MS ms after the broker logs the
+#    session's connection, when the broker pushes the whole backlog at
+#    once (its window is 1000) and hazardd is committing it;
+#  - "ack": a random 0..ACK_MS ms after the broker logs the session's
+#    first PUBACK: from then on the broker has forgotten that message and
+#    only hazardd's database can hold it.
+# Uniform kills alone hit the moment a message is acknowledged and not yet
+# committed (a few ms a round) in about one round of fifty; the two others
+# are what make 50 rounds enough.  tests/e2e/soak_kill.py watches the
+# broker's log and kills.
+up_ms=$(( up_ms < 200 ? 200 : up_ms > 3000 ? 3000 : up_ms ))
+CONNECT_MS=${SOAK_CONNECT_MS:-80}
+ACK_MS=${SOAK_ACK_MS:-10}
+info "first start: session up after $up_ms ms; kills within $((up_ms + stream_ms)) ms of a start, $CONNECT_MS ms of a connection or $ACK_MS ms of a PUBACK"
 # launch_hazardd: start it without waiting for it to answer (the kill may
 # come first); the same log and pid as start_hazardd
 launch_hazardd() {
@@ -114,11 +126,8 @@ launch_hazardd() {
 	"${GUARD[@]}" "$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
 }
-# sessions: how many times the broker logged a client connecting with a
-# persistent session (c0): hazardd's intake; the publishers and hazardd's
-# discovery link connect with clean sessions (c1)
-sessions() { grep -c ' as [^ ]* (p[0-9], c0,' "$T/broker-local.log"; }
-started=0 killed=0 rounds_pub=0
+started=0 killed=0 rounds_pub=0 unseen=0 by_self=0
+declare -A modes=([stream]=0 [connect]=0 [ack]=0)
 for round in $(seq 1 "$ROUNDS"); do
 	pub_wait
 	"${GUARD[@]}" $PY "$E2E/pub.py" --port "$PORT_local" --file "$T/round-$round.jsonl" \
@@ -127,35 +136,36 @@ for round in $(seq 1 "$ROUNDS"); do
 	BG_PIDS+=($P)
 	rounds_pub=$round
 	lead=$((RANDOM % (stream_ms / 2)))
-	if [ $((RANDOM % 2)) = 0 ]; then
-		mode=stream delay=$((RANDOM % (up_ms + stream_ms)))
-	else
-		mode=burst delay=$((RANDOM % BURST_MS))
-	fi
-	if ! hz_alive; then
-		sleep "$(awk -v d=$lead 'BEGIN { printf "%.3f", d / 1000 }')"
-		n0=$(sessions)
-		launch_hazardd
-		started=$((started + 1))
-		if [ $mode = burst ]; then
-			end=$(($(now_ms) + 10000))
-			while [ "$(sessions)" -le "$n0" ] && [ "$(now_ms)" -lt "$end" ] && hz_alive; do
-				sleep 0.003
-			done
-		fi
-	fi
-	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
-	if ! hz_alive; then
-		fail "hazardd alive before SIGKILL (round $round)" "it exited by itself: $(tail -n 3 "$HZ_LOG")"
-		break
+	case $((RANDOM % 3)) in
+	0) mode=stream delay=$((RANDOM % (up_ms + stream_ms))) ;;
+	1) mode=connect delay=$((RANDOM % CONNECT_MS)) ;;
+	*) mode=ack delay=$((RANDOM % ACK_MS)) ;;
+	esac
+	modes[$mode]=$((modes[$mode] + 1))
+	sleep "$(awk -v d=$lead 'BEGIN { printf "%.3f", d / 1000 }')"
+	off=$(stat -c %s "$T/broker-local.log")
+	launch_hazardd
+	started=$((started + 1))
+	if [ $mode = stream ]; then
+		sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
+	elif ! $PY "$E2E/soak_kill.py" "$T/broker-local.log" "$off" $mode $delay "$HZ_PID"; then
+		unseen=$((unseen + 1))
 	fi
 	kill_hazardd -9
 	killed=$((killed + 1))
-	echo "round $round: down for $lead ms of the stream, $mode kill $delay ms after $([ $mode = stream ] && echo "its start" || echo "the session connected")" >>"$T/kills.txt"
+	if [ "$HZ_EXIT" != 137 ]; then
+		# it was gone before the SIGKILL
+		by_self=$((by_self + 1))
+		echo "round $round: hazardd exited by itself with status $HZ_EXIT" >>"$T/kills.txt"
+	fi
+	echo "round $round: down for $lead ms of the stream, $mode kill $delay ms after $(
+		case $mode in stream) echo "its start" ;; connect) echo "the session connected" ;;
+		*) echo "the first PUBACK" ;; esac)" >>"$T/kills.txt"
 done
 pub_wait
-info "rounds: $killed killed with SIGKILL, $started restarted; publishers: $pub_ok acknowledged in full, $pub_bad not"
+info "rounds: $killed killed with SIGKILL (${modes[stream]} stream, ${modes[connect]} connect, ${modes[ack]} ack; $unseen of the last two timed out waiting for their event), $started started; publishers: $pub_ok acknowledged in full, $pub_bad not"
 check "every round killed once ($ROUNDS rounds)" "$killed of $ROUNDS" [ "$killed" = "$ROUNDS" ]
+check "hazardd never exited by itself during the rounds" "$by_self times: $(grep -m1 'by itself' "$T/kills.txt")" [ "$by_self" = 0 ]
 check "every round's messages accepted by the broker" "$pub_bad publishers failed: $(grep -v '^published' "$T/pub.out" | tail -n 2)" \
 	[ "$pub_ok" = "$rounds_pub" ]
 
