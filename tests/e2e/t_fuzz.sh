@@ -16,17 +16,8 @@ if [ "${FUZZ_ALWAYS:-0}" != 1 ] && ! ldd "$HAZARDD" 2>/dev/null | grep -q libasa
 	echo "SKIP: fuzzers run once per make test, in the ASan/UBSan suite (FUZZ_ALWAYS=1 forces)"
 	exit 77
 fi
-if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
-	echo "SKIP: no clang (Debian: apt-get install clang libclang-rt-14-dev)"
-	exit 77
-fi
-printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }\n' \
-	>"$tmp/probe.c"
-if ! "${FUZZ_CC:-clang}" -fsanitize=fuzzer,address,undefined -o "$tmp/probe" "$tmp/probe.c" \
-	>"$tmp/probe.log" 2>&1; then
-	echo "SKIP: clang cannot link libFuzzer (Debian: apt-get install libclang-rt-14-dev): $(head -n 1 "$tmp/probe.log")"
-	exit 77
-fi
+. "$TOP/tests/e2e/fuzz_probe.sh"
+fuzz_probe "$tmp"
 
 fuzz_build=$BUILD_DIR/fuzz
 if make -C "$TOP" --no-print-directory -j2 FUZZ_BUILD="$fuzz_build" fuzz-build \
