@@ -63,10 +63,15 @@ def main():
     args = ap.parse_args()
 
     out = open(args.out, "a", encoding="utf-8")
+    # A persistent session, as a plug that keeps its subscriptions: a
+    # command published while the broker restarts and the plug has not yet
+    # reconnected is queued for it, whichever of hazardd and the plug
+    # reconnects first.
+    cid = "plugsim-" + uuid.uuid4().hex[:8]
     try:
-        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, "plugsim-" + uuid.uuid4().hex[:8])
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, cid, clean_session=False)
     except AttributeError:      # paho-mqtt 1.x
-        c = mqtt.Client("plugsim-" + uuid.uuid4().hex[:8])
+        c = mqtt.Client(cid, clean_session=False)
 
     def on_connect(client, userdata, *rest):
         client.subscribe([(f, 1) for f in FILTERS])
