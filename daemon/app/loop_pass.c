@@ -574,17 +574,23 @@ static void pass_refused(struct loop *L, struct msg *m, int n, bool first, int64
  * their devices, msgq_pop_alarms) in a small transaction of their own,
  * with the GPIO records already pending, committed and handed to the
  * uplink before the pass touches the background batch.  Their PUBACKs
- * still leave in arrival order (intake_settle).  *begin_failed: the
- * BEGIN failed here (the batch then does not wait for another).
+ * still leave in arrival order (intake_settle).  The upstream
+ * acknowledgements taken for this pass are settled here too: pumping
+ * before their rows are deleted would send those rows again.
+ * *begin_failed: the BEGIN failed here (the batch then does not wait for
+ * another).
  */
-static void alarm_pass(struct loop *L, int n, int64_t mono, bool *begin_failed)
+static void alarm_pass(struct loop *L, int n, const int64_t *acks, int n_acks,
+		       int64_t mono, bool *begin_failed)
 {
-	bool committed = false, probe;
-	int i;
+	int64_t undeleted[1024];
+	bool committed = false, probe, kept_ok = false;
+	int i, n_und = 0, n_kept;
 
 	if (store_begin(L->d.store) < 0) {
 		L->d.cnt.store_errors++;
 		*begin_failed = true;
+		uplink_keep_acked(L->up, acks, n_acks);
 		pass_refused(L, L->batch, n, true, mono);
 	} else {
 		probe = pass_retry_probe(L->d.retry, mono);
@@ -592,10 +598,14 @@ static void alarm_pass(struct loop *L, int n, int64_t mono, bool *begin_failed)
 		if (probe)
 			retry_replay(L);        /* older changes first */
 		loop_gpio_record(L);
+		uplink_kept(L->up, &n_kept);
+		if (probe || n_kept == 0)
+			n_und = loop_delete_acked(L, acks, n_acks, undeleted, &kept_ok);
 		loop_dedupe_done(L);
 		take_msgs(L, L->batch, n);
 		loop_gpio_poll_now(L);
 		committed = pass_end(L, probe, n, mono);
+		loop_settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
 	}
 	for (i = 0; i < n; i++)
 		msg_free(&L->batch[i]);
@@ -616,8 +626,10 @@ void loop_pass(struct loop *L)
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop_alarms(L->q, L->batch, PASS_MAX_MSGS);
-	if (n_msgs > 0)
-		alarm_pass(L, n_msgs, mono, &begin_failed);
+	if (n_msgs > 0) {
+		alarm_pass(L, n_msgs, acks, n_acks, mono, &begin_failed);
+		n_acks = 0;     /* settled there */
+	}
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
 	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0)
 		goto pump;
