@@ -1,9 +1,13 @@
 /*
- * loop_pass.c: one pass of the loop (loop.h).  Acknowledgements in, the
- * intake queue drained, the rules evaluated and ticked, telemetry
- * batched, the quota kept, all in ONE transaction; held changes of a
- * failed commit replayed (pass_retry.c); then the links pumped.  Nothing
- * is forwarded before it is on disk.
+ * loop_pass.c: one pass of the loop (loop.h).  The queued alarms first,
+ * in a small transaction of their own, committed and pumped upstream at
+ * once; then acknowledgements in, the rest of the intake queue drained,
+ * the rules evaluated and ticked, telemetry batched, the quota kept, all
+ * in ONE transaction; held changes of a failed commit (or a failed BEGIN)
+ * replayed (pass_retry.c); then the links pumped.  Nothing is forwarded
+ * before it is on disk.  Over 700 lines: the pass and the per-message
+ * handling share their static helpers (reject, apply_changes, the
+ * failure paths); splitting them would widen loop.h for no reader.
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -26,8 +26,10 @@ void intake_free(struct intake *in);            /* disconnects */
 int  intake_pollfd(struct intake *in, struct pollfd *p, int *timeout_ms);
 /* After poll: reads, writes, timers; messages go into the queue. */
 void intake_handle(struct intake *in, short revents);
-/* After a pass: acknowledge every message before the oldest one still
- * queued (all are committed, or discarded and counted).  committed false:
+/* After a pass (or its alarm transaction): acknowledge every message
+ * before the oldest one still queued (all are committed, or discarded and
+ * counted; messages taken out of order, alarms first, leave holes that
+ * count as finished).  Call it only when no popped message is unfinished.  committed false:
  * the pass's commit failed (storage failing): acknowledged all the same so
  * the session does not stall, and counted as acked_uncommitted. */
 void intake_settle(struct intake *in, bool committed);

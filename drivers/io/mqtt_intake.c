@@ -5,10 +5,12 @@
  * The session is mqtt_sub.c's: persistent (clean session off, stable
  * client id), QoS 1 subscriptions to every route of every device
  * (devindex.c), driven by the loop's poll() with no thread of its own.
- * Each message arrives with the session's sequence number; flood control
- * (flood.c: a device over its rate has the excess dropped here, alarm
- * onsets excepted) decides first, then the message is copied into the
- * hand-over queue with its number.  Its PUBACK leaves when the loop says
+ * Each message arrives with the session's sequence number; it is
+ * classified once (intake_class.c: device, decoder, reading, alarm or
+ * not), flood control (flood.c: a device over its rate has the excess
+ * dropped here, alarm onsets excepted) decides, then the message is
+ * copied into the hand-over queue with its number and its
+ * classification, an alarm as one (the loop takes alarms first).  Its PUBACK leaves when the loop says
  * every message up to it is finished (intake_settle): committed, or
  * deliberately discarded and counted.  A crash before that leaves it with
  * the broker, which delivers it again.
