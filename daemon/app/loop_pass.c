@@ -5,9 +5,7 @@
  * the rules evaluated and ticked, telemetry batched, the quota kept, all
  * in ONE transaction; held changes of a failed commit (or a failed BEGIN)
  * replayed (pass_retry.c); then the links pumped.  Nothing is forwarded
- * before it is on disk.  Over 700 lines: the pass and the per-message
- * handling share their static helpers (reject, apply_changes, the
- * failure paths); splitting them would widen loop.h for no reader.
+ * before it is on disk.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -635,7 +633,10 @@ void loop_pass(struct loop *L)
 		n_acks = 0;     /* settled there */
 	}
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
-	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0)
+	/* readings the alarm transaction stored still go into telemetry in
+	 * this pass's batch, as they would have without it */
+	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0 &&
+	    L->telemetry_pending == 0)
 		goto pump;
 
 	if (begin_failed || store_begin(L->d.store) < 0) {
