@@ -624,19 +624,19 @@ void loop_pass(struct loop *L)
 	int n_acks, n_msgs, i, n_und = 0, n_kept;
 	bool tick = mono >= L->next_tick_ms || L->d.rules_changed, birth, probe,
 	     kept_ok = false;
-	bool committed = false, settled = true, begin_failed = false;
+	bool committed = false, settled = true, begin_failed = false, alarms;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
 	n_msgs = msgq_pop_alarms(L->q, L->batch, PASS_MAX_MSGS);
-	if (n_msgs > 0) {
+	alarms = n_msgs > 0;
+	if (alarms) {
 		alarm_pass(L, n_msgs, acks, n_acks, mono, &begin_failed);
 		n_acks = 0;     /* settled there */
 	}
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
 	/* readings the alarm transaction stored still go into telemetry in
 	 * this pass's batch, as they would have without it */
-	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0 &&
-	    L->telemetry_pending == 0)
+	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0 && !alarms)
 		goto pump;
 
 	if (begin_failed || store_begin(L->d.store) < 0) {
