@@ -9,8 +9,9 @@
  * acknowledgement or a command arrives), the local broker's intake
  * session (acknowledged after each pass's commit), a signalfd and the
  * control socket.  It alone touches the rules and SQLite: each pass drains the
- * intake queue, evaluates the rules, writes readings, hazard events and
- * outbox rows in ONE transaction (group commit), and only after the commit
+ * intake queue, alarms first in a small transaction of their own, then
+ * the rest: evaluates the rules, writes readings, hazard events and
+ * outbox rows in ONE transaction (group commit), and only after a commit
  * hands outbox rows to the uplink.  Nothing is forwarded before it is on
  * disk.  GPIO inputs are the exception to "one thread": the interlock
  * thread (gpio_thread.c) drives their outputs and queues the changes here.
@@ -81,14 +82,17 @@ static inline struct loop *loop_of(struct daemon *d)
 }
 
 /* ------------------------------------------------------------ loop_pass.c */
-/* One pass: acks, queued messages, ticks and telemetry in one transaction,
- * then the links pumped. */
+/* One pass: the queued alarms (with their devices' earlier messages) in a
+ * small transaction of their own, committed and pumped upstream first;
+ * then acks, queued messages, ticks and telemetry in one transaction,
+ * then the links pumped.  A failed BEGIN is handled like a failed commit. */
 void loop_pass(struct loop *L);
 /* Changes whose interlock actions already ran (acts[i], owned, may be NULL). */
 void loop_apply_acted(struct loop *L, const struct device_cfg *dev,
 		      const struct hazard_change *chg, int n,
 		      const struct reading *evidence, int64_t now_ms, cJSON **acts);
-/* One message of the intake: decode, rules, records (in the transaction). */
+/* One message of the intake: its classification made at receipt (decoded
+ * again only across a reload), rules, records (in the transaction). */
 void loop_handle_msg(struct loop *L, const struct msg *m);
 /* The same, with the redelivery check (loop_dedupe.c) around it. */
 void loop_take_msg(struct loop *L, const struct msg *m);

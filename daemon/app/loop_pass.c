@@ -1,10 +1,13 @@
 /*
- * loop_pass.c: one pass of the loop (loop.h).  Acknowledgements in, the
- * intake queue drained, the rules evaluated and ticked, telemetry
- * batched, the quota kept, all in ONE transaction; held changes of a
- * failed commit replayed (pass_retry.c); then the links pumped.  Nothing
- * is forwarded before it is on disk.
+ * loop_pass.c: one pass of the loop (loop.h).  The queued alarms first,
+ * in a small transaction of their own, committed and pumped upstream at
+ * once; then acknowledgements in, the rest of the intake queue drained,
+ * the rules evaluated and ticked, telemetry batched, the quota kept, all
+ * in ONE transaction; held changes of a failed commit (or a failed BEGIN)
+ * replayed (pass_retry.c); then the links pumped.  Nothing is forwarded
+ * before it is on disk.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,70 +192,84 @@ static void count_fields(struct loop *L, const struct device_cfg *dev,
 				 dev->id);
 }
 
+/* The message's classification, made once at receipt (intake_class.c),
+ * or made here when it has none or a reload renumbered the devices since. */
+static const struct intake_class *msg_class(struct loop *L, const struct msg *m,
+					    struct intake_class *own)
+{
+	const struct intake_class *c = m->info;
+
+	if (c && m->info_len > offsetof(struct intake_class, err) &&
+	    c->gen == intake_generation(L->in))
+		return c;
+	intake_classify(L->ix, m->topic, m->payload, m->len, m->oversized, m->recv_ms, own);
+	return own;
+}
+
 void loop_handle_msg(struct loop *L, const struct msg *m)
 {
 	const struct config *cfg = L->d.cfg;
 	const struct device_cfg *dev;
-	const struct device_format *dec;
+	const struct intake_class *c;
+	const struct reading *r;
+	struct intake_class own;
 	struct device_state *ds;
 	struct hazard_change chg[MAX_CHANGES];
-	struct reading r;
 	char err[128];
 	uint64_t presses;
-	int n, rc;
+	int n;
 
 	L->d.cnt.received++;
-	dev = devindex_device(L->ix, cfg, m->topic);
-	if (!dev) {
+	c = msg_class(L, m, &own);
+	dev = c->dev >= 0 && c->dev < cfg->n_devices ? &cfg->devices[c->dev] : NULL;
+	if (!dev || c->kind == IK_UNKNOWN) {
 		L->d.cnt.unknown_topic++;
 		complain(&L->unknown_complaint, "message on unconfigured topic %s ignored",
 			 m->topic);
 		return;
 	}
-	ds = &L->d.dev_state[dev - cfg->devices];
-	if (m->oversized) {
+	ds = &L->d.dev_state[c->dev];
+	switch (c->kind) {
+	case IK_OVERSIZED:
 		snprintf(err, sizeof err, "%zu bytes, over local.max_payload %d",
 			 m->len, cfg->local.max_payload);
 		reject(L, dev, ds, err);
 		return;
-	}
-	dec = format_find(dev->format);
-	if (!dec) {
+	case IK_NO_FORMAT:
 		snprintf(err, sizeof err, "format \"%s\" is not supported by this build",
 			 dev->format);
 		reject(L, dev, ds, err);
 		return;
-	}
-	memset(&r, 0, sizeof r);
-	rc = dec->decode(m->topic, m->payload, m->len, m->recv_ms, &r, err, sizeof err);
-	if (rc == DECODE_IGNORED)
+	case IK_IGNORED:
 		return;         /* a command or announcement: not the device's state */
-	if (rc < 0) {
-		reject(L, dev, ds, err);
+	case IK_READING:
+		break;
+	default:                /* IK_BAD: the decoder's reason */
+		reject(L, dev, ds, c->err);
 		return;
 	}
+	r = &c->r;
 	L->d.cnt.accepted++;
 	ds->accepted++;
-	complain_release(&L->dev_complaint[dev - cfg->devices],
+	complain_release(&L->dev_complaint[c->dev],
 			 "device %s: payloads accepted again", dev->id);
-	count_fields(L, dev, ds, &r, err);
+	count_fields(L, dev, ds, r, c->err);
 	presses = ds->self_tests;
-	n = rules_eval(dev, ds, &r, now_mono_ms(), chg, MAX_CHANGES);
-	presence_note(L->d.store, dev, ds, &r, m->recv_ms);
+	n = rules_eval(dev, ds, r, now_mono_ms(), chg, MAX_CHANGES);
+	presence_note(L->d.store, dev, ds, r, m->recv_ms);
 	if (ds->self_tests != presses)  /* a test press: 自查, for the summary */
 		summary_self_check(&L->d, dev->id, dev->site, "device", m->recv_ms);
-	if (store_put_reading(L->d.store, dev->id, &r) < 0)
+	if (store_put_reading(L->d.store, dev->id, r) < 0)
 		L->d.cnt.store_errors++;
 	L->telemetry_pending++;
 	/* min/max of the readings while a hazard's condition is on */
 	if (n > 0 || lifecycle_condition_on(ds))
-		store_hazard_observe(L->d.store, dev->id, &r);
-	apply_changes(L, dev, chg, n, &r, m->recv_ms);
+		store_hazard_observe(L->d.store, dev->id, r);
+	apply_changes(L, dev, chg, n, r, m->recv_ms);
 	{
 		struct devcmd_outcome oc;
 
-		if (devcmd_on_reading(L->d.devcmd, (int)(dev - cfg->devices), &r,
-				      m->recv_ms, &oc))
+		if (devcmd_on_reading(L->d.devcmd, c->dev, r, m->recv_ms, &oc))
 			devcmd_record(L, &oc, 1);
 	}
 }
@@ -462,6 +479,144 @@ static void loop_ack_intake(struct loop *L, bool committed, int n_msgs)
 			 (unsigned long long)st.acked_uncommitted);
 }
 
+/*
+ * Writes failed in this pass (its commit, or its BEGIN): the pass's
+ * changes are held for the probe (pass_retry.c), storage_fault raised.
+ */
+static void pass_failed(struct loop *L, const char *what, int n_msgs, int64_t mono)
+{
+	L->d.cnt.store_errors++;
+	complain(&L->store_complaint,
+		 "database: %s; %d messages not stored, their "
+		 "hazard changes are retried (%d held)", what, n_msgs,
+		 pass_retry_held(L->d.retry));
+	if (!pass_retry_fault(L->d.retry))
+		storage_fault_change(L, true);
+	L->storage_fault_check = true;
+	if (!pass_retry_failed(L->d.retry, now_wall_ms(), mono)) {
+		/* too many to hold: the next readings raise them again */
+		loop_rules_resync(L);
+		if (L->d.gpio)
+			loop_gpio_reconcile(L);
+	}
+}
+
+/* Writes are failing and this pass is no probe: outputs moved, changes
+ * held for the probe. */
+static void pass_defer(struct loop *L)
+{
+	if (!pass_retry_defer(L->d.retry)) {
+		loop_rules_resync(L);
+		if (L->d.gpio)
+			loop_gpio_reconcile(L);
+	}
+}
+
+/*
+ * The end of a pass's transaction: a pass that is no probe rolls back
+ * (writes are failing: its changes are held); a probe commits.  True when
+ * the commit took.
+ */
+static bool pass_end(struct loop *L, bool probe, int n_msgs, int64_t mono)
+{
+	if (!probe) {
+		store_rollback(L->d.store);
+		pass_defer(L);
+		return false;
+	}
+	if (store_commit(L->d.store) < 0) {
+		store_rollback(L->d.store);
+		pass_failed(L, "commit failed", n_msgs, mono);
+		return false;
+	}
+	pass_retry_committed(L->d.retry);
+	complain_release(&L->store_complaint, "database: commits recovered");
+	return true;
+}
+
+static void take_msgs(struct loop *L, struct msg *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		loop_take_msg(L, &m[i]);
+		if ((i & 255) == 255)
+			loop_gpio_poll_now(L);
+	}
+}
+
+/*
+ * BEGIN failed (the database locked by another writer past the busy
+ * timeout, an I/O error): the messages are processed all the same, as
+ * in a pass whose commit fails (rules evaluated, interlocks act, the
+ * changes held by pass_retry.c), with every write refused so that none
+ * commits on its own or waits for a lock; then acknowledged as
+ * acked_uncommitted by the caller.  first: the first failure of this
+ * pass counts (storage_fault, the probe's backoff); a later one in the
+ * same pass only adds its changes to the held ones.
+ */
+static void pass_refused(struct loop *L, struct msg *m, int n, bool first, int64_t mono)
+{
+	if (store_refuse_writes(L->d.store, true) < 0)
+		n = 0;          /* writes might commit one by one: not even that */
+	pass_retry_begin(L->d.retry);
+	take_msgs(L, m, n);
+	loop_gpio_poll_now(L);
+	store_refuse_writes(L->d.store, false);
+	/* a transaction an earlier failure left open ends here */
+	store_rollback(L->d.store);
+	if (first)
+		pass_failed(L, "cannot begin a transaction", n, mono);
+	else
+		pass_defer(L);
+}
+
+/*
+ * Alarms first: the queued alarm messages (and the earlier messages of
+ * their devices, msgq_pop_alarms) in a small transaction of their own,
+ * with the GPIO records already pending, committed and handed to the
+ * uplink before the pass touches the background batch.  Their PUBACKs
+ * still leave in arrival order (intake_settle).  The upstream
+ * acknowledgements taken for this pass are settled here too: pumping
+ * before their rows are deleted would send those rows again.
+ * *begin_failed: the BEGIN failed here (the batch then does not wait for
+ * another).
+ */
+static void alarm_pass(struct loop *L, int n, const int64_t *acks, int n_acks,
+		       int64_t mono, bool *begin_failed)
+{
+	int64_t undeleted[1024];
+	bool committed = false, probe, kept_ok = false;
+	int i, n_und = 0, n_kept;
+
+	if (store_begin(L->d.store) < 0) {
+		L->d.cnt.store_errors++;
+		*begin_failed = true;
+		uplink_keep_acked(L->up, acks, n_acks);
+		pass_refused(L, L->batch, n, true, mono);
+	} else {
+		probe = pass_retry_probe(L->d.retry, mono);
+		pass_retry_begin(L->d.retry);
+		if (probe)
+			retry_replay(L);        /* older changes first */
+		loop_gpio_record(L);
+		uplink_kept(L->up, &n_kept);
+		if (probe || n_kept == 0)
+			n_und = loop_delete_acked(L, acks, n_acks, undeleted, &kept_ok);
+		loop_dedupe_done(L);
+		take_msgs(L, L->batch, n);
+		loop_gpio_poll_now(L);
+		committed = pass_end(L, probe, n, mono);
+		loop_settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
+	}
+	for (i = 0; i < n; i++)
+		msg_free(&L->batch[i]);
+	loop_ack_intake(L, committed, n);
+	/* the hazard and alarm events go out now, before the batch */
+	if (committed)
+		uplink_pump(L->up, L->d.store);
+}
+
 void loop_pass(struct loop *L)
 {
 	int64_t acks[1024], undeleted[1024];
@@ -469,17 +624,26 @@ void loop_pass(struct loop *L)
 	int n_acks, n_msgs, i, n_und = 0, n_kept;
 	bool tick = mono >= L->next_tick_ms || L->d.rules_changed, birth, probe,
 	     kept_ok = false;
-	bool committed = false, settled = true;
+	bool committed = false, settled = true, begin_failed = false, alarms;
 
 	n_acks = uplink_take_acks(L->up, acks, 1024);
+	n_msgs = msgq_pop_alarms(L->q, L->batch, PASS_MAX_MSGS);
+	alarms = n_msgs > 0;
+	if (alarms) {
+		alarm_pass(L, n_msgs, acks, n_acks, mono, &begin_failed);
+		n_acks = 0;     /* settled there */
+	}
 	n_msgs = msgq_pop(L->q, L->batch, PASS_MAX_MSGS);
-	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0)
+	/* readings the alarm transaction stored still go into telemetry in
+	 * this pass's batch, as they would have without it */
+	if (n_acks == 0 && n_msgs == 0 && !tick && L->n_gp == 0 && !alarms)
 		goto pump;
 
-	if (store_begin(L->d.store) < 0) {
-		L->d.cnt.store_errors++;
-		complain(&L->store_complaint, "database: cannot begin a transaction");
+	if (begin_failed || store_begin(L->d.store) < 0) {
+		if (!begin_failed)
+			L->d.cnt.store_errors++;
 		uplink_keep_acked(L->up, acks, n_acks);
+		pass_refused(L, L->batch, n_msgs, !begin_failed, mono);
 		settled = n_msgs == 0;
 	} else {
 		probe = pass_retry_probe(L->d.retry, mono);
@@ -500,11 +664,7 @@ void loop_pass(struct loop *L)
 		if (probe || n_kept == 0)
 			n_und = loop_delete_acked(L, acks, n_acks, undeleted, &kept_ok);
 		loop_dedupe_done(L);
-		for (i = 0; i < n_msgs; i++) {
-			loop_take_msg(L, &L->batch[i]);
-			if ((i & 255) == 255)
-				loop_gpio_poll_now(L);
-		}
+		take_msgs(L, L->batch, n_msgs);
 		if (tick) {
 			L->d.rules_changed = false;
 			tick_rules(L, mono);
@@ -530,35 +690,7 @@ void loop_pass(struct loop *L)
 		}
 		loop_flush_telemetry(L, mono, false);
 		loop_gpio_poll_now(L);
-		if (!probe) {
-			/* writes are failing: outputs moved, changes held for the probe */
-			store_rollback(L->d.store);
-			if (!pass_retry_defer(L->d.retry)) {
-				loop_rules_resync(L);
-				if (L->d.gpio)
-					loop_gpio_reconcile(L);
-			}
-		} else if (store_commit(L->d.store) < 0) {
-			store_rollback(L->d.store);
-			L->d.cnt.store_errors++;
-			complain(&L->store_complaint,
-				 "database: commit failed; %d messages not stored, their "
-				 "hazard changes are retried (%d held)", n_msgs,
-				 pass_retry_held(L->d.retry));
-			if (!pass_retry_fault(L->d.retry))
-				storage_fault_change(L, true);
-			L->storage_fault_check = true;
-			if (!pass_retry_failed(L->d.retry, now_wall_ms(), mono)) {
-				/* too many to hold: the next readings raise them again */
-				loop_rules_resync(L);
-				if (L->d.gpio)
-					loop_gpio_reconcile(L);
-			}
-		} else {
-			committed = true;
-			pass_retry_committed(L->d.retry);
-			complain_release(&L->store_complaint, "database: commits recovered");
-		}
+		committed = pass_end(L, probe, n_msgs, mono);
 		loop_settle_acked(L, acks, n_acks, undeleted, n_und, kept_ok, committed);
 		settled = committed;
 	}

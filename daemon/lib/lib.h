@@ -112,7 +112,9 @@ const char *text_check(const char *s);
 
 /* --------------------------------------------------------------- queue.c
  * The bounded hand-over queue between the intake session and the pass.
- * Pushing copies the message and wakes the loop through an eventfd.
+ * Pushing copies the message, in ONE allocation (its info, topic and
+ * payload), and wakes the loop through an eventfd.  Alarms are popped
+ * first (msgq_pop_alarms), each with the earlier messages of its key.
  */
 struct msg {
 	char    *topic;
@@ -120,9 +122,14 @@ struct msg {
 	size_t   len;           /* payload length as received */
 	int64_t  recv_ms;       /* wall clock at receipt */
 	bool     oversized;     /* payload over local.max_payload, not copied */
+	bool     alarm;         /* pushed as MSGQ_ALARM: msgq_pop_alarms takes it */
 	uint64_t seq;           /* the intake session's sequence number */
 	uint16_t packet_id;     /* QoS 1: the broker's packet id; 0 QoS 0 */
 	bool     dup;           /* the broker may have delivered it before */
+	int      key;           /* the pusher's grouping (the intake: device); -1 none */
+	const void *info;       /* the pusher's own record of it, copied; NULL none */
+	size_t   info_len;
+	void    *mem;           /* the one block all of the above lives in */
 };
 struct msgq;
 /* cap: slots for ordinary messages; alarms may use cap again on top. */
@@ -139,13 +146,26 @@ struct msg_id {
 	uint64_t seq;
 	uint16_t packet_id;
 	bool     dup;
+	int      key;           /* msg.key; -1 (or 0 fields: see msgq_push_seq) */
+	const void *info;       /* copied into the message's block (aligned) */
+	size_t   info_len;
 };
+/* id NULL: seq 0, no key, no info.  With id, key 0 is a key like any
+ * other: a pusher without keys sets it to -1. */
 int  msgq_push_seq(struct msgq *q, const char *topic, const void *payload, size_t len,
 		   size_t max_payload, int64_t recv_ms, enum msgq_admit admit,
 		   const struct msg_id *id);
 /* The seq of the oldest message queued; 0 when the queue is empty. */
 uint64_t msgq_head_seq(struct msgq *q);
-int  msgq_pop(struct msgq *q, struct msg *out, int max);   /* loop thread */
+/* Up to max messages in arrival order (loop thread). */
+int  msgq_pop(struct msgq *q, struct msg *out, int max);
+/* Up to max messages, in arrival order: every queued alarm and, with it,
+ * every message queued before it under the same key (key >= 0), so that
+ * a key's messages are still taken in their order.  0 when no alarm is
+ * queued.  Stops at max; an alarm left behind keeps its earlier messages
+ * that were not taken in the queue, in order. */
+int  msgq_pop_alarms(struct msgq *q, struct msg *out, int max);
+int  msgq_alarms(struct msgq *q);      /* alarms queued */
 int  msgq_depth(struct msgq *q);
 bool msgq_full(struct msgq *q);
 void msg_free(struct msg *m);

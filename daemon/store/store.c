@@ -413,6 +413,14 @@ int store_rollback(struct store *st)
 	return store_stmt_run(st, S_ROLLBACK, "rollback");
 }
 
+int store_refuse_writes(struct store *st, bool on)
+{
+	if (sqlite3_exec(st->db, on ? "PRAGMA query_only = 1" : "PRAGMA query_only = 0",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "query_only");
+	return 0;
+}
+
 /* -------------------------------------------------------------- meta */
 
 int store_meta_get_int(struct store *st, const char *key, int64_t *val)

@@ -42,6 +42,10 @@ const char *store_history_fault(const struct store *st);
 int    store_begin(struct store *st);
 int    store_commit(struct store *st);
 int    store_rollback(struct store *st);
+/* on: every write fails at once (SQLITE_READONLY, PRAGMA query_only),
+ * none commits on its own or waits for a lock.  For a pass whose BEGIN
+ * failed: it still evaluates its messages, and writes nothing. */
+int    store_refuse_writes(struct store *st, bool on);
 
 /* Mirror config sites/devices into their tables (upsert; removed ones kept). */
 int    store_sync_config(struct store *st, const struct config *cfg);

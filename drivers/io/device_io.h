@@ -26,8 +26,10 @@ void intake_free(struct intake *in);            /* disconnects */
 int  intake_pollfd(struct intake *in, struct pollfd *p, int *timeout_ms);
 /* After poll: reads, writes, timers; messages go into the queue. */
 void intake_handle(struct intake *in, short revents);
-/* After a pass: acknowledge every message before the oldest one still
- * queued (all are committed, or discarded and counted).  committed false:
+/* After a pass (or its alarm transaction): acknowledge every message
+ * before the oldest one still queued (all are committed, or discarded and
+ * counted; messages taken out of order, alarms first, leave holes that
+ * count as finished).  Call it only when no popped message is unfinished.  committed false:
  * the pass's commit failed (storage failing): acknowledged all the same so
  * the session does not stall, and counted as acked_uncommitted. */
 void intake_settle(struct intake *in, bool committed);
@@ -59,6 +61,46 @@ int  intake_publish(struct intake *in, const char *topic, const char *payload);
  * commands. */
 bool intake_reconnected(struct intake *in);
 struct flood *intake_flood(struct intake *in);  /* NULL: no flood control */
+/* The generation of the intake's routing index, one more at each reload:
+ * a queued message's classification (below) holds only under the
+ * generation it was made in (a reload renumbers the devices). */
+unsigned intake_generation(const struct intake *in);
+
+/* ------------------------------------------------------- intake_class.c
+ * Each message is classified once, at receipt: its device and decoder
+ * found once (devindex_find), its payload decoded once; the result
+ * travels with the message in the hand-over queue (msg.info), so the
+ * loop neither looks the device up nor decodes again.  Pure; any thread.
+ */
+enum intake_kind {
+	IK_UNKNOWN = 0,         /* no device routes this topic */
+	IK_OVERSIZED,           /* over local.max_payload: never parsed */
+	IK_NO_FORMAT,           /* the device's format is not in this build */
+	IK_BAD,                 /* the decoder refused it; err says why */
+	IK_IGNORED,             /* DECODE_IGNORED: a command, an announcement */
+	IK_READING,             /* r holds it; err names fields left out */
+};
+#define INTAKE_ERR_MAX 128
+struct intake_class {
+	struct reading r;       /* IK_READING */
+	unsigned gen;           /* intake_generation() when classified */
+	int      dev;           /* index in cfg->devices; -1 for IK_UNKNOWN */
+	int      kind;          /* enum intake_kind */
+	bool     alarm;         /* could raise or change an alarm now */
+	char     err[INTAKE_ERR_MAX]; /* last: a queued copy keeps only the
+				       * string (intake_class_size) */
+};
+/* Device, decoder and reading of one message (oversized: len is over
+ * local.max_payload, the payload is not looked at). */
+void intake_classify(const struct devindex *ix, const char *topic,
+		     const void *payload, size_t len, bool oversized,
+		     int64_t recv_ms, struct intake_class *c);
+/* The bytes of c a copy needs: everything up to the end of err. */
+size_t intake_class_size(const struct intake_class *c);
+/* Anything a rule could turn into a hazard or fault right now: a set
+ * alarm or fault flag, an explicit offline, a gas, CO or temperature
+ * value.  Plain telemetry (battery, power, relay) is not. */
+bool intake_is_alarm(const struct reading *r);
 
 /* ------------------------------------------------------- drivers/io/gpio.c
  * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes

@@ -5,10 +5,12 @@
  * The session is mqtt_sub.c's: persistent (clean session off, stable
  * client id), QoS 1 subscriptions to every route of every device
  * (devindex.c), driven by the loop's poll() with no thread of its own.
- * Each message arrives with the session's sequence number; flood control
- * (flood.c: a device over its rate has the excess dropped here, alarm
- * onsets excepted) decides first, then the message is copied into the
- * hand-over queue with its number.  Its PUBACK leaves when the loop says
+ * Each message arrives with the session's sequence number; it is
+ * classified once (intake_class.c: device, decoder, reading, alarm or
+ * not), flood control (flood.c: a device over its rate has the excess
+ * dropped here, alarm onsets excepted) decides, then the message is
+ * copied into the hand-over queue with its number and its
+ * classification, an alarm as one (the loop takes alarms first).  Its PUBACK leaves when the loop says
  * every message up to it is finished (intake_settle): committed, or
  * deliberately discarded and counted.  A crash before that leaves it with
  * the broker, which delivers it again.
@@ -39,88 +41,59 @@ struct intake {
 	uint64_t acked_uncommitted;     /* acknowledged while commits failed */
 	struct flood *flood;            /* NULL: no device has a rate */
 	unsigned up_epoch;              /* intake_reconnected */
+	unsigned gen;                   /* intake_generation: one per reload */
 };
-
-/* The message as its device's decoder reads it; false when it cannot (an
- * unknown topic, too long, undecodable: rejected later, never an alarm). */
-static bool intake_decode(struct intake *in, const char *topic, const void *payload,
-			  size_t len, struct reading *r)
-{
-	const struct device_format *dec = NULL;
-	char err[96];
-
-	if (devindex_find(in->ix, topic, &dec) < 0 || !dec || len > in->max_payload)
-		return false;
-	memset(r, 0, sizeof *r);
-	return dec->decode(topic, payload, len, 0, r, err, sizeof err) == 0;
-}
-
-/*
- * Only asked when the queue is full: is this message (r, decoded) an
- * alarm that must get in anyway?  Anything a rule could turn into a
- * hazard right now (a set flag, a gas reading, a temperature) counts;
- * plain telemetry does not.  An undecodable payload is not an alarm (it
- * is rejected later).
- */
-static bool intake_is_alarm(const struct reading *r)
-{
-	size_t i;
-
-	/* an explicit offline raises a hazard at once, like an alarm flag */
-	if (reading_has(r, RF_ONLINE) && r->val[RF_ONLINE] == 0.0)
-		return true;
-	for (i = 0; i < READING_ALARM_FLAGS; i++)
-		if (reading_has(r, reading_alarm_flag[i]) &&
-		    r->val[reading_alarm_flag[i]] != 0.0)
-			return true;
-	return reading_has(r, RF_GAS_LEL) || reading_has(r, RF_CO_PPM) ||
-	       reading_has(r, RF_GAS_PPM) || reading_has(r, RF_TEMP_C);
-}
 
 /*
  * Flood control for a device with a rate: over it, the message is dropped
  * here (counted), before the queue, unless it is an alarm's onset or the
  * relay report a command awaits.  A chatty device's analog readings, and
  * its flags that only repeat what was passed on, arrive at its rate
- * (flood.c).  *r (when *decoded) is the message read, for flood_note once
- * it is queued.
+ * (flood.c).
  */
-static bool intake_flooded(struct intake *in, const char *topic, const void *payload,
-			   size_t len, int dev, struct reading *r, bool *decoded)
+static bool intake_flooded(struct intake *in, const struct intake_class *c)
 {
-	*decoded = false;
-	if (!flood_limited(in->flood, dev))
+	const struct reading *r = c->kind == IK_READING ? &c->r : NULL;
+
+	if (!flood_limited(in->flood, c->dev))
 		return false;
-	*decoded = intake_decode(in, topic, payload, len, r);
-	if (flood_admit(in->flood, dev, now_mono_ms()) ||
-	    (*decoded && (flood_rising(in->flood, dev, r) ||
-			  flood_awaits_report(in->flood, dev, r))))
+	if (flood_admit(in->flood, c->dev, now_mono_ms()) ||
+	    (r && (flood_rising(in->flood, c->dev, r) ||
+		   flood_awaits_report(in->flood, c->dev, r))))
 		return false;
-	flood_drop(in->flood, dev);
+	flood_drop(in->flood, c->dev);
 	return true;
 }
 
+/*
+ * Each message: classified once (intake_class.c: device, decoder, the
+ * reading), flood control, then into the hand-over queue with its
+ * classification, an alarm as one (popped first, and allowed past a
+ * queue full of telemetry).
+ */
 static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 {
 	struct intake *in = ctx;
+	struct intake_class c;
 	struct msg_id id = { .seq = m->seq, .packet_id = m->packet_id, .dup = m->dup != 0 };
-	struct reading r;
-	bool decoded = false;
-	int rc, dev;
+	int64_t now = now_wall_ms();
+	int rc;
 
-	dev = in->flood ? devindex_find(in->ix, m->topic, NULL) : -1;
+	intake_classify(in->ix, m->topic, m->payload, m->len, m->len > in->max_payload,
+			now, &c);
+	c.gen = in->gen;
+	/* what flood control lets past as an onset is an alarm too */
+	if (c.kind == IK_READING && !c.alarm)
+		c.alarm = flood_rising(in->flood, c.dev, &c.r);
 	/* a flood-limited message is finished here: dropped and counted; its
 	 * PUBACK leaves with the next ones'  (intake_settle) */
-	if (intake_flooded(in, m->topic, m->payload, m->len, dev, &r, &decoded))
+	if (intake_flooded(in, &c))
 		return;
-	rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
-			   now_wall_ms(), MSGQ_NORMAL, &id);
-	/* a full queue: decoded once, by flood control or now */
-	if (rc == -1 && !decoded)
-		decoded = intake_decode(in, m->topic, m->payload, m->len, &r);
-	if (rc == -1 && decoded && intake_is_alarm(&r))
-		rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload,
-				   now_wall_ms(), MSGQ_ALARM, &id);
+	id.key = c.dev;
+	id.info = &c;
+	id.info_len = intake_class_size(&c);
+	rc = msgq_push_seq(in->q, m->topic, m->payload, m->len, in->max_payload, now,
+			   c.alarm ? MSGQ_ALARM : MSGQ_NORMAL, &id);
 	if (rc == -2) {
 		/* not even an alarm's room, or no memory: it must not be
 		 * acknowledged, and the session cannot skip one message, so
@@ -130,8 +103,8 @@ static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 	}
 	if (rc == -1)
 		in->dropped++;
-	else if (decoded)       /* the loop has it: its flags are the state now */
-		flood_note(in->flood, dev, &r);
+	else if (c.kind == IK_READING && flood_limited(in->flood, c.dev))
+		flood_note(in->flood, c.dev, &c.r);  /* the loop has it: its flags are the state now */
 }
 
 /* ------------------------------------------------------------ the session */
@@ -308,6 +281,7 @@ void intake_reconfigure(struct intake *in, const struct config *cfg,
 	 * the index or the buckets while they are swapped */
 	flood_free(in->flood);
 	in->ix = ix;
+	in->gen++;              /* queued classifications are the old index's */
 	in->flood = fl;
 	in->max_payload = (size_t)cfg->local.max_payload;
 	intake_resubscribe(in, old_ix, ix);
@@ -506,6 +480,11 @@ bool intake_reconnected(struct intake *in)
 		return false;
 	in->up_epoch = e;
 	return true;
+}
+
+unsigned intake_generation(const struct intake *in)
+{
+	return in ? in->gen : 0;
 }
 
 struct flood *intake_flood(struct intake *in)
