@@ -202,7 +202,7 @@ static const struct intake_class *msg_class(struct loop *L, const struct msg *m,
 	if (c && m->info_len > offsetof(struct intake_class, err) &&
 	    c->gen == intake_generation(L->in))
 		return c;
-	intake_classify(L->ix, m->topic, m->payload, m->len, m->oversized, m->recv_ms, own);
+	intake_classify(L->ix, L->d.cfg, m->topic, m->payload, m->len, m->oversized, m->recv_ms, own);
 	return own;
 }
 

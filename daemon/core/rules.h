@@ -75,6 +75,10 @@ int rules_unreadable(const struct device_cfg *dev, struct device_state *st,
 		     int64_t now_ms, struct hazard_change *out, int max);
 /* ppm of the detector's gas per %LEL (methane 500, LPG 210); 0 for CO. */
 double rules_ppm_per_lel(enum gas_kind gas);
+/* Whether r could raise an alarm or fault of dev now by its analog
+ * values: at or over a raise threshold (rules_urgent.c).  Flags are the
+ * caller's to check. */
+bool rules_urgent(const struct device_cfg *dev, const struct reading *r);
 /* After a restart: an open hazard of this type was found active in the
  * store; flapping: its record is marked flapping (it stays one record). */
 void rules_restore(struct device_state *st, enum hazard_type t, enum severity s,

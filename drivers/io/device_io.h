@@ -92,15 +92,17 @@ struct intake_class {
 };
 /* Device, decoder and reading of one message (oversized: len is over
  * local.max_payload, the payload is not looked at). */
-void intake_classify(const struct devindex *ix, const char *topic,
+void intake_classify(const struct devindex *ix, const struct config *cfg,
+		     const char *topic,
 		     const void *payload, size_t len, bool oversized,
 		     int64_t recv_ms, struct intake_class *c);
 /* The bytes of c a copy needs: everything up to the end of err. */
 size_t intake_class_size(const struct intake_class *c);
-/* Anything a rule could turn into a hazard or fault right now: a set
- * alarm or fault flag, an explicit offline, a gas, CO or temperature
- * value.  Plain telemetry (battery, power, relay) is not. */
-bool intake_is_alarm(const struct reading *r);
+/* Anything a rule could turn into an alarm or fault right now: a set
+ * alarm or fault flag, an explicit offline, an analog value at or over
+ * one of dev's raise thresholds (rules_urgent; with no dev, any gas, CO
+ * or temperature value).  Plain telemetry below the thresholds is not. */
+bool intake_is_alarm(const struct device_cfg *dev, const struct reading *r);
 
 /* ------------------------------------------------------- drivers/io/gpio.c
  * Dry-contact inputs and relay outputs on GPIO lines.  The line I/O goes

@@ -12,7 +12,8 @@
 
 /* The same order of checks the loop reports in: unknown topic, oversized,
  * unsupported format, the decoder's verdict. */
-void intake_classify(const struct devindex *ix, const char *topic,
+void intake_classify(const struct devindex *ix, const struct config *cfg,
+		     const char *topic,
 		     const void *payload, size_t len, bool oversized,
 		     int64_t recv_ms, struct intake_class *c)
 {
@@ -43,7 +44,8 @@ void intake_classify(const struct devindex *ix, const char *topic,
 		c->kind = IK_BAD;
 	} else {
 		c->kind = IK_READING;
-		c->alarm = intake_is_alarm(&c->r);
+		c->alarm = intake_is_alarm(cfg && c->dev < cfg->n_devices ?
+					   &cfg->devices[c->dev] : NULL, &c->r);
 	}
 	c->err[sizeof c->err - 1] = '\0';
 }
@@ -53,7 +55,7 @@ size_t intake_class_size(const struct intake_class *c)
 	return offsetof(struct intake_class, err) + strlen(c->err) + 1;
 }
 
-bool intake_is_alarm(const struct reading *r)
+bool intake_is_alarm(const struct device_cfg *dev, const struct reading *r)
 {
 	size_t i;
 
@@ -64,6 +66,8 @@ bool intake_is_alarm(const struct reading *r)
 		if (reading_has(r, reading_alarm_flag[i]) &&
 		    r->val[reading_alarm_flag[i]] != 0.0)
 			return true;
+	if (dev)
+		return rules_urgent(dev, r);
 	return reading_has(r, RF_GAS_LEL) || reading_has(r, RF_CO_PPM) ||
 	       reading_has(r, RF_GAS_PPM) || reading_has(r, RF_TEMP_C);
 }

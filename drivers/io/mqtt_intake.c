@@ -35,6 +35,7 @@ struct intake {
 	struct mqtt_link cmd;           /* Paho, publish only: device commands */
 	struct msgq *q;
 	struct devindex *ix;            /* filters subscribed, topic -> decoder */
+	const struct config *cfg;       /* its devices' thresholds: intake_is_alarm */
 	size_t max_payload;
 	uint64_t dropped;
 	uint64_t acked_through;         /* the last seq acknowledged */
@@ -79,7 +80,7 @@ static void intake_on_message(void *ctx, const struct mqtt_sub_msg *m)
 	int64_t now = now_wall_ms();
 	int rc;
 
-	intake_classify(in->ix, m->topic, m->payload, m->len, m->len > in->max_payload,
+	intake_classify(in->ix, in->cfg, m->topic, m->payload, m->len, m->len > in->max_payload,
 			now, &c);
 	c.gen = in->gen;
 	/* what flood control lets past as an onset is an alarm too */
@@ -284,6 +285,7 @@ void intake_reconfigure(struct intake *in, const struct config *cfg,
 	in->gen++;              /* queued classifications are the old index's */
 	in->flood = fl;
 	in->max_payload = (size_t)cfg->local.max_payload;
+	in->cfg = cfg;
 	intake_resubscribe(in, old_ix, ix);
 	devindex_free(old_ix);
 }
@@ -301,6 +303,7 @@ struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
 	}
 	in->q = q;
 	in->max_payload = (size_t)cfg->local.max_payload;
+	in->cfg = cfg;
 	in->ix = devindex_new(cfg, err, errlen);
 	if (!in->ix) {
 		free(in);
