@@ -23,6 +23,14 @@ void devindex_free(struct devindex *ix);
 /* Device index in cfg->devices, or -1; *dec (if not NULL) gets its format. */
 int  devindex_find(const struct devindex *ix, const char *topic,
 		   const struct device_format **dec);
+/* One lookup for a message: the device's config (NULL when no device
+ * receives on topic), its index in cfg->devices (-1) and its format (NULL
+ * also when the build does not support the configured format), each out
+ * pointer optional.  The format is the one format_find(dev->format)
+ * returns, found when the index was built. */
+const struct device_cfg *devindex_lookup(const struct devindex *ix,
+					 const struct config *cfg, const char *topic,
+					 int *dev_index, const struct device_format **fmt);
 /* The same as the device's config, or NULL. */
 const struct device_cfg *devindex_device(const struct devindex *ix,
 					 const struct config *cfg, const char *topic);

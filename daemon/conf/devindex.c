@@ -205,6 +205,22 @@ const char *devindex_filter(const struct devindex *ix, int i)
 	return ix && i >= 0 && i < ix->n_filters ? ix->filters[i] : NULL;
 }
 
+const struct device_cfg *devindex_lookup(const struct devindex *ix,
+					 const struct config *cfg, const char *topic,
+					 int *dev_index, const struct device_format **fmt)
+{
+	const struct device_format *dec = NULL;
+	int i = devindex_find(ix, topic, &dec);
+
+	if (i < 0 || !cfg || i >= cfg->n_devices)
+		i = -1;
+	if (dev_index)
+		*dev_index = i;
+	if (fmt)
+		*fmt = i >= 0 ? dec : NULL;
+	return i >= 0 ? &cfg->devices[i] : NULL;
+}
+
 const struct device_cfg *devindex_device(const struct devindex *ix,
 					 const struct config *cfg, const char *topic)
 {
