@@ -524,6 +524,22 @@ static void test_devindex(void)
 	CHECK("devindex: decoder of a derived topic", dec == format_find("tasmota"));
 	CHECK("devindex_device: config entry",
 	      devindex_device(ix, &cfg, "sp1/online") == &devs[2]);
+	/* one lookup: device, index and format, as devindex_device and
+	 * format_find(dev->format) give them */
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct device_cfg *d;
+		int k = -2;
+
+		dec = (const struct device_format *)&k;
+		d = devindex_lookup(ix, &cfg, cases[i].topic, &k, &dec);
+		snprintf(name, sizeof name, "devindex_lookup: \"%s\" -> %d, its format",
+			 cases[i].topic, cases[i].dev);
+		CHECK(name, k == cases[i].dev &&
+		      d == devindex_device(ix, &cfg, cases[i].topic) &&
+		      dec == (d ? format_find(d->format) : NULL));
+	}
+	CHECK("devindex_lookup: out pointers optional",
+	      devindex_lookup(ix, &cfg, "tele/pow/LWT", NULL, NULL) == &devs[1]);
 	n = devindex_n_filters(ix);
 	CHECK_INT("devindex: one filter per route", n, 2 + 4 + 3 + 1 + 1 + 1);
 	for (i = 0; i < (size_t)n; i++)
