@@ -57,6 +57,55 @@ static bool same_double(double a, double b)
 	return fabs(a - b) <= m * DBL_EPSILON;
 }
 
+/*
+ * A value with few decimals (what sensors send: 21.5, 0.35) without
+ * printf.  If n / 10^k, |n| < 1e15, is the decimal whose nearest double is
+ * d, then "%1.15g" prints exactly that decimal (15 digits survive the trip
+ * to a double and back, DBL_DIG) and it reads back as d, so cJSON keeps
+ * it.  (double)n / 10^k is that nearest double: n and 10^k (k <= 22) are
+ * exact and IEEE division rounds correctly; the test is exact even when
+ * the multiplication that proposed n was not.  Only from 1e-4 up ("%g"
+ * turns to an exponent below) and for the first k that works (the
+ * shortest decimal: no trailing zeros).  0 when no k works.
+ */
+static size_t put_decimal(char *out, double d)
+{
+	static const double p10[] = {
+		1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+	};
+	double a = fabs(d), m;
+	long long n, ip, fp;
+	size_t len;
+	int k, i;
+
+	if (a < 1e-4 || a >= 1e15)
+		return 0;
+	for (k = 1; k < 20; k++) {
+		m = a * p10[k];
+		if (m >= 1e15)
+			return 0;
+		n = llround(m);
+		if ((double)n / p10[k] != a)
+			continue;
+		ip = n / (long long)p10[k];
+		fp = n % (long long)p10[k];
+		len = 0;
+		if (d < 0)
+			out[len++] = '-';
+		len += put_int(out + len, ip);
+		out[len++] = '.';
+		for (i = k - 1; i >= 0; i--) {
+			out[len + (size_t)i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		len += (size_t)k;
+		out[len] = '\0';
+		return len;
+	}
+	return 0;
+}
+
 size_t json_number(double d, char out[JSON_NUM_MAX])
 {
 	double back = 0.0;
@@ -73,6 +122,8 @@ size_t json_number(double d, char out[JSON_NUM_MAX])
 	 * wrote the rows of earlier versions. */
 	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d)))
 		return put_int(out, (long long)d);
+	if ((n = (int)put_decimal(out, d)) > 0)
+		return (size_t)n;
 	n = snprintf(out, JSON_NUM_MAX, "%1.15g", d);
 	if (sscanf(out, "%lg", &back) != 1 || !same_double(back, d))
 		n = snprintf(out, JSON_NUM_MAX, "%1.17g", d);

@@ -55,7 +55,9 @@ static void test_numbers(void)
 		-1796614047323.0, 1e300, -1e300, 1e-300, 5e-324, DBL_MAX, -DBL_MAX,
 		DBL_MIN, 1.5, -1.5, 0.1, 0.2, 0.1 + 0.2, 1.0 / 3, 2.0 / 3, 123.456,
 		-40.25, 1e-7, 1.2345678901234567, 3.141592653589793, 99.99, 1e21,
-		0.000001, 12345678.9, 4.35, 230.1, 0.05, 1e14 + 0.5,
+		0.000001, 12345678.9, 4.35, 230.1, 0.05, 1e14 + 0.5, 0.0001, 0.00009999,
+		-0.0001, 0.00010000000000000002, 123456789012345.6, 99999999999999.9,
+		0.123456789012345, 0.1234567890123456, 1.000000000000001, 18.7, 1e-4 * 3,
 	};
 	char why[160], name[200], num[JSON_NUM_MAX];
 	size_t i;
@@ -86,6 +88,21 @@ static void test_numbers(void)
 			printf("  %s\n", why);
 	}
 	CHECK_INT("200,000 sensor-like values as cJSON prints them", bad, 0);
+	/* n / 10^k for every k up to 17 and n of every length: the decimal
+	 * path's edges (1e-4, 1e15, 15 and 16 significant digits) */
+	for (bad = 0, k = 0; k < 300000; k++) {
+		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+			1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
+		uint64_t b = next();
+		int dig = 1 + (int)(b % 17), dec = (int)((b >> 8) % 18);
+		double d = (double)((b >> 16) % (uint64_t)p10[dig]) / p10[dec];
+
+		if ((b >> 5) & 1)
+			d = -d;
+		if (!same_as_cjson(d, why, sizeof why) && bad++ < 5)
+			printf("  %s\n", why);
+	}
+	CHECK_INT("300,000 decimals n/10^k as cJSON prints them", bad, 0);
 	CHECK_INT("NaN is null", (int)json_number(NAN, num), 4);
 	CHECK_STR("NaN text", num, "null");
 	json_number(-INFINITY, num);
