@@ -540,6 +540,24 @@ static void test_devindex(void)
 	}
 	CHECK("devindex_lookup: out pointers optional",
 	      devindex_lookup(ix, &cfg, "tele/pow/LWT", NULL, NULL) == &devs[1]);
+	{
+		/* a format this build lacks: the device is found, no format */
+		struct device_cfg odd[1];
+		struct config c2;
+		struct devindex *ix2;
+		const struct device_cfg *d;
+		int k = -2;
+
+		memset(&c2, 0, sizeof c2);
+		c2.devices = odd;
+		add_dev(&c2, "x-1", "nosuch", "x/1");
+		ix2 = devindex_new(&c2, err, sizeof err);
+		dec = format_find("native");
+		d = ix2 ? devindex_lookup(ix2, &c2, "x/1", &k, &dec) : NULL;
+		CHECK("devindex_lookup: unsupported format: device, index 0, no format",
+		      d == &odd[0] && k == 0 && dec == NULL);
+		devindex_free(ix2);
+	}
 	n = devindex_n_filters(ix);
 	CHECK_INT("devindex: one filter per route", n, 2 + 4 + 3 + 1 + 1 + 1);
 	for (i = 0; i < (size_t)n; i++)
