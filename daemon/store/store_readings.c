@@ -166,6 +166,8 @@ int store_telemetry_since(struct store *st, int64_t after_seq, int limit,
 		*last_seq = seq;
 		n++;
 	}
+	if (n > 0)
+		jbuf_put(out, "]}", 2);
 	if (rc != SQLITE_DONE || out->failed) {
 		if (rc != SQLITE_DONE)
 			store_fail(st, "read readings");
@@ -174,6 +176,7 @@ int store_telemetry_since(struct store *st, int64_t after_seq, int limit,
 		store_stmt_done(s);
 		*last_seq = after_seq;
 		out->len = start;
+		out->p[start] = '\0';
 		return -1;
 	}
 	store_stmt_done(s);
@@ -182,7 +185,6 @@ int store_telemetry_since(struct store *st, int64_t after_seq, int limit,
 		out->p[start] = '\0';
 		return 0;
 	}
-	jbuf_put(out, "]}", 2);
 	/* the head right before the array, the gap closed */
 	hlen = (size_t)snprintf(head, sizeof head, "{\"count\":%d,\"readings\":", n);
 	memcpy(out->p + start + HEAD - hlen, head, hlen);
