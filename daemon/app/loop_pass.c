@@ -309,8 +309,9 @@ static void tick_rules(struct loop *L, int64_t mono)
 void loop_flush_telemetry(struct loop *L, int64_t mono, bool force)
 {
 	const struct config *cfg = L->d.cfg;
+	struct jbuf text = { 0 };
 	int64_t after = 0, last = 0;
-	int rounds;
+	int rounds, count;
 
 	if (!force && L->telemetry_pending < cfg->upstream.telemetry_batch &&
 	    mono - L->last_telemetry_ms < cfg->upstream.telemetry_interval_s * 1000LL)
@@ -318,36 +319,26 @@ void loop_flush_telemetry(struct loop *L, int64_t mono, bool force)
 	L->last_telemetry_ms = mono;
 	L->telemetry_pending = 0;
 	store_meta_get_int(L->d.store, "telemetry_seq", &after);
+	/* the stored rows' text goes into the message as it is: no parse,
+	 * no print; one buffer for every round */
 	for (rounds = 0; rounds < 16; rounds++) {
-		cJSON *arr = NULL, *body;
-		char *text;
-		int count;
-
-		if (store_readings_since(L->d.store, after, cfg->upstream.telemetry_batch,
-					 &arr, &last) < 0 || !arr)
+		text.len = 0;
+		if (store_telemetry_since(L->d.store, after, cfg->upstream.telemetry_batch,
+					  &text, &count, &last) < 0)
 			break;
-		count = cJSON_GetArraySize(arr);
-		if (count == 0) {
-			cJSON_Delete(arr);
+		if (count == 0)
 			break;
-		}
-		body = cJSON_CreateObject();
-		cJSON_AddNumberToObject(body, "count", count);
-		cJSON_AddItemToObject(body, "readings", arr);
-		text = cJSON_PrintUnformatted(body);
-		cJSON_Delete(body);
-		if (!text || store_outbox_put(L->d.store, "telemetry", OB_TELEMETRY,
-					      text, NULL) < 0) {
-			free(text);
+		if (store_outbox_put(L->d.store, "telemetry", OB_TELEMETRY,
+				     text.p, NULL) < 0) {
 			L->d.cnt.store_errors++;
 			break;
 		}
-		free(text);
 		after = last;
 		store_meta_set_int(L->d.store, "telemetry_seq", after);
 		if (count < cfg->upstream.telemetry_batch)
 			break;
 	}
+	jbuf_free(&text);
 }
 
 /*

@@ -103,6 +103,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "created_ms, hazard_id) SELECT seq, topic_suffix, cls, body, "
 			  "created_ms, hazard_id FROM outbox WHERE seq = ?1 "
 			  "AND topic_suffix IN ('alarm', 'fault', 'hazard')",
+	/* store_evidence.c: every reading of a device while a condition is
+	 * on widens its records' evidence */
+	[S_HZ_OBSERVE]  = "SELECT id, type, evidence FROM hazards "
+			  "WHERE device = ?1 AND state IN ('active', 'open', "
+			  "'acknowledged', 'rectifying')",
+	[S_HZ_EVIDENCE_SET] = "UPDATE hazards SET evidence = ?2 WHERE id = ?1",
 };
 
 /* ------------------------------------------------------------ helpers */

@@ -60,6 +60,12 @@ int    store_device_has_readings(struct store *st, const char *device);
  * {"device":..., reading fields}; *last_seq gets the last seq included. */
 int    store_readings_since(struct store *st, int64_t after_seq, int limit,
 			    cJSON **out, int64_t *last_seq);
+/* The same readings as one telemetry message's text,
+ * {"count":N,"readings":[{"device":..,"seq":.., reading fields},...]},
+ * appended to out (nothing when there are none); *count and *last_seq
+ * get N and the last seq included.  -1 with out as it was on an error. */
+int    store_telemetry_since(struct store *st, int64_t after_seq, int limit,
+			     struct jbuf *out, int *count, int64_t *last_seq);
 int    store_meta_get_int(struct store *st, const char *key, int64_t *val);
 int    store_meta_set_int(struct store *st, const char *key, int64_t val);
 /* Text values (JSON): *val malloc'd, or NULL when the key is absent. */

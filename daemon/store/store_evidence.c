@@ -135,15 +135,11 @@ char *store_evidence_close(struct store *st, const struct hazard_rec *cur,
 int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
 {
 	/* every record whose condition is on: live alarms and faults, and
-	 * hazards not yet cleared */
-	sqlite3_stmt *s = store_adhoc(st, "SELECT id, type, evidence FROM hazards "
-				"WHERE device = ?1 AND state IN ('active', 'open', "
-				"'acknowledged', 'rectifying')");
-	sqlite3_stmt *u = NULL;
+	 * hazards not yet cleared; called for each reading while one is, so
+	 * both statements are the cached ones */
+	sqlite3_stmt *s = st->stmt[S_HZ_OBSERVE], *u = st->stmt[S_HZ_EVIDENCE_SET];
 	int rc, res = 0;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, device);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int t = store_name_index(hazard_type_name, HZ_TYPE_COUNT, store_col_text(s, 1));
@@ -152,10 +148,7 @@ int store_hazard_observe(struct store *st, const char *device, const struct read
 		if (t < 0)
 			continue;
 		text = store_evidence_fold(store_col_text(s, 2), (enum hazard_type)t, r, NULL, false);
-		if (!u)
-			u = store_adhoc(st, "UPDATE hazards SET evidence = ?2 WHERE id = ?1");
-		if (!text || !u) {
-			free(text);
+		if (!text) {
 			res = -1;
 			break;
 		}
@@ -165,14 +158,13 @@ int store_hazard_observe(struct store *st, const char *device, const struct read
 			store_fail(st, "save evidence");
 			res = -1;
 		}
-		sqlite3_reset(u);
+		store_stmt_done(u);
 		free(text);
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		store_fail(st, "read open hazards");
 		res = -1;
 	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(u);
+	store_stmt_done(s);
 	return res;
 }

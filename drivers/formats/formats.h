@@ -15,6 +15,38 @@
  * only the present fields; over_range only when a present field is marked. */
 cJSON *reading_to_json(const struct reading *r);
 
+/* ------------------------------------------------------------ reading_text.c
+ * The same object as text, written into out without a tree: byte for byte
+ * what cJSON prints from reading_to_json() (a field with no JSON value,
+ * NaN or infinity, is left out of both).  Length, or -1 when cap is too
+ * small (READING_TEXT_MAX always suffices). */
+#define READING_TEXT_MAX 2048
+int reading_text(const struct reading *r, char *out, size_t cap);
+/* s is an object as reading_text() writes it (known keys once each,
+ * numbers, true/false, the over_range list, no whitespace): its members
+ * can be copied into another object as they are. */
+bool reading_text_spliceable(const char *s, size_t len);
+
+/* ------------------------------------------------------------ json_text.c
+ * JSON text as cJSON's unformatted printer writes it, without the tree.
+ * json_number: the number's text in out (non-finite: "null"), its length.
+ * json_escape: s quoted and escaped into out (room for 6 * strlen + 3).
+ * struct jbuf: a growing text buffer; after a failed allocation every
+ * write is dropped and failed stays set. */
+#define JSON_NUM_MAX 32
+size_t json_number(double d, char out[JSON_NUM_MAX]);
+size_t json_escape(const char *s, char *out);
+struct jbuf {
+	char  *p;               /* NUL-terminated text, or NULL */
+	size_t len, cap;
+	bool   failed;
+};
+bool jbuf_reserve(struct jbuf *b, size_t more);
+void jbuf_put(struct jbuf *b, const char *s, size_t n);
+void jbuf_num(struct jbuf *b, double d);
+void jbuf_str(struct jbuf *b, const char *s);
+void jbuf_free(struct jbuf *b);
+
 /* ------------------------------------------------------------ decoders
  * Payload decoders, one per format.  Pure functions, safe to call from any
  * thread.  Validation is per field: a field with a wrong type, an unknown

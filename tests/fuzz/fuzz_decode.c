@@ -13,8 +13,10 @@
  * field left out is said why.  The topic also goes through what the format
  * derives from topics: its routes and its command for a device configured
  * on it, and the table's unknown-sender inference (whatever any sender
- * publishes reaches it).  A broken contract aborts, which libFuzzer reports
- * as a crash.
+ * publishes reaches it).  The accepted reading's stored text
+ * (reading_text) must be cJSON's print of reading_to_json and splice into
+ * telemetry.  A broken contract aborts, which libFuzzer reports as a
+ * crash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +117,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (reading_field_is_bool[f] ? (v != 0 && v != 1)
 					     : reading_check(f, &v, why, sizeof why) != RCHECK_OK)
 			abort();
+	}
+	/* what is stored and forwarded: the text written without a tree is
+	 * cJSON's text of the same object, and splices into telemetry */
+	{
+		char text[READING_TEXT_MAX], *want;
+		cJSON *o = reading_to_json(&r);
+		int n = reading_text(&r, text, sizeof text);
+
+		want = o ? cJSON_PrintUnformatted(o) : NULL;
+		if (n < 0 || (want && strcmp(want, text) != 0) ||
+		    !reading_text_spliceable(text, (size_t)n))
+			abort();
+		cJSON_free(want);
+		cJSON_Delete(o);
 	}
 	return 0;
 }

@@ -524,6 +524,32 @@ static void test_devindex(void)
 	CHECK("devindex: decoder of a derived topic", dec == format_find("tasmota"));
 	CHECK("devindex_device: config entry",
 	      devindex_device(ix, &cfg, "sp1/online") == &devs[2]);
+	/* one lookup: the device's index and its format, as devindex_device
+	 * and format_find(dev->format) give them (intake_class.c) */
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct device_cfg *d = devindex_device(ix, &cfg, cases[i].topic);
+
+		dec = NULL;
+		snprintf(name, sizeof name, "devindex_find: \"%s\" -> %d, its format",
+			 cases[i].topic, cases[i].dev);
+		CHECK(name, devindex_find(ix, cases[i].topic, &dec) == cases[i].dev &&
+		      dec == (d ? format_find(d->format) : NULL));
+	}
+	{
+		/* a format this build lacks: the device is found, no format */
+		struct device_cfg odd[1];
+		struct config c2;
+		struct devindex *ix2;
+
+		memset(&c2, 0, sizeof c2);
+		c2.devices = odd;
+		add_dev(&c2, "x-1", "nosuch", "x/1");
+		ix2 = devindex_new(&c2, err, sizeof err);
+		dec = format_find("native");
+		CHECK("devindex_find: unsupported format: device 0, no format",
+		      ix2 && devindex_find(ix2, "x/1", &dec) == 0 && dec == NULL);
+		devindex_free(ix2);
+	}
 	n = devindex_n_filters(ix);
 	CHECK_INT("devindex: one filter per route", n, 2 + 4 + 3 + 1 + 1 + 1);
 	for (i = 0; i < (size_t)n; i++)
