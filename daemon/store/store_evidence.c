@@ -135,10 +135,10 @@ char *store_evidence_close(struct store *st, const struct hazard_rec *cur,
 int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
 {
 	/* every record whose condition is on: live alarms and faults, and
-	 * hazards not yet cleared */
+	 * hazards with no normal_since (cleared_at_ms) */
 	sqlite3_stmt *s = store_adhoc(st, "SELECT id, type, evidence FROM hazards "
-				"WHERE device = ?1 AND state IN ('active', 'open', "
-				"'acknowledged', 'rectifying')");
+				"WHERE device = ?1 AND (state = 'active' OR (kind = 'hazard' "
+				"AND state IN ('open', 'rectifying') AND cleared_at_ms = 0))");
 	sqlite3_stmt *u = NULL;
 	int rc, res = 0;
 
