@@ -176,6 +176,7 @@ bool record_rules_step(enum record_kind k, const char *cur, bool normal,
 const char *const record_action_name[RA_COUNT] = {
 	[RA_ACK] = "acknowledge", [RA_RECTIFY] = "report rectification",
 	[RA_CLOSE] = "close", [RA_VERIFY] = "verify", [RA_DISMISS] = "dismiss",
+	[RA_SUBMIT] = "submit", [RA_PASS] = "verify (pass)", [RA_FAIL] = "verify (fail)",
 };
 const char *const record_action_event[RA_COUNT] = {
 	[RA_ACK] = "acknowledged", [RA_RECTIFY] = "rectifying", [RA_CLOSE] = "closed",
