@@ -106,7 +106,11 @@ static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
 		cJSON_AddStringToObject(o, "event", event);
 	cJSON_AddStringToObject(o, "type", hazard_type_name[r->type]);
 	cJSON_AddStringToObject(o, "priority", priority_name[r->priority]);
-	cJSON_AddStringToObject(o, "device", r->device);
+	/* a hazard recorded by hand may name no device */
+	if (r->device[0])
+		cJSON_AddStringToObject(o, "device", r->device);
+	else
+		cJSON_AddNullToObject(o, "device");
 	cJSON_AddStringToObject(o, "site", r->site);
 	cJSON_AddStringToObject(o, "state", r->state);
 	store_json_add_iso(o, "raised_at", r->raised_at_ms);
