@@ -108,7 +108,7 @@ out=$(ctl show "no-such-id" 2>&1); rc=$?
 check "an unknown id: no such alarm, fault or hazard" "rc $rc: $out" \
 	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "no such alarm, fault or hazard"' "$rc" "$out"
 
-# the hazard: acknowledged, rectifying, cleared with its alarm, closed
+# the hazard: acknowledged (签收), rectifying, normal with its alarm, submitted, closed
 out=$(ctl ack "$HID" --note "taken on" 2>&1)
 check "hazard ack accepted" "$out" [ $? = 0 ]
 check "hazard ack (签收) prints the state, still open" "$out" grep -q "acknowledged (state open)" <<<"$out"
