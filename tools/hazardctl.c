@@ -54,10 +54,21 @@ static void hzc_usage(FILE *f)
 "                         dismiss a fault that will not clear by itself\n"
 "  rectifying ID [--note TEXT] [--actor NAME]\n"
 "                         report that its rectification is under way\n"
-"  close ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
-"                         write off a cleared hazard; the note (at most\n"
-"                         500 characters) says how it was rectified,\n"
-"                         --evidence (2000) what shows the fix\n"
+"  submit ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
+"                         report a hazard rectified, for re-inspection\n"
+"                         (整改完成待复查); the note (at most 500\n"
+"                         characters) says how, --evidence (2000) what\n"
+"                         shows it; a sensor's condition must have been\n"
+"                         normal for records.normal_before_submit_h\n"
+"  verify ID pass|fail --note TEXT [--actor NAME]\n"
+"                         re-inspect a submitted hazard (复查), never by\n"
+"                         its submitter: pass writes it off (销号), fail\n"
+"                         sends it back to rectifying\n"
+"  close ID --note TEXT [--actor NAME]\n"
+"                         the same as verify ID pass\n"
+"  raise SITE TYPE --note TEXT [--device ID] [--severity general|major]\n"
+"        [--actor NAME]   record a hazard by hand (an inspection's\n"
+"                         finding); TYPE is a hazard type (gas_leak, ...)\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
 "  rules                  the alarm thresholds in force per kind and\n"
 "                         device, and where each came from (default,\n"
@@ -196,12 +207,22 @@ static void hzc_report_request(const struct hzc_opts *o, cJSON *req)
 		cJSON_AddStringToObject(req, "date", o->date);
 }
 
-/* A person's move on a record: ack, rectifying, close, verify-alarm, dismiss. */
+/* A person's move on a record: ack, rectifying, close, submit, verify,
+ * verify-alarm, dismiss; and raise (a hazard by hand), which takes a
+ * note and an actor like them. */
 static bool hzc_is_transition(const char *cmd)
 {
 	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
-	       strcmp(cmd, "dismiss") == 0;
+	       strcmp(cmd, "dismiss") == 0 || strcmp(cmd, "submit") == 0 ||
+	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0;
+}
+
+/* Commands whose note is required: the write-off and re-inspection. */
+static bool hzc_needs_note(const char *cmd)
+{
+	return strcmp(cmd, "close") == 0 || strcmp(cmd, "submit") == 0 ||
+	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0;
 }
 
 /*
@@ -249,6 +270,8 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			o->actor = v;
 		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--evidence", &missing))) {
 			o->evidence = v;
+		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--device", &missing))) {
+			o->device = v;
 		} else if (hzc_report_opt(argc, argv, &i, o, &missing)) {
 			;       /* --site --state --severity --since --date --format */
 		} else if (missing) {
@@ -271,6 +294,25 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		    strcmp(o->verdict, "test") != 0)
 			return hzc_usage_error("verify-alarm: \"%s\" is not real, false "
 					       "or test", o->verdict);
+	} else if (strcmp(o->cmd, "verify") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "verify needs an ID and pass or fail");
+		o->id = pos[1];
+		o->result = pos[2];
+		want = 3;
+		if (strcmp(o->result, "pass") != 0 && strcmp(o->result, "fail") != 0)
+			return hzc_usage_error("verify: \"%s\" is neither pass nor fail",
+					       o->result);
+	} else if (strcmp(o->cmd, "raise") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "raise needs a SITE and a hazard TYPE");
+		o->site = pos[1];
+		o->type = pos[2];
+		want = 3;
+		if (o->severity && strcmp(o->severity, "general") != 0 &&
+		    strcmp(o->severity, "major") != 0)
+			return hzc_usage_error("raise: --severity \"%s\" is neither general "
+					       "nor major", o->severity);
 	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0 ||
 		   hzc_is_transition(o->cmd)) {
 		if (npos < 2)
@@ -304,30 +346,39 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		return hzc_usage_error("--open belongs to the listings, not \"%s\"", o->cmd);
 	if (o->unknown && strcmp(o->cmd, "devices") != 0)
 		return hzc_usage_error("--unknown belongs to \"devices\", not \"%s\"", o->cmd);
-	if ((i = hzc_report_check(o)) >= 0)
+	if (o->device && strcmp(o->cmd, "raise") != 0)
+		return hzc_usage_error("--device belongs to \"raise\", not \"%s\"", o->cmd);
+	if (o->device && !*o->device)
+		return hzc_usage_error("%s", "--device must not be empty");
+	if (strcmp(o->cmd, "raise") != 0 && (i = hzc_report_check(o)) >= 0)
 		return i;
+	if (strcmp(o->cmd, "raise") == 0 && (o->state || o->since || o->date || o->format))
+		return hzc_usage_error("%s", "raise takes --note, --device, --severity and "
+				       "--actor");
 	if (o->actor && strcmp(o->cmd, "switch") == 0 && !o->note)
 		return *o->actor ? -1 : hzc_usage_error("%s", "--actor must not be empty");
 	if (o->actor && strcmp(o->cmd, "reset") == 0 && !o->note)
 		return *o->actor ? -1 : hzc_usage_error("%s", "--actor must not be empty");
 	if ((o->note || o->actor) && !hzc_is_transition(o->cmd))
-		return hzc_usage_error("--note and --actor belong to \"close\", \"ack\" "
-				       "and \"rectifying\", not \"%s\"", o->cmd);
-	if (o->evidence && strcmp(o->cmd, "close") != 0)
-		return hzc_usage_error("--evidence belongs to \"close\", not \"%s\"", o->cmd);
+		return hzc_usage_error("--note and --actor belong to a person's move "
+				       "(ack, rectifying, submit, verify, close, ...), "
+				       "not \"%s\"", o->cmd);
+	if (o->evidence && strcmp(o->cmd, "close") != 0 && strcmp(o->cmd, "submit") != 0)
+		return hzc_usage_error("--evidence belongs to \"submit\" and \"close\", "
+				       "not \"%s\"", o->cmd);
 	if (o->evidence && !*o->evidence)
 		return hzc_usage_error("%s", "--evidence must not be empty");
-	if (o->note && !*o->note && strcmp(o->cmd, "close") != 0)
+	if (o->note && !*o->note && !hzc_needs_note(o->cmd))
 		return hzc_usage_error("%s", "--note must not be empty");
 	if (o->actor && !*o->actor && hzc_is_transition(o->cmd))
 		return hzc_usage_error("%s", "--actor must not be empty");
-	if (strcmp(o->cmd, "close") == 0) {
-		if (!o->note || !*o->note)
-			return hzc_usage_error("%s", "close needs --note TEXT: how was "
-					       "the hazard rectified?");
-		if (o->actor && !*o->actor)
-			return hzc_usage_error("%s", "--actor must not be empty");
-	}
+	if (hzc_needs_note(o->cmd) && (!o->note || !*o->note))
+		return hzc_usage_error(strcmp(o->cmd, "raise") == 0 ?
+				       "%s needs --note TEXT: what was found?" :
+				       strcmp(o->cmd, "verify") == 0 ?
+				       "%s needs --note TEXT: what the re-inspection found" :
+				       "%s needs --note TEXT: how was the hazard rectified?",
+				       o->cmd);
 	return -1;
 }
 
@@ -543,7 +594,18 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 		cJSON_AddStringToObject(req, "verdict", o->verdict);
 	if (o->unknown)
 		cJSON_AddBoolToObject(req, "unknown", true);
-	hzc_report_request(o, req);
+	if (o->result)
+		cJSON_AddStringToObject(req, "result", o->result);
+	if (o->type) {          /* raise SITE TYPE [--device] [--severity] */
+		cJSON_AddStringToObject(req, "site", o->site);
+		cJSON_AddStringToObject(req, "type", o->type);
+		if (o->device)
+			cJSON_AddStringToObject(req, "device", o->device);
+		if (o->severity)
+			cJSON_AddStringToObject(req, "severity", o->severity);
+	} else {
+		hzc_report_request(o, req);
+	}
 	if (o->set) {
 		cJSON_AddStringToObject(req, "device", o->id);
 		cJSON_AddStringToObject(req, "set", o->set);

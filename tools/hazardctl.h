@@ -38,10 +38,13 @@ struct hzc_opts {
 	bool        open;
 	const char *note;
 	const char *actor;
-	const char *evidence;           /* close --evidence */
+	const char *evidence;           /* close, submit --evidence */
 	bool        unknown;            /* devices --unknown */
 	const char *set;                /* switch DEVICE on|off */
 	const char *verdict;            /* verify-alarm ID real|false|test */
+	const char *result;             /* verify ID pass|fail */
+	const char *device;             /* raise SITE TYPE --device ID */
+	const char *type;               /* raise SITE TYPE */
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
 };

@@ -365,9 +365,16 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 	char *s = hzc_sanitize(cJSON_IsString(id) ? id->valuestring : o->id);
 	char *st = hzc_sanitize(cJSON_IsString(state) ? state->valuestring : "closed");
 
-	/* a cleared hazard stays cleared when acknowledged: say what was done */
+	/* acknowledging a hazard keeps its state: say what was done */
 	if (strcmp(o->cmd, "ack") == 0)
 		printf("%s acknowledged (state %s)\n", s, st);
+	else if (strcmp(o->cmd, "submit") == 0)
+		printf("hazard %s submitted for re-inspection (state %s)\n", s, st);
+	else if (strcmp(o->cmd, "verify") == 0)
+		printf("hazard %s re-inspection %s (state %s)\n", s,
+		       strcmp(o->result, "pass") == 0 ? "passed" : "failed", st);
+	else if (strcmp(o->cmd, "raise") == 0)
+		printf("hazard %s recorded (state %s)\n", s, st);
 	else if (strcmp(o->cmd, "rectifying") == 0)
 		printf("hazard %s rectification reported (state %s)\n", s, st);
 	else if (strcmp(o->cmd, "verify-alarm") == 0)

@@ -16,6 +16,8 @@ The commands (docs/protocol.md, docs/schema/commands.schema.json):
   ack alarm_id=ID|hazard_id=ID who=W [note=T]
   verify-alarm alarm_id=ID verdict=real|false|test who=W [note=T]
   dismiss fault_id=ID who=W note=T        close hazard_id=ID who=W note=T
+  submit hazard_id=ID who=W note=T [evidence=T]
+  verify hazard_id=ID result=pass|fail who=W note=T
   status, alarms, faults, hazards, summary [date=D publish=true],
   set-rules rules={...}, resend from_seq=N [max=M]
 

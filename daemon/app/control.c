@@ -105,8 +105,9 @@ static int ctl_who(const cJSON *req, const struct ctl_caller *who, const char **
 
 /*
  * A person's move on a record: {"cmd":"ack"|"rectifying"|"close"|
- * "verify-alarm"|"dismiss", "id", "note", "actor", "evidence" (close),
- * "verdict" (verify-alarm)}.  A close and a dismissal need a note.
+ * "submit"|"verify"|"verify-alarm"|"dismiss", "id", "note", "actor",
+ * "evidence" (close, submit), "verdict" (verify-alarm), "result"
+ * (verify)}.  All but ack and rectifying need a note.
  */
 static cJSON *ctl_person(const cJSON *req, const struct ctl_caller *who,
 			 struct daemon *d, enum record_action a, struct ops_error *e)
@@ -147,6 +148,34 @@ static cJSON *ctl_cmd_rectifying(const cJSON *req, const struct ctl_caller *who,
 				 struct daemon *d, struct ops_error *e)
 {
 	return ctl_person(req, who, d, RA_RECTIFY, e);
+}
+
+/* Re-inspection before write-off (docs/lifecycle.md): {"cmd":"submit",
+ * "id", "note", "evidence"}: 整改完成待复查; {"cmd":"verify", "id",
+ * "result": "pass"|"fail", "note"}: 复查 by someone other than the
+ * submitter; {"cmd":"raise", "site", "type", "note", "device",
+ * "severity"}: a hazard recorded by hand. */
+static cJSON *ctl_cmd_submit(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, struct ops_error *e)
+{
+	return ctl_person(req, who, d, RA_SUBMIT, e);
+}
+
+static cJSON *ctl_cmd_verify(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, struct ops_error *e)
+{
+	/* RA_PASS: read "result" into pass or fail (ops_action_parse) */
+	return ctl_person(req, who, d, RA_PASS, e);
+}
+
+static cJSON *ctl_cmd_raise(const cJSON *req, const struct ctl_caller *who,
+			    struct daemon *d, struct ops_error *e)
+{
+	const char *actor;
+
+	if (ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_raise(d, req, actor, e);
 }
 
 /* A required name member ("output", "device", "set"): an id's rules. */
@@ -218,6 +247,9 @@ static const struct ctl_cmd {
 	{ .name = "close",   .act = ctl_cmd_close },
 	{ .name = "ack",     .act = ctl_cmd_ack },
 	{ .name = "rectifying", .act = ctl_cmd_rectifying },
+	{ .name = "submit",  .act = ctl_cmd_submit },
+	{ .name = "verify",  .act = ctl_cmd_verify },
+	{ .name = "raise",   .act = ctl_cmd_raise },
 	{ .name = "reset",   .act = ctl_cmd_reset },
 	{ .name = "test",    .act = ctl_cmd_test },
 	{ .name = "reload",  .act = ctl_cmd_reload },

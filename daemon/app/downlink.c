@@ -315,8 +315,10 @@ static const char *record_key(const cJSON *body, const char *const *keys, struct
 
 /*
  * A person's action from the platform: ack (an alarm or a hazard), close
- * (a hazard, with a note), verify-alarm (real, false or test), dismiss (a
- * fault, with a note).  The actor is "platform:<who>".
+ * (a hazard, with a note: verify pass under its older name), submit and
+ * verify pass|fail (a hazard's re-inspection, with a note), verify-alarm
+ * (real, false or test), dismiss (a fault, with a note).  The actor is
+ * "platform:<who>".
  */
 static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a,
 		       struct reply *r)
@@ -328,10 +330,17 @@ static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a
 		*const allowed_hz[] = { "hazard_id", "who", "note", NULL },
 		*const allowed_verify[] = { "alarm_id", "verdict", "who", "note", NULL },
 		*const allowed_dismiss[] = { "fault_id", "who", "note", NULL };
+	/* re-inspection before write-off: submit (evidence optional) and
+	 * verify (result pass|fail); both need a note */
+	static const char *const reinspect_submit[] = { "hazard_id", "who", "note",
+							"evidence", NULL },
+		*const reinspect_verify[] = { "hazard_id", "result", "who", "note", NULL };
 	const char *const *keys = a == RA_ACK ? ack_keys : a == RA_VERIFY ? al_keys :
 				  a == RA_DISMISS ? ft_keys : hz_keys;
 	const char *const *allowed = a == RA_ACK ? allowed_ack : a == RA_VERIFY ? allowed_verify :
-				     a == RA_DISMISS ? allowed_dismiss : allowed_hz;
+				     a == RA_DISMISS ? allowed_dismiss :
+				     a == RA_SUBMIT ? reinspect_submit :
+				     a == RA_PASS ? reinspect_verify : allowed_hz;
 	struct ops_action act = { .a = a };
 	struct ops_error e = { .cls = OPS_OK };
 	/* "platform:" and up to OPS_WHO_MAX characters of up to 4 bytes */
@@ -362,6 +371,11 @@ static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a
 	if (a == RA_VERIFY)
 		cJSON_AddItemToObject(r->result, "verdict",
 				      cJSON_DetachItemFromObjectCaseSensitive(res, "verdict"));
+	if (act.a == RA_PASS || act.a == RA_FAIL) {
+		cJSON_AddStringToObject(r->result, "result", act.a == RA_PASS ? "pass" : "fail");
+		cJSON_AddItemToObject(r->result, "reinspect_failed",
+			cJSON_DetachItemFromObjectCaseSensitive(res, "reinspect_failed"));
+	}
 	cJSON_Delete(res);
 }
 
@@ -448,6 +462,10 @@ static void dispatch(struct downlink *dl, struct daemon *d, const char *name,
 		cmd_action(d, body, RA_VERIFY, r);
 	else if (strcmp(name, "dismiss") == 0)
 		cmd_action(d, body, RA_DISMISS, r);
+	else if (strcmp(name, "submit") == 0)
+		cmd_action(d, body, RA_SUBMIT, r);
+	else if (strcmp(name, "verify") == 0)   /* a hazard's re-inspection */
+		cmd_action(d, body, RA_PASS, r);
 	else if (strcmp(name, "status") == 0 && dl->hooks.status)
 		cmd_status(dl, d, body, r);
 	else if (strcmp(name, "summary") == 0)

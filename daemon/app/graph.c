@@ -132,9 +132,10 @@ static void restore_one(void *ctx, const struct hazard_rec *rec)
 
 	/* the rules remember a condition through the record of its own kind
 	 * (a gas leak's alarm, not the hazard that may stand for it); a
-	 * cleared hazard's condition is off, every other live record's is on */
+	 * hazard with a normal_since (cleared_at_ms) has its condition off,
+	 * every other live record's is on */
 	if (!dev || rec->kind != record_kind_of(rec->type) ||
-	    strcmp(rec->state, "cleared") == 0)
+	    (rec->kind == REC_HAZARD && rec->cleared_at_ms != 0))
 		return;
 	i = (int)(dev - rc->cfg->devices);
 	if (!rc->fresh || rc->fresh[i])

@@ -2,11 +2,12 @@
  * lifecycle.c: the hazard life cycle as the district campaigns run it
  * (docs/lifecycle.md).
  *
- *   open -> acknowledged -> rectifying -> cleared -> closed
+ *   open -> rectifying -> submitted -> closed  (submitted -> rectifying
+ *   when the re-inspection fails)
  *
- * The rules move a hazard to cleared (the sensor is normal again) and back
- * to open (the condition returned before the write-off); a person moves it
- * to acknowledged, rectifying and closed.  The person's moves are one table
+ * A person moves a hazard; the rules set and reset its normal_since (the
+ * sensor normal again, the condition back) and send a submitted hazard
+ * back to rectifying when its condition returns.  The person's moves are one table
  * in core/hazard_states.c; the store (store_record.c) writes them.  This file owns
  * what a hazard of a type gets when it is raised (deadline, priority class, recurrence
  * window), the once-a-second deadline check, and how an event is queued
@@ -48,6 +49,8 @@ void lifecycle_policy(const struct config *cfg, enum hazard_type t,
 						  : hazard_priority(t, (enum severity)sev);
 	}
 	out->recurrence_window_ms = (int64_t)(cfg->deadlines.recurrence_window_h * 3600000.0);
+	out->normal_before_submit_ms =
+		record_hours_to_ms(records_normal_before_submit_h(cfg, t));
 	out->clock_trusted = clock_trusted();
 }
 
@@ -188,21 +191,10 @@ int lifecycle_tick(struct daemon *d)
  * a recording double in its place; nothing else defines it. */
 __attribute__((weak))
 int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
-			     enum hz_state to, const char *actor,
+			     enum record_action a, const char *actor,
 			     const char *note, const char *evidence,
 			     char *err, size_t errlen)
 {
-	switch (to) {
-	case HZS_ACKNOWLEDGED:
-		return daemon_record_action(d, hazard_id, RA_ACK, VERDICT_NONE, actor, note,
-					    evidence, err, errlen);
-	case HZS_RECTIFYING:
-		return daemon_record_action(d, hazard_id, RA_RECTIFY, VERDICT_NONE, actor,
-					    note, evidence, err, errlen);
-	case HZS_CLOSED:
-		return daemon_record_action(d, hazard_id, RA_CLOSE, VERDICT_NONE, actor,
-					    note, evidence, err, errlen);
-	default:
-		return lifecycle_next(hazard_id, HZS_OPEN, to, err, errlen);
-	}
+	return daemon_record_action(d, hazard_id, a, VERDICT_NONE, actor, note, evidence,
+				    err, errlen);
 }

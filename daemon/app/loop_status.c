@@ -148,7 +148,7 @@ cJSON *daemon_status_json(struct daemon *d)
 int daemon_close_hazard(struct daemon *d, const char *hazard_id, const char *actor,
 			const char *note, char *err, size_t errlen)
 {
-	return daemon_hazard_transition(d, hazard_id, HZS_CLOSED, actor, note, NULL,
+	return daemon_hazard_transition(d, hazard_id, RA_CLOSE, actor, note, NULL,
 					err, errlen);
 }
 

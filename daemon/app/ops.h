@@ -82,15 +82,23 @@ struct ops_action {
 	enum verdict verdict;   /* RA_VERIFY */
 	const char *actor;      /* who, as the front-end established it */
 	const char *note;       /* may be NULL but where required */
-	const char *evidence;   /* RA_CLOSE only; may be NULL */
+	const char *evidence;   /* RA_CLOSE, RA_SUBMIT only; may be NULL */
 };
-/* Read id (from id_key), note, evidence (close) and verdict (verify) from
- * a request into *act (pointers into req; a, kind and actor are the
- * caller's).  A close and a dismiss need a note.  0, or -1 with e. */
+/* Read id (from id_key), note, evidence (close, submit), verdict
+ * (verify-alarm) and result (a hazard's verify: act->a RA_PASS on entry,
+ * RA_PASS or RA_FAIL after, from "result": "pass"|"fail") from a request
+ * into *act (pointers into req; a, kind and actor are the caller's).  A
+ * close, submit, verify and dismiss need a note.  0, or -1 with e. */
 int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *act,
 		     struct ops_error *e);
 /* Do it: {"id", "state" (now), "actor", "verdict" (verify)}. */
 cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e);
+/* A hazard recorded by hand (re-inspection, docs/lifecycle.md): request
+ * {"site", "type", "note", "device" (optional), "severity" (optional:
+ * general|major)}; actor as the front-end established it.  {"id",
+ * "state", "actor", "site", "type", "device", "severity"}. */
+cJSON *ops_raise(struct daemon *d, const cJSON *req, const char *actor,
+		 struct ops_error *e);
 /* One record with its events (control "hazard"/"show"). */
 cJSON *ops_record_detail(struct daemon *d, const char *id, struct ops_error *e);
 /* The open records of one kind for the platform: {"count", "truncated",

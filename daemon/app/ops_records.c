@@ -23,6 +23,15 @@ int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *ac
 		return -1;
 	if (ops_text(req, "note", OPS_NOTE_MAX, false, &act->note, e) < 0)
 		return -1;
+	if (act->a == RA_PASS) {        /* a hazard's re-inspection: the result */
+		if (ops_text(req, "result", 8, true, &vname, e) < 0)
+			return -1;
+		if (strcmp(vname, "pass") != 0 && strcmp(vname, "fail") != 0) {
+			ops_fail(e, OPS_INVALID, "\"result\" must be pass or fail");
+			return -1;
+		}
+		act->a = strcmp(vname, "pass") == 0 ? RA_PASS : RA_FAIL;
+	}
 	if (act->a == RA_VERIFY) {
 		if (ops_text(req, "verdict", 8, true, &vname, e) < 0)
 			return -1;
@@ -32,19 +41,21 @@ int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *ac
 		}
 		act->verdict = (enum verdict)verdict_from_name(vname);
 	}
-	/* a write-off or a dismissal without a reason is not one */
+	/* a write-off, a re-inspection, a submit or a dismissal without a
+	 * reason is not one */
 	if (act->a == RA_DISMISS && !act->note) {
 		ops_fail(e, OPS_INVALID, "missing \"note\": say why the fault is dismissed");
 		e->member = true;
 		return -1;
 	}
-	if (act->a == RA_CLOSE && !act->note) {
+	if ((act->a == RA_CLOSE || act->a == RA_SUBMIT || act->a == RA_PASS ||
+	     act->a == RA_FAIL) && !act->note) {
 		ops_fail(e, OPS_INVALID, "missing \"note\"");
 		e->member = true;
 		return -1;
 	}
 	act->evidence = NULL;
-	if (act->a == RA_CLOSE &&
+	if ((act->a == RA_CLOSE || act->a == RA_SUBMIT) &&
 	    ops_text(req, "evidence", OPS_EVIDENCE_MAX, false, &act->evidence, e) < 0)
 		return -1;
 	return 0;
@@ -61,12 +72,8 @@ static enum ops_class class_of(const char *err)
 
 cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e)
 {
-	static const enum hz_state to[RA_COUNT] = {
-		[RA_ACK] = HZS_ACKNOWLEDGED, [RA_RECTIFY] = HZS_RECTIFYING,
-		[RA_CLOSE] = HZS_CLOSED,
-	};
 	struct hazard_rec rec;
-	char err[256] = "";
+	char err[320] = "";
 	int rc;
 	cJSON *r;
 
@@ -76,26 +83,80 @@ cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error 
 		return ops_fail(e, OPS_INVALID, "%s is a%s %s, not what \"%s_id\" names",
 				act->id, rec.kind == REC_ALARM ? "n" : "",
 				record_kind_name[rec.kind], act->kind);
-	if (act->a == RA_ACK || act->a == RA_RECTIFY || act->a == RA_CLOSE)
-		rc = daemon_hazard_transition(d, act->id, to[act->a], act->actor, act->note,
-					      act->evidence, err, sizeof err);
-	else
+	if (act->a == RA_VERIFY || act->a == RA_DISMISS)
 		rc = daemon_record_action(d, act->id, act->a, act->verdict, act->actor,
 					  act->note, NULL, err, sizeof err);
+	else
+		rc = daemon_hazard_transition(d, act->id, act->a, act->actor, act->note,
+					      act->evidence, err, sizeof err);
 	if (rc < 0)
 		return ops_fail(e, class_of(err), "%s", err[0] ? err : "refused");
 	r = cJSON_CreateObject();
 	if (!r)
 		return ops_fail(e, OPS_FAILED, "out of memory");
 	cJSON_AddStringToObject(r, "id", act->id);
-	/* the state it is in now: a cleared hazard stays cleared when acked */
+	/* the state it is in now: acknowledging keeps a hazard's state */
 	cJSON_AddStringToObject(r, "state",
 		d->store && store_hazard_get(d->store, act->id, &rec) == 0 ? rec.state :
-		act->a == RA_VERIFY || act->a == RA_DISMISS ? record_action_event[act->a] :
-		hz_state_name[to[act->a]]);
+		record_action_event[act->a]);
 	cJSON_AddStringToObject(r, "actor", act->actor);
 	if (act->a == RA_VERIFY)
 		cJSON_AddStringToObject(r, "verdict", verdict_name[act->verdict]);
+	if ((act->a == RA_PASS || act->a == RA_FAIL) && d->store &&
+	    store_hazard_get(d->store, act->id, &rec) == 0)
+		cJSON_AddNumberToObject(r, "reinspect_failed", rec.reinspect_failed);
+	return r;
+}
+
+/* ---------------------------------------------------- recorded by hand */
+
+static int name_at(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+cJSON *ops_raise(struct daemon *d, const cJSON *req, const char *actor,
+		 struct ops_error *e)
+{
+	const char *site, *tname, *device = NULL, *sname = NULL, *note;
+	struct hazard_rec rec;
+	char err[320] = "", clip[OPS_ECHO_MAX];
+	int t, sev = -1;
+	cJSON *r;
+
+	if (!(site = ops_record_id(req, "site", e)) || !(tname = ops_record_id(req, "type", e)))
+		return NULL;
+	if (cJSON_GetObjectItemCaseSensitive(req, "device") &&
+	    !(device = ops_record_id(req, "device", e)))
+		return NULL;
+	if (ops_text(req, "severity", 8, false, &sname, e) < 0 ||
+	    ops_text(req, "note", OPS_NOTE_MAX, true, &note, e) < 0)
+		return NULL;
+	t = name_at(hazard_type_name, HZ_TYPE_COUNT, tname);
+	if (t < 0)
+		return ops_fail(e, OPS_INVALID, "unknown hazard type %s",
+				ops_clip(tname, clip, sizeof clip));
+	if (sname && (sev = name_at(severity_name, 2, sname)) < 0)
+		return ops_fail(e, OPS_INVALID, "\"severity\" must be general or major");
+	if (daemon_hazard_raise(d, site, (enum hazard_type)t, device, sev, actor, note, &rec,
+				err, sizeof err) < 0)
+		return ops_fail(e, strncmp(err, "no such", 7) == 0 ? OPS_NOT_FOUND :
+				class_of(err), "%s", err);
+	r = cJSON_CreateObject();
+	if (!r)
+		return ops_fail(e, OPS_FAILED, "out of memory");
+	cJSON_AddStringToObject(r, "id", rec.id);
+	cJSON_AddStringToObject(r, "state", rec.state);
+	cJSON_AddStringToObject(r, "actor", actor);
+	cJSON_AddStringToObject(r, "site", rec.site);
+	cJSON_AddStringToObject(r, "type", hazard_type_name[rec.type]);
+	cJSON_AddStringToObject(r, "device", rec.device);
+	cJSON_AddStringToObject(r, "severity", severity_name[rec.severity]);
 	return r;
 }
 

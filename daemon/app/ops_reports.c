@@ -54,7 +54,7 @@ cJSON *ops_records_where(struct daemon *d, const cJSON *req, const char *kind,
 				f.state, k >= 0 ? record_kind_name[k] : "record",
 				k == REC_ALARM ? "active, acknowledged or ended" :
 				k == REC_FAULT ? "active, cleared or dismissed" :
-				"open, acknowledged, rectifying, cleared or closed");
+				"open, rectifying, submitted or closed");
 	if (f.severity && strcmp(f.severity, "general") != 0 &&
 	    strcmp(f.severity, "major") != 0)
 		return ops_fail(e, OPS_INVALID,

@@ -41,6 +41,14 @@ double records_fault_limit_h(const struct config *cfg, enum hazard_type t)
 					       : record_fault_limit_default_h(t);
 }
 
+double records_normal_before_submit_h(const struct config *cfg, enum hazard_type t)
+{
+	if ((unsigned)t >= HZ_TYPE_COUNT)
+		return 0;
+	return cfg->records.normal_submit_set[t] ? cfg->records.normal_submit_h[t]
+						 : record_normal_before_submit_default_h(t);
+}
+
 static int site_kind_of(const struct config *cfg, const char *site)
 {
 	const struct site_cfg *s = config_find_site(cfg, site);
@@ -201,7 +209,7 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 {
 	struct hazard_rec rec;
 	const char *event = NULL;
-	int64_t now = now_wall_ms();
+	int64_t now = now_wall_ms(), wait = 0;
 
 	if (!d || !d->store) {
 		errf(err, errlen, "store not available");
@@ -211,12 +219,20 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 		errf(err, errlen, "dismissing a fault needs a note saying why");
 		return -1;
 	}
+	if ((a == RA_SUBMIT || a == RA_PASS || a == RA_FAIL || a == RA_CLOSE) &&
+	    (!note || !*note)) {
+		errf(err, errlen, "%s needs a note", record_action_name[a]);
+		return -1;
+	}
 	if (store_begin(d->store) < 0) {
 		errf(err, errlen, "database busy, try again");
 		return -1;
 	}
-	if (store_record_act(d->store, id, a, v, actor, note, evidence, now, &rec, &event,
-			     err, errlen) < 0) {
+	/* the wait before a submit is the hazard's type's */
+	if (a == RA_SUBMIT && store_hazard_get(d->store, id, &rec) == 0)
+		wait = record_hours_to_ms(records_normal_before_submit_h(d->cfg, rec.type));
+	if (store_record_act_wait(d->store, id, a, v, actor, note, evidence, wait, now, &rec,
+				  &event, err, errlen) < 0) {
 		store_rollback(d->store);
 		return -1;
 	}
@@ -233,6 +249,74 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 	}
 	log_info("%s %s %s by %s: %s", record_kind_name[rec.kind], id, event,
 		 actor ? actor : "operator", note ? note : "");
+	if (d->up)
+		uplink_pump(d->up, d->store);
+	return 0;
+}
+
+/* ------------------------------------------------------- recorded by hand */
+
+int daemon_hazard_raise(struct daemon *d, const char *site, enum hazard_type t,
+			const char *device, int severity, const char *actor,
+			const char *note, struct hazard_rec *out, char *err, size_t errlen)
+{
+	const struct device_cfg *dev = NULL;
+	struct hazard_origin o = {
+		.site = site, .type = t, .reason = HR_PERSON, .condition_on = false,
+		.actor = actor, .note = note, .detail = "recorded by hand",
+	};
+	struct hz_policy pol;
+	const char *event = NULL;
+	int64_t now = now_wall_ms();
+
+	if (!d || !d->store) {
+		errf(err, errlen, "store not available");
+		return -1;
+	}
+	if (!config_find_site(d->cfg, site)) {
+		errf(err, errlen, "no such site %s", site);
+		return -1;
+	}
+	if (device && *device) {
+		if (!(dev = config_find_device(d->cfg, device))) {
+			errf(err, errlen, "no such device %s", device);
+			return -1;
+		}
+		if (strcmp(dev->site, site) != 0) {
+			errf(err, errlen, "device %s is at site %s, not %s", device, dev->site,
+			     site);
+			return -1;
+		}
+	}
+	o.device = dev ? dev->id : "";
+	/* the grade a person gives, else the rules' as for its type */
+	o.severity = severity >= 0 ? (enum severity)severity
+				   : records_grade(d->cfg, t, site, false, false);
+	lifecycle_policy(d->cfg, t, &pol);
+	if (store_begin(d->store) < 0) {
+		errf(err, errlen, "database busy, try again");
+		return -1;
+	}
+	if (store_hazard_derive(d->store, &o, &pol, now, out, &event) < 0) {
+		store_rollback(d->store);
+		errf(err, errlen, "database error recording the hazard");
+		return -1;
+	}
+	if (!event) {
+		store_rollback(d->store);
+		errf(err, errlen, "hazard %s already stands for %s at %s (%s); act on it "
+		     "instead", out->id, hazard_type_name[t], o.device, out->state);
+		return -1;
+	}
+	lifecycle_emit(d, out, event, now, NULL);
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		errf(err, errlen, "database commit failed; no hazard recorded");
+		return -1;
+	}
+	log_info("hazard %s recorded by hand by %s: %s %s at %s: %s", out->id,
+		 actor ? actor : "operator", severity_name[out->severity],
+		 hazard_type_name[t], site, note ? note : "");
 	if (d->up)
 		uplink_pump(d->up, d->store);
 	return 0;

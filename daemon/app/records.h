@@ -65,11 +65,11 @@ int lifecycle_tick(struct daemon *d);
  * widen the evidence's min/max: store_hazard_observe). */
 bool lifecycle_condition_on(const struct device_state *ds);
 
-/* A person's transition (acknowledged, rectifying, closed): checks the
- * table, commits the hazard event and queues it upstream.  evidence may
- * be NULL.  0, or -1 with the reason in err. */
+/* A person's move without a verdict (ack, rectify, submit, verify pass
+ * or fail, close): checks the table, commits the event and queues it
+ * upstream.  evidence may be NULL.  0, or -1 with the reason in err. */
 int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
-			     enum hz_state to, const char *actor,
+			     enum record_action a, const char *actor,
 			     const char *note, const char *evidence,
 			     char *err, size_t errlen);
 
@@ -90,7 +90,16 @@ void records_fault_limits(struct daemon *d, const struct hazard_rec *rec, int64_
 int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 			 enum verdict v, const char *actor, const char *note,
 			 const char *evidence, char *err, size_t errlen);
+/* A hazard recorded by hand (reason person, no sensor behind it; device
+ * NULL or "" for none, else one of the site's devices); severity -1: as
+ * the grading rules say.  Committed and queued upstream; *out the new
+ * hazard.  0, or -1 with the reason (no such site or device, a live
+ * hazard already stands for the device and type). */
+int daemon_hazard_raise(struct daemon *d, const char *site, enum hazard_type t,
+			const char *device, int severity, const char *actor,
+			const char *note, struct hazard_rec *out, char *err, size_t errlen);
 /* The policy in force (config, else core/record.c's defaults). */
+double records_normal_before_submit_h(const struct config *cfg, enum hazard_type t);
 int records_recurrence_count(const struct config *cfg);
 double records_recurrence_window_h(const struct config *cfg);
 double records_fault_limit_h(const struct config *cfg, enum hazard_type t);

@@ -127,6 +127,10 @@ struct config {
 		double recurrence_window_h;     /* ... within this: a hazard */
 		bool fault_limit_set[HZ_TYPES_MAX];
 		double fault_limit_h[HZ_TYPES_MAX]; /* a fault active this long */
+		/* a sensor-backed hazard's condition normal this long before
+		 * it may be submitted for re-inspection (records.c) */
+		bool normal_submit_set[HZ_TYPES_MAX];
+		double normal_submit_h[HZ_TYPES_MAX];
 	} records;
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */

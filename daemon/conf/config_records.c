@@ -131,6 +131,9 @@ void parse_lifecycle(struct ctx *c, const cJSON *root, struct config *cfg)
  *     (count 0: never)
  *   "fault_limit_h": {"device_offline": 24, ...}: a fault active this long
  *     raises a hazard (0: never)
+ *   "normal_before_submit_h": 24, or {"gas_leak": 24, ...}: how long a
+ *     hazard's condition must have been normal before it may be submitted
+ *     for re-inspection, for every type or per type (0: at once)
  */
 static const char *const level_names[] = { "low", "high" };
 
@@ -148,11 +151,50 @@ int rec_site_kind(struct ctx *c, const cJSON *obj, const char *p)
 			  SITE_KIND_COUNT);
 }
 
+/* $.records.normal_before_submit_h: hours for every type, or per type
+ * (the others keep core/record.c's defaults). */
+static void parse_normal_submit(struct ctx *c, const cJSON *rec, struct config *cfg)
+{
+	static const char *const P = "$.records.normal_before_submit_h";
+	const cJSON *v = rec ? cJSON_GetObjectItemCaseSensitive(rec, "normal_before_submit_h")
+			     : NULL, *it;
+	char p[CFG_PATH_LEN];
+	double h;
+	int t;
+
+	if (!v)
+		return;
+	if (cJSON_IsNumber(v)) {
+		if (val_double(c, v, P, 0, 0, 8760, &h) != 1)
+			return;
+		for (t = 0; t < HZ_TYPE_COUNT; t++) {
+			cfg->records.normal_submit_h[t] = h;
+			cfg->records.normal_submit_set[t] = true;
+		}
+		return;
+	}
+	if (!cJSON_IsObject(v)) {
+		cfg_err(c, at_key(c, v), P, "expected hours (number) or an object of hours "
+			"per hazard type, got %s", json_type(v));
+		return;
+	}
+	cJSON_ArrayForEach(it, v) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, P, it->string);
+		if (check_dup_key(c, v, it, p) || (t = cfg_hazard_type(c, it, p)) < 0)
+			continue;
+		if (val_double(c, it, p, 0, 0, 8760, &cfg->records.normal_submit_h[t]) == 1)
+			cfg->records.normal_submit_set[t] = true;
+	}
+}
+
 void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
 {
 	static const struct field rec_fields[] = {
 		{ .key = "hazard_at_once", .type = T_OTHER }, { .key = "grading", .type = T_OTHER },
 		{ .key = "recurrence", .type = T_OTHER }, { .key = "fault_limit_h", .type = T_OTHER },
+		{ .key = "normal_before_submit_h", .type = T_OTHER },
 	}, raise_fields[] = {
 		{ .key = "type", .type = T_OTHER }, { .key = "site_kind", .type = T_OTHER },
 	}, grade_fields[] = {
@@ -245,6 +287,7 @@ void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
 		if (val_double(c, it, p, 0, 0, 8760, &cfg->records.fault_limit_h[t]) == 1)
 			cfg->records.fault_limit_set[t] = true;
 	}
+	parse_normal_submit(c, rec, cfg);
 }
 
 /* $.rules: {"gas_detector": {...}, ...} over the built-in defaults. */

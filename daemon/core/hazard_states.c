@@ -9,9 +9,8 @@
 
 const char *const hz_state_name[HZS_COUNT] = {
 	[HZS_OPEN] = "open",
-	[HZS_ACKNOWLEDGED] = "acknowledged",
 	[HZS_RECTIFYING] = "rectifying",
-	[HZS_CLEARED] = "cleared",
+	[HZS_SUBMITTED] = "submitted",
 	[HZS_CLOSED] = "closed",
 };
 
@@ -25,8 +24,10 @@ int hz_state_from_name(const char *name)
 	return -1;
 }
 
-/* A person's move by state number: core/record.c's table decides it
- * (record_person_next), so there is one table of the hazard's moves. */
+/* A person's move by state number: core/record.c decides it
+ * (record_person_next), so there is one place for the hazard's moves.
+ * The view is a hazard whose condition is normal, with no wait and no
+ * submitter: the state table alone. */
 int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
 		   char *err, size_t errlen)
 {
@@ -35,13 +36,12 @@ int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
 	const char *next;
 
 	switch (to) {
-	case HZS_ACKNOWLEDGED: a = RA_ACK; break;
 	case HZS_RECTIFYING: a = RA_RECTIFY; break;
-	case HZS_CLOSED: a = RA_CLOSE; break;
+	case HZS_SUBMITTED: a = RA_SUBMIT; break;
+	case HZS_CLOSED: a = RA_PASS; break;
 	default:
-		snprintf(err, errlen, "a person cannot set a hazard to \"%s\" (the "
-			 "sensor decides open and cleared)",
-			 (unsigned)to < HZS_COUNT ? hz_state_name[to] : "?");
+		snprintf(err, errlen, "a person cannot set a hazard to \"%s\" (it is "
+			 "raised open)", (unsigned)to < HZS_COUNT ? hz_state_name[to] : "?");
 		return -1;
 	}
 	if ((unsigned)from >= HZS_COUNT) {

@@ -58,8 +58,8 @@ enum record_kind record_kind_of(enum hazard_type t)
 
 static const char *const alarm_states[] = { "active", "acknowledged", "ended" };
 static const char *const fault_states[] = { "active", "cleared", "dismissed" };
-static const char *const hazard_states[] = { "open", "acknowledged", "rectifying",
-					     "cleared", "closed" };
+static const char *const hazard_states[] = { "open", "rectifying", "submitted",
+					     "closed" };
 
 static int state_index(enum record_kind k, const char *state)
 {
@@ -92,8 +92,46 @@ bool record_live(enum record_kind k, const char *state)
 
 /* ------------------------------------------------------ the rules' moves */
 
-bool record_rules_step(enum record_kind k, const char *cur, enum change_kind c,
-		       bool sev_rose, struct record_step *out)
+/* A hazard's condition against a live hazard: the state is a person's;
+ * the condition sets normal_since (cleared) or resets it (reopened). */
+static bool hazard_rules_step(const char *cur, bool normal, enum change_kind c,
+			      bool sev_rose, struct record_step *out)
+{
+	if (normal) {
+		if (c == CHG_CLEAR)
+			return false;
+		/* the condition came back before the write-off: the same
+		 * hazard again, never written off while it is on; a submitted
+		 * fix did not hold, so the rectification goes on */
+		out->state = strcmp(cur, "submitted") == 0 ? "rectifying" : cur;
+		out->event = "reopened";
+		out->bump = out->regrade = out->reopened = true;
+		return true;
+	}
+	switch (c) {
+	case CHG_ACTIVE:
+		out->state = cur;
+		out->event = "updated";
+		out->bump = out->regrade = true;
+		return true;
+	case CHG_ESCALATE:
+		if (!sev_rose)
+			return false;
+		out->state = cur;
+		out->event = "updated";
+		out->regrade = true;
+		return true;
+	case CHG_CLEAR:
+		out->condition_off = true;
+		out->state = cur;
+		out->event = "cleared";
+		return true;
+	}
+	return false;
+}
+
+bool record_rules_step(enum record_kind k, const char *cur, bool normal,
+		       enum change_kind c, bool sev_rose, struct record_step *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!cur) {
@@ -109,16 +147,8 @@ bool record_rules_step(enum record_kind k, const char *cur, enum change_kind c,
 	}
 	if (!record_live(k, cur))
 		return false;
-	if (k == REC_HAZARD && strcmp(cur, "cleared") == 0) {
-		if (c == CHG_CLEAR)
-			return false;
-		/* the condition came back before the write-off: the same
-		 * hazard again, so it can never be closed while active */
-		out->state = "open";
-		out->event = "reopened";
-		out->bump = out->regrade = out->reopened = true;
-		return true;
-	}
+	if (k == REC_HAZARD)
+		return hazard_rules_step(cur, normal, c, sev_rose, out);
 	switch (c) {
 	case CHG_ACTIVE:
 		out->state = cur;
@@ -146,10 +176,12 @@ bool record_rules_step(enum record_kind k, const char *cur, enum change_kind c,
 const char *const record_action_name[RA_COUNT] = {
 	[RA_ACK] = "acknowledge", [RA_RECTIFY] = "report rectification",
 	[RA_CLOSE] = "close", [RA_VERIFY] = "verify", [RA_DISMISS] = "dismiss",
+	[RA_SUBMIT] = "submit", [RA_PASS] = "verify (pass)", [RA_FAIL] = "verify (fail)",
 };
 const char *const record_action_event[RA_COUNT] = {
 	[RA_ACK] = "acknowledged", [RA_RECTIFY] = "rectifying", [RA_CLOSE] = "closed",
-	[RA_VERIFY] = "verified", [RA_DISMISS] = "dismissed",
+	[RA_VERIFY] = "verified", [RA_DISMISS] = "dismissed", [RA_SUBMIT] = "submitted",
+	[RA_PASS] = "closed", [RA_FAIL] = "reinspect_failed",
 };
 
 const char *const verdict_name[VERDICT_COUNT] = {
@@ -167,27 +199,8 @@ int verdict_from_name(const char *name)
 	return -1;
 }
 
-struct move {
-	const char *to;         /* new state; "=" keeps it; NULL refused */
-	const char *why;        /* refusal reason */
-};
-
-/* Hazards: rows open, acknowledged, rectifying, cleared, closed. */
-static const struct move hazard_moves[5][3] = {
-	/*                 ack                         rectify                       close */
-	{ { "acknowledged", NULL }, { "rectifying", NULL },
-	  { NULL, "its condition has not cleared" } },
-	{ { NULL, "already acknowledged" }, { "rectifying", NULL },
-	  { NULL, "its condition has not cleared" } },
-	{ { NULL, "already acknowledged (rectification is under way)" },
-	  { NULL, "already reported as rectifying" },
-	  { NULL, "its condition has not cleared" } },
-	/* cleared is what the sensor says: acknowledging it or reporting
-	 * work on it keeps it cleared, only a write-off moves it on */
-	{ { "=", NULL }, { "=", NULL }, { "closed", NULL } },
-	{ { NULL, NULL }, { NULL, NULL }, { NULL, NULL } },
-};
-
+/* not inlined: GCC then follows a NULL why into the branch that has one */
+__attribute__((noinline))
 static const char *refuse(const struct record_view *r, enum record_action a,
 			  const char *why, char *err, size_t errlen)
 {
@@ -226,8 +239,9 @@ static const char *alarm_next(const struct record_view *r, enum record_action a,
 	default:
 		snprintf(err, errlen, "alarm %s: an alarm is acknowledged and verified, "
 			 "not %s (a verified-real alarm opens a hazard to rectify)",
-			 r->id, a == RA_CLOSE ? "closed" : a == RA_DISMISS ? "dismissed"
-						 : "rectified");
+			 r->id, a == RA_CLOSE || a == RA_PASS ? "closed" :
+			 a == RA_DISMISS ? "dismissed" : a == RA_SUBMIT ? "submitted" :
+			 a == RA_FAIL ? "re-inspected" : "rectified");
 		return NULL;
 	}
 }
@@ -239,7 +253,8 @@ static const char *fault_next(const struct record_view *r, enum record_action a,
 		snprintf(err, errlen, "fault %s: a fault clears when its cause does, or is "
 			 "dismissed with a note; it cannot be %s", r->id,
 			 a == RA_ACK ? "acknowledged" : a == RA_VERIFY ? "verified"
-			 : a == RA_CLOSE ? "closed" : "rectified");
+			 : a == RA_CLOSE || a == RA_PASS ? "closed" : a == RA_SUBMIT ?
+			 "submitted" : a == RA_FAIL ? "re-inspected" : "rectified");
 		return NULL;
 	}
 	if (strcmp(r->state, "active") != 0)
@@ -247,22 +262,82 @@ static const char *fault_next(const struct record_view *r, enum record_action a,
 	return "dismissed";
 }
 
+/* Submitting: the condition normal, long enough when a sensor is behind
+ * it.  NULL when it may be submitted, else the reason (in buf). */
+static const char *submit_blocked(const struct record_view *r, char *buf, size_t len)
+{
+	if (r->condition_on)
+		return "its condition is on (the sensor is not normal); it can be "
+		       "submitted once the condition has been normal long enough";
+	if (r->sensor && r->normal_ms < r->normal_needed_ms) {
+		snprintf(buf, len, "its condition has been normal for %.3g h of the %.3g h "
+			 "required before a submit (records.normal_before_submit_h)",
+			 (double)r->normal_ms / 3600000.0,
+			 (double)r->normal_needed_ms / 3600000.0);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Hazards: open -> rectifying -> submitted -> closed, and submitted ->
+ * rectifying when the re-inspection fails (docs/lifecycle.md has the
+ * table).  Acknowledging (签收) records who took it on and when, in any
+ * live state, once.
+ */
 static const char *hazard_next(const struct record_view *r, enum record_action a,
 			       char *err, size_t errlen)
 {
-	const struct move *m;
-	int s = state_index(REC_HAZARD, r->state);
+	bool open = strcmp(r->state, "open") == 0,
+	     rect = strcmp(r->state, "rectifying") == 0,
+	     sub = strcmp(r->state, "submitted") == 0;
+	char buf[200];
+	const char *why;
 
 	if (a == RA_VERIFY || a == RA_DISMISS) {
-		snprintf(err, errlen, "hazard %s: a hazard is acknowledged, rectified and "
-			 "closed; %s is for %s", r->id, record_action_name[a],
-			 a == RA_VERIFY ? "alarms (verify-alarm)" : "faults");
+		snprintf(err, errlen, "hazard %s: a hazard is rectified, submitted and "
+			 "re-inspected (verify ID pass|fail); %s is for %s", r->id,
+			 a == RA_VERIFY ? "verify-alarm" : "dismiss",
+			 a == RA_VERIFY ? "alarms" : "faults");
 		return NULL;
 	}
-	m = &hazard_moves[s][a];
-	if (!m->to)
-		return refuse(r, a, m->why, err, errlen);
-	return strcmp(m->to, "=") == 0 ? r->state : m->to;
+	if (!open && !rect && !sub)     /* closed */
+		return refuse(r, a, NULL, err, errlen);
+	switch (a) {
+	case RA_ACK:
+		if (r->acked)
+			return refuse(r, a, "already acknowledged", err, errlen);
+		return r->state;
+	case RA_RECTIFY:
+		if (rect)
+			return refuse(r, a, "already reported as rectifying", err, errlen);
+		if (sub)
+			return refuse(r, a, "submitted for re-inspection (verify ID pass|fail)",
+				      err, errlen);
+		return "rectifying";
+	case RA_SUBMIT:
+		if (sub)
+			return refuse(r, a, "already submitted for re-inspection", err, errlen);
+		if ((why = submit_blocked(r, buf, sizeof buf)))
+			return refuse(r, a, why, err, errlen);
+		return "submitted";
+	case RA_CLOSE:
+	case RA_PASS:
+	case RA_FAIL:
+		if (!sub)
+			return refuse(r, a, "not submitted: a write-off follows a submit "
+				      "(submit ID --note) and a re-inspection by someone "
+				      "else (verify ID pass|fail)", err, errlen);
+		if (r->actor && r->submitted_by && *r->submitted_by &&
+		    strcmp(r->actor, r->submitted_by) == 0) {
+			snprintf(buf, sizeof buf, "submitted by %s, who cannot re-inspect "
+				 "it: re-inspection (复查) is someone else's", r->actor);
+			return refuse(r, a, buf, err, errlen);
+		}
+		return a == RA_FAIL ? "rectifying" : "closed";
+	default:
+		return refuse(r, a, NULL, err, errlen);
+	}
 }
 
 const char *record_person_next(const struct record_view *r, enum record_action a,
@@ -382,4 +457,16 @@ double record_fault_limit_default_h(enum hazard_type t)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A fix is believed once the condition has stayed normal through a whole
+ * cycle of the use that caused it: a day of a kitchen's service for gas
+ * and CO, a day and a night's charging for the charger limits and
+ * overcharge, a day for smoke.  A fault's cause (a detector back online,
+ * a battery replaced) shows within the hour.
+ */
+double record_normal_before_submit_default_h(enum hazard_type t)
+{
+	return record_kind_of(t) == REC_FAULT ? 1 : 24;
 }

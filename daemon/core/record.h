@@ -8,7 +8,9 @@
  *   fault  (故障)  equipment not doing its job: active -> cleared, or
  *                  dismissed by a person with a note
  *   hazard (隐患)  a condition to rectify by a deadline: open ->
- *                  acknowledged -> rectifying -> cleared -> closed
+ *                  rectifying -> submitted -> closed (written off after
+ *                  a re-inspection by someone else); whether its
+ *                  condition is normal is a property (normal_since)
  *
  * The store persists what these functions decide; the tables here are the
  * single place a state, an event name or a grade is chosen.  Pure: no
@@ -63,18 +65,30 @@ struct record_step {
 };
 /*
  * cur_state: the live record's state, or NULL when there is none.
+ * normal: (hazards) its condition is normal now (normal_since set); a
+ * hazard's state is a person's, the condition only sets or resets
+ * normal_since, except that it coming back sends a submitted hazard
+ * back to rectifying.
  * sev_rose: the change's severity is above the record's.  Returns true
  * and fills *out when something changes; false when nothing does (a clear
  * with no record, an escalation that is not higher, a hazard that the
  * rules may update but never create).
  */
-bool record_rules_step(enum record_kind k, const char *cur_state,
+bool record_rules_step(enum record_kind k, const char *cur_state, bool normal,
 		       enum change_kind c, bool sev_rose, struct record_step *out);
 
 /* ------------------------------------------------------ a person's moves */
 
+/* An actor as stored: "platform:" and up to 48 characters of up to 4
+ * bytes, or a Unix user name. */
+#define RECORD_ACTOR_MAX 208
+
+/* RA_SUBMIT, RA_PASS and RA_FAIL are a hazard's re-inspection (复查):
+ * submit (整改完成待复查), verify pass (复查通过, written off) and verify
+ * fail (复查不通过, back to rectifying).  RA_CLOSE on a hazard is RA_PASS
+ * under its older name. */
 enum record_action { RA_ACK = 0, RA_RECTIFY, RA_CLOSE, RA_VERIFY, RA_DISMISS,
-		     RA_COUNT };
+		     RA_SUBMIT, RA_PASS, RA_FAIL, RA_COUNT };
 extern const char *const record_action_name[RA_COUNT];  /* "ack", ... */
 /* The event a person's action writes ("acknowledged", "verified", ...). */
 extern const char *const record_action_event[RA_COUNT];
@@ -92,13 +106,23 @@ struct record_view {
 	const char *state;
 	bool acked;             /* acknowledged at some point */
 	enum verdict verdict;   /* alarms */
+	/* hazards: the re-inspection rules */
+	const char *actor;      /* who acts now */
+	const char *submitted_by; /* who submitted it last; NULL or "" none */
+	bool condition_on;      /* its condition is on (normal_since unset) */
+	bool sensor;            /* a sensor stands behind it (not by hand) */
+	int64_t normal_ms;      /* how long its condition has been normal */
+	int64_t normal_needed_ms; /* how long it must be before a submit */
 };
 /*
  * The state a person's action leads to, or NULL with the reason in err
  * ("alarm A3 is verified false already; cannot verify").  Acknowledging
  * an ended alarm records the response but keeps it ended; verifying an
- * alarm acknowledges it too.  A note is required for dismiss and close
- * (checked by the caller, which has it).
+ * alarm acknowledges it too.  A note is required for dismiss, close,
+ * submit and verify pass/fail (checked by the caller, which has it).  A
+ * hazard is submitted only while its condition is normal, and (with a
+ * sensor behind it) after normal_needed_ms of it; it is verified only
+ * when submitted, and never by the actor who submitted it.
  */
 const char *record_person_next(const struct record_view *r, enum record_action a,
 			       char *err, size_t errlen);
@@ -148,22 +172,24 @@ bool record_recurrence_due(int64_t count, int threshold);
 bool record_fault_limit_due(int64_t active_ms, double limit_h);
 /* Built-in fault limits (hours) by type; 0 where the type is no fault. */
 double record_fault_limit_default_h(enum hazard_type t);
+/* Built-in hours a sensor-backed hazard's condition must have been normal
+ * before it may be submitted for re-inspection (docs/lifecycle.md). */
+double record_normal_before_submit_default_h(enum hazard_type t);
 
 /* ------------------------------------------------ hazard states by number
  * The hazard's states as an enum (docs/lifecycle.md), for the front-ends
  * and reports that name a target state; lifecycle_next asks
  * record_person_next, so the moves are one table.
  */
-enum hz_state { HZS_OPEN, HZS_ACKNOWLEDGED, HZS_RECTIFYING, HZS_CLEARED,
-		HZS_CLOSED, HZS_COUNT };
+enum hz_state { HZS_OPEN, HZS_RECTIFYING, HZS_SUBMITTED, HZS_CLOSED, HZS_COUNT };
 extern const char *const hz_state_name[HZS_COUNT];
 /* The state by name, or -1. */
 int hz_state_from_name(const char *name);
 /*
- * What a person's action `to` (acknowledged, rectifying, closed) makes of a
- * hazard in state `from`: the new state, or -1 with the reason in err
- * ("hazard H is closed; cannot acknowledge").  A cleared hazard stays
- * cleared when acknowledged or reported in rectification.
+ * What a person's move to `to` (rectifying, submitted, closed) makes of a
+ * hazard in state `from`, its condition normal long enough and the
+ * re-inspector not its submitter: the new state, or -1 with the reason in
+ * err ("hazard H is closed; cannot report rectification").
  */
 int lifecycle_next(const char *hazard_id, enum hz_state from, enum hz_state to,
 		   char *err, size_t errlen);
@@ -173,6 +199,8 @@ struct hz_policy {
 	enum priority prio[2];          /* priority class by severity */
 	int64_t recurrence_window_ms;   /* after a close; 0: not looked for */
 	bool    clock_trusted;          /* the wall clock stamping it is */
+	int64_t normal_before_submit_ms; /* a sensor-backed hazard's condition
+					  * normal this long before a submit */
 };
 
 /* ------------------------------------------------------ the record itself */
@@ -206,6 +234,12 @@ struct hazard_rec {
 	bool    flapping;               /* its condition flaps (rules.c): later
 					 * onsets are counted, not new records;
 					 * false again once it ends */
+	/* hazards: re-inspection (schema version 8).  cleared_at_ms is the
+	 * hazard's normal_since: when its condition became normal, 0 while
+	 * it is on (a hazard recorded by hand: its raise) */
+	int64_t submitted_at_ms;        /* last submit; 0 none */
+	char    submitted_by[RECORD_ACTOR_MAX]; /* its actor; "" none */
+	int     reinspect_failed;       /* re-inspections failed (复查不通过) */
 };
 
 #endif /* HAZARDD_CORE_RECORD_H */

@@ -90,7 +90,8 @@ bool record_apply_change(enum record_kind kind, bool may_create,
 	struct hazard_rec *next = &out->next;
 
 	memset(out, 0, sizeof *out);
-	if (!record_rules_step(kind, cur ? cur->state : NULL, chg->kind,
+	if (!record_rules_step(kind, cur ? cur->state : NULL,
+			       cur && kind == REC_HAZARD && cur->cleared_at_ms != 0, chg->kind,
 			       cur && chg->severity > cur->severity, &step) ||
 	    (step.create && !may_create))
 		return false;
@@ -143,8 +144,10 @@ const char *record_derive_new(struct hazard_rec *r, const struct hazard_origin *
 {
 	record_new(r, REC_HAZARD, o->device, o->site, o->type, o->severity, pol, now_ms);
 	/* the sensor may be normal already (an alarm verified after it
-	 * ended): then the hazard waits only for its write-off */
-	strlcpy_hz(r->state, o->condition_on ? "open" : "cleared", sizeof r->state);
+	 * ended): normal since now.  A hazard recorded by hand has no
+	 * sensor: normal since its raise, unless a device it names says
+	 * otherwise later */
+	strlcpy_hz(r->state, "open", sizeof r->state);
 	r->cleared_at_ms = o->condition_on ? 0 : now_ms;
 	if ((unsigned)o->reason < HR_COUNT)
 		strlcpy_hz(r->reason, hazard_reason_name[o->reason], sizeof r->reason);
@@ -155,6 +158,25 @@ const char *record_derive_new(struct hazard_rec *r, const struct hazard_origin *
 }
 
 /* --------------------------------------------- a person's action, the clock */
+
+void record_view_of(const struct hazard_rec *r, const char *actor,
+		    int64_t normal_needed_ms, int64_t now_ms, struct record_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->kind = r->kind;
+	v->id = r->id;
+	v->state = r->state;
+	v->acked = r->acked_at_ms != 0;
+	v->verdict = r->verdict;
+	v->actor = actor;
+	v->submitted_by = r->submitted_by;
+	v->condition_on = r->kind == REC_HAZARD && r->cleared_at_ms == 0;
+	v->sensor = strcmp(r->reason, hazard_reason_name[HR_PERSON]) != 0;
+	/* a normal_since in the future (the clock set back) counts as 0 */
+	v->normal_ms = r->cleared_at_ms && now_ms > r->cleared_at_ms ?
+		       now_ms - r->cleared_at_ms : 0;
+	v->normal_needed_ms = normal_needed_ms;
+}
 
 void record_person_apply(struct hazard_rec *r, enum record_action a, enum verdict v,
 			 const char *next_state, int64_t now_ms)
@@ -177,7 +199,16 @@ void record_person_apply(struct hazard_rec *r, enum record_action a, enum verdic
 		if (!r->acked_at_ms)
 			r->acked_at_ms = now_ms;
 		break;
-	default:        /* close, dismiss */
+	case RA_SUBMIT:
+		r->submitted_at_ms = now_ms;
+		if (!r->acked_at_ms)
+			r->acked_at_ms = now_ms;
+		break;
+	case RA_FAIL:
+		/* counted per hazard (复查不通过); back to rectifying */
+		r->reinspect_failed++;
+		break;
+	default:        /* close (verify pass), dismiss */
 		r->closed_at_ms = now_ms;
 		break;
 	}

@@ -96,17 +96,27 @@ struct hazard_origin {
 	bool flapping;                  /* the source's condition flaps */
 	const char *detail, *actor, *note;
 };
-/* A hazard raised from o (no id, no link yet): open, or already cleared
- * when the condition is off (it then waits only for its write-off).
- * Returns the event to append ("raised"). */
+/* A hazard raised from o (no id, no link yet): open, and normal since
+ * now when the condition is off (a verified alarm that had ended, a hazard
+ * recorded by hand).  Returns the event to append ("raised"). */
 const char *record_derive_new(struct hazard_rec *r, const struct hazard_origin *o,
 			      const struct hz_policy *pol, int64_t now_ms);
 
 /* ------------------------------------------- a person's action, the clock */
 
+/*
+ * The view record_person_next decides on: r as it is, actor acting now;
+ * for a hazard, whether its condition is on, whether a sensor stands
+ * behind it (not recorded by hand, reason "person"), how long it has been
+ * normal at now_ms and how long it must be (normal_needed_ms, from the
+ * hazard's type: records.normal_before_submit_h), and its last submitter.
+ */
+void record_view_of(const struct hazard_rec *r, const char *actor,
+		    int64_t normal_needed_ms, int64_t now_ms, struct record_view *v);
 /* Stamp a person's action a on r, whose next state record_person_next
  * gave: acknowledged, rectifying (and acknowledged), verified with v (and
- * acknowledged), closed or dismissed. */
+ * acknowledged), submitted (and acknowledged; the caller stores the
+ * submitter), a failed re-inspection counted, closed or dismissed. */
 void record_person_apply(struct hazard_rec *r, enum record_action a, enum verdict v,
 			 const char *next_state, int64_t now_ms);
 /*

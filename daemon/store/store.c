@@ -55,24 +55,26 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* matches the partial index hazards_one_open */
 	[S_HZ_FIND_OPEN] = "SELECT " HZ_COLS " FROM hazards "
 			  "WHERE device = ?1 AND type = ?2 AND kind = ?3 AND "
-			  RECORD_LIVE_SQL,
+			  RECORD_LIVE_SQL " AND device <> ''",
 	[S_HZ_GET]      = "SELECT " HZ_COLS " FROM hazards WHERE id = ?1",
 	[S_HZ_INSERT]   = "INSERT INTO hazards (id, device, site, type, severity, "
 			  "priority, state, raised_at_ms, deadline_ms, cleared_at_ms, "
 			  "closed_at_ms, occurrences, detail, evidence, updated_at_ms, "
 			  "acked_at_ms, rectifying_at_ms, overdue, escalated_at_ms, "
 			  "recurrence_of, clock_trusted, verdict, verified_at_ms, kind, "
-			  "reason, source, flapping) "
+			  "reason, source, flapping, submitted_at_ms, submitted_by, "
+			  "reinspect_failed) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 			  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-			  "?25, ?26, ?27)",
+			  "?25, ?26, ?27, ?28, ?29, ?30)",
 	[S_HZ_UPDATE]   = "UPDATE hazards SET severity = ?2, priority = ?3, "
 			  "state = ?4, deadline_ms = ?5, cleared_at_ms = ?6, "
 			  "closed_at_ms = ?7, occurrences = ?8, "
 			  "detail = coalesce(?9, detail), evidence = ?10, "
 			  "updated_at_ms = ?11, acked_at_ms = ?16, rectifying_at_ms = ?17, "
 			  "overdue = ?18, escalated_at_ms = ?19, verdict = ?22, "
-			  "verified_at_ms = ?23, flapping = ?27 WHERE id = ?1",
+			  "verified_at_ms = ?23, flapping = ?27, submitted_at_ms = ?28, "
+			  "submitted_by = ?29, reinspect_failed = ?30 WHERE id = ?1",
 	[S_HZ_LIST_OPEN] = "SELECT " HZ_COLS " FROM hazards WHERE " RECORD_LIVE_SQL " "
 			  "ORDER BY priority, raised_at_ms, id",
 	[S_HZ_LIST_ALL] = "SELECT " HZ_COLS " FROM hazards "
@@ -106,8 +108,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* store_evidence.c: every reading of a device while a condition is
 	 * on widens its records' evidence */
 	[S_HZ_OBSERVE]  = "SELECT id, type, evidence FROM hazards "
-			  "WHERE device = ?1 AND state IN ('active', 'open', "
-			  "'acknowledged', 'rectifying')",
+			  "WHERE device = ?1 AND (state = 'active' OR (kind = 'hazard' "
+			  "AND state IN ('open', 'rectifying') AND cleared_at_ms = 0))",
 	[S_HZ_EVIDENCE_SET] = "UPDATE hazards SET evidence = ?2 WHERE id = ?1",
 };
 

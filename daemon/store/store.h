@@ -264,6 +264,13 @@ int64_t store_record_count(struct store *st, enum record_kind k, const char *dev
 /* A person's action on any record (core/record.c decides if it may):
  * acknowledge, rectifying, close, verify (with verdict), dismiss.  Event
  * into *event.  -1 with the reason in err. */
+/* store_record_act with the wait a sensor-backed hazard's condition must
+ * have been normal before a submit (core/record.h's normal_needed_ms). */
+int store_record_act_wait(struct store *st, const char *id, enum record_action a,
+			  enum verdict v, const char *actor, const char *note,
+			  const char *evidence, int64_t normal_needed_ms, int64_t now_ms,
+			  struct hazard_rec *rec, const char **event, char *err,
+			  size_t errlen);
 int store_record_act(struct store *st, const char *id, enum record_action a,
 		     enum verdict v, const char *actor, const char *note,
 		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,

@@ -135,8 +135,8 @@ char *store_evidence_close(struct store *st, const struct hazard_rec *cur,
 int store_hazard_observe(struct store *st, const char *device, const struct reading *r)
 {
 	/* every record whose condition is on: live alarms and faults, and
-	 * hazards not yet cleared; called for each reading while one is, so
-	 * both statements are the cached ones */
+	 * hazards with no normal_since (cleared_at_ms); called for each
+	 * reading while one is, so both statements are the cached ones */
 	sqlite3_stmt *s = st->stmt[S_HZ_OBSERVE], *u = st->stmt[S_HZ_EVIDENCE_SET];
 	int rc, res = 0;
 

@@ -41,12 +41,15 @@ enum stmt_id {
 	"raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences, " \
 	"detail, evidence, acked_at_ms, rectifying_at_ms, overdue, " \
 	"escalated_at_ms, recurrence_of, clock_trusted, kind, verdict, " \
-	"verified_at_ms, reason, source, flapping"
+	"verified_at_ms, reason, source, flapping, submitted_at_ms, " \
+	"submitted_by, reinspect_failed"
 #define HZ_COL_DETAIL   12
 #define HZ_COL_EVIDENCE 13
 #define HZ_COL_ACKED    14
 #define HZ_COL_KIND     20      /* then verdict, verified_at_ms, reason, source */
 #define HZ_COL_FLAPPING 25      /* schema version 6 */
+#define HZ_COL_SUBMITTED 26     /* schema version 8: then submitted_by,
+				 * reinspect_failed */
 
 struct store {
 	sqlite3          *db;

@@ -151,6 +151,8 @@ int store_hazard_derive(struct store *st, const struct hazard_origin *o,
 			goto out;
 		}
 	}
+	/* (a hazard recorded by hand with no device finds none: several
+	 * may stand at one site) */
 	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 1, o->device);
 	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 2, hazard_type_name[o->type]);
 	store_bind_text(st->stmt[S_HZ_FIND_OPEN], 3, record_kind_name[REC_HAZARD]);
@@ -216,8 +218,8 @@ int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_sta
 	enum record_action a;
 
 	switch (to) {
-	case HZS_ACKNOWLEDGED: a = RA_ACK; break;
 	case HZS_RECTIFYING: a = RA_RECTIFY; break;
+	case HZS_SUBMITTED: a = RA_SUBMIT; break;
 	case HZS_CLOSED: a = RA_CLOSE; break;
 	default:
 		return lifecycle_next(hazard_id, HZS_OPEN, to, err, errlen);
@@ -226,10 +228,34 @@ int store_hazard_transition(struct store *st, const char *hazard_id, enum hz_sta
 				now_ms, rec, event, err, errlen);
 }
 
+/* The evidence with the rectifier's text (三个有) as evidence.operator;
+ * malloc'd, NULL when out of memory. */
+static char *evidence_operator(const char *ev_old, const char *text)
+{
+	cJSON *ev = store_parse_object(ev_old);
+	char *out;
+
+	if (ev && text && *text)
+		store_json_set(ev, "operator", cJSON_CreateString(text));
+	out = ev ? cJSON_PrintUnformatted(ev) : NULL;
+	cJSON_Delete(ev);
+	return out;
+}
+
 int store_record_act(struct store *st, const char *record_id, enum record_action a,
 		     enum verdict v, const char *actor, const char *note,
 		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
 		     const char **event, char *err, size_t errlen)
+{
+	return store_record_act_wait(st, record_id, a, v, actor, note, evidence, 0, now_ms,
+				     rec, event, err, errlen);
+}
+
+int store_record_act_wait(struct store *st, const char *record_id, enum record_action a,
+			  enum verdict v, const char *actor, const char *note,
+			  const char *evidence, int64_t normal_needed_ms, int64_t now_ms,
+			  struct hazard_rec *rec, const char **event, char *err,
+			  size_t errlen)
 {
 	struct hazard_rec cur;
 	struct record_view view;
@@ -262,9 +288,9 @@ int store_record_act(struct store *st, const char *record_id, enum record_action
 		errf(err, errlen, "no such alarm, fault or hazard %s", id);
 		refused = 1;
 	} else {
-		view = (struct record_view){ .kind = cur.kind, .id = id, .state = cur.state,
-					     .acked = cur.acked_at_ms != 0,
-					     .verdict = cur.verdict };
+		record_view_of(&cur, actor ? actor : "operator", normal_needed_ms, now_ms,
+			       &view);
+		view.id = id;
 		next = record_person_next(&view, a, err, errlen);
 		if (!next)
 			refused = 1;
@@ -274,12 +300,20 @@ int store_record_act(struct store *st, const char *record_id, enum record_action
 
 	ev_name = record_action_event[a];
 	record_person_apply(&cur, a, v, next, now_ms);
-	ev_new = a == RA_CLOSE ? store_evidence_close(st, &cur, ev_old, evidence)
-			       : strdup(ev_old ? ev_old : "{}");
+	if (a == RA_SUBMIT)     /* the re-inspector must be someone else */
+		strlcpy_hz(cur.submitted_by, actor ? actor : "operator",
+			   sizeof cur.submitted_by);
+	/* the rectifier's evidence comes with the submit; a write-off keeps
+	 * it and adds the device's reading at that moment */
+	ev_new = a == RA_CLOSE || a == RA_PASS ?
+		 store_evidence_close(st, &cur, ev_old, evidence) :
+		 a == RA_SUBMIT ? evidence_operator(ev_old, evidence) :
+		 strdup(ev_old ? ev_old : "{}");
 	rc = ev_new ? store_hz_update(st, &cur, NULL, ev_new, now_ms) : -1;
 	if (rc == 0)
 		rc = store_ev_put(st, &cur, ev_name, now_ms, actor ? actor : "operator", note,
-				  a == RA_VERIFY ? verdict_name[v] : NULL);
+				  a == RA_VERIFY ? verdict_name[v] : a == RA_PASS ?
+				  "re-inspection passed" : NULL);
 	if (rc < 0)
 		errf(err, errlen, "database error updating %s %s: %s",
 		     record_kind_name[cur.kind], id, sqlite3_errmsg(st->db));

@@ -48,8 +48,17 @@ static void hazard_json(cJSON *o, const struct hazard_rec *r)
 {
 	cJSON_AddStringToObject(o, "severity", severity_name[r->severity]);
 	store_json_add_iso(o, "deadline", r->deadline_ms);
+	/* whether its condition is normal is a property, not a state:
+	 * since when, or null while it is on */
 	if (r->cleared_at_ms)
-		store_json_add_iso(o, "cleared_at", r->cleared_at_ms);
+		store_json_add_iso(o, "normal_since", r->cleared_at_ms);
+	else
+		cJSON_AddNullToObject(o, "normal_since");
+	if (r->submitted_at_ms) {
+		store_json_add_iso(o, "submitted_at", r->submitted_at_ms);
+		cJSON_AddStringToObject(o, "submitted_by", r->submitted_by);
+	}
+	cJSON_AddNumberToObject(o, "reinspect_failed", r->reinspect_failed);
 	if (r->closed_at_ms)
 		store_json_add_iso(o, "closed_at", r->closed_at_ms);
 	if (r->acked_at_ms)
@@ -97,7 +106,11 @@ static cJSON *hz_json(struct store *st, const struct hazard_rec *r,
 		cJSON_AddStringToObject(o, "event", event);
 	cJSON_AddStringToObject(o, "type", hazard_type_name[r->type]);
 	cJSON_AddStringToObject(o, "priority", priority_name[r->priority]);
-	cJSON_AddStringToObject(o, "device", r->device);
+	/* a hazard recorded by hand may name no device */
+	if (r->device[0])
+		cJSON_AddStringToObject(o, "device", r->device);
+	else
+		cJSON_AddNullToObject(o, "device");
 	cJSON_AddStringToObject(o, "site", r->site);
 	cJSON_AddStringToObject(o, "state", r->state);
 	store_json_add_iso(o, "raised_at", r->raised_at_ms);

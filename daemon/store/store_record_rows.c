@@ -56,11 +56,16 @@ int store_hz_from_row(sqlite3_stmt *s, struct hazard_rec *rec)
 	strlcpy_hz(rec->reason, store_col_text(s, HZ_COL_KIND + 3), sizeof rec->reason);
 	strlcpy_hz(rec->source, store_col_text(s, HZ_COL_KIND + 4), sizeof rec->source);
 	rec->flapping = sqlite3_column_int(s, HZ_COL_FLAPPING) != 0;
+	rec->submitted_at_ms = sqlite3_column_int64(s, HZ_COL_SUBMITTED);
+	strlcpy_hz(rec->submitted_by, store_col_text(s, HZ_COL_SUBMITTED + 1),
+		   sizeof rec->submitted_by);
+	rec->reinspect_failed = sqlite3_column_int(s, HZ_COL_SUBMITTED + 2);
 	return 0;
 }
 
 /* The life-cycle columns shared by S_HZ_INSERT and S_HZ_UPDATE (16..19,
- * an alarm's verification at 22, 23, and flapping at 27). */
+ * an alarm's verification at 22, 23, flapping at 27 and a hazard's
+ * re-inspection at 28..30). */
 static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
 {
 	sqlite3_bind_int64(s, 16, r->acked_at_ms);
@@ -71,6 +76,9 @@ static void hz_bind_life(sqlite3_stmt *s, const struct hazard_rec *r)
 			? verdict_name[r->verdict] : NULL);
 	sqlite3_bind_int64(s, 23, r->verified_at_ms);
 	sqlite3_bind_int(s, 27, r->flapping ? 1 : 0);
+	sqlite3_bind_int64(s, 28, r->submitted_at_ms);
+	store_bind_text(s, 29, r->submitted_by[0] ? r->submitted_by : NULL);
+	sqlite3_bind_int(s, 30, r->reinspect_failed);
 }
 
 /*

@@ -111,26 +111,29 @@ static const char *fault_replay(const char *cur, const char *ev)
 	return cur;
 }
 
-/* raised_cleared: the hazard was raised with its condition already off
- * (an alarm verified real after it ended): "raised" leaves it cleared. */
+/*
+ * A hazard's state after ev (schema version 8's states).  The condition
+ * (cleared, reopened, updated) moves no state, except that it coming back
+ * sends a submitted hazard back to rectifying; acknowledging records 签收
+ * and keeps the state.  Events from before version 8 replay as the
+ * migration mapped their rows: acknowledged stays open, a cleared hazard
+ * keeps the state before it.  raised_cleared is no longer needed (a
+ * hazard is raised open either way) and kept for the callers.
+ */
 static const char *hazard_replay(const char *cur, const char *ev, bool raised_cleared)
 {
-	int k;
-
+	(void)raised_cleared;
 	if (strcmp(ev, "raised") == 0)
-		return raised_cleared ? "cleared" : "open";
-	if (strcmp(ev, "reopened") == 0)
 		return "open";
-	if (strcmp(ev, "updated") == 0 && strcmp(cur, "cleared") == 0)
-		return "open";  /* v2: a cleared hazard's condition came back */
-	k = hz_state_from_name(ev);
-	if (k < 0)
-		return cur;
-	/* a cleared hazard acknowledged or reported in rectification stays
-	 * cleared: only the write-off moves it on */
-	if (strcmp(cur, "cleared") == 0 && (k == HZS_ACKNOWLEDGED || k == HZS_RECTIFYING))
-		return cur;
-	return hz_state_name[k];
+	if (strcmp(ev, "reopened") == 0)
+		return strcmp(cur, "submitted") == 0 ? "rectifying" : cur;
+	if (strcmp(ev, "rectifying") == 0 || strcmp(ev, "reinspect_failed") == 0)
+		return "rectifying";
+	if (strcmp(ev, "submitted") == 0)
+		return "submitted";
+	if (strcmp(ev, "closed") == 0)
+		return "closed";
+	return cur;
 }
 
 const char *store_replay_state(enum record_kind k, const char *cur, const char *ev,

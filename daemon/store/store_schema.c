@@ -304,6 +304,89 @@ static const char schema_v7[] =
 	"  PRIMARY KEY (packet_id, hash)"
 	") WITHOUT ROWID;";
 
+/*
+ * Version 8: re-inspection before write-off (docs/lifecycle.md).  A
+ * hazard's states become open, rectifying, submitted and closed; whether
+ * its condition is normal is cleared_at_ms (normal_since, 0 while on),
+ * no longer a state.  The state CHECK is per kind, so hazards is rebuilt
+ * as for version 5.
+ *
+ *   A hazard acknowledged is open (acked_at_ms kept: 签收); one cleared
+ *   goes back to the state before it: rectifying if someone reported
+ *   rectification (rectifying_at_ms), else open, its cleared_at_ms kept
+ *   as normal_since.  Open, rectifying and closed stay.  A live hazard
+ *   whose condition is on has cleared_at_ms 0 already (a reopen reset
+ *   it).  Alarms and faults are copied as they are.
+ *   submitted_at_ms, submitted_by: the last submit (整改完成待复查) and
+ *     who made it, so that the re-inspector is someone else across
+ *     restarts.
+ *   reinspect_failed: re-inspections that failed (复查不通过).
+ *   hazards_one_open leaves out rows with no device (a hazard recorded
+ *   by hand at a site): several may be live.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE hazards_v8 ("
+	"  id            TEXT PRIMARY KEY,"
+	"  device        TEXT NOT NULL,"
+	"  site          TEXT NOT NULL,"
+	"  type          TEXT NOT NULL,"
+	"  severity      TEXT NOT NULL CHECK (severity IN ('general', 'major')),"
+	"  priority      INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	"  state         TEXT NOT NULL,"
+	"  raised_at_ms  INTEGER NOT NULL,"
+	"  deadline_ms   INTEGER NOT NULL,"
+	"  cleared_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  closed_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  occurrences   INTEGER NOT NULL DEFAULT 1,"
+	"  detail        TEXT NOT NULL DEFAULT '',"
+	"  evidence      TEXT NOT NULL DEFAULT '{}',"
+	"  updated_at_ms INTEGER NOT NULL,"
+	"  acked_at_ms      INTEGER NOT NULL DEFAULT 0,"
+	"  rectifying_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  overdue          INTEGER NOT NULL DEFAULT 0,"
+	"  escalated_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  recurrence_of    TEXT,"
+	"  clock_trusted    INTEGER NOT NULL DEFAULT 1,"
+	"  kind          TEXT NOT NULL DEFAULT 'hazard'"
+	"                  CHECK (kind IN ('alarm', 'fault', 'hazard')),"
+	"  verdict       TEXT CHECK (verdict IN ('real', 'false', 'test')),"
+	"  verified_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  reason        TEXT,"
+	"  source        TEXT,"
+	"  flapping      INTEGER NOT NULL DEFAULT 0,"
+	"  submitted_at_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  submitted_by     TEXT,"
+	"  reinspect_failed INTEGER NOT NULL DEFAULT 0,"
+	"  CHECK ((kind = 'hazard' AND state IN ('open', 'rectifying', 'submitted',"
+	"          'closed')) OR"
+	"         (kind = 'alarm' AND state IN ('active', 'acknowledged', 'ended')) OR"
+	"         (kind = 'fault' AND state IN ('active', 'cleared', 'dismissed')))"
+	");"
+	"INSERT INTO hazards_v8 (id, device, site, type, severity, priority, state,"
+	"  raised_at_ms, deadline_ms, cleared_at_ms, closed_at_ms, occurrences,"
+	"  detail, evidence, updated_at_ms, acked_at_ms, rectifying_at_ms, overdue,"
+	"  escalated_at_ms, recurrence_of, clock_trusted, kind, verdict,"
+	"  verified_at_ms, reason, source, flapping)"
+	"  SELECT id, device, site, type, severity, priority,"
+	"  CASE WHEN kind <> 'hazard' THEN state"
+	"       WHEN state = 'acknowledged' THEN 'open'"
+	"       WHEN state = 'cleared' AND rectifying_at_ms > 0 THEN 'rectifying'"
+	"       WHEN state = 'cleared' THEN 'open'"
+	"       ELSE state END,"
+	"  raised_at_ms, deadline_ms,"
+	"  CASE WHEN kind = 'hazard' AND state IN ('open', 'acknowledged', 'rectifying')"
+	"       THEN 0 ELSE cleared_at_ms END,"
+	"  closed_at_ms, occurrences, detail, evidence, updated_at_ms, acked_at_ms,"
+	"  rectifying_at_ms, overdue, escalated_at_ms, recurrence_of, clock_trusted,"
+	"  kind, verdict, verified_at_ms, reason, source, flapping"
+	"  FROM hazards;"
+	"DROP TABLE hazards;"
+	"ALTER TABLE hazards_v8 RENAME TO hazards;"
+	"CREATE UNIQUE INDEX hazards_one_open ON hazards (kind, device, type)"
+	"  WHERE " RECORD_LIVE_SQL " AND device <> '';"
+	"CREATE INDEX hazards_by_site ON hazards (site, raised_at_ms);"
+	"CREATE INDEX hazards_by_kind ON hazards (kind, device, type, raised_at_ms);";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -393,6 +476,7 @@ static const struct migration migrations[] = {
 	{ schema_v5, check_foreign_keys },
 	{ schema_v6, NULL },
 	{ schema_v7, NULL },
+	{ schema_v8, check_foreign_keys },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -8,7 +8,8 @@
  * raise) and its last; of the others, only an event written by hazardd
  * itself that the summary's replay (store_report.c) passes over unchanged
  * goes: one that leaves both the record's state and its severity as they
- * were (an "updated" repeat, an overdue "escalated").  Every event that
+ * were (an "updated" repeat, an overdue "escalated"); a hazard's
+ * "cleared" and "reopened" (its normal_since) stay.  Every event that
  * moves the state or the level stays, so a summary of any past day counts
  * the same after a trim as before; every person's action (acknowledged,
  * verified, closed, dismissed, with actor and note) and every "action"
@@ -156,7 +157,14 @@ static int trim_mark(const struct trim_rec *r, const struct trim_ev *v, int n, b
 		bool same = strcmp(next, state) == 0 &&
 			    (v[i].severity < 0 || v[i].severity == sev);
 
-		drop[i] = i > 0 && i < n - 1 && same && v[i].by_hazardd;
+		/* a hazard's condition normal again or back (normal_since)
+		 * moves no state since schema version 8, but it is the
+		 * before and after of the write-off: it stays */
+		bool condition = r->kind == REC_HAZARD &&
+				 (strcmp(v[i].event, "cleared") == 0 ||
+				  strcmp(v[i].event, "reopened") == 0);
+
+		drop[i] = i > 0 && i < n - 1 && same && v[i].by_hazardd && !condition;
 		marked += drop[i];
 		state = next;
 		if (v[i].severity >= 0)

@@ -3,7 +3,8 @@
 # tools/hzcmd.py.  Every command works end to end (status, alarms, faults,
 # hazards, ack by alarm_id and hazard_id, verify-alarm real/false/test (real
 # raises a hazard, reason verified, source the alarm), dismiss with its
-# required note, close, set-rules, resend); an id of the wrong kind is
+# required note, submit and verify (re-inspection, notes required, not by
+# the submitter), close, set-rules, resend); an id of the wrong kind is
 # refused, and each reply of the record commands validates against
 # docs/schema/reply.schema.json; unsigned, wrongly signed, stale, replayed (also
 # after a restart), malformed, oversized and unknown commands are refused
@@ -25,7 +26,7 @@ new_command_key "$T/cmd.key"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/wrong.key"
 
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
-	"rules.gas_detector.hold_s=0" <<'EOF'
+	"rules.gas_detector.hold_s=0" "records.normal_before_submit_h=0" <<'EOF'
 {"id": "smk-1", "kind": "smoke_alarm"}
 {"id": "smk-2", "kind": "smoke_alarm"}
 {"id": "smk-3", "kind": "smoke_alarm"}
@@ -133,14 +134,32 @@ r=$(hz hazards) || true
 reply_check "hazards: the open list holds the verified smoke hazard" "$r" \
 	'r["ok"] and any(h.get("hazard_id") == "'"$HID"'" for h in r["result"]["hazards"])'
 r=$(hz ack hazard_id="$HID" who=li.wei note="on site") || true
-reply_check "ack by hazard_id: ok" "$r" 'r["ok"] and r["result"]["hazard_id"] == "'"$HID"'" and r["result"]["state"] == "acknowledged"'
+reply_check "ack by hazard_id: ok, the hazard still open (签收)" "$r" 'r["ok"] and r["result"]["hazard_id"] == "'"$HID"'" and r["result"]["state"] == "open"'
 check "ack: the hazard's acknowledged event reached upstream" "not recorded" \
 	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == \"$HID\" and h.get(\"event\") == \"acknowledged\" for h in hz) else 1)'" 10
 
 pub t/smk-1 '{"smoke": false}'
-wait_for "[ \"\$(state_of $HID)\" = cleared ]" 10
-check "smoke over: the alarm ended, its hazard cleared" "$(state_of "$AID") / $(state_of "$HID")" \
-	[ "$(state_of "$AID")/$(state_of "$HID")" = ended/cleared ]
+normal_since_of() { db "SELECT cleared_at_ms FROM hazards WHERE id='$1'"; }
+wait_for "[ \"\$(normal_since_of $HID)\" != 0 ]" 10
+check "smoke over: the alarm ended, its hazard open and normal again" \
+	"$(state_of "$AID") / $(state_of "$HID") $(normal_since_of "$HID")" \
+	[ "$(state_of "$AID")/$(state_of "$HID")" = ended/open -a "$(normal_since_of "$HID")" != 0 ]
+# re-inspection before write-off: submit (a note required), then verify
+# by someone else; close is verify pass under its older name
+r=$(hz close hazard_id="$HID" who=li.wei note="fixed") || true
+reply_check "close before a submit: refused" "$r" 'r["ok"] is False and "not submitted" in r["error"]'
+r=$(hz submit hazard_id="$HID" who=wang.fitter) || true
+reply_check "submit without a note: refused" "$r" 'r["ok"] is False and "note" in r["error"]'
+r=$(hz submit hazard_id="$HID" who=wang.fitter note="charger replaced" evidence="photo 12") || true
+reply_check "submit: ok, submitted" "$r" 'r["ok"] and r["result"]["hazard_id"] == "'"$HID"'" and r["result"]["state"] == "submitted"'
+r=$(hz verify hazard_id="$HID" result=pass who=li.wei) || true
+reply_check "verify without a note: refused with an error reply" "$r" 'r["ok"] is False and "note" in r["error"]'
+r=$(hz verify hazard_id="$HID" result=maybe who=li.wei note=x) || true
+reply_check "verify with a result neither pass nor fail: refused" "$r" 'r["ok"] is False and "pass or fail" in r["error"]'
+r=$(hz verify hazard_id="$HID" result=pass who=wang.fitter note="looks fine") || true
+reply_check "verify by the submitter: refused" "$r" 'r["ok"] is False and "cannot re-inspect" in r["error"]'
+check "the submit reached upstream with its evidence" "not recorded" \
+	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == \"$HID\" and h.get(\"event\") == \"submitted\" and h.get(\"actor\") == \"platform:wang.fitter\" and h.get(\"evidence\", {}).get(\"operator\") == \"photo 12\" for h in hz) else 1)'" 10
 # the same rules as the control socket's (app/ops.h): a close needs a
 # note, and a note is at most 500 characters, counted as characters
 r=$(hz close hazard_id="$HID" who=li.wei) || true
@@ -149,7 +168,7 @@ NOTE501=$($PY -c 'print("x" * 501)')
 r=$(hz close hazard_id="$HID" who=li.wei note="$NOTE501") || true
 reply_check "close with a 501-character note: refused" "$r" \
 	'r["ok"] is False and "longer than 500 characters" in r["error"]'
-check "refused closes: the hazard is still cleared" "state $(state_of "$HID")" [ "$(state_of "$HID")" = cleared ]
+check "refused closes: the hazard is still submitted" "state $(state_of "$HID")" [ "$(state_of "$HID")" = submitted ]
 # 500 Chinese characters are 1,500 bytes: within the limit
 NOTE500=$($PY -c 'print("\u6e05" * 499 + "!")')
 r=$(hz close hazard_id="$HID" who=li.wei note="$NOTE500") || true

@@ -3,8 +3,9 @@
 # against real brokers.  A gas leak at a restaurant is an alarm and, by the
 # built-in hazard_at_once rule, a hazard at once (reason alarm, source the
 # alarm).  The alarm is acknowledged and verified; the hazard is
-# acknowledged, reported in rectification, follows its alarm to cleared
-# and is written off through hazardctl; the upstream broker receives every
+# acknowledged (签收), reported in rectification, its condition normal
+# again with its alarm (normal_since), submitted and written off by
+# someone else through hazardctl; the upstream broker receives every
 # event of both, in order, with actor and note; illegal moves are refused.
 # A smoke alarm at a charging station waits for a person: verified false
 # it stays an alarm, verified real it opens a hazard; a device's test press
@@ -30,7 +31,7 @@ ME=$(id -un)
 # hazard is due 1.8 s later: the escalation is quick to see.
 write_config "$T/hazardd.json" \
 	'deadlines={"major_h": 24, "general_h": 168, "recurrence_window_h": 720, "types": {"low_battery": 0.0005}}' \
-	'records={"fault_limit_h": {"low_battery": 0.0005}}' \
+	'records={"fault_limit_h": {"low_battery": 0.0005}, "normal_before_submit_h": 0}' \
 	'priorities={"tamper": "low"}' <<'EOF'
 {"id": "gas-1",   "kind": "gas_detector"}
 {"id": "batt-1",  "kind": "smoke_alarm"}
@@ -107,40 +108,50 @@ out=$(ctl show "no-such-id" 2>&1); rc=$?
 check "an unknown id: no such alarm, fault or hazard" "rc $rc: $out" \
 	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "no such alarm, fault or hazard"' "$rc" "$out"
 
-# the hazard: acknowledged, rectifying, cleared with its alarm, closed
+# the hazard: acknowledged (签收), rectifying, normal with its alarm, submitted, closed
 out=$(ctl ack "$HID" --note "taken on" 2>&1)
 check "hazard ack accepted" "$out" [ $? = 0 ]
-check "hazard ack prints the state" "$out" grep -q "acknowledged (state acknowledged)" <<<"$out"
+check "hazard ack (签收) prints the state, still open" "$out" grep -q "acknowledged (state open)" <<<"$out"
 out=$(ctl ack "$HID" 2>&1); rc=$?
 check "second hazard ack refused (exit 1)" "rc $rc: $out" [ "$rc" = 1 ]
-check "second hazard ack says why" "$out" grep -q "is acknowledged: already acknowledged" <<<"$out"
+check "second hazard ack says why" "$out" grep -q "is open: already acknowledged" <<<"$out"
 out=$(ctl close "$HID" --note "done" 2>&1); rc=$?
-check "close while active refused" "rc $rc: $out" [ "$rc" = 1 ]
-check "close refusal says why" "$out" grep -q "has not cleared; cannot close" <<<"$out"
+check "close before a submit refused" "rc $rc: $out" [ "$rc" = 1 ]
+check "close refusal says why" "$out" grep -q "is open: not submitted" <<<"$out"
+out=$(ctl submit "$HID" --note "done" 2>&1); rc=$?
+check "submit while the gas is on refused" "rc $rc: $out" \
+	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "its condition is on"' "$rc" "$out"
 out=$(ctl verify-alarm "$HID" real 2>&1); rc=$?
 check "verify-alarm on a hazard refused" "rc $rc: $out" \
-	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "verify is for alarms"' "$rc" "$out"
+	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "verify-alarm is for alarms"' "$rc" "$out"
 out=$(ctl rectifying "$HID" --note "hose being replaced" --actor fitter-7 2>&1)
 check "rectifying accepted" "$out" [ $? = 0 ]
 check "state rectifying in the database" "$(db "SELECT state FROM hazards WHERE id='$HID'")" \
 	[ "$(db "SELECT state FROM hazards WHERE id='$HID'")" = rectifying ]
 out=$(ctl rectifying "$HID" --evidence x 2>&1); rc=$?
-check "--evidence only with close (usage, exit 2)" "rc $rc: $out" [ "$rc" = 2 ]
+check "--evidence only with submit and close (usage, exit 2)" "rc $rc: $out" [ "$rc" = 2 ]
 
 # a restart keeps the condition known as on: the alarm ends, the
-# rectifying hazard clears
+# rectifying hazard's condition is normal again (normal_since)
 kill_hazardd
 start_hazardd "$T/hazardd.json" || { fail "restart" "see the log"; exit 1; }
 pub_repeat gas-1 '{"gas_lel": 1}' 3 0.3; P=$LAST_BG
 check "alarm ended (after a restart)" "no ended event" \
 	wait_for 'upstream_has gas_leak ended gas-1' 15
-check "hazard cleared from rectifying with its alarm" "no cleared event" \
+check "hazard's condition normal with its alarm (cleared event)" "no cleared event" \
 	wait_for 'upstream_has gas_leak cleared gas-1' 15
 stop_bg "$P"
-check "states: alarm ended, hazard cleared" "$(db "SELECT id, state FROM hazards" | tr '\n' ' ')" \
-	test "$(db "SELECT state FROM hazards WHERE id='$AID'")/$(db "SELECT state FROM hazards WHERE id='$HID'")" = ended/cleared
-out=$(ctl close "$HID" --note "valve and hose replaced" --evidence "photo 42: new hose, 0 %LEL" 2>&1)
-check "close with evidence accepted" "$out" [ $? = 0 ]
+check "states: alarm ended, hazard still rectifying, normal since the end" \
+	"$(db "SELECT id, state, cleared_at_ms FROM hazards" | tr '\n' ' ')" \
+	test "$(db "SELECT state FROM hazards WHERE id='$AID'")/$(db "SELECT state || ' ' || (cleared_at_ms > 0) FROM hazards WHERE id='$HID'")" = "ended/rectifying 1"
+out=$(ctl submit "$HID" --note "valve and hose replaced" --evidence "photo 42: new hose, 0 %LEL" 2>&1)
+check "submit with evidence accepted" "$out" [ $? = 0 ]
+check "submit prints submitted" "$out" grep -q "hazard $HID submitted for re-inspection (state submitted)" <<<"$out"
+out=$(ctl close "$HID" --note "holds at 0 %LEL" 2>&1); rc=$?
+check "the submitter cannot write it off (close is verify pass)" "rc $rc: $out" \
+	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "submitted by $2, who cannot re-inspect it"' "$rc" "$out" "$ME"
+out=$(ctl close "$HID" --note "holds at 0 %LEL" --actor inspector-9 2>&1)
+check "close by someone else accepted" "$out" [ $? = 0 ]
 check "close prints closed" "$out" grep -q "hazard $HID closed" <<<"$out"
 check "closed upstream" "no closed event" wait_for 'upstream_has gas_leak closed gas-1' 10
 out=$(ctl ack "$HID" 2>&1); rc=$?
@@ -158,7 +169,7 @@ check "hazardctl show on the alarm: verdict and response" "$out" \
 
 # upstream: the events of both records in order, with actors and notes
 check "upstream hazard events in order with actors and notes" "$(events hazard "$HID")" \
-	test "$(events hazard "$HID")" = "[('raised', 'hazardd', None), ('acknowledged', '$ME', 'taken on'), ('rectifying', 'fitter-7', 'hose being replaced'), ('cleared', 'hazardd', None), ('closed', '$ME', 'valve and hose replaced')]"
+	test "$(events hazard "$HID")" = "[('raised', 'hazardd', None), ('acknowledged', '$ME', 'taken on'), ('rectifying', 'fitter-7', 'hose being replaced'), ('cleared', 'hazardd', None), ('submitted', '$ME', 'valve and hose replaced'), ('closed', 'inspector-9', 'holds at 0 %LEL')]"
 check "upstream alarm events in order with actors and notes" "$(events alarm "$AID")" \
 	test "$(events alarm "$AID")" = "[('raised', 'hazardd', None), ('acknowledged', '$ME', 'on my way'), ('verified', '$ME', 'hose cracked'), ('ended', 'hazardd', None)]"
 check "alarm acknowledged event: acknowledged_at and response_s" "fields missing" rec_py '
@@ -176,7 +187,7 @@ sys.exit(0 if ev.get("operator") == "photo 42: new hose, 0 %LEL" and
          ev.get("trigger", {}).get("raised") == 30 else 1)' "$HID"
 check "hazard acknowledged event has acked_at and state" "fields missing" rec_py '
 a = [h for h in hz if h.get("hazard_id") == sys.argv[3] and h.get("event") == "acknowledged"]
-sys.exit(0 if a and a[0].get("state") == "acknowledged" and a[0].get("acked_at") else 1)' "$HID"
+sys.exit(0 if a and a[0].get("state") == "open" and a[0].get("acked_at") else 1)' "$HID"
 
 # ------------------------------------------------------------ alarms waiting for a person
 
@@ -210,8 +221,8 @@ check "verified real: a hazard, reason verified, source the alarm, open" \
 check "upstream: the hazard raised by guard-2 with the note" "$(events hazard "$SH")" \
 	wait_for "[ \"\$(events hazard '$SH')\" = \"[('raised', 'guard-2', 'charger smouldering')]\" ]" 10
 pub t/smoke-2 '{"smoke": false}'
-check "the smoke gone: alarm ended, its hazard cleared" "$(db "SELECT id, state FROM hazards WHERE device='smoke-2'" | tr '\n' ' ')" \
-	wait_for "[ \"\$(db \"SELECT state FROM hazards WHERE id='$S2'\")/\$(db \"SELECT state FROM hazards WHERE id='$SH'\")\" = ended/cleared ]" 10
+check "the smoke gone: alarm ended, its hazard open and normal again" "$(db "SELECT id, state, cleared_at_ms FROM hazards WHERE device='smoke-2'" | tr '\n' ' ')" \
+	wait_for "[ \"\$(db \"SELECT state FROM hazards WHERE id='$S2'\")/\$(db \"SELECT state || (cleared_at_ms > 0) FROM hazards WHERE id='$SH'\")\" = ended/open1 ]" 10
 # a test press: its smoke flag is no evidence and raises nothing ...
 pub t/smoke-2 '{"smoke": true, "test": true}'
 sleep 0.5
@@ -245,8 +256,8 @@ check "the third alarm raised a hazard by recurrence, source the third alarm, ge
 	"$(db "SELECT id, state, reason, source, severity FROM hazards WHERE kind='hazard' AND device='smoke-r'")" \
 	test "$(db "SELECT reason || ' ' || source || ' ' || severity FROM hazards WHERE kind='hazard' AND device='smoke-r'")" = \
 	     "recurrence $R3 general"
-check "the recurrence hazard cleared with its alarm" "$(db "SELECT state FROM hazards WHERE kind='hazard' AND device='smoke-r'")" \
-	test "$(db "SELECT state FROM hazards WHERE kind='hazard' AND device='smoke-r'")" = cleared
+check "the recurrence hazard normal again with its alarm, still open" "$(db "SELECT state, cleared_at_ms FROM hazards WHERE kind='hazard' AND device='smoke-r'")" \
+	test "$(db "SELECT state || (cleared_at_ms > 0) FROM hazards WHERE kind='hazard' AND device='smoke-r'")" = open1
 
 # the gas hazard back after its write-off: linked, not graded up by that
 pub_repeat gas-1 '{"gas_lel": 30}' 3 0.3; P=$LAST_BG

@@ -82,8 +82,8 @@ n=$(db "SELECT count(*) FROM hazards WHERE kind = 'alarm' AND type = 'smoke_alar
 check "$((N_DEV * N_TOGGLE)) alarms, each ended, one per toggle" "$n match; $(db "SELECT kind, state, count(*) FROM hazards GROUP BY 1, 2" | tr '\n' ' ')" \
 	[ "$n" = "$((N_DEV * N_TOGGLE))" ]
 if [ "$hz_per_dev" -gt 0 ]; then
-	n=$(db "SELECT count(*) FROM hazards WHERE kind = 'hazard' AND reason = 'recurrence' AND state = 'cleared' AND occurrences = $((N_TOGGLE - REC_N + 1))")
-	check "$N_DEV recurrence hazards, each cleared with occurrences $((N_TOGGLE - REC_N + 1))" \
+	n=$(db "SELECT count(*) FROM hazards WHERE kind = 'hazard' AND reason = 'recurrence' AND state = 'open' AND cleared_at_ms > 0 AND occurrences = $((N_TOGGLE - REC_N + 1))")
+	check "$N_DEV recurrence hazards, each open and normal again (cleared) with occurrences $((N_TOGGLE - REC_N + 1))" \
 		"$n match; $(db "SELECT device, state, reason, occurrences FROM hazards WHERE kind = 'hazard' LIMIT 3" | tr '\n' ' ')" [ "$n" = "$N_DEV" ]
 	n=$(db "SELECT count(*) FROM hazards h WHERE kind = 'hazard' AND source = (SELECT id FROM hazards a WHERE a.kind = 'alarm' AND a.device = h.device ORDER BY raised_at_ms, rowid LIMIT 1 OFFSET $((REC_N - 1)))")
 	check "each recurrence hazard's source is its device's third alarm" "$n of $N_DEV" [ "$n" = "$N_DEV" ]

@@ -18,6 +18,7 @@ BASE="hz/v1/e2edist/gw-e2e-01"
 
 write_config "$T/hazardd.json" \
 	'rules.ebike_charger.hold_s=1' \
+	'records.normal_before_submit_h=0' \
 	'upstream.telemetry_interval_s=1' <<'EOF'
 {"id": "gas-1",    "kind": "gas_detector"}
 {"id": "co-1",     "kind": "gas_detector"}
@@ -54,10 +55,11 @@ GW = "gw-e2e-01"
 EVENTS = {"alarm": ("raised", "updated", "ended", "acknowledged", "verified"),
           "fault": ("raised", "updated", "cleared", "dismissed"),
           "hazard": ("raised", "updated", "reopened", "cleared", "acknowledged",
-                     "rectifying", "escalated", "closed")}
+                     "rectifying", "escalated", "submitted", "reinspect_failed",
+                     "closed")}
 STATES = {"alarm": ("active", "acknowledged", "ended"),
           "fault": ("active", "cleared", "dismissed"),
-          "hazard": ("open", "acknowledged", "rectifying", "cleared", "closed")}
+          "hazard": ("open", "rectifying", "submitted", "closed")}
 TYPES = {"alarm": ("gas_leak", "co_alarm", "smoke_alarm", "charger_overtemp",
                    "charger_overcurrent", "charger_overpower"),
          "fault": ("device_offline", "low_battery", "tamper", "detector_fault",
@@ -147,6 +149,14 @@ def problems(h):
         if h.get("reason") not in ("alarm", "verified", "recurrence", "fault_limit",
                                    "person", "condition"):
             p.append("reason=%r" % h.get("reason"))
+        # normal_since: null while the condition is on, a time once normal
+        if "normal_since" not in h or (h["normal_since"] is not None and
+                                        ts(h["normal_since"]) is None):
+            p.append("normal_since=%r" % h.get("normal_since"))
+        if h.get("event") == "cleared" and ts(h.get("normal_since")) is None:
+            p.append("cleared event without normal_since")
+        if not isinstance(h.get("reinspect_failed"), int):
+            p.append("reinspect_failed=%r" % h.get("reinspect_failed"))
         if h.get("event") == "raised" and not p:
             want_h = 24 if h["severity"] == "major" else 168
             got_h = (ts(h["deadline"]) - ts(h["raised_at"])) / 3600.0
@@ -262,14 +272,14 @@ print("" if e[:1] == [("raised", 1, "general")] and
 check "the alarm that raised the hazard does not also update it" "gas hazard events: $out" [ -z "$out" ]
 stop_bg "$P_GAS"
 
-# ---- gas: gone -> the alarm ended, its hazard cleared
+# ---- gas: gone -> the alarm ended, its hazard's condition normal (cleared)
 pub_repeat gas-1 '{"gas_lel": 0}' 10 0.3; P_GAS=$LAST_BG
 if wait_for 'upstream_has gas_leak ended gas-1' 15; then
 	out=$(check_event alarm gas_leak ended gas-1 state=ended level=high)
 	check "gas_lel 0 -> alarm ended (ended_at), same alarm_id" "$out" [ "$out" = "${GAS_AL:-}" ]
 	if wait_for 'upstream_has gas_leak cleared gas-1' 5; then
-		out=$(check_event hazard gas_leak cleared gas-1 state=cleared severity=major)
-		check "the hazard follows: cleared (cleared_at), same hazard_id" "$out" [ "$out" = "${GAS_HZ:-}" ]
+		out=$(check_event hazard gas_leak cleared gas-1 state=open severity=major)
+		check "the hazard follows: cleared (normal_since), still open, same hazard_id" "$out" [ "$out" = "${GAS_HZ:-}" ]
 	else
 		fail "the gas hazard cleared" "no event within 5 s"
 	fi
@@ -505,10 +515,15 @@ for c in "close no-such-id --note x" "ack no-such-id" "verify-alarm no-such-id r
 		bash -c "[ $rc -eq 1 ] && grep -q 'no such alarm, fault or hazard no-such-id' '$T/unknown.out'"
 done
 if [ -n "${GAS_HZ:-}" ]; then
-	if ctl close "$GAS_HZ" --note fixed >"$T/close.out" 2>&1; then
-		pass "hazardctl close of the cleared gas hazard: exit 0"
+	ctl close "$GAS_HZ" --note fixed >"$T/close.out" 2>&1
+	rc=$?
+	check "close before a submit refused (exit 1)" "exit $rc: $(head -c 200 "$T/close.out")" \
+		bash -c "[ $rc -eq 1 ] && grep -q 'not submitted' '$T/close.out'"
+	if ctl submit "$GAS_HZ" --note "hose replaced" --actor fitter-7 >"$T/submit.out" 2>&1 &&
+	   ctl close "$GAS_HZ" --note fixed >"$T/close.out" 2>&1; then
+		pass "hazardctl submit, then close by someone else, of the normal gas hazard: exit 0"
 	else
-		fail "hazardctl close cleared hazard" "exit $?: $(head -c 200 "$T/close.out")"
+		fail "hazardctl submit and close" "exit $?: $(head -c 200 "$T/submit.out" "$T/close.out")"
 	fi
 	if wait_for "has_event hazard '$GAS_HZ' closed" 10; then
 		out=$(check_event hazard gas_leak closed gas-1 state=closed note=fixed reason=alarm "source=${GAS_AL:-}")

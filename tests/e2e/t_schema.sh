@@ -6,7 +6,8 @@
 # real, false and test, ended), faults (raised, cleared, dismissed) and
 # hazards (raised at once for a restaurant's gas leak and on a verified
 # alarm; updated, cleared, reopened, acknowledged, rectifying, escalated
-# past a short deadline, closed), with interlock actions; telemetry,
+# past a short deadline, submitted, reinspect_failed, closed), with
+# interlock actions; telemetry,
 # status (birth, periodic, with the commands and storage objects), a
 # summary, and replies (ok, refused, not authenticated, the listings of
 # alarms, faults and hazards).  The command envelopes and bodies that
@@ -28,6 +29,7 @@ new_command_key "$T/cmd.key"
 write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 	"upstream.status_interval_s=10" "upstream.telemetry_interval_s=1" \
 	"rules.gas_detector.hold_s=0" 'deadlines.types={"smoke_alarm": {"general_h": 0.001}}' \
+	"records.normal_before_submit_h=0" \
 	'interlocks=[{"hazard": "smoke_alarm", "device": "smk-1", "actions": [{"device": "plug-1", "set": "off"}]}]' <<'EOF'
 {"id": "smk-1", "kind": "smoke_alarm"}
 {"id": "smk-2", "kind": "smoke_alarm"}
@@ -57,7 +59,7 @@ hz_ok() {
 pub t/gas-1 '{"gas_lel": 30, "battery": 80}'
 wait_for '[ -n "$(rec_id hazard gas-1 gas_leak)" ]' 10
 pub t/gas-1 '{"gas_lel": 60}'                   # alarm level high: updated
-pub t/gas-1 '{"gas_lel": 0}'                    # alarm ended, hazard cleared
+pub t/gas-1 '{"gas_lel": 0}'                    # alarm ended, hazard normal (cleared)
 A1=$(rec_id alarm gas-1 gas_leak)
 wait_for '[ "$(state_of "$A1")" = ended ]' 10
 pub t/gas-1 '{"gas_lel": 35}'                   # a new alarm, the hazard reopened
@@ -71,7 +73,11 @@ hz_ok ack hazard_id="$H1" who=schema.test
 ctl rectifying "$H1" --note "hose ordered" --actor schema.test >/dev/null ||
 	fail "hazardctl rectifying $H1" "refused"
 pub t/gas-1 '{"gas_lel": 0}'
-wait_for '[ "$(state_of "$H1")" = cleared ]' 10
+normal_again() { [ "$(db "SELECT cleared_at_ms > 0 FROM hazards WHERE id='$1'")" = 1 ]; }
+wait_for "normal_again $H1" 10
+hz_ok submit hazard_id="$H1" who=schema.fitter note="hose replaced" evidence="photo 3"
+hz_ok verify hazard_id="$H1" result=fail who=schema.test note="still smells"
+hz_ok submit hazard_id="$H1" who=schema.fitter note="valve tightened"
 hz_ok close hazard_id="$H1" who=schema.test note="hose replaced"
 
 # smoke verified real: a hazard past its (short) deadline is escalated
@@ -84,8 +90,9 @@ HS=$(rec_id hazard smk-1 smoke_alarm)
 wait_for '[ "$(db "SELECT overdue FROM hazards WHERE id='"'$HS'"'")" = 1 ]' 15 ||
 	fail "the verified smoke hazard passes its deadline" "not overdue: $(db "SELECT state, deadline_ms FROM hazards WHERE id='$HS'")"
 pub t/smk-1 '{"smoke": false}'
-wait_for '[ "$(state_of "$HS")" = cleared ]' 10
-hz_ok close hazard_id="$HS" who=schema.test note="detector cleaned"
+wait_for "normal_again $HS" 10
+hz_ok submit hazard_id="$HS" who=schema.fitter note="detector cleaned"
+hz_ok verify hazard_id="$HS" result=pass who=schema.test note="detector cleaned"
 
 # a test press: the button alone raises nothing (a self-test); test gas
 # past the threshold raises an alarm, verified test by hazardd at once,
@@ -145,7 +152,8 @@ info "alarm events: $(evs alarm); fault events: $(evs fault); hazard events: $(e
 for ke in alarm:raised alarm:updated alarm:acknowledged alarm:verified alarm:ended \
 	  fault:raised fault:cleared fault:dismissed \
 	  hazard:raised hazard:updated hazard:cleared hazard:reopened hazard:acknowledged \
-	  hazard:rectifying hazard:escalated hazard:closed; do
+	  hazard:rectifying hazard:escalated hazard:submitted hazard:reinspect_failed \
+	  hazard:closed; do
 	k=${ke%%:*} e=${ke#*:}
 	check "$k event '$e' captured" "$k events: $(evs "$k")" \
 		rec_py 'sys.exit(0 if any(r["_kind"] == sys.argv[3] and r["event"] == sys.argv[4] for r in recs) else 1)' "$k" "$e"
@@ -197,6 +205,12 @@ hzp() { hz "$@" --print; }
 	echo "ack $(hzp ack alarm_id=gw-1-A1 who=li.wei)"
 	echo "close $(hzp close hazard_id=gw-1-H1 who=li.wei note="hose replaced")"
 	echo "!close $(hzp close hazard_id=gw-1-H1 who=li.wei)"
+	echo "submit $(hzp submit hazard_id=gw-1-H1 who=li.wei note="hose replaced" evidence="photo 3")"
+	echo "!submit $(hzp submit hazard_id=gw-1-H1 who=li.wei)"
+	echo "verify $(hzp verify hazard_id=gw-1-H1 result=pass who=li.wei note="holds")"
+	echo "verify $(hzp verify hazard_id=gw-1-H1 result=fail who=li.wei note="leaks")"
+	echo "!verify $(hzp verify hazard_id=gw-1-H1 result=pass who=li.wei)"
+	echo "!verify $(hzp verify hazard_id=gw-1-H1 result=maybe who=li.wei note=x)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=real who=li.wei note=x)"
 	echo "verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 verdict=test who=li.wei)"
 	echo "dismiss $(hzp dismiss fault_id=gw-1-F1 who=li.wei note="battery replaced")"

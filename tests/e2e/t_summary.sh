@@ -10,13 +10,13 @@
 #
 # The scenario (the table EXPECT below), alarms, faults and hazards apart:
 #   A1 gas-1 gas_leak at the restaurant: raises hazard HG at once;
-#      acknowledged, verified real, ended.  HG cleared with it and closed
+#      acknowledged, verified real, ended.  HG normal with it, submitted and closed
 #      at once: on time
 #   A2 smoke-1 smoke_alarm: verified false (its response), ended
 #   A3 smoke-t a fire drill: verified test, ended; a test is no response
 #      sample and not in the false-alarm rate
 #   A4 chg-1 charger_overtemp: verified real, which raises hazard HV; ended,
-#      so HV cleared; HV closed after its deadline: late
+#      so HV normal again; HV submitted and closed after its deadline: late
 #   A5 smoke-3 smoke_alarm: never acknowledged, still active
 #   A6 gas-2 gas_leak: hazard HO at once; A6 acknowledged, both still on;
 #      HO past its deadline: overdue
@@ -64,7 +64,7 @@ start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 write_config "$T/hazardd.json" \
 	'rules.ebike_charger.hold_s=0' \
 	'deadlines={"major_h": 0.004, "general_h": 24}' \
-	'records={"grading": [{"severity": "major"}], "recurrence": {"count": 0, "window_h": 24}}' \
+	'records={"grading": [{"severity": "major"}], "recurrence": {"count": 0, "window_h": 24}, "normal_before_submit_h": 0}' \
 	"summary={\"time\": \"00:00\", \"timezone\": \"$ZONE\"}" <<'EOF'
 {"id": "gas-1",   "kind": "gas_detector"}
 {"id": "gas-2",   "kind": "gas_detector"}
@@ -104,6 +104,8 @@ rid() {
 	  if h['device'] == '$2' and h['type'] == '$3' and ('${4:-}' == '' or
 	     h['state'] == '${4:-}')][-1]"
 }
+# normal_again ID: the hazard's condition is normal (normal_since set)
+normal_again() { [ "$(db "SELECT cleared_at_ms > 0 FROM hazards WHERE id='$1'")" = 1 ]; }
 # act NAME ARGS...: a hazardctl action that must be accepted
 act() { local out; out=$(ctl "${@:2}" 2>&1); check "$1" "refused: $out" test $? = 0; }
 
@@ -115,7 +117,8 @@ A1=$(rid alarms gas-1 gas_leak); HG=$(rid hazards gas-1 gas_leak open)
 act "A1 acknowledged" ack "$A1" --actor guard-wang
 act "A1 verified real" verify-alarm "$A1" real --note "gas smelt" --actor guard-wang
 pub t/gas-1 '{"alarm": false}'
-wait_for 'rid hazards gas-1 gas_leak cleared' 10 || fail "HG cleared" "not cleared"
+wait_for "normal_again $HG" 10 || fail "HG normal again" "no normal_since"
+act "HG submitted" submit "$HG" --note "hose replaced" --actor fitter-zhou
 act "HG closed before its deadline" close "$HG" --note "hose replaced" --actor inspector-li
 # A2: a false alarm
 pub t/smoke-1 '{"smoke": true}'
@@ -137,7 +140,7 @@ act "A4 verified real" verify-alarm "$A4" real --note "charger hot" --actor guar
 wait_for 'rid hazards chg-1 charger_overtemp open' 10 || fail "HV raised" "no hazard from A4"
 HV=$(rid hazards chg-1 charger_overtemp)
 pub t/chg-1 '{"temp_c": 30, "power_w": 300}'
-wait_for 'rid hazards chg-1 charger_overtemp cleared' 10 || fail "HV cleared" "not cleared"
+wait_for "normal_again $HV" 10 || fail "HV normal again" "no normal_since"
 # A5: never acknowledged
 pub t/smoke-3 '{"smoke": true}'
 # A6 and HO: A6 acknowledged, both still on
@@ -160,6 +163,7 @@ info "A1=$A1 A2=$A2 A3=$A3 A4=$A4 A5=$A5 A6=$A6 F1=$F1 F2=$F2 HG=$HG HV=$HV HO=$
 
 # let the deadlines (14.4 s after HV and HO were raised) pass, then close HV
 sleep 16
+act "HV submitted" submit "$HV" --note "charger replaced" --actor fitter-zhou
 act "HV closed after its deadline" close "$HV" --note "charger replaced" --actor inspector-li
 
 ctl --json report >"$T/report1.json" 2>"$T/report1.err" ||
@@ -227,7 +231,7 @@ def expect(site, ids, listing):
     want = {
         "hazards": len(hs),
         "by_state": {s: sum(h[3] == s for h in hs) for s in
-                     ("open", "acknowledged", "rectifying", "cleared", "closed")},
+                     ("open", "rectifying", "submitted", "closed")},
         "by_severity": {v: {"total": sum(h[2] == v for h in hs),
                             "outstanding": sum(h[2] == v and h[3] != "closed" for h in hs)}
                         for v in ("general", "major")},

@@ -14,6 +14,13 @@
 # copy, by the version it holds), the listings show the migrated alarms,
 # faults and hazards, the migrated open alarm can be acknowledged and
 # verified, and new records get -A/-F/-H ids.
+#
+# Then re-inspection (schema version 8) from a database of the release
+# before it (tests/data/store_v7.sql): acknowledged hazards are open with
+# their acknowledgement (签收) kept, cleared ones go back to the state
+# before (rectifying if it was reported, else open) with their clear time
+# as normal_since, no row or event is lost, the copy is <db>.pre-v7, and a
+# migrated hazard is submitted and written off by two people.
 source "$(dirname "$0")/lib.sh"
 
 start_broker local || { fail setup "local broker"; exit 1; }
@@ -102,8 +109,8 @@ write_config "$T/v4.json" <<'EOF2'
 EOF2
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
-check "migrated to schema version 7" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 7
+check "migrated to schema version 8" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 8
 check "v6: no migrated record is flapping" "$(db "SELECT count(*), sum(flapping) FROM hazards")" \
 	test "$(db "SELECT sum(flapping) FROM hazards")" = 0
 check "v7: the intake's committed-not-acknowledged table exists" \
@@ -256,3 +263,64 @@ sys.exit(0 if any(a.get(\"alarm_id\") == e + \"-A1\" and a.get(\"event\") == \"r
          and any(f.get(\"fault_id\") == e + \"-F1\" and f.get(\"event\") == \"raised\" and f.get(\"v\") == 2 for f in ft) else 1)' '$EPOCH'" 10
 kill_hazardd
 check "clean exit after the v4 migration" "status $HZ_EXIT" test "$HZ_EXIT" = 0
+
+# ------------------------------------------------------------ v7 -> v8: re-inspection
+
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.hwm" "$DB".pre-v*
+sqlite3 "$DB" <"$TOP/tests/data/store_v7.sql" || { fail setup "load store_v7.sql"; exit 1; }
+check "the v7 fixture is schema version 7" "$(sqlite3 "$DB" "PRAGMA user_version")" \
+	test "$(sqlite3 "$DB" "PRAGMA user_version")" = 7
+E7=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key='epoch'")
+HSTATES="SELECT group_concat(id || '=' || state, ' ') FROM (SELECT * FROM hazards WHERE kind = 'hazard' ORDER BY id)"
+check "the fixture: hazards acknowledged, cleared (twice), rectifying, closed, open" \
+	"$(sqlite3 "$DB" "$HSTATES")" \
+	test "$(sqlite3 "$DB" "$HSTATES")" = "$E7-H1=acknowledged $E7-H2=cleared $E7-H3=cleared $E7-H4=rectifying $E7-H5=closed $E7-H6=open"
+KEEP_SQL="SELECT id, device, site, type, severity, raised_at_ms, deadline_ms, cleared_at_ms,
+	closed_at_ms, occurrences, detail, evidence, acked_at_ms, rectifying_at_ms, kind,
+	verdict, reason, source FROM hazards ORDER BY id"
+OLD7_KEEP=$(sqlite3 "$DB" "$KEEP_SQL")
+OLD7_EVENTS=$(sqlite3 "$DB" "$EVENTS_SQL")
+N7_EVENTS=$(sqlite3 "$DB" "SELECT count(*) FROM hazard_events")
+write_config "$T/v7.json" 'records={"normal_before_submit_h": 0}' <<'EOF2'
+{"id": "g1", "kind": "gas_detector"}
+{"id": "g2", "kind": "gas_detector"}
+{"id": "g3", "kind": "gas_detector"}
+{"id": "g4", "kind": "gas_detector"}
+{"id": "g5", "kind": "gas_detector"}
+{"id": "g6", "kind": "gas_detector"}
+EOF2
+start_hazardd "$T/v7.json" || { fail "hazardd starts on a v7 database" "see the log"; exit 1; }
+check "v7 migrated to schema version 8" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 8
+check "the copy before migrating is hazardd.db.pre-v7, at version 7" \
+	"$(sqlite3 "$DB.pre-v7" "PRAGMA user_version" 2>&1)" \
+	test "$(sqlite3 "$DB.pre-v7" "PRAGMA user_version")" = 7
+check "v8: acknowledged -> open, cleared -> rectifying (reported) or open, the rest kept" \
+	"$(db "$HSTATES")" \
+	test "$(db "$HSTATES")" = "$E7-H1=open $E7-H2=rectifying $E7-H3=open $E7-H4=rectifying $E7-H5=closed $E7-H6=open"
+NS="SELECT group_concat(id || ':' || (acked_at_ms > 0) || (cleared_at_ms > 0), ' ') FROM (SELECT * FROM hazards WHERE kind = 'hazard' ORDER BY id)"
+check "v8: 签收 kept; normal_since kept for the cleared ones, none while on" "$(db "$NS")" \
+	test "$(db "$NS")" = "$E7-H1:10 $E7-H2:11 $E7-H3:11 $E7-H4:10 $E7-H5:11 $E7-H6:00"
+check "v8: every row as it was but its state" "$(diff <(echo "$OLD7_KEEP") <(db "$KEEP_SQL") | head -n 4)" \
+	test "$(db "$KEEP_SQL")" = "$OLD7_KEEP"
+check "v8: every event kept as it was" "$(diff <(echo "$OLD7_EVENTS") <(db "$EVENTS_SQL" | head -n "$N7_EVENTS") | head -n 4)" \
+	test "$(db "$EVENTS_SQL" | head -n "$N7_EVENTS")" = "$OLD7_EVENTS"
+check "v8: the alarms keep their states" \
+	"$(db "SELECT group_concat(state, ' ') FROM (SELECT state FROM hazards WHERE kind = 'alarm' ORDER BY id)")" \
+	test "$(db "SELECT group_concat(state, ' ') FROM (SELECT state FROM hazards WHERE kind = 'alarm' ORDER BY id)")" = \
+	     "acknowledged ended ended active ended active"
+out=$(ctl --json hazard "$E7-H2" 2>&1)
+check "v8: the migrated hazard shows normal_since and reinspect_failed 0" "$(head -c 300 <<<"$out")" \
+	jpy 'd["state"] == "rectifying" and d["normal_since"] and d["reinspect_failed"] == 0 or sys.exit(1)' <<<"$out"
+out=$(ctl submit "$E7-H1" --note "x" 2>&1); rc=$?
+check "v8: the migrated acknowledged hazard with gas on cannot be submitted" "rc $rc: $out" \
+	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "its condition is on"' "$rc" "$out"
+out=$(ctl submit "$E7-H2" --note "hose replaced" --actor fitter-7 2>&1)
+check "v8: the migrated cleared hazard is submitted" "$out" grep -q "state submitted" <<<"$out"
+out=$(ctl verify "$E7-H2" pass --note "holds" --actor fitter-7 2>&1); rc=$?
+check "v8: not by its submitter" "rc $rc: $out" [ "$rc" = 1 ]
+out=$(ctl verify "$E7-H2" pass --note "holds" --actor inspector-3 2>&1)
+check "v8: written off by the inspector" "$out" \
+	test "$(db "SELECT state FROM hazards WHERE id='$E7-H2'")" = closed
+kill_hazardd
+check "clean exit after the v7 migration" "status $HZ_EXIT" test "$HZ_EXIT" = 0

@@ -29,7 +29,7 @@
 
 static size_t status_pad;               /* bytes of filler in status replies */
 static char closed_id[128], closed_actor[128], closed_note[4096], closed_evidence[4096];
-static enum hz_state closed_to;
+static enum record_action closed_to;
 static int close_calls;
 static const char *close_fail;          /* error text to return, or NULL */
 
@@ -51,7 +51,7 @@ cJSON *daemon_status_json(struct daemon *d)
 }
 
 int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
-			     enum hz_state to, const char *actor, const char *note,
+			     enum record_action to, const char *actor, const char *note,
 			     const char *evidence, char *err, size_t errlen)
 {
 	close_calls++;
@@ -356,16 +356,41 @@ static void test_close_cmd(const char *path)
 		  ask_err(fd, "{\"cmd\":\"close\",\"id\":\"hz-4\",\"note\":\"fixed\","
 			  "\"evidence\":\"photo 17, hose replaced\"}\n"), "");
 	CHECK_STR("close: evidence passed on", closed_evidence, "photo 17, hose replaced");
-	CHECK_INT("close: to closed", closed_to, HZS_CLOSED);
+	CHECK_INT("close: a close", closed_to, RA_CLOSE);
 	CHECK_STR("ack: note optional",
 		  ask_err(fd, "{\"cmd\":\"ack\",\"id\":\"hz-5\"}\n"), "");
-	CHECK_INT("ack: to acknowledged", closed_to, HZS_ACKNOWLEDGED);
+	CHECK_INT("ack: an acknowledgement", closed_to, RA_ACK);
 	CHECK_STR("ack: no note passed as NULL", closed_note, "(null)");
 	CHECK_STR("rectifying: with note",
 		  ask_err(fd, "{\"cmd\":\"rectifying\",\"id\":\"hz-5\",\"note\":"
 			  "\"plumber on site\",\"actor\":\"bob\"}\n"), "");
-	CHECK_INT("rectifying: to rectifying", closed_to, HZS_RECTIFYING);
+	CHECK_INT("rectifying: a rectification report", closed_to, RA_RECTIFY);
+
 	CHECK_STR("rectifying: actor passed on", closed_actor, "bob");
+	CHECK_STR("submit: note required",
+		  ask_err(fd, "{\"cmd\":\"submit\",\"id\":\"hz-6\"}\n"), "missing \"note\"");
+	CHECK_STR("submit: with note and evidence",
+		  ask_err(fd, "{\"cmd\":\"submit\",\"id\":\"hz-6\",\"note\":\"hose "
+			  "replaced\",\"evidence\":\"photo 3\"}\n"), "");
+	CHECK_INT("submit: a submit", closed_to, RA_SUBMIT);
+	CHECK_STR("submit: evidence passed on", closed_evidence, "photo 3");
+	CHECK_STR("verify: note required",
+		  ask_err(fd, "{\"cmd\":\"verify\",\"id\":\"hz-6\",\"result\":"
+			  "\"pass\"}\n"), "missing \"note\"");
+	CHECK_STR("verify: result required",
+		  ask_err(fd, "{\"cmd\":\"verify\",\"id\":\"hz-6\",\"note\":\"ok\"}\n"),
+		  "missing \"result\"");
+	CHECK_STR("verify: result pass or fail",
+		  ask_err(fd, "{\"cmd\":\"verify\",\"id\":\"hz-6\",\"note\":\"ok\","
+			  "\"result\":\"maybe\"}\n"), "\"result\" must be pass or fail");
+	CHECK_STR("verify fail",
+		  ask_err(fd, "{\"cmd\":\"verify\",\"id\":\"hz-6\",\"note\":\"leaks\","
+			  "\"result\":\"fail\"}\n"), "");
+	CHECK_INT("verify fail: a failed re-inspection", closed_to, RA_FAIL);
+	CHECK_STR("verify pass",
+		  ask_err(fd, "{\"cmd\":\"verify\",\"id\":\"hz-6\",\"note\":\"holds\","
+			  "\"result\":\"pass\"}\n"), "");
+	CHECK_INT("verify pass: a passed re-inspection", closed_to, RA_PASS);
 	CHECK_STR("ack: id required",
 		  ask_err(fd, "{\"cmd\":\"ack\"}\n"), "missing \"id\"");
 	close(fd);

@@ -144,6 +144,9 @@ static void config_init(void)
 	cfg.deadlines.major_h = 24;
 	cfg.deadlines.general_h = 168;
 	cfg.deadlines.recurrence_window_h = 720;
+	/* write-offs at once here; the wait is test_reinspect.c's */
+	for (int t = 0; t < HZ_TYPE_COUNT; t++)
+		cfg.records.normal_submit_set[t] = true;
 }
 
 static struct store *daemon_init(const char *name)
@@ -355,23 +358,19 @@ static void test_table(void)
 		int want;               /* resulting state, -1 refused */
 		const char *says;       /* in the refusal */
 	} rows[] = {
-		{ HZS_OPEN, HZS_ACKNOWLEDGED, HZS_ACKNOWLEDGED, NULL },
 		{ HZS_OPEN, HZS_RECTIFYING, HZS_RECTIFYING, NULL },
-		{ HZS_OPEN, HZS_CLOSED, -1, "hazard H1 is open: its condition has not cleared; cannot close" },
-		{ HZS_ACKNOWLEDGED, HZS_ACKNOWLEDGED, -1, "already acknowledged" },
-		{ HZS_ACKNOWLEDGED, HZS_RECTIFYING, HZS_RECTIFYING, NULL },
-		{ HZS_ACKNOWLEDGED, HZS_CLOSED, -1, "cannot close" },
-		{ HZS_RECTIFYING, HZS_ACKNOWLEDGED, -1, "cannot acknowledge" },
+		{ HZS_OPEN, HZS_SUBMITTED, HZS_SUBMITTED, NULL },
+		{ HZS_OPEN, HZS_CLOSED, -1, "hazard H1 is open: not submitted" },
 		{ HZS_RECTIFYING, HZS_RECTIFYING, -1, "already reported as rectifying" },
-		{ HZS_RECTIFYING, HZS_CLOSED, -1, "has not cleared" },
-		{ HZS_CLEARED, HZS_ACKNOWLEDGED, HZS_CLEARED, NULL },
-		{ HZS_CLEARED, HZS_RECTIFYING, HZS_CLEARED, NULL },
-		{ HZS_CLEARED, HZS_CLOSED, HZS_CLOSED, NULL },
-		{ HZS_CLOSED, HZS_ACKNOWLEDGED, -1, "hazard H1 is closed; cannot acknowledge" },
+		{ HZS_RECTIFYING, HZS_SUBMITTED, HZS_SUBMITTED, NULL },
+		{ HZS_RECTIFYING, HZS_CLOSED, -1, "not submitted" },
+		{ HZS_SUBMITTED, HZS_RECTIFYING, -1, "submitted for re-inspection" },
+		{ HZS_SUBMITTED, HZS_SUBMITTED, -1, "already submitted" },
+		{ HZS_SUBMITTED, HZS_CLOSED, HZS_CLOSED, NULL },
 		{ HZS_CLOSED, HZS_RECTIFYING, -1, "hazard H1 is closed; cannot report rectification" },
-		{ HZS_CLOSED, HZS_CLOSED, -1, "hazard H1 is closed; cannot close" },
-		{ HZS_OPEN, HZS_CLEARED, -1, "a person cannot set a hazard to \"cleared\"" },
-		{ HZS_CLEARED, HZS_OPEN, -1, "a person cannot set a hazard to \"open\"" },
+		{ HZS_CLOSED, HZS_SUBMITTED, -1, "hazard H1 is closed; cannot submit" },
+		{ HZS_CLOSED, HZS_CLOSED, -1, "hazard H1 is closed; cannot verify (pass)" },
+		{ HZS_SUBMITTED, HZS_OPEN, -1, "a person cannot set a hazard to \"open\"" },
 	};
 	char name[160], err[256];
 	size_t i;
@@ -394,8 +393,28 @@ static void test_table(void)
 		CHECK_INT(name, hz_state_from_name(hz_state_name[i]), (int)i);
 	}
 	CHECK_INT("state name unknown", hz_state_from_name("resolved"), -1);
+	CHECK_INT("old state acknowledged is gone", hz_state_from_name("acknowledged"), -1);
+	CHECK_INT("old state cleared is gone", hz_state_from_name("cleared"), -1);
 	CHECK_STR("priority names", priority_name[PRIO_MINOR], "minor");
 	CHECK_STR("priority names low", priority_name[PRIO_LOW], "low");
+}
+
+/* Submit by one person, verify pass by another: the write-off. */
+static int write_off(const char *id, const char *note)
+{
+	char err[256];
+
+	if (daemon_hazard_transition(&dmn, id, RA_SUBMIT, "fitter", note, NULL, err,
+				     sizeof err) < 0) {
+		printf("  submit %s: %s\n", id, err);
+		return -1;
+	}
+	if (daemon_hazard_transition(&dmn, id, RA_PASS, "inspector", note, NULL, err,
+				     sizeof err) < 0) {
+		printf("  verify %s: %s\n", id, err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ people */
@@ -418,30 +437,37 @@ static void test_transitions(void)
 	strlcpy_hz(id, rec.id, sizeof id);
 
 	advance(60000);
-	CHECK_INT("people: ack", daemon_hazard_transition(&dmn, id, HZS_ACKNOWLEDGED,
+	CHECK_INT("people: ack", daemon_hazard_transition(&dmn, id, RA_ACK,
 		  "alice", "on my way", NULL, err, sizeof err), 0);
 	CHECK_INT("people: read back", store_hazard_get(dmn.store, id, &rec), 0);
-	CHECK_STR("people: acknowledged", rec.state, "acknowledged");
+	CHECK_STR("people: acknowledged keeps it open (签收)", rec.state, "open");
 	CHECK_INT("people: acked_at", rec.acked_at_ms, T0 + 60000);
 	o = last_outbox();
 	CHECK_STR("people: upstream event acknowledged", jstr(o, "event"), "acknowledged");
 	CHECK_STR("people: upstream actor", jstr(o, "actor"), "alice");
 	CHECK_STR("people: upstream note", jstr(o, "note"), "on my way");
-	CHECK_STR("people: upstream state", jstr(o, "state"), "acknowledged");
+	CHECK_STR("people: upstream state", jstr(o, "state"), "open");
 	CHECK("people: upstream acked_at", jstr(o, "acked_at") != NULL);
+	CHECK("people: upstream normal_since null while on",
+	      cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "normal_since")));
+	CHECK_DBL("people: upstream reinspect_failed 0", jnum(o, "reinspect_failed"), 0);
 	cJSON_Delete(o);
 
 	err[0] = '\0';
 	CHECK_INT("people: second ack refused", daemon_hazard_transition(&dmn, id,
-		  HZS_ACKNOWLEDGED, "bob", NULL, NULL, err, sizeof err), -1);
+		  RA_ACK, "bob", NULL, NULL, err, sizeof err), -1);
 	CHECK_CONTAINS("people: second ack says why", err, "already acknowledged");
 	err[0] = '\0';
-	CHECK_INT("people: close while active refused", daemon_hazard_transition(&dmn, id,
-		  HZS_CLOSED, "bob", "done", NULL, err, sizeof err), -1);
-	CHECK_CONTAINS("people: close refusal", err, "has not cleared; cannot close");
+	CHECK_INT("people: submit while on refused", daemon_hazard_transition(&dmn, id,
+		  RA_SUBMIT, "bob", "done", NULL, err, sizeof err), -1);
+	CHECK_CONTAINS("people: submit refusal", err, "its condition is on");
+	err[0] = '\0';
+	CHECK_INT("people: close before a submit refused", daemon_hazard_transition(&dmn, id,
+		  RA_CLOSE, "bob", "done", NULL, err, sizeof err), -1);
+	CHECK_CONTAINS("people: close refusal", err, "not submitted");
 
 	advance(60000);
-	CHECK_INT("people: rectifying", daemon_hazard_transition(&dmn, id, HZS_RECTIFYING,
+	CHECK_INT("people: rectifying", daemon_hazard_transition(&dmn, id, RA_RECTIFY,
 		  "bob", "hose being replaced", NULL, err, sizeof err), 0);
 	store_hazard_get(dmn.store, id, &rec);
 	CHECK_STR("people: state rectifying", rec.state, "rectifying");
@@ -454,19 +480,21 @@ static void test_transitions(void)
 	store_hazard_observe(dmn.store, "gas-1", &r);
 	store_commit(dmn.store);
 
-	/* the rules clear it from rectifying */
+	/* the condition clears: normal_since, the state stays the person's */
 	advance(60000);
 	r = gas(2);
 	ev = apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "gas_lel 2 < 22.5"), &r, &rec);
-	CHECK_STR("people: cleared from rectifying", ev, "cleared");
-	CHECK_STR("people: state cleared", rec.state, "cleared");
+	CHECK_STR("people: cleared event", ev, "cleared");
+	CHECK_STR("people: still rectifying", rec.state, "rectifying");
+	CHECK_INT("people: normal_since", rec.cleared_at_ms, fake_wall);
 
-	/* the condition returns before the write-off: reopened */
+	/* the condition returns before the write-off: reopened, still rectifying */
 	advance(60000);
 	r = gas(35);
 	ev = apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_GENERAL, "gas_lel 35 >= 25"), &r, &rec);
 	CHECK_STR("people: reopened", ev, "reopened");
-	CHECK_STR("people: reopened is open", rec.state, "open");
+	CHECK_STR("people: reopened keeps rectifying", rec.state, "rectifying");
+	CHECK_INT("people: reopened resets normal_since", rec.cleared_at_ms, 0);
 	CHECK_INT("people: reopened counts an occurrence", rec.occurrences, 2);
 	CHECK_STR("people: reopened keeps the id", rec.id, id);
 	o = last_outbox();
@@ -477,22 +505,27 @@ static void test_transitions(void)
 	r = gas(1);
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "gas_lel 1 < 22.5"), &r, &rec);
 	store_put_reading(dmn.store, "gas-1", &r);
-	/* an acknowledgement of a cleared hazard is recorded; it stays cleared */
-	CHECK_INT("people: ack when cleared", daemon_hazard_transition(&dmn, id,
-		  HZS_ACKNOWLEDGED, "carol", NULL, NULL, err, sizeof err), 0);
+	CHECK_INT("people: submit with evidence", daemon_hazard_transition(&dmn, id,
+		  RA_SUBMIT, "bob", "valve replaced, retested", "photo 42: new hose",
+		  err, sizeof err), 0);
 	store_hazard_get(dmn.store, id, &rec);
-	CHECK_STR("people: still cleared", rec.state, "cleared");
+	CHECK_STR("people: submitted", rec.state, "submitted");
+	CHECK_STR("people: submitted_by", rec.submitted_by, "bob");
+	err[0] = '\0';
+	CHECK_INT("people: the submitter cannot close it", daemon_hazard_transition(&dmn, id,
+		  RA_CLOSE, "bob", "looks fine", NULL, err, sizeof err), -1);
+	CHECK_CONTAINS("people: same actor says why", err, "submitted by bob");
 
 	advance(60000);
-	CHECK_INT("people: close with evidence", daemon_hazard_transition(&dmn, id,
-		  HZS_CLOSED, "carol", "valve replaced, retested", "photo 42: new hose",
-		  err, sizeof err), 0);
+	CHECK_INT("people: close by someone else", daemon_hazard_transition(&dmn, id,
+		  RA_CLOSE, "carol", "holds", NULL, err, sizeof err), 0);
 	store_hazard_get(dmn.store, id, &rec);
 	CHECK_STR("people: closed", rec.state, "closed");
 	CHECK_INT("people: closed_at", rec.closed_at_ms, fake_wall);
 	o = last_outbox();
 	CHECK_STR("people: upstream closed", jstr(o, "event"), "closed");
 	CHECK_STR("people: upstream close actor", jstr(o, "actor"), "carol");
+	CHECK_STR("people: upstream submitted_by", jstr(o, "submitted_by"), "bob");
 	evd = cJSON_GetObjectItemCaseSensitive(o, "evidence");
 	CHECK_STR("people: evidence.operator upstream", jstr(evd, "operator"),
 		  "photo 42: new hose");
@@ -512,12 +545,12 @@ static void test_transitions(void)
 
 	err[0] = '\0';
 	CHECK_INT("people: ack after close refused", daemon_hazard_transition(&dmn, id,
-		  HZS_ACKNOWLEDGED, "dave", NULL, NULL, err, sizeof err), -1);
+		  RA_ACK, "dave", NULL, NULL, err, sizeof err), -1);
 	snprintf(sql, sizeof sql, "hazard %s is closed; cannot acknowledge", id);
 	CHECK_STR("people: closed refusal text", err, sql);
 	err[0] = '\0';
 	CHECK_INT("people: unknown hazard", daemon_hazard_transition(&dmn, "nope-H1",
-		  HZS_ACKNOWLEDGED, "dave", NULL, NULL, err, sizeof err), -1);
+		  RA_ACK, "dave", NULL, NULL, err, sizeof err), -1);
 	CHECK_CONTAINS("people: unknown says so", err, "no such alarm, fault or hazard");
 
 	/* every transition is an event with its actor and note, in order */
@@ -530,8 +563,8 @@ static void test_transitions(void)
 		CHECK_STR("people: the event history", all,
 			  "raised:hazardd:|acknowledged:alice:on my way|"
 			  "rectifying:bob:hose being replaced|cleared:hazardd:|"
-			  "reopened:hazardd:|cleared:hazardd:|acknowledged:carol:|"
-			  "closed:carol:valve replaced, retested");
+			  "reopened:hazardd:|cleared:hazardd:|"
+			  "submitted:bob:valve replaced, retested|closed:carol:holds");
 		free(all);
 	}
 	store_close(dmn.store);
@@ -643,7 +676,7 @@ static void test_recurrence(void)
 {
 	struct hazard_rec rec;
 	struct reading r;
-	char err[256], first[ID_MAX], second[ID_MAX];
+	char first[ID_MAX], second[ID_MAX];
 	const char *ev;
 	cJSON *o, *counts;
 
@@ -657,8 +690,7 @@ static void test_recurrence(void)
 	CHECK_INT("recur: first is general", rec.severity, SEV_GENERAL);
 	r = gas(1);
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "clear"), &r, &rec);
-	daemon_hazard_transition(&dmn, first, HZS_CLOSED, "alice", "fixed", NULL, err,
-				 sizeof err);
+	CHECK_INT("recur: first written off", write_off(first, "fixed"), 0);
 
 	/* 10 hours after the close, inside 720 h */
 	advance(10 * HOUR_MS);
@@ -687,8 +719,7 @@ static void test_recurrence(void)
 	/* close the second, come back after the window: not a recurrence */
 	r = gas(1);
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "clear"), &r, &rec);
-	daemon_hazard_transition(&dmn, second, HZS_CLOSED, "alice", "fixed again", NULL,
-				 err, sizeof err);
+	CHECK_INT("recur: second written off", write_off(second, "fixed again"), 0);
 	advance(721 * HOUR_MS);
 	r = gas(30);
 	apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_GENERAL, "gas_lel 30"), &r, &rec);
@@ -707,7 +738,7 @@ static void test_recurrence(void)
 
 	/* a clock set back behind the last close invents no recurrence */
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "clear"), &r, &rec);
-	daemon_hazard_transition(&dmn, rec.id, HZS_CLOSED, "a", "b", NULL, err, sizeof err);
+	write_off(rec.id, "b");
 	cfg.deadlines.recurrence_window_h = 24;
 	fake_wall -= 2 * HOUR_MS;
 	apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_GENERAL, "gas_lel 30"), &r, &rec);
@@ -718,7 +749,7 @@ static void test_recurrence(void)
 	/* window 0 turns it off */
 	cfg.deadlines.recurrence_window_h = 0;
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "clear"), &r, &rec);
-	daemon_hazard_transition(&dmn, rec.id, HZS_CLOSED, "a", "b", NULL, err, sizeof err);
+	write_off(rec.id, "b");
 	advance(1000);
 	apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_GENERAL, "gas_lel 30"), &r, &rec);
 	CHECK_STR("recur: window 0 is off", rec.recurrence_of, "");

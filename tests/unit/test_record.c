@@ -45,8 +45,9 @@ static void test_states(void)
 		{ REC_ALARM, "closed", false, false },
 		{ REC_FAULT, "active", true, true }, { REC_FAULT, "cleared", true, false },
 		{ REC_FAULT, "dismissed", true, false }, { REC_FAULT, "acknowledged", false, false },
-		{ REC_HAZARD, "open", true, true }, { REC_HAZARD, "acknowledged", true, true },
-		{ REC_HAZARD, "rectifying", true, true }, { REC_HAZARD, "cleared", true, true },
+		{ REC_HAZARD, "open", true, true }, { REC_HAZARD, "acknowledged", false, false },
+		{ REC_HAZARD, "rectifying", true, true }, { REC_HAZARD, "cleared", false, false },
+		{ REC_HAZARD, "submitted", true, true },
 		{ REC_HAZARD, "closed", true, false }, { REC_HAZARD, "active", false, false },
 		{ REC_HAZARD, NULL, false, false },
 	};
@@ -64,32 +65,40 @@ static void test_states(void)
 }
 
 /* Every rules move: kind, state (NULL none), change, severity rose ->
- * changed?, new state, event, create, bump. */
+ * changed?, new state, event, create, bump; normal: a hazard's condition
+ * is normal (normal_since set). */
 static void test_rules_steps(void)
 {
 	static const struct {
 		enum record_kind k; const char *from; enum change_kind c; bool rose;
-		bool changed; const char *to, *event; bool create, bump, off;
+		bool changed; const char *to, *event; bool create, bump, off, normal;
 	} t[] = {
-		{ REC_ALARM, NULL, CHG_ACTIVE, false, true, "active", "raised", true, false, false },
-		{ REC_ALARM, NULL, CHG_ESCALATE, true, true, "active", "raised", true, false, false },
-		{ REC_ALARM, NULL, CHG_CLEAR, false, false, NULL, NULL, false, false, false },
-		{ REC_ALARM, "active", CHG_ACTIVE, false, true, "active", "updated", false, true, false },
-		{ REC_ALARM, "active", CHG_ESCALATE, true, true, "active", "updated", false, false, false },
-		{ REC_ALARM, "active", CHG_ESCALATE, false, false, NULL, NULL, false, false, false },
-		{ REC_ALARM, "active", CHG_CLEAR, false, true, "ended", "ended", false, false, true },
-		{ REC_ALARM, "acknowledged", CHG_CLEAR, false, true, "ended", "ended", false, false, true },
-		{ REC_ALARM, "ended", CHG_ACTIVE, false, false, NULL, NULL, false, false, false },
-		{ REC_FAULT, NULL, CHG_ACTIVE, false, true, "active", "raised", true, false, false },
-		{ REC_FAULT, "active", CHG_CLEAR, false, true, "cleared", "cleared", false, false, true },
-		{ REC_FAULT, "cleared", CHG_ACTIVE, false, false, NULL, NULL, false, false, false },
-		{ REC_FAULT, "dismissed", CHG_CLEAR, false, false, NULL, NULL, false, false, false },
-		{ REC_HAZARD, NULL, CHG_ACTIVE, false, true, "open", "raised", true, false, false },
-		{ REC_HAZARD, "open", CHG_CLEAR, false, true, "cleared", "cleared", false, false, true },
-		{ REC_HAZARD, "rectifying", CHG_ACTIVE, false, true, "rectifying", "updated", false, true, false },
-		{ REC_HAZARD, "cleared", CHG_ACTIVE, false, true, "open", "reopened", false, true, false },
-		{ REC_HAZARD, "cleared", CHG_CLEAR, false, false, NULL, NULL, false, false, false },
-		{ REC_HAZARD, "closed", CHG_ACTIVE, false, false, NULL, NULL, false, false, false },
+		{ REC_ALARM, NULL, CHG_ACTIVE, false, true, "active", "raised", true, false, false, false },
+		{ REC_ALARM, NULL, CHG_ESCALATE, true, true, "active", "raised", true, false, false, false },
+		{ REC_ALARM, NULL, CHG_CLEAR, false, false, NULL, NULL, false, false, false, false },
+		{ REC_ALARM, "active", CHG_ACTIVE, false, true, "active", "updated", false, true, false, false },
+		{ REC_ALARM, "active", CHG_ESCALATE, true, true, "active", "updated", false, false, false, false },
+		{ REC_ALARM, "active", CHG_ESCALATE, false, false, NULL, NULL, false, false, false, false },
+		{ REC_ALARM, "active", CHG_CLEAR, false, true, "ended", "ended", false, false, true, false },
+		{ REC_ALARM, "acknowledged", CHG_CLEAR, false, true, "ended", "ended", false, false, true, false },
+		{ REC_ALARM, "ended", CHG_ACTIVE, false, false, NULL, NULL, false, false, false, false },
+		{ REC_FAULT, NULL, CHG_ACTIVE, false, true, "active", "raised", true, false, false, false },
+		{ REC_FAULT, "active", CHG_CLEAR, false, true, "cleared", "cleared", false, false, true, false },
+		{ REC_FAULT, "cleared", CHG_ACTIVE, false, false, NULL, NULL, false, false, false, false },
+		{ REC_FAULT, "dismissed", CHG_CLEAR, false, false, NULL, NULL, false, false, false, false },
+		{ REC_HAZARD, NULL, CHG_ACTIVE, false, true, "open", "raised", true, false, false, false },
+		/* the condition sets and resets normal_since; the state is a
+		 * person's, except a submitted fix that did not hold */
+		{ REC_HAZARD, "open", CHG_CLEAR, false, true, "open", "cleared", false, false, true, false },
+		{ REC_HAZARD, "rectifying", CHG_CLEAR, false, true, "rectifying", "cleared", false, false, true, false },
+		{ REC_HAZARD, "rectifying", CHG_ACTIVE, false, true, "rectifying", "updated", false, true, false, false },
+		{ REC_HAZARD, "open", CHG_ACTIVE, false, true, "open", "reopened", false, true, false, true },
+		{ REC_HAZARD, "rectifying", CHG_ACTIVE, false, true, "rectifying", "reopened", false, true, false, true },
+		{ REC_HAZARD, "submitted", CHG_ACTIVE, false, true, "rectifying", "reopened", false, true, false, true },
+		{ REC_HAZARD, "submitted", CHG_ESCALATE, true, true, "rectifying", "reopened", false, true, false, true },
+		{ REC_HAZARD, "open", CHG_CLEAR, false, false, NULL, NULL, false, false, false, true },
+		{ REC_HAZARD, "submitted", CHG_CLEAR, false, false, NULL, NULL, false, false, false, true },
+		{ REC_HAZARD, "closed", CHG_ACTIVE, false, false, NULL, NULL, false, false, false, false },
 	};
 	static const char *const cn[] = { "active", "escalate", "clear" };
 	struct record_step st;
@@ -97,10 +106,12 @@ static void test_rules_steps(void)
 	size_t i;
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
-		bool got = record_rules_step(t[i].k, t[i].from, t[i].c, t[i].rose, &st);
+		bool got = record_rules_step(t[i].k, t[i].from, t[i].normal, t[i].c, t[i].rose,
+					     &st);
 
-		snprintf(name, sizeof name, "rules: %s %s + %s%s", record_kind_name[t[i].k],
-			 t[i].from ? t[i].from : "(none)", cn[t[i].c], t[i].rose ? " (rose)" : "");
+		snprintf(name, sizeof name, "rules: %s %s%s + %s%s", record_kind_name[t[i].k],
+			 t[i].from ? t[i].from : "(none)", t[i].normal ? " (normal)" : "",
+			 cn[t[i].c], t[i].rose ? " (rose)" : "");
 		CHECK_INT(name, got, t[i].changed);
 		if (!got || !t[i].changed)
 			continue;
@@ -134,14 +145,19 @@ static void test_people(void)
 		{ REC_FAULT, "cleared", false, VERDICT_NONE, RA_DISMISS, NULL, "cannot dismiss" },
 		{ REC_FAULT, "active", false, VERDICT_NONE, RA_ACK, NULL, "cannot be acknowledged" },
 		{ REC_FAULT, "active", false, VERDICT_NONE, RA_CLOSE, NULL, "dismissed with a note" },
-		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_ACK, "acknowledged", NULL },
+		/* acknowledging a hazard is 签收: recorded once, state kept */
+		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_ACK, "open", NULL },
+		{ REC_HAZARD, "open", true, VERDICT_NONE, RA_ACK, NULL, "already acknowledged" },
+		{ REC_HAZARD, "rectifying", false, VERDICT_NONE, RA_ACK, "rectifying", NULL },
+		{ REC_HAZARD, "submitted", false, VERDICT_NONE, RA_ACK, "submitted", NULL },
 		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_RECTIFY, "rectifying", NULL },
-		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_CLOSE, NULL, "has not cleared" },
-		{ REC_HAZARD, "acknowledged", true, VERDICT_NONE, RA_ACK, NULL, "already acknowledged" },
+		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_CLOSE, NULL, "not submitted" },
 		{ REC_HAZARD, "rectifying", true, VERDICT_NONE, RA_RECTIFY, NULL, "already reported" },
-		{ REC_HAZARD, "cleared", false, VERDICT_NONE, RA_ACK, "cleared", NULL },
-		{ REC_HAZARD, "cleared", false, VERDICT_NONE, RA_CLOSE, "closed", NULL },
+		{ REC_HAZARD, "rectifying", true, VERDICT_NONE, RA_CLOSE, NULL, "not submitted" },
+		{ REC_HAZARD, "submitted", true, VERDICT_NONE, RA_RECTIFY, NULL, "re-inspection" },
+		{ REC_HAZARD, "submitted", true, VERDICT_NONE, RA_CLOSE, "closed", NULL },
 		{ REC_HAZARD, "closed", true, VERDICT_NONE, RA_CLOSE, NULL, "cannot close" },
+		{ REC_HAZARD, "closed", true, VERDICT_NONE, RA_SUBMIT, NULL, "cannot submit" },
 		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_VERIFY, NULL, "verify-alarm" },
 		{ REC_HAZARD, "open", false, VERDICT_NONE, RA_DISMISS, NULL, "faults" },
 	};
@@ -149,7 +165,8 @@ static void test_people(void)
 	size_t i;
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct record_view v = { t[i].k, "X1", t[i].from, t[i].acked, t[i].v };
+		struct record_view v = { .kind = t[i].k, .id = "X1", .state = t[i].from,
+					 .acked = t[i].acked, .verdict = t[i].v };
 		const char *got;
 
 		err[0] = '\0';

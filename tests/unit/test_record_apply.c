@@ -142,7 +142,8 @@ static void test_reopen(void)
 	struct record_plan p;
 
 	policy(&pol);
-	cur = stored(REC_HAZARD, "cleared", SEV_GENERAL, &pol);
+	/* submitted: its condition had been normal an hour */
+	cur = stored(REC_HAZARD, "submitted", SEV_GENERAL, &pol);
 	cur.cleared_at_ms = NOW - HOUR_MS;
 	cur.occurrences = 2;
 	CHECK_INT("reopen: the condition back before the close writes",
@@ -150,10 +151,11 @@ static void test_reopen(void)
 				      NOW, &p), 1);
 	CHECK_INT("reopen: the same row", p.write, RW_UPDATE);
 	CHECK_STR("reopen: same id", p.next.id, "ep-H1");
-	CHECK_STR("reopen: open again", p.next.state, "open");
+	CHECK_STR("reopen: a submitted fix that did not hold: rectifying again",
+		  p.next.state, "rectifying");
 	CHECK_STR("reopen: event reopened", p.event, "reopened");
 	CHECK_INT("reopen: one more occurrence", p.next.occurrences, 3);
-	CHECK_INT("reopen: no longer cleared", p.next.cleared_at_ms, 0);
+	CHECK_INT("reopen: normal_since reset", p.next.cleared_at_ms, 0);
 	CHECK_INT("reopen: evidence forgets the clear", p.drop_cleared, 1);
 	CHECK(    "reopen: no evidence slot", p.evidence_slot == NULL);
 	CHECK_INT("reopen: graded up to the change's", p.next.severity, SEV_MAJOR);
@@ -175,12 +177,12 @@ static void test_escalate(void)
 	struct record_plan p;
 
 	policy(&pol);
-	cur = stored(REC_HAZARD, "acknowledged", SEV_GENERAL, &pol);
+	cur = stored(REC_HAZARD, "rectifying", SEV_GENERAL, &pol);
 	CHECK_INT("escalate: general to major writes",
 		  record_apply_change(REC_HAZARD, true, &cur, "dev-1", "site-1", &c, &pol,
 				      NOW, &p), 1);
 	CHECK_STR("escalate: event updated", p.event, "updated");
-	CHECK_STR("escalate: state kept", p.next.state, "acknowledged");
+	CHECK_STR("escalate: state kept", p.next.state, "rectifying");
 	CHECK_INT("escalate: major", p.next.severity, SEV_MAJOR);
 	CHECK_INT("escalate: class follows the grade", p.next.priority, PRIO_SERIOUS);
 	CHECK_INT("escalate: no new occurrence", p.next.occurrences, 1);
@@ -226,7 +228,7 @@ static void test_clear_and_repeat(void)
 	c.folded = 3;
 	CHECK_INT("clear: writes", record_apply_change(REC_HAZARD, true, &cur, "dev-1",
 		  "site-1", &c, &pol, NOW, &p), 1);
-	CHECK_STR("clear: state cleared", p.next.state, "cleared");
+	CHECK_STR("clear: the state stays the person's", p.next.state, "open");
 	CHECK_STR("clear: event cleared", p.event, "cleared");
 	CHECK_INT("clear: stamped now", p.next.cleared_at_ms, NOW);
 	CHECK_STR("clear: the reading goes to evidence.cleared", p.evidence_slot, "cleared");
@@ -305,11 +307,29 @@ static void test_person(void)
 	CHECK_INT("person: verified now", r.verified_at_ms, NOW);
 	CHECK_INT("person: the first acknowledgement is kept", r.acked_at_ms, NOW - 5000);
 
-	r = stored(REC_HAZARD, "cleared", SEV_GENERAL, &pol);
+	r = stored(REC_HAZARD, "submitted", SEV_GENERAL, &pol);
 	record_person_apply(&r, RA_CLOSE, VERDICT_NONE, "closed", NOW);
 	CHECK_STR("person: closed", r.state, "closed");
 	CHECK_INT("person: closed stamped", r.closed_at_ms, NOW);
 	CHECK_INT("person: closing acknowledges nothing", r.acked_at_ms, 0);
+
+	r = stored(REC_HAZARD, "rectifying", SEV_GENERAL, &pol);
+	record_person_apply(&r, RA_SUBMIT, VERDICT_NONE, "submitted", NOW);
+	CHECK_STR("person: submitted", r.state, "submitted");
+	CHECK_INT("person: submitted stamped", r.submitted_at_ms, NOW);
+	CHECK_INT("person: submitting acknowledges", r.acked_at_ms, NOW);
+	record_person_apply(&r, RA_FAIL, VERDICT_NONE, "rectifying", NOW + 1);
+	CHECK_STR("person: re-inspection failed: rectifying", r.state, "rectifying");
+	CHECK_INT("person: failed re-inspections counted", r.reinspect_failed, 1);
+	record_person_apply(&r, RA_SUBMIT, VERDICT_NONE, "submitted", NOW + 2);
+	record_person_apply(&r, RA_FAIL, VERDICT_NONE, "rectifying", NOW + 3);
+	CHECK_INT("person: each failure counted", r.reinspect_failed, 2);
+	CHECK_INT("person: not closed", r.closed_at_ms, 0);
+	record_person_apply(&r, RA_SUBMIT, VERDICT_NONE, "submitted", NOW + 4);
+	record_person_apply(&r, RA_PASS, VERDICT_NONE, "closed", NOW + 5);
+	CHECK_STR("person: passed: closed", r.state, "closed");
+	CHECK_INT("person: passed: closed stamped", r.closed_at_ms, NOW + 5);
+	CHECK_INT("person: passing keeps the count", r.reinspect_failed, 2);
 }
 
 static void test_derive(void)
@@ -329,8 +349,8 @@ static void test_derive(void)
 	o.condition_on = false;
 	o.flapping = true;
 	CHECK_STR("derive: event raised", record_derive_new(&r, &o, &pol, NOW), "raised");
-	CHECK_STR("derive: the condition is off: cleared at once", r.state, "cleared");
-	CHECK_INT("derive: cleared now", r.cleared_at_ms, NOW);
+	CHECK_STR("derive: the condition is off: open all the same", r.state, "open");
+	CHECK_INT("derive: normal since now", r.cleared_at_ms, NOW);
 	CHECK_INT("derive: not flapping once off", r.flapping, 0);
 	CHECK_STR("derive: reason", r.reason, "verified");
 	CHECK_STR("derive: source", r.source, "ep-A7");

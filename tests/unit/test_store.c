@@ -345,8 +345,8 @@ static void test_hazard_lifecycle(void)
 	c = change(HZ_GAS_LEAK, CHG_CLEAR, SEV_MAJOR, "gas_lel 4.0 < 22.5");
 	rc = store_hazard_apply(st, &dev, &c, &r, 24, T0 + 3000, &rec, &ev);
 	CHECK_STR("life: clear event", ev, "cleared");
-	CHECK_STR("life: state cleared", rec.state, "cleared");
-	CHECK_INT("life: cleared_at", rec.cleared_at_ms, T0 + 3000);
+	CHECK_STR("life: the state stays open", rec.state, "open");
+	CHECK_INT("life: normal_since (cleared_at)", rec.cleared_at_ms, T0 + 3000);
 	ev = "x";
 	rc = store_hazard_apply(st, &dev, &c, &r, 24, T0 + 3100, &rec, &ev);
 	CHECK("life: second clear: no event", ev == NULL);
@@ -373,7 +373,7 @@ static void test_hazard_lifecycle(void)
 	CHECK_STR("life: reopen is reopened", ev, "reopened");
 	CHECK_STR("life: reopen keeps id", rec.id, id1);
 	CHECK_STR("life: reopen state open", rec.state, "open");
-	CHECK_INT("life: reopen cleared_at reset", rec.cleared_at_ms, 0);
+	CHECK_INT("life: reopen normal_since reset", rec.cleared_at_ms, 0);
 	CHECK_INT("life: reopen occurrences 3", rec.occurrences, 3);
 	CHECK_INT("life: reopen keeps the higher severity", rec.severity, SEV_MAJOR);
 	d = store_hazard_detail(st, id1);
@@ -387,7 +387,12 @@ static void test_hazard_lifecycle(void)
 	rc = store_hazard_close(st, id1, "alice", "valve replaced", T0 + 5000, &got,
 				err, sizeof err);
 	CHECK_INT("life: close while open refused", rc, -1);
-	CHECK_CONTAINS("life: close refusal says open", err, "is open");
+	CHECK_CONTAINS("life: close refusal says open", err, "is open: not submitted");
+	err[0] = '\0';
+	rc = store_record_act(st, id1, RA_SUBMIT, VERDICT_NONE, "bob", "fixed", NULL,
+			      T0 + 5000, &got, NULL, err, sizeof err);
+	CHECK_INT("life: submit while the condition is on refused", rc, -1);
+	CHECK_CONTAINS("life: submit refusal says why", err, "its condition is on");
 	CHECK_CONTAINS("life: close refusal names hazard", err, id1);
 	CHECK_INT("life: refused close leaves state",
 		  store_hazard_get(st, id1, &got) == 0 && strcmp(got.state, "open") == 0, 1);
@@ -400,9 +405,17 @@ static void test_hazard_lifecycle(void)
 	/* a stored reading of the device becomes the evidence at close */
 	r = gas(1, T0 + 6500);
 	store_put_reading(st, dev.id, &r);
+	rc = store_record_act(st, id1, RA_SUBMIT, VERDICT_NONE, "bob", "valve replaced",
+			      NULL, T0 + 6800, &got, NULL, err, sizeof err);
+	CHECK_INT("life: submit once normal", rc, 0);
+	CHECK_STR("life: submitted", got.state, "submitted");
+	rc = store_hazard_close(st, id1, "bob", "valve replaced", T0 + 7000, &got,
+				err, sizeof err);
+	CHECK_INT("life: the submitter cannot write it off", rc, -1);
+	CHECK_CONTAINS("life: the same actor says why", err, "submitted by bob");
 	rc = store_hazard_close(st, id1, "alice", "valve replaced", T0 + 7000, &got,
 				err, sizeof err);
-	CHECK_INT("life: close after clear ok", rc, 0);
+	CHECK_INT("life: close after a submit, by someone else", rc, 0);
 	CHECK_STR("life: closed state", got.state, "closed");
 	CHECK_INT("life: closed_at", got.closed_at_ms, T0 + 7000);
 	d = store_hazard_detail(st, id1);
@@ -445,7 +458,7 @@ static void test_hazard_lifecycle(void)
 	/* events of the first hazard, in order, with actor and note */
 	event_names(st, id1, names, sizeof names);
 	CHECK_STR("life: events in order", names,
-		  "raised updated updated cleared reopened cleared closed");
+		  "raised updated updated cleared reopened cleared submitted closed");
 	d = store_hazard_detail(st, id1);
 	events = cJSON_GetObjectItemCaseSensitive(d, "events");
 	e = cJSON_GetArrayItem(events, 0);
@@ -455,13 +468,14 @@ static void test_hazard_lifecycle(void)
 	CHECK_STR("life: raised detail", jstr(e, "detail"), "gas_lel 30.0 >= lel_low 25");
 	CHECK_STR("life: escalated severity",
 		  jstr(cJSON_GetArrayItem(events, 2), "severity"), "major");
-	e = cJSON_GetArrayItem(events, 6);
+	CHECK_STR("life: submitted actor", jstr(cJSON_GetArrayItem(events, 6), "actor"), "bob");
+	e = cJSON_GetArrayItem(events, 7);
 	CHECK_STR("life: closed actor", jstr(e, "actor"), "alice");
 	CHECK_STR("life: closed note", jstr(e, "note"), "valve replaced");
 	CHECK("life: event seqs increase",
 	      jnum(cJSON_GetArrayItem(events, 0), "seq") < jnum(e, "seq"));
 	CHECK_INT("life: events rows on disk",
-		  raw_int(p, "SELECT count(*) FROM hazard_events"), 9);
+		  raw_int(p, "SELECT count(*) FROM hazard_events"), 10);
 	cJSON_Delete(d);
 	store_close(st);
 }
@@ -571,18 +585,26 @@ static void test_event_json(void)
 			"evidence"), "raised"), "temp_c"), 71.5);
 	CHECK("json: no cleared_at while open",
 	      !cJSON_GetObjectItemCaseSensitive(j, "cleared_at"));
+	CHECK("json: normal_since null while the condition is on",
+	      cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "normal_since")));
+	CHECK_DBL("json: reinspect_failed 0", jnum(j, "reinspect_failed"), 0);
 	CHECK_STR("json: actor of the raise", jstr(j, "actor"), "hazardd");
 	CHECK("json: no note on a raise", !cJSON_GetObjectItemCaseSensitive(j, "note"));
 	cJSON_Delete(j);
 
 	c = change(HZ_CHARGER_OVERTEMP, CHG_CLEAR, SEV_MAJOR, "temp_c 40 < 54");
 	store_hazard_apply(st, &dev, &c, NULL, 24, T0 + 60000, &rec, &ev);
+	store_record_act(st, rec.id, RA_SUBMIT, VERDICT_NONE, "alice", "charger replaced",
+			 NULL, T0 + 100000, &rec, NULL, err, sizeof err);
 	store_hazard_close(st, rec.id, "bob", "charger replaced", T0 + 120000, &rec,
 			   err, sizeof err);
 	j = store_hazard_event_json(st, &rec, "closed", T0 + 120000);
 	CHECK_STR("json: closed event", jstr(j, "event"), "closed");
-	CHECK("json: cleared_at when set", jstr(j, "cleared_at") &&
-	      parse_iso_ms(jstr(j, "cleared_at"), &ms) == 0 && ms == T0 + 60000);
+	CHECK("json: normal_since when set", jstr(j, "normal_since") &&
+	      parse_iso_ms(jstr(j, "normal_since"), &ms) == 0 && ms == T0 + 60000);
+	CHECK("json: submitted_at", jstr(j, "submitted_at") &&
+	      parse_iso_ms(jstr(j, "submitted_at"), &ms) == 0 && ms == T0 + 100000);
+	CHECK_STR("json: submitted_by", jstr(j, "submitted_by"), "alice");
 	CHECK("json: closed_at when set", jstr(j, "closed_at") &&
 	      parse_iso_ms(jstr(j, "closed_at"), &ms) == 0 && ms == T0 + 120000);
 	CHECK_STR("json: close actor", jstr(j, "actor"), "bob");

@@ -259,6 +259,11 @@ static void test_trim(void)
 	store_record_apply(st, REC_HAZARD, true, &dev, &c, NULL, &pol, t, &rec, &ev);
 	at[n++] = t + 1;
 	t += 1000;
+	CHECK_INT("trim: submitted", store_record_act(st, id, RA_SUBMIT, VERDICT_NONE, "carol",
+						      "fixed", NULL, t, &rec, &ev, err,
+						      sizeof err), 0);
+	at[n++] = t + 1;
+	t += 1000;
 	CHECK_INT("trim: closed", store_record_act(st, id, RA_CLOSE, VERDICT_NONE, "bob",
 						   "fixed", NULL, t, &rec, &ev, err,
 						   sizeof err), 0);
@@ -276,12 +281,14 @@ static void test_trim(void)
 				   T0 + 100000 - i * 1000, &back, &ev);
 	c = change(HZ_OVERCHARGE, CHG_CLEAR, SEV_GENERAL, false, 0);
 	store_record_apply(st, REC_HAZARD, true, &dev3, &c, NULL, &pol, T0 + 200000, &back, &ev);
+	store_record_act(st, back.id, RA_SUBMIT, VERDICT_NONE, "carol", "x", NULL, T0 + 300000,
+			 &back, &ev, err, sizeof err);
 	store_record_act(st, back.id, RA_CLOSE, VERDICT_NONE, "bob", "x", NULL, T0 + 300000,
 			 &back, &ev, err, sizeof err);
 	store_commit(st);
 
-	CHECK_INT("trim: 26 events before",
-		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", id), 26);
+	CHECK_INT("trim: 27 events before",
+		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", id), 27);
 	replay_at(st, id, at, n, before);
 
 	store_begin(st);
@@ -299,14 +306,16 @@ static void test_trim(void)
 	sqlite3_finalize(s);
 	CHECK_STR("trim: the raise, the actions, the level change, the end kept", names,
 		  "raised/hazardd action/interlock acknowledged/alice updated/hazardd "
-		  "cleared/hazardd closed/bob");
+		  "cleared/hazardd submitted/carol closed/bob");
 	replay_at(st, id, at, n, after);
 	for (i = 0; i < n; i++)
 		same &= strcmp(before[i].state, after[i].state) == 0 &&
 			before[i].severity == after[i].severity;
 	CHECK("trim: the summary's replay is the same at every moment", same);
-	CHECK_STR("trim: replay sanity: acknowledged after the ack", after[12].state,
-		  "acknowledged");
+	CHECK_STR("trim: replay sanity: acknowledged keeps it open", after[12].state,
+		  "open");
+	CHECK_STR("trim: replay sanity: submitted", after[n - 3].state, "submitted");
+	CHECK_STR("trim: replay sanity: closed", after[n - 2].state, "closed");
 	CHECK_INT("trim: replay sanity: general before the escalation", after[17].severity,
 		  SEV_GENERAL);
 	CHECK_INT("trim: replay sanity: major after the escalation", after[18].severity,
@@ -314,7 +323,7 @@ static void test_trim(void)
 	CHECK_INT("trim: the live record keeps its events",
 		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", live.id), 6);
 	CHECK_INT("trim: a record out of time order is left whole",
-		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", back.id), 8);
+		  db_int(st, "SELECT count(*) FROM hazard_events WHERE hazard_id = ?1", back.id), 9);
 	CHECK_INT("trim: the record's occurrences are untouched",
 		  db_int(st, "SELECT occurrences FROM hazards WHERE id = ?1", id), 21);
 
@@ -357,6 +366,8 @@ static void test_make_room_trims(void)
 		c = change(HZ_OVERCHARGE, CHG_CLEAR, SEV_GENERAL, false, 0);
 		store_record_apply(st, REC_HAZARD, true, &dev, &c, NULL, &pol,
 				   T0 + k * 100000 + 50, &rec, &ev);
+		store_record_act(st, rec.id, RA_SUBMIT, VERDICT_NONE, "carol", "x", NULL,
+				 T0 + k * 100000 + 55, &rec, &ev, err, sizeof err);
 		store_record_act(st, rec.id, RA_CLOSE, VERDICT_NONE, "bob", "x", NULL,
 				 T0 + k * 100000 + 60, &rec, &ev, err, sizeof err);
 	}
@@ -367,8 +378,8 @@ static void test_make_room_trims(void)
 	store_commit(st);
 	CHECK_INT("room: no readings or telemetry to drop", (int)(dr + dt), 0);
 	CHECK_INT("room: 39 repeats of each of 30 finished records trimmed", (int)de, 30 * 39);
-	CHECK_INT("room: three events left of each", (int)db_int(st,
-		  "SELECT count(*) FROM hazard_events", NULL), 30 * 3);
+	CHECK_INT("room: four events left of each (raised, cleared, submitted, closed)",
+		  (int)db_int(st, "SELECT count(*) FROM hazard_events", NULL), 30 * 4);
 	store_close(st);
 }
 
