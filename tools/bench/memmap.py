@@ -39,7 +39,7 @@ def category(start, end, path, exe):
         return "file: hazardd binary"
     for lib in LIBS:
         if lib in path:
-            return "file: " + lib.rstrip(".so").rstrip("-")
+            return "file: " + lib.replace(".so", "")
     if "/lib" in path:
         return "file: other libraries"
     return "file: other"
