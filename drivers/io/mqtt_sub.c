@@ -310,9 +310,9 @@ static int send_unsubscribe(struct mqtt_sub *s)
  * none of those filters now; send the ones queued meanwhile. */
 static int on_unsuback(struct mqtt_sub *s, uint16_t id)
 {
-	size_t i, n = s->unsub_flight;
+	size_t i, n = s->unsub_flight;    /* 0 if all were wanted again */
 
-	if (!n || id != s->unsub_id) {
+	if (!s->unsub_id || id != s->unsub_id) {
 		s->st.protocol_errors++;
 		snprintf(s->err, sizeof s->err,
 			 "protocol error: UNSUBACK does not answer our UNSUBSCRIBE");
@@ -325,7 +325,8 @@ static int on_unsuback(struct mqtt_sub *s, uint16_t id)
 	s->unsub_flight = 0;
 	s->unsub_id = 0;
 	s->st.unsubscribed += n;
-	log_info("mqtt_sub %s: unsubscribed from %zu filters", s->cfg.client_id, n);
+	if (n)
+		log_info("mqtt_sub %s: unsubscribed from %zu filters", s->cfg.client_id, n);
 	return send_unsubscribe(s);
 }
 

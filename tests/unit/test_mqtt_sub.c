@@ -364,6 +364,28 @@ static void part_one(void)
 		CHECK_INT("UNSUBACK matched: unsubscribed counted", stats(s).unsubscribed, 1);
 		CHECK_INT("... nothing pending", stats(s).unsub_pending, 0);
 		CHECK("... and the link stays up", stats(s).connected);
+
+		/* wanted again while its UNSUBSCRIBE is in flight: the SUBSCRIBE
+		 * behind it restores it, the UNSUBACK then covers nothing */
+		CHECK_INT("filter added back", mqtt_sub_add_filters(s, gone, 1, (char *)b, 100), 0);
+		CHECK("SUBSCRIBE for it", fake_skip_packet(c, s, &first, &sid) == 0 && first == 0x82);
+		b[0] = 0x90, b[1] = 3, b[2] = (uint8_t)(sid >> 8), b[3] = (uint8_t)sid, b[4] = 1;
+		send(c, b, 5, 0);
+		run(s, 300, NULL, 0);   /* one SUBSCRIBE in flight at a time */
+		CHECK_INT("removed again", mqtt_sub_remove_filters(s, gone, 1, (char *)b, 100), 1);
+		CHECK("UNSUBSCRIBE for it", fake_skip_packet(c, s, &first, &uid) == 0 && first == 0xA2);
+		CHECK_INT("added back before the UNSUBACK",
+			  mqtt_sub_add_filters(s, gone, 1, (char *)b, 100), 0);
+		CHECK("SUBSCRIBE behind the UNSUBSCRIBE",
+		      fake_skip_packet(c, s, &first, &sid) == 0 && first == 0x82);
+		CHECK_INT("nothing left to unsubscribe", stats(s).unsub_pending, 0);
+		b[0] = 0xB0, b[1] = 2, b[2] = (uint8_t)(uid >> 8), b[3] = (uint8_t)uid;
+		b[4] = 0x90, b[5] = 3, b[6] = (uint8_t)(sid >> 8), b[7] = (uint8_t)sid, b[8] = 1;
+		send(c, b, 9, 0);
+		run(s, 300, NULL, 0);
+		CHECK("its UNSUBACK is no protocol error",
+		      stats(s).connected && stats(s).protocol_errors == 0);
+		CHECK_INT("... and counts no filter", stats(s).unsubscribed, 1);
 	}
 
 	/* a PUBLISH with packet id 0: a protocol error, the link ends */
