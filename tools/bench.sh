@@ -20,8 +20,8 @@
 #   3d backlog drain   S3D_N readings + S3D_ALARMS alarms queued while the
 #                      upstream is down (tools/bench/s_drain.sh): drain rate,
 #                      restore -> last alarm event, alarm events first
-#   4 footprint        hazardd idle with 2,000 devices, under scenario 2;
-#                      binary size; vs the bridging mosquitto
+#   4 footprint        hazardd idle with 2,000 devices, under scenario 2:
+#                      RSS and PSS; binary size; vs the bridging mosquitto
 #   5 scaling          CPU per reading at 10..10,000 devices; start-up time
 #                      with S5_DB_ROWS readings in the database
 #
@@ -138,6 +138,9 @@ source "$TOP/tools/bench/s_drain.sh"    # scenario 3d: s3d_run
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# PSS: each shared page divided among the processes that map it (the
+# libraries hazardd shares with mosquitto and the rest of the system)
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # ------------------------------------------------------------ brokers
@@ -374,6 +377,7 @@ s2_side() {
 	put s4 load_cpu_pct "$side" "$rep" \
 		"$(calc "($c1 - $c0) * 100 / $CLK_TCK / (($t1 - $t0) / 1e6)")"
 	put s4 load_rss_mb "$side" "$rep" "$(calc "$(hwm_kb "$pid") / 1024")"
+	put s4 load_pss_mb "$side" "$rep" "$(calc "$(pss_kb "$pid") / 1024")"
 	sleep 3     # the last alarms' events
 	stop_pid "$rx_pid"
 	put s2 p50_ms "$side" "$rep" "$(jlat "$d/rx.json" p50)"
@@ -502,6 +506,7 @@ s4_idle() {
 	put s4 idle_cpu_pct hazardd "$rep" \
 		"$(calc "($c1 - $c0) * 100 / $CLK_TCK / (($t1 - $t0) / 1e6)")"
 	put s4 idle_rss_mb hazardd "$rep" "$(calc "$(rss_kb "$HZ_PID") / 1024")"
+	put s4 idle_pss_mb hazardd "$rep" "$(calc "$(pss_kb "$HZ_PID") / 1024")"
 	hz_stop
 	broker_stop s4local
 	# the baseline: the bridging broker, idle, connected
@@ -513,6 +518,7 @@ s4_idle() {
 	put s4 idle_cpu_pct baseline "$rep" \
 		"$(calc "($c1 - $c0) * 100 / $CLK_TCK / (($t1 - $t0) / 1e6)")"
 	put s4 idle_rss_mb baseline "$rep" "$(calc "$(rss_kb "$BPID_s4local") / 1024")"
+	put s4 idle_pss_mb baseline "$rep" "$(calc "$(pss_kb "$BPID_s4local") / 1024")"
 	broker_stop s4local
 	broker_stop s4up
 }

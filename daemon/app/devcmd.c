@@ -49,6 +49,11 @@ struct devcmd {
 	const struct config *cfg;
 	struct dc_slot *slot;           /* parallel to cfg->devices */
 	int     n;
+	/* slots in DC_PENDING.  With none, the tick and the next deadline
+	 * read no slot: most devices never take a command, and slots never
+	 * touched cost no memory (over a megabyte with thousands of devices;
+	 * docs/benchmarks.md, "Where the memory goes") */
+	int     n_pending;
 	devcmd_publish_fn publish;
 	void   *pctx;
 	unsigned rpc_id;                /* Shelly Gen2 request ids */
@@ -126,6 +131,8 @@ int devcmd_send(struct devcmd *dc, const struct devcmd_req *rq, int64_t now_wall
 			     ++dc->rpc_id, &cmd, err, errlen) < 0)
 		return -1;
 	s = &dc->slot[rq->device];
+	if (s->state != DC_PENDING)
+		dc->n_pending++;
 	stored = s->stored;
 	memset(s, 0, sizeof *s);
 	s->stored = stored;
@@ -166,6 +173,8 @@ bool devcmd_on_reading(struct devcmd *dc, int device, const struct reading *r,
 	/* a report of the other state may predate the command: keep waiting */
 	if ((r->val[RF_RELAY] != 0.0) != s->o.on)
 		return false;
+	if (s->state == DC_PENDING)
+		dc->n_pending--;
 	s->o.late = s->state == DC_FAILED;
 	s->o.confirmed = true;
 	s->o.at_wall_ms = now_wall_ms;
@@ -182,7 +191,7 @@ int devcmd_tick(struct devcmd *dc, int64_t now_wall_ms, int64_t now_mono_ms,
 {
 	int i, n = 0;
 
-	for (i = 0; dc && i < dc->n && n < max; i++) {
+	for (i = 0; dc && dc->n_pending && i < dc->n && n < max; i++) {
 		struct dc_slot *s = &dc->slot[i];
 
 		if (s->state != DC_PENDING)
@@ -192,6 +201,7 @@ int devcmd_tick(struct devcmd *dc, int64_t now_wall_ms, int64_t now_mono_ms,
 		if (now_mono_ms < s->deadline_mono_ms)
 			continue;
 		s->state = DC_FAILED;
+		dc->n_pending--;
 		s->o.confirmed = false;
 		s->o.at_wall_ms = now_wall_ms;
 		dc->count[DEVCMD_FAILED]++;
@@ -207,7 +217,7 @@ int64_t devcmd_next_due_ms(const struct devcmd *dc)
 	int64_t due = INT64_MAX;
 	int i;
 
-	for (i = 0; dc && i < dc->n; i++)
+	for (i = 0; dc && dc->n_pending && i < dc->n; i++)
 		if (dc->slot[i].state == DC_PENDING && dc->slot[i].deadline_mono_ms < due)
 			due = dc->slot[i].deadline_mono_ms;
 	return due;
@@ -400,11 +410,16 @@ void devcmd_attach_store(struct devcmd *dc, struct store *st)
 		return;
 	dc->st = st;
 	for (i = 0; st && i < dc->n; i++) {
-		free(dc->slot[i].stored);
-		dc->slot[i].stored = NULL;
+		char *stored = NULL;
+
+		/* a slot is written only when its device has a record */
 		dc_key(&dc->cfg->devices[i], key, sizeof key);
-		if (store_meta_get_text(st, key, &dc->slot[i].stored) < 0)
+		if (store_meta_get_text(st, key, &stored) < 0)
 			dc->count[DEVCMD_STORE_ERRORS]++;
+		if (stored) {
+			free(dc->slot[i].stored);
+			dc->slot[i].stored = stored;
+		}
 	}
 }
 
@@ -415,7 +430,8 @@ void devcmd_attach_flood(struct devcmd *dc, struct flood *fl)
 	if (!dc)
 		return;
 	dc->fl = fl;
-	for (i = 0; i < dc->n; i++)
+	/* new buckets await nothing: only a pending command changes that */
+	for (i = 0; fl && dc->n_pending && i < dc->n; i++)
 		flood_await(fl, i, dc->slot[i].state == DC_PENDING);
 }
 
@@ -513,12 +529,15 @@ int devcmd_carry(struct devcmd *nw, const struct devcmd *old)
 		*t = *s;
 		t->stored = s->stored ? strdup(s->stored) : NULL;
 		t->o.device = j;
+		if (t->state == DC_PENDING)
+			nw->n_pending++;
 		if (t->state == DC_PENDING && !nd->relay) {
 			/* its relay is gone from the config: nothing can confirm it */
 			log_warnx("reload: device %s has no relay now: its command (switch "
 				  "%s by %s) no longer awaits confirmation", nd->id,
 				  t->o.on ? "on" : "off", t->o.actor);
 			t->state = DC_IDLE;
+			nw->n_pending--;
 			dropped++;
 			continue;
 		}
@@ -532,6 +551,7 @@ int devcmd_carry(struct devcmd *nw, const struct devcmd *old)
 			log_warnx("reload: device %s: its held command (switch %s) is dropped: "
 				  "%s", nd->id, t->o.on ? "on" : "off", err);
 			t->state = DC_IDLE;
+			nw->n_pending--;
 			dropped++;
 		}
 	}

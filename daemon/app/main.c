@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,11 @@ int main(int argc, char **argv)
 	char err[8192], line[NOTIFY_LINE_MAX];
 	int ch;
 
+	/* One malloc arena for every thread: glibc gives each thread that
+	 * allocates (Paho's two) an arena of its own, which keeps what it
+	 * once held; the loop does the allocating here, the others little
+	 * (docs/benchmarks.md, "Where the memory goes").  Before any thread. */
+	mallopt(M_ARENA_MAX, 1);
 	while ((ch = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfg_path = optarg; break;

@@ -120,12 +120,22 @@ struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen
 	struct route routes[ROUTES_MAX];
 	struct devindex *ix = calloc(1, sizeof *ix);
 	const struct device_format *dec;
-	size_t cap = (size_t)cfg->n_devices * ROUTES_MAX;
+	size_t n_exact = 0, n_subtree = 0;
 	int i, j, n, rc, other;
 
-	if (!ix || dx_table_init(&ix->exact, cap) < 0 ||
-	    dx_table_init(&ix->subtree, cap) < 0 ||
-	    !(ix->filters = calloc(cap + 1, sizeof *ix->filters)))
+	/* each table sized for the routes it will hold, not for ROUTES_MAX
+	 * per device: most formats derive one or two exact routes and none
+	 * below a subtree, and with thousands of devices the difference is
+	 * hundreds of KiB per index */
+	for (i = 0; i < cfg->n_devices; i++) {
+		n = format_routes(format_find(cfg->devices[i].format), cfg->devices[i].topic,
+				  routes, ROUTES_MAX);
+		for (j = 0; j < n; j++)
+			*(routes[j].subtree ? &n_subtree : &n_exact) += 1;
+	}
+	if (!ix || dx_table_init(&ix->exact, n_exact) < 0 ||
+	    dx_table_init(&ix->subtree, n_subtree) < 0 ||
+	    !(ix->filters = calloc(n_exact + n_subtree + 1, sizeof *ix->filters)))
 		goto nomem;
 	for (i = 0; i < cfg->n_devices; i++) {
 		dec = format_find(cfg->devices[i].format);

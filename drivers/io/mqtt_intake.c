@@ -222,18 +222,22 @@ static const char **intake_sorted_filters(const struct devindex *ix, int *n)
 	return v;
 }
 
-/* Subscribe to what only nw has.  A filter only old had stays subscribed
- * on the broker's session (the subscriber does not unsubscribe): what
- * still arrives on it is an unknown topic, counted and acknowledged. */
+/* Subscribe to what only nw has, then unsubscribe from what only old had:
+ * the persistent session stops keeping messages for removed devices (the
+ * subscriber sends the UNSUBSCRIBE after the SUBSCRIBE, or after the next
+ * connect if the link is down).  Until the broker has it, what still
+ * arrives on a removed filter is an unknown topic, counted and
+ * acknowledged. */
 static void intake_resubscribe(struct intake *in, const struct devindex *old,
 			       const struct devindex *nw)
 {
-	int na, nb, i = 0, j = 0, n_add = 0, n_del = 0, c;
+	int na, nb, i = 0, j = 0, n_add = 0, n_del = 0, c, removed = 0;
 	const char **a = intake_sorted_filters(old, &na), **b = intake_sorted_filters(nw, &nb);
 	const char **add = calloc((size_t)nb + 1, sizeof *add);
+	const char **del = calloc((size_t)na + 1, sizeof *del);
 	char err[256];
 
-	if (!add || (na && !a) || (nb && !b)) {
+	if (!add || !del || (na && !a) || (nb && !b)) {
 		log_warnx("local: out of memory comparing subscriptions; "
 			  "the new devices are subscribed at the next connect");
 		mqtt_sub_drop(in->sub, "out of memory comparing subscriptions");
@@ -242,7 +246,7 @@ static void intake_resubscribe(struct intake *in, const struct devindex *old,
 	while (i < na || j < nb) {
 		c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
 		if (c < 0)
-			n_del++, i++;
+			del[n_del++] = a[i++];
 		else if (c > 0)
 			add[n_add++] = b[j++];
 		else
@@ -251,16 +255,21 @@ static void intake_resubscribe(struct intake *in, const struct devindex *old,
 	if (n_add > 0 && mqtt_sub_add_filters(in->sub, add, (size_t)n_add, err,
 					      sizeof err) != 0)
 		log_warnx("local: subscribe to %d new topics failed: %s", n_add, err);
-	if (n_add)
-		log_info("local: subscribed to %d new topics, unsubscribed from 0, "
-			 "on the same session", n_add);
-	if (n_del)
-		log_info("local: %d topics no longer routed stay subscribed on the "
-			 "session; what arrives on them is ignored as unconfigured", n_del);
+	if (n_del > 0 &&
+	    (removed = mqtt_sub_remove_filters(in->sub, del, (size_t)n_del, err,
+					       sizeof err)) < 0) {
+		log_warnx("local: unsubscribe from %d topics no longer routed failed: %s; "
+			  "what arrives on them is ignored as unconfigured", n_del, err);
+		removed = 0;
+	}
+	if (n_add || n_del)
+		log_info("local: subscribed to %d new topics, unsubscribed from %d, "
+			 "on the same session", n_add, removed);
 out:
 	free(a);
 	free(b);
 	free(add);
+	free(del);
 }
 
 void intake_reconfigure(struct intake *in, const struct config *cfg,

@@ -230,6 +230,35 @@ size_t mqtt_enc_subscribe(uint8_t *out, size_t cap, uint16_t packet_id,
 	return finish(out, cap, 0x82, out + 5, w.n);
 }
 
+size_t mqtt_enc_unsubscribe(uint8_t *out, size_t cap, uint16_t packet_id,
+			    const char *const *filters, size_t n, const char **why)
+{
+	struct wr w;
+	size_t i;
+
+	*why = NULL;
+	if (packet_id == 0)
+		*why = "packet id 0";                                 /* 2.3.1 */
+	else if (n == 0)
+		*why = "no filter";                                   /* 3.10.3 */
+	for (i = 0; !*why && i < n; i++)
+		*why = mqtt_filter_check(filters[i]);
+	if (!*why && cap < 5)
+		*why = "no room";
+	if (*why)
+		return 0;
+	w = (struct wr){ out + 5, cap - 5, 0, 0 };
+	put_u16(&w, packet_id);
+	for (i = 0; i < n; i++)
+		put_bin(&w, filters[i], strlen(filters[i]));
+	if (w.over) {
+		*why = "no room";
+		return 0;
+	}
+	/* 3.10.1: UNSUBSCRIBE's reserved flags are 0010, like SUBSCRIBE's */
+	return finish(out, cap, 0xA2, out + 5, w.n);
+}
+
 size_t mqtt_enc_puback(uint8_t *out, size_t cap, uint16_t id)
 {
 	if (cap < 4 || id == 0)
@@ -297,6 +326,7 @@ static const char *check_first(uint8_t b)
 	switch (type) {
 	case MQTT_CONNACK:
 	case MQTT_SUBACK:
+	case MQTT_UNSUBACK:
 	case MQTT_PINGRESP:
 		return flags ? "reserved flags set in the fixed header" : NULL;
 	case MQTT_PUBLISH:
@@ -309,8 +339,8 @@ static const char *check_first(uint8_t b)
 			return "PUBLISH with QoS 0 and DUP set";         /* 3.3.1.1 */
 		return NULL;
 	default:
-		/* a subscriber that asks for QoS 1 and never unsubscribes or
-		 * publishes gets no other packet from a broker */
+		/* a subscriber that asks for QoS 1 and never publishes gets
+		 * no other packet from a broker */
 		return "packet type a broker does not send a subscriber";
 	}
 }
@@ -327,6 +357,8 @@ static const char *check_remlen(uint8_t first, uint32_t remlen)
 		return remlen == 0 ? NULL : "PINGRESP remaining length is not 0";
 	case MQTT_SUBACK:
 		return remlen >= 3 ? NULL : "SUBACK shorter than a packet id and one code";
+	case MQTT_UNSUBACK:
+		return remlen == 2 ? NULL : "UNSUBACK remaining length is not 2";
 	default: /* PUBLISH: topic length, one byte of topic, the packet id */
 		return remlen >= 3u + (qos ? 2u : 0u) ? NULL : "PUBLISH too short";
 	}
@@ -365,6 +397,9 @@ static const char *parse_body(struct mqtt_decoder *d, struct mqtt_packet *p)
 		p->codes = b + 2;
 		p->n_codes = n - 2;
 		return NULL;
+	case MQTT_UNSUBACK:
+		p->packet_id = (uint16_t)(b[0] << 8 | b[1]);
+		return p->packet_id ? NULL : "UNSUBACK with packet id 0";
 	default:
 		break;
 	}

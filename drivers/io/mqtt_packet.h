@@ -1,8 +1,9 @@
 /*
  * mqtt_packet.h: the MQTT 3.1.1 packets a subscriber sends and receives,
- * with no socket and no library: encoders for CONNECT, SUBSCRIBE, PUBACK,
- * PINGREQ and DISCONNECT, and an incremental decoder for what a broker
- * sends a subscriber (CONNACK, SUBACK, PUBLISH, PINGRESP).
+ * with no socket and no library: encoders for CONNECT, SUBSCRIBE,
+ * UNSUBSCRIBE, PUBACK, PINGREQ and DISCONNECT, and an incremental decoder
+ * for what a broker sends a subscriber (CONNACK, SUBACK, UNSUBACK,
+ * PUBLISH, PINGRESP).
  *
  * The decoder is strict: anything the specification calls malformed, and
  * anything a subscriber that only asks for QoS 1 must not receive, is
@@ -52,6 +53,9 @@ size_t mqtt_enc_connect(uint8_t *out, size_t cap, const struct mqtt_connect_opts
 /* every filter at QoS 1; packet_id non-zero */
 size_t mqtt_enc_subscribe(uint8_t *out, size_t cap, uint16_t packet_id,
 			  const char *const *filters, size_t n, const char **why);
+/* every filter valid (mqtt_filter_check); packet_id non-zero */
+size_t mqtt_enc_unsubscribe(uint8_t *out, size_t cap, uint16_t packet_id,
+			    const char *const *filters, size_t n, const char **why);
 size_t mqtt_enc_puback(uint8_t *out, size_t cap, uint16_t packet_id);
 size_t mqtt_enc_pingreq(uint8_t *out, size_t cap);
 size_t mqtt_enc_disconnect(uint8_t *out, size_t cap);
@@ -71,7 +75,7 @@ struct mqtt_packet {
 	/* CONNACK */
 	int session_present;
 	int return_code;          /* 0 accepted, 1..5 the refusals */
-	/* SUBACK and PUBLISH (QoS 1) */
+	/* SUBACK, UNSUBACK and PUBLISH (QoS 1) */
 	uint16_t packet_id;
 	const uint8_t *codes;     /* SUBACK: one granted QoS or 0x80 per filter */
 	size_t n_codes;

@@ -9,9 +9,9 @@
  * waits a backoff before IDLE connects again.  The packets themselves are
  * mqtt_packet.c's, the byte stream (TCP or TLS) mqtt_sub_stream.c's; this
  * file owns the session: its states, timers and the queue of messages
- * waiting for their commit.  (A little over 800 lines: the session's state
- * machine, its timers and its filter changes on a live link belong
- * together.)
+ * waiting for their commit.  (About 1,000 lines: the session's state
+ * machine, its timers and its filter changes on a live link, subscribe
+ * and unsubscribe, belong together.)
  */
 #include <netdb.h>
 #include <poll.h>
@@ -57,8 +57,16 @@ struct mqtt_sub {
 	/* PUBACKs the broker has read: a PINGREQ written after them was
 	 * answered (TCP and the broker keep the order) */
 	uint64_t ack_written_seq, ping_covers, ack_confirmed;
+	uint16_t last_id;             /* the last packet id we gave out */
 	uint16_t sub_id;
 	size_t sub_n;                 /* filters the SUBSCRIBE in flight names */
+	/* filters no longer wanted that the broker's session may still hold:
+	 * unsubscribed once the link is up and subscribed, and kept here
+	 * until the UNSUBACK (a reconnect sends them again) */
+	char **unsub;
+	size_t n_unsub, unsub_cap;
+	size_t unsub_flight;          /* the first unsub_flight are in flight */
+	uint16_t unsub_id;            /* that UNSUBSCRIBE's packet id; 0 none */
 
 	struct mqtt_decoder dec;
 	uint8_t rbuf[RBUF_SIZE];
@@ -135,6 +143,8 @@ static void link_end(struct mqtt_sub *s, const char *why)
 	s->ring_head = s->ring_n = 0;
 	s->ping_out = 0;
 	s->ping_covers = 0;     /* a PINGRESP of this link will not come */
+	s->unsub_flight = 0;    /* unanswered: sent again after the next SUBACK */
+	s->unsub_id = 0;
 	s->pending_drop = NULL;
 	s->st.connected = s->st.subscribed = 0;
 	s->st.unacked = 0;
@@ -226,6 +236,17 @@ static int send_connect(struct mqtt_sub *s)
 	return flush(s);
 }
 
+/* A packet id for a SUBSCRIBE or UNSUBSCRIBE: never 0 (2.3.1), never the
+ * one still in flight of the other kind. */
+static uint16_t next_packet_id(struct mqtt_sub *s)
+{
+	do {
+		if (++s->last_id == 0)
+			s->last_id = 1;
+	} while (s->last_id == s->unsub_id);
+	return s->last_id;
+}
+
 /* One SUBSCRIBE for f[0..nf); none (subscribed at once) when nf is 0. */
 static int send_subscribe_of(struct mqtt_sub *s, char *const *f, size_t nf)
 {
@@ -240,8 +261,7 @@ static int send_subscribe_of(struct mqtt_sub *s, char *const *f, size_t nf)
 		need += 3 + strlen(f[i]);
 	if (wbuf_reserve(s, need) < 0)
 		return -1;
-	if (++s->sub_id == 0)
-		s->sub_id = 1;
+	s->sub_id = next_packet_id(s);
 	n = mqtt_enc_subscribe(s->wbuf + s->wlen, s->wcap - s->wlen, s->sub_id,
 			       (const char *const *)f, nf, &why);
 	if (n == 0) {
@@ -256,6 +276,58 @@ static int send_subscribe_of(struct mqtt_sub *s, char *const *f, size_t nf)
 static int send_subscribe(struct mqtt_sub *s)
 {
 	return send_subscribe_of(s, s->filters, s->cfg.n_filters);
+}
+
+/* One UNSUBSCRIBE for every filter waiting for one, once the link is up,
+ * its subscriptions answered and no UNSUBSCRIBE is in flight: after the
+ * SUBSCRIBE of whatever replaces them (the broker handles packets in
+ * order), so no message of a kept filter falls between the two. */
+static int send_unsubscribe(struct mqtt_sub *s)
+{
+	size_t need = 16, i, n;
+	const char *why;
+
+	if (s->state != S_UP || !s->st.subscribed || s->unsub_flight || !s->n_unsub)
+		return 0;
+	for (i = 0; i < s->n_unsub; i++)
+		need += 2 + strlen(s->unsub[i]);
+	if (wbuf_reserve(s, need) < 0)
+		return -1;
+	s->unsub_id = next_packet_id(s);
+	n = mqtt_enc_unsubscribe(s->wbuf + s->wlen, s->wcap - s->wlen, s->unsub_id,
+				 (const char *const *)s->unsub, s->n_unsub, &why);
+	if (n == 0) {
+		snprintf(s->err, sizeof s->err, "UNSUBSCRIBE: %s", why);
+		s->unsub_id = 0;
+		return -1;
+	}
+	s->unsub_flight = s->n_unsub;
+	s->wlen += n;
+	return flush(s);
+}
+
+/* The UNSUBACK of the UNSUBSCRIBE in flight: the broker's session holds
+ * none of those filters now; send the ones queued meanwhile. */
+static int on_unsuback(struct mqtt_sub *s, uint16_t id)
+{
+	size_t i, n = s->unsub_flight;    /* 0 if all were wanted again */
+
+	if (!s->unsub_id || id != s->unsub_id) {
+		s->st.protocol_errors++;
+		snprintf(s->err, sizeof s->err,
+			 "protocol error: UNSUBACK does not answer our UNSUBSCRIBE");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		free(s->unsub[i]);
+	memmove(s->unsub, s->unsub + n, (s->n_unsub - n) * sizeof *s->unsub);
+	s->n_unsub -= n;
+	s->unsub_flight = 0;
+	s->unsub_id = 0;
+	s->st.unsubscribed += n;
+	if (n)
+		log_info("mqtt_sub %s: unsubscribed from %zu filters", s->cfg.client_id, n);
+	return send_unsubscribe(s);
 }
 
 static int send_ping(struct mqtt_sub *s)
@@ -383,7 +455,9 @@ static int on_packet(struct mqtt_sub *s, const struct mqtt_packet *p)
 			}
 		}
 		s->st.subscribed = 1;
-		return 0;
+		return send_unsubscribe(s);
+	case MQTT_UNSUBACK:
+		return on_unsuback(s, p->packet_id);
 	default:
 		break;
 	}
@@ -773,6 +847,9 @@ void mqtt_sub_free(struct mqtt_sub *s)
 	for (i = 0; s->filters && i < s->cfg.n_filters; i++)
 		free(s->filters[i]);
 	free(s->filters);
+	for (i = 0; i < s->n_unsub; i++)
+		free(s->unsub[i]);
+	free(s->unsub);
 	free((char *)s->cfg.host);
 	free((char *)s->cfg.client_id);
 	free((char *)s->cfg.username);
@@ -789,6 +866,33 @@ void mqtt_sub_free(struct mqtt_sub *s)
 	free(s->ack_ends);
 	free(s->wbuf);
 	free(s);
+}
+
+/* Index of filter f in v[0..n), or n. */
+static size_t find_filter(char *const *v, size_t n, const char *f)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], f) == 0)
+			break;
+	return i;
+}
+
+/* A filter wanted again is no longer to be unsubscribed.  If its
+ * UNSUBSCRIBE is in flight, the SUBSCRIBE that follows it restores it on
+ * the broker; the UNSUBACK then covers one filter fewer. */
+static void unsub_forget(struct mqtt_sub *s, const char *f)
+{
+	size_t k = find_filter(s->unsub, s->n_unsub, f);
+
+	if (k == s->n_unsub)
+		return;
+	free(s->unsub[k]);
+	memmove(s->unsub + k, s->unsub + k + 1, (s->n_unsub - k - 1) * sizeof *s->unsub);
+	s->n_unsub--;
+	if (k < s->unsub_flight)
+		s->unsub_flight--;
 }
 
 int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
@@ -822,6 +926,8 @@ int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t 
 		}
 	}
 	s->cfg.n_filters += n;
+	for (i = 0; i < n; i++)
+		unsub_forget(s, added[i]);
 	/* on a live link now; otherwise the next CONNACK subscribes to all.
 	 * While the first SUBSCRIBE is unanswered a second would make its
 	 * SUBACK look foreign: start over, the reconnect subscribes to all. */
@@ -838,6 +944,44 @@ int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t 
 	return 0;
 }
 
+int mqtt_sub_remove_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
+			    char *err, size_t errlen)
+{
+	size_t i, k, removed = 0;
+
+	if (n == 0)
+		return 0;
+	if (s->n_unsub + n > s->unsub_cap) {
+		char **nu = realloc(s->unsub, (s->n_unsub + n) * sizeof *nu);
+
+		if (!nu) {
+			errf(err, errlen, "out of memory");
+			return -1;
+		}
+		s->unsub = nu;
+		s->unsub_cap = s->n_unsub + n;
+	}
+	for (i = 0; i < n; i++) {
+		k = find_filter(s->filters, s->cfg.n_filters, filters[i]);
+		if (k == s->cfg.n_filters)
+			continue;       /* not ours (or named twice) */
+		/* the string moves from the wanted list to the unwanted one */
+		if (find_filter(s->unsub, s->n_unsub, filters[i]) == s->n_unsub)
+			s->unsub[s->n_unsub++] = s->filters[k];
+		else
+			free(s->filters[k]);
+		memmove(s->filters + k, s->filters + k + 1,
+			(s->cfg.n_filters - k - 1) * sizeof *s->filters);
+		s->cfg.n_filters--;
+		removed++;
+	}
+	if (removed && send_unsubscribe(s) < 0) {
+		errf(err, errlen, "%s", s->err);
+		s->pending_drop = s->err;       /* the reconnect sends it again */
+	}
+	return (int)removed;
+}
+
 uint64_t mqtt_sub_acks_confirmed(const struct mqtt_sub *s)
 {
 	return s->ack_confirmed;
@@ -852,6 +996,7 @@ void mqtt_sub_get_stats(const struct mqtt_sub *s, struct mqtt_sub_stats *st)
 {
 	*st = s->st;
 	st->unacked = s->ring_n;
+	st->unsub_pending = s->n_unsub;
 }
 
 const char *mqtt_sub_last_error(const struct mqtt_sub *s)

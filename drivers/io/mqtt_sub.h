@@ -11,7 +11,7 @@
  * One session, one non-blocking socket, no thread: the caller's poll loop
  * asks mqtt_sub_poll() for the fd, events and timeout and hands the
  * revents back to mqtt_sub_handle().  Persistent session (clean session
- * off), every filter at QoS 1, keepalive with PINGREQ, a broker that does
+ * off), every filter at QoS 1 (and unsubscribed when no longer wanted), keepalive with PINGREQ, a broker that does
  * not answer a PINGREQ within the keepalive is dropped, reconnect with
  * exponential backoff and jitter, TLS through OpenSSL if configured.
  *
@@ -73,6 +73,8 @@ struct mqtt_sub_stats {
 	uint64_t acks_sent;         /* PUBACKs written to the socket */
 	uint64_t protocol_errors;   /* malformed or refused packets */
 	uint64_t subscribe_refused; /* filters the broker answered 0x80 */
+	uint64_t unsubscribed;      /* filters an UNSUBACK confirmed removed */
+	size_t unsub_pending;       /* filters waiting for their UNSUBACK */
 	uint64_t bytes_in, bytes_out;
 	size_t unacked;             /* QoS 1 messages waiting for their ack now */
 	int connected;              /* CONNACK accepted on the current link */
@@ -106,6 +108,15 @@ size_t mqtt_sub_ack_through(struct mqtt_sub *s, uint64_t seq);
  * subscribes to all); -1 a filter is not valid (nothing changed). */
 int mqtt_sub_add_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
 			 char *err, size_t errlen);
+/* Stop wanting these filters (a reload's removed devices): they leave
+ * the subscribed list, and an UNSUBSCRIBE for them goes out once the link
+ * is up and its SUBSCRIBEs answered (at once when it is; else after the
+ * next connect, since the persistent session still holds them), again
+ * after every reconnect until the broker's UNSUBACK.  Filters not
+ * subscribed are ignored.  Returns how many were removed, -1 out of
+ * memory (nothing changed). */
+int mqtt_sub_remove_filters(struct mqtt_sub *s, const char *const *filters, size_t n,
+			    char *err, size_t errlen);
 /* Every PUBACK through this seq has been read by the broker: a PINGREQ
  * written after them (ack_through sends one) was answered.  0: none yet. */
 uint64_t mqtt_sub_acks_confirmed(const struct mqtt_sub *s);

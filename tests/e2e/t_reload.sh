@@ -7,7 +7,9 @@
 # plug) stays latched although every device changed its index.  An invalid config leaves the old one running: on
 # SIGHUP (errors in the log) and on `hazardctl reload` (errors printed,
 # exit 1).  A key that cannot change live is reported as needing a
-# restart and keeps its value.  The GPIO side (latched outputs, inputs
+# restart and keeps its value.  A removed device's topics are
+# unsubscribed: a message on one while hazardd is down is not delivered
+# after it restarts, while a kept device's is.  The GPIO side (latched outputs, inputs
 # re-requested and re-read) is tests/unit/test_reload.c with the fake
 # backend and case 4b of tests/gpio/guest-init.sh on the real kernel.
 source "$(dirname "$0")/lib.sh"
@@ -187,5 +189,31 @@ check "status counts 3 reloads applied and 2 refused" \
 	"$(ctl --socket "$T/control.sock" --json status | jpy 'd["counters"]')" \
 	test "$(ctl --socket "$T/control.sock" --json status | jpy '[d["counters"]["reloads"], d["counters"]["reloads_refused"]]')" = "[3, 2]"
 
+# the removed device's topics leave the persistent session (UNSUBSCRIBE
+# after the reload's SUBSCRIBEs), and the broker confirmed it
+check "reload removing smoke-new unsubscribes its topics" "$(grep 'local: subscribed to' "$HZ_LOG" | tail -n 1)" \
+	grep -qE "local: subscribed to 0 new topics, unsubscribed from [1-9][0-9]*, on the same session" "$HZ_LOG"
+check "the broker answered the UNSUBSCRIBE" "no UNSUBACK line in the log" \
+	wait_for 'grep -qE "mqtt_sub [^ ]+: unsubscribed from [1-9][0-9]* filters" "$HZ_LOG"' 10
+
 kill_hazardd
 check "clean exit after the reloads" "exit $HZ_EXIT" test "$HZ_EXIT" = 0
+
+# --- while hazardd is down, the broker keeps messages for the kept
+# devices only: the removed device's is not delivered after the restart
+GAS0=$(db "SELECT count(*) FROM readings WHERE device='gas-1'")
+pub t/smoke-new '{"smoke": true}'
+pub t/gas-1 '{"gas_lel": 1}'
+if start_hazardd "$T/hazardd.json"; then
+	check "kept device: its message published while hazardd was down arrives after the restart" \
+		"gas-1 readings $GAS0 -> $(db "SELECT count(*) FROM readings WHERE device='gas-1'")" \
+		wait_for '[ "$(db "SELECT count(*) FROM readings WHERE device='"'gas-1'"'")" -gt "$GAS0" ]' 10
+	# the broker delivers a session's messages in order: smoke-new's,
+	# published first, would have come before gas-1's
+	check "removed device: its message published while hazardd was down is not delivered" \
+		"unknown_topic $(status_get 's["counters"]["unknown_topic"]')" \
+		test "$(status_get 's["counters"]["unknown_topic"]')" = 0
+	kill_hazardd
+else
+	fail "hazardd restarts after the reloads" "see the log"
+fi

@@ -8,7 +8,7 @@ retained message, then a subscriber (clean session off) that gets CONNACK,
 SUBACK, the retained one, QoS 0 and QoS 1 messages of 0, 30, 300 and 20,000
 bytes (1-, 2- and 3-byte remaining lengths), a UTF-8 topic and a PINGRESP;
 it drops the link without acknowledging and reconnects, so the broker
-redelivers with DUP set.  Each connection's byte stream is one file, and
+redelivers with DUP set, and then unsubscribes from one filter (UNSUBACK).  Each connection's byte stream is one file, and
 each packet of it one more; every file starts with the fuzzer's selector
 byte (5: a maximum packet of 64 KiB).  The bytes are the broker's own."""
 import os
@@ -100,7 +100,9 @@ def main():
     sub.close()              # no PUBACK: the broker keeps them all
 
     sub = connect(port, b"capture-sub", False)
-    streams.append(drain(sub))   # CONNACK (session present) and the DUPs
+    time.sleep(0.3)              # CONNACK (session present) and the DUPs
+    sub.sendall(packet(0xA2, struct.pack("!H", 8) + s16(b"+/status")))
+    streams.append(drain(sub))   # ... then the UNSUBACK
     sub.close()
     pub.close()
 

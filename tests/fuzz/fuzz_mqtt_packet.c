@@ -11,7 +11,7 @@
  * payload inside the packet); every refusal must give a reason.  After a
  * refusal the decoder is reset and decodes the rest, as a reconnect would.
  * The input is also tried as a topic filter: one the check accepts must
- * encode into a SUBSCRIBE.
+ * encode into a SUBSCRIBE and an UNSUBSCRIBE.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +33,10 @@ static void check_packet(const struct mqtt_packet *p, size_t max_packet)
 		break;
 	case MQTT_SUBACK:
 		if (p->packet_id == 0 || p->n_codes == 0)
+			abort();
+		break;
+	case MQTT_UNSUBACK:
+		if (p->packet_id == 0)
 			abort();
 		break;
 	case MQTT_PINGRESP:
@@ -119,7 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(f, data, size);
 		f[size] = '\0';
 		if (strlen(f) == size && !mqtt_filter_check(f) &&
-		    !mqtt_enc_subscribe(out, sizeof out, 1, filters, 1, &why))
+		    (!mqtt_enc_subscribe(out, sizeof out, 1, filters, 1, &why) ||
+		     !mqtt_enc_unsubscribe(out, sizeof out, 1, filters, 1, &why)))
 			abort();
 	}
 	return 0;

@@ -132,6 +132,28 @@ static void encoders(void)
 		      !mqtt_filter_check("a/+/b") && !mqtt_filter_check("+/+/#") &&
 		      !mqtt_filter_check("/"));
 	}
+	{
+		static const uint8_t unsub_want[] = {
+			0xA2, 17, 0x00, 0x07, 0, 3, 't', '/', '#',
+			0, 8, '+', '/', 's', 't', 'a', 't', 'u', 's',
+		};
+		static const char *const bad[] = { "a/#/b", "" };
+
+		n = mqtt_enc_unsubscribe(b, sizeof b, 7, filters, 2, &why);
+		CHECK("UNSUBSCRIBE: flags 0010, packet id, the filters (section 3.10)",
+		      n == sizeof unsub_want && memcmp(b, unsub_want, n) == 0);
+		CHECK_INT("UNSUBSCRIBE: packet id 0 refused",
+			  mqtt_enc_unsubscribe(b, sizeof b, 0, filters, 2, &why), 0);
+		CHECK_INT("UNSUBSCRIBE: no filter refused",
+			  mqtt_enc_unsubscribe(b, sizeof b, 1, filters, 0, &why), 0);
+		CHECK_INT("UNSUBSCRIBE: a bad filter refused",
+			  mqtt_enc_unsubscribe(b, sizeof b, 1, &bad[0], 1, &why), 0);
+		CHECK_CONTAINS("UNSUBSCRIBE: says why", why, "'#'");
+		CHECK_INT("UNSUBSCRIBE: an empty filter refused",
+			  mqtt_enc_unsubscribe(b, sizeof b, 1, &bad[1], 1, &why), 0);
+		CHECK_INT("UNSUBSCRIBE: no room is 0, not an overflow",
+			  mqtt_enc_unsubscribe(b, 12, 1, filters, 2, &why), 0);
+	}
 	n = mqtt_enc_puback(b, sizeof b, 0xBEEF);
 	CHECK("PUBACK bytes", n == 4 && b[0] == 0x40 && b[1] == 2 && b[2] == 0xBE && b[3] == 0xEF);
 	CHECK_INT("PUBACK for packet id 0 refused", mqtt_enc_puback(b, sizeof b, 0), 0);
@@ -202,6 +224,7 @@ static void round_trips(void)
 	static const uint8_t connack_refused[] = { 0x20, 2, 0, 5 };
 	static const uint8_t suback[] = { 0x90, 4, 0, 9, 1, 0x80 };
 	static const uint8_t pingresp[] = { 0xD0, 0 };
+	static const uint8_t unsuback[] = { 0xB0, 2, 0x12, 0x34 };
 
 	mqtt_decoder_init(&d, 1024);
 	CHECK("CONNACK session present",
@@ -217,6 +240,9 @@ static void round_trips(void)
 	CHECK("PINGRESP",
 	      mqtt_decode(&d, pingresp, 2, &used, &p, &why) == MQTT_DEC_PACKET &&
 	      p.type == MQTT_PINGRESP && used == 2);
+	CHECK("UNSUBACK: its packet id",
+	      mqtt_decode(&d, unsuback, 4, &used, &p, &why) == MQTT_DEC_PACKET &&
+	      p.type == MQTT_UNSUBACK && p.packet_id == 0x1234 && used == 4);
 
 	n = publish(b, 1, 1, 1, "t/dev-1", 7, 0xFFFF, (const uint8_t *)"{\"smoke\":true}", 14);
 	CHECK("PUBLISH QoS 1: topic, id, flags, payload",
@@ -316,7 +342,12 @@ static void malformed(void)
 	refused("CONNECT from a broker", (const uint8_t *)"\x10\x00", 2, "packet type");
 	refused("PUBACK (we never publish)", (const uint8_t *)"\x40\x02\x00\x01", 4, "packet type");
 	refused("PUBREL", (const uint8_t *)"\x62\x02\x00\x01", 4, "packet type");
-	refused("UNSUBACK (we never unsubscribe)", (const uint8_t *)"\xB0\x02\x00\x01", 4, "packet type");
+	refused("UNSUBACK flags", (const uint8_t *)"\xB2\x02\x00\x01", 4, "reserved flags");
+	refused("UNSUBACK length 3", (const uint8_t *)"\xB0\x03\x00\x01\x00", 5, "not 2");
+	refused("UNSUBACK length 0", (const uint8_t *)"\xB0\x00", 2, "not 2");
+	refused("UNSUBACK packet id 0", (const uint8_t *)"\xB0\x02\x00\x00", 4, "packet id 0");
+	refused("UNSUBSCRIBE from a broker", (const uint8_t *)"\xA2\x05\x00\x01\x00\x01t", 7,
+		"packet type");
 	refused("DISCONNECT from a broker", (const uint8_t *)"\xE0\x00", 2, "packet type");
 	refused("reserved type 0", (const uint8_t *)"\x00\x00", 2, "packet type");
 	refused("reserved type 15", (const uint8_t *)"\xF0\x00", 2, "packet type");

@@ -3,7 +3,8 @@
  * Part one, against a broker played by this test on a loopback socket:
  * PUBACKs leave in arrival order only when acknowledged, a full window of
  * un-acknowledged messages stops reading, a malformed packet is a counted
- * protocol error and a reconnect.
+ * protocol error and a reconnect; a removed filter is unsubscribed and
+ * its UNSUBACK matched.
  *
  * Part two, against a real mosquitto on a free loopback port with its own
  * config, passwords and temp dir: a subscriber killed with SIGKILL while
@@ -13,7 +14,10 @@
  * none.  QoS 0 needs no ack; payloads of 0 bytes and of the maximum size
  * arrive, one byte more is a protocol error; wrong and missing passwords
  * are refused; a SIGSTOPped broker is found dead by the keepalive; TLS
- * with the CA and host name verified, and refused for a wrong name.
+ * with the CA and host name verified, and refused for a wrong name.  A
+ * filter removed (on a live link, and while the link is down) is
+ * unsubscribed from the persistent session: messages on it published
+ * while the client is away are not kept for it; a kept filter's are.
  * Without mosquitto: SKIP, exit 77.
  */
 #include <arpa/inet.h>
@@ -147,6 +151,14 @@ static int until_protocol_error(struct mqtt_sub *s, long n)
 
 	mqtt_sub_get_stats(s, &st);
 	return (long)st.protocol_errors >= n;
+}
+
+static int until_unsubscribed(struct mqtt_sub *s, long n)
+{
+	struct mqtt_sub_stats st;
+
+	mqtt_sub_get_stats(s, &st);
+	return (long)st.unsubscribed >= n && st.unsub_pending == 0;
 }
 
 static int until_connect_failure(struct mqtt_sub *s, long n)
@@ -333,6 +345,49 @@ static void part_one(void)
 	run(s, 200, until_acks, 5);
 	CHECK_INT("acks_sent counts written PUBACKs", stats(s).acks_sent, 5);
 
+	/* a filter no longer wanted: UNSUBSCRIBE, answered by its UNSUBACK */
+	{
+		static const char *const gone[] = { "t/#", "not/ours" };
+		uint16_t uid = 0;
+
+		CHECK_INT("a filter not subscribed is not removed",
+			  mqtt_sub_remove_filters(s, &gone[1], 1, (char *)b, 100), 0);
+		CHECK_INT("the subscribed one is", mqtt_sub_remove_filters(s, gone, 2,
+									  (char *)b, 100), 1);
+		CHECK("UNSUBSCRIBE sent at once on the live link",
+		      fake_skip_packet(c, s, &first, &uid) == 0 && first == 0xA2 && uid != 0);
+		CHECK("... with a packet id of its own", uid != sid);
+		CHECK_INT("waiting for its UNSUBACK", stats(s).unsub_pending, 1);
+		b[0] = 0xB0, b[1] = 2, b[2] = (uint8_t)(uid >> 8), b[3] = (uint8_t)uid;
+		send(c, b, 4, 0);
+		run(s, 1000, until_unsubscribed, 1);
+		CHECK_INT("UNSUBACK matched: unsubscribed counted", stats(s).unsubscribed, 1);
+		CHECK_INT("... nothing pending", stats(s).unsub_pending, 0);
+		CHECK("... and the link stays up", stats(s).connected);
+
+		/* wanted again while its UNSUBSCRIBE is in flight: the SUBSCRIBE
+		 * behind it restores it, the UNSUBACK then covers nothing */
+		CHECK_INT("filter added back", mqtt_sub_add_filters(s, gone, 1, (char *)b, 100), 0);
+		CHECK("SUBSCRIBE for it", fake_skip_packet(c, s, &first, &sid) == 0 && first == 0x82);
+		b[0] = 0x90, b[1] = 3, b[2] = (uint8_t)(sid >> 8), b[3] = (uint8_t)sid, b[4] = 1;
+		send(c, b, 5, 0);
+		run(s, 300, NULL, 0);   /* one SUBSCRIBE in flight at a time */
+		CHECK_INT("removed again", mqtt_sub_remove_filters(s, gone, 1, (char *)b, 100), 1);
+		CHECK("UNSUBSCRIBE for it", fake_skip_packet(c, s, &first, &uid) == 0 && first == 0xA2);
+		CHECK_INT("added back before the UNSUBACK",
+			  mqtt_sub_add_filters(s, gone, 1, (char *)b, 100), 0);
+		CHECK("SUBSCRIBE behind the UNSUBSCRIBE",
+		      fake_skip_packet(c, s, &first, &sid) == 0 && first == 0x82);
+		CHECK_INT("nothing left to unsubscribe", stats(s).unsub_pending, 0);
+		b[0] = 0xB0, b[1] = 2, b[2] = (uint8_t)(uid >> 8), b[3] = (uint8_t)uid;
+		b[4] = 0x90, b[5] = 3, b[6] = (uint8_t)(sid >> 8), b[7] = (uint8_t)sid, b[8] = 1;
+		send(c, b, 9, 0);
+		run(s, 300, NULL, 0);
+		CHECK("its UNSUBACK is no protocol error",
+		      stats(s).connected && stats(s).protocol_errors == 0);
+		CHECK_INT("... and counts no filter", stats(s).unsubscribed, 1);
+	}
+
 	/* a PUBLISH with packet id 0: a protocol error, the link ends */
 	send(c, "\x32\x05\x00\x01t\x00\x00", 7, 0);
 	run(s, 1000, until_protocol_error, 1);
@@ -473,6 +528,97 @@ static int payloads_are(int from, int to, int first_m, int dup)
 			return 0;
 	}
 	return 1;
+}
+
+static const char *two_filters[] = { "t/keep", "t/gone" };
+
+static struct mqtt_sub *sub_two(int port, const char *id)
+{
+	struct mqtt_sub_config c = {
+		.host = "127.0.0.1", .port = port, .client_id = id,
+		.username = "hazardd", .password = "hz-secret",
+		.filters = two_filters, .n_filters = 2, .keepalive_s = 30,
+		.connect_timeout_ms = 2000, .backoff_min_ms = 50, .backoff_max_ms = 400,
+	};
+	char err[200];
+
+	return mqtt_sub_new(&c, on_msg, NULL, err, sizeof err);
+}
+
+/* Published while the client is away, on both filters: what comes back
+ * when it returns (same client id, persistent session). */
+static int away_then_back(int port, const char *id, const char *tag)
+{
+	struct mqtt_sub *s;
+	char what[32];
+
+	snprintf(what, sizeof what, "-m %s-keep", tag);
+	pub(port, 1, "t/keep", what);
+	snprintf(what, sizeof what, "-m %s-gone", tag);
+	pub(port, 1, "t/gone", what);
+	n_got = 0;
+	s = sub_two(port, id);
+	if (!s)
+		return -1;
+	run(s, 5000, until_got, 1);
+	run(s, 700, NULL, 0);           /* and nothing more */
+	mqtt_sub_ack_through(s, mqtt_sub_last_seq(s));
+	run(s, 300, NULL, 0);
+	mqtt_sub_free(s);
+	return n_got;
+}
+
+/* A filter removed is unsubscribed from the persistent session: the
+ * broker keeps nothing more for it while the client is away. */
+static void unsubscribe(int port)
+{
+	static const char *const gone[] = { "t/gone" };
+	struct mqtt_sub *s = sub_two(port, "hz-unsub");
+	char err[200];
+
+	CHECK("two-filter session subscribed", s && run(s, 5000, until_subscribed, 0));
+	if (!s)
+		return;
+	mqtt_sub_free(s);
+	CHECK_INT("before: the session keeps both filters' messages while away",
+		  away_then_back(port, "hz-unsub", "a"), 2);
+
+	/* on a live link */
+	s = sub_two(port, "hz-unsub");
+	run(s, 5000, until_subscribed, 0);
+	CHECK_INT("remove one of two", mqtt_sub_remove_filters(s, gone, 1, err, sizeof err), 1);
+	CHECK("UNSUBACK came", run(s, 3000, until_unsubscribed, 1));
+	mqtt_sub_free(s);
+	/* the next connection subscribes to both again (sub_two): remove
+	 * "t/gone" from it while its link is down, before it connects */
+	n_got = 0;
+	pub(port, 1, "t/keep", "-m b-keep");
+	pub(port, 1, "t/gone", "-m b-gone");
+	s = sub_two(port, "hz-unsub");
+	run(s, 5000, until_got, 1);
+	run(s, 500, NULL, 0);
+	CHECK("after the live unsubscribe: only the kept filter's message was held",
+	      n_got == 1 && strcmp(got[0].payload, "b-keep") == 0);
+	mqtt_sub_ack_through(s, mqtt_sub_last_seq(s));
+	run(s, 300, NULL, 0);
+	mqtt_sub_drop(s, "test: link cut");
+	CHECK_INT("removed while the link is down",
+		  mqtt_sub_remove_filters(s, gone, 1, err, sizeof err), 1);
+	CHECK_INT("... waits for the link", stats(s).unsub_pending, 1);
+	CHECK("... unsubscribed after the reconnect's SUBACK",
+	      run(s, 5000, until_unsubscribed, 1) && stats(s).connects == 2);
+	mqtt_sub_free(s);
+	n_got = 0;
+	pub(port, 1, "t/keep", "-m c-keep");
+	pub(port, 1, "t/gone", "-m c-gone");
+	s = sub_two(port, "hz-unsub");
+	run(s, 5000, until_got, 1);
+	run(s, 500, NULL, 0);
+	CHECK("after the unsubscribe on reconnect: only the kept filter's message was held",
+	      n_got == 1 && strcmp(got[0].payload, "c-keep") == 0);
+	mqtt_sub_ack_through(s, mqtt_sub_last_seq(s));
+	run(s, 300, NULL, 0);
+	mqtt_sub_free(s);
 }
 
 static void redelivery(int port)
@@ -738,6 +884,7 @@ int main(void)
 		sizes(port);
 		credentials(port);
 		keepalive(port, broker_pid);
+		unsubscribe(port);
 		stop(broker_pid);
 	}
 	tls();
