@@ -58,6 +58,10 @@ static void hzc_usage(FILE *f)
 "                         write off a cleared hazard; the note (at most\n"
 "                         500 characters) says how it was rectified,\n"
 "                         --evidence (2000) what shows the fix\n"
+"  assign ID PERSON [--note TEXT] [--actor NAME]\n"
+"                         assign a hazard (交办) to one of its site's\n"
+"                         people (a person id of $.sites[].people); again\n"
+"                         to re-assign it\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
 "  rules                  the alarm thresholds in force per kind and\n"
 "                         device, and where each came from (default,\n"
@@ -201,7 +205,7 @@ static bool hzc_is_transition(const char *cmd)
 {
 	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
-	       strcmp(cmd, "dismiss") == 0;
+	       strcmp(cmd, "dismiss") == 0 || strcmp(cmd, "assign") == 0;
 }
 
 /*
@@ -271,6 +275,13 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		    strcmp(o->verdict, "test") != 0)
 			return hzc_usage_error("verify-alarm: \"%s\" is not real, false "
 					       "or test", o->verdict);
+	} else if (strcmp(o->cmd, "assign") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "assign needs a hazard ID and a PERSON "
+					       "id");
+		o->id = pos[1];
+		o->person = pos[2];
+		want = 3;
 	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0 ||
 		   hzc_is_transition(o->cmd)) {
 		if (npos < 2)
@@ -541,6 +552,8 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 		cJSON_AddBoolToObject(req, "open", o->open);
 	if (o->verdict)
 		cJSON_AddStringToObject(req, "verdict", o->verdict);
+	if (o->person)
+		cJSON_AddStringToObject(req, "person", o->person);
 	if (o->unknown)
 		cJSON_AddBoolToObject(req, "unknown", true);
 	hzc_report_request(o, req);

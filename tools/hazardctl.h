@@ -42,6 +42,7 @@ struct hzc_opts {
 	bool        unknown;            /* devices --unknown */
 	const char *set;                /* switch DEVICE on|off */
 	const char *verdict;            /* verify-alarm ID real|false|test */
+	const char *person;             /* assign ID PERSON */
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
 };
