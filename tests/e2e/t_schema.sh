@@ -221,6 +221,10 @@ hzp() { hz "$@" --print; }
 	echo "!verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 who=li.wei)"
 	echo "!dismiss $(hzp dismiss fault_id=gw-1-F1 who=li.wei)"
 	echo "!alarms $(hzp alarms open=true)"
+	echo "assign $(hzp assign hazard_id=gw-1-H1 person=wang who=li.wei)"
+	echo "assign $(hzp assign hazard_id=gw-1-H1 person=wang who=li.wei note="by Friday")"
+	echo "!assign $(hzp assign hazard_id=gw-1-H1 who=li.wei)"
+	echo "!assign $(hzp assign alarm_id=gw-1-A1 person=wang who=li.wei)"
 } >"$T/commands.txt"
 $PY - "$T/commands.txt" "$SCHEMA" <<'EOF' >"$T/cmdval.out" 2>&1
 import json, os, sys
