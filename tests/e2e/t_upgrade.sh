@@ -102,8 +102,11 @@ write_config "$T/v4.json" <<'EOF2'
 EOF2
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
-check "migrated to schema version 7" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 7
+check "migrated to schema version 8" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 8
+check "v8: the assignments table exists, empty" \
+	"$(db "SELECT sql FROM sqlite_master WHERE name = 'hazard_assignments'")" \
+	test "$(db "SELECT count(*) FROM hazard_assignments")" = 0
 check "v6: no migrated record is flapping" "$(db "SELECT count(*), sum(flapping) FROM hazards")" \
 	test "$(db "SELECT sum(flapping) FROM hazards")" = 0
 check "v7: the intake's committed-not-acknowledged table exists" \
