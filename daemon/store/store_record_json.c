@@ -154,7 +154,9 @@ cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 	}
 	store_stmt_done(s);
 	o = hz_json(st, rec, event, at_ms, detail, evidence);
-	if (rec->kind == REC_HAZARD)
+	/* upstream events carry the current assignee; listings do not
+	 * (the detail view and the ledger do) */
+	if (event && rec->kind == REC_HAZARD)
 		store_assign_json(st, o, rec->id);
 	free(detail);
 	free(evidence);
