@@ -69,6 +69,10 @@ static void hzc_usage(FILE *f)
 "  raise SITE TYPE --note TEXT [--device ID] [--severity general|major]\n"
 "        [--actor NAME]   record a hazard by hand (an inspection's\n"
 "                         finding); TYPE is a hazard type (gas_leak, ...)\n"
+"  assign ID PERSON [--note TEXT] [--actor NAME]\n"
+"                         assign a hazard (交办) to one of its site's\n"
+"                         people (a person id of $.sites[].people); again\n"
+"                         to re-assign it\n"
 "  outputs                GPIO outputs: state, latched, and why\n"
 "  rules                  the alarm thresholds in force per kind and\n"
 "                         device, and where each came from (default,\n"
@@ -215,7 +219,8 @@ static bool hzc_is_transition(const char *cmd)
 	return strcmp(cmd, "close") == 0 || strcmp(cmd, "ack") == 0 ||
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
 	       strcmp(cmd, "dismiss") == 0 || strcmp(cmd, "submit") == 0 ||
-	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0;
+	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0 ||
+	       strcmp(cmd, "assign") == 0;
 }
 
 /* Commands whose note is required: the write-off and re-inspection. */
@@ -313,6 +318,13 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		    strcmp(o->severity, "major") != 0)
 			return hzc_usage_error("raise: --severity \"%s\" is neither general "
 					       "nor major", o->severity);
+	} else if (strcmp(o->cmd, "assign") == 0) {
+		if (npos < 3)
+			return hzc_usage_error("%s", "assign needs a hazard ID and a PERSON "
+					       "id");
+		o->id = pos[1];
+		o->person = pos[2];
+		want = 3;
 	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0 ||
 		   hzc_is_transition(o->cmd)) {
 		if (npos < 2)
@@ -592,6 +604,8 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 		cJSON_AddBoolToObject(req, "open", o->open);
 	if (o->verdict)
 		cJSON_AddStringToObject(req, "verdict", o->verdict);
+	if (o->person)
+		cJSON_AddStringToObject(req, "person", o->person);
 	if (o->unknown)
 		cJSON_AddBoolToObject(req, "unknown", true);
 	if (o->result)

@@ -45,6 +45,7 @@ struct hzc_opts {
 	const char *result;             /* verify ID pass|fail */
 	const char *device;             /* raise SITE TYPE --device ID */
 	const char *type;               /* raise SITE TYPE */
+	const char *person;             /* assign ID PERSON */
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
 };

@@ -358,6 +358,21 @@ static void hzc_print_rules(const cJSON *res)
 	       "yes" : "no");
 }
 
+/* "hazard X assigned to P (name, role) at T (state S)" */
+static void hzc_print_assign(const cJSON *res, const char *id, const char *state)
+{
+	static const char *const k_p[] = { "assignee", NULL }, *const k_n[] = { "assignee_name", NULL },
+		*const k_r[] = { "role", NULL }, *const k_at[] = { "assigned_at", NULL };
+	char *p = hzc_scalar(hzc_get(res, k_p)), *n = hzc_scalar(hzc_get(res, k_n));
+	char *r = hzc_scalar(hzc_get(res, k_r)), *at = hzc_time(hzc_get(res, k_at));
+
+	printf("hazard %s assigned to %s (%s, %s) at %s (state %s)\n", id, p, n, r, at, state);
+	free(p);
+	free(n);
+	free(r);
+	free(at);
+}
+
 static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
@@ -381,6 +396,8 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 		printf("alarm %s verified %s (state %s)\n", s, o->verdict, st);
 	else if (strcmp(o->cmd, "dismiss") == 0)
 		printf("fault %s dismissed\n", s);
+	else if (strcmp(o->cmd, "assign") == 0)
+		hzc_print_assign(res, s, st);
 	else
 		printf("hazard %s %s\n", s, st);
 	free(s);
@@ -650,7 +667,7 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 	static const char *const cols[] = { "id", "type", "severity", "priority",
 		"device", "raised", "deadline", "state", "acknowledged", "rectifying",
 		"cleared", "closed", "closed_by", "note", "overdue", "recurrence_of",
-		"occurrences" };
+		"occurrences", "assignee", "assigned_at" };
 	const size_t nc = sizeof cols / sizeof cols[0];
 	const cJSON *row;
 	size_t c;

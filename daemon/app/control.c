@@ -216,6 +216,19 @@ static cJSON *ctl_cmd_switch(const cJSON *req, const struct ctl_caller *who,
 	return ops_switch(d, id, set, actor, e);
 }
 
+/* {"cmd":"assign","id":HAZARD,"person":PERSON,"note"} (and "actor": root
+ * only): the hazard to one of its site's people. */
+static cJSON *ctl_cmd_assign(const cJSON *req, const struct ctl_caller *who,
+			     struct daemon *d, struct ops_error *e)
+{
+	const char *id, *person, *note, *actor;
+
+	if (ops_assign_parse(req, "id", &id, &person, &note, e) < 0 ||
+	    ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_assign(d, id, person, actor, note, e);
+}
+
 static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 			     struct daemon *d, struct ops_error *e)
 {
@@ -254,6 +267,7 @@ static const struct ctl_cmd {
 	{ .name = "test",    .act = ctl_cmd_test },
 	{ .name = "reload",  .act = ctl_cmd_reload },
 	{ .name = "switch",  .act = ctl_cmd_switch },
+	{ .name = "assign",  .act = ctl_cmd_assign },
 };
 
 /* ------------------------------------------------------------ replies */

@@ -379,6 +379,39 @@ static void cmd_action(struct daemon *d, const cJSON *body, enum record_action a
 	cJSON_Delete(res);
 }
 
+/* assign: {"hazard_id", "person", "who", "note"}: the hazard to one of
+ * its site's people, as "platform:<who>". */
+static void cmd_assign(struct daemon *d, const cJSON *body, struct reply *r)
+{
+	static const char *const allowed[] = { "hazard_id", "person", "who", "note", NULL };
+	struct ops_error e = { .cls = OPS_OK };
+	char actor[sizeof "platform:" + 4 * OPS_WHO_MAX];
+	const char *id, *person, *note, *who;
+	cJSON *res;
+
+	if (!only_fields(body, allowed, r))
+		return;
+	if (ops_assign_parse(body, "hazard_id", &id, &person, &note, &e) < 0 ||
+	    ops_text(body, "who", OPS_WHO_MAX, true, &who, &e) < 0) {
+		fail_ops(r, &e);
+		return;
+	}
+	snprintf(actor, sizeof actor, "platform:%s", who);
+	if (!(res = ops_assign(d, id, person, actor, note, &e))) {
+		fail_ops(r, &e);
+		return;
+	}
+	r->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->result, "hazard_id", id);
+	cJSON_AddItemToObject(r->result, "state",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "state"));
+	cJSON_AddItemToObject(r->result, "assignee",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "assignee"));
+	cJSON_AddItemToObject(r->result, "assigned_at",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "assigned_at"));
+	cJSON_Delete(res);
+}
+
 /* The live records of one kind (hazards, alarms, faults), at most
  * OPS_LIST_MAX of them, under the kind's plural. */
 static void cmd_list(struct daemon *d, const cJSON *body, const char *kind,
@@ -466,6 +499,8 @@ static void dispatch(struct downlink *dl, struct daemon *d, const char *name,
 		cmd_action(d, body, RA_SUBMIT, r);
 	else if (strcmp(name, "verify") == 0)   /* a hazard's re-inspection */
 		cmd_action(d, body, RA_PASS, r);
+	else if (strcmp(name, "assign") == 0)
+		cmd_assign(d, body, r);
 	else if (strcmp(name, "status") == 0 && dl->hooks.status)
 		cmd_status(dl, d, body, r);
 	else if (strcmp(name, "summary") == 0)

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "register.h"
 
 /* ------------------------------------------------------------ adapters */
 
@@ -321,6 +322,9 @@ int graph_commit(const struct graph_home *h, struct graph *g)
 	if (d->store) {
 		if (store_sync_config(d->store, d->cfg) < 0)
 			rc = -1;
+		/* the site register: at start-up, and after a reload that
+		 * changed it */
+		register_queue(d, old == NULL);
 		if (g->n_new) {
 			graph_restore_rules(d->store, d->cfg, d->dev_state, g->fresh);
 			/* one heard before it left the config is not never_seen */

@@ -69,9 +69,14 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		    const char *event, int64_t at_ms, cJSON *actions)
 {
 	cJSON *body = store_hazard_event_json(d->store, rec, event, at_ms);
+	const struct site_cfg *site = d->cfg ? config_find_site(d->cfg, rec->site) : NULL;
 	struct device_state *ds;
 	char *text;
 
+	/* the site's grid (网格) as the config says now, so the platform can
+	 * route every event to its grid worker; none for a site that is gone */
+	if (body && site && site->grid[0])
+		cJSON_AddStringToObject(body, "grid", site->grid);
 	if (body && actions)
 		cJSON_AddItemToObject(body, "actions", actions);
 	else

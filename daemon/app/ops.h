@@ -151,4 +151,17 @@ cJSON *ops_test(struct daemon *d, const char *output, const char *who,
 cJSON *ops_switch(struct daemon *d, const char *device, const char *set,
 		  const char *actor, struct ops_error *e);
 
+/* ------------------------------------------------------ ops_assign.c
+ * Assignment (交办) of a hazard to one of its site's people.
+ */
+/* The request's hazard id (under id_key), "person" and optional "note"
+ * (pointers into req).  0, or -1 with e. */
+int ops_assign_parse(const cJSON *req, const char *id_key, const char **hazard_id,
+		     const char **person, const char **note, struct ops_error *e);
+/* Assign hazard_id (a hazard, not closed) to person (a people id of its
+ * site): {"id", "state", "assignee", "assignee_name", "role",
+ * "assigned_at", "actor"}; an "assigned" event goes upstream. */
+cJSON *ops_assign(struct daemon *d, const char *hazard_id, const char *person,
+		  const char *actor, const char *note, struct ops_error *e);
+
 #endif /* APP_OPS_H */

@@ -107,5 +107,6 @@ cJSON *ops_ledger(struct daemon *d, const cJSON *req, struct ops_error *e)
 	r = store_ledger(d->store, site, now_wall_ms());
 	if (!r)
 		return ops_fail(e, OPS_FAILED, "cannot read the ledger (store error)");
+	store_assign_rows(d->store, r, "id");   /* who each hazard is assigned to */
 	return r;
 }

@@ -395,6 +395,8 @@ void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
+	for (int i = 0; cfg->sites && i < cfg->n_sites; i++)
+		free(cfg->sites[i].people);
 	free(cfg->sites);
 	free(cfg->devices);
 	free(cfg->inputs);

@@ -25,6 +25,7 @@ static const struct field site_fields[] = {
 	{ FIELD(struct site_cfg, "name", T_STR, name, 0) },
 	{ FIELD(struct site_cfg, "address", T_STR, address, 0) },
 	{ FIELD(struct site_cfg, "grid", T_STR, grid, 0) },
+	{ .key = "people", .type = T_OTHER },   /* parse_site_people */
 };
 
 static const struct field device_fields[] = {
@@ -45,6 +46,11 @@ static const struct field device_fields[] = {
 	{ .key = "gas", .type = T_OTHER },      /* parse_device_hw: gas detectors only */
 	{ .key = "relay", .type = T_OTHER },    /* parse_device_hw: default by kind */
 	{ .key = "gen", .type = T_OTHER },      /* check_device_topic: formats with gens */
+	/* parse_device_register: the site register's device keys */
+	{ .key = "model", .type = T_OTHER },
+	{ .key = "installed", .type = T_OTHER },
+	{ .key = "sensor_life_y", .type = T_OTHER },
+	{ .key = "calibration_due", .type = T_OTHER },
 };
 
 /* device_fields with the format table's names (formats.c) as the choices
@@ -75,9 +81,10 @@ void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg)
 		struct site_cfg *s = &cfg->sites[i];
 
 		path_index(p, sizeof p, "$.sites", i);
-		if (cJSON_IsObject(it))
+		if (cJSON_IsObject(it)) {
 			parse_fields(c, it, p, site_fields, ARRAY_LEN(site_fields), s);
-		else
+			parse_site_people(c, it, p, cfg, i);
+		} else
 			cfg_err(c, at_key(c, it), p, "expected object, got %s", json_type(it));
 		if (!s->grid[0])
 			strlcpy_hz(s->grid, cfg->gateway.grid, sizeof s->grid);
@@ -234,6 +241,7 @@ void parse_device(struct ctx *c, const cJSON *it, const char *p,
 	parse_device_rules(c, it, p, cfg, d);
 	parse_device_flood(c, it, p, cfg, d);
 	parse_device_hw(c, it, p, d);
+	parse_device_register(c, it, p, d);
 	check_device_topic(c, it, p, d);
 	path_key(idp, sizeof idp, p, "id");
 	path_key(sitep, sizeof sitep, p, "site");

@@ -168,6 +168,12 @@ void parse_device(struct ctx *c, const cJSON *it, const char *p,
 			 struct config *cfg, int i);
 void parse_devices(struct ctx *c, const cJSON *root, struct config *cfg);
 
+/* config_people.c */
+void parse_site_people(struct ctx *c, const cJSON *site, const char *sp,
+		       struct config *cfg, int si);
+void parse_device_register(struct ctx *c, const cJSON *it, const char *p,
+			   struct device_cfg *d);
+
 /* config_gpio.c */
 int get_choice(struct ctx *c, const cJSON *obj, const char *opath, const char *key,
 		      unsigned flags, const char *what, const char *const *names, size_t n);
@@ -198,5 +204,6 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg);
 /* Enum fields are written through an int (T_ENUM below). */
 _Static_assert(sizeof(enum site_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum device_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum person_role) == sizeof(int), "enum size");
 
 #endif /* CONFIG_PARSE_H */

@@ -1,6 +1,6 @@
 /*
  * model.c: the names the config file uses for site kinds, device kinds,
- * gases, GPIO bias and output modes (core/model.h).
+ * gases, people's roles, GPIO bias and output modes (core/model.h).
  */
 #include "model.h"
 
@@ -22,6 +22,13 @@ const char *const gas_kind_name[GAS_KIND_COUNT] = {
 	[GAS_NATURAL] = "natural_gas",
 	[GAS_LPG] = "lpg",
 	[GAS_CO] = "co",
+};
+
+const char *const person_role_name[ROLE_COUNT] = {
+	[ROLE_OWNER] = "owner",
+	[ROLE_SAFETY_MANAGER] = "safety_manager",
+	[ROLE_GRID_WORKER] = "grid_worker",
+	[ROLE_INSTALLER] = "installer",
 };
 
 const char *const gpio_bias_name[GPIO_BIAS_COUNT] = {

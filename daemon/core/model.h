@@ -52,13 +52,35 @@ struct rule_params {
 				 * set it (hazardctl rules: its source) */
 };
 
+/* A site's responsible people (一企一档): who a hazard can be assigned to
+ * (交办).  An id names one person on the whole gateway (config.c checks
+ * that the same id under two sites is the same person). */
+enum person_role { ROLE_OWNER, ROLE_SAFETY_MANAGER, ROLE_GRID_WORKER, ROLE_INSTALLER,
+		   ROLE_COUNT };
+extern const char *const person_role_name[ROLE_COUNT];
+#define SITE_PEOPLE_MAX 32
+#define PERSON_NAME_MAX 64      /* bytes, with the NUL */
+#define PHONE_MAX       24      /* "+" and up to 20 digits, with the NUL */
+
+struct person_cfg {
+	char id[ID_MAX];
+	char name[PERSON_NAME_MAX];
+	enum person_role role;
+	char phone[PHONE_MAX];          /* "" none; stays on the gateway */
+};
+
 struct site_cfg {
 	char id[ID_MAX];
 	enum site_kind kind;
 	char name[128];
 	char address[256];
 	char grid[32];
+	struct person_cfg *people;      /* malloc'd, n_people; config_free */
+	int  n_people;
 };
+
+/* "YYYY-MM-DD" and its NUL */
+#define DATE_LEN 11
 
 struct device_cfg {
 	char id[ID_MAX];
@@ -81,6 +103,12 @@ struct device_cfg {
 	/* rules as the file set them, before platform overrides
 	 * (rule_overrides.c keeps them so an override can be removed) */
 	struct rule_params file_rules;
+	/* the site register (app/register.c): what the device is and how
+	 * long its sensor lasts; "" / 0 when the file does not say */
+	char   model[64];
+	char   installed[DATE_LEN];     /* YYYY-MM-DD */
+	double sensor_life_y;           /* years from installed */
+	char   calibration_due[DATE_LEN]; /* YYYY-MM-DD */
 };
 
 /* GPIO lines (drivers/io/gpio.c) and interlocks (daemon/app/interlock.c). */

@@ -408,6 +408,13 @@ bool uplink_connected(struct uplink *up, char *uri, size_t urilen)
 	return is_up;
 }
 
+/* Messages that describe the gateway as it stands (its status, its site
+ * register) are retained: a subscriber that comes later gets the latest. */
+static bool retained_topic(const char *suffix)
+{
+	return strcmp(suffix, "status") == 0 || strcmp(suffix, "register") == 0;
+}
+
 int uplink_pump(struct uplink *up, struct store *st)
 {
 	struct outbox_msg msgs[64];
@@ -450,7 +457,7 @@ int uplink_pump(struct uplink *up, struct store *st)
 			wire = wire_payload(up, msg_id, msgs[i].body);
 			if (wire)
 				rc = publish(up, msgs[i].topic_suffix, wire, msgs[i].seq,
-					     strcmp(msgs[i].topic_suffix, "status") == 0);
+					     retained_topic(msgs[i].topic_suffix));
 			free(wire);
 			if (rc < 0)
 				break;

@@ -115,6 +115,22 @@ int    store_make_room(struct store *st, int64_t target_bytes,
 cJSON *store_list_hazards(struct store *st, bool open_only);
 cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
 
+/* store_assign.c: assignment (交办).  Assign a hazard that is not closed to
+ * person (a people id the caller checked against the config): the current
+ * assignment and an "assigned" event (detail: person) in one transaction
+ * (a savepoint inside the caller's); *rec is the hazard.  0, or -1 with
+ * err ("no such hazard", "... only a hazard is assigned", "... is closed"). */
+int    store_hazard_assign(struct store *st, const char *hazard_id, const char *person,
+			   const char *actor, const char *note, int64_t now_ms,
+			   struct hazard_rec *rec, char *err, size_t errlen);
+/* Who it is assigned to now: 1 (person, *at_ms), 0 never assigned, -1. */
+int    store_hazard_assignee(struct store *st, const char *hazard_id, char *person,
+			     size_t len, int64_t *at_ms);
+/* "assignee" and "assigned_at" into o when the hazard has one; the same
+ * for every row of rows (objects with the record id under id_key). */
+void   store_assign_json(struct store *st, cJSON *o, const char *hazard_id);
+void   store_assign_rows(struct store *st, cJSON *rows, const char *id_key);
+
 int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 			const char *body, int64_t *seq_out);
 /* A hazard event: also lifts that hazard's pending events into cls, so a

@@ -167,6 +167,10 @@ cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 	}
 	store_stmt_done(s);
 	o = hz_json(st, rec, event, at_ms, detail, evidence);
+	/* upstream events carry the current assignee; listings do not
+	 * (the detail view and the ledger do) */
+	if (event && rec->kind == REC_HAZARD)
+		store_assign_json(st, o, rec->id);
 	free(detail);
 	free(evidence);
 	return o;
@@ -220,6 +224,8 @@ cJSON *store_hazard_detail(struct store *st, const char *hazard_id)
 	store_stmt_done(s);
 	if (!o)
 		return NULL;
+	if (r.kind == REC_HAZARD)
+		store_assign_json(st, o, r.id);
 
 	events = cJSON_AddArrayToObject(o, "events");
 	s = st->stmt[S_EV_LIST];

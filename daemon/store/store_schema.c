@@ -387,6 +387,24 @@ static const char schema_v8[] =
 	"CREATE INDEX hazards_by_site ON hazards (site, raised_at_ms);"
 	"CREATE INDEX hazards_by_kind ON hazards (kind, device, type, raised_at_ms);";
 
+/*
+ * Version 9: assignment (交办/签收, app/ops_assign.c).  One row per hazard
+ * that has been assigned: the person it is assigned to now (a people id of
+ * its site in the config), when, and by whom.  Every assignment, the
+ * first and each re-assignment, is also an "assigned" row in
+ * hazard_events (detail: the person's id), which is the history.  A table
+ * of its own rather than columns of hazards, so a rebuild of hazards (as
+ * in versions 3 and 5) never has to carry it; no foreign key for the
+ * same reason, and because hazards rows are never deleted.
+ */
+static const char schema_v9_assign[] =
+	"CREATE TABLE hazard_assignments ("
+	"  hazard_id      TEXT PRIMARY KEY,"
+	"  person         TEXT NOT NULL,"
+	"  assigned_at_ms INTEGER NOT NULL,"
+	"  actor          TEXT"
+	") WITHOUT ROWID;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -477,6 +495,7 @@ static const struct migration migrations[] = {
 	{ schema_v6, NULL },
 	{ schema_v7, NULL },
 	{ schema_v8, check_foreign_keys },
+	{ schema_v9_assign, NULL },     /* assignment: keep as its own entry */
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

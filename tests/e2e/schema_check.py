@@ -5,7 +5,7 @@ schema_check.py RECORDING SCHEMA_DIR
 
 RECORDING is upstream_recorder.py's output (one JSON line per message).
 Every message on hz/v1/<district>/<gateway>/{alarm,fault,hazard,telemetry,
-status,summary,reply} is checked against <kind>.schema.json; other topics (the
+status,summary,reply,register} is checked against <kind>.schema.json; other topics (the
 commands the tests publish) are left out.  Prints "INVALID ..." per error
 (at most 3 per message), then "SEEN {kind: count}", "EVENTS ..." (the
 alarm, fault and hazard event names seen), and lines saying whether deliberately wrong
@@ -18,7 +18,8 @@ import sys
 
 import jsonschema
 
-KINDS = ("alarm", "fault", "hazard", "telemetry", "status", "summary", "reply")
+KINDS = ("alarm", "fault", "hazard", "telemetry", "status", "summary", "reply",
+         "register")
 
 
 def validators(sdir):
@@ -84,6 +85,13 @@ def main():
              "deadline": "2026-11-24T13:24:25.123Z", "reason": "whim",
              "raised_at": "2026-11-23T13:24:25.123Z", "occurrences": 1, "evidence": {}}
     print("WRONG_HAZARD_V2_REJECTED %s" % (not v["hazard"].is_valid(wrong)))
+    # a register that gives a person's phone number away
+    wrong = {"v": 1, "gateway": "g", "msg_id": "x-1", "sent_at": "2026-11-23T13:24:25.123Z",
+             "district": "d", "digest": "0123456789abcdef", "devices": [],
+             "sites": [{"id": "s", "name": "", "address": "", "kind": "other", "grid": "",
+                        "people": [{"id": "p", "name": "P", "role": "owner",
+                                    "phone": "13800000000"}]}]}
+    print("WRONG_REGISTER_REJECTED %s" % (not v["register"].is_valid(wrong)))
     return 1 if bad else 0
 
 

@@ -115,6 +115,62 @@ for want in "bad2.json:9: \$.devices[0].site" \
 	fi
 done
 
+# ---- people ($.sites[].people) and the register's device keys
+cat >"$T/bad3.json" <<EOF
+{
+  "gateway": {"id": "gw-bad", "district": "d1", "grid": "G-1"},
+  "storage": {"path": "$T/bad3.db", "max_mb": 64},
+  "local": {"uri": "tcp://127.0.0.1:1"},
+  "upstream": {"uris": ["tcp://127.0.0.1:2"]},
+  "control": {"socket": "$T/bad3.sock"},
+  "sites": [
+    {"id": "s1", "kind": "restaurant", "people": [
+      {"id": "wang", "name": "Wang Wei", "role": "owner", "phone": "13800000000"},
+      {"id": "li", "name": "Li Na", "role": "cook", "phone": "13900000000"},
+      {"id": "zhao", "name": "Zhao Lei", "role": "grid_worker", "phone": "139-0000"},
+      {"id": "wang", "name": "Wang Two", "role": "installer"},
+      {"id": "sun", "role": "owner"},
+      {"id": "bad id", "name": "X", "role": "owner", "mobile": "1"}
+    ]},
+    {"id": "s2", "kind": "other", "people": [
+      {"id": "zhao", "name": "Zhao Lei", "role": "grid_worker", "phone": "1390000"},
+      {"id": "wang", "name": "Wang Wei", "role": "owner", "phone": "13800000000"}
+    ]}
+  ],
+  "devices": [
+    {"id": "d1", "kind": "gas_detector", "site": "s1", "topic": "t/d1",
+     "installed": "2025-02-30", "calibration_due": "2026-07-01"},
+    {"id": "d2", "kind": "smoke_alarm", "site": "s1", "topic": "t/d2",
+     "sensor_life_y": 10, "model": ""},
+    {"id": "d3", "kind": "smoke_alarm", "site": "s1", "topic": "t/d3",
+     "installed": "2025-03-01", "calibration_due": "2024-03-01", "sensor_life_y": 0}
+  ]
+}
+EOF
+run_cmd check_bad3 10 "$HAZARDD" --check-config -c "$T/bad3.json"
+info "check-config bad3.json said: $(tr '\n' '|' <<<"$OUT" | head -c 1500)"
+check "bad3 (people): exits non-zero" "exit $RC" [ "$RC" -ne 0 ]
+for want in "bad3.json:10: \$.sites[0].people[1].role: unknown role \"cook\"" \
+	    "bad3.json:11: \$.sites[0].people[2].phone: phone must be" \
+	    "bad3.json:12: \$.sites[0].people[3].id: duplicate person id \"wang\" (first at \$.sites[0].people[0])" \
+	    "bad3.json:13: \$.sites[0].people[4].name: missing required key \"name\"" \
+	    "bad3.json:14: \$.sites[0].people[5].id: " \
+	    "bad3.json:14: \$.sites[0].people[5].mobile: unknown key" \
+	    "bad3.json:17: \$.sites[1].people[0].id: person id \"zhao\" is already a different person at \$.sites[0].people[2]" \
+	    "bad3.json:23: \$.devices[0].installed: \"2025-02-30\" is not a date" \
+	    "bad3.json:25: \$.devices[1].sensor_life_y: sensor_life_y needs \"installed\"" \
+	    "bad3.json:25: \$.devices[1].model: must not be empty" \
+	    "bad3.json:27: \$.devices[2].calibration_due: calibration_due 2024-03-01 is before installed 2025-03-01" \
+	    "bad3.json:27: \$.devices[2].sensor_life_y: "; do
+	if has "$want"; then
+		pass "bad3 reports '$want'"
+	else
+		fail "bad3 reports '$want'" "not in the output"
+	fi
+done
+check "bad3: the same person under two sites is accepted" "$(grep -F 'sites[1].people[1]' <<<"$OUT")" \
+	bash -c "! grep -qF 'sites[1].people[1]' '$T/check_bad3.out'"
+
 # ---- JSON syntax error: the file and the line are named
 printf '{\n  "gateway": {"id": "gw"}\n  "storage": {}\n}\n' >"$T/syntax.json"
 run_cmd check_syntax 10 "$HAZARDD" --check-config -c "$T/syntax.json"

@@ -6,10 +6,10 @@
 # real, false and test, ended), faults (raised, cleared, dismissed) and
 # hazards (raised at once for a restaurant's gas leak and on a verified
 # alarm; updated, cleared, reopened, acknowledged, rectifying, escalated
-# past a short deadline, submitted, reinspect_failed, closed), with
+# past a short deadline, submitted, reinspect_failed, closed, assigned), with
 # interlock actions; telemetry,
 # status (birth, periodic, with the commands and storage objects), a
-# summary, and replies (ok, refused, not authenticated, the listings of
+# summary, the site register, and replies (ok, refused, not authenticated, the listings of
 # alarms, faults and hazards).  The command envelopes and bodies that
 # tools/hzcmd.py signs validate against theirs, and messages with a wrong
 # field are rejected by the schemas (the check can fail).
@@ -30,12 +30,13 @@ write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
 	"upstream.status_interval_s=10" "upstream.telemetry_interval_s=1" \
 	"rules.gas_detector.hold_s=0" 'deadlines.types={"smoke_alarm": {"general_h": 0.001}}' \
 	"records.normal_before_submit_h=0" \
+	'sites=[{"id": "site-1", "kind": "restaurant", "name": "E2E kitchen", "address": "1 Test Road", "grid": "G-E2E", "people": [{"id": "wang", "name": "Wang Wei", "role": "owner", "phone": "13800000000"}, {"id": "zhao", "name": "Zhao Lei", "role": "grid_worker"}]}, {"id": "site-2", "kind": "charging_station", "name": "E2E e-bike shed", "address": "2 Test Road"}]' \
 	'interlocks=[{"hazard": "smoke_alarm", "device": "smk-1", "actions": [{"device": "plug-1", "set": "off"}]}]' <<'EOF'
 {"id": "smk-1", "kind": "smoke_alarm"}
 {"id": "smk-2", "kind": "smoke_alarm"}
 {"id": "smk-3", "kind": "smoke_alarm"}
-{"id": "gas-1", "kind": "gas_detector"}
-{"id": "gas-2", "kind": "gas_detector"}
+{"id": "gas-1", "kind": "gas_detector", "model": "JT-AEC2361", "installed": "2025-03-01", "sensor_life_y": 5}
+{"id": "gas-2", "kind": "gas_detector", "gas": "lpg", "calibration_due": "2026-09-01"}
 {"id": "plug-1", "kind": "ebike_charger", "topic": "t/plug-1", "confirm_s": 3}
 EOF
 start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
@@ -70,6 +71,8 @@ hz_ok ack alarm_id="$A2" who=schema.test note=seen
 hz_ok verify-alarm alarm_id="$A2" verdict='"false"' who=schema.test note="cooking fumes"
 wait_for '[ "$(state_of "$H1")" = open ]' 10
 hz_ok ack hazard_id="$H1" who=schema.test
+hz_ok assign hazard_id="$H1" person=wang who=schema.test note="please fix the hose"
+ctl assign "$H1" zhao --actor schema.test >/dev/null || fail "hazardctl assign $H1" "refused"
 ctl rectifying "$H1" --note "hose ordered" --actor schema.test >/dev/null ||
 	fail "hazardctl rectifying $H1" "refused"
 pub t/gas-1 '{"gas_lel": 0}'
@@ -142,7 +145,7 @@ else
 fi
 seen=$(sed -n 's/^SEEN //p' "$T/validate.out")
 info "validated: $seen"
-for k in alarm fault hazard telemetry status summary reply; do
+for k in alarm fault hazard telemetry status summary reply register; do
 	n=$(echo "${seen:-{\}}" | jpy "d.get('$k', 0)" 2>/dev/null)
 	check "at least one $k message was captured and checked" "none" [ "${n:-0}" -ge 1 ]
 done
@@ -153,7 +156,7 @@ for ke in alarm:raised alarm:updated alarm:acknowledged alarm:verified alarm:end
 	  fault:raised fault:cleared fault:dismissed \
 	  hazard:raised hazard:updated hazard:cleared hazard:reopened hazard:acknowledged \
 	  hazard:rectifying hazard:escalated hazard:submitted hazard:reinspect_failed \
-	  hazard:closed; do
+	  hazard:closed hazard:assigned; do
 	k=${ke%%:*} e=${ke#*:}
 	check "$k event '$e' captured" "$k events: $(evs "$k")" \
 		rec_py 'sys.exit(0 if any(r["_kind"] == sys.argv[3] and r["event"] == sys.argv[4] for r in recs) else 1)' "$k" "$e"
@@ -183,7 +186,7 @@ check "no hazard from the test gas at a restaurant (gas-2)" \
 check "the smoke alarm's test button alone raises no alarm (smk-3)" \
 	"$(rec_py 'print([a["alarm_id"] for a in al if a.get("device") == "smk-3"])')" \
 	rec_py 'sys.exit(1 if any(a.get("device") == "smk-3" for a in al) else 0)'
-for w in REPLY HAZARD HAZARD_V2 ALARM FAULT; do
+for w in REPLY HAZARD HAZARD_V2 ALARM FAULT REGISTER; do
 	check "a deliberately wrong ${w,,} message is rejected by its schema" \
 		"$(grep "^WRONG_${w}_REJECTED" "$T/validate.out")" grep -q "^WRONG_${w}_REJECTED True" "$T/validate.out"
 done
@@ -232,6 +235,10 @@ hzp() { hz "$@" --print; }
 	echo "!verify-alarm $(hzp verify-alarm alarm_id=gw-1-A1 who=li.wei)"
 	echo "!dismiss $(hzp dismiss fault_id=gw-1-F1 who=li.wei)"
 	echo "!alarms $(hzp alarms open=true)"
+	echo "assign $(hzp assign hazard_id=gw-1-H1 person=wang who=li.wei)"
+	echo "assign $(hzp assign hazard_id=gw-1-H1 person=wang who=li.wei note="by Friday")"
+	echo "!assign $(hzp assign hazard_id=gw-1-H1 who=li.wei)"
+	echo "!assign $(hzp assign alarm_id=gw-1-A1 person=wang who=li.wei)"
 } >"$T/commands.txt"
 $PY - "$T/commands.txt" "$SCHEMA" <<'EOF' >"$T/cmdval.out" 2>&1
 import json, os, sys
