@@ -30,7 +30,8 @@ DEVS='{"id": "gas-1", "kind": "gas_detector", "model": "JT-AEC2361", "installed"
 # cfg SITES_JSON: the config with those sites
 cfg() {
 	write_config "$T/hazardd.json" "upstream.command_key_file=\"$T/cmd.key\"" \
-		"rules.gas_detector.hold_s=0" "sites=$1" <<<"$DEVS"
+		"rules.gas_detector.hold_s=0" "records.normal_before_submit_h=0" \
+		"sites=$1" <<<"$DEVS"
 }
 cfg "$SITES1"
 start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
@@ -191,8 +192,9 @@ sys.exit(0 if any(r["id"] == sys.argv[1] and r["assignee"] == "zhao" and r["assi
 
 # a closed hazard is not assigned
 pub t/gas-1 '{"gas_lel": 0}'
-wait_for '[ "$(db "SELECT state FROM hazards WHERE id='"'$HID'"'")" = cleared ]' 10
-ctl close "$HID" --note "hose replaced" >/dev/null 2>&1
+wait_for '[ "$(db "SELECT cleared_at_ms > 0 FROM hazards WHERE id='"'$HID'"'")" = 1 ]' 10
+ctl submit "$HID" --note "hose replaced" --actor fitter >/dev/null 2>&1
+ctl verify "$HID" pass --note "holds" --actor inspector >/dev/null 2>&1
 out=$(ctl assign "$HID" wang 2>&1); rc=$?
 check "a closed hazard is not assigned" "rc $rc, state $(db "SELECT state FROM hazards WHERE id='$HID'"): $out" \
 	bash -c '[ "$1" = 1 ] && grep -q "closed" <<<"$2"' _ "$rc" "$out"
