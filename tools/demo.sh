@@ -20,7 +20,9 @@
 # at a restaurant is one at once).  After the scenario an operator works
 # through them with hazardctl: acknowledges the gas alarm, verifies the
 # charger's alarm real (a hazard follows) and the smoke false (cooking
-# fumes), and writes off the gas leak's hazard, now cleared.
+# fumes), assigns the gas leak's hazard to the restaurant's owner (交办),
+# who submits the fix (整改完成待复查); the grid worker re-inspects it and
+# writes it off (复查通过, 销号).
 #
 # Console: "HH:MM:SS [source] text", where source is demo (this script),
 # device (the simulator), hazardd (the daemon's log) or district (what the
@@ -394,7 +396,7 @@ else
 	pause 1
 
 	# ---------------------------------------------------- the operator
-	banner "the operator: acknowledge, verify, write off"
+	banner "the operator: acknowledge, verify, assign, submit, re-inspect"
 	a_gas=$(record_id alarms gas_leak kitchen-gas-1)
 	a_chg=$(record_id alarms charger_overtemp bay-3-charger)
 	a_smoke=$(record_id alarms smoke_alarm stair-smoke-2)
@@ -416,9 +418,20 @@ else
 		operator "verify-alarm $a_smoke false   # cooking fumes in the stairwell, no fire" \
 			verify-alarm "$a_smoke" false "${duty[@]}" \
 			--note "tenant's cooking fumes; no fire"
-		operator "close $h_gas --note ...   # the gas leak's hazard, cleared, written off" \
-			close "$h_gas" "${duty[@]}" \
-			--note "hose replaced with a metal one; leak test passed"
+		operator "assign $h_gas chen.li   # 交办: the restaurant's owner is to fix it" \
+			assign "$h_gas" chen.li "${duty[@]}" --note "replace the kitchen hose"
+		fitter=() inspector=()
+		[ "$(id -u)" -eq 0 ] && fitter=(--actor chen.li) inspector=(--actor lin.hui)
+		operator "submit $h_gas --note ...   # 整改完成待复查: the owner reports it fixed" \
+			submit "$h_gas" "${fitter[@]}" \
+			--note "hose replaced with a metal one" --evidence "receipt 0412, photo of the new hose"
+		if [ "$(id -u)" -eq 0 ]; then
+			operator "verify $h_gas pass --note ...   # 复查通过, 销号: the grid worker re-inspects, written off" \
+				verify "$h_gas" pass "${inspector[@]}" \
+				--note "leak test passed at the valve and the hose"
+		else
+			say "the re-inspection (verify) must be someone else's: run the demo as root, or send the platform's verify"
+		fi
 		[ $OPERATOR_RC -eq 0 ] || rc=1
 	fi
 	# the operator's events go out at once; wait for the outbox again
