@@ -201,8 +201,8 @@ check "reset refused while the gas contact is closed" "rc=$rc valve=$(value 8)" 
 pull 0 down
 sleep 0.5
 check "valve stays closed after the gas clears" "valve=$(value 8)" [ "$(value 8)" = 1 ]
-check "the gas alarm ended, its hazard cleared" "$(of kitchen-gas)" \
-	sh -c 'echo "$1" | grep -q "\"state\":\"ended\"" && echo "$2" | grep -q "\"state\":\"cleared\""' _ \
+check "the gas alarm ended, its hazard's condition normal (normal_since set, still open)" "$(of kitchen-gas)" \
+	sh -c 'echo "$1" | grep -q "\"state\":\"ended\"" && echo "$2" | grep -q "\"state\":\"open\"" && echo "$2" | grep -q "\"normal_since\":\"20"' _ \
 	"$(alarm_line kitchen-gas gas_leak)" "$(hazard_line kitchen-gas gas_leak)"
 check "follow fan stops when the gas clears" "fan=$(value 10)" wait_value 10 0
 $CTL outputs
