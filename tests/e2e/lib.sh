@@ -407,6 +407,14 @@ v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (bool, list, dict)) or v is None else v)' "$1"
 }
 
+# jtrue EXPR < JSON: succeeds only when the Python expression EXPR (d: the
+# JSON) is true; for checks (jpy prints a value and always succeeds).
+jtrue() {
+	$PY -c 'import json, sys
+d = s = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1"
+}
+
 # db SQL: run SQL on hazardd's database (read-only; the daemon may run).
 db() {
 	sqlite3 -batch -noheader -cmd '.timeout 5000' "file:$T/hazardd.db?mode=ro" "$@"

@@ -47,15 +47,15 @@ check "register published at the first connect" "none recorded" wait_for '[ "$(n
 R=$(last_reg)
 info "register: ${R:0:400}"
 check "register: header, district, digest" "$R" \
-	jpy 'd["v"] == 1 and d["gateway"] == "'$GW'" and d["district"] == "e2edist" and len(d["digest"]) == 16 and d["msg_id"] and d["sent_at"]' <<<"$R"
+	jtrue 'd["v"] == 1 and d["gateway"] == "'$GW'" and d["district"] == "e2edist" and len(d["digest"]) == 16 and d["msg_id"] and d["sent_at"]' <<<"$R"
 check "register: both sites with name, address, kind and grid" "$R" \
-	jpy '[(s["id"], s["name"], s["address"], s["kind"], s["grid"]) for s in d["sites"]] == [("site-1", "E2E kitchen", "1 Test Road", "restaurant", "G-KITCHEN"), ("site-2", "E2E e-bike shed", "2 Test Road", "charging_station", "G-E2E")]' <<<"$R"
+	jtrue '[(s["id"], s["name"], s["address"], s["kind"], s["grid"]) for s in d["sites"]] == [("site-1", "E2E kitchen", "1 Test Road", "restaurant", "G-KITCHEN"), ("site-2", "E2E e-bike shed", "2 Test Road", "charging_station", "G-E2E")]' <<<"$R"
 check "register: people with id, name and role" "$R" \
-	jpy '[(p["id"], p["name"], p["role"]) for p in d["sites"][0]["people"]] == [("wang", "Wang Wei", "owner"), ("zhao", "Zhao Lei", "grid_worker")] and [p["id"] for p in d["sites"][1]["people"]] == ["zhao", "chen"]' <<<"$R"
+	jtrue '[(p["id"], p["name"], p["role"]) for p in d["sites"][0]["people"]] == [("wang", "Wang Wei", "owner"), ("zhao", "Zhao Lei", "grid_worker")] and [p["id"] for p in d["sites"][1]["people"]] == ["zhao", "chen"]' <<<"$R"
 check "register: no phone number anywhere" "$R" \
 	bash -c '! grep -qE "phone|13800000001|8613800000002" <<<"$1"' _ "$R"
 check "register: devices with gas, model, installed, sensor life, calibration" "$R" \
-	jpy 'd["devices"] == [{"id": "gas-1", "site": "site-1", "kind": "gas_detector", "gas": "natural_gas", "model": "JT-AEC2361", "installed": "2025-03-01", "sensor_life_y": 5, "calibration_due": "2026-03-01"}, {"id": "smk-1", "site": "site-1", "kind": "smoke_alarm"}, {"id": "chg-1", "site": "site-2", "kind": "ebike_charger", "model": "plug-x"}]' <<<"$R"
+	jtrue 'd["devices"] == [{"id": "gas-1", "site": "site-1", "kind": "gas_detector", "gas": "natural_gas", "model": "JT-AEC2361", "installed": "2025-03-01", "sensor_life_y": 5, "calibration_due": "2026-03-01"}, {"id": "smk-1", "site": "site-1", "kind": "smoke_alarm"}, {"id": "chg-1", "site": "site-2", "kind": "ebike_charger", "model": "plug-x"}]' <<<"$R"
 # late_sub: a subscriber that connects now: the retained register, or nothing
 late_sub() {
 	$PY - "$PORT_up" "$BASE/register" <<'EOF'
@@ -84,7 +84,7 @@ EOF
 }
 L=$(late_sub)
 check "a subscriber that connects later gets the register, retained" "${L:0:300}" \
-	jpy 'd["retain"] is True and d["payload"]["digest"] == '"$(jpy 'repr(d["digest"])' <<<"$R")" <<<"$L"
+	jtrue 'd["retain"] is True and d["payload"]["digest"] == '"$(jpy 'repr(d["digest"])' <<<"$R")" <<<"$L"
 
 # ---- a reload that changes nothing: not sent again
 out=$(ctl reload 2>&1)
@@ -99,10 +99,10 @@ check "SIGHUP reload applied" "no 'applied' line" wait_for '[ "$(grep -c "reload
 check "the renamed site: a new register upstream" "$(n_regs) register messages" wait_for '[ "$(n_regs)" = 2 ]' 10
 R2=$(last_reg)
 check "the new register names the site as renamed, with a new digest" "${R2:0:300}" \
-	jpy 'd["sites"][0]["name"] == "E2E kitchen, renamed" and d["digest"] != '"$(jpy 'repr(d["digest"])' <<<"$R")" <<<"$R2"
+	jtrue 'd["sites"][0]["name"] == "E2E kitchen, renamed" and d["digest"] != '"$(jpy 'repr(d["digest"])' <<<"$R")" <<<"$R2"
 L=$(late_sub)
 check "a later subscriber gets the renamed register" "${L:0:300}" \
-	jpy 'd["retain"] is True and d["payload"]["sites"][0]["name"] == "E2E kitchen, renamed"' <<<"$L"
+	jtrue 'd["retain"] is True and d["payload"]["sites"][0]["name"] == "E2E kitchen, renamed"' <<<"$L"
 
 # ---- a person added (hazardctl reload): sent again
 SITES2=${SITES1/E2E kitchen/E2E kitchen, renamed}
@@ -112,7 +112,7 @@ out=$(ctl reload 2>&1)
 check "hazardctl reload with a new person applied" "$out" wait_for '[ "$(n_regs)" = 3 ]' 10
 R3=$(last_reg)
 check "the new register lists the new person" "${R3:0:400}" \
-	jpy '[p["id"] for p in d["sites"][0]["people"]] == ["wang", "liu", "zhao"]' <<<"$R3"
+	jtrue '[p["id"] for p in d["sites"][0]["people"]] == ["wang", "liu", "zhao"]' <<<"$R3"
 
 # ---- a hazard, its grid, and its assignment
 rid() {
