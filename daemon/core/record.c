@@ -470,9 +470,13 @@ double record_fault_limit_default_h(enum hazard_type t)
  * cycle of the use that caused it: a day of a kitchen's service for gas
  * and CO, a day and a night's charging for the charger limits and
  * overcharge, a day for smoke.  A fault's cause (a detector back online,
- * a battery replaced) shows within the hour.
+ * a battery replaced) shows within the hour.  A coverage gap is closed by
+ * the config itself (the device and interlock are there or not): nothing
+ * to watch.
  */
 double record_normal_before_submit_default_h(enum hazard_type t)
 {
+	if (t == HZ_COVERAGE_GAP)
+		return 0;
 	return record_kind_of(t) == REC_FAULT ? 1 : 24;
 }

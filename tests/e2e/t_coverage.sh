@@ -76,6 +76,11 @@ check "the gap's condition is normal (normal_since) in the database" "$(db "SELE
 	wait_for '[ "$(db "SELECT cleared_at_ms > 0 FROM hazards WHERE type='"'coverage_gap'"'")" = 1 ]' 10
 check "upstream: the gap's condition normal" "$(gaps | head -c 600)" \
 	wait_for "gaps | jpy 'sys.exit(0 if any(h[\"event\"] == \"cleared\" and h.get(\"normal_since\") for h in d) else 1)'" 10
+GID=$(db "SELECT id FROM hazards WHERE type='coverage_gap'")
+out=$(ctl submit "$GID" --note "detector and valve interlock fitted" 2>&1); rc=$?
+ST=$(db "SELECT state FROM hazards WHERE id='$GID'")
+check "the gap, now normal, is submitted at once (no wait)" "rc $rc, state $ST: $out" \
+	[ "$rc" = 0 -a "$ST" = submitted ]
 ctl --json report >"$T/rep2.json" 2>"$T/rep2.err"
 check "summary after the reload: every site with requirements meets them" "$(head -c 400 "$T/rep2.json")" \
 	jtrue 'd["coverage"]["sites"] == 3 and d["coverage"]["sites_met"] == 3 and d["coverage"]["rate"] == 1 and d["coverage"]["short"] == []' <"$T/rep2.json"

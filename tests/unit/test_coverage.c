@@ -171,8 +171,24 @@ static void test_sensor_life(void)
 	CHECK("no day is never past", !sensor_day_past(day("2099-01-01"), -1));
 }
 
+static void test_record_defaults(void)
+{
+	CHECK_INT("coverage_gap is a hazard by itself", record_kind_of(HZ_COVERAGE_GAP),
+		  REC_HAZARD);
+	CHECK_INT("sensor_expired is a fault", record_kind_of(HZ_SENSOR_EXPIRED), REC_FAULT);
+	CHECK_INT("calibration_due is a fault", record_kind_of(HZ_CALIBRATION_DUE), REC_FAULT);
+	CHECK_DBL("a coverage gap is submitted with no wait",
+		  record_normal_before_submit_default_h(HZ_COVERAGE_GAP), 0);
+	CHECK_DBL("sensor_expired: a hazard after 720 h",
+		  record_fault_limit_default_h(HZ_SENSOR_EXPIRED), 720);
+	CHECK_DBL("calibration_due: a hazard after 720 h",
+		  record_fault_limit_default_h(HZ_CALIBRATION_DUE), 720);
+	CHECK_STR("names", hazard_type_name[HZ_COVERAGE_GAP], "coverage_gap");
+}
+
 int main(void)
 {
+	test_record_defaults();
 	test_restaurant();
 	test_rental_and_charging();
 	test_sensor_life();
