@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "coverage_check.h"
 
 #define CATCH_UP_DAYS   7       /* missed days produced at most, newest last */
 /* A wall clock before this (2025-01-01) is a gateway that booted without
@@ -547,6 +548,8 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 	sites = cJSON_AddArrayToObject(o, "sites");
 	for (i = 1; sites && i < a.n; i++)
 		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], presence != NULL));
+	/* 安装覆盖率: as configured now (coverage_check.c) */
+	cJSON_AddItemToObject(o, "coverage", coverage_summary_json(cfg));
 	agg_free(&a);
 	return o;
 }

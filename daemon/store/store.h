@@ -274,6 +274,15 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 int store_hazard_derive(struct store *st, const struct hazard_origin *o,
 			const struct hz_policy *pol, int64_t now_ms,
 			struct hazard_rec *rec, const char **event);
+/* store_site_record.c: the live record of kind, device (may be '') and
+ * type at site: 1 found (into *rec), 0 none, -1 error. */
+int store_record_live(struct store *st, enum record_kind k, const char *device,
+		      const char *site, enum hazard_type t, struct hazard_rec *rec);
+/* A rules change to the hazard of chg's type that stands for site with
+ * no device (created on an onset); rec/event as store_record_apply. */
+int store_site_hazard_apply(struct store *st, const char *site,
+			    const struct hazard_change *chg, const struct hz_policy *pol,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event);
 /* Records of kind, device and type raised at or after since_ms; -1 error. */
 int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
 			   enum hazard_type t, int64_t since_ms);
