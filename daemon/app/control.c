@@ -229,6 +229,26 @@ static cJSON *ctl_cmd_assign(const cJSON *req, const struct ctl_caller *who,
 	return ops_assign(d, id, person, actor, note, e);
 }
 
+/* {"cmd":"selfcheck","site","items":{ITEM:"ok"|"fail"},"note"}: a
+ * site's self-inspection (ops_selfcheck.c). */
+static cJSON *ctl_cmd_selfcheck(const cJSON *req, const struct ctl_caller *who,
+				struct daemon *d, struct ops_error *e)
+{
+	const char *actor;
+
+	if (ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_selfcheck(d, req, actor, e);
+}
+
+/* {"cmd":"checklist","site"}: the site's self-inspection checklist. */
+static cJSON *ctl_cmd_checklist(const cJSON *req, struct daemon *d, struct ops_error *e)
+{
+	const char *site = ops_record_id(req, "site", e);
+
+	return site ? ops_selfcheck_list(d, site, e) : NULL;
+}
+
 static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 			     struct daemon *d, struct ops_error *e)
 {
@@ -255,6 +275,7 @@ static const struct ctl_cmd {
 	{ .name = "report",  .fn = ctl_cmd_report },
 	{ .name = "ledger",  .fn = ctl_cmd_ledger },
 	{ .name = "rules",   .fn = ctl_cmd_rules },
+	{ .name = "checklist", .fn = ctl_cmd_checklist },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
 	{ .name = "dismiss", .act = ctl_cmd_dismiss },
 	{ .name = "close",   .act = ctl_cmd_close },
@@ -268,6 +289,7 @@ static const struct ctl_cmd {
 	{ .name = "reload",  .act = ctl_cmd_reload },
 	{ .name = "switch",  .act = ctl_cmd_switch },
 	{ .name = "assign",  .act = ctl_cmd_assign },
+	{ .name = "selfcheck", .act = ctl_cmd_selfcheck },
 };
 
 /* ------------------------------------------------------------ replies */

@@ -14,5 +14,6 @@
 #include "model.h"
 #include "rules.h"
 #include "reset_rule.h"
+#include "selfcheck.h"
 
 #endif /* CORE_H */

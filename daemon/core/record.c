@@ -46,6 +46,7 @@ enum record_kind record_kind_of(enum hazard_type t)
 	case HZ_PAYLOAD_UNREADABLE:
 		return REC_FAULT;
 	case HZ_OVERCHARGE:
+	case HZ_SELF_CHECK_FAILED:      /* no detector behind it */
 	case HZ_TYPE_COUNT:
 		break;
 	}

@@ -20,6 +20,8 @@ const char *const hazard_type_name[HZ_TYPE_COUNT] = {
 	[HZ_CO_ALARM] = "co_alarm",
 	[HZ_CHARGER_OVERPOWER] = "charger_overpower",
 	[HZ_PAYLOAD_UNREADABLE] = "payload_unreadable",
+	/* self-inspection (core/selfcheck.c) */
+	[HZ_SELF_CHECK_FAILED] = "self_check_failed",
 };
 
 const char *const severity_name[2] = {
@@ -61,6 +63,9 @@ enum priority hazard_priority(enum hazard_type t, enum severity s)
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
 	case HZ_PAYLOAD_UNREADABLE:
+		return PRIO_SERIOUS;
+	case HZ_SELF_CHECK_FAILED:      /* a person found it: a gas hose, an
+					 * exit, a charger in the stairwell */
 		return PRIO_SERIOUS;
 	case HZ_CHARGER_OVERTEMP:
 		/* a fire risk at any level: never below serious */
