@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# t_selfcheck.sh: a site's self-inspection (自查) over real brokers.
+# `hazardctl selfcheck SITE` lists the checklist of the site's kind; a
+# self-inspection with one failed item opens a self_check_failed hazard at
+# the site, which goes upstream, and sends one "selfcheck" message listing
+# every item with the hazard the failed one opened.  An item not on the
+# checklist, one given twice, a missing item and an unknown site are
+# refused.  The ledger shows the re-inspection (submitted_by,
+# reinspect_failed, closed_by) and the text evidence; the ledger of a site
+# that does not exist exits non-zero.
+source "$(dirname "$0")/lib.sh"
+
+GW=gw-e2e-01
+BASE=hz/v1/e2edist/$GW
+
+start_broker local || { fail setup "local broker"; exit 1; }
+start_broker up || { fail setup "upstream broker"; exit 1; }
+start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
+
+SITES='[{"id": "site-1", "kind": "restaurant", "name": "E2E kitchen", "address": "1 Test Road", "people": [{"id": "wang", "name": "Wang Wei", "role": "owner"}]}, {"id": "site-2", "kind": "rental_housing", "name": "E2E flats", "address": "2 Test Road"}]'
+write_config "$T/hazardd.json" "records.normal_before_submit_h=0" "sites=$SITES" <<'EOF2'
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "smk-2", "kind": "smoke_alarm", "site": "site-2"}
+EOF2
+start_hazardd "$T/hazardd.json" || { fail "hazardd starts" "see the log"; exit 1; }
+wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10 ||
+	fail "upstream connected" "never connected"
+
+# ---- the checklist
+out=$(ctl --json selfcheck site-1 2>&1); rc=$?
+check "selfcheck SITE lists the restaurant checklist" "rc $rc: $out" \
+	jpy '[i["id"] for i in d["items"]] == ["gas_hose", "detector_test", "extinguisher", "exits"] and d["site_kind"] == "restaurant"' <<<"$out"
+out=$(ctl --json selfcheck site-2 2>&1)
+check "rental housing: no e-bike charging in corridors is on its list" "$out" \
+	jpy '"ebike_corridor" in [i["id"] for i in d["items"]] and "gas_hose" not in [i["id"] for i in d["items"]]' <<<"$out"
+
+# ---- refusals
+refused() {     # refused WHAT ARGS...: exit 1 and nothing recorded
+	local what=$1; shift
+	out=$(ctl selfcheck "$@" 2>&1); rc=$?
+	check "$what: refused (exit 1)" "rc $rc: $out" [ "$rc" = 1 ]
+}
+refused "an item not on the checklist" site-1 gas_hose=ok detector_test=ok extinguisher=ok exits=ok ebike_corridor=ok
+refused "an item given twice" site-1 gas_hose=ok gas_hose=fail detector_test=ok extinguisher=ok exits=ok
+refused "a missing item" site-1 gas_hose=ok detector_test=ok extinguisher=ok
+refused "an unknown site" site-9 gas_hose=ok
+out=$(ctl selfcheck site-1 gas_hose=maybe 2>&1); rc=$?
+check "a result neither ok nor fail: usage error (exit 2)" "rc $rc: $out" [ "$rc" = 2 ]
+check "nothing recorded by the refusals" "$(db "SELECT count(*) FROM self_checks WHERE source='checklist'")" \
+	[ "$(db "SELECT count(*) FROM self_checks WHERE source='checklist'")" = 0 ]
+
+# ---- one failed item: a hazard upstream
+out=$(ctl --json selfcheck site-1 gas_hose=fail detector_test=ok extinguisher=ok exits=ok \
+	--note "hose cracked near the valve" --actor wang 2>&1); rc=$?
+info "selfcheck: ${out:0:400}"
+check "selfcheck with one failed item: exit 0, one failed" "rc $rc: $out" \
+	jpy 'd["failed"] == 1 and [i["result"] for i in d["items"]] == ["fail", "ok", "ok", "ok"] and d["items"][0]["hazard_id"]' <<<"$out"
+HID=$($PY -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["hazard_id"])' <<<"$out")
+check "the hazard in the database: self_check_failed at site-1, no device" \
+	"$(db "SELECT type, site, device, state FROM hazards WHERE id='$HID'")" \
+	[ "$(db "SELECT type || '|' || site || '|' || device || '|' || state FROM hazards WHERE id='$HID'")" = "self_check_failed|site-1||open" ]
+check "the hazard's raised event upstream" "$(rec_py 'print(hz[-2:])')" \
+	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == sys.argv[3] and h.get(\"event\") == \"raised\" and h.get(\"type\") == \"self_check_failed\" and h.get(\"site\") == \"site-1\" for h in hz) else 1)' '$HID'" 10
+check "one selfcheck message upstream naming the hazard" "$(rec_py 'print([m for m in msgs if m["topic"].endswith("/selfcheck")])')" \
+	wait_for "rec_py 'sc = [m[\"payload\"] for m in msgs if m[\"topic\"] == base + \"/selfcheck\"]; sys.exit(0 if len(sc) == 1 and sc[0][\"site\"] == \"site-1\" and sc[0][\"actor\"] == \"wang\" and sc[0][\"failed\"] == 1 and [(i[\"id\"], i[\"result\"], i.get(\"hazard_id\")) for i in sc[0][\"items\"]] == [(\"gas_hose\", \"fail\", sys.argv[3]), (\"detector_test\", \"ok\", None), (\"extinguisher\", \"ok\", None), (\"exits\", \"ok\", None)] and sc[0][\"gateway\"] == \"$GW\" else 1)' '$HID'" 10
+check "the self-inspection stored: one checklist row for site-1" \
+	"$(db "SELECT site, source FROM self_checks")" \
+	[ "$(db "SELECT count(*) FROM self_checks WHERE source='checklist' AND site='site-1'")" = 1 ]
+
+# ---- the ledger: re-inspection and evidence
+ctl submit "$HID" --note "hose replaced" --evidence "photo 17: new hose, clamp tight" --actor wang >/dev/null 2>&1 ||
+	fail "submit" "refused"
+ctl verify "$HID" fail --note "clamp still loose" --actor inspector-li >/dev/null 2>&1 ||
+	fail "verify fail" "refused"
+ctl submit "$HID" --note "clamp replaced" --evidence "photo 18: clamp replaced" --actor wang >/dev/null 2>&1 ||
+	fail "submit again" "refused"
+ctl verify "$HID" pass --note "fixed" --actor inspector-li >/dev/null 2>&1 ||
+	fail "verify pass" "refused"
+out=$(ctl ledger --site site-1 --format json 2>&1)
+check "ledger: submitted_by, reinspect_failed 1, closed_by, evidence" "${out:0:600}" \
+	jpy '[(r["state"], r["submitted_by"], r["reinspect_failed"], r["closed_by"], r["evidence"]) for r in d if r["id"] == "'"$HID"'"] == [("closed", "wang", 1, "inspector-li", ["photo 18: clamp replaced"])] and all(r["submitted"] for r in d if r["id"] == "'"$HID"'")' <<<"$out"
+ctl ledger --site site-1 >"$T/ledger.csv" 2>&1
+check "ledger CSV has the new columns" "$(head -1 "$T/ledger.csv")" \
+	bash -c 'head -1 "$1" | tr -d "\r" | grep -q ",submitted,submitted_by,reinspect_failed,evidence$"' _ "$T/ledger.csv"
+out=$(ctl ledger --site no-such-site 2>&1); rc=$?
+check "ledger of an unknown site: non-zero exit, says so" "rc $rc: $out" \
+	bash -c '[ "$1" = 1 ] && grep -q "no such site" <<<"$2"' _ "$rc" "$out"
+out=$(ctl ledger --site site-2 2>&1); rc=$?
+check "ledger of a configured site without hazards: exit 0" "rc $rc: $out" [ "$rc" = 0 ]
+
+kill_hazardd
+
+info "$N_PASS passed, $N_FAIL failed"
+[ "$N_FAIL" -eq 0 ]
