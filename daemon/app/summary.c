@@ -548,6 +548,12 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 	for (i = 1; sites && i < a.n; i++)
 		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], presence != NULL));
 	agg_free(&a);
+	/* 自查率 (summary_selfcheck.c) */
+	if (summary_self_inspection(st, cfg, start, a.cut, o) < 0) {
+		cJSON_Delete(o);
+		errf(err, errlen, "database error reading the self-inspections");
+		return NULL;
+	}
 	return o;
 }
 

@@ -67,6 +67,14 @@ check "the self-inspection stored: one checklist row for site-1" \
 	"$(db "SELECT site, source FROM self_checks")" \
 	[ "$(db "SELECT count(*) FROM self_checks WHERE source='checklist' AND site='site-1'")" = 1 ]
 
+# ---- 自查率: computed here from the database, compared with the summary
+out=$(ctl --json report 2>&1)
+info "summary totals.self_inspection: $(jpy 'd["totals"]["self_inspection"]' <<<"$out")"
+INSPECTED=$(db "SELECT count(DISTINCT site) FROM self_checks WHERE source='checklist' AND site IN ('site-1', 'site-2')")
+WANT=$($PY -c 'import sys; print(round(int(sys.argv[1]) / 2, 4))' "$INSPECTED")
+check "summary: 自查率 = sites inspected / configured sites ($INSPECTED/2)" "$out" \
+	jpy 'd["totals"]["self_inspection"]["sites"] == 2 and d["totals"]["self_inspection"]["inspected"] == '"$INSPECTED"' and abs(d["totals"]["self_inspection"]["rate"] - '"$WANT"') < 1e-9 and [s["self_inspection"]["inspected"] for s in d["sites"]] == [1, 0]' <<<"$out"
+
 # ---- the ledger: re-inspection and evidence
 ctl submit "$HID" --note "hose replaced" --evidence "photo 17: new hose, clamp tight" --actor wang >/dev/null 2>&1 ||
 	fail "submit" "refused"
