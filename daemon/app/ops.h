@@ -177,4 +177,17 @@ cJSON *ops_selfcheck(struct daemon *d, const cJSON *req, const char *actor,
 /* {"site", "site_kind", "items": [{"id", "name"}]}: the checklist. */
 cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_error *e);
 
+/* ---------------------------------------------------- ops_supervise.c
+ * Supervision (挂牌督办) of a major hazard; the weekly report (weekly.c).
+ */
+/* Put hazard_id (major, not closed, not yet supervised) under
+ * supervision: {"id", "state", "supervised", "supervised_at", "actor"};
+ * a "supervised" event goes upstream. */
+cJSON *ops_supervise(struct daemon *d, const char *hazard_id, const char *who,
+		     const char *note, struct ops_error *e);
+/* The weekly report (每周一报) of request {"week": "YYYY-Www" (optional:
+ * the current week), "publish": bool (default false)}: queued upstream
+ * on <prefix>/weekly when publish. */
+cJSON *ops_weekly(struct daemon *d, const cJSON *req, struct ops_error *e);
+
 #endif /* APP_OPS_H */

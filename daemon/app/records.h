@@ -144,6 +144,9 @@ void presence_note(struct store *st, const struct device_cfg *dev, struct device
 cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
 		     const unsigned char *presence, int64_t now_ms, char *err,
 		     size_t errlen);
+/* weekly.c: queue the weekly report (每周一报) of the week that ended,
+ * once (from the summary's tick). */
+void weekly_tick(struct daemon *d);
 /* The self-inspection rate (自查率, summary_selfcheck.c): adds
  * "self_inspection" {"sites", "inspected", "inspections", "rate"} to the
  * summary's totals and to each configured site's entry, from the

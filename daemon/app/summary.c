@@ -638,6 +638,7 @@ void summary_tick(struct daemon *d)
 	int64_t now = now_wall_ms(), due, last = -1, day;
 	char date[16], err[256];
 
+	weekly_tick(d);         /* 每周一报 (weekly.c) */
 	if (now < SANE_WALL_MS)
 		return;         /* the clock is not set yet: nothing to date */
 	due = localtime_due_day(cfg->summary.timezone, cfg->summary.minutes, now);
