@@ -73,6 +73,9 @@ static void hzc_usage(FILE *f)
 "                         record a site's self-inspection (自查): every\n"
 "                         item of its kind's checklist once; each failed\n"
 "                         item opens a hazard.  SITE alone: the checklist\n"
+"  supervise ID [--note TEXT] [--actor NAME]\n"
+"                         put a major hazard under supervision (挂牌督办),\n"
+"                         as the platform's supervise does\n"
 "  assign ID PERSON [--note TEXT] [--actor NAME]\n"
 "                         assign a hazard (交办) to one of its site's\n"
 "                         people (a person id of $.sites[].people); again\n"
@@ -89,6 +92,11 @@ static void hzc_usage(FILE *f)
 "  report [--date YYYY-MM-DD]\n"
 "                         the daily summary of that local day (default\n"
 "                         today), printed and queued upstream\n"
+"  report --weekly [--week YYYY-Www]\n"
+"                         the weekly report (每周一报): the major hazards\n"
+"                         open at the week's end with assignee, deadline,\n"
+"                         state, re-inspection and supervision; printed\n"
+"                         and queued upstream\n"
 "  ledger --site ID [--format csv|json]\n"
 "                         the site's hazard ledger (一企一档), one row per\n"
 "                         hazard (alarms and faults: alarms --site ID)\n"
@@ -190,6 +198,13 @@ static int hzc_report_check(const struct hzc_opts *o)
 	if (o->site && !hazards && !ledger)
 		return hzc_usage_error("--site belongs to \"hazards\" and \"ledger\", "
 				       "not \"%s\"", o->cmd);
+	if ((o->weekly || o->week) && strcmp(o->cmd, "report") != 0)
+		return hzc_usage_error("--weekly and --week belong to \"report\", not \"%s\"",
+				       o->cmd);
+	if (o->week && !o->weekly)
+		return hzc_usage_error("%s", "--week goes with report --weekly");
+	if (o->weekly && o->date)
+		return hzc_usage_error("%s", "report --weekly takes --week, not --date");
 	if (o->date && strcmp(o->cmd, "report") != 0)
 		return hzc_usage_error("--date belongs to \"report\", not \"%s\"", o->cmd);
 	if (o->format && !ledger)
@@ -224,7 +239,8 @@ static bool hzc_is_transition(const char *cmd)
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
 	       strcmp(cmd, "dismiss") == 0 || strcmp(cmd, "submit") == 0 ||
 	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0 ||
-	       strcmp(cmd, "assign") == 0 || strcmp(cmd, "selfcheck") == 0;
+	       strcmp(cmd, "assign") == 0 || strcmp(cmd, "selfcheck") == 0 ||
+	       strcmp(cmd, "supervise") == 0;
 }
 
 /* Commands whose note is required: the write-off and re-inspection. */
@@ -269,6 +285,10 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			o->open = true;
 		} else if (strcmp(a, "--unknown") == 0) {
 			o->unknown = true;
+		} else if (strcmp(a, "--weekly") == 0) {
+			o->weekly = true;
+		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--week", &missing))) {
+			o->week = v;
 		} else if ((v = hzc_optval(argc, argv, &i, "-c", "--config", &missing))) {
 			o->config = v;
 		} else if ((v = hzc_optval(argc, argv, &i, "-s", "--socket", &missing))) {
@@ -652,6 +672,12 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 		return NULL;
 	if (strcmp(o->cmd, "selfcheck") == 0)
 		return hzc_selfcheck_request(o, req);
+	if (o->weekly) {        /* report --weekly [--week]: 每周一报 */
+		cJSON_AddStringToObject(req, "cmd", "weekly");
+		if (o->week)
+			cJSON_AddStringToObject(req, "week", o->week);
+		return req;
+	}
 	cJSON_AddStringToObject(req, "cmd", o->cmd);
 	if (hzc_is_listing(o->cmd))
 		cJSON_AddBoolToObject(req, "open", o->open);

@@ -48,6 +48,8 @@ struct hzc_opts {
 	const char *type;               /* raise SITE TYPE */
 	const char *person;             /* assign ID PERSON */
 	const char *const *items;       /* selfcheck SITE ITEM=ok|fail ... */
+	bool        weekly;             /* report --weekly [--week YYYY-Www] */
+	const char *week;
 	int         n_items;
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;

@@ -398,6 +398,8 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 		printf("fault %s dismissed\n", s);
 	else if (strcmp(o->cmd, "assign") == 0)
 		hzc_print_assign(res, s, st);
+	else if (strcmp(o->cmd, "supervise") == 0)
+		printf("hazard %s under supervision, 挂牌督办 (state %s)\n", s, st);
 	else
 		printf("hazard %s %s\n", s, st);
 	free(s);
@@ -705,6 +707,32 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 	}
 }
 
+/* report --weekly: the open major hazards, one line each */
+static void hzc_print_weekly(const cJSON *res)
+{
+	static const char *const head[] = { "ID", "SITE", "STATE", "ASSIGNEE", "DEADLINE",
+		"OVERDUE", "REINSPECT_FAILED", "SUPERVISED" };
+	static const char *const keys[] = { "id", "site", "state", "assignee", "deadline",
+		"overdue", "reinspect_failed", "supervised" };
+	const cJSON *majors = cJSON_GetObjectItemCaseSensitive(res, "majors"), *m;
+	char *w = hzc_scalar(cJSON_GetObjectItemCaseSensitive(res, "week"));
+	struct hzc_row *rows;
+	int n = cJSON_GetArraySize(majors), r = 0, c;
+
+	printf("weekly report %s: %d major hazard(s) open\n", w, n);
+	free(w);
+	if (n == 0 || !(rows = hzc_rows(n)))
+		return;
+	cJSON_ArrayForEach(m, majors) {
+		for (c = 0; c < 8; c++)
+			rows[r].cell[c] = c == 4 ?
+				hzc_time(cJSON_GetObjectItemCaseSensitive(m, keys[c])) :
+				hzc_scalar(cJSON_GetObjectItemCaseSensitive(m, keys[c]));
+		r++;
+	}
+	hzc_table(head, 8, rows, r, "  ");
+}
+
 /* selfcheck: the checklist, or the self-inspection with its hazards */
 static void hzc_print_selfcheck(const cJSON *res)
 {
@@ -745,6 +773,8 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_print_unknown(res);
 	} else if (strcmp(o->cmd, "devices") == 0) {
 		hzc_print_devices(res);
+	} else if (strcmp(o->cmd, "report") == 0 && o->weekly) {
+		hzc_print_weekly(res);
 	} else if (strcmp(o->cmd, "report") == 0) {
 		hzc_print_report(res);
 	} else if (strcmp(o->cmd, "ledger") == 0) {

@@ -79,6 +79,12 @@ static cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, struct ops_erro
 	return ops_report(d, req, e);
 }
 
+/* {"cmd":"weekly","week":"YYYY-Www","publish":bool}: 每周一报 (weekly.c) */
+static cJSON *ctl_cmd_weekly(const cJSON *req, struct daemon *d, struct ops_error *e)
+{
+	return ops_weekly(d, req, e);
+}
+
 static cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, struct ops_error *e)
 {
 	return ops_ledger(d, req, e);
@@ -249,6 +255,20 @@ static cJSON *ctl_cmd_checklist(const cJSON *req, struct daemon *d, struct ops_e
 	return site ? ops_selfcheck_list(d, site, e) : NULL;
 }
 
+/* {"cmd":"supervise","id":HAZARD,"note"}: 挂牌督办 of a major hazard by
+ * hand, as the platform's command does it (ops_supervise.c). */
+static cJSON *ctl_cmd_supervise(const cJSON *req, const struct ctl_caller *who,
+				struct daemon *d, struct ops_error *e)
+{
+	const char *id, *note, *actor;
+
+	if (!(id = ops_record_id(req, "id", e)) ||
+	    ops_text(req, "note", OPS_NOTE_MAX, false, &note, e) < 0 ||
+	    ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_supervise(d, id, actor, note, e);
+}
+
 static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 			     struct daemon *d, struct ops_error *e)
 {
@@ -274,6 +294,7 @@ static const struct ctl_cmd {
 	{ .name = "outputs", .fn = ctl_cmd_outputs },
 	{ .name = "report",  .fn = ctl_cmd_report },
 	{ .name = "ledger",  .fn = ctl_cmd_ledger },
+	{ .name = "weekly",  .fn = ctl_cmd_weekly },
 	{ .name = "rules",   .fn = ctl_cmd_rules },
 	{ .name = "checklist", .fn = ctl_cmd_checklist },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
@@ -290,6 +311,7 @@ static const struct ctl_cmd {
 	{ .name = "switch",  .act = ctl_cmd_switch },
 	{ .name = "assign",  .act = ctl_cmd_assign },
 	{ .name = "selfcheck", .act = ctl_cmd_selfcheck },
+	{ .name = "supervise", .act = ctl_cmd_supervise },
 };
 
 /* ------------------------------------------------------------ replies */

@@ -186,8 +186,8 @@ cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_erro
 cJSON *ops_supervise(struct daemon *d, const char *hazard_id, const char *who,
 		     const char *note, struct ops_error *e);
 /* The weekly report (每周一报) of request {"week": "YYYY-Www" (optional:
- * the current week), "publish": bool (default false)}: queued upstream
- * on <prefix>/weekly when publish. */
+ * the current week), "publish": bool (default true, as the daily
+ * report)}: queued upstream on <prefix>/weekly when publish. */
 cJSON *ops_weekly(struct daemon *d, const cJSON *req, struct ops_error *e);
 
 #endif /* APP_OPS_H */

@@ -146,11 +146,11 @@ cJSON *ops_weekly(struct daemon *d, const cJSON *req, struct ops_error *e)
 		return ops_fail(e, OPS_FAILED, "store not available");
 	if (!(o = weekly_build(d, week, now_wall_ms(), err, sizeof err)))
 		return ops_fail(e, OPS_INVALID, "%s", err);
-	if (cJSON_IsTrue(pub) && weekly_queue(d, o) < 0) {
+	if ((!pub || cJSON_IsTrue(pub)) && weekly_queue(d, o) < 0) {
 		cJSON_Delete(o);
 		return ops_fail(e, OPS_FAILED, "database error queueing the weekly report");
 	}
-	cJSON_AddBoolToObject(o, "queued", cJSON_IsTrue(pub));
+	cJSON_AddBoolToObject(o, "queued", !pub || cJSON_IsTrue(pub));
 	return o;
 }
 
