@@ -731,6 +731,7 @@ static void hzc_print_weekly(const cJSON *res)
 		r++;
 	}
 	hzc_table(head, 8, rows, r, "  ");
+	free(rows);
 }
 
 /* selfcheck: the checklist, or the self-inspection with its hazards */

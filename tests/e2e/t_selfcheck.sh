@@ -18,7 +18,9 @@ start_broker up || { fail setup "upstream broker"; exit 1; }
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 
 SITES='[{"id": "site-1", "kind": "restaurant", "name": "E2E kitchen", "address": "1 Test Road", "people": [{"id": "wang", "name": "Wang Wei", "role": "owner"}]}, {"id": "site-2", "kind": "rental_housing", "name": "E2E flats", "address": "2 Test Road"}]'
-write_config "$T/hazardd.json" "records.normal_before_submit_h=0" "sites=$SITES" <<'EOF2'
+new_command_key "$T/cmd.key"
+write_config "$T/hazardd.json" "records.normal_before_submit_h=0" "sites=$SITES" \
+	"upstream.command_key_file=\"$T/cmd.key\"" <<'EOF2'
 {"id": "gas-1", "kind": "gas_detector"}
 {"id": "smk-2", "kind": "smoke_alarm", "site": "site-2"}
 EOF2
@@ -95,6 +97,53 @@ check "ledger of an unknown site: non-zero exit, says so" "rc $rc: $out" \
 	bash -c '[ "$1" = 1 ] && grep -q "no such site" <<<"$2"' _ "$rc" "$out"
 out=$(ctl ledger --site site-2 2>&1); rc=$?
 check "ledger of a configured site without hazards: exit 0" "rc $rc: $out" [ "$rc" = 0 ]
+
+# ---- supervision (挂牌督办) and the weekly report (每周一报)
+out=$(ctl --json raise site-1 gas_leak --severity major --note "gas smell at the stove" 2>&1)
+HM=$($PY -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$out")
+out=$(ctl --json raise site-2 self_check_failed --severity general --note "bikes in the stairwell" 2>&1)
+HG=$($PY -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$out")
+out=$(ctl --json raise site-2 self_check_failed --severity major --note "charging in the stairwell" 2>&1)
+HM2=$($PY -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$out")
+ctl assign "$HM" wang --note "replace the hose" >/dev/null 2>&1 || fail "assign" "refused"
+r=$(hz supervise hazard_id="$HM" who=li.wei note="district supervises") || true
+info "supervise: $r"
+check "platform supervise of a major hazard: ok, supervised_at" "$r" \
+	reply_is "$r" 'r["ok"] and r["cmd"] == "supervise" and r["result"]["hazard_id"] == "'"$HM"'" and r["result"]["supervised_at"].endswith("Z")'
+check "a supervised event upstream" "$(rec_py 'print(hz[-2:])')" \
+	wait_for "rec_py 'sys.exit(0 if any(h.get(\"hazard_id\") == sys.argv[3] and h.get(\"event\") == \"supervised\" for h in hz) else 1)' '$HM'" 10
+check "stored: hazard_supervision row by platform:li.wei" "$(db "SELECT * FROM hazard_supervision")" \
+	[ "$(db "SELECT who FROM hazard_supervision WHERE hazard_id='$HM'")" = "platform:li.wei" ]
+r=$(hz supervise hazard_id="$HG" who=li.wei) || true
+check "supervise of a general hazard: refused" "$r" \
+	reply_is "$r" 'not r["ok"] and "general" in r["error"]'
+r=$(hz supervise hazard_id="$HM" who=li.wei) || true
+check "supervise twice: refused" "$r" reply_is "$r" 'not r["ok"] and "already" in r["error"]'
+check "no supervision row for the general hazard" "$(db "SELECT count(*) FROM hazard_supervision")" \
+	[ "$(db "SELECT count(*) FROM hazard_supervision")" = 1 ]
+
+out=$(ctl --json report --weekly 2>&1); rc=$?
+info "weekly: ${out:0:500}"
+WANT=$(db "SELECT group_concat(id || '|' || deadline_ms, ',') FROM (SELECT id, deadline_ms FROM hazards WHERE kind='hazard' AND severity='major' AND state != 'closed' ORDER BY id)")
+check "weekly: the open majors (from the database: $WANT) with deadlines" "rc $rc: ${out:0:300}" \
+	$PY -c 'import json, sys, datetime
+d = json.loads(sys.argv[1]); want = sys.argv[2]
+def ms(s): return int(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 + 0.5)
+got = ",".join("%s|%d" % (m["id"], ms(m["deadline"])) for m in sorted(d["majors"], key=lambda m: m["id"]))
+sys.exit(0 if got == want and d["count"] == len(d["majors"]) and d["week"].count("-W") == 1 else 1)' "$out" "$WANT"
+check "weekly: assignee and supervised flag of $HM, none of $HM2" "${out:0:300}" \
+	jpy '[(m["assignee"], m["supervised"], m["state"]) for m in d["majors"] if m["id"] == "'"$HM"'"] == [("wang", True, "open")] and [(m.get("assignee"), m["supervised"]) for m in d["majors"] if m["id"] == "'"$HM2"'"] == [(None, False)]' <<<"$out"
+check "weekly: the general hazard is not listed" "${out:0:300}" \
+	jpy '"'"$HG"'" not in [m["id"] for m in d["majors"]]' <<<"$out"
+check "weekly report upstream on <prefix>/weekly" "none" \
+	wait_for "rec_py 'w = [m[\"payload\"] for m in msgs if m[\"topic\"] == base + \"/weekly\"]; sys.exit(0 if w and w[-1][\"kind\"] == \"weekly\" and \"$HM\" in [m[\"id\"] for m in w[-1][\"majors\"]] else 1)'" 10
+out=$(ctl report --weekly --week 2026-W99 2>&1); rc=$?
+check "report --weekly --week 2026-W99: refused" "rc $rc: $out" [ "$rc" = 1 ]
+out=$(ctl supervise "$HG" --note "try" 2>&1); rc=$?
+check "hazardctl supervise of a general hazard: exit 1" "rc $rc: $out" [ "$rc" = 1 ]
+out=$(ctl supervise "$HM2" --note "stairwell charging" 2>&1); rc=$?
+check "hazardctl supervise of a major hazard: exit 0" "rc $rc: $out" \
+	bash -c '[ "$1" = 0 ] && grep -q "under supervision" <<<"$2"' _ "$rc" "$out"
 
 kill_hazardd
 
