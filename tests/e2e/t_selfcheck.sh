@@ -137,6 +137,12 @@ check "weekly: the general hazard is not listed" "${out:0:300}" \
 	jpy '"'"$HG"'" not in [m["id"] for m in d["majors"]]' <<<"$out"
 check "weekly report upstream on <prefix>/weekly" "none" \
 	wait_for "rec_py 'w = [m[\"payload\"] for m in msgs if m[\"topic\"] == base + \"/weekly\"]; sys.exit(0 if w and w[-1][\"kind\"] == \"weekly\" and \"$HM\" in [m[\"id\"] for m in w[-1][\"majors\"]] else 1)'" 10
+out=$(ctl report --weekly 2>&1); rc=$?
+check "report --weekly as text: a line per major with its assignee" "rc $rc: $out" \
+	bash -c '[ "$1" = 0 ] && grep -q "^weekly report .*-W.*: 2 major hazard(s) open" <<<"$2" && grep -E -q "^ *$3 +site-1 +open +wang " <<<"$2"' _ "$rc" "$out" "$HM"
+out=$(ctl selfcheck site-2 2>&1); rc=$?
+check "selfcheck SITE as text: the checklist" "rc $rc: $out" \
+	bash -c '[ "$1" = 0 ] && grep -q "ebike_corridor" <<<"$2"' _ "$rc" "$out"
 out=$(ctl report --weekly --week 2026-W99 2>&1); rc=$?
 check "report --weekly --week 2026-W99: refused" "rc $rc: $out" [ "$rc" = 1 ]
 out=$(ctl supervise "$HG" --note "try" 2>&1); rc=$?
