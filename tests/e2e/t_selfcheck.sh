@@ -7,7 +7,13 @@
 # checklist, one given twice, a missing item and an unknown site are
 # refused.  The ledger shows the re-inspection (submitted_by,
 # reinspect_failed, closed_by) and the text evidence; the ledger of a site
-# that does not exist exits non-zero.
+# that does not exist exits non-zero.  The summary's self-inspection rate
+# (自查率) matches one computed here from the database.  A signed platform
+# `supervise` puts a major hazard under supervision (挂牌督办: a
+# "supervised" event upstream); a general hazard and a second supervise
+# are refused.  The weekly report (每周一报) lists the open majors with
+# assignee, deadline and supervision, as the database has them, and goes
+# upstream on <prefix>/weekly.
 source "$(dirname "$0")/lib.sh"
 
 GW=gw-e2e-01
