@@ -15,5 +15,6 @@
 #include "rules.h"
 #include "reset_rule.h"
 #include "coverage.h"
+#include "selfcheck.h"
 
 #endif /* CORE_H */

@@ -49,6 +49,7 @@ enum record_kind record_kind_of(enum hazard_type t)
 		return REC_FAULT;
 	case HZ_OVERCHARGE:
 	case HZ_COVERAGE_GAP:
+	case HZ_SELF_CHECK_FAILED:      /* no detector behind it */
 	case HZ_TYPE_COUNT:
 		break;
 	}

@@ -25,6 +25,8 @@ enum hazard_type {
 	HZ_COVERAGE_GAP,        /* a site lacks what its kind requires (core/coverage.c) */
 	HZ_SENSOR_EXPIRED,      /* a device past installed + sensor_life_y */
 	HZ_CALIBRATION_DUE,     /* a device past its calibration_due date */
+	/* self-inspection (自查): an item of a site's checklist found failed */
+	HZ_SELF_CHECK_FAILED,
 	HZ_TYPE_COUNT
 };
 enum severity { SEV_GENERAL = 0, SEV_MAJOR };

@@ -22,6 +22,7 @@ static void test_kinds(void)
 		{ HZ_PAYLOAD_UNREADABLE, REC_FAULT }, { HZ_OVERCHARGE, REC_HAZARD },
 		{ HZ_SENSOR_EXPIRED, REC_FAULT }, { HZ_CALIBRATION_DUE, REC_FAULT },
 		{ HZ_COVERAGE_GAP, REC_HAZARD },
+		{ HZ_SELF_CHECK_FAILED, REC_HAZARD },
 	};
 	char name[96];
 	size_t i;
