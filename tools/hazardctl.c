@@ -69,6 +69,13 @@ static void hzc_usage(FILE *f)
 "  raise SITE TYPE --note TEXT [--device ID] [--severity general|major]\n"
 "        [--actor NAME]   record a hazard by hand (an inspection's\n"
 "                         finding); TYPE is a hazard type (gas_leak, ...)\n"
+"  selfcheck SITE [ITEM=ok|fail ...] [--note TEXT] [--actor NAME]\n"
+"                         record a site's self-inspection (自查): every\n"
+"                         item of its kind's checklist once; each failed\n"
+"                         item opens a hazard.  SITE alone: the checklist\n"
+"  supervise ID [--note TEXT] [--actor NAME]\n"
+"                         put a major hazard under supervision (挂牌督办),\n"
+"                         as the platform's supervise does\n"
 "  assign ID PERSON [--note TEXT] [--actor NAME]\n"
 "                         assign a hazard (交办) to one of its site's\n"
 "                         people (a person id of $.sites[].people); again\n"
@@ -85,6 +92,11 @@ static void hzc_usage(FILE *f)
 "  report [--date YYYY-MM-DD]\n"
 "                         the daily summary of that local day (default\n"
 "                         today), printed and queued upstream\n"
+"  report --weekly [--week YYYY-Www]\n"
+"                         the weekly report (每周一报): the major hazards\n"
+"                         open at the week's end with assignee, deadline,\n"
+"                         state, re-inspection and supervision; printed\n"
+"                         and queued upstream\n"
 "  ledger --site ID [--format csv|json]\n"
 "                         the site's hazard ledger (一企一档), one row per\n"
 "                         hazard (alarms and faults: alarms --site ID)\n"
@@ -186,6 +198,13 @@ static int hzc_report_check(const struct hzc_opts *o)
 	if (o->site && !hazards && !ledger)
 		return hzc_usage_error("--site belongs to \"hazards\" and \"ledger\", "
 				       "not \"%s\"", o->cmd);
+	if ((o->weekly || o->week) && strcmp(o->cmd, "report") != 0)
+		return hzc_usage_error("--weekly and --week belong to \"report\", not \"%s\"",
+				       o->cmd);
+	if (o->week && !o->weekly)
+		return hzc_usage_error("%s", "--week goes with report --weekly");
+	if (o->weekly && o->date)
+		return hzc_usage_error("%s", "report --weekly takes --week, not --date");
 	if (o->date && strcmp(o->cmd, "report") != 0)
 		return hzc_usage_error("--date belongs to \"report\", not \"%s\"", o->cmd);
 	if (o->format && !ledger)
@@ -220,7 +239,8 @@ static bool hzc_is_transition(const char *cmd)
 	       strcmp(cmd, "rectifying") == 0 || strcmp(cmd, "verify-alarm") == 0 ||
 	       strcmp(cmd, "dismiss") == 0 || strcmp(cmd, "submit") == 0 ||
 	       strcmp(cmd, "verify") == 0 || strcmp(cmd, "raise") == 0 ||
-	       strcmp(cmd, "assign") == 0;
+	       strcmp(cmd, "assign") == 0 || strcmp(cmd, "selfcheck") == 0 ||
+	       strcmp(cmd, "supervise") == 0;
 }
 
 /* Commands whose note is required: the write-off and re-inspection. */
@@ -237,7 +257,7 @@ static bool hzc_needs_note(const char *cmd)
  */
 static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 {
-	const char *pos[3] = { NULL, NULL, NULL };
+	static const char *pos[HZC_ARGS_MAX];
 	int npos = 0, want = 1, i;
 	bool only_pos = false;
 
@@ -246,7 +266,7 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		bool missing = false;
 
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
-			if (npos == 3)
+			if (npos == HZC_ARGS_MAX)
 				return hzc_usage_error("unexpected argument \"%s\"", a);
 			pos[npos++] = a;
 			continue;
@@ -265,6 +285,10 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			o->open = true;
 		} else if (strcmp(a, "--unknown") == 0) {
 			o->unknown = true;
+		} else if (strcmp(a, "--weekly") == 0) {
+			o->weekly = true;
+		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--week", &missing))) {
+			o->week = v;
 		} else if ((v = hzc_optval(argc, argv, &i, "-c", "--config", &missing))) {
 			o->config = v;
 		} else if ((v = hzc_optval(argc, argv, &i, "-s", "--socket", &missing))) {
@@ -325,6 +349,25 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		o->id = pos[1];
 		o->person = pos[2];
 		want = 3;
+	} else if (strcmp(o->cmd, "selfcheck") == 0) {
+		if (npos < 2)
+			return hzc_usage_error("%s", "selfcheck needs a SITE (and ITEM=ok|fail "
+					       "for every item of its checklist)");
+		o->site = pos[1];
+		o->items = pos + 2;
+		o->n_items = npos - 2;
+		want = npos;
+		for (i = 0; i < o->n_items; i++) {
+			const char *eq = strchr(o->items[i], '=');
+
+			if (!eq || eq == o->items[i] ||
+			    (strcmp(eq, "=ok") != 0 && strcmp(eq, "=fail") != 0))
+				return hzc_usage_error("selfcheck: \"%s\" is not ITEM=ok or "
+						       "ITEM=fail", o->items[i]);
+		}
+		if (o->n_items == 0 && (o->note || o->actor))
+			return hzc_usage_error("%s", "selfcheck SITE alone lists the "
+					       "checklist; --note and --actor go with items");
 	} else if (strcmp(o->cmd, "hazard") == 0 || strcmp(o->cmd, "show") == 0 ||
 		   hzc_is_transition(o->cmd)) {
 		if (npos < 2)
@@ -362,7 +405,8 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		return hzc_usage_error("--device belongs to \"raise\", not \"%s\"", o->cmd);
 	if (o->device && !*o->device)
 		return hzc_usage_error("%s", "--device must not be empty");
-	if (strcmp(o->cmd, "raise") != 0 && (i = hzc_report_check(o)) >= 0)
+	if (strcmp(o->cmd, "raise") != 0 && strcmp(o->cmd, "selfcheck") != 0 &&
+	    (i = hzc_report_check(o)) >= 0)
 		return i;
 	if (strcmp(o->cmd, "raise") == 0 && (o->state || o->since || o->date || o->format))
 		return hzc_usage_error("%s", "raise takes --note, --device, --severity and "
@@ -593,12 +637,47 @@ err:
 	return NULL;
 }
 
+/* selfcheck SITE ITEM=ok ...: {"cmd":"selfcheck","site","items":{ITEM:
+ * "ok"|"fail"}}; SITE alone: {"cmd":"checklist","site"}.  An item given
+ * twice reaches the daemon as given, which refuses it. */
+static cJSON *hzc_selfcheck_request(const struct hzc_opts *o, cJSON *req)
+{
+	cJSON *items;
+	int i;
+
+	cJSON_AddStringToObject(req, "cmd", o->n_items ? "selfcheck" : "checklist");
+	cJSON_AddStringToObject(req, "site", o->site);
+	if (!o->n_items)
+		return req;
+	items = cJSON_AddObjectToObject(req, "items");
+	for (i = 0; items && i < o->n_items; i++) {
+		const char *eq = strchr(o->items[i], '=');
+		char name[ID_MAX];
+
+		snprintf(name, sizeof name, "%.*s", (int)(eq - o->items[i]), o->items[i]);
+		cJSON_AddItemToObject(items, name, cJSON_CreateString(eq + 1));
+	}
+	if (o->note)
+		cJSON_AddStringToObject(req, "note", o->note);
+	if (o->actor)
+		cJSON_AddStringToObject(req, "actor", o->actor);
+	return req;
+}
+
 static cJSON *hzc_build_request(const struct hzc_opts *o)
 {
 	cJSON *req = cJSON_CreateObject();
 
 	if (!req)
 		return NULL;
+	if (strcmp(o->cmd, "selfcheck") == 0)
+		return hzc_selfcheck_request(o, req);
+	if (o->weekly) {        /* report --weekly [--week]: 每周一报 */
+		cJSON_AddStringToObject(req, "cmd", "weekly");
+		if (o->week)
+			cJSON_AddStringToObject(req, "week", o->week);
+		return req;
+	}
 	cJSON_AddStringToObject(req, "cmd", o->cmd);
 	if (hzc_is_listing(o->cmd))
 		cJSON_AddBoolToObject(req, "open", o->open);

@@ -21,6 +21,7 @@
 #define HZC_REPLY_MAX          (64u * 1024 * 1024)
 #define HZC_CONFIG_MAX         (4u * 1024 * 1024)
 #define HZC_MAX_COLS           12
+#define HZC_ARGS_MAX           16     /* positional arguments: selfcheck's items */
 
 enum {
 	HZC_EXIT_OK = 0,
@@ -46,6 +47,10 @@ struct hzc_opts {
 	const char *device;             /* raise SITE TYPE --device ID */
 	const char *type;               /* raise SITE TYPE */
 	const char *person;             /* assign ID PERSON */
+	const char *const *items;       /* selfcheck SITE ITEM=ok|fail ... */
+	bool        weekly;             /* report --weekly [--week YYYY-Www] */
+	const char *week;
+	int         n_items;
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
 };

@@ -398,6 +398,8 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 		printf("fault %s dismissed\n", s);
 	else if (strcmp(o->cmd, "assign") == 0)
 		hzc_print_assign(res, s, st);
+	else if (strcmp(o->cmd, "supervise") == 0)
+		printf("hazard %s under supervision, 挂牌督办 (state %s)\n", s, st);
 	else
 		printf("hazard %s %s\n", s, st);
 	free(s);
@@ -658,6 +660,22 @@ static char *hzc_csv_value(const cJSON *v)
 		return hzc_dup("");
 	if (cJSON_IsBool(v))
 		return hzc_dup(cJSON_IsTrue(v) ? "yes" : "no");
+	if (cJSON_IsArray(v)) {         /* a list of texts (evidence): "a; b" */
+		const cJSON *it;
+		char *out = hzc_dup(""), *one, *nb;
+
+		cJSON_ArrayForEach(it, v) {
+			one = hzc_scalar(it);
+			nb = out && one ? malloc(strlen(out) + strlen(one) + 3) : NULL;
+			if (nb)
+				sprintf(nb, "%s%s%s", out, *out ? "; " : "", one);
+			free(out);
+			free(one);
+			if (!(out = nb))
+				return hzc_dup("");
+		}
+		return out;
+	}
 	return hzc_scalar(v);
 }
 
@@ -667,7 +685,8 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 	static const char *const cols[] = { "id", "type", "severity", "priority",
 		"device", "raised", "deadline", "state", "acknowledged", "rectifying",
 		"cleared", "closed", "closed_by", "note", "overdue", "recurrence_of",
-		"occurrences", "assignee", "assigned_at" };
+		"occurrences", "assignee", "assigned_at", "submitted", "submitted_by",
+		"reinspect_failed", "evidence" };
 	const size_t nc = sizeof cols / sizeof cols[0];
 	const cJSON *row;
 	size_t c;
@@ -688,6 +707,63 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 	}
 }
 
+/* report --weekly: the open major hazards, one line each */
+static void hzc_print_weekly(const cJSON *res)
+{
+	static const char *const head[] = { "ID", "SITE", "STATE", "ASSIGNEE", "DEADLINE",
+		"OVERDUE", "REINSPECT_FAILED", "SUPERVISED" };
+	static const char *const keys[] = { "id", "site", "state", "assignee", "deadline",
+		"overdue", "reinspect_failed", "supervised" };
+	const cJSON *majors = cJSON_GetObjectItemCaseSensitive(res, "majors"), *m;
+	char *w = hzc_scalar(cJSON_GetObjectItemCaseSensitive(res, "week"));
+	struct hzc_row *rows;
+	int n = cJSON_GetArraySize(majors), r = 0, c;
+
+	printf("weekly report %s: %d major hazard(s) open\n", w, n);
+	free(w);
+	if (n == 0 || !(rows = hzc_rows(n)))
+		return;
+	cJSON_ArrayForEach(m, majors) {
+		for (c = 0; c < 8; c++)
+			rows[r].cell[c] = c == 4 ?
+				hzc_time(cJSON_GetObjectItemCaseSensitive(m, keys[c])) :
+				hzc_scalar(cJSON_GetObjectItemCaseSensitive(m, keys[c]));
+		r++;
+	}
+	hzc_table(head, 8, rows, r, "  ");
+	free(rows);
+}
+
+/* selfcheck: the checklist, or the self-inspection with its hazards */
+static void hzc_print_selfcheck(const cJSON *res)
+{
+	const char *const id_k[] = { "id", NULL }, *const name_k[] = { "name", NULL },
+		*const res_k[] = { "result", NULL }, *const hz_k[] = { "hazard_id", NULL };
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(res, "items"), *it;
+	const cJSON *failed = cJSON_GetObjectItemCaseSensitive(res, "failed");
+	char *s;
+
+	s = hzc_scalar(cJSON_GetObjectItemCaseSensitive(res, "site"));
+	if (failed)
+		printf("self-inspection of %s recorded: %d item(s) failed\n", s,
+		       (int)failed->valuedouble);
+	else
+		printf("self-inspection checklist of %s:\n", s);
+	free(s);
+	cJSON_ArrayForEach(it, items) {
+		char *i = hzc_scalar(hzc_get(it, id_k)), *n = hzc_scalar(hzc_get(it, name_k));
+		char *r = hzc_get(it, res_k) ? hzc_scalar(hzc_get(it, res_k)) : NULL;
+		char *h = hzc_get(it, hz_k) ? hzc_scalar(hzc_get(it, hz_k)) : NULL;
+
+		printf("  %-16s %-5s %s%s%s\n", i, r ? r : "", n, h ? "  -> hazard " : "",
+		       h ? h : "");
+		free(i);
+		free(n);
+		free(r);
+		free(h);
+	}
+}
+
 void hzc_print(const cJSON *res, const struct hzc_opts *o)
 {
 	if (o->json) {
@@ -698,6 +774,8 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o)
 		hzc_print_unknown(res);
 	} else if (strcmp(o->cmd, "devices") == 0) {
 		hzc_print_devices(res);
+	} else if (strcmp(o->cmd, "report") == 0 && o->weekly) {
+		hzc_print_weekly(res);
 	} else if (strcmp(o->cmd, "report") == 0) {
 		hzc_print_report(res);
 	} else if (strcmp(o->cmd, "ledger") == 0) {
@@ -713,6 +791,8 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o)
 	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0 ||
 		   strcmp(o->cmd, "switch") == 0) {
 		hzc_flatten("", res);
+	} else if (strcmp(o->cmd, "selfcheck") == 0) {
+		hzc_print_selfcheck(res);
 	} else if (strcmp(o->cmd, "reload") == 0) {
 		/* main: hzc_print_reload, which also decides the exit status */
 	} else {

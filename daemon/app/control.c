@@ -79,6 +79,12 @@ static cJSON *ctl_cmd_report(const cJSON *req, struct daemon *d, struct ops_erro
 	return ops_report(d, req, e);
 }
 
+/* {"cmd":"weekly","week":"YYYY-Www","publish":bool}: 每周一报 (weekly.c) */
+static cJSON *ctl_cmd_weekly(const cJSON *req, struct daemon *d, struct ops_error *e)
+{
+	return ops_weekly(d, req, e);
+}
+
 static cJSON *ctl_cmd_ledger(const cJSON *req, struct daemon *d, struct ops_error *e)
 {
 	return ops_ledger(d, req, e);
@@ -229,6 +235,40 @@ static cJSON *ctl_cmd_assign(const cJSON *req, const struct ctl_caller *who,
 	return ops_assign(d, id, person, actor, note, e);
 }
 
+/* {"cmd":"selfcheck","site","items":{ITEM:"ok"|"fail"},"note"}: a
+ * site's self-inspection (ops_selfcheck.c). */
+static cJSON *ctl_cmd_selfcheck(const cJSON *req, const struct ctl_caller *who,
+				struct daemon *d, struct ops_error *e)
+{
+	const char *actor;
+
+	if (ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_selfcheck(d, req, actor, e);
+}
+
+/* {"cmd":"checklist","site"}: the site's self-inspection checklist. */
+static cJSON *ctl_cmd_checklist(const cJSON *req, struct daemon *d, struct ops_error *e)
+{
+	const char *site = ops_record_id(req, "site", e);
+
+	return site ? ops_selfcheck_list(d, site, e) : NULL;
+}
+
+/* {"cmd":"supervise","id":HAZARD,"note"}: 挂牌督办 of a major hazard by
+ * hand, as the platform's command does it (ops_supervise.c). */
+static cJSON *ctl_cmd_supervise(const cJSON *req, const struct ctl_caller *who,
+				struct daemon *d, struct ops_error *e)
+{
+	const char *id, *note, *actor;
+
+	if (!(id = ops_record_id(req, "id", e)) ||
+	    ops_text(req, "note", OPS_NOTE_MAX, false, &note, e) < 0 ||
+	    ctl_who(req, who, &actor, e) < 0)
+		return NULL;
+	return ops_supervise(d, id, actor, note, e);
+}
+
 static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 			     struct daemon *d, struct ops_error *e)
 {
@@ -254,7 +294,9 @@ static const struct ctl_cmd {
 	{ .name = "outputs", .fn = ctl_cmd_outputs },
 	{ .name = "report",  .fn = ctl_cmd_report },
 	{ .name = "ledger",  .fn = ctl_cmd_ledger },
+	{ .name = "weekly",  .fn = ctl_cmd_weekly },
 	{ .name = "rules",   .fn = ctl_cmd_rules },
+	{ .name = "checklist", .fn = ctl_cmd_checklist },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
 	{ .name = "dismiss", .act = ctl_cmd_dismiss },
 	{ .name = "close",   .act = ctl_cmd_close },
@@ -268,6 +310,8 @@ static const struct ctl_cmd {
 	{ .name = "reload",  .act = ctl_cmd_reload },
 	{ .name = "switch",  .act = ctl_cmd_switch },
 	{ .name = "assign",  .act = ctl_cmd_assign },
+	{ .name = "selfcheck", .act = ctl_cmd_selfcheck },
+	{ .name = "supervise", .act = ctl_cmd_supervise },
 };
 
 /* ------------------------------------------------------------ replies */

@@ -412,6 +412,38 @@ static void cmd_assign(struct daemon *d, const cJSON *body, struct reply *r)
 	cJSON_Delete(res);
 }
 
+/* supervise: {"hazard_id", "who", "note"}: a major hazard under
+ * supervision (挂牌督办), as "platform:<who>"; a general one is refused. */
+static void cmd_supervise(struct daemon *d, const cJSON *body, struct reply *r)
+{
+	static const char *const allowed[] = { "hazard_id", "who", "note", NULL };
+	struct ops_error e = { .cls = OPS_OK };
+	char actor[sizeof "platform:" + 4 * OPS_WHO_MAX];
+	const char *id, *note, *who;
+	cJSON *res;
+
+	if (!only_fields(body, allowed, r))
+		return;
+	if (!(id = ops_record_id(body, "hazard_id", &e)) ||
+	    ops_text(body, "who", OPS_WHO_MAX, true, &who, &e) < 0 ||
+	    ops_text(body, "note", OPS_NOTE_MAX, false, &note, &e) < 0) {
+		fail_ops(r, &e);
+		return;
+	}
+	snprintf(actor, sizeof actor, "platform:%s", who);
+	if (!(res = ops_supervise(d, id, actor, note, &e))) {
+		fail_ops(r, &e);
+		return;
+	}
+	r->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->result, "hazard_id", id);
+	cJSON_AddItemToObject(r->result, "state",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "state"));
+	cJSON_AddItemToObject(r->result, "supervised_at",
+			      cJSON_DetachItemFromObjectCaseSensitive(res, "supervised_at"));
+	cJSON_Delete(res);
+}
+
 /* The live records of one kind (hazards, alarms, faults), at most
  * OPS_LIST_MAX of them, under the kind's plural. */
 static void cmd_list(struct daemon *d, const cJSON *body, const char *kind,
@@ -501,6 +533,8 @@ static void dispatch(struct downlink *dl, struct daemon *d, const char *name,
 		cmd_action(d, body, RA_PASS, r);
 	else if (strcmp(name, "assign") == 0)
 		cmd_assign(d, body, r);
+	else if (strcmp(name, "supervise") == 0)
+		cmd_supervise(d, body, r);
 	else if (strcmp(name, "status") == 0 && dl->hooks.status)
 		cmd_status(dl, d, body, r);
 	else if (strcmp(name, "summary") == 0)

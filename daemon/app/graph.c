@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "coverage_check.h"
 #include "register.h"
 
 /* ------------------------------------------------------------ adapters */
@@ -325,6 +326,7 @@ int graph_commit(const struct graph_home *h, struct graph *g)
 		/* the site register: at start-up, and after a reload that
 		 * changed it */
 		register_queue(d, old == NULL);
+		coverage_on_config(d);  /* coverage gaps; sensor dates again */
 		if (g->n_new) {
 			graph_restore_rules(d->store, d->cfg, d->dev_state, g->fresh);
 			/* one heard before it left the config is not never_seen */

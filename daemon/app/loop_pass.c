@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "loop.h"
+#include "coverage_check.h"
 
 /* ------------------------------------------------------------ hazards */
 
@@ -661,6 +662,7 @@ void loop_pass(struct loop *L)
 			tick_rules(L, mono);
 			lifecycle_tick(&L->d);
 			summary_tick(&L->d);
+			coverage_tick(&L->d);
 			{
 				struct devcmd_outcome oc[16];
 

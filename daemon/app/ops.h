@@ -164,4 +164,30 @@ int ops_assign_parse(const cJSON *req, const char *id_key, const char **hazard_i
 cJSON *ops_assign(struct daemon *d, const char *hazard_id, const char *person,
 		  const char *actor, const char *note, struct ops_error *e);
 
+/* ---------------------------------------------------- ops_selfcheck.c
+ * A site's self-inspection (自查) against its kind's checklist.
+ */
+/* request {"site", "items": {ITEM: "ok"|"fail", ...} (every item of the
+ * checklist, once), "note" (optional)}: a self_check_failed hazard per
+ * failed item, a self_checks row, a "selfcheck" message upstream.
+ * {"site", "site_kind", "at", "actor", "note", "failed", "items": [{"id",
+ * "name", "result", "hazard_id" (failed)}]}. */
+cJSON *ops_selfcheck(struct daemon *d, const cJSON *req, const char *actor,
+		     struct ops_error *e);
+/* {"site", "site_kind", "items": [{"id", "name"}]}: the checklist. */
+cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_error *e);
+
+/* ---------------------------------------------------- ops_supervise.c
+ * Supervision (挂牌督办) of a major hazard; the weekly report (weekly.c).
+ */
+/* Put hazard_id (major, not closed, not yet supervised) under
+ * supervision: {"id", "state", "supervised", "supervised_at", "actor"};
+ * a "supervised" event goes upstream. */
+cJSON *ops_supervise(struct daemon *d, const char *hazard_id, const char *who,
+		     const char *note, struct ops_error *e);
+/* The weekly report (每周一报) of request {"week": "YYYY-Www" (optional:
+ * the current week), "publish": bool (default true, as the daily
+ * report)}: queued upstream on <prefix>/weekly when publish. */
+cJSON *ops_weekly(struct daemon *d, const cJSON *req, struct ops_error *e);
+
 #endif /* APP_OPS_H */

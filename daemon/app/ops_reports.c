@@ -92,7 +92,9 @@ cJSON *ops_report(struct daemon *d, const cJSON *req, struct ops_error *e)
 }
 
 /* {"cmd":"ledger","site":"..."}: the rows; hazardctl renders CSV or JSON.
- * A site no longer configured still has its history. */
+ * A site no longer configured still has its history; a site neither
+ * configured nor in the history is an error (a mistyped id is not an
+ * empty ledger). */
 cJSON *ops_ledger(struct daemon *d, const cJSON *req, struct ops_error *e)
 {
 	const char *site;
@@ -107,6 +109,10 @@ cJSON *ops_ledger(struct daemon *d, const cJSON *req, struct ops_error *e)
 	r = store_ledger(d->store, site, now_wall_ms());
 	if (!r)
 		return ops_fail(e, OPS_FAILED, "cannot read the ledger (store error)");
+	if (cJSON_GetArraySize(r) == 0 && !config_find_site(d->cfg, site)) {
+		cJSON_Delete(r);
+		return ops_fail(e, OPS_NOT_FOUND, "no such site: %.*s", OPS_ECHO_MAX, site);
+	}
 	store_assign_rows(d->store, r, "id");   /* who each hazard is assigned to */
 	return r;
 }

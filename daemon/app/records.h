@@ -144,6 +144,17 @@ void presence_note(struct store *st, const struct device_cfg *dev, struct device
 cJSON *summary_build(struct store *st, const struct config *cfg, const char *date,
 		     const unsigned char *presence, int64_t now_ms, char *err,
 		     size_t errlen);
+/* weekly.c: queue the weekly report (每周一报) of the week that ended,
+ * once (from the summary's tick). */
+void weekly_tick(struct daemon *d);
+/* The self-inspection rate (自查率, summary_selfcheck.c): adds
+ * "self_inspection" {"sites", "inspected", "inspections", "rate"} to the
+ * summary's totals and to each configured site's entry, from the
+ * checklist self-inspections in [start_ms, cut_ms).  0, or -1. */
+int summary_self_inspection(struct store *st, const struct config *cfg, int64_t start_ms,
+			    int64_t cut_ms, cJSON *summary);
+/* inspected / sites to four places; -1 when there is no site to rate. */
+double summary_self_inspection_rate(int64_t inspected, int64_t sites);
 /* Build the summary of local date (YYYY-MM-DD, NULL: today); queue it
  * upstream when publish is set; *out (if not NULL) gets a copy. */
 struct daemon;

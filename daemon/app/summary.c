@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "coverage_check.h"
 
 #define CATCH_UP_DAYS   7       /* missed days produced at most, newest last */
 /* A wall clock before this (2025-01-01) is a gateway that booted without
@@ -547,7 +548,15 @@ cJSON *summary_build(struct store *st, const struct config *cfg, const char *dat
 	sites = cJSON_AddArrayToObject(o, "sites");
 	for (i = 1; sites && i < a.n; i++)
 		cJSON_AddItemToArray(sites, bucket_json(&a.b[i], presence != NULL));
+	/* 安装覆盖率: as configured now (coverage_check.c) */
+	cJSON_AddItemToObject(o, "coverage", coverage_summary_json(cfg));
 	agg_free(&a);
+	/* 自查率 (summary_selfcheck.c) */
+	if (summary_self_inspection(st, cfg, start, a.cut, o) < 0) {
+		cJSON_Delete(o);
+		errf(err, errlen, "database error reading the self-inspections");
+		return NULL;
+	}
 	return o;
 }
 
@@ -632,6 +641,7 @@ void summary_tick(struct daemon *d)
 	int64_t now = now_wall_ms(), due, last = -1, day;
 	char date[16], err[256];
 
+	weekly_tick(d);         /* 每周一报 (weekly.c) */
 	if (now < SANE_WALL_MS)
 		return;         /* the clock is not set yet: nothing to date */
 	due = localtime_due_day(cfg->summary.timezone, cfg->summary.minutes, now);

@@ -132,6 +132,12 @@ struct config {
 		bool normal_submit_set[HZ_TYPES_MAX];
 		double normal_submit_h[HZ_TYPES_MAX];
 	} records;
+	/* $.coverage (config_coverage.c): what each site kind must have
+	 * (core/coverage.h); checked only when the file has the section */
+	struct {
+		bool check;
+		unsigned requires[SITE_KIND_COUNT];    /* bit per coverage_req */
+	} coverage;
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];

@@ -14,5 +14,7 @@
 #include "model.h"
 #include "rules.h"
 #include "reset_rule.h"
+#include "coverage.h"
+#include "selfcheck.h"
 
 #endif /* CORE_H */

@@ -44,8 +44,12 @@ enum record_kind record_kind_of(enum hazard_type t)
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
 	case HZ_PAYLOAD_UNREADABLE:
+	case HZ_SENSOR_EXPIRED:
+	case HZ_CALIBRATION_DUE:
 		return REC_FAULT;
 	case HZ_OVERCHARGE:
+	case HZ_COVERAGE_GAP:
+	case HZ_SELF_CHECK_FAILED:      /* no detector behind it */
 	case HZ_TYPE_COUNT:
 		break;
 	}
@@ -454,6 +458,9 @@ double record_fault_limit_default_h(enum hazard_type t)
 		return 24;
 	case HZ_LOW_BATTERY:            /* a detector warns for weeks */
 		return 168;
+	case HZ_SENSOR_EXPIRED:         /* a month to replace the sensor or */
+	case HZ_CALIBRATION_DUE:        /* book the calibration (720 h) */
+		return 720;
 	default:
 		return 0;
 	}
@@ -464,9 +471,13 @@ double record_fault_limit_default_h(enum hazard_type t)
  * cycle of the use that caused it: a day of a kitchen's service for gas
  * and CO, a day and a night's charging for the charger limits and
  * overcharge, a day for smoke.  A fault's cause (a detector back online,
- * a battery replaced) shows within the hour.
+ * a battery replaced) shows within the hour.  A coverage gap is closed by
+ * the config itself (the device and interlock are there or not): nothing
+ * to watch.
  */
 double record_normal_before_submit_default_h(enum hazard_type t)
 {
+	if (t == HZ_COVERAGE_GAP)
+		return 0;
 	return record_kind_of(t) == REC_FAULT ? 1 : 24;
 }

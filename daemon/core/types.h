@@ -22,6 +22,11 @@ enum hazard_type {
 	HZ_CO_ALARM,            /* carbon monoxide: its own ppm thresholds, not a gas leak */
 	HZ_CHARGER_OVERPOWER,   /* a charger drawing more than max_power_w */
 	HZ_PAYLOAD_UNREADABLE,  /* a device sent only unparseable payloads, N in a row */
+	HZ_COVERAGE_GAP,        /* a site lacks what its kind requires (core/coverage.c) */
+	HZ_SENSOR_EXPIRED,      /* a device past installed + sensor_life_y */
+	HZ_CALIBRATION_DUE,     /* a device past its calibration_due date */
+	/* self-inspection (自查): an item of a site's checklist found failed */
+	HZ_SELF_CHECK_FAILED,
 	HZ_TYPE_COUNT
 };
 enum severity { SEV_GENERAL = 0, SEV_MAJOR };

@@ -20,7 +20,7 @@
 #define PATH_MAX_HZ 512
 #define MAX_URIS    8
 #define SUMMARY_ZONE_MAX 64 /* summary.timezone, bytes */
-#define HZ_TYPES_MAX 16     /* >= HZ_TYPE_COUNT, for per-type config tables */
+#define HZ_TYPES_MAX 20     /* >= HZ_TYPE_COUNT, for per-type config tables */
 
 /* ---------------------------------------------------------------- log.c */
 

@@ -131,6 +131,21 @@ int    store_hazard_assignee(struct store *st, const char *hazard_id, char *pers
 void   store_assign_json(struct store *st, cJSON *o, const char *hazard_id);
 void   store_assign_rows(struct store *st, cJSON *rows, const char *id_key);
 
+/* store_supervise.c: supervision (挂牌督办) of a major hazard that is not
+ * closed, once: the row and a "supervised" event, in one transaction (a
+ * savepoint inside the caller's).  0, or -1 with err ("no such hazard",
+ * "... is general", "... is closed", "... under supervision already"). */
+int    store_hazard_supervise(struct store *st, const char *hazard_id, const char *who,
+			      const char *note, int64_t now_ms, struct hazard_rec *rec,
+			      char *err, size_t errlen);
+/* The weekly report's rows (每周一报): the major hazards raised before
+ * end_ms and not closed by then, deadline first: id, site, type, device,
+ * state (now), raised, deadline, submitted, submitted_by,
+ * reinspect_failed, overdue (by now_ms).  NULL on error. */
+cJSON *store_weekly_majors(struct store *st, int64_t end_ms, int64_t now_ms);
+/* "supervised" (bool) and "supervised_at" into every row of rows. */
+void   store_supervision_rows(struct store *st, cJSON *rows, const char *id_key);
+
 int    store_outbox_put(struct store *st, const char *topic_suffix, int cls,
 			const char *body, int64_t *seq_out);
 /* A hazard event: also lifts that hazard's pending events into cls, so a
@@ -274,6 +289,15 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 int store_hazard_derive(struct store *st, const struct hazard_origin *o,
 			const struct hz_policy *pol, int64_t now_ms,
 			struct hazard_rec *rec, const char **event);
+/* store_site_record.c: the live record of kind, device (may be '') and
+ * type at site: 1 found (into *rec), 0 none, -1 error. */
+int store_record_live(struct store *st, enum record_kind k, const char *device,
+		      const char *site, enum hazard_type t, struct hazard_rec *rec);
+/* A rules change to the hazard of chg's type that stands for site with
+ * no device (created on an onset); rec/event as store_record_apply. */
+int store_site_hazard_apply(struct store *st, const char *site,
+			    const struct hazard_change *chg, const struct hz_policy *pol,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event);
 /* Records of kind, device and type raised at or after since_ms; -1 error. */
 int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
 			   enum hazard_type t, int64_t since_ms);

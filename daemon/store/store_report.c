@@ -290,6 +290,19 @@ static void add_text(cJSON *o, const char *key, sqlite3_stmt *s, int col)
 		cJSON_AddStringToObject(o, key, store_col_text(s, col));
 }
 
+/* The text evidence of a hazard (三个有): what the rectifier wrote at its
+ * submit or close (evidence.operator), as a list; empty when none. */
+static cJSON *ledger_evidence(const char *ev)
+{
+	cJSON *list = cJSON_CreateArray(), *o = cJSON_Parse(ev ? ev : "");
+	const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "operator");
+
+	if (list && cJSON_IsString(op) && op->valuestring[0])
+		cJSON_AddItemToArray(list, cJSON_CreateString(op->valuestring));
+	cJSON_Delete(o);
+	return list;
+}
+
 /*
  * The ledger (一企一檔): one row per hazard of a site, oldest first, with
  * every date of its life and who wrote it off.  Keys come in the column
@@ -304,7 +317,8 @@ cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms)
 		"  AND e.event = 'closed' ORDER BY e.seq DESC LIMIT 1), "
 		"(SELECT note FROM hazard_events e WHERE e.hazard_id = h.id "
 		"  AND e.event = 'closed' ORDER BY e.seq DESC LIMIT 1), "
-		"h.overdue, h.recurrence_of, h.occurrences "
+		"h.overdue, h.recurrence_of, h.occurrences, "
+		"h.submitted_at_ms, h.submitted_by, h.reinspect_failed, h.evidence "
 		"FROM hazards h WHERE h.site = ?1 AND h.kind = 'hazard' "
 		"ORDER BY h.raised_at_ms, h.id");
 	cJSON *arr;
@@ -342,6 +356,11 @@ cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms)
 			(deadline > 0 && (closed ? closed > deadline : now_ms > deadline)));
 		add_text(o, "recurrence_of", s, 15);
 		cJSON_AddNumberToObject(o, "occurrences", sqlite3_column_int(s, 16));
+		/* the re-inspection (复查): the last submit, the failed ones */
+		add_time(o, "submitted", sqlite3_column_int64(s, 17));
+		add_text(o, "submitted_by", s, 18);
+		cJSON_AddNumberToObject(o, "reinspect_failed", sqlite3_column_int(s, 19));
+		cJSON_AddItemToObject(o, "evidence", ledger_evidence(store_col_text(s, 20)));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (!arr || rc != SQLITE_DONE) {

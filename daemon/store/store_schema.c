@@ -405,6 +405,21 @@ static const char schema_v9_assign[] =
 	"  actor          TEXT"
 	") WITHOUT ROWID;";
 
+/*
+ * Version 10: supervision (挂牌督办, app/ops_supervise.c).  One row per
+ * major hazard the platform has put under supervision: when, by whom
+ * (the platform's "who") and its note.  The "supervised" row in
+ * hazard_events is the history.  A table of its own for the reasons of
+ * version 9.
+ */
+static const char schema_v10_supervise[] =
+	"CREATE TABLE hazard_supervision ("
+	"  hazard_id        TEXT PRIMARY KEY,"
+	"  supervised_at_ms INTEGER NOT NULL,"
+	"  who              TEXT NOT NULL,"
+	"  note             TEXT"
+	") WITHOUT ROWID;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -496,6 +511,7 @@ static const struct migration migrations[] = {
 	{ schema_v7, NULL },
 	{ schema_v8, check_foreign_keys },
 	{ schema_v9_assign, NULL },     /* assignment: keep as its own entry */
+	{ schema_v10_supervise, NULL }, /* supervision: its own entry too */
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

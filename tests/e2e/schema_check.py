@@ -5,7 +5,7 @@ schema_check.py RECORDING SCHEMA_DIR
 
 RECORDING is upstream_recorder.py's output (one JSON line per message).
 Every message on hz/v1/<district>/<gateway>/{alarm,fault,hazard,telemetry,
-status,summary,reply,register} is checked against <kind>.schema.json; other topics (the
+status,summary,reply,register,selfcheck,weekly} is checked against <kind>.schema.json; other topics (the
 commands the tests publish) are left out.  Prints "INVALID ..." per error
 (at most 3 per message), then "SEEN {kind: count}", "EVENTS ..." (the
 alarm, fault and hazard event names seen), and lines saying whether deliberately wrong
@@ -19,7 +19,7 @@ import sys
 import jsonschema
 
 KINDS = ("alarm", "fault", "hazard", "telemetry", "status", "summary", "reply",
-         "register")
+         "register", "selfcheck", "weekly")
 
 
 def validators(sdir):

@@ -360,7 +360,8 @@ rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
 hg, ho = sys.argv[2:4]
 cols = ["id", "type", "severity", "priority", "device", "raised", "deadline", "state",
         "acknowledged", "rectifying", "cleared", "closed", "closed_by", "note",
-        "overdue", "recurrence_of", "occurrences", "assignee", "assigned_at"]
+        "overdue", "recurrence_of", "occurrences", "assignee", "assigned_at",
+        "submitted", "submitted_by", "reinspect_failed", "evidence"]
 p = []
 if not rows or list(rows[0].keys()) != cols:
     p.append("columns %r" % (list(rows[0].keys()) if rows else None))

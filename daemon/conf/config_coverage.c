@@ -1,0 +1,74 @@
+/*
+ * config_coverage.c: $.coverage, what each site kind must have installed
+ * (全覆盖; core/coverage.h names the requirements):
+ *
+ *   "coverage": {"requirements": {"restaurant": ["gas_detector", "gas_shutoff"],
+ *                                 "community": ["smoke_alarm"]}}
+ *
+ * The section turns the check on; a kind it does not list keeps the
+ * built-in set (coverage_default), an empty list requires nothing.
+ * Without the section no site is checked, as before the check existed.
+ */
+#include <string.h>
+
+#include "conf.h"
+#include "config_parse.h"
+
+static const struct field coverage_fields[] = {
+	{ .key = "requirements", .type = T_OTHER },
+};
+
+static unsigned parse_list(struct ctx *c, const cJSON *arr, const char *p)
+{
+	const cJSON *it;
+	char q[CFG_PATH_LEN], w[80], list[160];
+	unsigned mask = 0;
+	int i = 0, r;
+
+	cJSON_ArrayForEach(it, arr) {
+		path_index(q, sizeof q, p, i++);
+		if (!cJSON_IsString(it)) {
+			cfg_err(c, at_open(c, it), q, "expected string, got %s", json_type(it));
+			continue;
+		}
+		r = coverage_req_from_name(it->valuestring);
+		if (r < 0)
+			cfg_err(c, at_open(c, it), q, "unknown requirement %s (expected %s)",
+				quote(w, sizeof w, it->valuestring),
+				join(list, sizeof list, coverage_req_name, COV_REQ_COUNT));
+		else
+			mask |= 1u << r;
+	}
+	return mask;
+}
+
+void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg)
+{
+	const cJSON *cov, *req, *it;
+	char p[CFG_PATH_LEN], q[80], list[128];
+	int k;
+
+	memcpy(cfg->coverage.requires, coverage_default, sizeof cfg->coverage.requires);
+	cfg->coverage.check = false;
+	if (!(cov = get_object(c, root, "$", "coverage", 0)))
+		return;
+	cfg->coverage.check = true;
+	check_keys(c, cov, "$.coverage", coverage_fields, ARRAY_LEN(coverage_fields));
+	req = get_object(c, cov, "$.coverage", "requirements", 0);
+	cJSON_ArrayForEach(it, req) {
+		if (is_comment(it->string))
+			continue;
+		path_key(p, sizeof p, "$.coverage.requirements", it->string);
+		if (check_dup_key(c, req, it, p))
+			continue;
+		k = name_index(site_kind_name, SITE_KIND_COUNT, it->string);
+		if (k < 0)
+			cfg_err(c, at_key(c, it), p, "unknown site kind %s (expected %s)",
+				quote(q, sizeof q, it->string),
+				join(list, sizeof list, site_kind_name, SITE_KIND_COUNT));
+		else if (!cJSON_IsArray(it))
+			cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
+		else
+			cfg->coverage.requires[k] = parse_list(c, it, p);
+	}
+}

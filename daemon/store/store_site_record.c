@@ -1,0 +1,106 @@
+/*
+ * store_site_record.c: the live record of a kind, device and type looked
+ * up with its site, which also finds the records that stand for a site
+ * and no device (device ''), such as a coverage gap; and a rules change
+ * applied to such a site's hazard.  store_record_apply's finder leaves
+ * device '' out on purpose (several hazards recorded by hand may stand at
+ * one site); a condition the daemon itself watches at a site is one
+ * record per site and type, so it is found by site here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "store.h"
+#include "store_internal.h"
+
+static int find_live(struct store *st, enum record_kind k, const char *device,
+		     const char *site, enum hazard_type t, struct hazard_rec *rec,
+		     char **evidence)
+{
+	sqlite3_stmt *s = store_adhoc(st, "SELECT " HZ_COLS " FROM hazards WHERE "
+				      "device = ?1 AND site = ?2 AND type = ?3 AND "
+				      "kind = ?4 AND " RECORD_LIVE_SQL
+				      " ORDER BY raised_at_ms DESC LIMIT 1");
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, device);
+	store_bind_text(s, 2, site);
+	store_bind_text(s, 3, hazard_type_name[t]);
+	store_bind_text(s, 4, record_kind_name[k]);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = store_hz_from_row(s, rec) == 0 ? 1 : -1;
+		if (found == 1 && evidence)
+			*evidence = store_col_strdup(s, HZ_COL_EVIDENCE);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read live record");
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int store_record_live(struct store *st, enum record_kind k, const char *device,
+		      const char *site, enum hazard_type t, struct hazard_rec *rec)
+{
+	if ((unsigned)t >= HZ_TYPE_COUNT || (unsigned)k >= REC_KIND_COUNT)
+		return -1;
+	return find_live(st, k, device, site, t, rec, NULL);
+}
+
+int store_site_hazard_apply(struct store *st, const char *site,
+			    const struct hazard_change *chg, const struct hz_policy *pol,
+			    int64_t now_ms, struct hazard_rec *rec, const char **event)
+{
+	struct hazard_rec cur;
+	struct record_plan plan;
+	char *ev_old = NULL, *ev_new = NULL;
+	bool own;
+	int found, rc = 0;
+
+	*event = NULL;
+	memset(rec, 0, sizeof *rec);
+	if ((unsigned)chg->type >= HZ_TYPE_COUNT || (unsigned)chg->severity > SEV_MAJOR)
+		return -1;
+	if (store_atomic_begin(st, &own) < 0)
+		return -1;
+	found = find_live(st, REC_HAZARD, "", site, chg->type, &cur, &ev_old);
+	if (found < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!record_apply_change(REC_HAZARD, true, found ? &cur : NULL, "", site, chg, pol,
+				 now_ms, &plan))
+		goto out;
+	if (plan.write == RW_CREATE) {
+		if (store_hz_next_id(st, REC_HAZARD, plan.next.id, sizeof plan.next.id) < 0) {
+			rc = -1;
+			goto out;
+		}
+		ev_new = store_evidence_fold(NULL, chg->type, NULL, plan.evidence_slot, false);
+		rc = ev_new ? store_hz_insert(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
+	} else {
+		ev_new = store_evidence_fold(ev_old, chg->type, NULL, plan.evidence_slot,
+					     plan.drop_cleared);
+		rc = ev_new ? store_hz_update(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
+	}
+	if (rc == 0)
+		rc = store_ev_put(st, &plan.next, plan.event, now_ms, "hazardd", NULL,
+				  chg->detail);
+	if (rc == 0) {
+		*rec = plan.next;
+		*event = plan.event;
+	}
+out:
+	if (found == 1 && !*event)
+		*rec = cur;
+	free(ev_old);
+	free(ev_new);
+	if (store_atomic_end(st, own, rc) < 0) {
+		*event = NULL;
+		return -1;
+	}
+	return 0;
+}
