@@ -96,17 +96,29 @@ bool record_live(enum record_kind k, const char *state)
 
 /* ------------------------------------------------------ the rules' moves */
 
-/* A hazard's condition against a live hazard: the state is a person's;
- * the condition sets normal_since (cleared) or resets it (reopened). */
-static bool hazard_rules_step(const char *cur, bool normal, enum change_kind c,
-			      bool sev_rose, struct record_step *out)
+bool record_rules_step(enum record_kind k, const char *cur, bool normal,
+		       enum change_kind c, bool sev_rose, struct record_step *out)
 {
-	if (normal) {
+	memset(out, 0, sizeof *out);
+	if (!cur) {
+		/* hazards come from their origins (record_hazard_at_raise,
+		 * recurrence, fault limits, people), never straight from a
+		 * reading, except a type that is a hazard by itself */
 		if (c == CHG_CLEAR)
 			return false;
-		/* the condition came back before the write-off: the same
-		 * hazard again, never written off while it is on; a submitted
-		 * fix did not hold, so the rectification goes on */
+		out->create = true;
+		out->state = k == REC_HAZARD ? "open" : "active";
+		out->event = "raised";
+		return true;
+	}
+	if (!record_live(k, cur))
+		return false;
+	/* a hazard's condition coming back before the write-off: the same
+	 * hazard again, never written off while it is on; a submitted fix
+	 * did not hold, so the rectification goes on */
+	if (k == REC_HAZARD && normal) {
+		if (c == CHG_CLEAR)
+			return false;
 		out->state = strcmp(cur, "submitted") == 0 ? "rectifying" : cur;
 		out->event = "reopened";
 		out->bump = out->regrade = out->reopened = true;
@@ -126,50 +138,11 @@ static bool hazard_rules_step(const char *cur, bool normal, enum change_kind c,
 		out->regrade = true;
 		return true;
 	case CHG_CLEAR:
+		/* an alarm ends, a fault clears; a hazard keeps its state, a
+		 * person's, and only its normal_since is set */
 		out->condition_off = true;
-		out->state = cur;
-		out->event = "cleared";
-		return true;
-	}
-	return false;
-}
-
-bool record_rules_step(enum record_kind k, const char *cur, bool normal,
-		       enum change_kind c, bool sev_rose, struct record_step *out)
-{
-	memset(out, 0, sizeof *out);
-	if (!cur) {
-		/* hazards come from their origins (record_hazard_at_raise,
-		 * recurrence, fault limits, people), never straight from a
-		 * reading, except a type that is a hazard by itself */
-		if (c == CHG_CLEAR)
-			return false;
-		out->create = true;
-		out->state = k == REC_HAZARD ? "open" : "active";
-		out->event = "raised";
-		return true;
-	}
-	if (!record_live(k, cur))
-		return false;
-	if (k == REC_HAZARD)
-		return hazard_rules_step(cur, normal, c, sev_rose, out);
-	switch (c) {
-	case CHG_ACTIVE:
-		out->state = cur;
-		out->event = "updated";
-		out->bump = out->regrade = true;
-		return true;
-	case CHG_ESCALATE:
-		if (!sev_rose)
-			return false;
-		out->state = cur;
-		out->event = "updated";
-		out->regrade = true;
-		return true;
-	case CHG_CLEAR:
-		out->condition_off = true;
-		out->state = k == REC_ALARM ? "ended" : "cleared";
-		out->event = out->state;
+		out->event = k == REC_ALARM ? "ended" : "cleared";
+		out->state = k == REC_HAZARD ? cur : out->event;
 		return true;
 	}
 	return false;

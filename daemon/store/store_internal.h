@@ -124,6 +124,13 @@ int store_hz_has_source(struct store *st, const char *source);
 /* Fold a reading (may be NULL) into the evidence text old: "latest",
  * slot ("raised", "cleared") when given, "peak", "trigger"; drop_cleared
  * forgets the clear of a reopened record.  malloc'd, NULL on no memory. */
+struct record_plan;
+/* A record_apply plan's rows: the record (evidence folded) and its event
+ * (store_record.c); *rec, *event set when they took. */
+int store_plan_write(struct store *st, const struct record_plan *plan,
+		     const struct hazard_change *chg, const struct reading *evidence,
+		     const char *ev_old, int64_t now_ms, struct hazard_rec *rec,
+		     const char **event);
 char *store_evidence_fold(const char *old, enum hazard_type t,
 			  const struct reading *r, const char *slot, bool drop_cleared);
 /* The evidence at close: the device's latest reading and the person's

@@ -60,6 +60,37 @@ int store_hazard_apply_policy(struct store *st, const struct device_cfg *dev,
 				  rec, event);
 }
 
+/*
+ * The rows a plan writes (plan->next.id already set for a new record):
+ * the record with its evidence folded in, and its event.  *rec and
+ * *event are set when both took.  Shared by the device records
+ * (store_record_apply) and a site's own hazards (store_site_record.c).
+ */
+int store_plan_write(struct store *st, const struct record_plan *plan,
+		     const struct hazard_change *chg, const struct reading *evidence,
+		     const char *ev_old, int64_t now_ms, struct hazard_rec *rec,
+		     const char **event)
+{
+	bool create = plan->write == RW_CREATE;
+	char *ev_new = store_evidence_fold(create ? NULL : ev_old, chg->type, evidence,
+					   plan->evidence_slot, !create && plan->drop_cleared);
+	int rc;
+
+	if (!ev_new)
+		return -1;
+	rc = create ? store_hz_insert(st, &plan->next, chg->detail, ev_new, now_ms) :
+		      store_hz_update(st, &plan->next, chg->detail, ev_new, now_ms);
+	if (rc == 0)
+		rc = store_ev_put(st, &plan->next, plan->event, now_ms, "hazardd", NULL,
+				  chg->detail);
+	if (rc == 0) {
+		*rec = plan->next;
+		*event = plan->event;
+	}
+	free(ev_new);
+	return rc;
+}
+
 int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 		       const struct device_cfg *dev, const struct hazard_change *chg,
 		       const struct reading *evidence, const struct hz_policy *pol,
@@ -67,7 +98,7 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 {
 	struct hazard_rec cur;
 	struct record_plan plan;
-	char *ev_old = NULL, *ev_new = NULL;
+	char *ev_old = NULL;
 	bool own;
 	int found, rc = 0;
 
@@ -93,31 +124,16 @@ int store_record_apply(struct store *st, enum record_kind kind, bool may_create,
 				 chg, pol, now_ms, &plan))
 		goto out;
 
-	if (plan.write == RW_CREATE) {
-		if (hz_identify(st, &plan.next, plan.link_recurrence, pol, now_ms) < 0) {
-			rc = -1;
-			goto out;
-		}
-		ev_new = store_evidence_fold(NULL, chg->type, evidence, plan.evidence_slot,
-					     false);
-		rc = ev_new ? store_hz_insert(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
-	} else {
-		ev_new = store_evidence_fold(ev_old, chg->type, evidence, plan.evidence_slot,
-					     plan.drop_cleared);
-		rc = ev_new ? store_hz_update(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
+	/* a new record's id first */
+	if (plan.write == RW_CREATE && hz_identify(st, &plan.next, plan.link_recurrence, pol, now_ms) < 0) {
+		rc = -1;
+		goto out;
 	}
-	if (rc == 0)
-		rc = store_ev_put(st, &plan.next, plan.event, now_ms, "hazardd", NULL,
-				  chg->detail);
-	if (rc == 0) {
-		*rec = plan.next;
-		*event = plan.event;
-	}
+	rc = store_plan_write(st, &plan, chg, evidence, ev_old, now_ms, rec, event);
 out:
 	if (found == 1 && !*event)
 		*rec = cur;     /* nothing changed: report the record as it is */
 	free(ev_old);
-	free(ev_new);
 	if (store_atomic_end(st, own, rc) < 0) {
 		*event = NULL;
 		return -1;

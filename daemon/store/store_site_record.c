@@ -56,7 +56,7 @@ int store_site_hazard_apply(struct store *st, const char *site,
 {
 	struct hazard_rec cur;
 	struct record_plan plan;
-	char *ev_old = NULL, *ev_new = NULL;
+	char *ev_old = NULL;
 	bool own;
 	int found, rc = 0;
 
@@ -74,30 +74,16 @@ int store_site_hazard_apply(struct store *st, const char *site,
 	if (!record_apply_change(REC_HAZARD, true, found ? &cur : NULL, "", site, chg, pol,
 				 now_ms, &plan))
 		goto out;
-	if (plan.write == RW_CREATE) {
-		if (store_hz_next_id(st, REC_HAZARD, plan.next.id, sizeof plan.next.id) < 0) {
-			rc = -1;
-			goto out;
-		}
-		ev_new = store_evidence_fold(NULL, chg->type, NULL, plan.evidence_slot, false);
-		rc = ev_new ? store_hz_insert(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
-	} else {
-		ev_new = store_evidence_fold(ev_old, chg->type, NULL, plan.evidence_slot,
-					     plan.drop_cleared);
-		rc = ev_new ? store_hz_update(st, &plan.next, chg->detail, ev_new, now_ms) : -1;
+	/* a new record's id first */
+	if (plan.write == RW_CREATE && store_hz_next_id(st, REC_HAZARD, plan.next.id, sizeof plan.next.id) < 0) {
+		rc = -1;
+		goto out;
 	}
-	if (rc == 0)
-		rc = store_ev_put(st, &plan.next, plan.event, now_ms, "hazardd", NULL,
-				  chg->detail);
-	if (rc == 0) {
-		*rec = plan.next;
-		*event = plan.event;
-	}
+	rc = store_plan_write(st, &plan, chg, NULL, ev_old, now_ms, rec, event);
 out:
 	if (found == 1 && !*event)
 		*rec = cur;
 	free(ev_old);
-	free(ev_new);
 	if (store_atomic_end(st, own, rc) < 0) {
 		*event = NULL;
 		return -1;

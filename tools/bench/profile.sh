@@ -12,24 +12,7 @@ BUILD=$(cd "${1:?usage: profile.sh BUILD_DIR [N]}" && pwd)
 N=${2:-60000}
 PY=/usr/bin/python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/hazardd-prof.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-broker() {      # broker PORT: defaults but a queue that holds the backlog
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000000\n%s\n' \
-		"$1" "$([ "$(id -u)" -eq 0 ] && echo 'user root')" >"$W/b$1.conf"
-	mosquitto -c "$W/b$1.conf" >"$W/b$1.log" 2>&1 &
-	PIDS+=($!)
-	sleep 0.5
-}
-status() { "$BUILD/hazardctl" --socket "$W/ctl.sock" --json status 2>/dev/null; }
+. "$TOP/tools/bench/lib_drain.sh"
 accepted() { status | grep -o '"accepted": *[0-9]*' | grep -o '[0-9]*$'; }
 
 LP=$(port); UP=$(port)
