@@ -97,6 +97,7 @@ struct daemon {
 	 * 1970-01-01 (summary.c); meta "summary_last_day" keeps it */
 	int64_t summary_last_day;
 	struct gpio_thread  *gt;        /* the interlock thread; NULL none */
+	struct live         *live;      /* readings and events as handled (live.h) */
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "live.h"
 
 _Static_assert(HZ_TYPE_COUNT <= HZ_TYPES_MAX, "raise HZ_TYPES_MAX");
 
@@ -82,6 +83,7 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 	else
 		cJSON_Delete(actions);
 	text = body ? cJSON_PrintUnformatted(body) : NULL;
+	live_record(d->live, body);
 	cJSON_Delete(body);
 	/* alarms and major hazards drain first, faults and general
 	 * hazards after them, all before status and telemetry */

@@ -14,6 +14,7 @@
 
 #include "loop.h"
 #include "coverage_check.h"
+#include "live.h"
 
 /* ------------------------------------------------------------ hazards */
 
@@ -263,6 +264,7 @@ void loop_handle_msg(struct loop *L, const struct msg *m)
 	if (store_put_reading(L->d.store, dev->id, r) < 0)
 		L->d.cnt.store_errors++;
 	L->telemetry_pending++;
+	live_reading(L->d.live, dev, r, m->recv_ms);
 	/* min/max of the readings while a hazard's condition is on */
 	if (n > 0 || lifecycle_condition_on(ds))
 		store_hazard_observe(L->d.store, dev->id, r);

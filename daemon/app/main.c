@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "live.h"
 
 static void usage(FILE *f)
 {
@@ -167,6 +168,8 @@ int main(int argc, char **argv)
 		log_warnx("database %s: cannot set the storage.max_mb ceiling",
 			  cfg.storage.path);
 	L.d.retry = pass_retry_new();
+	if (!(L.d.live = live_new()))
+		fatalx("live feed: out of memory");
 	L.storage_fault_check = true;   /* one left open by an earlier run */
 	if (store_history_fault(L.d.store)) {
 		/* raised in the first pass, and not cleared by it */
@@ -239,6 +242,7 @@ int main(int argc, char **argv)
 	downlink_free(L.d.dl);
 	pass_retry_free(L.d.retry);
 	control_close(L.ctl);
+	live_free(L.d.live);
 	msgq_free(L.q);
 	store_close(L.d.store);
 	free(L.d.dev_state);
