@@ -87,14 +87,70 @@ static cJSON *device_json(const struct device_cfg *dev, const struct device_stat
 	return o;
 }
 
+/* An id for a suggested entry: from the sender's name, unique among the
+ * configured devices and the suggestions before it ("-2", "-3", ...). */
+static void suggest_id(const struct daemon *d, const cJSON *done, const char *name,
+		       char *id, size_t size)
+{
+	char base[ID_MAX];
+	const cJSON *it, *c;
+	bool taken;
+	int k;
+
+	infer_device_id(name, base, sizeof base);
+	for (k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(id, size, "%s", base);
+		else
+			snprintf(id, size, "%.*s-%d", 56, base, k);
+		taken = d->cfg && config_find_device(d->cfg, id) != NULL;
+		cJSON_ArrayForEach(it, done) {
+			c = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(it, "suggestion"), "config");
+			c = cJSON_GetObjectItemCaseSensitive(c, "id");
+			if (cJSON_IsString(c) && strcmp(c->valuestring, id) == 0)
+				taken = true;
+		}
+		if (!taken)
+			return;
+	}
+}
+
+/*
+ * Each unknown sender with its "suggestion" (infer_kind.c): the kind its
+ * fields say and a devices[] entry ready to paste, at the config's only
+ * site, or at the placeholder "SITE" (which no config has: --check-config
+ * names it) when there are several.
+ */
 static cJSON *unknown_devices(struct daemon *d, struct ops_error *e)
 {
-	cJSON *r;
+	const char *site = "SITE";
+	cJSON *r, *it;
+	char id[ID_MAX];
 
 	if (!d->unknown)
 		return ops_fail(e, OPS_FAILED, "discovery is off (discovery.enabled false)");
 	r = unknown_json(d->unknown);
-	return r ? r : ops_fail(e, OPS_FAILED, "out of memory");
+	if (!r)
+		return ops_fail(e, OPS_FAILED, "out of memory");
+	if (d->cfg && d->cfg->n_sites == 1)
+		site = d->cfg->sites[0].id;
+	cJSON_ArrayForEach(it, r) {
+		const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(it, "format");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
+		const cJSON *topic = cJSON_GetObjectItemCaseSensitive(it, "topic");
+		cJSON *s;
+
+		if (!cJSON_IsString(fmt) || !cJSON_IsString(name) || !cJSON_IsString(topic))
+			continue;
+		suggest_id(d, r, name->valuestring, id, sizeof id);
+		s = infer_suggestion(fmt->valuestring, topic->valuestring,
+				     infer_fields_parse(cJSON_GetObjectItemCaseSensitive(it, "fields")),
+				     id, site);
+		if (s)
+			cJSON_AddItemToObject(it, "suggestion", s);
+	}
+	return r;
 }
 
 cJSON *ops_devices(struct daemon *d, bool unknown, struct ops_error *e)

@@ -153,6 +153,36 @@ enum infer_result infer_device(char *name, size_t nlen, const char *nm, char *de
 			       size_t tlen, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* ------------------------------------------------------------ infer_kind.c
+ * The kind of a sender not in the config, from the fields its payloads
+ * carried (a reading's present bits, as its format's decoder reads them),
+ * and the devices[] entry that registers it (docs/config.md).  Pure.
+ */
+struct kind_guess {
+	int  kind;              /* enum device_kind, or -1: none hazardd watches */
+	enum gas_kind gas;      /* a gas detector's "gas" */
+	bool relay;             /* a relay state was heard */
+	char why[128];          /* what the guess rests on, for the installer */
+};
+void infer_kind(uint32_t present, struct kind_guess *g);
+/* The fields one message carries, by the format's decoder (0: none, or a
+ * payload it cannot read). */
+uint32_t infer_fields(const char *format, const char *topic, const void *payload,
+		      size_t len);
+/* A device id (A-Z a-z 0-9 . _ -, 1-63) from a friendly name: lower case,
+ * every run of other characters one '-'; "device" when nothing is left. */
+void infer_device_id(const char *name, char *out, size_t size);
+/* present as an array of field names, and back. */
+cJSON *infer_fields_json(uint32_t present);
+uint32_t infer_fields_parse(const cJSON *arr);
+/* {"id","kind","site","format","topic"} (and "gas", "relay" when not the
+ * kind's default), or NULL when no kind is inferred. */
+cJSON *infer_entry(const char *format, const char *dev_topic, uint32_t present,
+		   const char *id, const char *site);
+/* {"kind": name or null, "why", "config": infer_entry's (when a kind)} */
+cJSON *infer_suggestion(const char *format, const char *dev_topic, uint32_t present,
+			const char *id, const char *site);
+
 /* ------------------------------------------------------------ formats.c
  * A device format: everything hazardd knows of one ecosystem's devices,
  * as one const struct in its own file, drivers/formats/fmt_<name>.c, and

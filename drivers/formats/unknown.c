@@ -5,7 +5,9 @@
  * needs its topic to register it.  `hazardctl devices --unknown` lists what
  * the discovery client (discovery.c) heard: the inferred format, name and
  * config topic, first and last seen, a count and the last payload,
- * truncated.  Such senders never raise hazards and never reach the
+ * truncated, and the fields its payloads carried, read by its format's
+ * decoder and gathered over every message (what infer_kind.c suggests a
+ * kind from).  Such senders never raise hazards and never reach the
  * database: the table lives in memory and is bounded (max_entries; the
  * least recently heard is evicted and counted), so a flood of invented
  * names costs a fixed amount of memory.
@@ -35,6 +37,7 @@ struct un_entry {
 	char    last_topic[TOPIC_MAX];
 	char    payload[UNKNOWN_PAYLOAD_MAX + 1];
 	size_t  payload_len;            /* as received, before truncation */
+	uint32_t fields;                /* reading fields heard, every message */
 	int64_t first_ms, last_ms;
 	uint64_t count;
 	uint64_t seq;                   /* recency, for eviction */
@@ -145,12 +148,15 @@ bool unknown_note(struct unknown *u, const char *topic, const void *payload,
 {
 	char format[16], name[TOPIC_MAX], dev_topic[TOPIC_MAX];
 	struct un_entry *e = NULL;
+	uint32_t fields;
 	size_t keep;
 	int i, oldest = 0;
 
 	if (!u || !unknown_infer(topic, format, sizeof format, name, sizeof name,
 				 dev_topic, sizeof dev_topic))
 		return false;
+	/* decoded outside the lock: the decoder is pure */
+	fields = infer_fields(format, topic, payload, len);
 	pthread_mutex_lock(&u->lock);
 	u->messages++;
 	for (i = 0; i < u->n; i++) {
@@ -182,6 +188,7 @@ bool unknown_note(struct unknown *u, const char *topic, const void *payload,
 	memcpy(e->payload, payload, keep);
 	e->payload[keep] = '\0';
 	e->payload_len = len;
+	e->fields |= fields;
 	pthread_mutex_unlock(&u->lock);
 	return true;
 }
@@ -238,6 +245,7 @@ cJSON *unknown_json(struct unknown *u)
 		un_printable(copy[i].payload);
 		cJSON_AddStringToObject(j, "last_payload", e->payload);
 		cJSON_AddBoolToObject(j, "truncated", e->payload_len > UNKNOWN_PAYLOAD_MAX);
+		cJSON_AddItemToObject(j, "fields", infer_fields_json(e->fields));
 		cJSON_AddItemToArray(arr, j);
 	}
 	free(copy);
