@@ -47,7 +47,17 @@ LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)
 DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
 CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c daemon/lib/util.c daemon/lib/clock.c
+CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
+	    tools/hazardctl_watch.c daemon/lib/util.c daemon/lib/clock.c
+# hazardctl init and devices --unknown --config: the device formats (the
+# decoders and the kind inference, so that init reads a payload as the
+# daemon will) and the intake's own MQTT 3.1.1 subscriber (init's
+# listening window), with what they stand on: lib and core
+CTL_INIT_SRC = tools/hazardctl_init.c
+CTL_INIT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out daemon/lib/util.c daemon/lib/clock.c \
+	daemon/lib/log.c,$(wildcard daemon/lib/*.c)) $(wildcard daemon/core/*.c) \
+	$(wildcard drivers/formats/*.c) drivers/io/mqtt_sub.c drivers/io/mqtt_packet.c \
+	drivers/io/mqtt_sub_stream.c)
 # control.c calls back into the loop (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))
@@ -98,12 +108,18 @@ $(BUILD)/obj/daemon/lib/clock.o: CFLAGS_BASE += -DHZ_BUILD_EPOCH_S=$(or $(SOURCE
 $(BUILD)/hazardd: $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# hazardctl speaks the control protocol and links lib/ alone: it sees lib/ only
+# hazardctl speaks the control protocol and sees lib/ only; init alone
+# sees formats (and the subscriber's header in drivers/io)
 $(patsubst %.c,$(BUILD)/obj/%.o,$(filter tools/%,$(CTL_SRC))): $(BUILD)/obj/tools/%.o: tools/%.c tools/hazardctl.h $(wildcard daemon/lib/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(call layer_inc,lib) $(LIB_CFLAGS) -c $< -o $@
 
-$(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/lib/log.o
+$(BUILD)/obj/tools/hazardctl_init.o: tools/hazardctl_init.c tools/hazardctl.h $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(call layer_inc,formats) -Idrivers/io $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/lib/log.o \
+		    $(CTL_INIT_SRC:%.c=$(BUILD)/obj/%.o) $(CTL_INIT_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) tests/unit/testing.h | deps

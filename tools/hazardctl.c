@@ -36,6 +36,9 @@ static void hzc_usage(FILE *f)
 "                         never_seen), last seen, counts\n"
 "                         (--unknown: senders on zigbee2mqtt/Tasmota/Shelly\n"
 "                         topics that are not in the config)\n"
+"  devices --unknown --config\n"
+"                         a devices[] entry per unknown sender, its kind\n"
+"                         suggested from what it publishes\n"
 "  alarms|faults|hazards|records [--open] [--site ID] [--state S]\n"
 "         [--severity S] [--since TIME]\n"
 "                         alarms (警情), faults (故障), hazards to rectify\n"
@@ -106,6 +109,12 @@ static void hzc_usage(FILE *f)
 "  switch DEVICE on|off [--actor NAME]\n"
 "                         switch a plug or relay through its ecosystem;\n"
 "                         `devices` shows whether it confirmed\n"
+"  watch [--device ID | --site ID] [--json]\n"
+"                         decoded readings and record events as they\n"
+"                         happen, one line each; Ctrl-C ends\n"
+"  init --site ID --kind KIND ... [-o FILE]\n"
+"                         write a config for a site, with the devices heard\n"
+"                         on the local broker (hazardctl init --help)\n"
 "\n"
 "Every action is recorded under your user name, which hazardd learns\n"
 "from the socket itself; --actor NAME records someone else (a person\n"
@@ -444,7 +453,7 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
  * The socket path from the daemon's config, and nothing else from it: the
  * file also names secrets, so no part of it is ever echoed.
  */
-static int hzc_config_socket(const char *file, char *out, size_t outlen)
+int hzc_config_socket(const char *file, char *out, size_t outlen)
 {
 	const cJSON *ctl, *sock;
 	size_t len;
@@ -492,7 +501,7 @@ out:
 }
 
 /* A hint that answers the 3 a.m. question: is hazardd running at all? */
-static const char *hzc_hint(int err)
+const char *hzc_hint(int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -514,7 +523,7 @@ static const char *hzc_hint(int err)
 	}
 }
 
-static int hzc_connect(const char *path)
+int hzc_connect(const char *path)
 {
 	struct sockaddr_un sa;
 	int64_t deadline = now_mono_ms() + HZC_CONNECT_TIMEOUT_MS;
@@ -730,6 +739,9 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	log_init("hazardctl", LOG_LVL_WARN);
+	/* init, watch, devices --unknown --config: hazardctl_watch.c */
+	if ((rc = hzc_own_command(argc, argv)) >= 0)
+		return rc;
 	if ((rc = hzc_parse(argc, argv, &o)) >= 0)
 		return rc;
 

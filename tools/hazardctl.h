@@ -75,4 +75,27 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o);
 bool hzc_print_reload(const cJSON *res, bool json);
 bool hzc_is_listing(const char *cmd);
 
+/* ------------------------------------------------ finding hazardd (hazardctl.c) */
+int hzc_config_socket(const char *file, char *out, size_t outlen);
+int hzc_connect(const char *path);
+const char *hzc_hint(int err);
+
+/* ------------------------------------------------ hazardctl_watch.c
+ * The commands with options of their own: watch, init, devices --unknown
+ * --config.  The exit status, or -1 when argv is none of them. */
+int hzc_own_command(int argc, char **argv);
+/* A request whose reply may be followed by more lines (watch): connected
+ * (-c FILE, --socket PATH or the default), the request sent and its
+ * {"ok":true} reply in *reply (caller deletes); else the exit status with
+ * the reason printed. */
+struct hzc_stream;
+int hzc_request_open(const char *config, const char *socket_path, const cJSON *req,
+		     struct hzc_stream **out, cJSON **reply);
+void hzc_stream_close(struct hzc_stream *s);
+
+/* ------------------------------------------------ hazardctl_init.c */
+int hzc_init_main(int argc, char **argv);
+/* devices --unknown --config; flag_at: the argv index of that --config */
+int hzc_unknown_entries(int argc, char **argv, int flag_at);
+
 #endif /* HAZARDCTL_H */

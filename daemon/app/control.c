@@ -297,6 +297,7 @@ static const struct ctl_cmd {
 	{ .name = "weekly",  .fn = ctl_cmd_weekly },
 	{ .name = "rules",   .fn = ctl_cmd_rules },
 	{ .name = "checklist", .fn = ctl_cmd_checklist },
+	{ .name = "watch",   .fn = ctl_cmd_watch },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
 	{ .name = "dismiss", .act = ctl_cmd_dismiss },
 	{ .name = "close",   .act = ctl_cmd_close },

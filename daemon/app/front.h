@@ -90,6 +90,10 @@ int  control_pollfds(struct control *c, struct pollfd *pfd, int max);
 /* Act on the pollfds filled above after poll() returned. */
 void control_handle(struct control *c, const struct pollfd *pfd, int n,
 		    struct daemon *d);
+/* {"cmd":"watch","device","site"} (control_watch.c): the connection
+ * becomes a stream of the live feed; a command of control.c's table. */
+struct ops_error;
+cJSON *ctl_cmd_watch(const cJSON *req, struct daemon *d, struct ops_error *e);
 /* device_presence, device_commands and unknown_senders: into the status
  * object (ops_devices.c) */
 void devices_status_json(struct daemon *d, cJSON *status);

@@ -40,12 +40,16 @@
 #define CTL_IDLE_MS     (20 * 1000)     /* a silent client gives its slot back */
 #define CTL_REPLY_MS    (15 * 1000)     /* a queued reply must be taken by then */
 /*
- * Long-lived streams (`hazardctl watch`, to come) will outlive every
- * deadline above by design: a client that subscribes sets `stream`, which
- * exempts it from the deadlines (ctl_deadline), and subscribing is refused
- * once CTL_MAX_STREAMS clients stream, so they are bounded by count.
+ * Long-lived streams (`hazardctl watch`) outlive every deadline above by
+ * design: a client that subscribes (ctlsock_stream_begin) sets `stream`,
+ * which exempts it from the deadlines (ctl_deadline), and subscribing is
+ * refused once CTL_MAX_STREAMS clients stream, so they are bounded by
+ * count.  A stream's unsent lines are bounded by CTL_STREAM_WBUF_MAX: a
+ * reader that falls that far behind gets a last line saying so and is
+ * closed, so the loop never waits for it and its memory stays bounded.
  */
 #define CTL_MAX_STREAMS 4
+#define CTL_STREAM_WBUF_MAX (256 * 1024)
 #define CTL_LINE_MAX    (64 * 1024)     /* request bytes, without the '\n' */
 #define CTL_RBUF_SIZE   (CTL_LINE_MAX + 1)
 #define CTL_WBUF_MAX    (1024 * 1024)   /* unsent reply bytes before a drop */
@@ -62,12 +66,22 @@ struct ctl_client {
 	bool    eof;            /* peer is done sending: answer, then close */
 	bool    closing;        /* protocol error: flush the error, then close */
 	bool    stream;         /* a long-lived stream: see CTL_MAX_STREAMS */
+	void  (*gone)(void *arg);  /* a stream's owner, told when it ends */
+	void   *gone_arg;
 	struct ctl_caller who;  /* SO_PEERCRED at accept */
 	/* monotonic times the deadlines run from (ctl_deadline) */
 	int64_t idle_ms;        /* connected, or its last request answered */
 	int64_t line_ms;        /* first byte of the request line in rbuf */
 	int64_t reply_ms;       /* the unsent replies in wbuf began to wait */
 };
+
+/*
+ * The client whose request the handler is answering, while it does (loop
+ * thread only): what ctlsock_stream_begin turns into a stream, so that the
+ * handler's signature need not carry a client it has no other use for.
+ */
+static struct ctl_client *ctl_current;
+static struct ctlsock *ctl_current_sock;
 
 struct ctlsock {
 	int     lfd;
@@ -263,8 +277,19 @@ void ctlsock_set_deadlines(struct ctlsock *c, int request_ms, int idle_ms, int r
 		c->reply_ms = reply_ms;
 }
 
+/* A stream's owner is told once that it ended (it unsubscribes). */
+static void ctl_stream_end(struct ctl_client *cl)
+{
+	void (*gone)(void *) = cl->gone;
+
+	cl->gone = NULL;
+	if (gone)
+		gone(cl->gone_arg);
+}
+
 static void ctl_client_drop(struct ctl_client *cl)
 {
+	ctl_stream_end(cl);
 	if (cl->fd >= 0)
 		close(cl->fd);
 	free(cl->rbuf);
@@ -392,8 +417,13 @@ static int ctl_request(struct ctlsock *c, struct ctl_client *cl, const char *lin
 		       size_t len, void *ctx)
 {
 	bool understood = false;
-	cJSON *reply = c->handler(ctx, &cl->who, line, len, &understood);
+	cJSON *reply;
 	int rc;
+
+	ctl_current = cl;
+	ctl_current_sock = c;
+	reply = c->handler(ctx, &cl->who, line, len, &understood);
+	ctl_current = NULL;
 
 	if (understood)
 		cl->idle_ms = now_mono_ms();
@@ -724,4 +754,86 @@ void ctlsock_handle(struct ctlsock *c, const struct pollfd *pfd, int n, void *ct
 	}
 	if (accept_ready)
 		ctl_accept(c);
+}
+
+/* ------------------------------------------------------------ streams */
+
+struct ctl_client *ctlsock_stream_begin(void (*gone)(void *arg), void *arg,
+					const char **why)
+{
+	struct ctl_client *cl = ctl_current;
+	struct ctlsock *c = ctl_current_sock;
+	int i, n = 0;
+
+	*why = "no request is being answered";
+	if (!cl)
+		return NULL;
+	*why = "this connection is already a stream";
+	if (cl->stream)
+		return NULL;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		n += c->cl[i].fd >= 0 && c->cl[i].stream;
+	*why = "too many streams (at most 4 at once); try again";
+	if (n >= CTL_MAX_STREAMS)
+		return NULL;
+	cl->stream = true;
+	cl->gone = gone;
+	cl->gone_arg = arg;
+	return cl;
+}
+
+/* Append one line to the client's buffer, whatever is waiting. */
+static int ctl_append(struct ctl_client *cl, const char *line, size_t len)
+{
+	if (cl->woff > 0) {
+		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
+		cl->wlen -= cl->woff;
+		cl->woff = 0;
+	}
+	if (cl->wlen + len + 1 > cl->wcap) {
+		size_t cap = cl->wcap ? cl->wcap : 4096;
+		char *nb;
+
+		while (cap < cl->wlen + len + 1)
+			cap *= 2;
+		if (!(nb = realloc(cl->wbuf, cap)))
+			return -1;
+		cl->wbuf = nb;
+		cl->wcap = cap;
+	}
+	memcpy(cl->wbuf + cl->wlen, line, len);
+	cl->wbuf[cl->wlen + len] = '\n';
+	cl->wlen += len + 1;
+	return 0;
+}
+
+int ctlsock_stream_send(struct ctl_client *cl, const char *line)
+{
+	static const char slow[] = "{\"dropped\":\"this client read too slowly; "
+				   "lines were lost, the stream ends here\"}";
+
+	if (!cl || !cl->stream || cl->closing || cl->fd < 0)
+		return -1;
+	if (cl->wlen - cl->woff + strlen(line) > CTL_STREAM_WBUF_MAX) {
+		log_warnx("control: stream to %s (pid %ld) is not read; closed",
+			  cl->who.name, (long)cl->who.pid);
+		/* the last line, then the ordinary deadlines close it */
+		(void)ctl_append(cl, slow, sizeof slow - 1);
+		cl->closing = true;
+		cl->stream = false;
+		cl->reply_ms = now_mono_ms();
+		ctl_stream_end(cl);
+		return -1;
+	}
+	if (cl->woff == cl->wlen)
+		cl->reply_ms = now_mono_ms();
+	if (ctl_append(cl, line, strlen(line)) < 0 || ctl_flush(cl) < 0) {
+		/* gone: the next poll drops it; its owner hears now */
+		cl->closing = true;
+		cl->stream = false;
+		cl->woff = cl->wlen = 0;
+		ctl_stream_end(cl);
+		return -1;
+	}
+	return 0;
 }

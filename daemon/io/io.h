@@ -162,5 +162,16 @@ int  ctlsock_pollfds(struct ctlsock *c, struct pollfd *pfd, int max);
 /* Act on the pollfds filled above after poll() returned; ctx goes to the
  * handler. */
 void ctlsock_handle(struct ctlsock *c, const struct pollfd *pfd, int n, void *ctx);
+/* Streams (`hazardctl watch`): called from the handler, turns the client
+ * it answers into a stream, exempt from the deadlines and bounded by count
+ * (4).  gone(arg) is called once when the stream ends (the client left,
+ * read too slowly, or the socket closed); the handle is dead from then on.
+ * NULL with why when refused.  The handler's reply is still queued first. */
+struct ctl_client;
+struct ctl_client *ctlsock_stream_begin(void (*gone)(void *arg), void *arg,
+					const char **why);
+/* One line (without its newline) to a stream; -1 when it ended (gone was
+ * called, possibly from this call). */
+int ctlsock_stream_send(struct ctl_client *cl, const char *line);
 
 #endif /* IO_H */

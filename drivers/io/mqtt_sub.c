@@ -215,7 +215,7 @@ static void compact(struct mqtt_sub *s)
 static int send_connect(struct mqtt_sub *s)
 {
 	struct mqtt_connect_opts o = {
-		.client_id = s->cfg.client_id, .clean_session = 0,
+		.client_id = s->cfg.client_id, .clean_session = s->cfg.clean_session,
 		.keepalive_s = s->cfg.keepalive_s, .username = s->cfg.username,
 		.password = s->cfg.password,
 		.password_len = s->cfg.password ? strlen(s->cfg.password) : 0,

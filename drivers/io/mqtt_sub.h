@@ -47,6 +47,9 @@ struct mqtt_sub_config {
 	const char *cert_file;      /* client certificate, optional */
 	const char *key_file;
 	const char *tls_host;       /* the name to verify; default host */
+	/* a look around, not the intake (hazardctl init's listening window):
+	 * the broker keeps nothing for this client once it disconnects */
+	int clean_session;
 };
 
 struct mqtt_sub_msg {
