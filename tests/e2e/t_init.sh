@@ -142,3 +142,38 @@ check "an unknown time zone is refused" "rc $rc: $out" [ "$rc" = 2 ]
 init --listen-s 0 >"$T/stdout.json" 2>/dev/null
 out=$("$HAZARDD" --check-config -c "$T/stdout.json" 2>&1)
 check "without -o the config goes to stdout, valid" "$out" [ "$out" = "configuration OK" ]
+
+# ---- questions on a terminal for the flags that are missing
+$PY - "$HAZARDCTL" "$T/asked.json" >"$T/asked.log" 2>&1 <<'EOF2'
+import os, pty, select, sys
+answers = ["shop-9", "rental", "gw-asked", "dist1", "tcp://127.0.0.1:1",
+           "Asia/Shanghai", "Room 3", "li:Li Na:owner", "not a person", ""]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "init", "--listen-s", "0", "-o", sys.argv[2]])
+out, asked = b"", 0
+while True:
+    r, _, _ = select.select([fd], [], [], 10)
+    if not r:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    # one answer per question (each ends in ": ")
+    while out.count(b": ") > asked and asked < len(answers):
+        os.write(fd, (answers[asked] + "\n").encode())
+        asked += 1
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+EOF2
+rc=$?
+check "init on a terminal asks for what is missing" "rc $rc: $(tail -n 5 "$T/asked.log")" [ "$rc" = 0 ]
+out=$("$HAZARDD" --check-config -c "$T/asked.json" 2>&1)
+check "the answers make a valid config" "$out" [ "$out" = "configuration OK" ]
+check "the answers are in it (a bad person asked again)" "$(cat "$T/asked.json" 2>/dev/null)" \
+	[ "$(jpy 'd["sites"][0]["kind"] + " " + d["sites"][0]["name"] + " " + str(len(d["sites"][0]["people"])) + " " + d["gateway"]["id"]' <"$T/asked.json")" = "rental_housing Room 3 1 gw-asked" ]

@@ -4,7 +4,8 @@
 # alarm raised); --device shows one device's lines only, --json the
 # daemon's own lines; output into a file or a pipe comes line by line; a
 # watch ended by Ctrl-C exits 0, one killed outright or whose reader goes
-# away leaves the daemon answering, and its stream is given back.
+# away leaves the daemon answering, and its stream is given back; one
+# that stops reading is told so and closed while the daemon carries on.
 source "$(dirname "$0")/lib.sh"
 
 start_broker local || { fail setup "local broker"; exit 1; }
@@ -90,4 +91,36 @@ for i in 1 2 3 4; do v=PID_w$i; kill "${!v}" 2>/dev/null; done
 out=$("$HAZARDCTL" -c "$HZ_CFG" watch --device nope 2>&1); rc=$?
 check "watch --device of an unknown device is refused" "rc $rc: $out" \
 	sh -c '[ "$0" = 1 ] && echo "$1" | grep -q "no such device"' "$rc" "$out"
+
+# a watcher that stops reading: given a last line and closed, the daemon
+# carries on (its socket buffer and the 256 KiB bound fill first)
+$PY - "$T/control.sock" "$T/slow-go" >"$T/slow.out" 2>&1 <<'EOF2' &
+import json, os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(sys.argv[1])
+s.sendall(b'{"cmd":"watch","device":"gas-b"}\n')
+f = s.makefile("rb")
+print("reply", f.readline().decode().strip(), flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.1)
+last = b""
+for line in f:
+    last = line
+print("last", last.decode().strip(), flush=True)
+EOF2
+slow_pid=$!
+wait_for "grep -q '^reply.*\"ok\":true' '$T/slow.out'" 5
+$PY -c 'import json
+for i in range(6000):
+    print(json.dumps({"topic": "t/gas-b", "payload": {"gas_lel": i % 20, "battery": 90,
+                      "temperature": 21.5, "voltage": 3.1}}))' | pubpy --file - >/dev/null
+check "a watcher that does not read is closed, with a log line" "$(grep -c 'not read' "$HZ_LOG")" \
+	wait_for "grep -q 'stream to .* is not read; closed' '$HZ_LOG'" 20
+check "the daemon answers while and after" "no status" \
+	wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 5
+touch "$T/slow-go"
+wait "$slow_pid"
+check "the slow watcher's last line says why" "$(tail -n 1 "$T/slow.out" | head -c 300)" \
+	grep -q '^last {"dropped":"this client read too slowly' "$T/slow.out"
 check "hazardd still running" "exited" kill -0 "$HZ_PID"
