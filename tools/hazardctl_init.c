@@ -363,17 +363,12 @@ static bool listen_broker(const struct init_opts *o, int secs, struct unknown *u
 /* A device id not yet in devices. */
 static void unique_id(const cJSON *devices, const char *name, char *id, size_t size)
 {
-	char base[ID_MAX];
 	const cJSON *it;
 	bool taken;
 	int k;
 
-	infer_device_id(name, base, sizeof base);
 	for (k = 1; k < 1000; k++) {
-		if (k == 1)
-			snprintf(id, size, "%s", base);
-		else
-			snprintf(id, size, "%.*s-%d", 56, base, k);
+		infer_device_id_nth(name, k, id, size);
 		taken = false;
 		cJSON_ArrayForEach(it, devices)
 			taken |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")), id) == 0;

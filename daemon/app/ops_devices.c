@@ -92,17 +92,12 @@ static cJSON *device_json(const struct device_cfg *dev, const struct device_stat
 static void suggest_id(const struct daemon *d, const cJSON *done, const char *name,
 		       char *id, size_t size)
 {
-	char base[ID_MAX];
 	const cJSON *it, *c;
 	bool taken;
 	int k;
 
-	infer_device_id(name, base, sizeof base);
 	for (k = 1; k < 1000; k++) {
-		if (k == 1)
-			snprintf(id, size, "%s", base);
-		else
-			snprintf(id, size, "%.*s-%d", 56, base, k);
+		infer_device_id_nth(name, k, id, size);
 		taken = d->cfg && config_find_device(d->cfg, id) != NULL;
 		cJSON_ArrayForEach(it, done) {
 			c = cJSON_GetObjectItemCaseSensitive(

@@ -172,6 +172,9 @@ uint32_t infer_fields(const char *format, const char *topic, const void *payload
 /* A device id (A-Z a-z 0-9 . _ -, 1-63) from a friendly name: lower case,
  * every run of other characters one '-'; "device" when nothing is left. */
 void infer_device_id(const char *name, char *out, size_t size);
+/* The k-th candidate (k from 1): the id, then "<id cut>-2", "-3", ... for
+ * a caller that must keep ids unique. */
+void infer_device_id_nth(const char *name, int k, char *out, size_t size);
 /* present as an array of field names, and back. */
 cJSON *infer_fields_json(uint32_t present);
 uint32_t infer_fields_parse(const cJSON *arr);

@@ -110,6 +110,26 @@ void infer_device_id(const char *name, char *out, size_t size)
 		snprintf(out, size, "device");
 }
 
+void infer_device_id_nth(const char *name, int k, char *out, size_t size)
+{
+	char suf[16];
+	size_t bl, sl;
+
+	infer_device_id(name, out, size);
+	if (k <= 1 || size == 0)
+		return;
+	sl = (size_t)snprintf(suf, sizeof suf, "-%d", k);
+	bl = strlen(out);
+	if (bl + sl > 63)               /* an id is at most 63 characters */
+		bl = 63 > sl ? 63 - sl : 0;
+	if (bl + sl + 1 > size) {
+		if (sl + 1 > size)
+			return;
+		bl = size - 1 - sl;
+	}
+	memcpy(out + bl, suf, sl + 1);
+}
+
 cJSON *infer_fields_json(uint32_t present)
 {
 	cJSON *arr = cJSON_CreateArray();

@@ -155,6 +155,14 @@ static void test_ids(void)
 	infer_device_id("a-very-long-friendly-name-that-goes-on-and-on-and-on-beyond-the-limit",
 			id, sizeof id);
 	CHECK("id: at most 63 characters", strlen(id) <= 63 && strlen(id) > 0);
+	infer_device_id_nth("Kitchen Gas", 1, id, sizeof id);
+	CHECK_STR("id: the first candidate is the id", id, "kitchen-gas");
+	infer_device_id_nth("Kitchen Gas", 2, id, sizeof id);
+	CHECK_STR("id: the second has -2", id, "kitchen-gas-2");
+	infer_device_id_nth("a-very-long-friendly-name-that-goes-on-and-on-and-on-beyond-the-limit",
+			    12, id, sizeof id);
+	CHECK("id: a long one cut to fit its suffix", strlen(id) == 63 &&
+	      strcmp(id + 60, "-12") == 0);
 }
 
 /* A Shelly Gen1 plug says its power and its relay on two topics: the table
