@@ -48,6 +48,25 @@ struct init_opts {
 
 static volatile sig_atomic_t init_stop;
 
+/* Answers kept for the options that point at them, freed at the end. */
+static char *owned[INIT_PEOPLE_MAX + 16];
+static int n_owned;
+
+static const char *keep(const char *s)
+{
+	char *c;
+
+	if (n_owned == (int)(sizeof owned / sizeof owned[0]) || !(c = strdup(s)))
+		return NULL;
+	return owned[n_owned++] = c;
+}
+
+static void keep_free(void)
+{
+	while (n_owned > 0)
+		free(owned[--n_owned]);
+}
+
 static void init_signal(int sig)
 {
 	(void)sig;
@@ -124,7 +143,7 @@ static int need(struct init_opts *o, const char **field, const char *question,
 	}
 	if (!(a = ask(question, def)) || !*a)
 		return init_error("needs %s", flag);
-	if (!(*field = strdup(a)))
+	if (!(*field = keep(a)))
 		return HZC_EXIT_DAEMON;
 	return 0;
 }
@@ -595,7 +614,7 @@ static int check(struct init_opts *o)
 	if (o->tty && !o->site_name && o->n_people == 0) {
 		const char *a = ask("site name (shown to people)", "");
 
-		o->site_name = a && *a ? strdup(a) : NULL;
+		o->site_name = a && *a ? keep(a) : NULL;
 		while (o->n_people < INIT_PEOPLE_MAX &&
 		       (a = ask("a person ID:NAME:ROLE[:PHONE] (blank: done)", "")) && *a) {
 			cJSON *p = person(a);
@@ -606,7 +625,8 @@ static int check(struct init_opts *o)
 				continue;
 			}
 			cJSON_Delete(p);
-			o->people[o->n_people++] = strdup(a);
+			if ((a = keep(a)))
+				o->people[o->n_people++] = a;
 		}
 	}
 	if (!id_ok(o->site))
@@ -639,21 +659,34 @@ static int check(struct init_opts *o)
 	return 0;
 }
 
+static int init_run(struct init_opts *opts);
+
 int hzc_init_main(int argc, char **argv)
 {
 	struct init_opts o = { .broker = "127.0.0.1:1883", .listen_s = 30,
 			       .db = "/var/lib/hazardd/hazardd.db" };
+	int rc;
+
+	if ((rc = parse(argc, argv, &o)) >= 0)
+		return rc;
+	o.tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+	rc = check(&o);
+	if (rc == 0)
+		rc = init_run(&o);
+	keep_free();
+	return rc;
+}
+
+/* Everything after the options: GPIO, listening, the file. */
+static int init_run(struct init_opts *opts)
+{
+	const struct init_opts o = *opts;
 	struct unknown *u = NULL;
 	struct sigaction sa;
 	cJSON *devices, *root;
 	char chips[1024], *text;
 	int rc;
 
-	if ((rc = parse(argc, argv, &o)) >= 0)
-		return rc;
-	o.tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
-	if ((rc = check(&o)) != 0)
-		return rc;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = init_signal;        /* Ctrl-C ends the listening early */
 	sigaction(SIGINT, &sa, NULL);

@@ -167,7 +167,7 @@ static int stream_next(struct hzc_stream *s, char **line, size_t *consumed, int 
 		*consumed = 0;
 	}
 	for (;;) {
-		if ((nl = memchr(s->buf, '\n', s->len))) {
+		if (s->len && (nl = memchr(s->buf, '\n', s->len))) {
 			*nl = '\0';
 			*line = s->buf;
 			*consumed = (size_t)(nl - s->buf) + 1;
