@@ -339,6 +339,31 @@ static int ctl_flush(struct ctl_client *cl)
 	return 0;
 }
 
+/* Append one line to the client's buffer, whatever is waiting. */
+static int ctl_append(struct ctl_client *cl, const char *line, size_t len)
+{
+	if (cl->woff > 0) {
+		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
+		cl->wlen -= cl->woff;
+		cl->woff = 0;
+	}
+	if (cl->wlen + len + 1 > cl->wcap) {
+		size_t cap = cl->wcap ? cl->wcap : 4096;
+		char *nb;
+
+		while (cap < cl->wlen + len + 1)
+			cap *= 2;
+		if (!(nb = realloc(cl->wbuf, cap)))
+			return -1;
+		cl->wbuf = nb;
+		cl->wcap = cap;
+	}
+	memcpy(cl->wbuf + cl->wlen, line, len);
+	cl->wbuf[cl->wlen + len] = '\n';
+	cl->wlen += len + 1;
+	return 0;
+}
+
 /*
  * Queue one reply line.  A client may pipeline requests, but one that never
  * reads would grow our memory without bound: when more than CTL_WBUF_MAX of
@@ -360,28 +385,10 @@ static int ctl_queue(struct ctl_client *cl, cJSON *reply)
 	}
 	if (cl->woff == cl->wlen)
 		cl->reply_ms = now_mono_ms();   /* nothing was waiting before */
-	if (cl->woff > 0) {
-		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
-		cl->wlen -= cl->woff;
-		cl->woff = 0;
+	if (ctl_append(cl, src, len) < 0) {
+		free(text);
+		return -1;
 	}
-	if (cl->wlen + len + 1 > cl->wcap) {
-		size_t cap = cl->wcap ? cl->wcap : 4096;
-		char *nb;
-
-		while (cap < cl->wlen + len + 1)
-			cap *= 2;
-		nb = realloc(cl->wbuf, cap);
-		if (!nb) {
-			free(text);
-			return -1;
-		}
-		cl->wbuf = nb;
-		cl->wcap = cap;
-	}
-	memcpy(cl->wbuf + cl->wlen, src, len);
-	cl->wbuf[cl->wlen + len] = '\n';
-	cl->wlen += len + 1;
 	free(text);
 	return ctl_flush(cl);
 }
@@ -780,31 +787,6 @@ struct ctl_client *ctlsock_stream_begin(void (*gone)(void *arg), void *arg,
 	cl->gone = gone;
 	cl->gone_arg = arg;
 	return cl;
-}
-
-/* Append one line to the client's buffer, whatever is waiting. */
-static int ctl_append(struct ctl_client *cl, const char *line, size_t len)
-{
-	if (cl->woff > 0) {
-		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
-		cl->wlen -= cl->woff;
-		cl->woff = 0;
-	}
-	if (cl->wlen + len + 1 > cl->wcap) {
-		size_t cap = cl->wcap ? cl->wcap : 4096;
-		char *nb;
-
-		while (cap < cl->wlen + len + 1)
-			cap *= 2;
-		if (!(nb = realloc(cl->wbuf, cap)))
-			return -1;
-		cl->wbuf = nb;
-		cl->wcap = cap;
-	}
-	memcpy(cl->wbuf + cl->wlen, line, len);
-	cl->wbuf[cl->wlen + len] = '\n';
-	cl->wlen += len + 1;
-	return 0;
 }
 
 int ctlsock_stream_send(struct ctl_client *cl, const char *line)
