@@ -136,8 +136,8 @@ static int need(struct init_opts *o, const char **field, const char *question,
 		return 0;
 	if (!o->tty) {
 		if (def) {
-			*field = def;
-			return 0;
+			/* def may be the caller's buffer (the host name) */
+			return (*field = keep(def)) ? 0 : HZC_EXIT_DAEMON;
 		}
 		return init_error("needs %s (no terminal to ask on)", flag);
 	}

@@ -142,6 +142,13 @@ check "an unknown time zone is refused" "rc $rc: $out" [ "$rc" = 2 ]
 init --listen-s 0 >"$T/stdout.json" 2>/dev/null
 out=$("$HAZARDD" --check-config -c "$T/stdout.json" 2>&1)
 check "without -o the config goes to stdout, valid" "$out" [ "$out" = "configuration OK" ]
+"$HAZARDCTL" init --site s2 --kind charging --district d1 --timezone Asia/Shanghai \
+	--upstream "tcp://127.0.0.1:$PORT_up" --listen-s 0 </dev/null >"$T/hostname.json" 2>/dev/null
+out=$("$HAZARDD" --check-config -c "$T/hostname.json" 2>&1)
+if [[ $(hostname) =~ ^[A-Za-z0-9._-]{1,63}$ ]]; then
+	check "without --gateway the host name is the gateway id" "$out" \
+		[ "$out/$(jpy 'd["gateway"]["id"]' <"$T/hostname.json")" = "configuration OK/$(hostname)" ]
+fi
 
 # ---- questions on a terminal for the flags that are missing
 $PY - "$HAZARDCTL" "$T/asked.json" >"$T/asked.log" 2>&1 <<'EOF2'
