@@ -48,7 +48,7 @@ DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
 CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
-	    tools/hazardctl_watch.c daemon/lib/util.c daemon/lib/clock.c
+	    tools/hazardctl_watch.c tools/hazardctl_entries.c daemon/lib/util.c daemon/lib/clock.c
 # hazardctl init and devices --unknown --config: the device formats (the
 # decoders and the kind inference, so that init reads a payload as the
 # daemon will) and the intake's own MQTT 3.1.1 subscriber (init's

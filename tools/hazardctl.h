@@ -1,8 +1,11 @@
 /*
- * hazardctl.h: what hazardctl's three files share: the parsed command line
+ * hazardctl.h: what hazardctl's files share: the parsed command line
  * (hazardctl.c), the rendering helpers (hazardctl_render.c) and the
- * printers of each command's reply (hazardctl_print.c).  hazardctl speaks
- * the control protocol and sees lib/ only.
+ * printers of each command's reply (hazardctl_print.c), watch and the
+ * commands with options of their own (hazardctl_watch.c, hazardctl_init.c,
+ * hazardctl_entries.c).  hazardctl speaks the control protocol and sees
+ * lib/ only; hazardctl_init.c alone also sees formats and the local
+ * broker's subscriber (docs/architecture.md).
  */
 #ifndef HAZARDCTL_H
 #define HAZARDCTL_H
@@ -95,7 +98,8 @@ void hzc_stream_close(struct hzc_stream *s);
 
 /* ------------------------------------------------ hazardctl_init.c */
 int hzc_init_main(int argc, char **argv);
-/* devices --unknown --config; flag_at: the argv index of that --config */
+/* ------------------------------------------------ hazardctl_entries.c
+ * devices --unknown --config; flag_at: the argv index of that --config */
 int hzc_unknown_entries(int argc, char **argv, int flag_at);
 
 #endif /* HAZARDCTL_H */

@@ -18,6 +18,11 @@
  * user holds at most CTL_MAX_PER_USER connections, and the last
  * CTL_ROOT_SLOTS of CTL_MAX_CLIENTS are root's alone (docs/operations.md,
  * "Control socket").
+ *
+ * A little over 800 lines on purpose: set-up, output, input, admission,
+ * deadlines and streams all work on struct ctl_client, which nothing
+ * outside the transport may see; split, they would need a header that
+ * exposes it.
  */
 #include <errno.h>
 #include <poll.h>
