@@ -15,8 +15,8 @@
 # assignee, deadline and supervision, as the database has them, and goes
 # upstream on <prefix>/weekly.  A checklist set in the config
 # ($.selfcheck.rental_housing) replaces the kind's built-in one on a
-# reload: `hazardctl selfcheck SITE` shows it (source config, with its
-# English text), a self-inspection with its items is recorded (the failed
+# reload: `hazardctl checklist SITE` (and `selfcheck SITE`) shows it
+# (source config, with its English text), a self-inspection with its items is recorded (the failed
 # item's hazard and the upstream message carry the config's text), one
 # with a built-in item no longer on it is refused, the restaurant keeps its
 # built-in list; a bad checklist is refused at the reload with FILE:LINE:
@@ -176,6 +176,16 @@ check "reload with a rental_housing checklist: applied" "rc $rc: $out" [ "$rc" =
 out=$(ctl --json selfcheck site-2 2>&1); rc=$?
 check "selfcheck site-2 lists the config's checklist (source config, English text)" "rc $rc: $out" \
 	jpy '[(i["id"], i["name"], i.get("name_en")) for i in d["items"]] == [("stair_clear", "楼梯间无杂物堆放", "stairwell free of clutter"), ("ebike_corridor", "楼道无电动自行车停放充电", None)] and d["source"] == "config" and d["site_kind"] == "rental_housing"' <<<"$out"
+out=$(ctl checklist site-2 2>&1); rc=$?
+check "hazardctl checklist site-2 as text: the config's list, its source, its English text" "rc $rc: $out" \
+	bash -c '[ "$1" = 0 ] && grep -q "^self-inspection checklist of site-2 (config):" <<<"$2" && grep -E -q "^ +stair_clear +楼梯间无杂物堆放 \(stairwell free of clutter\)$" <<<"$2" && grep -E -q "^ +ebike_corridor +楼道无电动自行车停放充电$" <<<"$2"' _ "$rc" "$out"
+out=$(ctl --json checklist site-2 2>&1)
+check "hazardctl --json checklist site-2: the same as selfcheck site-2" "$out" \
+	jpy '[i["id"] for i in d["items"]] == ["stair_clear", "ebike_corridor"] and d["source"] == "config"' <<<"$out"
+out=$(ctl checklist 2>&1); rc=$?
+check "checklist without a SITE: usage error (exit 2)" "rc $rc: $out" [ "$rc" = 2 ]
+out=$(ctl checklist site-9 2>&1); rc=$?
+check "checklist of an unknown site: exit 1" "rc $rc: $out" [ "$rc" = 1 ]
 out=$(ctl --json selfcheck site-1 2>&1)
 check "the restaurant keeps its built-in list" "$out" \
 	jpy '[i["id"] for i in d["items"]] == ["gas_hose", "detector_test", "extinguisher", "exits"] and d["source"] == "built-in"' <<<"$out"
