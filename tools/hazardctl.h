@@ -39,7 +39,9 @@ struct hzc_opts {
 	bool        open;
 	const char *note;
 	const char *actor;
-	const char *evidence;           /* close, submit --evidence */
+	const char *evidence;           /* close, submit --evidence TEXT */
+	const char *evidence_files[16]; /* close, submit --evidence FILE ... */
+	int         n_evidence_files;
 	bool        unknown;            /* devices --unknown */
 	const char *set;                /* switch DEVICE on|off */
 	const char *verdict;            /* verify-alarm ID real|false|test */
@@ -74,5 +76,12 @@ void hzc_flatten(const char *prefix, const cJSON *v);
 void hzc_print(const cJSON *res, const struct hzc_opts *o);
 bool hzc_print_reload(const cJSON *res, bool json);
 bool hzc_is_listing(const char *cmd);
+
+/* hazardctl_evidence.c: --evidence FILE (submit, close) */
+bool hzc_evidence_is_file(const char *arg);
+bool hzc_evidence_looks_like_file(const char *arg);
+/* Read each file and add "files": [{"name", "data" (base64)}] to req;
+ * -1 with a message on stderr. */
+int  hzc_add_files(cJSON *req, const char *const *paths, int n);
 
 #endif /* HAZARDCTL_H */

@@ -199,6 +199,39 @@ static void hzc_json_print(const cJSON *v, const char *indent)
 	printf("\n");
 }
 
+/* A hazard's evidence files (三个有): one line each. */
+static void hzc_print_files(const cJSON *files)
+{
+	static const char *const head[] = { "NAME", "TYPE", "BYTES", "SHA256", "EVENT",
+		"AT", "ACTOR" };
+	static const char *const keys[] = { "name", "media_type", "size", "sha256",
+		"event", "at", "actor" };
+	int n = cJSON_GetArraySize(files), r = 0, c;
+	struct hzc_row *rows;
+	const cJSON *f;
+
+	if (!cJSON_IsArray(files))
+		return;
+	printf("\nFILES\n");
+	if (n == 0) {
+		printf("  (none)\n");
+		return;
+	}
+	rows = hzc_rows(n);
+	cJSON_ArrayForEach(f, files) {
+		if (r == n)
+			break;
+		for (c = 0; c < 7; c++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, keys[c]);
+
+			rows[r].cell[c] = c == 5 ? hzc_time(v) : hzc_scalar(v);
+		}
+		r++;
+	}
+	hzc_table(head, 7, rows, r, "  ");
+	free(rows);
+}
+
 static void hzc_print_hazard(const cJSON *res)
 {
 	static const char *const head[] = { "AT", "EVENT", "ACTOR", "NOTE/DETAIL" };
@@ -207,6 +240,7 @@ static void hzc_print_hazard(const cJSON *res)
 		*const k_note[] = { "note", "detail", NULL };
 	const cJSON *events = cJSON_GetObjectItemCaseSensitive(res, "events");
 	const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(res, "evidence");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files");
 	const cJSON *m, *e;
 	struct hzc_row *rows;
 	int n, r = 0, w;
@@ -216,7 +250,7 @@ static void hzc_print_hazard(const cJSON *res)
 	cJSON_ArrayForEach(m, res) {
 		char *name, *s;
 
-		if (m == events || m == evidence)
+		if (m == events || m == evidence || m == files)
 			continue;
 		if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
 			name = hzc_sanitize(m->string);
@@ -288,6 +322,7 @@ static void hzc_print_hazard(const cJSON *res)
 	}
 	if (!any_ev)
 		printf("  (none)\n");
+	hzc_print_files(files);
 }
 
 static void hzc_print_outputs(const cJSON *res)
@@ -654,6 +689,19 @@ static void hzc_csv_field(const char *s, bool last)
 	fputs(last ? "\r\n" : ",", stdout);
 }
 
+static char *hzc_file_label(const cJSON *f)
+{
+	char *name = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "name"));
+	char *sha = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+	char *out = name && sha ? malloc(strlen(name) + strlen(sha) + 2) : NULL;
+
+	if (out)
+		sprintf(out, "%s %s", name, sha);
+	free(name);
+	free(sha);
+	return out ? out : hzc_dup("");
+}
+
 static char *hzc_csv_value(const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v))
@@ -665,7 +713,8 @@ static char *hzc_csv_value(const cJSON *v)
 		char *out = hzc_dup(""), *one, *nb;
 
 		cJSON_ArrayForEach(it, v) {
-			one = hzc_scalar(it);
+			/* an evidence file: "name sha256" */
+			one = cJSON_IsObject(it) ? hzc_file_label(it) : hzc_scalar(it);
 			nb = out && one ? malloc(strlen(out) + strlen(one) + 3) : NULL;
 			if (nb)
 				sprintf(nb, "%s%s%s", out, *out ? "; " : "", one);
@@ -677,6 +726,24 @@ static char *hzc_csv_value(const cJSON *v)
 		return out;
 	}
 	return hzc_scalar(v);
+}
+
+/* "a; b" from a and b (both freed; either may be empty). */
+static char *hzc_csv_join(char *a, char *b)
+{
+	char *out;
+
+	if (!a || !*a || !b || !*b) {
+		out = a && *a ? a : b;
+		free(out == a ? b : a);
+		return out ? out : hzc_dup("");
+	}
+	out = malloc(strlen(a) + strlen(b) + 3);
+	if (out)
+		sprintf(out, "%s; %s", a, b);
+	free(a);
+	free(b);
+	return out ? out : hzc_dup("");
 }
 
 /* The ledger: CSV (the default, for a spreadsheet) or JSON. */
@@ -701,6 +768,11 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 		for (c = 0; c < nc; c++) {
 			char *v = hzc_csv_value(cJSON_GetObjectItemCaseSensitive(row, cols[c]));
 
+			/* the evidence column: the texts, then the files ("name
+			 * sha256"); JSON keeps them apart ("evidence", "files") */
+			if (strcmp(cols[c], "evidence") == 0)
+				v = hzc_csv_join(v, hzc_csv_value(
+					cJSON_GetObjectItemCaseSensitive(row, "files")));
 			hzc_csv_field(v, c == nc - 1);
 			free(v);
 		}
