@@ -439,6 +439,19 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 		printf("hazard %s %s\n", s, st);
 	free(s);
 	free(st);
+	/* the evidence files kept with a submit or a close */
+	cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(res, "files")) {
+		char *n = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "name"));
+		char *t = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "media_type"));
+		char *z = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "size"));
+		char *h = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "sha256"));
+
+		printf("  file %s: %s, %s bytes, sha256 %s\n", n, t, z, h);
+		free(n);
+		free(t);
+		free(z);
+		free(h);
+	}
 }
 
 /* The outcome of a reload; false when the config was refused. */

@@ -221,7 +221,7 @@ void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
 	check_keys(c, rec, "$.records", rec_fields, ARRAY_LEN(rec_fields));
 	get_int(c, rec, "$.records", "evidence_max_bytes", 0, 4 * 1024 * 1024, 1,
 		EVIDENCE_FILE_MAX, &cfg->records.evidence_max_bytes);
-	get_int(c, rec, "$.records", "evidence_quota_pct", 0, 20, 0, 90,
+	get_int(c, rec, "$.records", "evidence_quota_pct", 0, 20, 0, 50,
 		&cfg->records.evidence_quota_pct);
 	if ((raise = get_array(c, rec, "$.records", "hazard_at_once", 0))) {
 		cfg->records.raise_set = true;
