@@ -250,42 +250,54 @@ char *store_evidence_chunk_body(struct store *st, const char *ref)
 	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(r, "seq");
 	const cJSON *total = cJSON_GetObjectItemCaseSensitive(r, "total");
 	sqlite3_stmt *s = NULL;
-	char *text = NULL, *b64;
-	int64_t off;
+	sqlite3_blob *blob = NULL;
+	unsigned char *buf = NULL;
+	char *text = NULL, *b64 = NULL;
+	int64_t off, size;
+	int len;
 
 	if (!sha || !cJSON_IsNumber(seq) || !cJSON_IsNumber(total))
 		goto out;
 	off = (int64_t)seq->valuedouble * EVIDENCE_CHUNK_BYTES;
-	/* substr() of a BLOB counts bytes, from 1 */
-	s = store_adhoc(st, "SELECT media_type, size, substr(data, ?2, ?3) "
-			"FROM evidence_files WHERE sha256 = ?1");
+	s = store_adhoc(st, "SELECT rowid, media_type, size FROM evidence_files "
+			"WHERE sha256 = ?1");
 	if (!s)
 		goto out;
 	store_bind_text(s, 1, sha);
-	sqlite3_bind_int64(s, 2, off + 1);
-	sqlite3_bind_int(s, 3, EVIDENCE_CHUNK_BYTES);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		complain(&st->complaint, "store: evidence file %s is not kept: its chunk "
 			 "goes without bytes", sha);
 		goto out;
 	}
-	b64 = base64_encode(sqlite3_column_blob(s, 2),
-			    (size_t)sqlite3_column_bytes(s, 2));
-	if (!b64 || !(o = cJSON_CreateObject())) {
-		free(b64);
+	size = sqlite3_column_int64(s, 2);
+	len = off >= size ? 0 : size - off < EVIDENCE_CHUNK_BYTES ? (int)(size - off)
+								  : EVIDENCE_CHUNK_BYTES;
+	/* incremental blob I/O: the chunk alone, not the whole file, is read
+	 * (substr() would load every byte for each chunk) */
+	if (!(buf = malloc(len ? (size_t)len : 1)))
+		goto out;
+	if (len > 0 &&
+	    (sqlite3_blob_open(st->db, "main", "evidence_files", "data",
+			       sqlite3_column_int64(s, 0), 0, &blob) != SQLITE_OK ||
+	     sqlite3_blob_read(blob, buf, len, (int)off) != SQLITE_OK)) {
+		store_fail(st, "read an evidence chunk");
 		goto out;
 	}
+	if (!(b64 = base64_encode(buf, (size_t)len)) || !(o = cJSON_CreateObject()))
+		goto out;
 	cJSON_AddStringToObject(o, "sha256", sha);
 	cJSON_AddNumberToObject(o, "seq", seq->valuedouble);
 	cJSON_AddNumberToObject(o, "total", total->valuedouble);
-	cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(s, 1));
-	cJSON_AddStringToObject(o, "media_type", store_col_text(s, 0));
+	cJSON_AddNumberToObject(o, "size", (double)size);
+	cJSON_AddStringToObject(o, "media_type", store_col_text(s, 1));
 	cJSON_AddNumberToObject(o, "offset", (double)off);
 	cJSON_AddStringToObject(o, "data", b64);
-	free(b64);
 	text = cJSON_PrintUnformatted(o);
 out:
+	sqlite3_blob_close(blob);
 	sqlite3_finalize(s);
+	free(buf);
+	free(b64);
 	cJSON_Delete(o);
 	cJSON_Delete(r);
 	return text;
