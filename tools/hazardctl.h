@@ -83,5 +83,12 @@ bool hzc_evidence_looks_like_file(const char *arg);
 /* Read each file and add "files": [{"name", "data" (base64)}] to req;
  * -1 with a message on stderr. */
 int  hzc_add_files(cJSON *req, const char *const *paths, int n);
+/* A hazard's files (FILES, one row each), the files a submit kept, one
+ * file as "name sha256" (malloc'd), and "a; b" of two malloc'd texts
+ * (both consumed; either may be empty). */
+void hzc_print_files(const cJSON *files);
+void hzc_print_kept_files(const cJSON *files);
+char *hzc_file_label(const cJSON *f);
+char *hzc_csv_join(char *a, char *b);
 
 #endif /* HAZARDCTL_H */

@@ -3,7 +3,8 @@
  * hazardctl reads each file itself and sends its bytes (base64) in the
  * request's "files": hazardd never opens a path a client names, so a file
  * readable by the person who runs hazardctl is what counts, not one the
- * daemon's user could read.
+ * daemon's user could read.  The printers of the files a reply lists are
+ * here too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,4 +114,89 @@ int hzc_add_files(cJSON *req, const char *const *paths, int n)
 		cJSON_AddItemToArray(arr, o);
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ printing */
+
+/* A hazard's evidence files (三个有): one line each. */
+void hzc_print_files(const cJSON *files)
+{
+	static const char *const head[] = { "NAME", "TYPE", "BYTES", "SHA256", "EVENT",
+		"AT", "ACTOR" };
+	static const char *const keys[] = { "name", "media_type", "size", "sha256",
+		"event", "at", "actor" };
+	int n = cJSON_GetArraySize(files), r = 0, c;
+	struct hzc_row *rows;
+	const cJSON *f;
+
+	if (!cJSON_IsArray(files))
+		return;
+	printf("\nFILES\n");
+	if (n == 0) {
+		printf("  (none)\n");
+		return;
+	}
+	rows = hzc_rows(n);
+	cJSON_ArrayForEach(f, files) {
+		if (r == n)
+			break;
+		for (c = 0; c < 7; c++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, keys[c]);
+
+			rows[r].cell[c] = c == 5 ? hzc_time(v) : hzc_scalar(v);
+		}
+		r++;
+	}
+	hzc_table(head, 7, rows, r, "  ");
+	free(rows);
+}
+
+/* After a submit or close: each file kept, one line. */
+void hzc_print_kept_files(const cJSON *files)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, files) {
+		char *n = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "name"));
+		char *t = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "media_type"));
+		char *z = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "size"));
+		char *h = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+
+		printf("  file %s: %s, %s bytes, sha256 %s\n", n, t, z, h);
+		free(n);
+		free(t);
+		free(z);
+		free(h);
+	}
+}
+
+char *hzc_file_label(const cJSON *f)
+{
+	char *name = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "name"));
+	char *sha = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+	char *out = name && sha ? malloc(strlen(name) + strlen(sha) + 2) : NULL;
+
+	if (out)
+		sprintf(out, "%s %s", name, sha);
+	free(name);
+	free(sha);
+	return out ? out : hzc_dup("");
+}
+
+/* "a; b" from a and b (both freed; either may be empty). */
+char *hzc_csv_join(char *a, char *b)
+{
+	char *out;
+
+	if (!a || !*a || !b || !*b) {
+		out = a && *a ? a : b;
+		free(out == a ? b : a);
+		return out ? out : hzc_dup("");
+	}
+	out = malloc(strlen(a) + strlen(b) + 3);
+	if (out)
+		sprintf(out, "%s; %s", a, b);
+	free(a);
+	free(b);
+	return out ? out : hzc_dup("");
 }

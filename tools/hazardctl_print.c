@@ -199,39 +199,6 @@ static void hzc_json_print(const cJSON *v, const char *indent)
 	printf("\n");
 }
 
-/* A hazard's evidence files (三个有): one line each. */
-static void hzc_print_files(const cJSON *files)
-{
-	static const char *const head[] = { "NAME", "TYPE", "BYTES", "SHA256", "EVENT",
-		"AT", "ACTOR" };
-	static const char *const keys[] = { "name", "media_type", "size", "sha256",
-		"event", "at", "actor" };
-	int n = cJSON_GetArraySize(files), r = 0, c;
-	struct hzc_row *rows;
-	const cJSON *f;
-
-	if (!cJSON_IsArray(files))
-		return;
-	printf("\nFILES\n");
-	if (n == 0) {
-		printf("  (none)\n");
-		return;
-	}
-	rows = hzc_rows(n);
-	cJSON_ArrayForEach(f, files) {
-		if (r == n)
-			break;
-		for (c = 0; c < 7; c++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, keys[c]);
-
-			rows[r].cell[c] = c == 5 ? hzc_time(v) : hzc_scalar(v);
-		}
-		r++;
-	}
-	hzc_table(head, 7, rows, r, "  ");
-	free(rows);
-}
-
 static void hzc_print_hazard(const cJSON *res)
 {
 	static const char *const head[] = { "AT", "EVENT", "ACTOR", "NOTE/DETAIL" };
@@ -440,18 +407,7 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 	free(s);
 	free(st);
 	/* the evidence files kept with a submit or a close */
-	cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(res, "files")) {
-		char *n = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "name"));
-		char *t = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "media_type"));
-		char *z = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "size"));
-		char *h = hzc_scalar(cJSON_GetObjectItemCaseSensitive(id, "sha256"));
-
-		printf("  file %s: %s, %s bytes, sha256 %s\n", n, t, z, h);
-		free(n);
-		free(t);
-		free(z);
-		free(h);
-	}
+	hzc_print_kept_files(cJSON_GetObjectItemCaseSensitive(res, "files"));
 }
 
 /* The outcome of a reload; false when the config was refused. */
@@ -702,19 +658,6 @@ static void hzc_csv_field(const char *s, bool last)
 	fputs(last ? "\r\n" : ",", stdout);
 }
 
-static char *hzc_file_label(const cJSON *f)
-{
-	char *name = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "name"));
-	char *sha = hzc_scalar(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
-	char *out = name && sha ? malloc(strlen(name) + strlen(sha) + 2) : NULL;
-
-	if (out)
-		sprintf(out, "%s %s", name, sha);
-	free(name);
-	free(sha);
-	return out ? out : hzc_dup("");
-}
-
 static char *hzc_csv_value(const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v))
@@ -739,24 +682,6 @@ static char *hzc_csv_value(const cJSON *v)
 		return out;
 	}
 	return hzc_scalar(v);
-}
-
-/* "a; b" from a and b (both freed; either may be empty). */
-static char *hzc_csv_join(char *a, char *b)
-{
-	char *out;
-
-	if (!a || !*a || !b || !*b) {
-		out = a && *a ? a : b;
-		free(out == a ? b : a);
-		return out ? out : hzc_dup("");
-	}
-	out = malloc(strlen(a) + strlen(b) + 3);
-	if (out)
-		sprintf(out, "%s; %s", a, b);
-	free(a);
-	free(b);
-	return out ? out : hzc_dup("");
 }
 
 /* The ledger: CSV (the default, for a spreadsheet) or JSON. */
