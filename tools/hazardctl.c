@@ -67,7 +67,7 @@ static void hzc_usage(FILE *f)
 "                         re-inspect a submitted hazard (复查), never by\n"
 "                         its submitter: pass writes it off (销号), fail\n"
 "                         sends it back to rectifying\n"
-"  close ID --note TEXT [--actor NAME]\n"
+"  close ID --note TEXT [--evidence FILE|TEXT]... [--actor NAME]\n"
 "                         the same as verify ID pass\n"
 "  raise SITE TYPE --note TEXT [--device ID] [--severity general|major]\n"
 "        [--actor NAME]   record a hazard by hand (an inspection's\n"
