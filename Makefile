@@ -48,14 +48,15 @@ DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
 CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
-	    tools/hazardctl_watch.c tools/hazardctl_entries.c daemon/lib/util.c daemon/lib/clock.c
+	    tools/hazardctl_watch.c tools/hazardctl_entries.c tools/hazardctl_evidence.c \
+	    daemon/lib/util.c daemon/lib/clock.c daemon/lib/base64.c
 # hazardctl init and devices --unknown --config: the device formats (the
 # decoders and the kind inference, so that init reads a payload as the
 # daemon will) and the intake's own MQTT 3.1.1 subscriber (init's
 # listening window), with what they stand on: lib and core
 CTL_INIT_SRC = tools/hazardctl_init.c
 CTL_INIT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out daemon/lib/util.c daemon/lib/clock.c \
-	daemon/lib/log.c,$(wildcard daemon/lib/*.c)) $(wildcard daemon/core/*.c) \
+	daemon/lib/log.c daemon/lib/base64.c,$(wildcard daemon/lib/*.c)) $(wildcard daemon/core/*.c) \
 	$(wildcard drivers/formats/*.c) drivers/io/mqtt_sub.c drivers/io/mqtt_packet.c \
 	drivers/io/mqtt_sub_stream.c)
 # control.c calls back into the loop (not linked into unit tests); only

@@ -57,17 +57,20 @@ static void hzc_usage(FILE *f)
 "                         dismiss a fault that will not clear by itself\n"
 "  rectifying ID [--note TEXT] [--actor NAME]\n"
 "                         report that its rectification is under way\n"
-"  submit ID --note TEXT [--evidence TEXT] [--actor NAME]\n"
+"  submit ID --note TEXT [--evidence FILE|TEXT]... [--actor NAME]\n"
 "                         report a hazard rectified, for re-inspection\n"
 "                         (整改完成待复查); the note (at most 500\n"
-"                         characters) says how, --evidence (2000) what\n"
-"                         shows it; a sensor's condition must have been\n"
-"                         normal for records.normal_before_submit_h\n"
+"                         characters) says how, --evidence what shows\n"
+"                         it: a FILE (a photo, a PDF: its bytes go with\n"
+"                         the request, kept by hazardd and sent upstream;\n"
+"                         repeatable) or a TEXT (2000 characters, once);\n"
+"                         a sensor's condition must have been normal for\n"
+"                         records.normal_before_submit_h\n"
 "  verify ID pass|fail --note TEXT [--actor NAME]\n"
 "                         re-inspect a submitted hazard (复查), never by\n"
 "                         its submitter: pass writes it off (销号), fail\n"
 "                         sends it back to rectifying\n"
-"  close ID --note TEXT [--actor NAME]\n"
+"  close ID --note TEXT [--evidence FILE|TEXT]... [--actor NAME]\n"
 "                         the same as verify ID pass\n"
 "  raise SITE TYPE --note TEXT [--device ID] [--severity general|major]\n"
 "        [--actor NAME]   record a hazard by hand (an inspection's\n"
@@ -309,7 +312,20 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--actor", &missing))) {
 			o->actor = v;
 		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--evidence", &missing))) {
-			o->evidence = v;
+			/* a file's bytes if it names one, else the text */
+			if (hzc_evidence_is_file(v)) {
+				if (o->n_evidence_files == (int)(sizeof o->evidence_files /
+								 sizeof o->evidence_files[0]))
+					return hzc_usage_error("%s", "at most 16 evidence files");
+				o->evidence_files[o->n_evidence_files++] = v;
+			} else if (hzc_evidence_looks_like_file(v)) {
+				return hzc_usage_error("--evidence %s: no such file", v);
+			} else if (o->evidence) {
+				return hzc_usage_error("--evidence \"%s\": no such file, and "
+						       "the evidence text is given already", v);
+			} else {
+				o->evidence = v;
+			}
 		} else if ((v = hzc_optval(argc, argv, &i, NULL, "--device", &missing))) {
 			o->device = v;
 		} else if (hzc_report_opt(argc, argv, &i, o, &missing)) {
@@ -435,7 +451,8 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		return hzc_usage_error("--note and --actor belong to a person's move "
 				       "(ack, rectifying, submit, verify, close, ...), "
 				       "not \"%s\"", o->cmd);
-	if (o->evidence && strcmp(o->cmd, "close") != 0 && strcmp(o->cmd, "submit") != 0)
+	if ((o->evidence || o->n_evidence_files) && strcmp(o->cmd, "close") != 0 &&
+	    strcmp(o->cmd, "submit") != 0)
 		return hzc_usage_error("--evidence belongs to \"submit\" and \"close\", "
 				       "not \"%s\"", o->cmd);
 	if (o->evidence && !*o->evidence)
@@ -764,6 +781,10 @@ int main(int argc, char **argv)
 	}
 
 	req = hzc_build_request(&o);
+	if (req && hzc_add_files(req, o.evidence_files, o.n_evidence_files) < 0) {
+		rc = HZC_EXIT_USAGE;
+		goto out;
+	}
 	reqtext = req ? cJSON_PrintUnformatted(req) : NULL;
 	if (!reqtext) {
 		fprintf(stderr, "hazardctl: out of memory\n");

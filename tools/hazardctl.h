@@ -42,7 +42,9 @@ struct hzc_opts {
 	bool        open;
 	const char *note;
 	const char *actor;
-	const char *evidence;           /* close, submit --evidence */
+	const char *evidence;           /* close, submit --evidence TEXT */
+	const char *evidence_files[16]; /* close, submit --evidence FILE ... */
+	int         n_evidence_files;
 	bool        unknown;            /* devices --unknown */
 	const char *set;                /* switch DEVICE on|off */
 	const char *verdict;            /* verify-alarm ID real|false|test */
@@ -101,5 +103,19 @@ int hzc_init_main(int argc, char **argv);
 /* ------------------------------------------------ hazardctl_entries.c
  * devices --unknown --config; flag_at: the argv index of that --config */
 int hzc_unknown_entries(int argc, char **argv, int flag_at);
+
+/* hazardctl_evidence.c: --evidence FILE (submit, close) */
+bool hzc_evidence_is_file(const char *arg);
+bool hzc_evidence_looks_like_file(const char *arg);
+/* Read each file and add "files": [{"name", "data" (base64)}] to req;
+ * -1 with a message on stderr. */
+int  hzc_add_files(cJSON *req, const char *const *paths, int n);
+/* A hazard's files (FILES, one row each), the files a submit kept, one
+ * file as "name sha256" (malloc'd), and "a; b" of two malloc'd texts
+ * (both consumed; either may be empty). */
+void hzc_print_files(const cJSON *files);
+void hzc_print_kept_files(const cJSON *files);
+char *hzc_file_label(const cJSON *f);
+char *hzc_csv_join(char *a, char *b);
 
 #endif /* HAZARDCTL_H */

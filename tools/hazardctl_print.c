@@ -207,6 +207,7 @@ static void hzc_print_hazard(const cJSON *res)
 		*const k_note[] = { "note", "detail", NULL };
 	const cJSON *events = cJSON_GetObjectItemCaseSensitive(res, "events");
 	const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(res, "evidence");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files");
 	const cJSON *m, *e;
 	struct hzc_row *rows;
 	int n, r = 0, w;
@@ -216,7 +217,7 @@ static void hzc_print_hazard(const cJSON *res)
 	cJSON_ArrayForEach(m, res) {
 		char *name, *s;
 
-		if (m == events || m == evidence)
+		if (m == events || m == evidence || m == files)
 			continue;
 		if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
 			name = hzc_sanitize(m->string);
@@ -288,6 +289,7 @@ static void hzc_print_hazard(const cJSON *res)
 	}
 	if (!any_ev)
 		printf("  (none)\n");
+	hzc_print_files(files);
 }
 
 static void hzc_print_outputs(const cJSON *res)
@@ -404,6 +406,8 @@ static void hzc_print_close(const cJSON *res, const struct hzc_opts *o)
 		printf("hazard %s %s\n", s, st);
 	free(s);
 	free(st);
+	/* the evidence files kept with a submit or a close */
+	hzc_print_kept_files(cJSON_GetObjectItemCaseSensitive(res, "files"));
 }
 
 /* The outcome of a reload; false when the config was refused. */
@@ -665,7 +669,8 @@ static char *hzc_csv_value(const cJSON *v)
 		char *out = hzc_dup(""), *one, *nb;
 
 		cJSON_ArrayForEach(it, v) {
-			one = hzc_scalar(it);
+			/* an evidence file: "name sha256" */
+			one = cJSON_IsObject(it) ? hzc_file_label(it) : hzc_scalar(it);
 			nb = out && one ? malloc(strlen(out) + strlen(one) + 3) : NULL;
 			if (nb)
 				sprintf(nb, "%s%s%s", out, *out ? "; " : "", one);
@@ -701,6 +706,11 @@ static void hzc_print_ledger(const cJSON *res, const struct hzc_opts *o)
 		for (c = 0; c < nc; c++) {
 			char *v = hzc_csv_value(cJSON_GetObjectItemCaseSensitive(row, cols[c]));
 
+			/* the evidence column: the texts, then the files ("name
+			 * sha256"); JSON keeps them apart ("evidence", "files") */
+			if (strcmp(cols[c], "evidence") == 0)
+				v = hzc_csv_join(v, hzc_csv_value(
+					cJSON_GetObjectItemCaseSensitive(row, "files")));
 			hzc_csv_field(v, c == nc - 1);
 			free(v);
 		}

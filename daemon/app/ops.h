@@ -25,6 +25,8 @@
 #define OPS_LIST_MAX       200  /* records in a platform listing reply */
 #define OPS_RESEND_MAX     10000 /* hazard events queued by one resend */
 #define OPS_ECHO_MAX       80   /* bytes of request text echoed in an error */
+#define OPS_FILES_MAX      16   /* evidence files with one submit or close */
+#define OPS_FILE_NAME_MAX  120  /* characters: an evidence file's name */
 
 enum ops_class {
 	OPS_OK = 0,
@@ -83,6 +85,8 @@ struct ops_action {
 	const char *actor;      /* who, as the front-end established it */
 	const char *note;       /* may be NULL but where required */
 	const char *evidence;   /* RA_CLOSE, RA_SUBMIT only; may be NULL */
+	const cJSON *files;     /* RA_CLOSE, RA_SUBMIT: the request's "files"
+				 * (ops_files_parse reads them in ops_act) */
 };
 /* Read id (from id_key), note, evidence (close, submit), verdict
  * (verify-alarm) and result (a hazard's verify: act->a RA_PASS on entry,
@@ -91,8 +95,22 @@ struct ops_action {
  * close, submit, verify and dismiss need a note.  0, or -1 with e. */
 int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *act,
 		     struct ops_error *e);
-/* Do it: {"id", "state" (now), "actor", "verdict" (verify)}. */
+/* Do it: {"id", "state" (now), "actor", "verdict" (verify), "files"
+ * (the evidence files kept, when the request had some)}. */
 cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e);
+/* ----------------------------------------------------- ops_evidence.c
+ * Evidence files with a submit or a close: a request's "files" (NULL or
+ * null: none), [{"name", "data"}] (base64).  Each decoded, at most records.evidence_max_bytes, hashed
+ * (SHA-256) and its media type sniffed.  fs is empty without "files".
+ * 0, or -1 with e (nothing to free).
+ */
+struct ops_files {
+	struct evidence_file *f;        /* data malloc'd */
+	int n;
+};
+int  ops_files_parse(struct daemon *d, const cJSON *files, struct ops_files *fs,
+		     struct ops_error *e);
+void ops_files_free(struct ops_files *fs);
 /* A hazard recorded by hand (re-inspection, docs/lifecycle.md): request
  * {"site", "type", "note", "device" (optional), "severity" (optional:
  * general|major)}; actor as the front-end established it.  {"id",

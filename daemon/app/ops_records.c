@@ -55,9 +55,14 @@ int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *ac
 		return -1;
 	}
 	act->evidence = NULL;
+	act->files = NULL;
 	if ((act->a == RA_CLOSE || act->a == RA_SUBMIT) &&
 	    ops_text(req, "evidence", OPS_EVIDENCE_MAX, false, &act->evidence, e) < 0)
 		return -1;
+	/* evidence files: read (decoded, hashed) by ops_act, which knows
+	 * the config's limits */
+	if (act->a == RA_CLOSE || act->a == RA_SUBMIT)
+		act->files = cJSON_GetObjectItemCaseSensitive(req, "files");
 	return 0;
 }
 
@@ -72,6 +77,7 @@ static enum ops_class class_of(const char *err)
 
 cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e)
 {
+	struct ops_files files = { NULL, 0 };
 	struct hazard_rec rec;
 	char err[320] = "";
 	int rc;
@@ -83,17 +89,50 @@ cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error 
 		return ops_fail(e, OPS_INVALID, "%s is a%s %s, not what \"%s_id\" names",
 				act->id, rec.kind == REC_ALARM ? "n" : "",
 				record_kind_name[rec.kind], act->kind);
-	if (act->a == RA_VERIFY || act->a == RA_DISMISS)
+	if (act->files && (act->a == RA_CLOSE || act->a == RA_SUBMIT) &&
+	    ops_files_parse(d, act->files, &files, e) < 0)
+		return NULL;
+	if (files.n > 0 && d->store && store_hazard_get(d->store, act->id, &rec) == 0 &&
+	    rec.kind != REC_HAZARD) {
+		ops_files_free(&files);
+		return ops_fail(e, OPS_INVALID, "%s is a%s %s: evidence files go with a "
+				"hazard", act->id, rec.kind == REC_ALARM ? "n" : "",
+				record_kind_name[rec.kind]);
+	}
+	if (files.n > 0)
+		rc = daemon_record_action_files(d, act->id, act->a, VERDICT_NONE, act->actor,
+						act->note, act->evidence, files.f, files.n,
+						err, sizeof err);
+	else if (act->a == RA_VERIFY || act->a == RA_DISMISS)
 		rc = daemon_record_action(d, act->id, act->a, act->verdict, act->actor,
 					  act->note, NULL, err, sizeof err);
 	else
 		rc = daemon_hazard_transition(d, act->id, act->a, act->actor, act->note,
 					      act->evidence, err, sizeof err);
-	if (rc < 0)
+	if (rc < 0) {
+		ops_files_free(&files);
 		return ops_fail(e, class_of(err), "%s", err[0] ? err : "refused");
+	}
 	r = cJSON_CreateObject();
-	if (!r)
+	if (!r) {
+		ops_files_free(&files);
 		return ops_fail(e, OPS_FAILED, "out of memory");
+	}
+	if (files.n > 0) {
+		cJSON *arr = cJSON_AddArrayToObject(r, "files");
+
+		for (int i = 0; arr && i < files.n; i++) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "sha256", files.f[i].sha256);
+			cJSON_AddStringToObject(o, "media_type", files.f[i].media_type);
+			cJSON_AddNumberToObject(o, "size", (double)files.f[i].len);
+			if (files.f[i].name)
+				cJSON_AddStringToObject(o, "name", files.f[i].name);
+			cJSON_AddItemToArray(arr, o);
+		}
+		ops_files_free(&files);
+	}
 	cJSON_AddStringToObject(r, "id", act->id);
 	/* the state it is in now: acknowledging keeps a hazard's state */
 	cJSON_AddStringToObject(r, "state",
@@ -164,6 +203,7 @@ cJSON *ops_raise(struct daemon *d, const cJSON *req, const char *actor,
 
 cJSON *ops_record_detail(struct daemon *d, const char *id, struct ops_error *e)
 {
+	const char *kind;
 	char clip[OPS_ECHO_MAX];
 	cJSON *r;
 
@@ -173,6 +213,14 @@ cJSON *ops_record_detail(struct daemon *d, const char *id, struct ops_error *e)
 	if (!r)
 		return ops_fail(e, OPS_NOT_FOUND, "no such alarm, fault or hazard: %s",
 				ops_clip(id, clip, sizeof clip));
+	/* a hazard's evidence files (三个有), with the event each came with */
+	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "kind"));
+	if (kind && strcmp(kind, "hazard") == 0) {
+		cJSON *files = store_evidence_list(d->store, id);
+
+		if (files)
+			cJSON_AddItemToObject(r, "files", files);
+	}
 	return r;
 }
 

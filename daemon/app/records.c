@@ -203,9 +203,25 @@ void records_fault_limits(struct daemon *d, const struct hazard_rec *rec, int64_
 
 /* ------------------------------------------------------------- people */
 
+/* The bytes all evidence files may take: records.evidence_quota_pct of
+ * storage.max_mb (docs/config.md). */
+static int64_t evidence_share(const struct config *cfg)
+{
+	return (int64_t)cfg->storage.max_mb * 1048576 * cfg->records.evidence_quota_pct / 100;
+}
+
 int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 			 enum verdict v, const char *actor, const char *note,
 			 const char *evidence, char *err, size_t errlen)
+{
+	return daemon_record_action_files(d, id, a, v, actor, note, evidence, NULL, 0,
+					  err, errlen);
+}
+
+int daemon_record_action_files(struct daemon *d, const char *id, enum record_action a,
+			       enum verdict v, const char *actor, const char *note,
+			       const char *evidence, const struct evidence_file *files,
+			       int n_files, char *err, size_t errlen)
 {
 	struct hazard_rec rec;
 	const char *event = NULL;
@@ -233,6 +249,15 @@ int daemon_record_action(struct daemon *d, const char *id, enum record_action a,
 		wait = record_hours_to_ms(records_normal_before_submit_h(d->cfg, rec.type));
 	if (store_record_act_wait(d->store, id, a, v, actor, note, evidence, wait, now, &rec,
 				  &event, err, errlen) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	/* evidence files in the same transaction: the event below lists
+	 * them, and a refusal (their share of the quota is full) undoes
+	 * the action too */
+	if (n_files > 0 && store_evidence_attach(d->store, rec.id, event, files, n_files,
+						 actor ? actor : "operator", now,
+						 evidence_share(d->cfg), err, errlen) < 0) {
 		store_rollback(d->store);
 		return -1;
 	}

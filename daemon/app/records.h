@@ -72,6 +72,13 @@ int daemon_hazard_transition(struct daemon *d, const char *hazard_id,
 			     enum record_action a, const char *actor,
 			     const char *note, const char *evidence,
 			     char *err, size_t errlen);
+/* daemon_record_action with evidence files (ops_evidence.c read them):
+ * kept and linked to the action's event in its transaction
+ * (store_evidence_attach); a refusal there undoes the action. */
+int daemon_record_action_files(struct daemon *d, const char *id, enum record_action a,
+			       enum verdict v, const char *actor, const char *note,
+			       const char *evidence, const struct evidence_file *files,
+			       int n_files, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- records.c
  * The three kinds of record on the loop thread (core/record.h decides).

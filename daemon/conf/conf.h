@@ -131,6 +131,10 @@ struct config {
 		 * it may be submitted for re-inspection (records.c) */
 		bool normal_submit_set[HZ_TYPES_MAX];
 		double normal_submit_h[HZ_TYPES_MAX];
+		/* evidence files (app/ops_records.c): one file's bytes at
+		 * most, and the share of storage.max_mb all of them may take */
+		int  evidence_max_bytes;
+		int  evidence_quota_pct;
 	} records;
 	/* $.coverage (config_coverage.c): what each site kind must have
 	 * (core/coverage.h); checked unless the file says "enabled": false */

@@ -195,6 +195,8 @@ void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
 		{ .key = "hazard_at_once", .type = T_OTHER }, { .key = "grading", .type = T_OTHER },
 		{ .key = "recurrence", .type = T_OTHER }, { .key = "fault_limit_h", .type = T_OTHER },
 		{ .key = "normal_before_submit_h", .type = T_OTHER },
+		{ .key = "evidence_max_bytes", .type = T_OTHER },
+		{ .key = "evidence_quota_pct", .type = T_OTHER },
 	}, raise_fields[] = {
 		{ .key = "type", .type = T_OTHER }, { .key = "site_kind", .type = T_OTHER },
 	}, grade_fields[] = {
@@ -209,9 +211,18 @@ void parse_records(struct ctx *c, const cJSON *root, struct config *cfg)
 	char p[CFG_PATH_LEN];
 	int i = 0, t;
 
+	/* evidence files: 4 MiB a file (a phone's photo), a fifth of the
+	 * storage quota in all; the control socket's line limit
+	 * (io/control_socket.c) holds a file of EVIDENCE_FILE_MAX in base64 */
+	cfg->records.evidence_max_bytes = 4 * 1024 * 1024;
+	cfg->records.evidence_quota_pct = 20;
 	if (!rec)
 		return;
 	check_keys(c, rec, "$.records", rec_fields, ARRAY_LEN(rec_fields));
+	get_int(c, rec, "$.records", "evidence_max_bytes", 0, 4 * 1024 * 1024, 1,
+		EVIDENCE_FILE_MAX, &cfg->records.evidence_max_bytes);
+	get_int(c, rec, "$.records", "evidence_quota_pct", 0, 20, 0, 50,
+		&cfg->records.evidence_quota_pct);
 	if ((raise = get_array(c, rec, "$.records", "hazard_at_once", 0))) {
 		cfg->records.raise_set = true;
 		cJSON_ArrayForEach(it, raise) {

@@ -55,15 +55,29 @@
  */
 #define CTL_MAX_STREAMS 4
 #define CTL_STREAM_WBUF_MAX (256 * 1024)
-#define CTL_LINE_MAX    (64 * 1024)     /* request bytes, without the '\n' */
+/*
+ * A request line is at most CTL_LINE_MAX bytes: enough for an evidence
+ * file of EVIDENCE_FILE_MAX in base64 (hazardctl submit --evidence).
+ * A client's buffer starts at CTL_RBUF_SMALL and grows only while a line
+ * longer than that is read, and at most CTL_MAX_BIG clients hold a grown
+ * buffer at once (another one is answered "busy" and closed), so the
+ * worst case is CTL_MAX_BIG lines of CTL_LINE_MAX, not CTL_MAX_CLIENTS.
+ * CTL_REQUEST_MS still bounds how long any line may take.
+ */
+#define CTL_LINE_MAX    (12 * 1024 * 1024) /* request bytes, without the '\n' */
 #define CTL_RBUF_SIZE   (CTL_LINE_MAX + 1)
+#define CTL_RBUF_SMALL  (64 * 1024 + 1)
+#define CTL_MAX_BIG     2
+_Static_assert(CTL_LINE_MAX > (EVIDENCE_FILE_MAX + 2) / 3 * 4 + 64 * 1024,
+	       "a request line must hold the largest evidence file in base64");
 #define CTL_WBUF_MAX    (1024 * 1024)   /* unsent reply bytes before a drop */
 #define CTL_ACCEPT_PAUSE_MS 1000
 
 struct ctl_client {
 	int     fd;             /* -1: free slot */
-	char   *rbuf;           /* CTL_RBUF_SIZE bytes: one line and its '\n' */
+	char   *rbuf;           /* rcap bytes: one line and its '\n' */
 	size_t  rlen;
+	size_t  rcap;           /* CTL_RBUF_SMALL, grown up to CTL_RBUF_SIZE */
 	char   *wbuf;           /* replies not yet written */
 	size_t  wlen;           /* bytes in wbuf */
 	size_t  woff;           /* bytes of wbuf already written */
@@ -471,10 +485,22 @@ static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 	if (cl->closing)
 		return 0;
 	if (cl->rlen == CTL_RBUF_SIZE) {
+		char msg[64];
+
 		/* no newline within the limit: the stream cannot be resynced */
 		cl->rlen = 0;
 		cl->closing = true;
-		return ctl_reply_err(cl, "request line longer than 65536 bytes");
+		snprintf(msg, sizeof msg, "request line longer than %d bytes", CTL_LINE_MAX);
+		return ctl_reply_err(cl, msg);
+	}
+	/* the long line is handled: give its memory back */
+	if (cl->rcap > CTL_RBUF_SMALL && cl->rlen < CTL_RBUF_SMALL) {
+		char *small = realloc(cl->rbuf, CTL_RBUF_SMALL);
+
+		if (small) {
+			cl->rbuf = small;
+			cl->rcap = CTL_RBUF_SMALL;
+		}
 	}
 	if (cl->eof && cl->rlen > 0) {
 		/* `printf '{"cmd":"status"}' | nc -U` sends no final newline */
@@ -487,13 +513,45 @@ static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 	return 0;
 }
 
+/*
+ * A line longer than the small buffer: grow it (by four, up to
+ * CTL_RBUF_SIZE) if fewer than CTL_MAX_BIG other clients hold a grown
+ * one; else answer busy and close.  0, or -1 refused.
+ */
+static int ctl_grow(struct ctlsock *c, struct ctl_client *cl)
+{
+	size_t cap = cl->rcap * 4 < CTL_RBUF_SIZE ? cl->rcap * 4 : CTL_RBUF_SIZE;
+	int i, big = 0;
+	char *p;
+
+	if (cl->rcap == CTL_RBUF_SMALL) {
+		for (i = 0; i < CTL_MAX_CLIENTS; i++)
+			if (c->cl[i].fd >= 0 && c->cl[i].rcap > CTL_RBUF_SMALL)
+				big++;
+	}
+	if (big >= CTL_MAX_BIG || !(p = realloc(cl->rbuf, cap))) {
+		cl->rlen = 0;
+		cl->closing = true;
+		(void)ctl_reply_err(cl, big >= CTL_MAX_BIG ?
+				    "busy: other long requests are being read, try again" :
+				    "out of memory for a long request");
+		return -1;
+	}
+	cl->rbuf = p;
+	cl->rcap = cap;
+	return 0;
+}
+
 /* One read per wakeup: poll is level-triggered, and it keeps clients fair. */
 static int ctl_read(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 {
 	bool was_empty = cl->rlen == 0;
 	ssize_t n;
 
-	n = recv(cl->fd, cl->rbuf + cl->rlen, CTL_RBUF_SIZE - cl->rlen, MSG_DONTWAIT);
+	if (cl->rlen == cl->rcap && cl->rcap < CTL_RBUF_SIZE &&
+	    ctl_grow(c, cl) < 0)
+		return 0;       /* refused: the reply is queued, it is closing */
+	n = recv(cl->fd, cl->rbuf + cl->rlen, cl->rcap - cl->rlen, MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -629,7 +687,8 @@ static void ctl_accept(struct ctlsock *c)
 			ctl_refuse(fd, why);
 			continue;
 		}
-		cl->rbuf = malloc(CTL_RBUF_SIZE);
+		cl->rbuf = malloc(CTL_RBUF_SMALL);
+		cl->rcap = CTL_RBUF_SMALL;
 		if (!cl->rbuf) {
 			log_warnx("control: out of memory for a client");
 			close(fd);

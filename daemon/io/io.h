@@ -55,6 +55,12 @@ int  uplink_publish_direct(struct uplink *up, const char *suffix, const char *bo
 /* "hz/v1/<district>/<gateway>/<suffix>" */
 void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_t len);
 
+/* ------------------------------------------------------------- sha256.c
+ * An evidence file's name: the SHA-256 of its bytes, 64 lowercase hex
+ * digits and a NUL in out.  0, or -1 if the digest failed.
+ */
+int sha256_hex(const void *p, size_t n, char out[65]);
+
 /* ------------------------------------------------------------ cmd_auth.c
  * Downlink command authenticity: HMAC-SHA256(key, topic "\n" body), a
  * timestamp window and a bounded replay cache (persisted by downlink.c).

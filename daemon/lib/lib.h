@@ -242,4 +242,21 @@ int  localtime_parse_date(const char *s, int64_t *day);
 /* Make zone the process's local time (TZ), if it is not already. */
 void localtime_use_zone(const char *zone);
 
+/* -------------------------------------------------------------- base64.c
+ * Standard base64 with padding, and a file's media type from its magic.
+ */
+/* The largest evidence file any config may allow (records.
+ * evidence_max_bytes): the control socket's request line holds one in
+ * base64 with room to spare. */
+#define EVIDENCE_FILE_MAX (8 * 1024 * 1024)
+size_t base64_encoded_len(size_t n);
+/* malloc'd, NUL-terminated; NULL on no memory. */
+char  *base64_encode(const unsigned char *p, size_t n);
+/* Strict: length a multiple of 4, alphabet only, '=' only at the end; the
+ * decoded size at most max_out.  malloc'd bytes and *out_len, or NULL. */
+unsigned char *base64_decode(const char *s, size_t len, size_t max_out, size_t *out_len);
+/* "image/jpeg", "image/png", "application/pdf", "image/webp" by magic
+ * bytes, else "application/octet-stream". */
+const char *media_type_sniff(const unsigned char *p, size_t n);
+
 #endif /* LIB_H */

@@ -21,6 +21,7 @@ struct store;
 /* Drain order after an outage: most important first. */
 enum outbox_class { OB_HAZARD_MAJOR = 0, OB_HAZARD_GENERAL = 1, OB_STATUS = 2,
 		    OB_SUMMARY = 3, OB_TELEMETRY = 4,
+		    OB_EVIDENCE = 5,    /* evidence files' chunks: last of all */
 		    OB_HAZARD = OB_HAZARD_MAJOR };
 
 /* struct hazard_rec, one alarm, fault or hazard as stored: core/record.h */
@@ -348,5 +349,39 @@ int store_hazard_note(struct store *st, const char *hazard_id, const char *event
 		      int64_t at_ms, const char *actor, const char *detail);
 /* {"<site>": recurrences, ...} over every hazard kept. */
 cJSON *store_recurrences_by_site(struct store *st);
+
+/* ------------------------------------------------ store_evidence_files.c
+ * Evidence files (photos, documents of a fix), content-addressed, linked
+ * to a hazard's event; their bytes go upstream in chunks (OB_EVIDENCE).
+ */
+#define EVIDENCE_CHUNK_BYTES (48 * 1024)        /* file bytes per message */
+struct evidence_file {
+	const char *name;               /* the name it was given (shown only) */
+	const unsigned char *data;
+	size_t len;
+	char sha256[65];                /* of data: lowercase hex */
+	const char *media_type;         /* sniffed from data */
+};
+/* Keep n files (once per sha256; a new one queues its chunks), linked to
+ * hazard_id's event (event name and its at_ms) with actor, inside the
+ * caller's transaction.  Refused with err when the new bytes would take
+ * the files past share_max_bytes.  0, or -1 with err. */
+int     store_evidence_attach(struct store *st, const char *hazard_id, const char *event,
+			      const struct evidence_file *f, int n, const char *actor,
+			      int64_t at_ms, int64_t share_max_bytes, char *err,
+			      size_t errlen);
+/* Bytes all kept files take (the sum of their sizes); -1 on error. */
+int64_t store_evidence_bytes(struct store *st);
+/* A hazard's files: [{"sha256", "media_type", "size", "name", "event",
+ * "at", "actor"}], oldest first; NULL on error. */
+cJSON  *store_evidence_list(struct store *st, const char *hazard_id);
+/* The files that came with one event ([{"sha256", "media_type", "size",
+ * "name"}]), or NULL when none. */
+cJSON  *store_evidence_event_files(struct store *st, const char *hazard_id,
+				   const char *event, int64_t at_ms);
+/* An evidence outbox row's body ({"sha256", "seq", "total"}) as sent:
+ * with "size", "media_type", "offset" and the chunk's bytes ("data",
+ * base64).  malloc'd; NULL if the file is not kept or on no memory. */
+char   *store_evidence_chunk_body(struct store *st, const char *ref);
 
 #endif /* STORE_H */

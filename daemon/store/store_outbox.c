@@ -86,7 +86,11 @@ int store_outbox_next(struct store *st, const int64_t *skip, int n_skip,
 			log_warnx("store: outbox %lld: topic suffix \"%s\" truncated",
 				  (long long)m->seq, store_col_text(s, 1));
 		m->cls = sqlite3_column_int(s, 2);
-		m->body = strdup(store_col_text(s, 3));
+		/* an evidence row names its chunk: the bytes are read now */
+		m->body = m->cls == OB_EVIDENCE ?
+			  store_evidence_chunk_body(st, store_col_text(s, 3)) : NULL;
+		if (!m->body)
+			m->body = strdup(store_col_text(s, 3));
 		if (!m->body) {
 			rc = SQLITE_NOMEM;
 			break;

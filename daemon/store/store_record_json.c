@@ -171,6 +171,14 @@ cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 	 * (the detail view and the ledger do) */
 	if (event && rec->kind == REC_HAZARD)
 		store_assign_json(st, o, rec->id);
+	/* the evidence files that came with this event (a submit, a close):
+	 * their metadata; the bytes follow on <prefix>/evidence */
+	if (o && event && rec->kind == REC_HAZARD) {
+		cJSON *files = store_evidence_event_files(st, rec->id, event, at_ms);
+
+		if (files)
+			cJSON_AddItemToObject(o, "files", files);
+	}
 	free(detail);
 	free(evidence);
 	return o;

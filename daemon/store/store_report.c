@@ -361,6 +361,8 @@ cJSON *store_ledger(struct store *st, const char *site, int64_t now_ms)
 		add_text(o, "submitted_by", s, 18);
 		cJSON_AddNumberToObject(o, "reinspect_failed", sqlite3_column_int(s, 19));
 		cJSON_AddItemToObject(o, "evidence", ledger_evidence(store_col_text(s, 20)));
+		/* the evidence files (store_evidence_files.c), oldest first */
+		cJSON_AddItemToObject(o, "files", store_evidence_list(st, store_col_text(s, 0)));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (!arr || rc != SQLITE_DONE) {

@@ -420,6 +420,37 @@ static const char schema_v10_supervise[] =
 	"  note             TEXT"
 	") WITHOUT ROWID;";
 
+/*
+ * Version 11: evidence files (三个有: photos and documents of a fix,
+ * store/store_evidence_files.c).  evidence_files holds each file once,
+ * named by the SHA-256 of its bytes (content addressing: the same photo
+ * attached twice is one row), with the media type sniffed from its first
+ * bytes, its size and the bytes themselves as a BLOB in this same file,
+ * so a backup or a restore carries the evidence with the records it
+ * proves.  hazard_evidence links a file to a hazard's event (the submit
+ * or the close it came with): the name the person gave it, who, when.
+ * No foreign keys, for the reasons of version 9.  The bytes go upstream
+ * as outbox rows of their own class (one per chunk), which name the file
+ * and the chunk and are filled in when read (store_outbox_next).
+ */
+static const char schema_v11_evidence[] =
+	"CREATE TABLE evidence_files ("
+	"  sha256     TEXT PRIMARY KEY,"
+	"  media_type TEXT NOT NULL,"
+	"  size       INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  data       BLOB NOT NULL"
+	");"
+	"CREATE TABLE hazard_evidence ("
+	"  hazard_id    TEXT NOT NULL,"
+	"  event        TEXT NOT NULL,"
+	"  linked_at_ms INTEGER NOT NULL,"
+	"  sha256       TEXT NOT NULL,"
+	"  name         TEXT NOT NULL,"
+	"  actor        TEXT,"
+	"  PRIMARY KEY (hazard_id, linked_at_ms, sha256)"
+	") WITHOUT ROWID;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -512,6 +543,7 @@ static const struct migration migrations[] = {
 	{ schema_v8, check_foreign_keys },
 	{ schema_v9_assign, NULL },     /* assignment: keep as its own entry */
 	{ schema_v10_supervise, NULL }, /* supervision: its own entry too */
+	{ schema_v11_evidence, NULL },  /* evidence files: its own entry too */
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -5,7 +5,7 @@ schema_check.py RECORDING SCHEMA_DIR
 
 RECORDING is upstream_recorder.py's output (one JSON line per message).
 Every message on hz/v1/<district>/<gateway>/{alarm,fault,hazard,telemetry,
-status,summary,reply,register,selfcheck,weekly} is checked against <kind>.schema.json; other topics (the
+status,summary,reply,register,selfcheck,weekly,evidence} is checked against <kind>.schema.json; other topics (the
 commands the tests publish) are left out.  Prints "INVALID ..." per error
 (at most 3 per message), then "SEEN {kind: count}", "EVENTS ..." (the
 alarm, fault and hazard event names seen), and lines saying whether deliberately wrong
@@ -19,7 +19,7 @@ import sys
 import jsonschema
 
 KINDS = ("alarm", "fault", "hazard", "telemetry", "status", "summary", "reply",
-         "register", "selfcheck", "weekly")
+         "register", "selfcheck", "weekly", "evidence")
 
 
 def validators(sdir):
@@ -92,6 +92,11 @@ def main():
                         "people": [{"id": "p", "name": "P", "role": "owner",
                                     "phone": "13800000000"}]}]}
     print("WRONG_REGISTER_REJECTED %s" % (not v["register"].is_valid(wrong)))
+    # a chunk whose file is named by something other than its hash
+    wrong = {"v": 1, "gateway": "g", "msg_id": "x-1", "sent_at": "2026-11-23T13:24:25.123Z",
+             "sha256": "photo.jpg", "seq": 0, "total": 1, "size": 3, "offset": 0,
+             "media_type": "image/jpeg", "data": "AAAA"}
+    print("WRONG_EVIDENCE_REJECTED %s" % (not v["evidence"].is_valid(wrong)))
     return 1 if bad else 0
 
 

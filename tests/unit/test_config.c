@@ -675,6 +675,12 @@ static const struct bad_case bad[] = {
 	  3, { ":7: $.records.fault_limit_h.gas_leak: gas_leak is not a fault type",
 	       ":7: $.records.fault_limit_h.tamper: -1 is out of range",
 	       ":8: $.records.recurrence.window: unknown key \"window\"" } },
+	{ "records: evidence files' limits within range",
+	  "{\n" G S L U SI
+	  "  'records': {'evidence_max_bytes': 9000000, 'evidence_quota_pct': 60}\n"
+	  "}\n",
+	  2, { ":7: $.records.evidence_max_bytes: 9000000 is out of range",
+	       ":7: $.records.evidence_quota_pct: 60 is out of range" } },
 };
 
 /* 0 turns a rule off only where the file may (battery, charger limits);

@@ -727,17 +727,23 @@ static void test_store_cmds(const char *dir, const char *path)
 
 static void test_line_limits(const char *path)
 {
-	size_t len = 64 * 1024;
+	/* 12 MiB: an evidence file of 8 MiB in base64 (io/control_socket.c) */
+	size_t len = 12 * 1024 * 1024;
 	char *big = malloc(len + 64);
-	struct answer a;
-	int fd = cli_connect(path);
+	struct answer a, b;
+	int fd = cli_connect(path), fd2, fd3;
 
-	/* exactly 65536 bytes before the newline: still a request */
+	/* exactly the limit before the newline: still a request */
 	memset(big, ' ', len);
 	memcpy(big, "{\"cmd\":\"status\"}", 16);
 	big[len] = '\n';
 	a = exchange(fd, big, len + 1, 1);
-	CHECK_STR("limit: a 65536-byte line is answered", reply_error(a.line), "");
+	CHECK_STR("limit: a 12 MiB line is answered", reply_error(a.line), "");
+	free(a.line);
+
+	/* after it, the same connection takes ordinary requests */
+	a = exchange(fd, "{\"cmd\":\"status\"}\n", 17, 1);
+	CHECK_STR("limit: a short line after a long one", reply_error(a.line), "");
 	free(a.line);
 
 	/* one byte more: error reply, then the server hangs up */
@@ -746,10 +752,43 @@ static void test_line_limits(const char *path)
 	big[len + 1] = '\n';
 	a = exchange(fd, big, len + 2, 0);
 	CHECK_CONTAINS("limit: oversized line gets an error", reply_error(a.line),
-		       "longer than 65536 bytes");
+		       "longer than 12582912 bytes");
 	CHECK("limit: oversized line closes the connection", a.eof);
 	free(a.line);
 	close(fd);
+
+	/* two long lines being read at once are the most: a third is busy */
+	fd = cli_connect(path);
+	fd2 = cli_connect(path);
+	fd3 = cli_connect(path);
+	memset(big, ' ', 200 * 1024);
+	memcpy(big, "{\"cmd\":\"status\"}", 16);
+	for (int k = 0; k < 2; k++) {
+		int f = k ? fd2 : fd;
+		size_t off = 0;
+		int64_t until = now_mono_ms() + 2000;
+
+		/* no newline: still being read */
+		while (off < 100 * 1024 && now_mono_ms() < until) {
+			ssize_t n = send(f, big + off, 100 * 1024 - off,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (n > 0)
+				off += (size_t)n;
+			pump(5);
+		}
+		CHECK("limit: a long line sent in part", off == 100 * 1024);
+	}
+	b = exchange(fd3, big, 100 * 1024, 1);
+	CHECK_CONTAINS("limit: a third long line at once is busy", reply_error(b.line),
+		       "busy");
+	free(b.line);
+	close(fd3);
+	a = exchange(fd, "\n", 1, 1);
+	CHECK_STR("limit: the first long line is still answered", reply_error(a.line), "");
+	free(a.line);
+	close(fd);
+	close(fd2);
 	free(big);
 
 	/* a final request without newline is answered when the client shuts down */

@@ -489,7 +489,8 @@ static void test_migrate_v7(void)
 		return;
 	close_store();
 	got = raw_text("PRAGMA user_version");
-	CHECK_STR("v7: migrated to the current version (re-inspection is 8, supervision 10)", got, "10");
+	CHECK_STR("v7: migrated to the current version (re-inspection is 8, supervision 10, "
+		  "evidence files 11)", got, "11");
 	free(got);
 	got = raw_text("SELECT group_concat(state, ' ') FROM (SELECT state FROM hazards "
 		       "WHERE kind = 'hazard' ORDER BY id)");
