@@ -272,7 +272,8 @@ struct at_answer {
 	enum io_rc     io;              /* IO_LINE when a final line came */
 	enum modem_line final;
 	int            code;            /* +CME/+CMS ERROR n, +CMGS mr */
-	char           info[MODEM_LINE_MAX];  /* the first data line, if any */
+	const char    *want;            /* keep the data line with this prefix */
+	char           info[MODEM_LINE_MAX];  /* that line, or the first one */
 	char           last[MODEM_LINE_MAX];  /* the final line as said */
 	int            err_no;
 };
@@ -303,7 +304,9 @@ static void at_wait(struct modem *m, int64_t deadline, struct at_answer *a)
 		if (k == ML_CMGS) {
 			a->code = code;
 			snprintf(a->info, sizeof a->info, "%s", line);
-		} else if (k == ML_INFO && !a->info[0]) {
+		} else if (k == ML_INFO && (a->want ? strncmp(line, a->want, strlen(a->want)) == 0
+						    : !a->info[0])) {
+			/* a prefix, since junk from a module's boot may come first */
 			snprintf(a->info, sizeof a->info, "%s", line);
 		} else if (is_final(k)) {
 			a->final = k;
@@ -316,8 +319,10 @@ static void at_wait(struct modem *m, int64_t deadline, struct at_answer *a)
 	}
 }
 
-/* Send cmd (without CR) and wait timeout_ms for its final line. */
-static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_answer *a)
+/* Send cmd (without CR) and wait timeout_ms for its final line; want:
+ * the prefix of the data line to keep, or NULL for the first. */
+static void at_query(struct modem *m, const char *cmd, const char *want, int timeout_ms,
+		     struct at_answer *a)
 {
 	char buf[MODEM_LINE_MAX];
 	int64_t deadline = mono_ms() + timeout_ms;
@@ -325,10 +330,16 @@ static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_a
 
 	memset(a, 0, sizeof *a);
 	a->code = -1;
+	a->want = want;
 	n = snprintf(buf, sizeof buf, "%s\r", cmd);
 	a->io = write_all(m, buf, (size_t)n, deadline, &a->err_no);
 	if (a->io == IO_LINE)
 		at_wait(m, deadline, a);
+}
+
+static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_answer *a)
+{
+	at_query(m, cmd, NULL, timeout_ms, a);
 }
 
 /* A failed exchange as a result and a message; the port is closed when
@@ -369,7 +380,7 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 	int tries;
 
 	for (tries = 0; tries < 10; tries++) {
-		at_cmd(m, "AT+CPIN?", m->timeout_ms, &a);
+		at_query(m, "AT+CPIN?", "+CPIN:", m->timeout_ms, &a);
 		if (a.io != IO_LINE)
 			return at_fail(m, "AT+CPIN?", &a, m->timeout_ms, err, errlen);
 		if (a.final == ML_OK && (!a.info[0] || strstr(a.info, "READY")))
