@@ -32,7 +32,11 @@ rename it over the path; it is read and removed), applied in order:
     call MODE           ok (OK, rings until ATH), busy, busy_final (BUSY
                         instead of OK), nocarrier, noanswer, answer (^CONN
                         after 0.3 s), answer_hangup (then NO CARRIER),
-                        silent (no answer to ATD until it is hung up)
+                        silent (no answer to ATD until it is hung up),
+                        ok_late (as ok, and a NO CARRIER 50 ms after ATH's OK)
+    reboot              the module resets behind the open port: echo on,
+                        text mode (AT+CMGS in text mode is logged as bad
+                        and refused), RDY and friends sent
     noise on|off        unsolicited lines (+CREG, ^RSSI, RING, NULs and
                         junk) before answers
     sim_absent on|off   AT+CPIN? answers +CME ERROR: 10
@@ -210,6 +214,7 @@ class Modem:
         self.echo = True
         self.sim_pin_ok = not self.pin
         self.pin_tries = 0
+        self.cmgf = 1                   # text mode until AT+CMGF=0
         self.pdu_len = None             # set while at the "> " prompt
         self.call = None
         tmp = self.link + ".tmp"
@@ -274,6 +279,9 @@ class Modem:
                 self.sim_absent = w[1] == "on"
             elif cmd == "unplug":
                 self.unplug()
+            elif cmd == "reboot":
+                self.echo, self.cmgf, self.pdu_len, self.call = True, 1, None, None
+                self.send("\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS DONE\r\n")
             elif cmd == "replug":
                 if self.master < 0:
                     self.plug()
@@ -352,11 +360,16 @@ class Modem:
                 self.pin_tries += 1
                 self.event(event="pin_wrong", tries=self.pin_tries)
                 self.answer("+CME ERROR: 16")
-        elif u == "AT+CMGF=0":
+        elif u in ("AT+CMGF=0", "AT+CMGF=1"):
+            self.cmgf = int(u[-1])
             self.answer("OK")
         elif u.startswith("AT+CMGS="):
             if not self.sim_pin_ok:
                 self.answer("+CMS ERROR: 311")
+                return
+            if self.cmgf != 0:
+                self.event(event="bad_pdu", why="AT+CMGS in text mode: %s" % line)
+                self.answer("+CMS ERROR: 304")
                 return
             try:
                 n = int(line[8:])
@@ -373,7 +386,12 @@ class Modem:
                 self.event(event="call", to=self.call["to"], mode=self.call["mode"],
                            answered=self.call["answered"], hung_up=True,
                            seconds=round(time.monotonic() - self.call["t0"], 1))
+                late = self.call["mode"] == "ok_late"
                 self.call = None
+                self.answer("OK")
+                if late:
+                    self.send("\r\nNO CARRIER\r\n", 0.05)
+                return
             self.answer("OK")
         else:
             self.answer("ERROR")

@@ -159,8 +159,16 @@ expect "call: answered then hung up by the callee -> ok" ok call "$TO" 5
 check "call: callee's hang-up ends the wait early ($RMS ms)" "$RMS" test "$RMS" -lt 3000
 modemsim_ctl m "call silent"
 expect "call: no progress from the module at all, ATH answered -> ok" ok call "$TO" 1
+modemsim_ctl m "call ok_late"
+expect "call: NO CARRIER after the hang-up -> ok" ok call "$TO" 1
+expect "a late NO CARRIER is not the next command's answer" ok smsfile "$TO" "$T/zh.txt"
 modemsim_ctl m "call ok"
 expect "call: bad number refused" invalid call "12ab" 5
+
+# the module resets behind the open port (echo on, text mode, RDY)
+expect "before a module reset: probe" ok probe
+modemsim_ctl m reboot
+expect "after a module reset: SMS in PDU mode again -> ok" ok smsfile "$TO" "$T/zh.txt"
 
 # ---------------------------------------------------------------- unplug
 modemsim_ctl m unplug
@@ -174,7 +182,7 @@ expect "replugged: SMS on the same handle -> ok" ok smsfile "$TO" "$T/zh.txt"
 modemsim_ctl m unplug replug
 expect "unplugged and back between calls: SMS -> ok" ok smsfile "$TO" "$T/zh.txt"
 check "every Chinese SMS that was accepted arrived" "" \
-	test "$(modemsim_count m 'e["event"] == "sms" and e["text"] == open(a[0], encoding="utf-8").read().rstrip("\n")' "$T/zh.txt")" = 5
+	test "$(modemsim_count m 'e["event"] == "sms" and e["text"] == open(a[0], encoding="utf-8").read().rstrip("\n")' "$T/zh.txt")" = 7
 
 # ---------------------------------------------------------------- silence
 modemsim_ctl m silent
