@@ -224,3 +224,11 @@ cli_start "$T/p.tty" "$TMO"
 expect "PIN wanted, none configured: cme" cme probe
 check "PIN wanted, none configured: said so" "$RMSG" eval '[[ "$RMSG" == *"none is configured"* ]]'
 cli_stop
+
+# ---------------------------------------------------------------- clean run
+# (the ASan suite builds modem_cli with the sanitizers: a report, leaks at
+# exit included, lands in cli.err; an emulator traceback in NAME.err)
+check "no sanitizer report from the driver" "$(grep -m1 -E 'Sanitizer|runtime error' "$T/cli.err")" \
+	test -z "$(grep -E 'Sanitizer|runtime error' "$T/cli.err")"
+check "the emulators ran without an error" "$(cat "$T/m.err" "$T/p.err" | head -n 3)" \
+	test ! -s "$T/m.err" -a ! -s "$T/p.err"
