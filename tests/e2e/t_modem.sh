@@ -220,6 +220,10 @@ expect "wrong PIN: again cme" cme probe
 expect "wrong PIN: and again cme" cme probe
 check "wrong PIN: offered once, never again (the SIM keeps 2 tries)" "" \
 	test "$(modemsim_count p 'e["event"] == "pin_wrong"')" = 1
+cli_start "$T/p.tty" "$TMO" '12"3'
+expect "PIN not 4-8 digits: cme" cme probe
+check "PIN not 4-8 digits: not sent" "$RMSG" \
+	eval '[[ "$RMSG" == *"not sent"* ]] && [ "$(modemsim_count p '"'"'e["event"] == "at" and e["cmd"].startswith("AT+CPIN=")'"'"')" = 2 ]'
 cli_start "$T/p.tty" "$TMO"
 expect "PIN wanted, none configured: cme" cme probe
 check "PIN wanted, none configured: said so" "$RMSG" eval '[[ "$RMSG" == *"none is configured"* ]]'
