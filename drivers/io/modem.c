@@ -574,8 +574,10 @@ static enum modem_result sms_part(struct modem *m, const struct modem_pdu_part *
 		}
 	}
 	if (a.io != IO_PROMPT) {
-		if (a.io == IO_TIMEOUT && m->fd >= 0)
-			(void)write(m->fd, "\x1b", 1);  /* leave the prompt, if it came late */
+		/* leave the prompt, if it came late; nothing to do if this
+		 * fails, the port is closed next */
+		if (a.io == IO_TIMEOUT && m->fd >= 0 && write(m->fd, "\x1b", 1) < 0)
+			a.err_no = errno;
 		return at_fail(m, what, &a, m->timeout_ms, err, errlen);
 	}
 	deadline = mono_ms() + m->net_ms;
