@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,6 +153,14 @@ static int port_open(struct modem *m, char *err, size_t errlen)
 	fd = open(m->device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", m->device, strerror(errno));
+		return -1;
+	}
+	/* one user of a port at a time: two handles (or two processes) on
+	 * it would interleave their commands and take each other's answers */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "%s: in use by another handle or process (%s)", m->device,
+			 strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (tcgetattr(fd, &t) < 0) {

@@ -170,6 +170,13 @@ expect "before a module reset: probe" ok probe
 modemsim_ctl m reboot
 expect "after a module reset: SMS in PDU mode again -> ok" ok smsfile "$TO" "$T/zh.txt"
 
+# ---------------------------------------------------------------- one user
+mc probe
+second=$(printf 'probe\nquit\n' | timeout 20 "$CLI" "$DEV" "$TMO" 2>&1)
+check "a second handle on the port in use: open, in use" "$second" \
+	eval '[[ "$second" == "RESULT open "*"in use"* ]]'
+expect "the first handle goes on" ok probe
+
 # ---------------------------------------------------------------- unplug
 modemsim_ctl m unplug
 expect "unplugged: probe -> open" open probe
