@@ -85,7 +85,7 @@ int http_users_load(const char *path, struct http_users *us, char *err, size_t e
 		if (us->n == HTTP_USERS_MAX)
 			break;
 		if (user_from_json(it, &us->u[us->n]) < 0 ||
-		    http_users_find(us, us->u[us->n].name) != &us->u[us->n]) {
+		    http_users_find(us, us->u[us->n].name)) {
 			log_warnx("%s: user entry %d is not valid; skipped", path,
 				  us->n + 1);
 			continue;
