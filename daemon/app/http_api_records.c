@@ -110,12 +110,48 @@ static cJSON *record_of(struct api *a, const char *id)
 	return r;
 }
 
+#define CHART_MARGIN_MS (10 * 60 * 1000)
+#define CHART_MAX       2000
+
+/* The record's trigger value from 10 min before its raise to 10 min after
+ * its clear (or now): the first field of its type's list
+ * (record_trigger_field) that has readings in the window. */
+static cJSON *readings_of(struct api *a, const char *id)
+{
+	struct hazard_rec rec;
+	struct reading all = { .present = ~0u };
+	cJSON *series = NULL;
+	int i;
+
+	if (!a->c->d->store || store_hazard_get(a->c->d->store, id, &rec) < 0 ||
+	    !rec.device[0])
+		return cJSON_CreateArray();
+	for (i = 0; i < RF_COUNT && !series; i++) {
+		enum reading_field f = record_trigger_field(rec.type, &all);
+
+		if (f == RF_COUNT)
+			break;
+		all.present &= ~(1u << f);
+		series = store_field_series(a->c->d->store, rec.device, reading_field_name[f],
+					    rec.raised_at_ms - CHART_MARGIN_MS,
+					    (rec.cleared_at_ms ? rec.cleared_at_ms : now_wall_ms()) +
+					    CHART_MARGIN_MS, CHART_MAX);
+		if (series && !series->child) {
+			cJSON_Delete(series);
+			series = NULL;
+		}
+	}
+	return series ? series : cJSON_CreateArray();
+}
+
 static void get_record(struct api *a)
 {
 	cJSON *r = record_of(a, a->seg[0]);
 
-	if (r)
-		api_json(a, 200, r);
+	if (!r)
+		return;
+	cJSON_AddItemToObject(r, "readings", readings_of(a, a->seg[0]));
+	api_json(a, 200, r);
 }
 
 /* POST /api/records/ID/ACTION: the control command's members, the id

@@ -98,6 +98,9 @@ check "the owner of site-1 sees its alarm, not site-2's" "$(cat "$T/body")" \
 	jtrue "[r['id'] for r in d['records']] == ['$A1']" <"$T/body"
 code GET /api/alarms -b "$T/jar-gina" >/dev/null
 check "the grid worker sees both" "$(cat "$T/body")" jtrue 'len(d["records"]) == 2' <"$T/body"
+c=$(code GET "/api/records/$A1" -b "$T/jar-alice")
+check "GET /api/records/ID: the record, its timeline and its trigger value" "$c $(cat "$T/body")" \
+	jtrue 'd["id"] == "'"$A1"'" and len(d["events"]) >= 1 and any(r["value"] == 60 for r in d["readings"])' <"$T/body"
 c=$(code GET "/api/records/$A2" -b "$T/jar-alice")
 check "site-2's record to site-1's owner: 403" "$c" [ "$c" = 403 ]
 c=$(code POST "/api/records/$A2/ack" -b "$T/jar-alice" -H "X-CSRF-Token: $CSRF_alice" -d '{}')
