@@ -77,14 +77,12 @@ check "GET /api/me with the session" "$c $(cat "$T/body")" jtrue 'd["user"] == "
 # ---- throttling
 codes=""
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	codes="$codes $(code POST /api/login -H 'Content-Type: application/json' \
+	codes="$codes $(code POST /api/login -D "$T/h$i" -H 'Content-Type: application/json' \
 		-d '{"user":"carl","password":"wrong-password"}')"
 done
 check "ten wrong passwords: 401 then 429" "$codes" \
 	bash -c '[[ "$1" == " 401 401 401 401 401 429"* ]]' _ "$codes"
-h=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
-	-d '{"user":"carl","password":"wrong-password"}' "$URL/api/login")
-check "429 says Retry-After" "$h" grep -qi "^retry-after: [0-9]" <<<"$h"
+check "429 says Retry-After" "$(cat "$T/h6")" grep -qi "^retry-after: [0-9]" "$T/h6"
 
 # ---- an alarm at each site
 pub t/gas-1 '{"gas": true, "gas_lel": 60}'
@@ -144,6 +142,29 @@ check "GET /api/devices: the owner's devices only, with state" "$c $(cat "$T/bod
 	jtrue '[x["id"] for x in d["devices"]] == ["gas-1"] and d["devices"][0]["state"] in ("online","offline","never_seen")' <"$T/body"
 c=$(code GET /api/unknown -b "$T/jar-alice")
 check "unknown senders: not for an owner (403)" "$c" [ "$c" = 403 ]
+
+c=$(code GET /api/sites -b "$T/jar-alice")
+check "GET /api/sites: the owner's site only, with its people" "$c $(cat "$T/body")" \
+	jtrue '[s["id"] for s in d["sites"]] == ["site-1"] and "people" in d["sites"][0]' <"$T/body"
+c=$(code GET /api/sites/site-2 -b "$T/jar-alice")
+check "another site's page: 403" "$c" [ "$c" = 403 ]
+c=$(code POST /api/selfcheck -b "$T/jar-alice" -H "X-CSRF-Token: $CSRF_alice" \
+	-d '{"site":"site-1","items":{"gas_hose":"ok","detector_test":"ok","extinguisher":"ok","exits":"ok"}}')
+check "POST /api/selfcheck" "$c $(cat "$T/body")" [ "$c" = 200 ]
+c=$(code GET /api/sites/site-1 -b "$T/jar-alice")
+check "GET /api/sites/ID: devices, people, open records, ledger, coverage, last self-inspection" \
+	"$c $(cat "$T/body")" jtrue '[x["id"] for x in d["devices"]] == ["gas-1"] and "records" in d and "ledger" in d and "coverage" in d and d["last_selfcheck"] > 0' <"$T/body"
+c=$(code GET /api/checklist?site=site-2 -b "$T/jar-alice")
+check "another site's checklist: 403" "$c" [ "$c" = 403 ]
+adduser ivan pw-ivan-123 --role installer >/dev/null 2>&1
+login ivan pw-ivan-123
+c=$(code GET /api/unknown -b "$T/jar-ivan")
+check "unknown senders for the installer" "$c $(cat "$T/body")" jtrue '"unknown" in d' <"$T/body"
+c=$(code GET /api/alarms -b "$T/jar-ivan")
+check "records: not for the installer (403)" "$c" [ "$c" = 403 ]
+c=$(code POST /api/outputs/none/test -b "$T/jar-ivan" -H "X-CSRF-Token: $CSRF_ivan" -d '{}')
+check "test of an output that does not exist: 4xx from the operation" "$c $(cat "$T/body")" \
+	bash -c '[[ "$1" == 4* ]] && [ "$1" != 403 ]' _ "$c"
 
 # ---- Server-Sent Events
 curl -s -N -b "$T/jar-alice" "$URL/api/events" >"$T/sse" 2>/dev/null &
