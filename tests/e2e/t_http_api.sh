@@ -198,5 +198,32 @@ check "logout: 204" "$c" [ "$c" = 204 ]
 c=$(code GET /api/me -b "$T/jar-alice")
 check "after logout: 401" "$c" [ "$c" = 401 ]
 check "hazardd still running" "" hz_alive
+
+# ---- TLS: the same console over HTTPS, the cookie Secure; a reload keeps it
+kill_hazardd
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-keyout "$T/console.key" -out "$T/console.crt" >/dev/null 2>&1
+chmod 600 "$T/console.key"
+HPORT=$(free_port)
+write_config "$T/hazardd-tls.json" "http={\"listen\": \"127.0.0.1:$HPORT\", \"users_file\": \"$T/users.json\", \"tls_cert_file\": \"$T/console.crt\", \"tls_key_file\": \"$T/console.key\"}" <<'EOF2'
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "gas-2", "kind": "gas_detector", "site": "site-2"}
+EOF2
+start_hazardd "$T/hazardd-tls.json" || { fail "hazardd starts with TLS" "see the log"; exit 1; }
+h=$(curl -s -k -D - -o /dev/null -H 'Content-Type: application/json' \
+	-d '{"user":"gina","password":"pw-gina-123"}' "https://127.0.0.1:$HPORT/api/login")
+check "HTTPS login: the cookie is Secure" "$h" \
+	bash -c 'grep -qi "^set-cookie: hz_session=.*; Secure" <<<"$1"' _ "$h"
+c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HPORT/api/me")
+check "plain HTTP on the TLS port gets no API answer" "$c" [ "$c" != 401 ]
+ctl reload >/dev/null 2>&1
+c=$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HPORT/api/me")
+check "after a reload the console still answers" "$c" [ "$c" = 401 ]
+write_config "$T/bad.json" "http={\"listen\": \"localhost:80\"}" </dev/null
+out=$("$HAZARDD" --check-config -c "$T/bad.json" 2>&1)
+check "a host name in http.listen is a config error" "$out" grep -q 'http.listen' <<<"$out"
+write_config "$T/bad.json" "http={\"listen\": \"127.0.0.1:8080\", \"tls_cert_file\": \"/x\"}" </dev/null
+out=$("$HAZARDD" --check-config -c "$T/bad.json" 2>&1)
+check "a certificate without a key is a config error" "$out" grep -q 'tls_key_file' <<<"$out"
 info "$N_PASS passed, $N_FAIL failed"
 [ "$N_FAIL" -eq 0 ]
