@@ -84,6 +84,10 @@ static void hzc_usage(FILE *f)
 "  supervise ID [--note TEXT] [--actor NAME]\n"
 "                         put a major hazard under supervision (挂牌督办),\n"
 "                         as the platform's supervise does\n"
+"  user add NAME --role ROLE [--site ID]... [--lang zh|en] [--password-stdin]\n"
+"  user passwd NAME [--password-stdin] | user del NAME | user list\n"
+"                         the web console's accounts (root only); ROLE:\n"
+"                         owner, caretaker, grid_worker, installer, admin\n"
 "  assign ID PERSON [--note TEXT] [--actor NAME]\n"
 "                         assign a hazard (交办) to one of its site's\n"
 "                         people (a person id of $.sites[].people); again\n"
@@ -766,7 +770,8 @@ int main(int argc, char **argv)
 	/* init, watch, devices --unknown --config: hazardctl_watch.c */
 	if ((rc = hzc_own_command(argc, argv)) >= 0)
 		return rc;
-	if ((rc = hzc_parse(argc, argv, &o)) >= 0)
+	if ((rc = hzc_user_parse(argc, argv, &o)) >= 0 ||
+	    (!o.request && (rc = hzc_parse(argc, argv, &o)) >= 0))
 		return rc;
 
 	/* --socket wins over the config file, which wins over the default */
@@ -780,8 +785,8 @@ int main(int argc, char **argv)
 		strlcpy_hz(path, HZC_DEFAULT_SOCKET, sizeof path);
 	}
 
-	req = hzc_build_request(&o);
-	if (req && hzc_add_files(req, o.evidence_files, o.n_evidence_files) < 0) {
+	req = o.request ? o.request : hzc_build_request(&o);
+	if (req && !o.request && hzc_add_files(req, o.evidence_files, o.n_evidence_files) < 0) {
 		rc = HZC_EXIT_USAGE;
 		goto out;
 	}
@@ -840,7 +845,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	res = cJSON_GetObjectItemCaseSensitive(rep, "result");
-	hzc_print(res, &o);
+	if (o.request)
+		hzc_user_print(res, &o);
+	else
+		hzc_print(res, &o);
 	rc = HZC_EXIT_OK;
 	if (strcmp(o.cmd, "reload") == 0 && !hzc_print_reload(res, o.json))
 		rc = HZC_EXIT_DAEMON;   /* refused: the errors went to stderr */
