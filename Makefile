@@ -1,6 +1,8 @@
 # hazardd: GNU make.  `make` builds, `make run` shows the demo, `make test`
 # runs every test (normal and ASan/UBSan builds).  Every target that needs
-# Debian packages runs `make deps` first, which installs what is missing.
+# Debian packages runs `make deps` first, which installs what is missing
+# for building and running; `make test` runs `make test-deps`, which adds
+# the test suite's own tools (tools/deps.sh).
 
 BUILD   ?= build
 SAN     ?=
@@ -54,11 +56,14 @@ TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test check check-asan unit clean install check-core check-layers layer-flags
+.PHONY: all deps test-deps run test check check-asan unit clean install check-core check-layers layer-flags
 all: $(BUILD)/hazardd $(BUILD)/hazardctl
 
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh run
+
+test-deps:
+	@sh tools/deps.sh test
 
 HEADERS = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.h)))
 
@@ -124,7 +129,7 @@ check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 check
 
 # Both builds; the last line is the combined "N passed, N failed".
-test: deps
+test: deps test-deps
 	@bash tools/test-all.sh
 
 run: deps all

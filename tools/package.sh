@@ -18,7 +18,7 @@ fail() { echo "FAIL: package: $1: $2"; n_fail=$((n_fail + 1)); }
 
 for tool in dpkg-buildpackage dh lintian; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "FAIL: package: $tool missing (make deps installs debhelper, dpkg-dev, lintian)"
+		echo "FAIL: package: $tool missing (make test-deps installs debhelper, dpkg-dev, lintian)"
 		exit 1
 	fi
 done

@@ -15,7 +15,7 @@ if grep -qa '__asan_init' "$HAZARDD" 2>/dev/null; then
 fi
 for tool in dpkg-buildpackage dh lintian; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool missing (make deps installs it)"
+		echo "SKIP: $tool missing (make test-deps installs it)"
 		exit 77
 	fi
 done
