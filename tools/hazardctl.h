@@ -15,6 +15,7 @@
 #include "lib.h"
 
 #define HZC_DEFAULT_SOCKET     "/run/hazardd/control.sock"
+#define HZC_DEFAULT_CONFIG     "/etc/hazardd/hazardd.json"
 #define HZC_CONNECT_TIMEOUT_MS 5000
 /* the daemon answers from its single loop; a pass can include a commit */
 #define HZC_REPLY_TIMEOUT_MS   15000
@@ -34,6 +35,8 @@ struct hzc_opts {
 	const char *config;
 	const char *socket;
 	bool        json;
+	bool        utc;                /* --utc: times in UTC, not local */
+	bool        verbose;            /* status --verbose: every counter */
 	const char *cmd;
 	const char *id;
 	bool        open;
@@ -66,6 +69,9 @@ char *hzc_fmt_num(double v);
 char *hzc_scalar(const cJSON *v);
 const cJSON *hzc_get(const cJSON *o, const char *const *keys);
 char *hzc_time(const cJSON *v);
+/* The zone hzc_time shows: zone (a name under /usr/share/zoneinfo), or
+ * the system's when NULL; "UTC" for --utc. */
+void hzc_use_zone(const char *zone);
 char *hzc_age(const cJSON *v);
 void hzc_table(const char *const *head, int ncols, struct hzc_row *rows,
 	       int nrows, const char *indent);
