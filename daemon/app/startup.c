@@ -22,8 +22,8 @@ int startup_refuse_template(const struct config *cfg, const char *path)
 
 	if (!cfg->is_template)
 		return 0;
-	/* stderr for --check-config and a terminal; journald takes both */
-	fprintf(stderr, "hazardd: configuration %s %s %s\n", path, why, path);
+	/* at error priority: ExecStartPre's --check-config puts it in the
+	 * journal, where `systemctl status hazardd` shows it */
 	log_err("configuration %s %s %s", path, why, path);
 	return 1;
 }

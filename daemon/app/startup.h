@@ -11,7 +11,7 @@
 
 #include "conf.h"
 
-/* "_template": true: the refusal (stderr and the log), 1; else 0. */
+/* "_template": true: the refusal logged (error), 1; else 0. */
 int  startup_refuse_template(const struct config *cfg, const char *path);
 /*
  * storage.path's directory: there, or made now (0750, as the user running;
