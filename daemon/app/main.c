@@ -27,7 +27,8 @@ static void usage(FILE *f)
 		"usage: hazardd [-v] -c FILE      run in the foreground\n"
 		"       hazardd --check-config -c FILE\n"
 		"       hazardd --version | --help\n"
-		"  -c, --config FILE   configuration (default /etc/hazardd/hazardd.json)\n"
+		"  -c, --config FILE   configuration (default $HAZARDD_CONFIG, then\n"
+		"                      /etc/hazardd/hazardd.json)\n"
 		"  -n, --check-config  validate the configuration and exit\n"
 		"  -v, --verbose       debug logging\n");
 }
@@ -77,7 +78,9 @@ int main(int argc, char **argv)
 	struct graph_home home;
 	struct graph g = { 0 };
 	struct privdrop pd;
-	const char *cfg_path = "/etc/hazardd/hazardd.json";
+	/* -c, else $HAZARDD_CONFIG (as hazardctl), else the package's path */
+	const char *cfg_path = getenv("HAZARDD_CONFIG") && *getenv("HAZARDD_CONFIG") ?
+			       getenv("HAZARDD_CONFIG") : "/etc/hazardd/hazardd.json";
 	bool check_only = false, verbose = false;
 	char err[8192], line[NOTIFY_LINE_MAX];
 	int ch;

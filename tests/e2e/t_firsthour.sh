@@ -96,6 +96,9 @@ check "HAZARDD_CONFIG naming a missing file: exit 2, named" "exit $RC: $OUT" \
 	bash -c '[ "$1" = 2 ] && grep -qF "$2/missing.json" <<<"$3"' _ "$RC" "$T" "$OUT"
 OUT=$(HAZARDD_CONFIG=$T/missing.json "$HAZARDCTL" -c "$T/hazardd.json" --json status 2>&1)
 check "-c wins over HAZARDD_CONFIG" "$OUT" jtrue 'd["gateway"]' <<<"$OUT"
+OUT=$(HAZARDD_CONFIG=$T/deep.json "$HAZARDD" --check-config 2>&1); RC=$?
+check "hazardd takes HAZARDD_CONFIG without -c" "exit $RC: $OUT" \
+	bash -c '[ "$1" = 1 ] && grep -qF "$2/no/such" <<<"$3"' _ "$RC" "$T" "$OUT"
 
 # ---------------------------------------------------------------- local time
 $PY - "$T/hazardd.json" "$T/shanghai.json" <<'EOF'
