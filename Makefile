@@ -49,7 +49,7 @@ LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)
 DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
 CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c daemon/lib/util.c daemon/lib/clock.c
+CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c tools/hazardctl_status.c daemon/lib/util.c daemon/lib/clock.c
 # control.c calls back into the loop (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))

@@ -10,6 +10,9 @@
  *
  * Exit status: 0 ok, 1 the daemon answered an error, 2 usage error,
  * 3 the daemon cannot be reached.  Scripts rely on these.
+ *
+ * A little over 800 lines: a hundred of them are the usage text, and the
+ * command line's checks, finding hazardd and the exchange are one path.
  */
 #include <errno.h>
 #include <poll.h>

@@ -1,7 +1,8 @@
 /*
- * hazardctl.h: what hazardctl's three files share: the parsed command line
+ * hazardctl.h: what hazardctl's files share: the parsed command line
  * (hazardctl.c), the rendering helpers (hazardctl_render.c) and the
- * printers of each command's reply (hazardctl_print.c).  hazardctl speaks
+ * printers of each command's reply (hazardctl_print.c; status's in
+ * hazardctl_status.c).  hazardctl speaks
  * the control protocol and sees lib/ only.
  */
 #ifndef HAZARDCTL_H
@@ -78,6 +79,8 @@ void hzc_table(const char *const *head, int ncols, struct hzc_row *rows,
 struct hzc_row *hzc_rows(int n);
 void hzc_flatten(const char *prefix, const cJSON *v);
 void hzc_print(const cJSON *res, const struct hzc_opts *o);
+/* hazardctl_status.c: one screen, or every member with verbose */
+void hzc_print_status(const cJSON *res, bool verbose);
 bool hzc_print_reload(const cJSON *res, bool json);
 bool hzc_is_listing(const char *cmd);
 
