@@ -140,8 +140,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	/* a database directory start-up cannot make (its parent is missing) */
-	if (check_only && startup_db_dir(cfg.storage.path, true, err, sizeof err) < 0) {
+	/* a database directory start-up cannot make (its parent is missing);
+	 * root that drops to daemon.user makes the whole path (privdrop.c) */
+	if (check_only && !(geteuid() == 0 && cfg.daemon.user[0]) &&
+	    startup_db_dir(cfg.storage.path, true, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: %s\n", cfg_path, err);
 		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
 		devindex_free(L.ix);
