@@ -48,8 +48,11 @@ const char *ops_resolve_record(struct daemon *d, const char *id, char *buf,
 
 	if (!d->store || store_hazard_get(d->store, id, &rec) == 0)
 		return id;              /* a whole id: as before */
+	/* as typed first: "a4731806" may be the start of an epoch */
+	n = store_record_ids_matching(d->store, id, cand, CANDIDATES_SHOWN);
 	normalise(id, part, sizeof part);
-	n = store_record_ids_matching(d->store, part, cand, CANDIDATES_SHOWN);
+	if (n == 0 && strcmp(part, id) != 0)
+		n = store_record_ids_matching(d->store, part, cand, CANDIDATES_SHOWN);
 	if (n == 1 && strlcpy_hz(buf, cand[0], len) == 0)
 		return buf;
 	if (n > 1)
