@@ -1,6 +1,8 @@
 # hazardd: GNU make.  `make` builds, `make run` shows the demo, `make test`
 # runs every test (normal and ASan/UBSan builds).  Every target that needs
-# Debian packages runs `make deps` first, which installs what is missing.
+# Debian packages runs `make deps` first, which installs what is missing
+# for building and running; `make test` runs `make test-deps`, which adds
+# the test suite's own tools (tools/deps.sh).
 
 BUILD   ?= build
 SAN     ?=
@@ -55,7 +57,7 @@ CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
 	    tools/hazardctl_watch.c tools/hazardctl_entries.c tools/hazardctl_evidence.c \
-	    tools/hazardctl_user.c \
+	    tools/hazardctl_user.c tools/hazardctl_status.c \
 	    daemon/lib/util.c daemon/lib/clock.c daemon/lib/base64.c
 # hazardctl init and devices --unknown --config: the device formats (the
 # decoders and the kind inference, so that init reads a payload as the
@@ -72,11 +74,14 @@ TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test check check-asan unit clean install check-core check-layers layer-flags
+.PHONY: all deps test-deps run test check check-asan unit clean install check-core check-layers layer-flags
 all: $(BUILD)/hazardd $(BUILD)/hazardctl
 
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh run
+
+test-deps:
+	@sh tools/deps.sh test
 
 HEADERS = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.h)))
 
@@ -148,7 +153,7 @@ check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 check
 
 # Both builds; the last line is the combined "N passed, N failed".
-test: deps
+test: deps test-deps
 	@bash tools/test-all.sh
 
 run: deps all

@@ -48,7 +48,7 @@ $(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_OBJ)
 $(FUZZ_BUILD)/fuzz_downlink: tests/fuzz/fuzz_downlink.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS_ALL)
 
-fuzz: deps fuzz-build
+fuzz: deps test-deps fuzz-build
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: fuzz-clean

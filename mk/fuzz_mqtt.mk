@@ -35,7 +35,7 @@ $(FUZZ_BUILD)/obj-mqtt/%.o: %.c $(wildcard daemon/lib/*.h) drivers/io/mqtt_packe
 $(FUZZ_MQTT_BIN): tests/fuzz/fuzz_mqtt_packet.c $(FUZZ_MQTT_OBJ)
 	$(FUZZ_CC) $(FUZZ_MQTT_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_MQTT_OBJ) -lpthread -lm
 
-fuzz-mqtt: deps fuzz-mqtt-build
+fuzz-mqtt: deps test-deps fuzz-mqtt-build
 	bash tests/fuzz/run_mqtt.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 fuzz: fuzz-mqtt

@@ -4,9 +4,11 @@
 #       binaries in PREFIX/sbin and PREFIX/bin, man pages in PREFIX/share/man,
 #       the systemd unit in /lib/systemd/system when PREFIX=/usr (what Debian
 #       does) and in PREFIX/lib/systemd/system otherwise, with its ExecStart
-#       pointing at PREFIX/sbin/hazardd; the example config as
-#       /etc/hazardd/hazardd.json (an existing one is kept), docs and
-#       examples in PREFIX/share/doc/hazardd.
+#       pointing at PREFIX/sbin/hazardd; the safe template
+#       (config/template.json: no outputs, loopback only, refused until
+#       edited) as /etc/hazardd/hazardd.json (an existing one is kept), docs
+#       and examples (the full config/hazardd.json) in PREFIX/share/doc/hazardd;
+#       bash completion for hazardctl.
 #   make package
 #       builds the Debian package from a scratch copy of the tree in
 #       $(BUILD)/pkg (dpkg-buildpackage -us -uc -b), runs lintian, checks
@@ -41,11 +43,14 @@ install: $(BUILD)/hazardd $(BUILD)/hazardctl
 	install -m 0644 man/hazardd.8 $(DESTDIR)$(MANDIR)/man8/hazardd.8
 	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 config/hazardd.json systemd/gpio.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 tools/hazardctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/hazardctl
 	@# never overwrite a gateway's configuration
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hazardd/hazardd.json ]; then \
 		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/hazardd/hazardd.json"; \
 	else \
-		install -m 0644 config/hazardd.json $(DESTDIR)$(SYSCONFDIR)/hazardd/hazardd.json; \
+		install -m 0644 config/template.json $(DESTDIR)$(SYSCONFDIR)/hazardd/hazardd.json; \
 	fi
 
 package:

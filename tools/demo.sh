@@ -432,6 +432,11 @@ else
 		else
 			say "the re-inspection (verify) must be someone else's: run the demo as root, or send the platform's verify"
 		fi
+		# the day after the outage: every record above counted, also
+		# queued upstream as the daily summary (每日汇总)
+		banner "the day's report, after the upstream outage"
+		operator "report   # today's summary: alarms, response times, hazards rectified; also sent upstream" \
+			report
 		[ $OPERATOR_RC -eq 0 ] || rc=1
 	fi
 	# the operator's events go out at once; wait for the outbox again

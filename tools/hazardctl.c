@@ -4,10 +4,15 @@
  * It speaks the control socket protocol (one JSON request line, one JSON
  * reply line) and nothing else: it links only util.c, log.c and cJSON, so
  * it works on a gateway whose daemon is wedged or misconfigured, and it
- * reads the daemon's config file for one key only (control.socket).
+ * reads the daemon's config file for two keys only (control.socket, and
+ * summary.timezone: the zone times are shown in).  The file is -c FILE,
+ * else $HAZARDD_CONFIG, else /etc/hazardd/hazardd.json if it is there.
  *
  * Exit status: 0 ok, 1 the daemon answered an error, 2 usage error,
  * 3 the daemon cannot be reached.  Scripts rely on these.
+ *
+ * A little over 800 lines: a hundred of them are the usage text, and the
+ * command line's checks, finding hazardd and the exchange are one path.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,7 +36,9 @@ static void hzc_usage(FILE *f)
 "usage: hazardctl [-c FILE | --socket PATH] [--json] COMMAND [ARGS]\n"
 "\n"
 "commands:\n"
-"  status                 daemon links, queue depths and counters\n"
+"  status [--verbose]     one screen: links, live alarms, faults and\n"
+"                         hazards, devices offline, the outbox (--verbose:\n"
+"                         every counter)\n"
 "  devices [--unknown]    configured devices: state (online, offline,\n"
 "                         never_seen), last seen, counts\n"
 "                         (--unknown: senders on zigbee2mqtt/Tasmota/Shelly\n"
@@ -130,7 +137,10 @@ static void hzc_usage(FILE *f)
 "without an account of their own) and is for root only.\n"
 "\n"
 "options:\n"
-"  -c, --config FILE      find hazardd through its config file (control.socket)\n"
+"  -c, --config FILE      find hazardd through its config file (control.socket;\n"
+"                         default $HAZARDD_CONFIG, then " HZC_DEFAULT_CONFIG ")\n"
+"      --utc              times in UTC (default: the config's\n"
+"                         summary.timezone, else the system's zone)\n"
 "  -s, --socket PATH      the control socket (default " HZC_DEFAULT_SOCKET ")\n"
 "      --json             print the daemon's answer as JSON\n"
 "  -h, --help             show this help\n"
@@ -299,6 +309,10 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 			exit(HZC_EXIT_OK);
 		} else if (strcmp(a, "--json") == 0) {
 			o->json = true;
+		} else if (strcmp(a, "--utc") == 0) {
+			o->utc = true;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			o->verbose = true;
 		} else if (strcmp(a, "--open") == 0) {
 			o->open = true;
 		} else if (strcmp(a, "--unknown") == 0) {
@@ -435,6 +449,8 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		return hzc_usage_error("unexpected argument \"%s\"", pos[want]);
 	if (o->open && !hzc_is_listing(o->cmd))
 		return hzc_usage_error("--open belongs to the listings, not \"%s\"", o->cmd);
+	if (o->verbose && strcmp(o->cmd, "status") != 0)
+		return hzc_usage_error("--verbose belongs to \"status\", not \"%s\"", o->cmd);
 	if (o->unknown && strcmp(o->cmd, "devices") != 0)
 		return hzc_usage_error("--unknown belongs to \"devices\", not \"%s\"", o->cmd);
 	if (o->device && strcmp(o->cmd, "raise") != 0)
@@ -477,13 +493,27 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 
 /* ----------------------------------------------------- finding hazardd */
 
+/* The config a command reads: given (-c), else $HAZARDD_CONFIG, else the
+ * default path if it is there; NULL for none (the default socket). */
+const char *hzc_config_file(const char *given)
+{
+	const char *env = getenv("HAZARDD_CONFIG");
+
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	return access(HZC_DEFAULT_CONFIG, R_OK) == 0 ? HZC_DEFAULT_CONFIG : NULL;
+}
+
 /*
  * The socket path from the daemon's config, and nothing else from it: the
  * file also names secrets, so no part of it is ever echoed.
  */
-int hzc_config_socket(const char *file, char *out, size_t outlen)
+int hzc_config_socket(const char *file, char *out, size_t outlen,
+		      char *zone, size_t zonelen)
 {
-	const cJSON *ctl, *sock;
+	const cJSON *ctl, *sock, *tz;
 	size_t len;
 	char *text = read_file_hz(file, HZC_CONFIG_MAX, &len);
 	cJSON *root;
@@ -521,6 +551,13 @@ int hzc_config_socket(const char *file, char *out, size_t outlen)
 		fprintf(stderr, "hazardctl: %s: $.control.socket is too long\n", file);
 		goto out;
 	}
+	/* the zone the site's days and times are read in; absent, the
+	 * system's, which is what hazardd takes then too */
+	tz = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root,
+						"summary"), "timezone");
+	if (zone && cJSON_IsString(tz) && tz->valuestring &&
+	    strchr(tz->valuestring, '.') == NULL)
+		strlcpy_hz(zone, tz->valuestring, zonelen);
 	rc = HZC_EXIT_OK;
 out:
 	cJSON_Delete(root);
@@ -760,7 +797,7 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 int main(int argc, char **argv)
 {
 	struct hzc_opts o;
-	char path[PATH_MAX_HZ], *reqtext = NULL, *reply = NULL;
+	char path[PATH_MAX_HZ], zone[SUMMARY_ZONE_MAX] = "", *reqtext = NULL, *reply = NULL;
 	cJSON *req = NULL, *rep = NULL;
 	const cJSON *ok, *res;
 	int rc, fd = -1;
@@ -774,16 +811,20 @@ int main(int argc, char **argv)
 	    (!o.request && (rc = hzc_parse(argc, argv, &o)) >= 0))
 		return rc;
 
-	/* --socket wins over the config file, which wins over the default */
+	/* the config: -c, else $HAZARDD_CONFIG, else the default path if it
+	 * is there; --socket wins over its control.socket, which wins over
+	 * the default socket */
+	o.config = hzc_config_file(o.config);
+	if (o.config && (rc = hzc_config_socket(o.config, path, sizeof path, zone,
+						sizeof zone)) != 0)
+		return rc;
 	if (o.socket) {
 		if (strlcpy_hz(path, o.socket, sizeof path) < 0)
 			return hzc_usage_error("%s", "--socket path too long");
-	} else if (o.config) {
-		if ((rc = hzc_config_socket(o.config, path, sizeof path)) != 0)
-			return rc;
-	} else {
+	} else if (!o.config) {
 		strlcpy_hz(path, HZC_DEFAULT_SOCKET, sizeof path);
 	}
+	hzc_use_zone(o.utc ? "UTC" : zone);
 
 	req = o.request ? o.request : hzc_build_request(&o);
 	if (req && !o.request && hzc_add_files(req, o.evidence_files, o.n_evidence_files) < 0) {

@@ -1,7 +1,8 @@
 /*
  * hazardctl.h: what hazardctl's files share: the parsed command line
  * (hazardctl.c), the rendering helpers (hazardctl_render.c) and the
- * printers of each command's reply (hazardctl_print.c), watch and the
+ * printers of each command's reply (hazardctl_print.c; status's in
+ * hazardctl_status.c), watch and the
  * commands with options of their own (hazardctl_watch.c, hazardctl_init.c,
  * hazardctl_entries.c).  hazardctl speaks the control protocol and sees
  * lib/ only; hazardctl_init.c alone also sees formats and the local
@@ -18,6 +19,7 @@
 #include "lib.h"
 
 #define HZC_DEFAULT_SOCKET     "/run/hazardd/control.sock"
+#define HZC_DEFAULT_CONFIG     "/etc/hazardd/hazardd.json"
 #define HZC_CONNECT_TIMEOUT_MS 5000
 /* the daemon answers from its single loop; a pass can include a commit */
 #define HZC_REPLY_TIMEOUT_MS   15000
@@ -37,6 +39,8 @@ struct hzc_opts {
 	const char *config;
 	const char *socket;
 	bool        json;
+	bool        utc;                /* --utc: times in UTC, not local */
+	bool        verbose;            /* status --verbose: every counter */
 	const char *cmd;
 	const char *id;
 	bool        open;
@@ -72,12 +76,17 @@ char *hzc_fmt_num(double v);
 char *hzc_scalar(const cJSON *v);
 const cJSON *hzc_get(const cJSON *o, const char *const *keys);
 char *hzc_time(const cJSON *v);
+/* The zone hzc_time shows: zone (a name under /usr/share/zoneinfo), or
+ * the system's when NULL; "UTC" for --utc. */
+void hzc_use_zone(const char *zone);
 char *hzc_age(const cJSON *v);
 void hzc_table(const char *const *head, int ncols, struct hzc_row *rows,
 	       int nrows, const char *indent);
 struct hzc_row *hzc_rows(int n);
 void hzc_flatten(const char *prefix, const cJSON *v);
 void hzc_print(const cJSON *res, const struct hzc_opts *o);
+/* hazardctl_status.c: one screen, or every member with verbose */
+void hzc_print_status(const cJSON *res, bool verbose);
 bool hzc_print_reload(const cJSON *res, bool json);
 bool hzc_is_listing(const char *cmd);
 /* hazardctl_user.c: the "user" command; -1 when argv's command is not
@@ -86,7 +95,11 @@ int  hzc_user_parse(int argc, char **argv, struct hzc_opts *o);
 void hzc_user_print(const cJSON *res, const struct hzc_opts *o);
 
 /* ------------------------------------------------ finding hazardd (hazardctl.c) */
-int hzc_config_socket(const char *file, char *out, size_t outlen);
+const char *hzc_config_file(const char *given);
+/* The control socket's path (and, zone non-NULL, summary.timezone) from
+ * a config file. */
+int hzc_config_socket(const char *file, char *out, size_t outlen,
+		      char *zone, size_t zonelen);
 int hzc_connect(const char *path);
 const char *hzc_hint(int err);
 

@@ -8,11 +8,6 @@
 
 #include "hazardctl.h"
 
-static void hzc_print_status(const cJSON *res)
-{
-	hzc_flatten("", res);
-}
-
 static void hzc_print_devices(const cJSON *res)
 {
 	static const char *const head[] = { "ID", "KIND", "SITE", "STATE",
@@ -785,7 +780,7 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o)
 	if (o->json) {
 		hzc_json_print(res, "");
 	} else if (strcmp(o->cmd, "status") == 0) {
-		hzc_print_status(res);
+		hzc_print_status(res, o->verbose);
 	} else if (strcmp(o->cmd, "devices") == 0 && o->unknown) {
 		hzc_print_unknown(res);
 	} else if (strcmp(o->cmd, "devices") == 0) {

@@ -119,9 +119,36 @@ char *hzc_time(const cJSON *v)
 		;
 	else
 		return hzc_scalar(v);
-	fmt_iso_ms(ms, buf, sizeof buf);
-	strcpy(buf + 19, "Z");          /* drop ".mmm": tables, not forensics */
+	{
+		/* local time with its offset, ISO 8601 ("Z" when it is UTC);
+		 * no ".mmm": tables, not forensics */
+		time_t t = (time_t)(ms / 1000 - (ms < 0 && ms % 1000 ? 1 : 0));
+		struct tm tm;
+		long off;
+
+		if (!localtime_r(&t, &tm))
+			return hzc_scalar(v);
+		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+		off = tm.tm_gmtoff;
+		if (off == 0)
+			strcat(buf, "Z");
+		else
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%c%02ld:%02ld",
+				 off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+	}
 	return hzc_dup(buf);
+}
+
+void hzc_use_zone(const char *zone)
+{
+	/* TZ=":Zone": the C library reads that zone file; unset, /etc/localtime */
+	if (zone && *zone) {
+		char tz[128];
+
+		snprintf(tz, sizeof tz, ":%s", zone);
+		setenv("TZ", tz, 1);
+	}
+	tzset();
 }
 
 char *hzc_age(const cJSON *v)

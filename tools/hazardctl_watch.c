@@ -249,8 +249,8 @@ int hzc_request_open(const char *config, const char *socket_path, const cJSON *r
 			fprintf(stderr, "hazardctl: --socket path too long\n");
 			return HZC_EXIT_USAGE;
 		}
-	} else if (config) {
-		if ((rc = hzc_config_socket(config, path, sizeof path)) != 0)
+	} else if ((config = hzc_config_file(config))) {
+		if ((rc = hzc_config_socket(config, path, sizeof path, NULL, 0)) != 0)
 			return rc;
 	} else {
 		strlcpy_hz(path, HZC_DEFAULT_SOCKET, sizeof path);

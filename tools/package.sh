@@ -18,7 +18,7 @@ fail() { echo "FAIL: package: $1: $2"; n_fail=$((n_fail + 1)); }
 
 for tool in dpkg-buildpackage dh lintian; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "FAIL: package: $tool missing (make deps installs debhelper, dpkg-dev, lintian)"
+		echo "FAIL: package: $tool missing (make test-deps installs debhelper, dpkg-dev, lintian)"
 		exit 1
 	fi
 done
@@ -66,13 +66,21 @@ for f in ./usr/sbin/hazardd ./usr/bin/hazardctl ./lib/systemd/system/hazardd.ser
 	./etc/hazardd/hazardd.json ./usr/share/man/man8/hazardd.8.gz \
 	./usr/share/man/man1/hazardctl.1.gz ./usr/share/man/man5/hazardd.json.5.gz \
 	./usr/lib/sysusers.d/hazardd.conf ./usr/lib/tmpfiles.d/hazardd.conf \
-	./usr/share/doc/hazardd/copyright ./usr/share/doc/hazardd/examples/gpio.conf; do
+	./usr/share/doc/hazardd/copyright ./usr/share/doc/hazardd/examples/gpio.conf \
+	./usr/share/bash-completion/completions/hazardctl; do
 	if awk '{ print $6 }' "$pkg/contents.txt" | grep -qxF "$f"; then
 		pass "contains $f"
 	else
 		fail "contents" "no $f"
 	fi
 done
+# the full example beside the template (dh_compress may gzip it)
+if awk '{ print $6 }' "$pkg/contents.txt" |
+	grep -qxE '\./usr/share/doc/hazardd/examples/hazardd\.json(\.gz)?'; then
+	pass "contains the example config in /usr/share/doc/hazardd/examples/"
+else
+	fail "contents" "no examples/hazardd.json"
+fi
 ctrl=$pkg/control
 rm -rf "$ctrl"
 dpkg-deb -e "$deb" "$ctrl"
@@ -107,9 +115,22 @@ grep -q '^hazardd:' "$root/etc/passwd" 2>/dev/null &&
 	fail "user" "no hazardd in $root/etc/passwd"
 [ -d "$root/var/lib/hazardd" ] && pass "state directory /var/lib/hazardd created" ||
 	fail "state directory" "no $root/var/lib/hazardd"
-"$root/usr/sbin/hazardd" --check-config -c "$root/etc/hazardd/hazardd.json" >/dev/null 2>&1 &&
-	pass "installed hazardd accepts the installed config" ||
-	fail "installed config" "$("$root/usr/sbin/hazardd" -n -c "$root/etc/hazardd/hazardd.json" 2>&1 | head -n 3)"
+# the installed config is the template: refused, with what to do, until
+# someone edits it; without "_template" it is a valid config
+out=$("$root/usr/sbin/hazardd" --check-config -c "$root/etc/hazardd/hazardd.json" 2>&1)
+if [ $? -ne 0 ] && grep -q '"_template": true' <<<"$out" && grep -q 'remove "_template"' <<<"$out"; then
+	pass "installed hazardd refuses the installed template, saying what to do"
+else
+	fail "installed template" "not refused as a template: $(head -n 3 <<<"$out")"
+fi
+grep -v '"_template": true' "$root/etc/hazardd/hazardd.json" >"$pkg/template-edited.json"
+"$root/usr/sbin/hazardd" --check-config -c "$pkg/template-edited.json" >/dev/null 2>&1 &&
+	pass "installed hazardd accepts the template once \"_template\" is removed" ||
+	fail "installed config" "$("$root/usr/sbin/hazardd" -n -c "$pkg/template-edited.json" 2>&1 | head -n 3)"
+[ -f "$root/usr/share/bash-completion/completions/hazardctl" ] &&
+	bash -n "$root/usr/share/bash-completion/completions/hazardctl" &&
+	pass "bash completion for hazardctl installed" ||
+	fail "bash completion" "missing or not valid bash"
 "$root/usr/bin/hazardctl" --version >/dev/null 2>&1 &&
 	pass "installed hazardctl runs" || fail "hazardctl" "does not run"
 

@@ -66,6 +66,30 @@ static struct device_state *dev_state_of(struct daemon *d, const char *device)
 	return dev ? &d->dev_state[dev - d->cfg->devices] : NULL;
 }
 
+/*
+ * The journal's priority of a record's event (docs/operations.md, "Logs"):
+ * the onset of a gas, CO or smoke alarm is LOG_ALERT, of any other alarm
+ * LOG_CRIT; a major hazard raised or escalated LOG_ERR, a general one and
+ * a fault LOG_WARNING; a person's move and a clearing are information.
+ */
+static int lifecycle_log_prio(const struct hazard_rec *rec, const char *event)
+{
+	bool onset = strcmp(event, "raised") == 0 || strcmp(event, "reopened") == 0 ||
+		     strcmp(event, "escalated") == 0;
+
+	if (!onset)
+		return LOG_PRIO_INFO;
+	switch (rec->kind) {
+	case REC_ALARM:
+		return rec->type == HZ_GAS_LEAK || rec->type == HZ_SMOKE_ALARM ||
+		       rec->type == HZ_CO_ALARM ? LOG_PRIO_ALERT : LOG_PRIO_CRIT;
+	case REC_HAZARD:
+		return rec->severity == SEV_MAJOR ? LOG_PRIO_ERR : LOG_PRIO_WARNING;
+	default:
+		return LOG_PRIO_WARNING;
+	}
+}
+
 void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		    const char *event, int64_t at_ms, cJSON *actions)
 {
@@ -101,7 +125,8 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
 		ds->hz_raised_mono_ms[rec->type] = now_mono_ms();
 	}
-	log_info("%s %s: %s%s%s on %s at %s (id %s, occurrences %d)",
+	log_prio(lifecycle_log_prio(rec, event),
+		 "%s %s: %s%s%s on %s at %s (id %s, occurrences %d)",
 		 record_kind_name[rec->kind], event, hazard_type_name[rec->type],
 		 rec->kind == REC_FAULT ? "" : " ",
 		 rec->kind == REC_ALARM ? (rec->severity == SEV_MAJOR ? "high" : "low")

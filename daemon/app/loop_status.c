@@ -124,6 +124,19 @@ cJSON *daemon_status_json(struct daemon *d)
 	cJSON_AddNumberToObject(c, "reloads", (double)d->cnt.reloads);
 	cJSON_AddNumberToObject(c, "reloads_refused", (double)d->cnt.reloads_refused);
 	devices_status_json(d, o);
+	/* what is live now: the first line of hazardctl status */
+	{
+		struct live_counts lc;
+
+		if (store_live_counts(d->store, &lc) == 0) {
+			l = cJSON_AddObjectToObject(o, "live_records");
+			cJSON_AddNumberToObject(l, "alarms", lc.alarms);
+			cJSON_AddNumberToObject(l, "faults", lc.faults);
+			cJSON_AddNumberToObject(l, "hazards", lc.hazards);
+			cJSON_AddNumberToObject(l, "hazards_overdue", lc.hazards_overdue);
+		}
+	}
+	cJSON_AddStringToObject(o, "timezone", d->cfg->summary.timezone);
 	/* life cycle: hazards that came back after a write-off, per site */
 	cJSON_AddItemToObject(o, "recurrences", store_recurrences_by_site(d->store));
 	cJSON_AddBoolToObject(o, "clock_trusted", clock_trusted());

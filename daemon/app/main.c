@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "http_console.h"
 #include "live.h"
+#include "startup.h"
 
 static void usage(FILE *f)
 {
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		"usage: hazardd [-v] -c FILE      run in the foreground\n"
 		"       hazardd --check-config -c FILE\n"
 		"       hazardd --version | --help\n"
-		"  -c, --config FILE   configuration (default /etc/hazardd/hazardd.json)\n"
+		"  -c, --config FILE   configuration (default $HAZARDD_CONFIG, then\n"
+		"                      /etc/hazardd/hazardd.json)\n"
 		"  -n, --check-config  validate the configuration and exit\n"
 		"  -v, --verbose       debug logging\n");
 }
@@ -77,7 +79,9 @@ int main(int argc, char **argv)
 	struct graph_home home;
 	struct graph g = { 0 };
 	struct privdrop pd;
-	const char *cfg_path = "/etc/hazardd/hazardd.json";
+	/* -c, else $HAZARDD_CONFIG (as hazardctl), else the package's path */
+	const char *cfg_path = getenv("HAZARDD_CONFIG") && *getenv("HAZARDD_CONFIG") ?
+			       getenv("HAZARDD_CONFIG") : "/etc/hazardd/hazardd.json";
 	bool check_only = false, verbose = false;
 	char err[8192], line[NOTIFY_LINE_MAX];
 	int ch;
@@ -131,6 +135,22 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* the package's template drives nothing until someone edits it */
+	if (startup_refuse_template(&cfg, cfg_path)) {
+		devindex_free(L.ix);
+		config_free(&cfg);
+		return 1;
+	}
+	/* a database directory start-up cannot make (its parent is missing);
+	 * root that drops to daemon.user makes the whole path (privdrop.c) */
+	if (check_only && !(geteuid() == 0 && cfg.daemon.user[0]) &&
+	    startup_db_dir(cfg.storage.path, true, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", cfg_path, err);
+		fprintf(stderr, "hazardd: configuration %s is not valid\n", cfg_path);
+		devindex_free(L.ix);
+		config_free(&cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("configuration OK\n");
 		devindex_free(L.ix);
@@ -143,6 +163,7 @@ int main(int argc, char **argv)
 		log_pin_level();
 	log_info("hazardd %s starting: gateway %s, %d sites, %d devices",
 		 HAZARDD_VERSION, cfg.gateway.id, cfg.n_sites, cfg.n_devices);
+	startup_log_zone(&cfg);
 
 	L.boot_cfg = &cfg;
 	L.d.reload = loop_reload;
@@ -152,6 +173,10 @@ int main(int argc, char **argv)
 	L.d.started_mono_ms = now_mono_ms();    /* uptime: immune to clock jumps */
 	if (setup_fds(&L) < 0)
 		fatalx("cannot create eventfd/signalfd: %s", strerror(errno));
+	/* not dropping (systemd's User=, or a plain user): the directory is
+	 * made as ourselves; dropping, privdrop_prepare made it the user's */
+	if (!pd.active && startup_db_dir(cfg.storage.path, false, err, sizeof err) < 0)
+		fatalx("%s", err);
 	/* no symlink, no foreign file at the database's names; then open it
 	 * with the daemon user's ids (privdrop.c, dbfile.c) */
 	if (dbfile_guard(cfg.storage.path, pd.uid, pd.active, err, sizeof err) < 0)

@@ -49,6 +49,17 @@ struct ops_error {
 void *ops_fail(struct ops_error *e, enum ops_class cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ------------------------------------------------------- ops_ids.c
+ * Short ids: a record's tail ("H12" of "<epoch>-H12", "h12" too) or the
+ * start of its id; the start of a device's id.  The whole id when id is
+ * one or matches nothing (the operation then says "no such ..."); the one
+ * it stands for (in buf for a record); NULL with e (OPS_INVALID, the
+ * candidates listed) when it stands for several.
+ */
+const char *ops_resolve_record(struct daemon *d, const char *id, char *buf,
+			       size_t len, struct ops_error *e);
+const char *ops_resolve_device(struct daemon *d, const char *id, struct ops_error *e);
+
 /* ------------------------------------------------------- ops_valid.c
  * The one validation.  A member "key" of obj:
  */

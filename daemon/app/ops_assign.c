@@ -44,12 +44,14 @@ cJSON *ops_assign(struct daemon *d, const char *hazard_id, const char *person,
 	const struct site_cfg *site;
 	const struct person_cfg *who;
 	struct hazard_rec rec;
-	char clip[OPS_ECHO_MAX], list[256], err[256] = "", at[32];
+	char clip[OPS_ECHO_MAX], list[256], err[256] = "", at[32], idbuf[ID_MAX];
 	int64_t now = now_wall_ms();
 	cJSON *r;
 
 	if (!d->store)
 		return ops_fail(e, OPS_FAILED, "store not available");
+	if (!(hazard_id = ops_resolve_record(d, hazard_id, idbuf, sizeof idbuf, e)))
+		return NULL;
 	if (store_hazard_get(d->store, hazard_id, &rec) != 0)
 		return ops_fail(e, OPS_NOT_FOUND, "no such hazard: %s",
 				ops_clip(hazard_id, clip, sizeof clip));

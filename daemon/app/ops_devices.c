@@ -337,6 +337,8 @@ cJSON *ops_switch(struct daemon *d, const char *id, const char *set, const char 
 
 	if (strcmp(set, "on") != 0 && strcmp(set, "off") != 0)
 		return ops_fail(e, OPS_INVALID, "\"set\" must be \"on\" or \"off\"");
+	if (!(id = ops_resolve_device(d, id, e)))
+		return NULL;
 	if ((dev = device_index(d, id)) < 0)
 		return ops_fail(e, OPS_NOT_FOUND, "no such device: %.64s", id);
 	memset(&rq, 0, sizeof rq);

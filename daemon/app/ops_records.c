@@ -75,13 +75,18 @@ static enum ops_class class_of(const char *err)
 	return OPS_REFUSED;
 }
 
-cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e)
+cJSON *ops_act(struct daemon *d, const struct ops_action *given, struct ops_error *e)
 {
 	struct ops_files files = { NULL, 0 };
+	struct ops_action one = *given;
+	const struct ops_action *act = &one;
 	struct hazard_rec rec;
-	char err[320] = "";
+	char err[320] = "", idbuf[ID_MAX];
 	int rc;
 	cJSON *r;
+
+	if (!(one.id = ops_resolve_record(d, given->id, idbuf, sizeof idbuf, e)))
+		return NULL;
 
 	/* the id must name a record of the kind the request's field says */
 	if (act->kind && d->store && store_hazard_get(d->store, act->id, &rec) == 0 &&
@@ -171,7 +176,8 @@ cJSON *ops_raise(struct daemon *d, const cJSON *req, const char *actor,
 	if (!(site = ops_record_id(req, "site", e)) || !(tname = ops_record_id(req, "type", e)))
 		return NULL;
 	if (cJSON_GetObjectItemCaseSensitive(req, "device") &&
-	    !(device = ops_record_id(req, "device", e)))
+	    (!(device = ops_record_id(req, "device", e)) ||
+	     !(device = ops_resolve_device(d, device, e))))
 		return NULL;
 	if (ops_text(req, "severity", 8, false, &sname, e) < 0 ||
 	    ops_text(req, "note", OPS_NOTE_MAX, true, &note, e) < 0)
@@ -204,11 +210,13 @@ cJSON *ops_raise(struct daemon *d, const cJSON *req, const char *actor,
 cJSON *ops_record_detail(struct daemon *d, const char *id, struct ops_error *e)
 {
 	const char *kind;
-	char clip[OPS_ECHO_MAX];
+	char clip[OPS_ECHO_MAX], idbuf[ID_MAX];
 	cJSON *r;
 
 	if (!d->store)
 		return ops_fail(e, OPS_FAILED, "store not available");
+	if (!(id = ops_resolve_record(d, id, idbuf, sizeof idbuf, e)))
+		return NULL;
 	r = store_hazard_detail(d->store, id);
 	if (!r)
 		return ops_fail(e, OPS_NOT_FOUND, "no such alarm, fault or hazard: %s",

@@ -15,12 +15,14 @@ cJSON *ops_supervise(struct daemon *d, const char *hazard_id, const char *who,
 		     const char *note, struct ops_error *e)
 {
 	struct hazard_rec rec;
-	char err[256] = "", at[32];
+	char err[256] = "", at[32], idbuf[ID_MAX];
 	int64_t now = now_wall_ms();
 	cJSON *r;
 
 	if (!d->store)
 		return ops_fail(e, OPS_FAILED, "store not available");
+	if (!(hazard_id = ops_resolve_record(d, hazard_id, idbuf, sizeof idbuf, e)))
+		return NULL;
 	if (store_begin(d->store) < 0)
 		return ops_fail(e, OPS_BUSY, "database busy, try again");
 	if (store_hazard_supervise(d->store, hazard_id, who, note, now, &rec, err,

@@ -34,6 +34,9 @@ const char *devindex_filter(const struct devindex *ix, int i);
 
 struct config {
 	char path[PATH_MAX_HZ];
+	/* "_template": true: the file as the package installs it, not yet
+	 * edited for this gateway; hazardd refuses to start on it */
+	bool is_template;
 	struct {
 		char id[ID_MAX];
 		char district[ID_MAX];
@@ -113,6 +116,9 @@ struct config {
 		char time[8];                   /* "HH:MM", local */
 		int  minutes;                   /* the same, after midnight */
 		char timezone[SUMMARY_ZONE_MAX]; /* under /usr/share/zoneinfo */
+		/* where an absent timezone was taken from ("/etc/localtime",
+		 * "/etc/timezone"; "" when the file names it): logged at start */
+		char timezone_from[32];
 	} summary;
 	/* where hazards come from and how they are graded (records.c; the
 	 * built-in defaults of core/record.c where a *_set is false) */

@@ -42,6 +42,7 @@ static const struct field root_fields[] = {
 	{ .key = "rule_overrides", .type = T_OTHER },
 	{ .key = "coverage", .type = T_OTHER },    { .key = "selfcheck", .type = T_OTHER },
 	{ .key = "http", .type = T_OTHER },
+	{ .key = "_template", .type = T_OTHER },
 };
 
 /* The platform's set-rules (rule_overrides.c): strict unless allowed. */
@@ -131,7 +132,8 @@ static const struct field daemon_fields[] = {
 /* The daily summary: checked by check_summary. */
 static const struct field summary_fields[] = {
 	{ CFG("time", T_STR, summary.time, CF_NONEMPTY), .def_str = "18:00" },
-	{ CFG("timezone", T_STR, summary.timezone, CF_NONEMPTY), .def_str = "UTC" },
+	/* absent: the system's zone (check_summary), never silently UTC */
+	{ CFG("timezone", T_STR, summary.timezone, CF_NONEMPTY), .def_str = "" },
 };
 
 static const struct field deadline_fields[] = {
@@ -243,6 +245,19 @@ void check_summary(struct ctx *c, const cJSON *obj, struct config *cfg)
 	if (cfg->summary.timezone[0] &&
 	    !localtime_zone_valid(cfg->summary.timezone, why, sizeof why))
 		cfg_err(c, member_line(c, obj, "timezone"), "$.summary.timezone", "%s", why);
+	/* absent (not a wrong type): the gateway's own zone, else UTC, and
+	 * main.c logs which */
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "timezone")) {
+		const char *from = localtime_system_zone(cfg->summary.timezone,
+							 sizeof cfg->summary.timezone);
+
+		if (!from) {
+			strlcpy_hz(cfg->summary.timezone, "UTC", sizeof cfg->summary.timezone);
+			from = "no system zone";
+		}
+		strlcpy_hz(cfg->summary.timezone_from, from,
+			   sizeof cfg->summary.timezone_from);
+	}
 }
 
 /* Order matters: defaults depend on gateway, devices on sites and rules. */
@@ -251,6 +266,7 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	const cJSON *obj;
 
 	check_keys(c, root, "$", root_fields, ARRAY_LEN(root_fields));
+	get_bool(c, root, "$", "_template", 0, false, &cfg->is_template);
 	parse_section(c, root, "gateway", CF_REQUIRED, gateway_fields,
 		      ARRAY_LEN(gateway_fields), cfg);
 	parse_section(c, root, "storage", CF_REQUIRED, storage_fields,

@@ -39,6 +39,16 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* At a syslog priority (LOG_ALERT 1 ... LOG_DEBUG 7): alarms and faults,
+ * so that the journal's priority filter finds them; 1-3 pass log.level
+ * "error", 4-5 "warn". */
+#define LOG_PRIO_ALERT   1
+#define LOG_PRIO_CRIT    2
+#define LOG_PRIO_ERR     3
+#define LOG_PRIO_WARNING 4
+#define LOG_PRIO_INFO    6
+void log_prio(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Start-up only: log and exit(1). */
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -241,6 +251,10 @@ void localtime_day_to_date(int64_t day, char *buf, size_t len);
 int  localtime_parse_date(const char *s, int64_t *day);
 /* Make zone the process's local time (TZ), if it is not already. */
 void localtime_use_zone(const char *zone);
+/* syszone.c: the system's zone name ("Asia/Shanghai") from the
+ * /etc/localtime link or /etc/timezone into buf; returns the file it came
+ * from, or NULL (buf "") when neither names a valid zone. */
+const char *localtime_system_zone(char *buf, size_t len);
 
 /* -------------------------------------------------------------- base64.c
  * Standard base64 with padding, and a file's media type from its magic.

@@ -4,8 +4,10 @@
  * wants one line per problem, not ten thousand.
  *
  * Under systemd stderr is a stream into the journal: then each line starts
- * with the sd-daemon priority prefix ("<3>" error ... "<7>" debug) so that
- * `journalctl -p warning` works, and the journal adds its own timestamp.
+ * with the sd-daemon priority prefix ("<1>" alert, "<2>" crit, "<3>" error
+ * ... "<7>" debug) so that `journalctl -p warning` works, and the journal
+ * adds its own timestamp.  Outside the journal the bracketed tag says the
+ * same ("[alert]", "[crit]", "[warn]").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,8 +133,13 @@ static void log_escape(char *line, size_t *n, size_t size, const char *msg, size
 	*n = pos;
 }
 
-static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
-		      va_list ap, int errnum)
+/*
+ * prio: the syslog priority the journal files the line under, 0 for the
+ * level's own (an alarm is LOG_ALERT or LOG_CRIT while its level is error:
+ * `journalctl -p alert` shows the alarms alone).
+ */
+static void log_vemit_prio(enum log_level lvl, int prio, const char *tag,
+			   const char *fmt, va_list ap, int errnum)
 {
 	static const char *const lvl_name[] = { "error", "warn", "info", "debug" };
 	static const int lvl_prio[] = { 3, 4, 6, 7 };  /* LOG_ERR ... LOG_DEBUG */
@@ -145,7 +152,8 @@ static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
 		return;
 	/* one buffer, one write: Paho's threads log too, lines must not interleave */
 	if (log_journal) {
-		n = (size_t)snprintf(line, sizeof line, "<%d>[%s] ", lvl_prio[lvl],
+		n = (size_t)snprintf(line, sizeof line, "<%d>[%s] ",
+				     prio > 0 ? prio : lvl_prio[lvl],
 				     tag ? tag : lvl_name[lvl]);
 	} else {
 		fmt_iso_ms(now_wall_ms(), ts, sizeof ts);
@@ -167,6 +175,38 @@ static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
 	line[n++] = '\n';
 	fwrite(line, 1, n, stderr);
 	errno = saved;
+}
+
+static void log_vemit(enum log_level lvl, const char *tag, const char *fmt,
+		      va_list ap, int errnum)
+{
+	log_vemit_prio(lvl, 0, tag, fmt, ap, errnum);
+}
+
+void log_prio(int prio, const char *fmt, ...)
+{
+	static const char *const tag[] = { "emerg", "alert", "crit", "error",
+					   "warn", "notice", "info", "debug" };
+	enum log_level lvl;
+	va_list ap;
+
+	if (prio < 0 || prio > 7)
+		prio = 6;
+	/* the level log.level filters by: alert and crit are errors */
+	lvl = prio <= 3 ? LOG_LVL_ERR : prio <= 5 ? LOG_LVL_WARN
+	      : prio == 6 ? LOG_LVL_INFO : LOG_LVL_DEBUG;
+	va_start(ap, fmt);
+	log_vemit_prio(lvl, prio, tag[prio], fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_ERR, NULL, fmt, ap, 0);
+	va_end(ap);
 }
 
 void log_warn(const char *fmt, ...)

@@ -123,6 +123,16 @@ int    store_make_room(struct store *st, int64_t target_bytes,
 /* Listings for the control socket. */
 cJSON *store_list_hazards(struct store *st, bool open_only);
 cJSON *store_hazard_detail(struct store *st, const char *hazard_id); /* with events */
+/* store_ids.c: the ids (at most max into out, newest first) whose tail
+ * after a '-' is part ("H12") or that start with part; how many match,
+ * -1 on error. */
+int    store_record_ids_matching(struct store *st, const char *part,
+				 char (*out)[ID_MAX], int max);
+/* store_live_count.c: live records of each kind, hazards past deadline. */
+struct live_counts {
+	int alarms, faults, hazards, hazards_overdue;
+};
+int    store_live_counts(struct store *st, struct live_counts *out);
 
 /* store_assign.c: assignment (交办).  Assign a hazard that is not closed to
  * person (a people id the caller checked against the config): the current

@@ -91,8 +91,8 @@ check "drops logged with backoff, not per message" "$n log lines for $drop drops
 text=$(ctl devices)
 check "hazardctl devices shows the flooder's drops" "$text" \
 	grep -qE "^flooder .* $drop\$" <<<"$text"
-text=$(ctl status)
-check "hazardctl status text shows flood_dropped" "$text" grep -q 'flood_dropped' <<<"$text"
+text=$(ctl status --verbose)
+check "hazardctl status --verbose text shows flood_dropped" "$text" grep -q 'flood_dropped' <<<"$text"
 
 write_config "$T/bad.json" 'flood={"rate_per_s": -1}' </dev/null
 out=$("$HAZARDD" --check-config -c "$T/bad.json" 2>&1)
