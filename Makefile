@@ -6,7 +6,7 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto
+PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto libcurl
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \

@@ -2,7 +2,7 @@
 # Install the Debian packages hazardd builds and tests with, if any are
 # missing: apt-get when root, otherwise print the exact line and fail.
 pkgs="build-essential pkg-config libpaho-mqtt-dev libsqlite3-dev libcjson-dev \
-libssl-dev libsystemd-dev libgpiod-dev mosquitto mosquitto-clients openssl sqlite3 python3 python3-paho-mqtt python3-jsonschema \
+libssl-dev libcurl4-openssl-dev libsystemd-dev libgpiod-dev mosquitto mosquitto-clients openssl sqlite3 python3 python3-paho-mqtt python3-jsonschema \
 debhelper dpkg-dev fakeroot lintian mandoc systemd \
 clang libclang-rt-14-dev faketime tzdata"
 # clang and libclang-rt-14-dev: the libFuzzer targets (mk/fuzz.mk, t_fuzz.sh).

@@ -138,6 +138,8 @@ struct config {
 		bool check;
 		unsigned requires[SITE_KIND_COUNT];    /* bit per coverage_req */
 	} coverage;
+	/* $.alerts (config_alerts.c, core/alert_plan.h) */
+	struct alerts_cfg alerts;
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];

@@ -41,6 +41,7 @@ static const struct field root_fields[] = {
 	{ .key = "summary", .type = T_OTHER },     { .key = "records", .type = T_OTHER },
 	{ .key = "rule_overrides", .type = T_OTHER },
 	{ .key = "coverage", .type = T_OTHER },
+	{ .key = "alerts", .type = T_OTHER },
 };
 
 /* The platform's set-rules (rule_overrides.c): strict unless allowed. */
@@ -282,6 +283,7 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	parse_records(c, root, cfg);
 	parse_coverage(c, root, cfg);
 	parse_sites(c, root, cfg);
+	parse_alerts(c, root, cfg);
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);
 	parse_interlocks(c, root, cfg);
