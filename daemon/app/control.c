@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "alerts.h"
 
 struct control {
 	struct ctlsock *sock;
@@ -278,6 +279,32 @@ static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 	return ops_reload(d, trigger, e);
 }
 
+/* {"cmd":"alert","op":"test","contact":ID,"channel"?} sends a test
+ * through the alert sender; {"cmd":"alert","op":"result","tag":N} says
+ * how it went (alert_ops.c). */
+static cJSON *ctl_cmd_alert(const cJSON *req, const struct ctl_caller *who,
+			    struct daemon *d, struct ops_error *e)
+{
+	const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op"),
+		    *tag = cJSON_GetObjectItemCaseSensitive(req, "tag"),
+		    *ch = cJSON_GetObjectItemCaseSensitive(req, "channel");
+	const char *contact;
+
+	if (cJSON_IsString(op) && strcmp(op->valuestring, "result") == 0) {
+		if (!cJSON_IsNumber(tag) || tag->valuedouble < 1)
+			return ops_fail(e, OPS_INVALID, "\"tag\" must be a number");
+		return ops_alert_result(d, (uint64_t)tag->valuedouble, e);
+	}
+	if (!cJSON_IsString(op) || strcmp(op->valuestring, "test") != 0)
+		return ops_fail(e, OPS_INVALID, "\"op\" must be test or result");
+	if (ch && (!cJSON_IsString(ch) || strlen(ch->valuestring) >= ALERT_CHANNEL_LEN))
+		return ops_fail(e, OPS_INVALID, "\"channel\" must be sms, voice or webhook:ID");
+	if (!(contact = ctl_name(req, "contact", e)))
+		return NULL;
+	log_info("alert test to %s by %s", contact, who->name);
+	return ops_alert_test(d, contact, ch ? ch->valuestring : NULL, e);
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	ctl_cmd_fn  fn;         /* one of fn and act */
@@ -312,6 +339,7 @@ static const struct ctl_cmd {
 	{ .name = "assign",  .act = ctl_cmd_assign },
 	{ .name = "selfcheck", .act = ctl_cmd_selfcheck },
 	{ .name = "supervise", .act = ctl_cmd_supervise },
+	{ .name = "alert",   .act = ctl_cmd_alert },
 };
 
 /* ------------------------------------------------------------ replies */
