@@ -279,29 +279,41 @@ static int compose(enum alert_lang lang, const struct alert_facts *f, const char
 	return alert_utf8_chars(out);
 }
 
+/* One SMS: 70 characters in UCS-2, 160 when every one is ASCII (the GSM
+ * 7-bit alphabet covers what an English text here uses). */
+static int sms_limit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || *s == '`' || *s == '^' || *s == '{' ||
+		    *s == '}' || *s == '[' || *s == ']' || *s == '~' || *s == '|' || *s == '\\')
+			return ALERT_SMS_CHARS;
+	return 160;
+}
+
 int alert_text(enum alert_lang lang, const struct alert_facts *f, char *out, size_t outlen)
 {
 	char site[128], addr[256], dev[ID_MAX];
-	int n, over, len;
+	int n, over, len, lim;
 
 	strlcpy_hz(site, f->site_name ? f->site_name : "", sizeof site);
 	strlcpy_hz(addr, f->address ? f->address : "", sizeof addr);
 	strlcpy_hz(dev, f->device ? f->device : "", sizeof dev);
 	n = compose(lang, f, site, addr, dev, out, outlen);
+	lim = sms_limit(out);
 	/* shorten the address, then the site's name, then the device: the
 	 * danger, where in a word and the time must survive */
-	if (n > ALERT_SMS_CHARS && (len = alert_utf8_chars(addr)) > 0) {
-		over = n - ALERT_SMS_CHARS;
+	if (n > lim && (len = alert_utf8_chars(addr)) > 0) {
+		over = n - lim;
 		cut_chars(addr, len > over ? len - over : 0);
 		n = compose(lang, f, site, addr, dev, out, outlen);
 	}
-	if (n > ALERT_SMS_CHARS && (len = alert_utf8_chars(site)) > 4) {
-		over = n - ALERT_SMS_CHARS;
+	if (n > lim && (len = alert_utf8_chars(site)) > 4) {
+		over = n - lim;
 		cut_chars(site, len - over > 4 ? len - over : 4);
 		n = compose(lang, f, site, addr, dev, out, outlen);
 	}
-	if (n > ALERT_SMS_CHARS && (len = alert_utf8_chars(dev)) > 8) {
-		over = n - ALERT_SMS_CHARS;
+	if (n > lim && (len = alert_utf8_chars(dev)) > 8) {
+		over = n - lim;
 		cut_chars(dev, len - over > 8 ? len - over : 8);
 		n = compose(lang, f, site, addr, dev, out, outlen);
 	}

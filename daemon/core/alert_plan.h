@@ -174,7 +174,8 @@ struct alert_facts {
 };
 
 /*
- * The message in lang, at most ALERT_SMS_CHARS characters when that can
+ * The message in lang, within one SMS (ALERT_SMS_CHARS characters, 160
+ * when it is all ASCII: GSM 7-bit) when that can
  * be done by shortening the address, then the site's name, then the
  * device (never the kind of danger or the time).  Returns its length in
  * characters (code points).
