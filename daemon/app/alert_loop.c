@@ -311,8 +311,9 @@ static const struct device_cfg *gateway_dev(const struct daemon *d)
 }
 
 /* alert_channel_fault: raised once some channel has failed
- * fail_fault_after times in a row, cleared when none has. */
-static void channel_fault(struct daemon *d, struct alerts *a)
+ * fail_fault_after times in a row, cleared when a send has worked and no
+ * channel is failing like that any more. */
+static void channel_fault(struct daemon *d, struct alerts *a, bool any_ok)
 {
 	int i, limit = d->cfg->alerts.fail_fault_after > 0 ? d->cfg->alerts.fail_fault_after : 3;
 	const struct chan *bad = NULL;
@@ -321,7 +322,7 @@ static void channel_fault(struct daemon *d, struct alerts *a)
 	for (i = 0; i < a->n_ch; i++)
 		if (a->ch[i].failures >= limit)
 			bad = &a->ch[i];
-	if (!!bad == a->fault_on)
+	if (!!bad == a->fault_on || (!bad && !any_ok))
 		return;
 	chg.kind = bad ? CHG_ACTIVE : CHG_CLEAR;
 	if (bad)
@@ -406,7 +407,7 @@ static void take_results(struct daemon *d, struct alerts *a)
 	struct alert_result res[32];
 	int n = alert_thread_take(a->th, res, 32), i, j;
 	int64_t now = now_wall_ms();
-	bool txn;
+	bool txn, any_ok = false;
 
 	if (n == 0)
 		return;
@@ -427,6 +428,7 @@ static void take_results(struct daemon *d, struct alerts *a)
 			continue;
 		}
 		health(a, e->row.channel, res[i].ok, res[i].err, now);
+		any_ok |= res[i].ok;
 		e->inflight = false;
 		e->row.attempts++;
 		if (res[i].ok) {
@@ -457,7 +459,7 @@ static void take_results(struct daemon *d, struct alerts *a)
 			drop(a, j);
 	if (!txn)
 		return;
-	channel_fault(d, a);
+	channel_fault(d, a, any_ok);
 	if (store_commit(d->store) < 0) {
 		store_rollback(d->store);
 		d->cnt.store_errors++;
@@ -552,6 +554,17 @@ void alerts_run(struct daemon *d)
 
 /* ------------------------------------------------------------ life */
 
+/* An alert_channel_fault an earlier run left open: cleared by this run's
+ * first send that works. */
+static void fault_open(void *ctx, const struct hazard_rec *rec)
+{
+	struct alerts *a = ctx;
+
+	if (rec->type == HZ_ALERT_CHANNEL_FAULT && rec->kind == REC_FAULT &&
+	    strcmp(rec->state, "active") == 0)
+		a->fault_on = true;
+}
+
 struct alerts *alerts_new(struct daemon *d, int wake_fd)
 {
 	struct alerts *a = calloc(1, sizeof *a);
@@ -564,6 +577,8 @@ struct alerts *alerts_new(struct daemon *d, int wake_fd)
 		free(a);
 		return NULL;
 	}
+	if (store_foreach_open(d->store, fault_open, a) < 0)
+		d->cnt.store_errors++;
 	n = store_alert_pending(d->store, &rows);
 	for (i = 0; i < n; i++) {
 		const struct site_cfg *site;
