@@ -272,20 +272,18 @@ struct at_answer {
 	enum io_rc     io;              /* IO_LINE when a final line came */
 	enum modem_line final;
 	int            code;            /* +CME/+CMS ERROR n, +CMGS mr */
-	char           info[MODEM_LINE_MAX];  /* the first data line, if any */
+	const char    *want;            /* keep the data line with this prefix */
+	char           info[MODEM_LINE_MAX];  /* that line, or the first one */
 	char           last[MODEM_LINE_MAX];  /* the final line as said */
 	int            err_no;
 };
 
+/* The lines that end a command other than ATD.  A call's results (BUSY,
+ * NO CARRIER, ...) are not among them: one that comes late, after the
+ * call was hung up, must not pass for the next command's answer. */
 static bool is_final(enum modem_line k)
 {
-	switch (k) {
-	case ML_OK: case ML_ERROR: case ML_CME: case ML_CMS: case ML_CONNECT:
-	case ML_NO_CARRIER: case ML_BUSY: case ML_NO_ANSWER: case ML_NO_DIALTONE:
-		return true;
-	default:
-		return false;
-	}
+	return k == ML_OK || k == ML_ERROR || k == ML_CME || k == ML_CMS;
 }
 
 /* Wait for the final line before deadline, keeping the first data line. */
@@ -303,7 +301,9 @@ static void at_wait(struct modem *m, int64_t deadline, struct at_answer *a)
 		if (k == ML_CMGS) {
 			a->code = code;
 			snprintf(a->info, sizeof a->info, "%s", line);
-		} else if (k == ML_INFO && !a->info[0]) {
+		} else if (k == ML_INFO && (a->want ? strncmp(line, a->want, strlen(a->want)) == 0
+						    : !a->info[0])) {
+			/* a prefix, since junk from a module's boot may come first */
 			snprintf(a->info, sizeof a->info, "%s", line);
 		} else if (is_final(k)) {
 			a->final = k;
@@ -316,8 +316,10 @@ static void at_wait(struct modem *m, int64_t deadline, struct at_answer *a)
 	}
 }
 
-/* Send cmd (without CR) and wait timeout_ms for its final line. */
-static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_answer *a)
+/* Send cmd (without CR) and wait timeout_ms for its final line; want:
+ * the prefix of the data line to keep, or NULL for the first. */
+static void at_query(struct modem *m, const char *cmd, const char *want, int timeout_ms,
+		     struct at_answer *a)
 {
 	char buf[MODEM_LINE_MAX];
 	int64_t deadline = mono_ms() + timeout_ms;
@@ -325,10 +327,16 @@ static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_a
 
 	memset(a, 0, sizeof *a);
 	a->code = -1;
+	a->want = want;
 	n = snprintf(buf, sizeof buf, "%s\r", cmd);
 	a->io = write_all(m, buf, (size_t)n, deadline, &a->err_no);
 	if (a->io == IO_LINE)
 		at_wait(m, deadline, a);
+}
+
+static void at_cmd(struct modem *m, const char *cmd, int timeout_ms, struct at_answer *a)
+{
+	at_query(m, cmd, NULL, timeout_ms, a);
 }
 
 /* A failed exchange as a result and a message; the port is closed when
@@ -369,10 +377,10 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 	int tries;
 
 	for (tries = 0; tries < 10; tries++) {
-		at_cmd(m, "AT+CPIN?", m->timeout_ms, &a);
+		at_query(m, "AT+CPIN?", "+CPIN:", m->timeout_ms, &a);
 		if (a.io != IO_LINE)
 			return at_fail(m, "AT+CPIN?", &a, m->timeout_ms, err, errlen);
-		if (a.final == ML_OK && (!a.info[0] || strstr(a.info, "READY")))
+		if (a.final == ML_OK && strstr(a.info, "READY"))
 			return MODEM_OK;
 		if (a.final == ML_CME && (a.code == 14 || strstr(a.last, "busy"))) {
 			sleep_ms(500);  /* SIM busy: still starting after power-up or a PIN */
@@ -380,6 +388,10 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 		}
 		if (a.final != ML_OK)
 			return at_fail(m, "AT+CPIN? (SIM)", &a, m->timeout_ms, err, errlen);
+		if (!a.info[0]) {
+			sleep_ms(200);  /* an OK without +CPIN: not ours, ask again */
+			continue;
+		}
 		if (strstr(a.info, "PUK")) {
 			snprintf(err, errlen, "SIM locked: %s (needs its PUK)", a.info);
 			return MODEM_ERR_CME;
@@ -414,6 +426,33 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 	return MODEM_ERR_CME;
 }
 
+/* Read and drop what the module says until it has been quiet for
+ * quiet_ms (at most max_ms): the answers to whatever came before us. */
+static void drain(struct modem *m, int quiet_ms, int max_ms)
+{
+	int64_t end = mono_ms() + max_ms;
+	char line[MODEM_LINE_MAX];
+	int dummy;
+
+	while (mono_ms() < end) {
+		int64_t until = mono_ms() + quiet_ms;
+		if (until > end)
+			until = end;
+		if (read_line(m, line, sizeof line, until, false, &dummy) != IO_LINE)
+			break;
+	}
+	tcflush(m->fd, TCIFLUSH);
+	modem_rx_reset(&m->rx);
+}
+
+/* Between calls the port is idle: whatever waits in it is stale (RING,
+ * a late NO CARRIER, status lines) and must not be read as an answer. */
+static void forget_pending(struct modem *m)
+{
+	tcflush(m->fd, TCIFLUSH);
+	modem_rx_reset(&m->rx);
+}
+
 /* ATE0, AT+CMEE=1, the SIM, AT+CMGF=0 on a freshly opened port. */
 static enum modem_result modem_setup(struct modem *m, char *err, size_t errlen)
 {
@@ -428,9 +467,7 @@ static enum modem_result modem_setup(struct modem *m, char *err, size_t errlen)
 		port_close(m);
 		return MODEM_ERR_OPEN;
 	}
-	sleep_ms(50);
-	tcflush(m->fd, TCIFLUSH);
-	modem_rx_reset(&m->rx);
+	drain(m, 100, 500);
 	/* twice: the first may meet what is left of a half-typed line */
 	for (i = 0; i < 2; i++) {
 		at_cmd(m, "ATE0", m->timeout_ms, &a);
@@ -459,8 +496,10 @@ static enum modem_result modem_ready(struct modem *m, char *err, size_t errlen)
 
 	if (m->fd >= 0 && port_stale(m))
 		port_close(m);
-	if (m->fd >= 0)
+	if (m->fd >= 0) {
+		forget_pending(m);
 		return MODEM_OK;
+	}
 	if (port_open(m, err, errlen) < 0)
 		return MODEM_ERR_OPEN;
 	r = modem_setup(m, err, errlen);
@@ -475,7 +514,10 @@ enum modem_result modem_probe(struct modem *m, char *err, size_t errlen)
 {
 	struct at_answer a;
 	enum modem_result r;
+	char own[MODEM_LINE_MAX];
 
+	if (!err || errlen == 0)
+		err = own, errlen = sizeof own;
 	err[0] = '\0';
 	r = modem_ready(m, err, errlen);
 	if (r != MODEM_OK)
@@ -534,9 +576,12 @@ enum modem_result modem_send_sms(struct modem *m, const char *number, const char
 {
 	struct modem_pdu_part parts[MODEM_SMS_MAX_PARTS];
 	enum modem_result r;
-	char what[64];
+	struct at_answer a;
+	char what[64], own[MODEM_LINE_MAX];
 	int n, i;
 
+	if (!err || errlen == 0)
+		err = own, errlen = sizeof own;
 	err[0] = '\0';
 	n = modem_pdu_sms(number, utf8, MODEM_VP_DEFAULT, m->ref++ & 0xFF, parts,
 			  MODEM_SMS_MAX_PARTS, err, errlen);
@@ -545,6 +590,12 @@ enum modem_result modem_send_sms(struct modem *m, const char *number, const char
 	r = modem_ready(m, err, errlen);
 	if (r != MODEM_OK)
 		return r;
+	/* PDU mode again: a module that reset itself behind an open port
+	 * (wired by UART, no re-plug to notice) is back in its default mode,
+	 * and text mode would take AT+CMGS=<n> for a phone number */
+	at_cmd(m, "AT+CMGF=0", m->timeout_ms, &a);
+	if (a.io != IO_LINE || a.final != ML_OK)
+		return at_fail(m, "AT+CMGF=0 (PDU mode)", &a, m->timeout_ms, err, errlen);
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof what, "part %d/%d", i + 1, n);
 		r = sms_part(m, &parts[i], what, err, errlen);
@@ -581,7 +632,10 @@ enum modem_result modem_call(struct modem *m, const char *number, int ring_s,
 	int64_t start, deadline, answered_at = 0;
 	bool acked = false, answered = false, over = false;
 	int code, n;
+	char own[MODEM_LINE_MAX];
 
+	if (!err || errlen == 0)
+		err = own, errlen = sizeof own;
 	err[0] = '\0';
 	if (modem_number_norm(number, norm, sizeof norm) < 0) {
 		snprintf(err, errlen, "bad number \"%.40s\"", number ? number : "");
