@@ -36,7 +36,7 @@ static const struct field modem_fields[] = {
 	{ CFG("device", T_STR, alerts.modem.device, CF_NONEMPTY) },
 	{ CFG("baud", T_INT, alerts.modem.baud, 0), .min = 1200, .max = 4000000, .def = 115200 },
 	{ CFG("pin", T_STR, alerts.modem.pin, CF_NONEMPTY) },
-	{ CFG("ring_s", T_INT, alerts.modem.ring_s, 0), .min = 5, .max = 120, .def = 30 },
+	{ CFG("ring_s", T_INT, alerts.modem.ring_s, 0), .min = 1, .max = 120, .def = 30 },
 	{ CFG("timeout_ms", T_INT, alerts.modem.timeout_ms, 0), .min = 100, .max = 120000,
 	  .def = 5000 },
 };
