@@ -35,6 +35,8 @@
 #define RETRY_CAP_MS    120000
 #define CHANNELS_MAX    (ALERT_WEBHOOKS_MAX + 2)
 #define TESTS_MAX       16
+#define MEM_PREFIX      "mem-"          /* a chain with no record (no row either) */
+#define DONE_MAX        128             /* sends finished, remembered for replays */
 
 struct entry {
 	struct alert_row row;
@@ -73,7 +75,35 @@ struct alerts {
 	bool     fault_on;
 	struct test_slot tests[TESTS_MAX];
 	int      next_test;
+	/* the keys of sends that finished: a record written again after a
+	 * failed commit (pass_retry.c replays its raise) plans the same
+	 * sends, and those already made must not go twice */
+	char     done[DONE_MAX][ID_MAX + ALERT_CHANNEL_LEN + ID_MAX + 16];
+	int      next_done;
 };
+
+static void key_of(const struct alert_row *r, char *out, size_t len)
+{
+	snprintf(out, len, "%s|%s|%s|%d", r->record_id, r->channel, r->contact, r->round);
+}
+
+static bool was_done(const struct alerts *a, const struct alert_row *r)
+{
+	char k[sizeof a->done[0]];
+	int i;
+
+	key_of(r, k, sizeof k);
+	for (i = 0; i < DONE_MAX; i++)
+		if (strcmp(a->done[i], k) == 0)
+			return true;
+	return false;
+}
+
+static void note_done(struct alerts *a, const struct alert_row *r)
+{
+	key_of(r, a->done[a->next_done], sizeof a->done[0]);
+	a->next_done = (a->next_done + 1) % DONE_MAX;
+}
 
 /* ------------------------------------------------------------ memory */
 
@@ -210,12 +240,24 @@ static bool episode_open(struct alerts *a, const struct hazard_rec *rec)
 	return false;
 }
 
-static void stop_chain(struct daemon *d, struct alerts *a, const char *record_id)
+/* A chain planned from memory when the record could not be written
+ * (alerts_on_unrecorded) stands for the record of its device and type. */
+
+static bool same_chain(const struct entry *e, const struct hazard_rec *rec)
 {
+	if (strcmp(e->row.record_id, rec->id) == 0)
+		return true;
+	return strncmp(e->row.record_id, MEM_PREFIX, strlen(MEM_PREFIX)) == 0 &&
+	       e->type == rec->type && strcmp(e->device, rec->device) == 0;
+}
+
+static void stop_chain(struct daemon *d, struct alerts *a, const struct hazard_rec *rec)
+{
+	const char *record_id = rec->id;
 	int i, n = 0;
 
 	for (i = a->n - 1; i >= 0; i--) {
-		if (strcmp(a->v[i].row.record_id, record_id) != 0)
+		if (!same_chain(&a->v[i], rec))
 			continue;
 		n++;
 		if (a->v[i].inflight)
@@ -265,6 +307,8 @@ static void plan_chain(struct daemon *d, struct alerts *a, const struct hazard_r
 		r.due_at_ms = at_ms + sends[i].due_after_ms;
 		make_text(d->cfg, rec, value, r.round, lang, r.text, sizeof r.text);
 		/* a pass replayed after a failed commit plans the same sends */
+		if (was_done(a, &r))
+			continue;
 		if (!(e = find_key(a, &r))) {
 			if (!(e = add(a)))
 				continue;
@@ -274,9 +318,11 @@ static void plan_chain(struct daemon *d, struct alerts *a, const struct hazard_r
 			e->type = rec->type;
 			e->kind = rec->kind;
 			strlcpy_hz(e->phone, phone, sizeof e->phone);
+			/* no record, no row: it lives in memory only */
+			e->stored = strncmp(rec->id, MEM_PREFIX, strlen(MEM_PREFIX)) == 0;
 			planned++;
 		}
-		if (store_alert_put(d->store, &r) < 0)
+		if (!e->stored && store_alert_put(d->store, &r) < 0)
 			d->cnt.store_errors++;
 	}
 	if (planned)
@@ -292,9 +338,45 @@ void alerts_on_event(struct daemon *d, const struct hazard_rec *rec, const char 
 	if (!a || !d->cfg || !event || strncmp(event, "alert_", 6) == 0)
 		return;
 	if (alert_event_stops(rec->kind, event))
-		stop_chain(d, a, rec->id);
+		stop_chain(d, a, rec);
 	else if (strcmp(event, "raised") == 0)
 		plan_chain(d, a, rec, at_ms, body);
+}
+
+/*
+ * The database refused the alarm's record (full, failing): the change is
+ * held for a later commit (pass_retry.c), and people are told now, from
+ * memory, as the interlocks act now.  The chain has no record yet: its id
+ * is "mem-<ms>-<type>", it is on no timeline, and the record written
+ * later finds it running (one episode) and starts no second one; an
+ * answer to that record stops it.
+ */
+void alerts_on_unrecorded(struct daemon *d, const struct device_cfg *dev,
+			  const struct hazard_change *chg, int64_t at_ms)
+{
+	struct alerts *a = d ? d->alerts : NULL;
+	struct hazard_rec rec;
+	cJSON *body;
+
+	if (!a || !d->cfg || !dev || chg->kind != CHG_ACTIVE ||
+	    record_kind_of(chg->type) != REC_ALARM)
+		return;
+	memset(&rec, 0, sizeof rec);
+	snprintf(rec.id, sizeof rec.id, MEM_PREFIX "%lld-%d", (long long)at_ms, (int)chg->type);
+	strlcpy_hz(rec.device, dev->id, sizeof rec.device);
+	strlcpy_hz(rec.site, dev->site, sizeof rec.site);
+	rec.kind = REC_ALARM;
+	rec.type = chg->type;
+	rec.severity = chg->severity;
+	rec.flapping = chg->flapping;
+	rec.raised_at_ms = at_ms;
+	strlcpy_hz(rec.state, "active", sizeof rec.state);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "detail", chg->detail);
+	log_warnx("alerts: %s on %s not recorded (database): alerting from memory",
+		  hazard_type_name[chg->type], dev->id);
+	plan_chain(d, a, &rec, at_ms, body);
+	cJSON_Delete(body);
 }
 
 /* ------------------------------------------------------------ results */
@@ -455,8 +537,10 @@ static void take_results(struct daemon *d, struct alerts *a)
 	}
 	for (j = a->n - 1; j >= 0; j--)
 		if (!a->v[j].inflight &&
-		    (a->v[j].cancelled || strcmp(a->v[j].row.state, "pending") != 0))
+		    (a->v[j].cancelled || strcmp(a->v[j].row.state, "pending") != 0)) {
+			note_done(a, &a->v[j].row);
 			drop(a, j);
+		}
 	if (!txn)
 		return;
 	channel_fault(d, a, any_ok);

@@ -62,6 +62,10 @@ void alerts_free(struct alerts *a);
  * chain at a raise, stop it at an answer. */
 void alerts_on_event(struct daemon *d, const struct hazard_rec *rec, const char *event,
 		     int64_t at_ms, const cJSON *body);
+/* records.c: an alarm's change the database refused (no record, no
+ * event): its people are told from memory all the same. */
+void alerts_on_unrecorded(struct daemon *d, const struct device_cfg *dev,
+			  const struct hazard_change *chg, int64_t at_ms);
 /* The loop, after each pass (outside a transaction): results recorded,
  * due sends handed to the thread. */
 void alerts_run(struct daemon *d);
