@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,14 @@ static int port_open(struct modem *m, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", m->device, strerror(errno));
 		return -1;
 	}
+	/* one user of a port at a time: two handles (or two processes) on
+	 * it would interleave their commands and take each other's answers */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "%s: in use by another handle or process (%s)", m->device,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (tcgetattr(fd, &t) < 0) {
 		snprintf(err, errlen, "%s: not a serial port (%s)", m->device, strerror(errno));
 		close(fd);
@@ -165,7 +174,9 @@ static int port_open(struct modem *m, char *err, size_t errlen)
 	t.c_cflag |= CLOCAL | CREAD;
 	t.c_cflag &= ~(tcflag_t)(HUPCL | CRTSCTS);
 	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-	t.c_cc[VMIN] = 0;
+	/* VMIN 1 with O_NONBLOCK: no data is EAGAIN, so a read of 0 bytes
+	 * means a hang-up (with VMIN 0 it would also mean "nothing yet") */
+	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	cfsetispeed(&t, sp);
 	cfsetospeed(&t, sp);
@@ -367,6 +378,15 @@ static enum modem_result at_fail(struct modem *m, const char *what, const struct
 
 /* ------------------------------------------------------------ set-up */
 
+/* A SIM PIN is 4 to 8 digits; anything else (a quote, a CR) would also
+ * end the command early and say something else to the module. */
+static bool pin_plausible(const char *pin)
+{
+	size_t n = strlen(pin);
+
+	return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
+}
+
 /* The SIM: ready, or unlocked with the configured PIN (once: a PIN the
  * SIM refused is never offered again by this handle, since three wrong
  * tries lock the SIM behind its PUK). */
@@ -374,6 +394,7 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 {
 	struct at_answer a;
 	char cmd[MODEM_PIN_MAX + 16];
+	bool pin_sent = false;
 	int tries;
 
 	for (tries = 0; tries < 10; tries++) {
@@ -400,7 +421,7 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 			snprintf(err, errlen, "SIM not ready: %s", a.info);
 			return MODEM_ERR_CME;
 		}
-		if (tries > 0) {        /* PIN accepted, SIM still starting */
+		if (pin_sent) {         /* PIN accepted, SIM still starting */
 			sleep_ms(500);
 			continue;
 		}
@@ -413,7 +434,13 @@ static enum modem_result sim_ready(struct modem *m, char *err, size_t errlen)
 				 "and is not tried again");
 			return MODEM_ERR_CME;
 		}
+		if (!pin_plausible(m->pin)) {
+			snprintf(err, errlen, "SIM wants a PIN; the configured one is not 4 to 8 "
+				 "digits and is not sent");
+			return MODEM_ERR_CME;
+		}
 		snprintf(cmd, sizeof cmd, "AT+CPIN=\"%s\"", m->pin);
+		pin_sent = true;
 		at_cmd(m, cmd, m->timeout_ms, &a);
 		if (a.io != IO_LINE)
 			return at_fail(m, "AT+CPIN=<pin>", &a, m->timeout_ms, err, errlen);
@@ -556,8 +583,10 @@ static enum modem_result sms_part(struct modem *m, const struct modem_pdu_part *
 		}
 	}
 	if (a.io != IO_PROMPT) {
-		if (a.io == IO_TIMEOUT && m->fd >= 0)
-			(void)write(m->fd, "\x1b", 1);  /* leave the prompt, if it came late */
+		/* leave the prompt, if it came late; nothing to do if this
+		 * fails, the port is closed next */
+		if (a.io == IO_TIMEOUT && m->fd >= 0 && write(m->fd, "\x1b", 1) < 0)
+			a.err_no = errno;
 		return at_fail(m, what, &a, m->timeout_ms, err, errlen);
 	}
 	deadline = mono_ms() + m->net_ms;

@@ -6,7 +6,8 @@
 Opens a pty, points the symlink PATH at its slave (replaced atomically, so
 the device path stays the same across an "unplug" and "replug") and prints
 "READY PATH".  It speaks the AT dialogue of a typical module: echo until
-ATE0, AT+CMEE, AT+CPIN? / AT+CPIN="..." (with --pin the SIM wants one),
+ATE0, AT+CMEE, AT+CPIN? / AT+CPIN="..." (with --pin the SIM wants one, and is busy,
++CME ERROR: 14, for 0.8 s after it),
 AT+CMGF=0, AT+CMGS=<n> with the "> " prompt and a PDU ended by Ctrl-Z
 (ESC cancels), ATD<number>; / ATH / AT+CHUP, AT.
 
@@ -215,6 +216,7 @@ class Modem:
         self.sim_pin_ok = not self.pin
         self.pin_tries = 0
         self.cmgf = 1                   # text mode until AT+CMGF=0
+        self.sim_busy_until = 0.0
         self.pdu_len = None             # set while at the "> " prompt
         self.call = None
         tmp = self.link + ".tmp"
@@ -340,6 +342,8 @@ class Modem:
         elif u == "AT+CPIN?":
             if self.sim_absent:
                 self.answer("+CME ERROR: 10")
+            elif time.monotonic() < self.sim_busy_until:
+                self.answer("+CME ERROR: 14")
             elif self.pin_tries >= 3:
                 self.answer("+CPIN: SIM PUK\r\n\r\nOK")
             elif not self.sim_pin_ok:
@@ -354,6 +358,7 @@ class Modem:
                 self.answer("+CME ERROR: 12")
             elif given == self.pin:
                 self.sim_pin_ok = True
+                self.sim_busy_until = time.monotonic() + 0.8   # SIM busy a moment after its PIN
                 self.event(event="pin_ok")
                 self.answer("OK")
             else:
