@@ -8,7 +8,7 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto libmicrohttpd libargon2
+PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto libmicrohttpd libargon2 libcurl
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \

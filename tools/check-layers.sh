@@ -25,6 +25,7 @@ declare -A fence=(
 	['MQTT(Async|Client)\.h']="io"
 	['gpiod\.h']="io"
 	['openssl/']="io"
+	['curl/']="io"
 	['systemd/']="io"
 	['microhttpd\.h']="io"
 	['argon2\.h']="io"

@@ -12,6 +12,7 @@ libpaho-mqtt-dev
 libsqlite3-dev
 libcjson-dev
 libssl-dev
+libcurl4-openssl-dev
 libsystemd-dev
 libgpiod-dev
 mosquitto
@@ -24,6 +25,7 @@ tzdata
 libmicrohttpd-dev
 libargon2-dev
 "
+# libcurl4-openssl-dev: the alerts' webhooks (docs/alerts.md).
 # libmicrohttpd-dev, libargon2-dev: the web console's server and its
 # password hashes (docs/http.md).
 # tzdata: summary.timezone names a zone file (daily summary, t_summary.sh).

@@ -56,6 +56,7 @@ struct hzc_opts {
 	const char *device;             /* raise SITE TYPE --device ID */
 	const char *type;               /* raise SITE TYPE */
 	const char *person;             /* assign ID PERSON */
+	const char *channel;            /* alert test CONTACT --channel C */
 	const char *const *items;       /* selfcheck SITE ITEM=ok|fail ... */
 	bool        weekly;             /* report --weekly [--week YYYY-Www] */
 	const char *week;

@@ -18,6 +18,7 @@
 
 #include "http_console.h"
 #include "ops.h"
+#include "alerts.h"
 
 struct control {
 	struct ctlsock *sock;
@@ -291,6 +292,32 @@ static cJSON *ctl_cmd_user(const cJSON *req, const struct ctl_caller *who,
 	return http_user_cmd(d, cmd->valuestring, req, e);
 }
 
+/* {"cmd":"alert","op":"test","contact":ID,"channel"?} sends a test
+ * through the alert sender; {"cmd":"alert","op":"result","tag":N} says
+ * how it went (alert_ops.c). */
+static cJSON *ctl_cmd_alert(const cJSON *req, const struct ctl_caller *who,
+			    struct daemon *d, struct ops_error *e)
+{
+	const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op"),
+		    *tag = cJSON_GetObjectItemCaseSensitive(req, "tag"),
+		    *ch = cJSON_GetObjectItemCaseSensitive(req, "channel");
+	const char *contact;
+
+	if (cJSON_IsString(op) && strcmp(op->valuestring, "result") == 0) {
+		if (!cJSON_IsNumber(tag) || tag->valuedouble < 1)
+			return ops_fail(e, OPS_INVALID, "\"tag\" must be a number");
+		return ops_alert_result(d, (uint64_t)tag->valuedouble, e);
+	}
+	if (!cJSON_IsString(op) || strcmp(op->valuestring, "test") != 0)
+		return ops_fail(e, OPS_INVALID, "\"op\" must be test or result");
+	if (ch && (!cJSON_IsString(ch) || strlen(ch->valuestring) >= ALERT_CHANNEL_LEN))
+		return ops_fail(e, OPS_INVALID, "\"channel\" must be sms, voice or webhook:ID");
+	if (!(contact = ctl_name(req, "contact", e)))
+		return NULL;
+	log_info("alert test to %s by %s", contact, who->name);
+	return ops_alert_test(d, contact, ch ? ch->valuestring : NULL, e);
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	ctl_cmd_fn  fn;         /* one of fn and act */
@@ -330,6 +357,7 @@ static const struct ctl_cmd {
 	{ .name = "user-passwd", .act = ctl_cmd_user },
 	{ .name = "user-del", .act = ctl_cmd_user },
 	{ .name = "user-list", .act = ctl_cmd_user },
+	{ .name = "alert",   .act = ctl_cmd_alert },
 };
 
 /* ------------------------------------------------------------ replies */

@@ -99,6 +99,7 @@ struct daemon {
 	struct gpio_thread  *gt;        /* the interlock thread; NULL none */
 	struct live         *live;      /* readings and events as handled (live.h) */
 	struct http_console *http;      /* the web console; NULL: none */
+	struct alerts       *alerts;    /* alerts to people (alerts.h); NULL none */
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "alerts.h"
 #include "live.h"
 
 _Static_assert(HZ_TYPE_COUNT <= HZ_TYPES_MAX, "raise HZ_TYPES_MAX");
@@ -108,6 +109,9 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 		cJSON_Delete(actions);
 	text = body ? cJSON_PrintUnformatted(body) : NULL;
 	live_record(d->live, body);
+	/* a raise plans its alert chain, an answer stops it: in this
+	 * transaction, with the event (alert_loop.c) */
+	alerts_on_event(d, rec, event, at_ms, body);
 	cJSON_Delete(body);
 	/* alarms and major hazards drain first, faults and general
 	 * hazards after them, all before status and telemetry */

@@ -136,6 +136,7 @@ void loop_run(struct loop *L)
 		loop_gpio_react(L, pfd + 2, ngpio);  /* outputs move before any write */
 		intake_handle(L->in, in_at >= 0 ? pfd[in_at].revents : 0);
 		loop_pass(L);
+		alerts_run(&L->d);      /* due alerts out, results recorded */
 		/* WATCHDOG=1: this pass ran */
 		loop_notify_line(&L->d, line, sizeof line);
 		notify_tick(now_mono_ms(), line, loop_notify_links(&L->d));

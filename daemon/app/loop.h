@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "alerts.h"
 
 struct pollfd;
 

@@ -149,6 +149,9 @@ cJSON *daemon_status_json(struct daemon *d)
 		cJSON_AddItemToObject(o, "commands", downlink_status_json(d->dl));
 	if (d->retry)
 		cJSON_AddItemToObject(o, "storage", pass_retry_status_json(d->retry));
+	/* alert channels' health, when alerts have a channel */
+	if (d->alerts && (d->cfg->alerts.modem.device[0] || d->cfg->alerts.n_webhooks))
+		cJSON_AddItemToObject(o, "alerts", alerts_status_json(d));
 	/* the epoch new ids carry, and whether this start had to change it */
 	l = cJSON_AddObjectToObject(o, "ids");
 	cJSON_AddStringToObject(l, "epoch", store_epoch(d->store));

@@ -217,6 +217,9 @@ int main(int argc, char **argv)
 	if (graph_commit(&home, &g) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	summary_start(&L.d);
+	/* alerts pending from the last run go on (alert_loop.c) */
+	if (!(L.d.alerts = alerts_new(&L.d, L.wake_fd)))
+		log_warnx("alerts: cannot start the sender; nobody will be told");
 	loop_gpio_start(&L);
 
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
@@ -266,6 +269,8 @@ int main(int argc, char **argv)
 	loop_gpio_finish(&L);
 	discovery_free(L.disc);
 	loop_shutdown(&L);
+	alerts_free(L.d.alerts);
+	L.d.alerts = NULL;
 	unknown_free(L.d.unknown);
 	devcmd_free(L.d.devcmd);
 	uplink_free(L.up);

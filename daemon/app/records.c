@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "alerts.h"
 
 /* ------------------------------------------------------------- policy */
 
@@ -154,6 +155,8 @@ void records_apply_change(struct daemon *d, const struct device_cfg *dev,
 	if (store_record_apply(d->store, kind, true, dev, chg, evidence, &pol, now_ms,
 			       &rec, &event) < 0) {
 		d->cnt.store_errors++;
+		/* a full disk must not keep an alarm from its people */
+		alerts_on_unrecorded(d, dev, chg, now_ms);
 		cJSON_Delete(actions);
 		return;
 	}

@@ -152,6 +152,8 @@ struct config {
 	 * sets it; n 0: the built-in one (core/selfcheck.h,
 	 * selfcheck_effective) */
 	struct selfcheck_list selfcheck[SITE_KIND_COUNT];
+	/* $.alerts (config_alerts.c, core/alert_plan.h) */
+	struct alerts_cfg alerts;
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];

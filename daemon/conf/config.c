@@ -43,6 +43,7 @@ static const struct field root_fields[] = {
 	{ .key = "coverage", .type = T_OTHER },    { .key = "selfcheck", .type = T_OTHER },
 	{ .key = "http", .type = T_OTHER },
 	{ .key = "_template", .type = T_OTHER },
+	{ .key = "alerts", .type = T_OTHER },
 };
 
 /* The platform's set-rules (rule_overrides.c): strict unless allowed. */
@@ -300,6 +301,7 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	parse_coverage(c, root, cfg);
 	parse_selfcheck(c, root, cfg);
 	parse_sites(c, root, cfg);
+	parse_alerts(c, root, cfg);
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);
 	parse_interlocks(c, root, cfg);

@@ -164,6 +164,8 @@ void parse_selfcheck(struct ctx *c, const cJSON *root, struct config *cfg);
 
 /* config_devices.c */
 void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg);
+/* config_alerts.c (after the sites: rules name their people) */
+void parse_alerts(struct ctx *c, const cJSON *root, struct config *cfg);
 void parse_device_rules(struct ctx *c, const cJSON *dev, const char *dpath,
 			       struct config *cfg, struct device_cfg *d);
 void parse_device_flood(struct ctx *c, const cJSON *dev, const char *dpath,

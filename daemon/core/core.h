@@ -16,5 +16,6 @@
 #include "reset_rule.h"
 #include "coverage.h"
 #include "selfcheck.h"
+#include "alert_plan.h"
 
 #endif /* CORE_H */

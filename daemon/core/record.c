@@ -43,6 +43,7 @@ enum record_kind record_kind_of(enum hazard_type t)
 	case HZ_DETECTOR_FAULT:
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
+	case HZ_ALERT_CHANNEL_FAULT:
 	case HZ_PAYLOAD_UNREADABLE:
 	case HZ_SENSOR_EXPIRED:
 	case HZ_CALIBRATION_DUE:
@@ -428,6 +429,7 @@ double record_fault_limit_default_h(enum hazard_type t)
 	case HZ_PAYLOAD_UNREADABLE:
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
+	case HZ_ALERT_CHANNEL_FAULT:
 		return 24;
 	case HZ_LOW_BATTERY:            /* a detector warns for weeks */
 		return 168;

@@ -25,6 +25,7 @@ const char *const hazard_type_name[HZ_TYPE_COUNT] = {
 	[HZ_CALIBRATION_DUE] = "calibration_due",
 	/* self-inspection (core/selfcheck.c) */
 	[HZ_SELF_CHECK_FAILED] = "self_check_failed",
+	[HZ_ALERT_CHANNEL_FAULT] = "alert_channel_fault",
 };
 
 const char *const severity_name[2] = {
@@ -65,6 +66,7 @@ enum priority hazard_priority(enum hazard_type t, enum severity s)
 	case HZ_DEVICE_OFFLINE:
 	case HZ_COMMAND_FAILED:
 	case HZ_STORAGE_FAULT:
+	case HZ_ALERT_CHANNEL_FAULT:
 	case HZ_PAYLOAD_UNREADABLE:
 	case HZ_COVERAGE_GAP:   /* a site that cannot detect or cut off */
 	case HZ_SENSOR_EXPIRED:

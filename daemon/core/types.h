@@ -27,6 +27,8 @@ enum hazard_type {
 	HZ_CALIBRATION_DUE,     /* a device past its calibration_due date */
 	/* self-inspection (自查): an item of a site's checklist found failed */
 	HZ_SELF_CHECK_FAILED,
+	/* an alert channel (SMS, voice, a webhook) keeps failing (app/alerts.c) */
+	HZ_ALERT_CHANNEL_FAULT,
 	HZ_TYPE_COUNT
 };
 enum severity { SEV_GENERAL = 0, SEV_MAJOR };

@@ -401,5 +401,27 @@ cJSON  *store_evidence_event_files(struct store *st, const char *hazard_id,
  * with "size", "media_type", "offset" and the chunk's bytes ("data",
  * base64).  malloc'd; NULL if the file is not kept or on no memory. */
 char   *store_evidence_chunk_body(struct store *st, const char *ref);
+/* ------------------------------------------------------ store_alerts.c
+ * The alerts table (docs/alerts.md): a record's planned sends, keyed by
+ * record, channel, contact and round. */
+struct alert_row {
+	char    record_id[ID_MAX];
+	char    channel[ALERT_CHANNEL_LEN];
+	char    contact[ID_MAX];
+	int     round;
+	int64_t due_at_ms;              /* wall clock */
+	char    state[12];              /* pending, sent, failed, cancelled */
+	int     attempts;
+	char    last_error[160];
+	char    text[ALERT_TEXT_MAX];
+};
+/* A pending row, unless it is there already (0), or -1. */
+int store_alert_put(struct store *st, const struct alert_row *r);
+/* The record's pending rows cancelled: how many, or -1. */
+int store_alert_cancel(struct store *st, const char *record_id);
+/* A row's state, attempts, last error and next due time; 0 or -1. */
+int store_alert_mark(struct store *st, const struct alert_row *r);
+/* Every pending row, oldest due first, into *out (malloc'd): n or -1. */
+int store_alert_pending(struct store *st, struct alert_row **out);
 
 #endif /* STORE_H */

@@ -451,6 +451,30 @@ static const char schema_v11_evidence[] =
 	"  PRIMARY KEY (hazard_id, linked_at_ms, sha256)"
 	") WITHOUT ROWID;";
 
+/*
+ * Version 12: alerts to people without the platform (docs/alerts.md,
+ * store_alerts.c).  One row per planned send of a record's alert chain:
+ * who, by which channel, which round, when it is due, and how it went.
+ * Written in the transaction of the record's event, so a send is on disk
+ * before it is tried and an alert pending when hazardd stops is sent
+ * after it starts.  Keyed by what it is (no rowid, no second index: one
+ * page while empty); the pending ones are few and found by a scan.
+ */
+static const char schema_v12_alerts[] =
+	"CREATE TABLE alerts ("
+	"  record_id  TEXT NOT NULL,"
+	"  channel    TEXT NOT NULL,"
+	"  contact    TEXT NOT NULL,"
+	"  round      INTEGER NOT NULL,"
+	"  due_at_ms  INTEGER NOT NULL,"
+	"  state      TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed',"
+	"                                           'cancelled')),"
+	"  attempts   INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  text       TEXT NOT NULL,"
+	"  PRIMARY KEY (record_id, channel, contact, round)"
+	") WITHOUT ROWID;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -544,6 +568,7 @@ static const struct migration migrations[] = {
 	{ schema_v9_assign, NULL },     /* assignment: keep as its own entry */
 	{ schema_v10_supervise, NULL }, /* supervision: its own entry too */
 	{ schema_v11_evidence, NULL },  /* evidence files: its own entry too */
+	{ schema_v12_alerts, NULL },    /* alerts: its own entry too */
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

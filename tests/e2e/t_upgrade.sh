@@ -109,8 +109,8 @@ write_config "$T/v4.json" <<'EOF2'
 EOF2
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
-check "migrated to schema version 11" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 11
+check "migrated to schema version 12" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 12
 check "v11: the evidence tables exist, empty" \
 	"$(db "SELECT count(*) FROM evidence_files") $(db "SELECT count(*) FROM hazard_evidence")" \
 	test "$(db "SELECT count(*) FROM evidence_files") $(db "SELECT count(*) FROM hazard_evidence")" = "0 0"
@@ -299,8 +299,8 @@ write_config "$T/v7.json" 'records={"normal_before_submit_h": 0}' <<'EOF2'
 {"id": "g6", "kind": "gas_detector"}
 EOF2
 start_hazardd "$T/v7.json" || { fail "hazardd starts on a v7 database" "see the log"; exit 1; }
-check "v7 migrated to schema version 11 (re-inspection is 8, evidence files 11)" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 11
+check "v7 migrated to schema version 12 (re-inspection is 8, evidence files 11, alerts 12)" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 12
 check "the copy before migrating is hazardd.db.pre-v7, at version 7" \
 	"$(sqlite3 "$DB.pre-v7" "PRAGMA user_version" 2>&1)" \
 	test "$(sqlite3 "$DB.pre-v7" "PRAGMA user_version")" = 7

@@ -23,6 +23,7 @@ static void test_kinds(void)
 		{ HZ_SENSOR_EXPIRED, REC_FAULT }, { HZ_CALIBRATION_DUE, REC_FAULT },
 		{ HZ_COVERAGE_GAP, REC_HAZARD },
 		{ HZ_SELF_CHECK_FAILED, REC_HAZARD },
+		{ HZ_ALERT_CHANNEL_FAULT, REC_FAULT },
 	};
 	char name[96];
 	size_t i;

@@ -1,0 +1,42 @@
+/*
+ * webhook.h: group-chat robots and a generic JSON POST for alerts
+ * (docs/alerts.md): WeCom, DingTalk (signed) and plain JSON over libcurl,
+ * TLS verified.  Blocking for at most the webhook's timeout: called from
+ * the alert sender's thread only (app/alert_thread.c).
+ */
+#ifndef HAZARDD_WEBHOOK_H
+#define HAZARDD_WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+/* What one post carries (strings may be ""). */
+struct webhook_msg {
+	const char *text;
+	const char *mention_phone;      /* WeCom/DingTalk: the person named */
+	const char *record_id;
+	const char *kind;               /* "alarm", "fault", "hazard", "test" */
+	const char *type;
+	const char *site;
+	const char *device;
+	int64_t     at_ms;
+};
+
+/* Once per process, before any thread posts (curl_global_init). */
+int  webhook_global_init(void);
+void webhook_global_cleanup(void);
+
+/* Post m to w: 0 when the server took it (2xx, and errcode 0 for the
+ * robots), else -1 with the reason in err. */
+int webhook_post(const struct alert_webhook *w, const struct webhook_msg *m,
+		 char *err, size_t errlen);
+
+/* DingTalk's signature of timestamp_ms with secret: base64 of
+ * HMAC-SHA256(secret, "<timestamp_ms>\n<secret>"), URL-encoded, into out.
+ * 0, or -1 (out too small). */
+int webhook_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
+			  size_t outlen);
+
+#endif /* HAZARDD_WEBHOOK_H */
