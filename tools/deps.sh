@@ -9,6 +9,14 @@ clang libclang-rt-14-dev faketime tzdata"
 # faketime: libfaketime, the wall-clock jump test (t_lifecycle.sh).
 # tzdata: summary.timezone names a zone file (daily summary, t_summary.sh).
 # A Debian package build (debian/rules) has Build-Depends for this.
+# The web console's browser test (tests/e2e/t_console.sh, docs/console.md):
+# Debian's chromium driven by playwright-core from npm, fonts-noto-cjk for
+# the Chinese pages' glyphs (and screenshots).  node and npm: Debian's
+# packages unless the machine has them already (NodeSource's nodejs brings
+# its own npm and conflicts with Debian's npm package).
+pkgs="$pkgs chromium fonts-noto-cjk"
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 [ -n "${HAZARDD_NO_DEPS:-}" ] && exit 0
 missing=""
 for p in $pkgs; do
