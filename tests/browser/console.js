@@ -52,40 +52,53 @@ async function onPage(page, name, timeout) {
   await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: timeout || 5000 });
 }
 
-async function login(browser, user, lang) {
-  const ctx = await browser.newContext({ locale: lang === 'zh' ? 'zh-CN' : 'en-GB', viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
+// Each person in a browser of their own: a fresh --user-data-dir (a new
+// temporary profile: no cookie, cache or storage from anything before),
+// removed when that browser closes.  playwright's persistent context is
+// the way to give chromium the directory.
+const profiles = [];
+async function newBrowser(lang, viewport) {
+  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'hazardd-chromium-'));
+  profiles.push(udd);
+  const ctx = await chromium.launchPersistentContext(udd, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
+    viewport: viewport || { width: 1280, height: 900 },
+  });
+  opened.push(ctx);
+  const page = ctx.pages()[0] || await ctx.newPage();
+  return { ctx, page };
+}
+
+async function login(user, lang) {
+  const b = await newBrowser(lang);
+  const page = b.page;
   page.on('pageerror', e => fail('no script error on the page (' + user + ')', e.message));
   await page.goto(URL0 + '/#/login');
   await page.fill('#login-user', user);
   await page.fill('#login-password', PASSWORD);
   await page.click('#login-submit');
   await onPage(page, 'overview');
-  return { ctx, page };
+  return b;
 }
 
 async function main() {
-  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'hazardd-chromium-'));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--user-data-dir=' + udd],
-  });
   try {
-    await run(browser);
+    await run();
   } finally {
-    await browser.close();
-    fs.rmSync(udd, { recursive: true, force: true });
+    for (const c of opened) await c.close().catch(() => {});
+    for (const d of profiles) fs.rmSync(d, { recursive: true, force: true });
   }
 }
+const opened = [];
 
-async function run(browser) {
+async function run() {
   // ---- the login page, before anyone signed in
   {
-    const ctx = await browser.newContext({ locale: 'en-GB' });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newBrowser('en');
     await page.goto(URL0 + '/');
     await check('login page: says how to create the first user', async () => {
       await onPage(page, 'login');
@@ -107,7 +120,7 @@ async function run(browser) {
   }
 
   // ---- owner of site-1: a gas alarm appears live, is acknowledged, verified
-  const A = await login(browser, process.env.OWNER_A, 'en');
+  const A = await login(process.env.OWNER_A, 'en');
   const pa = A.page;
   await pa.waitForSelector('#live.on', { timeout: 5000 }).catch(() => {});
   const t0 = Date.now();
@@ -189,7 +202,7 @@ async function run(browser) {
   }
 
   // ---- owner of site-2 sees none of it
-  const B = await login(browser, process.env.OWNER_B, 'en');
+  const B = await login(process.env.OWNER_B, 'en');
   await check('owner B: no record of site-1 on the overview', async () => {
     const n = await B.page.locator('tr[data-record]').count();
     const txt = await B.page.textContent('main');
@@ -209,7 +222,7 @@ async function run(browser) {
 
   // ---- installer: commissioning shows an unknown sender and live readings
   publish('zigbee2mqtt/0x00158d0001a2b3c4', '{"temperature": 21.5, "humidity": 40, "battery": 97, "linkquality": 120}');
-  const I = await login(browser, process.env.INSTALLER, 'en');
+  const I = await login(process.env.INSTALLER, 'en');
   await I.page.goto(URL0 + '/#/commission');
   await onPage(I.page, 'commission');
   await check('installer: commissioning lists the unknown sender', async () => {
@@ -239,7 +252,7 @@ async function run(browser) {
     return (await pa.locator('main .error').count()) === 0;
   });
 
-  if (SHOTS) await screenshots(browser, { A: pa, I: I.page, alarmId, hazardId });
+  if (SHOTS) await screenshots({ A: pa, I: I.page, alarmId, hazardId });
   await A.ctx.close();
   await I.ctx.close();
 }
@@ -256,15 +269,14 @@ async function shotNow(page, name) {
   shotsTaken.add(file);
 }
 
-async function screenshots(browser, s) {
+async function screenshots(s) {
   const pages = [
     [s.A, 'overview', '#/'], [s.A, 'site', '#/site/site-1'],
     s.alarmId && [s.A, 'alarm', '#/record/' + s.alarmId], s.hazardId && [s.A, 'hazard', '#/record/' + s.hazardId],
     [s.A, 'selfcheck', '#/selfcheck/site-1'], [s.A, 'report', '#/report'], [s.I, 'commission', '#/commission'],
   ].filter(Boolean);
   for (const lang of ['en', 'zh']) {
-    const ctx = await browser.newContext({ locale: lang === 'zh' ? 'zh-CN' : 'en-GB', viewport: { width: 1280, height: 800 } });
-    const p = await ctx.newPage();
+    const { ctx, page: p } = await newBrowser(lang, { width: 1280, height: 800 });
     await p.goto(URL0 + '/#/login');
     await onPage(p, 'login');
     await shotNow(p, 'login');

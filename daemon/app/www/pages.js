@@ -287,7 +287,7 @@ async function pageCommission(main) {
     h('section.card', { id: 'outputs' }, h('h2', {}, t('commission.outputs')),
       h('form.inline', { onsubmit: ev => { ev.preventDefault(); run('/api/outputs/' + encodeURIComponent(outName.value.trim()) + '/test', {}); } },
         outName, h('button', { type: 'submit' }, t('commission.test'))),
-      table(devs.filter(d => d.relay || d.kind === 'ebike_charger' || d.kind === 'smart_plug'), [
+      table(devs.filter(d => d.relay || (d.detail && d.detail.relay)), [
         [t('device'), d => d.id], [t('site'), d => d.site], [t('kind'), d => d.kind], [t('state'), d => stateEl(d.state)],
         ['', d => h('span.buttons', {},
           h('button', { type: 'button', onclick: () => run('/api/devices/' + encodeURIComponent(d.id) + '/switch', { set: 'on' }) }, t('commission.on')),
