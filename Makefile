@@ -6,7 +6,7 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto
+PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto libmicrohttpd libargon2
 
 # Recursive (=) on purpose: pkg-config runs only after `deps` installed it.
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
@@ -42,12 +42,18 @@ ALL_INC    = $(call layer_inc,app)
 CFLAGS_ALL = $(CFLAGS_BASE) $(ALL_INC) -Itests/unit $(LIB_CFLAGS)
 
 LAYER_SRC = $(foreach l,$(LAYERS),$(foreach d,$(LAYER_$(l)),$(wildcard $(d)/*.c)))
+# the console's pages (app/http_assets.h): generated from daemon/app/www/
+# into $(BUILD)/gen/http_assets.c where that folder exists, else the
+# built-in page of http_assets_fallback.c
+ifneq ($(wildcard daemon/app/www),)
+LAYER_SRC := $(filter-out daemon/app/http_assets_fallback.c,$(LAYER_SRC))
+endif
 # the daemon process itself (main, the loop, its pass, status: loop.h) is
 # linked into hazardd only; unit tests bring their own doubles of it
 DAEMON_SRC = $(filter daemon/app/main.c daemon/app/loop%.c,$(LAYER_SRC))
 CORE_SRC  = $(filter-out $(DAEMON_SRC),$(LAYER_SRC))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c daemon/lib/util.c daemon/lib/clock.c
+CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c tools/hazardctl_user.c daemon/lib/util.c daemon/lib/clock.c
 # control.c calls back into the loop (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))

@@ -26,6 +26,8 @@ declare -A fence=(
 	['gpiod\.h']="io"
 	['openssl/']="io"
 	['systemd/']="io"
+	['microhttpd\.h']="io"
+	['argon2\.h']="io"
 	['cJSON\.h']="formats conf store io app"
 )
 

@@ -4,8 +4,9 @@
 pkgs="build-essential pkg-config libpaho-mqtt-dev libsqlite3-dev libcjson-dev \
 libssl-dev libsystemd-dev libgpiod-dev mosquitto mosquitto-clients openssl sqlite3 python3 python3-paho-mqtt python3-jsonschema \
 debhelper dpkg-dev fakeroot lintian mandoc systemd \
-clang libclang-rt-14-dev faketime tzdata"
+clang libclang-rt-14-dev faketime tzdata libmicrohttpd-dev libargon2-dev curl"
 # clang and libclang-rt-14-dev: the libFuzzer targets (mk/fuzz.mk, t_fuzz.sh).
+# libmicrohttpd-dev, libargon2-dev: the web console (docs/http.md); curl: its test.
 # faketime: libfaketime, the wall-clock jump test (t_lifecycle.sh).
 # tzdata: summary.timezone names a zone file (daily summary, t_summary.sh).
 # A Debian package build (debian/rules) has Build-Depends for this.

@@ -730,7 +730,8 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	log_init("hazardctl", LOG_LVL_WARN);
-	if ((rc = hzc_parse(argc, argv, &o)) >= 0)
+	if ((rc = hzc_user_parse(argc, argv, &o)) >= 0 ||
+	    (!o.request && (rc = hzc_parse(argc, argv, &o)) >= 0))
 		return rc;
 
 	/* --socket wins over the config file, which wins over the default */
@@ -744,7 +745,7 @@ int main(int argc, char **argv)
 		strlcpy_hz(path, HZC_DEFAULT_SOCKET, sizeof path);
 	}
 
-	req = hzc_build_request(&o);
+	req = o.request ? o.request : hzc_build_request(&o);
 	reqtext = req ? cJSON_PrintUnformatted(req) : NULL;
 	if (!reqtext) {
 		fprintf(stderr, "hazardctl: out of memory\n");
@@ -800,7 +801,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	res = cJSON_GetObjectItemCaseSensitive(rep, "result");
-	hzc_print(res, &o);
+	if (o.request)
+		hzc_user_print(res, &o);
+	else
+		hzc_print(res, &o);
 	rc = HZC_EXIT_OK;
 	if (strcmp(o.cmd, "reload") == 0 && !hzc_print_reload(res, o.json))
 		rc = HZC_EXIT_DAEMON;   /* refused: the errors went to stderr */

@@ -53,6 +53,7 @@ struct hzc_opts {
 	int         n_items;
 	/* hazards filters, report --date, ledger --site --format */
 	const char *site, *state, *severity, *since, *date, *format;
+	cJSON      *request;            /* built whole: user (hazardctl_user.c) */
 };
 
 struct hzc_row {
@@ -74,5 +75,9 @@ void hzc_flatten(const char *prefix, const cJSON *v);
 void hzc_print(const cJSON *res, const struct hzc_opts *o);
 bool hzc_print_reload(const cJSON *res, bool json);
 bool hzc_is_listing(const char *cmd);
+/* hazardctl_user.c: the "user" command; -1 when argv's command is not
+ * "user" or o->request was built, else an exit code */
+int  hzc_user_parse(int argc, char **argv, struct hzc_opts *o);
+void hzc_user_print(const cJSON *res, const struct hzc_opts *o);
 
 #endif /* HAZARDCTL_H */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_console.h"
 #include "ops.h"
 
 struct control {
@@ -278,6 +279,18 @@ static cJSON *ctl_cmd_reload(const cJSON *req, const struct ctl_caller *who,
 	return ops_reload(d, trigger, e);
 }
 
+/* hazardctl user add|passwd|del|list: the web console's accounts
+ * (http_user_ops.c); root only, as they hold the keys to every action. */
+static cJSON *ctl_cmd_user(const cJSON *req, const struct ctl_caller *who,
+			   struct daemon *d, struct ops_error *e)
+{
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+
+	if (who->uid != 0)
+		return ops_fail(e, OPS_REFUSED, "only root manages console users");
+	return http_user_cmd(d, cmd->valuestring, req, e);
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	ctl_cmd_fn  fn;         /* one of fn and act */
@@ -312,6 +325,10 @@ static const struct ctl_cmd {
 	{ .name = "assign",  .act = ctl_cmd_assign },
 	{ .name = "selfcheck", .act = ctl_cmd_selfcheck },
 	{ .name = "supervise", .act = ctl_cmd_supervise },
+	{ .name = "user-add", .act = ctl_cmd_user },
+	{ .name = "user-passwd", .act = ctl_cmd_user },
+	{ .name = "user-del", .act = ctl_cmd_user },
+	{ .name = "user-list", .act = ctl_cmd_user },
 };
 
 /* ------------------------------------------------------------ replies */

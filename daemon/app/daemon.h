@@ -98,6 +98,7 @@ struct daemon {
 	int64_t summary_last_day;
 	struct gpio_thread  *gt;        /* the interlock thread; NULL none */
 	struct live         *live;      /* readings and events as handled (live.h) */
+	struct http_console *http;      /* the web console; NULL: none */
 };
 
 /* status as JSON (links, depths, counters), for hazardctl and upstream

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "http_console.h"
 #include "loop.h"
 
 /* reload.c: GPIO changes recorded before their config goes away. */
@@ -94,7 +95,7 @@ void loop_run(struct loop *L)
 	char line[NOTIFY_LINE_MAX];
 	struct pollfd pfd[MAX_POLLFDS];
 	uint64_t junk;
-	int n, nctl, ngpio, timeout, in_timeout, in_at;
+	int n, nctl, ngpio, timeout, in_timeout, in_at, http_at;
 	int64_t due;
 
 	while (!L->quit) {
@@ -121,6 +122,8 @@ void loop_run(struct loop *L)
 		due = loop_gpio_due_ms(L);
 		if (due != INT64_MAX && due - now_mono_ms() < timeout)
 			timeout = due <= now_mono_ms() ? 0 : (int)(due - now_mono_ms());
+		/* the web console: MHD's epoll descriptor and its timers */
+		http_at = http_console_pollfd(L->d.http, &pfd[n], &timeout) ? n++ : -1;
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			log_warn("poll");
 			continue;
@@ -138,6 +141,10 @@ void loop_run(struct loop *L)
 		notify_tick(now_mono_ms(), line, loop_notify_links(&L->d));
 		if (nctl > 0)
 			control_handle(L->ctl, pfd + 2 + ngpio, nctl, &L->d);
+		/* every turn, not only when readable: MHD's timeouts and the
+		 * streams' heartbeats and resumed writes (never blocks) */
+		if (http_at >= 0)
+			http_console_run(L->d.http);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "http_console.h"
 #include "live.h"
 
 static void usage(FILE *f)
@@ -196,6 +197,10 @@ int main(int argc, char **argv)
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
 	if (!L.ctl)
 		fatalx("control socket: %s", err);
+	/* the web console binds as root too (a port below 1024 may be asked) */
+	if (cfg.http.listen[0] &&
+	    !(L.d.http = http_console_open(&L.d, &cfg, err, sizeof err)))
+		fatalx("%s", err);
 	/* root's work is done: database, socket, GPIO lines are open */
 	privdrop_chown(&pd, cfg.control.socket, true);
 	if (privdrop_apply(&pd, err, sizeof err) < 0)
@@ -242,6 +247,7 @@ int main(int argc, char **argv)
 	downlink_free(L.d.dl);
 	pass_retry_free(L.d.retry);
 	control_close(L.ctl);
+	http_console_close(L.d.http);
 	live_free(L.d.live);
 	msgq_free(L.q);
 	store_close(L.d.store);

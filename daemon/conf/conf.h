@@ -145,6 +145,14 @@ struct config {
 	/* $.rule_overrides.allow_widen: may set-rules make a rule less
 	 * sensitive than the file's value?  false unless the file says so */
 	bool overrides_allow_widen;
+	/* $.http (config_http.c): the web console; listen "" is none */
+	struct {
+		char listen[64];                /* "ADDR:PORT" */
+		char tls_cert_file[PATH_MAX_HZ];
+		char tls_key_file[PATH_MAX_HZ];
+		char users_file[PATH_MAX_HZ];   /* default: beside the database */
+		int  session_ttl_min;
+	} http;
 };
 
 /* $.priorities: the class of a type by severity, stored as class + 1 so
@@ -159,6 +167,9 @@ struct config {
  */
 int  config_load(const char *path, struct config *out, char *errs, size_t errlen);
 void config_free(struct config *cfg);
+/* $.http.listen split: 0 when s is "A.B.C.D:PORT" or "[V6]:PORT"
+ * (config_http.c). */
+int config_http_listen(const char *s, char *addr, size_t addrlen, int *port);
 /* A linear scan over configured topics only; messages are routed with
  * devindex.c, which also knows the derived topics. */
 const struct device_cfg *config_find_device(const struct config *cfg, const char *id);

@@ -40,7 +40,7 @@ static const struct field root_fields[] = {
 	{ .key = "priorities", .type = T_OTHER },
 	{ .key = "summary", .type = T_OTHER },     { .key = "records", .type = T_OTHER },
 	{ .key = "rule_overrides", .type = T_OTHER },
-	{ .key = "coverage", .type = T_OTHER },
+	{ .key = "coverage", .type = T_OTHER },   { .key = "http", .type = T_OTHER },
 };
 
 /* The platform's set-rules (rule_overrides.c): strict unless allowed. */
@@ -285,6 +285,7 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);
 	parse_interlocks(c, root, cfg);
+	parse_http(c, root, cfg);
 }
 
 /* ------------------------------------------------------------ loading */

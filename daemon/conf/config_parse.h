@@ -154,6 +154,9 @@ int rec_site_kind(struct ctx *c, const cJSON *obj, const char *p);
 void parse_records(struct ctx *c, const cJSON *root, struct config *cfg);
 void parse_kind_rules(struct ctx *c, const cJSON *root, struct config *cfg);
 
+/* config_http.c */
+void parse_http(struct ctx *c, const cJSON *root, struct config *cfg);
+
 /* config_coverage.c */
 void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg);
 
