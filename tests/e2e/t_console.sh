@@ -54,11 +54,13 @@ check "hazardctl user add: owner of site-2" "$(tail -n 2 "$T/users.log" 2>/dev/n
 	add_user owner-b --role owner --site site-2 --lang en
 check "hazardctl user add: installer" "$(tail -n 2 "$T/users.log" 2>/dev/null)" \
 	add_user inst --role installer --lang zh
+check "hazardctl user add: grid worker" "$(tail -n 2 "$T/users.log" 2>/dev/null)" \
+	add_user grid --role grid_worker --lang en
 
 PUB=$($PY -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \
 	-h 127.0.0.1 -p "$PORT_local" "${LOCAL_PUB_AUTH[@]}")
 CONSOLE_URL=http://127.0.0.1:$HTTP_PORT CONSOLE_PASSWORD=$PASSWORD \
-OWNER_A=owner-a OWNER_B=owner-b INSTALLER=inst PUB=$PUB CHROMIUM=$CHROMIUM \
+OWNER_A=owner-a OWNER_B=owner-b INSTALLER=inst GRID=grid PUB=$PUB CHROMIUM=$CHROMIUM \
 NODE_PATH=$BROWSER_DIR/node_modules CONSOLE_SHOTS=${CONSOLE_SHOTS:-} \
 	timeout 180 node "$BROWSER_DIR/console.js" >"$T/browser.out" 2>&1
 rc=$?

@@ -59,7 +59,7 @@ function header() {
     const sites = me.role === 'owner' || me.role === 'caretaker' ? (me.sites || []) : [];
     for (const sid of sites) nav.append(h('a', { href: '#/site/' + encodeURIComponent(sid) }, sid));
     if (me.role === 'installer' || me.role === 'admin') nav.append(h('a', { href: '#/commission' }, t('nav.commission')));
-    nav.append(h('a', { href: '#/report' }, t('nav.report')));
+    if (me.role === 'grid_worker' || me.role === 'admin') nav.append(h('a', { href: '#/report' }, t('nav.report')));
   }
   document.getElementById('who').textContent = me ? me.user + ' (' + t('role.' + me.role) + ')' : '';
   const out = document.getElementById('logout');

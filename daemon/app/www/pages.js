@@ -99,10 +99,8 @@ function onReadingRow(main, m) {
 }
 
 async function pageOverview(main) {
-  const [st, al, fa, hz, dv] = await Promise.all([
-    api('GET', '/api/status'), api('GET', '/api/alarms?state=open'),
-    api('GET', '/api/faults?state=open'), api('GET', '/api/hazards?state=open'),
-    api('GET', '/api/devices')]);
+  const [st, al, fa, hz, dv] = await apiAll(['/api/status', '/api/alarms?state=open',
+    '/api/faults?state=open', '/api/hazards?state=open', '/api/devices']);
   const links = (st && st.links) || {};
   const link = (name, up) => h('div.link.' + (up ? 'up' : 'down'), { 'data-link': name },
     t('link.' + name), ': ', h('b', {}, up ? t('link.up') : t('link.down')));
@@ -217,6 +215,15 @@ function actionForm(rec, action, done) {
   return form;
 }
 
+// Without "readings" from the API, the values the record's evidence kept
+// (at the raise, the latest, at the clear) are the chart's points.
+function evidencePoints(ev, field) {
+  if (!field) return [];
+  const pts = ['raised', 'latest', 'cleared'].map(k => ev[k])
+    .filter(x => x && x.ts && x[field] !== undefined).map(x => ({ at: x.ts, value: x[field] }));
+  return pts.filter((p, i) => pts.findIndex(q => q.at === p.at) === i).sort((a, b) => a.at - b.at);
+}
+
 async function pageRecord(main, id) {
   const r = await api('GET', '/api/records/' + encodeURIComponent(id));
   const allowed = ROLE_ACTIONS[session.me.role] || [];
@@ -240,7 +247,7 @@ async function pageRecord(main, id) {
         onclick: () => slot.replaceChildren(actionForm(r, a, reload)),
       }, t('act.' + a)))), slot) : null,
     h('section.card', {}, h('h2', {}, t('chart') + (field ? ' (' + field + ')' : '')),
-      chartEl(r.readings, [{ at: raisedAt, cls: 'raise', label: '▲' }, { at: clearedAt, cls: 'clear', label: '▼' }])),
+      chartEl(r.readings || evidencePoints(ev, field), [{ at: raisedAt, cls: 'raise', label: '▲' }, { at: clearedAt, cls: 'clear', label: '▼' }])),
     h('section.card', { id: 'timeline' }, h('h2', {}, t('timeline')), table(r.events || [], [
       [t('at'), e => fmtTime(e.at)], [t('event'), e => h('span.ev', {}, e.event)],
       [t('actor'), e => h('span.actor', {}, e.actor || '—')],
@@ -257,7 +264,7 @@ async function pageRecord(main, id) {
 
 async function pageCommission(main) {
   if (!canCommission()) { main.replaceChildren(h('p.error', {}, t('forbidden'))); return; }
-  const [dv, un] = await Promise.all([api('GET', '/api/devices'), api('GET', '/api/unknown')]);
+  const [dv, un] = await apiAll(['/api/devices', '/api/unknown']);
   const devs = dv.devices || [];
   const unknown = Array.isArray(un) ? un : (un.unknown || un.senders || un.devices || []);
   const liveList = h('tbody');
@@ -340,10 +347,10 @@ async function pageReport(main, day) {
   main.replaceChildren(h('h1', {}, t('nav.report') + ' ' + (rep.date || day)),
     h('form.inline', { onsubmit: ev => { ev.preventDefault(); location.hash = '#/report/' + input.value; } },
       h('label', {}, t('report.day'), input), h('button', { type: 'submit' }, t('report.show'))),
-    h('section.card', {}, h('h2', {}, t('open.hazards')), jsonEl({ by_state: tot.by_state, by_severity: tot.by_severity,
+    h('section.card', {}, h('h2', {}, t('report.hazards')), jsonEl({ by_state: tot.by_state, by_severity: tot.by_severity,
       new: tot.new, closed: tot.closed, overdue: tot.overdue })),
-    h('section.card', {}, h('h2', {}, t('open.alarms')), jsonEl(tot.alarms || {})),
-    h('section.card', {}, h('h2', {}, t('open.faults')), jsonEl(tot.faults || {})),
+    h('section.card', {}, h('h2', {}, t('report.alarms')), jsonEl(tot.alarms || {})),
+    h('section.card', {}, h('h2', {}, t('report.faults')), jsonEl(tot.faults || {})),
     h('section.card', {}, h('h2', {}, t('devices')), jsonEl(tot.devices || {})),
     h('section.card', {}, h('h2', {}, t('by.site')), jsonEl(rep.sites || [])));
 }

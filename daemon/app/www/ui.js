@@ -17,7 +17,7 @@ function h(spec, attrs, ...kids) {
     else if (k === 'text') el.textContent = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of kids.flat()) {
+  for (const c of kids.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -66,6 +66,15 @@ async function api(method, path, body) {
                        r.headers.get('Retry-After'));
   }
   return data;
+}
+
+// GETs one after the other: one kept-alive connection instead of one per
+// request (the server bounds the connections per address, and a tab's
+// live feed holds one)
+async function apiAll(paths) {
+  const out = [];
+  for (const p of paths) out.push(await api('GET', p));
+  return out;
 }
 
 // ---------------------------------------------------------------- formats
