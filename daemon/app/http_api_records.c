@@ -184,7 +184,7 @@ static void post_action(struct api *a)
 static void get_status(struct api *a)
 {
 	struct ops_error e = { .cls = OPS_OK };
-	cJSON *st = ops_status(a->c->d, daemon_status_json, &e), *o, *l;
+	cJSON *st = ops_status(a->c->d, a->c->status, &e), *o, *l;
 
 	if (!st) {
 		api_result(a, NULL, &e, false);

@@ -14,6 +14,7 @@
 #define HTTP_IDLE_S       30    /* an idle connection is closed */
 
 struct http_console *http_console_open(struct daemon *d, const struct config *cfg,
+				       cJSON *(*status)(struct daemon *d),
 				       char *err, size_t errlen)
 {
 	struct http_console *c = calloc(1, sizeof *c);
@@ -30,6 +31,7 @@ struct http_console *http_console_open(struct daemon *d, const struct config *cf
 		return NULL;
 	}
 	c->d = d;
+	c->status = status;
 	c->sess.ttl_ms = (int64_t)cfg->http.session_ttl_min * 60000;
 	snprintf(c->users_path, sizeof c->users_path, "%s", cfg->http.users_file);
 	if (http_users_load(c->users_path, &c->users, err, errlen) < 0 ||

@@ -12,8 +12,10 @@ struct pollfd;
 struct http_console;
 
 /* Listen on cfg->http.listen (the caller checks it is set), read the
- * users file.  NULL with err. */
+ * users file; status: the loop's status object (loop_status.c), for
+ * GET /api/status.  NULL with err. */
 struct http_console *http_console_open(struct daemon *d, const struct config *cfg,
+				       cJSON *(*status)(struct daemon *d),
 				       char *err, size_t errlen);
 void http_console_close(struct http_console *c);
 /* 0 or 1 pollfd; *timeout_ms lowered to MHD's next timer. */

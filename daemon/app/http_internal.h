@@ -20,6 +20,7 @@ struct sse_client;
 
 struct http_console {
 	struct daemon *d;
+	cJSON *(*status)(struct daemon *d);     /* daemon_status_json */
 	struct http_server *srv;
 	struct http_sessions sess;
 	struct http_throttle thr;
