@@ -300,10 +300,17 @@ async function screenshots(alarmId, hazardId) {
     await ctx.close();
     for (const [user, pages] of users) {
       const b = await login(user, lang);
+      // the language by the page's own switch, the pages by their routes:
+      // one document, one live feed (no reloads, each of which would be
+      // a new connection while the server is still closing the last)
+      if (await b.page.evaluate(() => I18N.lang) !== lang) {
+        await b.page.click('#lang');
+        await b.page.waitForFunction(l => I18N.lang === l, lang);
+      }
       for (const [name, hash] of pages) {
-        await b.page.evaluate(l => localStorage.setItem('hz_lang', l), lang);
-        await b.page.goto(URL0 + '/' + hash);
-        await b.page.reload();
+        const before = await b.page.getAttribute('main', 'data-ready');
+        await b.page.evaluate(hs => { if ((location.hash || '#/') === hs) route(); else location.hash = hs; }, hash);
+        await b.page.waitForFunction(r => document.querySelector('main').dataset.ready !== r, before, { timeout: 5000 });
         await onPage(b.page, name === 'alarm' || name === 'hazard' ? 'record' : name);
         await shotNow(b.page, name);
       }

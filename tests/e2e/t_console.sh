@@ -62,7 +62,8 @@ PUB=$($PY -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \
 CONSOLE_URL=http://127.0.0.1:$HTTP_PORT CONSOLE_PASSWORD=$PASSWORD \
 OWNER_A=owner-a OWNER_B=owner-b INSTALLER=inst GRID=grid PUB=$PUB CHROMIUM=$CHROMIUM \
 NODE_PATH=$BROWSER_DIR/node_modules CONSOLE_SHOTS=${CONSOLE_SHOTS:-} \
-	timeout 180 node "$BROWSER_DIR/console.js" >"$T/browser.out" 2>&1
+	timeout "$([ -n "${CONSOLE_SHOTS:-}" ] && echo 900 || echo 300)" \
+	node "$BROWSER_DIR/console.js" >"$T/browser.out" 2>&1
 rc=$?
 # the script's PASS/FAIL lines are this test's
 cat "$T/browser.out"

@@ -238,7 +238,7 @@ async function pageRecord(main, id) {
     ['severity', r.severity || r.level], ['raised_at', fmtTime(r.raised_at)],
     ['deadline', r.deadline && fmtTime(r.deadline)], ['detail', r.detail]]
     .filter(([, v]) => v !== undefined && v !== null && v !== '');
-  main.replaceChildren(
+  main.replaceChildren(...[
     h('h1', {}, t('kind.' + r.kind) + ' ', h('span.rid', {}, r.id)),
     h('section.card', {}, h('dl.kv', {}, facts.map(([k, v]) => [h('dt', {}, t(k)), h('dd', { 'data-fact': k }, v)]))),
     acts.length ? h('section.card', { id: 'actions' }, h('h2', {}, t('actions')),
@@ -252,7 +252,7 @@ async function pageRecord(main, id) {
       [t('at'), e => fmtTime(e.at)], [t('event'), e => h('span.ev', {}, e.event)],
       [t('actor'), e => h('span.actor', {}, e.actor || '—')],
       [t('note'), e => e.note || ''], [t('detail'), e => e.detail || (e.evidence ? JSON.stringify(e.evidence) : '')]])),
-    h('section.card', {}, h('h2', {}, t('evidence')), jsonEl(r.evidence || {})));
+    h('section.card', {}, h('h2', {}, t('evidence')), jsonEl(r.evidence || {}))].filter(Boolean));
   const off = live.on('record', m => {
     const ids = [m.id, m.alarm_id, m.fault_id, m.hazard_id, m.source];
     if (ids.includes(id) && !slot.firstChild) reload();
