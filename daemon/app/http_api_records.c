@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "coverage_check.h"
 #include "register.h"
 
 #define R_OWN   ((1u << HTTP_OWNER) | (1u << HTTP_CARETAKER))
@@ -19,8 +20,9 @@
 #define R_READ  (R_OWN | R_GRID | R_ADMIN)
 #define R_ALL   (R_READ | R_INST)
 
-/* The members of arr whose "site" the user may see (arr is consumed). */
-static cJSON *visible(const struct http_user *u, cJSON *arr)
+/* The members of arr whose member key (a site id) the user may see (arr
+ * is consumed). */
+static cJSON *visible_by(const struct http_user *u, cJSON *arr, const char *key)
 {
 	cJSON *out, *it, *next;
 
@@ -29,7 +31,7 @@ static cJSON *visible(const struct http_user *u, cJSON *arr)
 		return arr;
 	out = cJSON_CreateArray();
 	for (it = arr->child; it; it = next) {
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "site");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, key);
 
 		next = it->next;
 		if (cJSON_IsString(s) && http_user_sees(u, s->valuestring))
@@ -37,6 +39,11 @@ static cJSON *visible(const struct http_user *u, cJSON *arr)
 	}
 	cJSON_Delete(arr);
 	return out;
+}
+
+static cJSON *visible(const struct http_user *u, cJSON *arr)
+{
+	return visible_by(u, arr, "site");
 }
 
 static cJSON *wrap(const char *key, cJSON *v)
@@ -110,12 +117,48 @@ static cJSON *record_of(struct api *a, const char *id)
 	return r;
 }
 
+#define CHART_MARGIN_MS (10 * 60 * 1000)
+#define CHART_MAX       2000
+
+/* The record's trigger value from 10 min before its raise to 10 min after
+ * its clear (or now): the first field of its type's list
+ * (record_trigger_field) that has readings in the window. */
+static cJSON *readings_of(struct api *a, const char *id)
+{
+	struct hazard_rec rec;
+	struct reading all = { .present = ~0u };
+	cJSON *series = NULL;
+	int i;
+
+	if (!a->c->d->store || store_hazard_get(a->c->d->store, id, &rec) < 0 ||
+	    !rec.device[0])
+		return cJSON_CreateArray();
+	for (i = 0; i < RF_COUNT && !series; i++) {
+		enum reading_field f = record_trigger_field(rec.type, &all);
+
+		if (f == RF_COUNT)
+			break;
+		all.present &= ~(1u << f);
+		series = store_field_series(a->c->d->store, rec.device, reading_field_name[f],
+					    rec.raised_at_ms - CHART_MARGIN_MS,
+					    (rec.cleared_at_ms ? rec.cleared_at_ms : now_wall_ms()) +
+					    CHART_MARGIN_MS, CHART_MAX);
+		if (series && !series->child) {
+			cJSON_Delete(series);
+			series = NULL;
+		}
+	}
+	return series ? series : cJSON_CreateArray();
+}
+
 static void get_record(struct api *a)
 {
 	cJSON *r = record_of(a, a->seg[0]);
 
-	if (r)
-		api_json(a, 200, r);
+	if (!r)
+		return;
+	cJSON_AddItemToObject(r, "readings", readings_of(a, a->seg[0]));
+	api_json(a, 200, r);
 }
 
 /* POST /api/records/ID/ACTION: the control command's members, the id
@@ -260,12 +303,37 @@ static cJSON *sites_json(struct api *a)
 
 	sites = cJSON_DetachItemFromObjectCaseSensitive(reg, "sites");
 	cJSON_Delete(reg);
-	return visible(a->u, sites ? sites : cJSON_CreateArray());
+	return visible_by(a->u, sites ? sites : cJSON_CreateArray(), "id");
 }
 
 static void get_sites(struct api *a)
 {
 	api_json(a, 200, wrap("sites", sites_json(a)));
+}
+
+/* "coverage": {"checked", "missing": [what the site's kind must have and
+ * it lacks]} (coverage_summary_json); "last_selfcheck": ms or null */
+static void site_coverage(struct api *a, cJSON *site)
+{
+	cJSON *all = coverage_summary_json(a->c->d->cfg), *cov = cJSON_CreateObject(), *it;
+	cJSON *missing = NULL;
+	int64_t at;
+
+	cJSON_AddBoolToObject(cov, "checked", a->c->d->cfg->coverage.check);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(all, "short")) {
+		const cJSON *id = cJSON_GetObjectItem(it, "site");
+
+		if (cJSON_IsString(id) && strcmp(id->valuestring, a->seg[0]) == 0)
+			missing = cJSON_DetachItemFromObject(it, "missing");
+	}
+	cJSON_AddItemToObject(cov, "missing", missing ? missing : cJSON_CreateArray());
+	cJSON_Delete(all);
+	cJSON_AddItemToObject(site, "coverage", cov);
+	at = a->c->d->store ? store_last_selfcheck(a->c->d->store, a->seg[0]) : -1;
+	if (at > 0)
+		cJSON_AddNumberToObject(site, "last_selfcheck", (double)at);
+	else
+		cJSON_AddNullToObject(site, "last_selfcheck");
 }
 
 static void get_site(struct api *a)
@@ -301,6 +369,7 @@ static void get_site(struct api *a)
 	if ((v = ops_selfcheck_list(a->c->d, a->seg[0], &e)))
 		cJSON_AddItemToObject(site, "checklist", v);
 	cJSON_Delete(req);
+	site_coverage(a, site);
 	if ((v = devices_json(a, &e))) {
 		cJSON *mine = cJSON_CreateArray(), *n;
 

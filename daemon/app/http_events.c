@@ -1,7 +1,7 @@
 /*
  * http_events.c: GET /api/events, Server-Sent Events from the live feed
  * (live.h).  Each stream subscribes to the feed and is sent what its user
- * may see (a reading's or a record's "site"): "event: reading" or
+ * may see (a reading's or a record's "site"; an installer readings only): "event: reading" or
  * "event: record", "data:" the feed's JSON on one line.  A comment every
  * 15 s keeps proxies and the idle timeout from closing a quiet stream.
  * At most HTTP_SSE_MAX streams; a stream whose buffer is full (a client
@@ -45,6 +45,9 @@ static void on_live(void *ctx, const char *type, const cJSON *msg)
 	if (!u || (u->role != HTTP_GRID_WORKER && u->role != HTTP_ADMIN &&
 		   u->role != HTTP_INSTALLER &&
 		   !(cJSON_IsString(site) && http_user_sees(u, site->valuestring))))
+		return;
+	/* the installer commissions devices: readings, not records */
+	if (u->role == HTTP_INSTALLER && strcmp(type, "reading") != 0)
 		return;
 	if (!(json = cJSON_PrintUnformatted(msg)))
 		return;

@@ -102,7 +102,8 @@ static int user_fields(struct daemon *d, const cJSON *req, struct http_user *u,
 cJSON *http_user_cmd(struct daemon *d, const char *cmd, const cJSON *req,
 		     struct ops_error *e)
 {
-	const char *path = d->cfg->http.users_file;
+	/* the running console's file: a reload does not move it */
+	const char *path = d->http ? d->http->users_path : d->cfg->http.users_file;
 	struct http_users *us = calloc(1, sizeof *us);
 	struct http_user *u = NULL;
 	const char *name = NULL;

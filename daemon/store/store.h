@@ -91,6 +91,14 @@ int    store_hazard_close(struct store *st, const char *hazard_id,
 			  const char *actor, const char *note, int64_t now_ms,
 			  struct hazard_rec *rec, char *err, size_t errlen);
 int    store_hazard_get(struct store *st, const char *hazard_id, struct hazard_rec *rec);
+/* One field ("gas_lel") of device's readings with ts_ms in [from_ms,
+ * to_ms], oldest first, at most max: [{"at": ms, "value": n}] (true and
+ * false as 1 and 0); NULL on a store error (store_chart.c). */
+cJSON *store_field_series(struct store *st, const char *device, const char *field,
+			  int64_t from_ms, int64_t to_ms, int max);
+/* The time of site's last self-inspection (自查) in ms, 0 none, -1 error
+ * (store_selfcheck_last.c). */
+int64_t store_last_selfcheck(struct store *st, const char *site);
 /* Hazard record as the upstream event body (without v/gateway/msg_id/sent_at). */
 cJSON *store_hazard_event_json(struct store *st, const struct hazard_rec *rec,
 			       const char *event, int64_t at_ms);

@@ -77,14 +77,12 @@ check "GET /api/me with the session" "$c $(cat "$T/body")" jtrue 'd["user"] == "
 # ---- throttling
 codes=""
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	codes="$codes $(code POST /api/login -H 'Content-Type: application/json' \
+	codes="$codes $(code POST /api/login -D "$T/h$i" -H 'Content-Type: application/json' \
 		-d '{"user":"carl","password":"wrong-password"}')"
 done
 check "ten wrong passwords: 401 then 429" "$codes" \
 	bash -c '[[ "$1" == " 401 401 401 401 401 429"* ]]' _ "$codes"
-h=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
-	-d '{"user":"carl","password":"wrong-password"}' "$URL/api/login")
-check "429 says Retry-After" "$h" grep -qi "^retry-after: [0-9]" <<<"$h"
+check "429 says Retry-After" "$(cat "$T/h6")" grep -qi "^retry-after: [0-9]" "$T/h6"
 
 # ---- an alarm at each site
 pub t/gas-1 '{"gas": true, "gas_lel": 60}'
@@ -98,6 +96,9 @@ check "the owner of site-1 sees its alarm, not site-2's" "$(cat "$T/body")" \
 	jtrue "[r['id'] for r in d['records']] == ['$A1']" <"$T/body"
 code GET /api/alarms -b "$T/jar-gina" >/dev/null
 check "the grid worker sees both" "$(cat "$T/body")" jtrue 'len(d["records"]) == 2' <"$T/body"
+c=$(code GET "/api/records/$A1" -b "$T/jar-alice")
+check "GET /api/records/ID: the record, its timeline and its trigger value" "$c $(cat "$T/body")" \
+	jtrue 'd["id"] == "'"$A1"'" and len(d["events"]) >= 1 and any(r["value"] == 60 for r in d["readings"])' <"$T/body"
 c=$(code GET "/api/records/$A2" -b "$T/jar-alice")
 check "site-2's record to site-1's owner: 403" "$c" [ "$c" = 403 ]
 c=$(code POST "/api/records/$A2/ack" -b "$T/jar-alice" -H "X-CSRF-Token: $CSRF_alice" -d '{}')
@@ -142,6 +143,29 @@ check "GET /api/devices: the owner's devices only, with state" "$c $(cat "$T/bod
 c=$(code GET /api/unknown -b "$T/jar-alice")
 check "unknown senders: not for an owner (403)" "$c" [ "$c" = 403 ]
 
+c=$(code GET /api/sites -b "$T/jar-alice")
+check "GET /api/sites: the owner's site only, with its people" "$c $(cat "$T/body")" \
+	jtrue '[s["id"] for s in d["sites"]] == ["site-1"] and "people" in d["sites"][0]' <"$T/body"
+c=$(code GET /api/sites/site-2 -b "$T/jar-alice")
+check "another site's page: 403" "$c" [ "$c" = 403 ]
+c=$(code POST /api/selfcheck -b "$T/jar-alice" -H "X-CSRF-Token: $CSRF_alice" \
+	-d '{"site":"site-1","items":{"gas_hose":"ok","detector_test":"ok","extinguisher":"ok","exits":"ok"}}')
+check "POST /api/selfcheck" "$c $(cat "$T/body")" [ "$c" = 200 ]
+c=$(code GET /api/sites/site-1 -b "$T/jar-alice")
+check "GET /api/sites/ID: devices, people, open records, ledger, coverage, last self-inspection" \
+	"$c $(cat "$T/body")" jtrue '[x["id"] for x in d["devices"]] == ["gas-1"] and "records" in d and "ledger" in d and "coverage" in d and d["last_selfcheck"] > 0' <"$T/body"
+c=$(code GET /api/checklist?site=site-2 -b "$T/jar-alice")
+check "another site's checklist: 403" "$c" [ "$c" = 403 ]
+adduser ivan pw-ivan-123 --role installer >/dev/null 2>&1
+login ivan pw-ivan-123
+c=$(code GET /api/unknown -b "$T/jar-ivan")
+check "unknown senders for the installer" "$c $(cat "$T/body")" jtrue '"unknown" in d' <"$T/body"
+c=$(code GET /api/alarms -b "$T/jar-ivan")
+check "records: not for the installer (403)" "$c" [ "$c" = 403 ]
+c=$(code POST /api/outputs/none/test -b "$T/jar-ivan" -H "X-CSRF-Token: $CSRF_ivan" -d '{}')
+check "test of an output that does not exist: 4xx from the operation" "$c $(cat "$T/body")" \
+	bash -c '[[ "$1" == 4* ]] && [ "$1" != 403 ]' _ "$c"
+
 # ---- Server-Sent Events
 curl -s -N -b "$T/jar-alice" "$URL/api/events" >"$T/sse" 2>/dev/null &
 SSE=$!; BG_PIDS+=($SSE)
@@ -174,5 +198,32 @@ check "logout: 204" "$c" [ "$c" = 204 ]
 c=$(code GET /api/me -b "$T/jar-alice")
 check "after logout: 401" "$c" [ "$c" = 401 ]
 check "hazardd still running" "" hz_alive
+
+# ---- TLS: the same console over HTTPS, the cookie Secure; a reload keeps it
+kill_hazardd
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-keyout "$T/console.key" -out "$T/console.crt" >/dev/null 2>&1
+chmod 600 "$T/console.key"
+HPORT=$(free_port)
+write_config "$T/hazardd-tls.json" "http={\"listen\": \"127.0.0.1:$HPORT\", \"users_file\": \"$T/users.json\", \"tls_cert_file\": \"$T/console.crt\", \"tls_key_file\": \"$T/console.key\"}" <<'EOF2'
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "gas-2", "kind": "gas_detector", "site": "site-2"}
+EOF2
+start_hazardd "$T/hazardd-tls.json" || { fail "hazardd starts with TLS" "see the log"; exit 1; }
+h=$(curl -s -k -D - -o /dev/null -H 'Content-Type: application/json' \
+	-d '{"user":"gina","password":"pw-gina-123"}' "https://127.0.0.1:$HPORT/api/login")
+check "HTTPS login: the cookie is Secure" "$h" \
+	bash -c 'grep -qi "^set-cookie: hz_session=.*; Secure" <<<"$1"' _ "$h"
+c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HPORT/api/me")
+check "plain HTTP on the TLS port gets no API answer" "$c" [ "$c" != 401 ]
+ctl reload >/dev/null 2>&1
+c=$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HPORT/api/me")
+check "after a reload the console still answers" "$c" [ "$c" = 401 ]
+write_config "$T/bad.json" "http={\"listen\": \"localhost:80\"}" </dev/null
+out=$("$HAZARDD" --check-config -c "$T/bad.json" 2>&1)
+check "a host name in http.listen is a config error" "$out" grep -q 'http.listen' <<<"$out"
+write_config "$T/bad.json" "http={\"listen\": \"127.0.0.1:8080\", \"tls_cert_file\": \"/x\"}" </dev/null
+out=$("$HAZARDD" --check-config -c "$T/bad.json" 2>&1)
+check "a certificate without a key is a config error" "$out" grep -q 'tls_key_file' <<<"$out"
 info "$N_PASS passed, $N_FAIL failed"
 [ "$N_FAIL" -eq 0 ]
