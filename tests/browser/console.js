@@ -39,8 +39,15 @@ async function check(name, fn) {
     else pass(name + (typeof r === 'string' ? ' (' + r + ')' : ''));
   } catch (e) {
     fail(name, String(e && e.message ? e.message : e).split('\n')[0]);
+    // what the page showed, for whoever reads the failure
+    if (lastPage) {
+      const txt = await lastPage.evaluate(() => location.hash + ' | ' +
+        document.getElementById('main').innerText.replace(/\s+/g, ' ').slice(0, 400)).catch(() => '?');
+      info('page then: ' + txt);
+    }
   }
 }
+let lastPage = null;
 
 function publish(topic, payload) {
   execFileSync('mosquitto_pub', [...PUB, '-q', '1', '-t', topic, '-m', payload], { stdio: 'inherit' });
@@ -76,6 +83,7 @@ async function newBrowser(lang, viewport) {
 async function login(user, lang) {
   const b = await newBrowser(lang);
   const page = b.page;
+  lastPage = page;
   page.on('pageerror', e => fail('no script error on the page (' + user + ')', e.message));
   await page.goto(URL0 + '/#/login');
   await page.fill('#login-user', user);

@@ -29,9 +29,13 @@ async function route() {
   const args = re ? hash.match(re).slice(1).map(a => a === undefined ? a : decodeURIComponent(a)) : [];
   const mine = ++rendering;
   header();
+  // the page is built in a box of its own and shown only if no later
+  // route started meanwhile (a slow page must not overwrite a newer one)
+  const box = h('div.page');
   try {
-    const undo = await page(main, ...args);
+    const undo = await page(box, ...args);
     if (mine !== rendering) { if (undo) undo(); return; }
+    main.replaceChildren(box);
     leavePage = undo || null;
   } catch (e) {
     if (mine === rendering && !(e instanceof ApiError && e.status === 401))

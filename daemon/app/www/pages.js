@@ -1,5 +1,6 @@
 /*
- * pages.js: one function per page (route).  Each gets the <main> element
+ * pages.js: one function per page (route).  Each gets an element of its
+ * own (app.js shows it in <main> once built)
  * and the route's arguments, fills it from the API, and may return a
  * function that undoes what it started (live handlers) when the user
  * leaves.  What a user may do is decided by the server; the page only
@@ -63,7 +64,7 @@ async function pageLogin(main) {
     h('pre', {}, 'hazardctl user add NAME --role admin'),
     h('p', {}, t('login.first2')));
   main.replaceChildren(h('div.login-wrap', {}, form, help));
-  user.focus();
+  setTimeout(() => user.focus(), 0);
 }
 
 // ------------------------------------------------------------ overview
