@@ -73,6 +73,8 @@ static void hzc_usage(FILE *f)
 "                         record a site's self-inspection (自查): every\n"
 "                         item of its kind's checklist once; each failed\n"
 "                         item opens a hazard.  SITE alone: the checklist\n"
+"  checklist SITE         the self-inspection checklist that applies to a\n"
+"                         site: its kind's, from the config or built in\n"
 "  supervise ID [--note TEXT] [--actor NAME]\n"
 "                         put a major hazard under supervision (挂牌督办),\n"
 "                         as the platform's supervise does\n"
@@ -353,6 +355,11 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 		o->id = pos[1];
 		o->person = pos[2];
 		want = 3;
+	} else if (strcmp(o->cmd, "checklist") == 0) {
+		if (npos < 2)
+			return hzc_usage_error("%s", "checklist needs a SITE");
+		o->site = pos[1];
+		want = 2;
 	} else if (strcmp(o->cmd, "selfcheck") == 0) {
 		if (npos < 2)
 			return hzc_usage_error("%s", "selfcheck needs a SITE (and ITEM=ok|fail "
@@ -410,7 +417,7 @@ static int hzc_parse(int argc, char **argv, struct hzc_opts *o)
 	if (o->device && !*o->device)
 		return hzc_usage_error("%s", "--device must not be empty");
 	if (strcmp(o->cmd, "raise") != 0 && strcmp(o->cmd, "selfcheck") != 0 &&
-	    (i = hzc_report_check(o)) >= 0)
+	    strcmp(o->cmd, "checklist") != 0 && (i = hzc_report_check(o)) >= 0)
 		return i;
 	if (strcmp(o->cmd, "raise") == 0 && (o->state || o->since || o->date || o->format))
 		return hzc_usage_error("%s", "raise takes --note, --device, --severity and "
@@ -674,7 +681,7 @@ static cJSON *hzc_build_request(const struct hzc_opts *o)
 
 	if (!req)
 		return NULL;
-	if (strcmp(o->cmd, "selfcheck") == 0)
+	if (strcmp(o->cmd, "selfcheck") == 0 || strcmp(o->cmd, "checklist") == 0)
 		return hzc_selfcheck_request(o, req);
 	if (o->weekly) {        /* report --weekly [--week]: 每周一报 */
 		cJSON_AddStringToObject(req, "cmd", "weekly");

@@ -738,7 +738,9 @@ static void hzc_print_weekly(const cJSON *res)
 static void hzc_print_selfcheck(const cJSON *res)
 {
 	const char *const id_k[] = { "id", NULL }, *const name_k[] = { "name", NULL },
-		*const res_k[] = { "result", NULL }, *const hz_k[] = { "hazard_id", NULL };
+		*const res_k[] = { "result", NULL }, *const hz_k[] = { "hazard_id", NULL },
+		*const en_k[] = { "name_en", NULL };
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(res, "source");
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(res, "items"), *it;
 	const cJSON *failed = cJSON_GetObjectItemCaseSensitive(res, "failed");
 	char *s;
@@ -748,15 +750,19 @@ static void hzc_print_selfcheck(const cJSON *res)
 		printf("self-inspection of %s recorded: %d item(s) failed\n", s,
 		       (int)failed->valuedouble);
 	else
-		printf("self-inspection checklist of %s:\n", s);
+		printf("self-inspection checklist of %s%s%s%s:\n", s,
+		       cJSON_IsString(src) ? " (" : "",
+		       cJSON_IsString(src) ? src->valuestring : "", cJSON_IsString(src) ? ")" : "");
 	free(s);
 	cJSON_ArrayForEach(it, items) {
 		char *i = hzc_scalar(hzc_get(it, id_k)), *n = hzc_scalar(hzc_get(it, name_k));
 		char *r = hzc_get(it, res_k) ? hzc_scalar(hzc_get(it, res_k)) : NULL;
 		char *h = hzc_get(it, hz_k) ? hzc_scalar(hzc_get(it, hz_k)) : NULL;
+		char *en = hzc_get(it, en_k) ? hzc_scalar(hzc_get(it, en_k)) : NULL;
 
-		printf("  %-16s %-5s %s%s%s\n", i, r ? r : "", n, h ? "  -> hazard " : "",
-		       h ? h : "");
+		printf("  %-16s %-5s %s%s%s%s%s%s\n", i, r ? r : "", n, en ? " (" : "",
+		       en ? en : "", en ? ")" : "", h ? "  -> hazard " : "", h ? h : "");
+		free(en);
 		free(i);
 		free(n);
 		free(r);
@@ -791,7 +797,7 @@ void hzc_print(const cJSON *res, const struct hzc_opts *o)
 	} else if (strcmp(o->cmd, "reset") == 0 || strcmp(o->cmd, "test") == 0 ||
 		   strcmp(o->cmd, "switch") == 0) {
 		hzc_flatten("", res);
-	} else if (strcmp(o->cmd, "selfcheck") == 0) {
+	} else if (strcmp(o->cmd, "selfcheck") == 0 || strcmp(o->cmd, "checklist") == 0) {
 		hzc_print_selfcheck(res);
 	} else if (strcmp(o->cmd, "reload") == 0) {
 		/* main: hzc_print_reload, which also decides the exit status */

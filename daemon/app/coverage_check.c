@@ -4,10 +4,12 @@
  * the loop thread.  core/coverage.c decides; this raises the records:
  *
  *   a site short of its kind's requirements has one coverage_gap hazard
- *   (device '', the detail naming what is missing), raised at start-up
- *   and on a reload; when the config later provides what was missing,
- *   the hazard's condition becomes normal (normal_since), so it can be
- *   submitted and re-inspected like any other;
+ *   (device '', the detail naming what is missing), kept in step with the
+ *   config at start-up and on every reload (coverage_gap_move): raised;
+ *   its detail rewritten when a different thing is missing; its
+ *   condition normal when the config provides it (then submitted and
+ *   re-inspected like any other); withdrawn, closed by the daemon with a
+ *   note, when the site leaves the config or nothing is required of it;
  *
  *   a device past installed + sensor_life_y has a sensor_expired fault, a
  *   device past calibration_due a calibration_due fault, looked at once a
@@ -18,6 +20,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -35,58 +38,138 @@ static unsigned site_missing(const struct config *cfg, const struct site_cfg *s)
 				cfg->n_devices, cfg->interlocks, cfg->n_interlocks);
 }
 
-static void site_gap(struct daemon *d, const struct site_cfg *s, unsigned missing,
-		     int64_t now)
+/* What a site's kind requires while the check is on (0: nothing, or off). */
+static unsigned site_required(const struct config *cfg, const struct site_cfg *s)
 {
-	struct hazard_change chg = { .type = HZ_COVERAGE_GAP };
+	return cfg->coverage.check ? cfg->coverage.requires[s->kind] : 0;
+}
+
+static void gap_emit(struct daemon *d, const char *site, const char *what,
+		     const struct hazard_rec *rec, const char *event, int64_t now)
+{
+	log_info("site %s: %s (%s)", site, what, event);
+	lifecycle_emit(d, rec, event, now, NULL);
+}
+
+/* A rules change to the site's gap: raised, reopened or normal again. */
+static void gap_change(struct daemon *d, const struct site_cfg *s, enum change_kind kind,
+		       const char *detail, int64_t now)
+{
+	struct hazard_change chg = { .type = HZ_COVERAGE_GAP, .kind = kind };
 	struct hazard_rec rec;
 	struct hz_policy pol;
 	const char *event = NULL;
-	char names[80];
-	int live;
+
+	chg.severity = records_grade(d->cfg, HZ_COVERAGE_GAP, s->id, false, false);
+	snprintf(chg.detail, sizeof chg.detail, "%s", detail);
+	lifecycle_policy(d->cfg, HZ_COVERAGE_GAP, &pol);
+	if (store_site_hazard_apply(d->store, s->id, &chg, &pol, now, &rec, &event) < 0)
+		d->cnt.store_errors++;
+	else if (event)
+		gap_emit(d, s->id, chg.detail, &rec, event, now);
+}
+
+static void site_gap(struct daemon *d, const struct site_cfg *s, int64_t now)
+{
+	const struct config *cfg = d->cfg;
+	unsigned required = site_required(cfg, s), missing = 0;
+	struct hazard_rec rec, done;
+	char names[80], want[160], have[256];
+	bool on = false, same = false;
+	int live, r;
 
 	live = store_record_live(d->store, REC_HAZARD, "", s->id, HZ_COVERAGE_GAP, &rec);
 	if (live < 0) {
 		d->cnt.store_errors++;
 		return;
 	}
-	/* nothing to do: no gap and none recorded, or one recorded and on */
-	if ((!missing && !live) || (missing && live && rec.cleared_at_ms == 0))
-		return;
-	if (!missing && rec.cleared_at_ms != 0)
-		return;         /* normal already */
+	if (required)
+		missing = site_missing(cfg, s);
 	coverage_names(missing, names, sizeof names);
-	chg.kind = missing ? CHG_ACTIVE : CHG_CLEAR;
-	chg.severity = records_grade(d->cfg, HZ_COVERAGE_GAP, s->id, false, false);
-	if (missing)
-		snprintf(chg.detail, sizeof chg.detail, "%s lacks %s", site_kind_name[s->kind],
-			 names);
-	else
-		snprintf(chg.detail, sizeof chg.detail, "%s requirements met",
-			 site_kind_name[s->kind]);
-	lifecycle_policy(d->cfg, HZ_COVERAGE_GAP, &pol);
-	if (store_site_hazard_apply(d->store, s->id, &chg, &pol, now, &rec, &event) < 0) {
+	snprintf(want, sizeof want, "%s lacks %s", site_kind_name[s->kind], names);
+	if (live) {
+		on = rec.cleared_at_ms == 0;
+		same = store_site_hazard_detail(d->store, rec.id, have, sizeof have) == 1 &&
+		       strcmp(have, want) == 0;
+	}
+	switch (coverage_gap_move(true, required, missing, live == 1, on, same)) {
+	case GAP_RAISE:
+		gap_change(d, s, CHG_ACTIVE, want, now);
+		break;
+	case GAP_REDETAIL:
+		r = store_site_hazard_redetail(d->store, rec.id, want, now, &done);
+		if (r < 0)
+			d->cnt.store_errors++;
+		else if (r)
+			gap_emit(d, s->id, want, &done, "updated", now);
+		break;
+	case GAP_NORMAL:
+		/* what the config now has that the kind requires */
+		coverage_names(required, names, sizeof names);
+		snprintf(want, sizeof want, "configuration now covers %s", names);
+		gap_change(d, s, CHG_CLEAR, want, now);
+		break;
+	case GAP_WITHDRAW:
+		snprintf(want, sizeof want, "withdrawn: %s", !cfg->coverage.check ?
+			 "the coverage check is off in the configuration" :
+			 "the configuration requires nothing of this site's kind");
+		r = store_site_hazard_withdraw(d->store, rec.id, want, now, &done);
+		if (r < 0)
+			d->cnt.store_errors++;
+		else if (r)
+			gap_emit(d, s->id, want, &done, "closed", now);
+		break;
+	case GAP_NONE:
+		break;
+	}
+}
+
+/* The live gaps of sites the config no longer has: withdrawn. */
+static void gone_sites(struct daemon *d, int64_t now)
+{
+	struct hazard_rec *v, done;
+	char note[160];
+	int n, i, r;
+
+	if ((n = store_site_hazards_live(d->store, HZ_COVERAGE_GAP, &v)) < 0) {
 		d->cnt.store_errors++;
 		return;
 	}
-	if (event) {
-		log_info("site %s: %s (%s)", s->id, chg.detail, event);
-		lifecycle_emit(d, &rec, event, now, NULL);
+	for (i = 0; i < n; i++) {
+		if (config_find_site(d->cfg, v[i].site) ||
+		    coverage_gap_move(false, 0, 0, true, false, false) != GAP_WITHDRAW)
+			continue;
+		snprintf(note, sizeof note, "withdrawn: site %s is no longer in the "
+			 "configuration", v[i].site);
+		r = store_site_hazard_withdraw(d->store, v[i].id, note, now, &done);
+		if (r < 0)
+			d->cnt.store_errors++;
+		else if (r)
+			gap_emit(d, v[i].site, note, &done, "closed", now);
 	}
+	free(v);
 }
 
 void coverage_on_config(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
 	int64_t now = now_wall_ms();
+	bool own;
 	int i;
 
 	sensor_recheck = true;
 	if (!d->store)
 		return;
+	/* each gap's rows and its outbox message together, where it can */
+	own = store_begin(d->store) == 0;
 	for (i = 0; i < cfg->n_sites; i++)
-		site_gap(d, &cfg->sites[i],
-			 cfg->coverage.check ? site_missing(cfg, &cfg->sites[i]) : 0, now);
+		site_gap(d, &cfg->sites[i], now);
+	gone_sites(d, now);
+	if (own && store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		d->cnt.store_errors++;
+		log_warnx("coverage: the gaps' changes could not be committed");
+	}
 	if (d->up)
 		uplink_pump(d->up, d->store);
 }

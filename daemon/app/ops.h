@@ -174,7 +174,8 @@ cJSON *ops_assign(struct daemon *d, const char *hazard_id, const char *person,
  * "name", "result", "hazard_id" (failed)}]}. */
 cJSON *ops_selfcheck(struct daemon *d, const cJSON *req, const char *actor,
 		     struct ops_error *e);
-/* {"site", "site_kind", "items": [{"id", "name"}]}: the checklist. */
+/* {"site", "site_kind", "source": "config"|"built-in", "items": [{"id",
+ * "name", "name_en"}]}: the checklist that applies to the site. */
 cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_error *e);
 
 /* ---------------------------------------------------- ops_supervise.c

@@ -2,7 +2,8 @@
  * ops_selfcheck.c: a site's self-inspection (自查) by a person (ops.h):
  * `hazardctl selfcheck SITE ITEM=ok|fail ...` comes here.
  *
- * The site's kind gives its checklist (core/selfcheck.c); every item of
+ * The site's kind gives its checklist: the config's ($.selfcheck) or the
+ * built-in one (core/selfcheck.c, selfcheck_effective); every item of
  * it is answered once, ok or fail, or the self-inspection is refused: a
  * half-done list would count toward the self-inspection rate (自查率) of
  * the summary without the site having looked at everything.  Each failed
@@ -27,14 +28,14 @@ struct answer {
 
 /* "items": {"gas_hose": "ok", "exits": "fail", ...} into a[]; the
  * checklist's rules checked by selfcheck_validate.  Count, or -1 with e. */
-static int read_answers(const cJSON *items, const struct site_cfg *site, struct answer *a,
-			struct ops_error *e)
+static int read_answers(const cJSON *items, const struct config *cfg,
+			const struct site_cfg *site, struct answer *a, struct ops_error *e)
 {
 	const char *ids[SELFCHECK_ITEMS_MAX + 1];
-	const struct selfcheck_item *l;
+	const struct selfcheck_list *l = selfcheck_effective(cfg->selfcheck, site->kind);
 	const cJSON *it;
 	char err[200], clip[OPS_ECHO_MAX];
-	int n = 0, nl, i;
+	int n = 0, i;
 
 	if (!cJSON_IsObject(items) || !items->child) {
 		ops_fail(e, OPS_INVALID, "\"items\" must be an object of item: \"ok\"|\"fail\"");
@@ -57,17 +58,13 @@ static int read_answers(const cJSON *items, const struct site_cfg *site, struct 
 		a[n].hazard[0] = '\0';
 		n++;
 	}
-	if (selfcheck_validate(site->kind, ids, n, err, sizeof err) < 0) {
+	if (selfcheck_validate(l, site_kind_name[site->kind], ids, n, err, sizeof err) < 0) {
 		ops_fail(e, OPS_INVALID, "%s", err);
 		return -1;
 	}
 	/* every id is on the list now: point each answer at its item */
-	l = selfcheck_list(site->kind, &nl);
-	for (i = 0; i < n; i++) {
-		a[i].item = &l[0];
-		while (strcmp(a[i].item->id, a[i].id) != 0 && a[i].item < l + nl - 1)
-			a[i].item++;
-	}
+	for (i = 0; i < n; i++)
+		a[i].item = selfcheck_find(l, a[i].id);
 	return n;
 }
 
@@ -94,7 +91,7 @@ static cJSON *body_of(const struct site_cfg *site, const struct answer *a, int n
 		if (!(x = cJSON_CreateObject()))
 			break;
 		cJSON_AddStringToObject(x, "id", a[i].item->id);
-		cJSON_AddStringToObject(x, "name", a[i].item->name);
+		cJSON_AddStringToObject(x, "name", a[i].item->text);
 		cJSON_AddStringToObject(x, "result", a[i].ok ? "ok" : "fail");
 		if (!a[i].ok) {
 			failed++;
@@ -129,13 +126,14 @@ cJSON *ops_selfcheck(struct daemon *d, const cJSON *req, const char *actor,
 	if (!(site = config_find_site(d->cfg, site_id)))
 		return ops_fail(e, OPS_NOT_FOUND, "no such site: %s",
 				ops_clip(site_id, clip, sizeof clip));
-	if ((n = read_answers(cJSON_GetObjectItemCaseSensitive(req, "items"), site, a, e)) < 0)
+	if ((n = read_answers(cJSON_GetObjectItemCaseSensitive(req, "items"), d->cfg, site, a,
+			      e)) < 0)
 		return NULL;
 	/* the hazards first: the record of the self-inspection names them */
 	for (i = 0; i < n; i++) {
 		if (a[i].ok)
 			continue;
-		snprintf(what, sizeof what, "自查不合格: %s (%s)%s%s", a[i].item->name,
+		snprintf(what, sizeof what, "自查不合格: %s (%s)%s%s", a[i].item->text,
 			 a[i].item->id, note ? ": " : "", note ? note : "");
 		if (daemon_hazard_raise(d, site->id, HZ_SELF_CHECK_FAILED, NULL, -1, actor, what,
 					&rec, err, sizeof err) < 0) {
@@ -175,19 +173,20 @@ cJSON *ops_selfcheck(struct daemon *d, const cJSON *req, const char *actor,
 	return o;
 }
 
-/* The checklist of a site, for `hazardctl selfcheck SITE` with no item. */
+/* The checklist that applies to a site, for `hazardctl selfcheck SITE`
+ * with no item: "source" says whether the config set it. */
 cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_error *e)
 {
-	const struct selfcheck_item *l;
+	const struct selfcheck_list *l;
 	const struct site_cfg *site;
 	char clip[OPS_ECHO_MAX];
 	cJSON *o, *arr, *x;
-	int n, i;
+	int i;
 
 	if (!(site = config_find_site(d->cfg, site_id)))
 		return ops_fail(e, OPS_NOT_FOUND, "no such site: %s",
 				ops_clip(site_id, clip, sizeof clip));
-	l = selfcheck_list(site->kind, &n);
+	l = selfcheck_effective(d->cfg->selfcheck, site->kind);
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "items");
 	if (!o || !arr) {
@@ -196,10 +195,13 @@ cJSON *ops_selfcheck_list(struct daemon *d, const char *site_id, struct ops_erro
 	}
 	cJSON_AddStringToObject(o, "site", site->id);
 	cJSON_AddStringToObject(o, "site_kind", site_kind_name[site->kind]);
-	for (i = 0; i < n; i++) {
+	cJSON_AddStringToObject(o, "source", l && l->configured ? "config" : "built-in");
+	for (i = 0; l && i < l->n; i++) {
 		x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "id", l[i].id);
-		cJSON_AddStringToObject(x, "name", l[i].name);
+		cJSON_AddStringToObject(x, "id", l->items[i].id);
+		cJSON_AddStringToObject(x, "name", l->items[i].text);
+		if (l->items[i].text_en[0])
+			cJSON_AddStringToObject(x, "name_en", l->items[i].text_en);
 		cJSON_AddItemToArray(arr, x);
 	}
 	return o;

@@ -133,11 +133,15 @@ struct config {
 		double normal_submit_h[HZ_TYPES_MAX];
 	} records;
 	/* $.coverage (config_coverage.c): what each site kind must have
-	 * (core/coverage.h); checked only when the file has the section */
+	 * (core/coverage.h); checked unless the file says "enabled": false */
 	struct {
 		bool check;
 		unsigned requires[SITE_KIND_COUNT];    /* bit per coverage_req */
 	} coverage;
+	/* $.selfcheck (config_selfcheck.c): a kind's checklist as the file
+	 * sets it; n 0: the built-in one (core/selfcheck.h,
+	 * selfcheck_effective) */
+	struct selfcheck_list selfcheck[SITE_KIND_COUNT];
 	/* kind rules as the file set them (rule_overrides.c); valid once
 	 * file_rules_saved, with each device's file_rules */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];

@@ -40,7 +40,8 @@ static const struct field root_fields[] = {
 	{ .key = "priorities", .type = T_OTHER },
 	{ .key = "summary", .type = T_OTHER },     { .key = "records", .type = T_OTHER },
 	{ .key = "rule_overrides", .type = T_OTHER },
-	{ .key = "coverage", .type = T_OTHER },   { .key = "http", .type = T_OTHER },
+	{ .key = "coverage", .type = T_OTHER },    { .key = "selfcheck", .type = T_OTHER },
+	{ .key = "http", .type = T_OTHER },
 };
 
 /* The platform's set-rules (rule_overrides.c): strict unless allowed. */
@@ -281,6 +282,7 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 		      ARRAY_LEN(discovery_fields), cfg);
 	parse_records(c, root, cfg);
 	parse_coverage(c, root, cfg);
+	parse_selfcheck(c, root, cfg);
 	parse_sites(c, root, cfg);
 	parse_devices(c, root, cfg);
 	parse_gpio(c, root, cfg);

@@ -5,9 +5,11 @@
  *   "coverage": {"requirements": {"restaurant": ["gas_detector", "gas_shutoff"],
  *                                 "community": ["smoke_alarm"]}}
  *
- * The section turns the check on; a kind it does not list keeps the
- * built-in set (coverage_default), an empty list requires nothing.
- * Without the section no site is checked, as before the check existed.
+ * The check is on by default with the built-in sets (coverage_default);
+ * a kind the section lists replaces its set, an empty list requires
+ * nothing, and "enabled": false turns the check off (an object, like
+ * every other section, rather than "coverage": false: the requirements
+ * may stay written down while it is off).
  */
 #include <string.h>
 
@@ -15,6 +17,7 @@
 #include "config_parse.h"
 
 static const struct field coverage_fields[] = {
+	{ .key = "enabled", .type = T_OTHER },
 	{ .key = "requirements", .type = T_OTHER },
 };
 
@@ -49,11 +52,11 @@ void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg)
 	int k;
 
 	memcpy(cfg->coverage.requires, coverage_default, sizeof cfg->coverage.requires);
-	cfg->coverage.check = false;
+	cfg->coverage.check = true;
 	if (!(cov = get_object(c, root, "$", "coverage", 0)))
 		return;
-	cfg->coverage.check = true;
 	check_keys(c, cov, "$.coverage", coverage_fields, ARRAY_LEN(coverage_fields));
+	get_bool(c, cov, "$.coverage", "enabled", 0, true, &cfg->coverage.check);
 	req = get_object(c, cov, "$.coverage", "requirements", 0);
 	cJSON_ArrayForEach(it, req) {
 		if (is_comment(it->string))

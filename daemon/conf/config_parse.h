@@ -159,6 +159,8 @@ void parse_http(struct ctx *c, const cJSON *root, struct config *cfg);
 
 /* config_coverage.c */
 void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg);
+/* config_selfcheck.c */
+void parse_selfcheck(struct ctx *c, const cJSON *root, struct config *cfg);
 
 /* config_devices.c */
 void parse_sites(struct ctx *c, const cJSON *root, struct config *cfg);

@@ -123,6 +123,24 @@ void coverage_names(unsigned mask, char *buf, size_t size)
 	}
 }
 
+/* ------------------------------------------------------- a gap's record */
+
+enum gap_move coverage_gap_move(bool site_exists, unsigned required, unsigned missing,
+				bool live, bool on, bool same_detail)
+{
+	if (!site_exists || !required)
+		return live ? GAP_WITHDRAW : GAP_NONE;
+	if (missing)
+		return !live || !on ? GAP_RAISE : same_detail ? GAP_NONE : GAP_REDETAIL;
+	return live && on ? GAP_NORMAL : GAP_NONE;
+}
+
+void coverage_gap_withdrawn(struct hazard_rec *r, int64_t now_ms)
+{
+	strlcpy_hz(r->state, "closed", sizeof r->state);
+	r->closed_at_ms = now_ms;
+}
+
 /* ------------------------------------------------------------ dates */
 
 static bool leap(int y)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "record.h"
 
 /*
  * One thing a site may be required to have:
@@ -37,6 +38,37 @@ unsigned coverage_missing(const struct site_cfg *site, unsigned required,
 			  const struct interlock_cfg *interlocks, int n_interlocks);
 /* "gas_detector, gas_shutoff" into buf: the names of the bits in mask. */
 void coverage_names(unsigned mask, char *buf, size_t size);
+
+/*
+ * What a site's coverage_gap hazard does when the config is (re)read
+ * (app/coverage_check.c does it):
+ *   GAP_RAISE     a gap and no live hazard: raise one; a gap and a live
+ *                 one whose condition was normal: it reopens (both through
+ *                 the rules' change CHG_ACTIVE, which also sets its detail)
+ *   GAP_REDETAIL  a different gap than the live hazard's detail names:
+ *                 the detail follows (event "updated"; no occurrence, the
+ *                 condition never went away)
+ *   GAP_NORMAL    the config now provides what was missing: its condition
+ *                 is normal (CHG_CLEAR); a person still submits it and a
+ *                 second one re-inspects it before the write-off, as for
+ *                 any hazard: the config says a detector was fitted, the
+ *                 re-inspection sees it
+ *   GAP_WITHDRAW  nothing is required of the site any more (it left the
+ *                 config, its kind requires nothing, the check is off):
+ *                 the daemon closes the hazard with a note saying why;
+ *                 nothing is left to rectify or to re-inspect
+ *   GAP_NONE      nothing changes
+ * site_exists: the site is in the config; required: its kind's set (0
+ * with the check off); live: a hazard not closed; on: its condition is
+ * on (normal_since unset); same_detail: its detail is the one a gap of
+ * missing would have.
+ */
+enum gap_move { GAP_NONE = 0, GAP_RAISE, GAP_REDETAIL, GAP_NORMAL, GAP_WITHDRAW };
+enum gap_move coverage_gap_move(bool site_exists, unsigned required, unsigned missing,
+				bool live, bool on, bool same_detail);
+/* A withdrawn gap's record: closed now, by the daemon (r is the live
+ * hazard; its other fields stay as they were). */
+void coverage_gap_withdrawn(struct hazard_rec *r, int64_t now_ms);
 
 /*
  * Dates: day numbers as lib's localtime_parse_date gives them.  The end of

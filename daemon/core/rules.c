@@ -42,6 +42,38 @@
 #define CHARGING_MIN_A       0.05
 
 /*
+ * One explanation of an analog condition, kept as values: "gas_lel 62 >=
+ * lel_low 20", "gas_ppm 12000 (24 %LEL) >= lel_low 20", "temp_c 50 <
+ * clear level 54".  Most readings change nothing, and a rule's tick
+ * re-judges every device, so the text is written (why_text) only for a
+ * change that carries it; printing doubles was a third of a reading's
+ * instructions when every pass wrote all of them.
+ */
+struct why {
+	const char *field;      /* "gas_lel", "co_ppm", "gas_ppm (co)", ... */
+	double      v;          /* the field's value */
+	double      lel;        /* gas_ppm as %LEL; shown when has_lel */
+	bool        has_lel;
+	const char *op;         /* "<", ">=", ">" */
+	const char *thr_name;   /* "clear level", "lel_low", ... */
+	double      thr;
+};
+
+/* The label ("gas_lel 62") within 48 bytes, then the comparison, within
+ * 64: the sizes the explanation has always had. */
+static const char *why_text(const struct why *w, char out[64])
+{
+	char label[48];
+
+	if (w->has_lel)
+		snprintf(label, sizeof label, "%s %g (%.3g %%LEL)", w->field, w->v, w->lel);
+	else
+		snprintf(label, sizeof label, "%s %g", w->field, w->v);
+	snprintf(out, 64, "%s %s %s %g", label, w->op, w->thr_name, w->thr);
+	return out;
+}
+
+/*
  * One analog condition as read from the current state.  Levels: 0 below
  * the onset threshold, 1 low, 2 high.  held is "at or above the clear
  * level", the threshold less hysteresis, which keeps an active condition
@@ -51,7 +83,7 @@ struct analog {
 	bool known;
 	int  level;
 	bool held;
-	char why[3][64];
+	struct why why[3];
 };
 
 static bool rules_hold_expired(const struct rules_ctx *c, int64_t since_ms)
@@ -89,6 +121,7 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 			      const struct analog *a, const enum severity sev_of[3])
 {
 	struct rule_slot *s = &c->st->slot[t];
+	char text[64];
 	int lvl;
 
 	if (!a->known)
@@ -97,7 +130,7 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 	 * like any other before slot_raise folds it */
 	if (s->active && !s->off_since_ms) {
 		if (!a->held) {
-			slot_clear(c, t, a->why[0]);
+			slot_clear(c, t, why_text(&a->why[0], text));
 			return;
 		}
 		if (a->level == 0 || sev_of[a->level] <= s->severity) {
@@ -109,7 +142,8 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 			s->pending_level = a->level;
 		}
 		if (rules_hold_expired(c, s->pending_ms))
-			slot_escalate(c, t, sev_of[a->level], a->why[a->level]);
+			slot_escalate(c, t, sev_of[a->level],
+				      why_text(&a->why[a->level], text));
 		return;
 	}
 
@@ -126,7 +160,7 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 	if (!rules_hold_expired(c, s->pending_ms))
 		return;
 	lvl = s->pending_level;
-	slot_raise(c, t, sev_of[lvl], a->why[lvl]);
+	slot_raise(c, t, sev_of[lvl], why_text(&a->why[lvl], text));
 	/*
 	 * Raised at the level that held, while the value already stands
 	 * higher: when it got there is not recorded (one timestamp per slot),
@@ -139,13 +173,22 @@ static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 }
 
 /*
- * One gas metric into a: label names it in the reason ("gas_lel 62",
- * "gas_ppm 12000 (24 %LEL)"), v is compared with the thresholds.  The
- * worse metric sets the level, either one at or above its clear level
- * keeps the hazard on.  The clear level derives from the low threshold
- * (from high if low is off).
+ * One gas metric into a: label names it in the reason (field and shown
+ * value, "gas_lel 62", "gas_ppm 12000 (24 %LEL)"), v is compared with the
+ * thresholds.  The worse metric sets the level, either one at or above its
+ * clear level keeps the hazard on.  The clear level derives from the low
+ * threshold (from high if low is off).
  */
-static void rules_gas_metric(struct analog *a, const char *label, double v,
+static void why_set(struct why *w, const struct why *label, const char *op,
+		    const char *thr_name, double thr)
+{
+	*w = *label;
+	w->op = op;
+	w->thr_name = thr_name;
+	w->thr = thr;
+}
+
+static void rules_gas_metric(struct analog *a, const struct why *label, double v,
 			     double low, const char *low_name,
 			     double high, const char *high_name, double hyst)
 {
@@ -156,8 +199,7 @@ static void rules_gas_metric(struct analog *a, const char *label, double v,
 		return;
 	clear_at = (low > 0 ? low : high) * (1 - hyst);
 	if (!a->known)
-		snprintf(a->why[0], sizeof(a->why[0]), "%s < clear level %g",
-			 label, clear_at);
+		why_set(&a->why[0], label, "<", "clear level", clear_at);
 	a->known = true;
 	if (v >= clear_at)
 		a->held = true;
@@ -167,15 +209,12 @@ static void rules_gas_metric(struct analog *a, const char *label, double v,
 		lvl = 1;
 	if (lvl >= 1 && a->level < 1) {
 		if (low > 0 && v >= low)
-			snprintf(a->why[1], sizeof(a->why[1]), "%s >= %s %g",
-				 label, low_name, low);
+			why_set(&a->why[1], label, ">=", low_name, low);
 		else
-			snprintf(a->why[1], sizeof(a->why[1]), "%s >= %s %g",
-				 label, high_name, high);
+			why_set(&a->why[1], label, ">=", high_name, high);
 	}
 	if (lvl == 2 && a->level < 2)
-		snprintf(a->why[2], sizeof(a->why[2]), "%s >= %s %g",
-			 label, high_name, high);
+		why_set(&a->why[2], label, ">=", high_name, high);
 	if (lvl > a->level)
 		a->level = lvl;
 }
@@ -219,8 +258,10 @@ static void rules_above(struct analog *a, const struct reading *cur,
 	a->known = true;
 	a->held = v >= clear_at;
 	a->level = v > max ? 1 : 0;
-	snprintf(a->why[0], sizeof(a->why[0]), "%s %g < clear level %g", name, v, clear_at);
-	snprintf(a->why[1], sizeof(a->why[1]), "%s %g > %s %g", name, v, max_name, max);
+	a->why[0] = (struct why){ .field = name, .v = v, .op = "<",
+				  .thr_name = "clear level", .thr = clear_at };
+	a->why[1] = (struct why){ .field = name, .v = v, .op = ">",
+				  .thr_name = max_name, .thr = max };
 }
 
 /*
@@ -236,12 +277,13 @@ static void rules_flagged(struct rules_ctx *c, enum hazard_type t, bool flag_on,
 {
 	static const enum severity sev_of[3] = { SEV_GENERAL, SEV_GENERAL, SEV_MAJOR };
 	enum severity sev;
-	char detail[96];
+	char detail[96], text[64];
 
 	if (flag_on) {
 		sev = a->level == 2 ? SEV_MAJOR : SEV_GENERAL;
 		if (sev == SEV_MAJOR)
-			snprintf(detail, sizeof(detail), "%s flag, %s", flag_name, a->why[2]);
+			snprintf(detail, sizeof(detail), "%s flag, %s", flag_name,
+				 why_text(&a->why[2], text));
 		else
 			snprintf(detail, sizeof(detail), "%s flag", flag_name);
 		slot_raise(c, t, sev, detail);
@@ -278,19 +320,19 @@ static void rules_gas(struct rules_ctx *c, const struct reading *cur)
 	bool flag_known = !co && (reading_has(cur, RF_ALARM) || reading_has(cur, RF_GAS));
 	double hyst = rules_hyst(p), per = rules_ppm_per_lel(c->dev->gas), lel;
 	struct analog a;
-	char label[48];
+	struct why label;
 
 	memset(&a, 0, sizeof(a));
 	if (reading_has(cur, RF_GAS_LEL)) {
-		snprintf(label, sizeof label, "gas_lel %g", cur->val[RF_GAS_LEL]);
-		rules_gas_metric(&a, label, cur->val[RF_GAS_LEL], p->lel_low, "lel_low",
+		label = (struct why){ .field = "gas_lel", .v = cur->val[RF_GAS_LEL] };
+		rules_gas_metric(&a, &label, cur->val[RF_GAS_LEL], p->lel_low, "lel_low",
 				 p->lel_high, "lel_high", hyst);
 	}
 	if (reading_has(cur, RF_GAS_PPM) && per > 0) {
 		lel = cur->val[RF_GAS_PPM] / per;
-		snprintf(label, sizeof label, "gas_ppm %g (%.3g %%LEL)",
-			 cur->val[RF_GAS_PPM], lel);
-		rules_gas_metric(&a, label, lel, p->lel_low, "lel_low",
+		label = (struct why){ .field = "gas_ppm", .v = cur->val[RF_GAS_PPM],
+				      .lel = lel, .has_lel = true };
+		rules_gas_metric(&a, &label, lel, p->lel_low, "lel_low",
 				 p->lel_high, "lel_high", hyst);
 	}
 	if (!a.known && !flag_known && !alarm && !gas)
@@ -313,7 +355,7 @@ static void rules_co(struct rules_ctx *c, const struct reading *cur)
 	const char *name = NULL;
 	bool on = false, known = false;
 	struct analog a;
-	char label[48];
+	struct why label;
 	size_t i;
 
 	memset(&a, 0, sizeof(a));
@@ -329,9 +371,9 @@ static void rules_co(struct rules_ctx *c, const struct reading *cur)
 	for (i = 0; i < sizeof ppm / sizeof ppm[0]; i++) {
 		if ((i > 0 && !co_det) || !reading_has(cur, ppm[i]))
 			continue;
-		snprintf(label, sizeof label, "%s %g", i ? "gas_ppm (co)" : "co_ppm",
-			 cur->val[ppm[i]]);
-		rules_gas_metric(&a, label, cur->val[ppm[i]], p->co_low_ppm, "co_low_ppm",
+		label = (struct why){ .field = i ? "gas_ppm (co)" : "co_ppm",
+				      .v = cur->val[ppm[i]] };
+		rules_gas_metric(&a, &label, cur->val[ppm[i]], p->co_low_ppm, "co_low_ppm",
 				 p->co_high_ppm, "co_high_ppm", rules_hyst(p));
 	}
 	if (!a.known && !known)
@@ -364,19 +406,22 @@ static void rules_charging(struct rules_ctx *c, const struct reading *cur)
 	double hours;
 	char detail[96];
 
-	if (reading_has(cur, RF_POWER_W)) {
+	if (reading_has(cur, RF_POWER_W))
 		charging = cur->val[RF_POWER_W] > p->charging_w;
-		snprintf(detail, sizeof(detail), "power_w %g <= charging_w %g",
-			 cur->val[RF_POWER_W], p->charging_w);
-	} else if (reading_has(cur, RF_CURRENT_A)) {
+	else if (reading_has(cur, RF_CURRENT_A))
 		charging = cur->val[RF_CURRENT_A] > CHARGING_MIN_A;
-		snprintf(detail, sizeof(detail), "current_a %g <= %g",
-			 cur->val[RF_CURRENT_A], CHARGING_MIN_A);
-	} else {
+	else
 		return;
-	}
 	if (!charging) {
 		st->charging_since_ms = 0;
+		if (!st->slot[HZ_OVERCHARGE].active)
+			return;         /* nothing to clear: no text to write */
+		if (reading_has(cur, RF_POWER_W))
+			snprintf(detail, sizeof(detail), "power_w %g <= charging_w %g",
+				 cur->val[RF_POWER_W], p->charging_w);
+		else
+			snprintf(detail, sizeof(detail), "current_a %g <= %g",
+				 cur->val[RF_CURRENT_A], CHARGING_MIN_A);
 		slot_clear(c, HZ_OVERCHARGE, detail);
 		return;
 	}
@@ -455,6 +500,8 @@ static void rules_battery(struct rules_ctx *c, const struct reading *cur)
 	} else if (flag) {
 		slot_raise(c, HZ_LOW_BATTERY, SEV_GENERAL, "battery_low flag");
 	} else if (has_pct && v > low + BATTERY_CLEAR_POINTS) {
+		if (!c->st->slot[HZ_LOW_BATTERY].active)
+			return;         /* nothing to clear: no text to write */
 		snprintf(detail, sizeof(detail), "battery %g > %g", v, low + BATTERY_CLEAR_POINTS);
 		slot_clear(c, HZ_LOW_BATTERY, detail);
 	} else if (!has_pct) {
@@ -473,7 +520,7 @@ static void rules_flag(struct rules_ctx *c, const struct reading *cur,
 	if (cur->val[f] != 0) {
 		snprintf(detail, sizeof(detail), "%s flag", reading_field_name[f]);
 		slot_raise(c, t, SEV_GENERAL, detail);
-	} else {
+	} else if (c->st->slot[t].active) {     /* else nothing to clear */
 		snprintf(detail, sizeof(detail), "%s flag off", reading_field_name[f]);
 		slot_clear(c, t, detail);
 	}

@@ -111,6 +111,17 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "WHERE device = ?1 AND (state = 'active' OR (kind = 'hazard' "
 			  "AND state IN ('open', 'rectifying') AND cleared_at_ms = 0))",
 	[S_HZ_EVIDENCE_SET] = "UPDATE hazards SET evidence = ?2 WHERE id = ?1",
+	/* store_site_record.c, store_record_rows.c: asked for every device
+	 * by the daily sensor-date check and for every raise, so cached
+	 * (a fresh prepare cost more than the query) */
+	[S_HZ_FIND_LIVE] = "SELECT " HZ_COLS " FROM hazards WHERE "
+			   "device = ?1 AND site = ?2 AND type = ?3 AND "
+			   "kind = ?4 AND " RECORD_LIVE_SQL
+			   " ORDER BY raised_at_ms DESC LIMIT 1",
+	[S_HZ_LAST_CLOSE] = "SELECT id, closed_at_ms FROM hazards "
+			    "WHERE device = ?1 AND type = ?2 AND state = 'closed' "
+			    "AND closed_at_ms <= ?3 "
+			    "ORDER BY closed_at_ms DESC, raised_at_ms DESC LIMIT 1",
 };
 
 /* ------------------------------------------------------------ helpers */

@@ -306,6 +306,17 @@ int store_record_live(struct store *st, enum record_kind k, const char *device,
 int store_site_hazard_apply(struct store *st, const char *site,
 			    const struct hazard_change *chg, const struct hz_policy *pol,
 			    int64_t now_ms, struct hazard_rec *rec, const char **event);
+/* store_site_gap.c: a site's own hazards when the config changes.  The
+ * live hazards of type t with no device at any site (malloc'd into *out;
+ * the count, or -1); the stored detail of one (1, 0 none, -1); its detail
+ * rewritten (event "updated"); its withdrawal by the daemon, closed with
+ * note (event "closed").  The last two: 1 done, 0 not live, -1 error. */
+int store_site_hazards_live(struct store *st, enum hazard_type t, struct hazard_rec **out);
+int store_site_hazard_detail(struct store *st, const char *id, char *buf, size_t len);
+int store_site_hazard_redetail(struct store *st, const char *id, const char *detail,
+			       int64_t now_ms, struct hazard_rec *rec);
+int store_site_hazard_withdraw(struct store *st, const char *id, const char *note,
+			       int64_t now_ms, struct hazard_rec *rec);
 /* Records of kind, device and type raised at or after since_ms; -1 error. */
 int64_t store_record_count(struct store *st, enum record_kind k, const char *device,
 			   enum hazard_type t, int64_t since_ms);

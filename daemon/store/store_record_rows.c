@@ -213,14 +213,9 @@ sqlite3_stmt *store_adhoc(struct store *st, const char *sql)
 int store_hz_last_close(struct store *st, const char *device, enum hazard_type t,
 			int64_t now_ms, char *id, int64_t *closed_at_ms)
 {
-	sqlite3_stmt *s = store_adhoc(st, "SELECT id, closed_at_ms FROM hazards "
-				      "WHERE device = ?1 AND type = ?2 AND state = 'closed' "
-				      "AND closed_at_ms <= ?3 "
-				      "ORDER BY closed_at_ms DESC, raised_at_ms DESC LIMIT 1");
+	sqlite3_stmt *s = st->stmt[S_HZ_LAST_CLOSE];
 	int rc, found = 0;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, device);
 	store_bind_text(s, 2, hazard_type_name[t]);
 	sqlite3_bind_int64(s, 3, now_ms);
@@ -233,7 +228,7 @@ int store_hz_last_close(struct store *st, const char *device, enum hazard_type t
 		store_fail(st, "find a recent close");
 		found = -1;
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	return found;
 }
 

@@ -17,14 +17,9 @@ static int find_live(struct store *st, enum record_kind k, const char *device,
 		     const char *site, enum hazard_type t, struct hazard_rec *rec,
 		     char **evidence)
 {
-	sqlite3_stmt *s = store_adhoc(st, "SELECT " HZ_COLS " FROM hazards WHERE "
-				      "device = ?1 AND site = ?2 AND type = ?3 AND "
-				      "kind = ?4 AND " RECORD_LIVE_SQL
-				      " ORDER BY raised_at_ms DESC LIMIT 1");
+	sqlite3_stmt *s = st->stmt[S_HZ_FIND_LIVE];
 	int rc, found = 0;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, device);
 	store_bind_text(s, 2, site);
 	store_bind_text(s, 3, hazard_type_name[t]);
@@ -38,7 +33,7 @@ static int find_live(struct store *st, enum record_kind k, const char *device,
 		store_fail(st, "read live record");
 		found = -1;
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	return found;
 }
 

@@ -13,7 +13,14 @@
 # "supervised" event upstream); a general hazard and a second supervise
 # are refused.  The weekly report (每周一报) lists the open majors with
 # assignee, deadline and supervision, as the database has them, and goes
-# upstream on <prefix>/weekly.
+# upstream on <prefix>/weekly.  A checklist set in the config
+# ($.selfcheck.rental_housing) replaces the kind's built-in one on a
+# reload: `hazardctl checklist SITE` (and `selfcheck SITE`) shows it
+# (source config, with its English text), a self-inspection with its items is recorded (the failed
+# item's hazard and the upstream message carry the config's text), one
+# with a built-in item no longer on it is refused, the restaurant keeps its
+# built-in list; a bad checklist is refused at the reload with FILE:LINE:
+# $.path and the running one stays.
 source "$(dirname "$0")/lib.sh"
 
 GW=gw-e2e-01
@@ -156,6 +163,60 @@ check "hazardctl supervise of a general hazard: exit 1" "rc $rc: $out" [ "$rc" =
 out=$(ctl supervise "$HM2" --note "stairwell charging" 2>&1); rc=$?
 check "hazardctl supervise of a major hazard: exit 0" "rc $rc: $out" \
 	bash -c '[ "$1" = 0 ] && grep -q "under supervision" <<<"$2"' _ "$rc" "$out"
+
+# ---- a checklist from the config replaces rental housing's built-in one
+SC='[{"id": "stair_clear", "text": "楼梯间无杂物堆放", "text_en": "stairwell free of clutter"}, {"id": "ebike_corridor", "text": "楼道无电动自行车停放充电"}]'
+write_config "$T/hazardd.json" "records.normal_before_submit_h=0" "sites=$SITES" \
+	"upstream.command_key_file=\"$T/cmd.key\"" "selfcheck.rental_housing=$SC" <<'EOF2'
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "smk-2", "kind": "smoke_alarm", "site": "site-2"}
+EOF2
+out=$(ctl reload 2>&1); rc=$?
+check "reload with a rental_housing checklist: applied" "rc $rc: $out" [ "$rc" = 0 ]
+out=$(ctl --json selfcheck site-2 2>&1); rc=$?
+check "selfcheck site-2 lists the config's checklist (source config, English text)" "rc $rc: $out" \
+	jpy '[(i["id"], i["name"], i.get("name_en")) for i in d["items"]] == [("stair_clear", "楼梯间无杂物堆放", "stairwell free of clutter"), ("ebike_corridor", "楼道无电动自行车停放充电", None)] and d["source"] == "config" and d["site_kind"] == "rental_housing"' <<<"$out"
+out=$(ctl checklist site-2 2>&1); rc=$?
+check "hazardctl checklist site-2 as text: the config's list, its source, its English text" "rc $rc: $out" \
+	bash -c '[ "$1" = 0 ] && grep -q "^self-inspection checklist of site-2 (config):" <<<"$2" && grep -E -q "^ +stair_clear +楼梯间无杂物堆放 \(stairwell free of clutter\)$" <<<"$2" && grep -E -q "^ +ebike_corridor +楼道无电动自行车停放充电$" <<<"$2"' _ "$rc" "$out"
+out=$(ctl --json checklist site-2 2>&1)
+check "hazardctl --json checklist site-2: the same as selfcheck site-2" "$out" \
+	jpy '[i["id"] for i in d["items"]] == ["stair_clear", "ebike_corridor"] and d["source"] == "config"' <<<"$out"
+out=$(ctl checklist 2>&1); rc=$?
+check "checklist without a SITE: usage error (exit 2)" "rc $rc: $out" [ "$rc" = 2 ]
+out=$(ctl checklist site-9 2>&1); rc=$?
+check "checklist of an unknown site: exit 1" "rc $rc: $out" [ "$rc" = 1 ]
+out=$(ctl --json selfcheck site-1 2>&1)
+check "the restaurant keeps its built-in list" "$out" \
+	jpy '[i["id"] for i in d["items"]] == ["gas_hose", "detector_test", "extinguisher", "exits"] and d["source"] == "built-in"' <<<"$out"
+N0=$(db "SELECT count(*) FROM self_checks WHERE source='checklist' AND site='site-2'")
+refused "a built-in item no longer on the list" site-2 stair_clear=ok ebike_corridor=ok extinguisher=ok
+refused "the built-in list itself" site-2 ebike_corridor=ok detector_test=ok extinguisher=ok exits=ok
+refused "an item of the config's list missing" site-2 ebike_corridor=ok
+N1=$(db "SELECT count(*) FROM self_checks WHERE source='checklist' AND site='site-2'")
+check "nothing recorded for site-2 by the refusals" "$N0 then $N1" [ "$N1" = "$N0" ]
+out=$(ctl --json selfcheck site-2 ebike_corridor=fail stair_clear=ok --note "two bikes charging" --actor wang 2>&1); rc=$?
+check "a self-inspection with the config's items: exit 0, one failed" "rc $rc: $out" \
+	jpy 'd["failed"] == 1 and [(i["id"], i["name"], i["result"]) for i in d["items"]] == [("ebike_corridor", "楼道无电动自行车停放充电", "fail"), ("stair_clear", "楼梯间无杂物堆放", "ok")] and d["items"][0]["hazard_id"]' <<<"$out"
+H2=$($PY -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["hazard_id"])' <<<"$out")
+ROW=$(db "SELECT h.type || '|' || h.site || '|' || e.note FROM hazards h JOIN hazard_events e ON e.hazard_id = h.id AND e.event = 'raised' WHERE h.id='$H2'")
+check "its hazard: self_check_failed at site-2, raised with the config's text" "$ROW" \
+	bash -c '[[ "$1" == "self_check_failed|site-2|"*"楼道无电动自行车停放充电 (ebike_corridor)"* ]]' _ "$ROW"
+check "the selfcheck message upstream carries the config's items" "$(rec_py 'print([m["payload"] for m in msgs if m["topic"].endswith("/selfcheck")][-1:])')" \
+	wait_for "rec_py 'sc = [m[\"payload\"] for m in msgs if m[\"topic\"] == base + \"/selfcheck\" and m[\"payload\"][\"site\"] == \"site-2\"]; sys.exit(0 if len(sc) == 1 and [(i[\"id\"], i[\"name\"], i[\"result\"]) for i in sc[0][\"items\"]] == [(\"ebike_corridor\", \"楼道无电动自行车停放充电\", \"fail\"), (\"stair_clear\", \"楼梯间无杂物堆放\", \"ok\")] else 1)'" 10
+# a bad checklist: the reload is refused, the running list stays
+write_config "$T/hazardd.json" "records.normal_before_submit_h=0" "sites=$SITES" \
+	"upstream.command_key_file=\"$T/cmd.key\"" \
+	'selfcheck.rental_housing=[{"id": "Stair-Clear", "text": "x"}]' <<'EOF2'
+{"id": "gas-1", "kind": "gas_detector"}
+{"id": "smk-2", "kind": "smoke_alarm", "site": "site-2"}
+EOF2
+out=$(ctl reload 2>&1); rc=$?
+check "reload with a bad item id: refused, FILE:LINE: \$.path named" "rc $rc: $out" \
+	bash -c '[ "$1" != 0 ] && grep -E -q "hazardd.json:[0-9]+: \\\$\.selfcheck\.rental_housing\[0\]\.id: item id \"Stair-Clear\"" <<<"$2"' _ "$rc" "$out"
+out=$(ctl --json selfcheck site-2 2>&1)
+check "the running checklist stays" "$out" \
+	jpy '[i["id"] for i in d["items"]] == ["stair_clear", "ebike_corridor"]' <<<"$out"
 
 kill_hazardd
 

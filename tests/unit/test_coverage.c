@@ -4,13 +4,18 @@
  * its shut-off interlock, a CO detector that does not count, interlocks
  * bound to another site or device, smoke alarms, chargers with and
  * without a cut-off), and the end of a sensor's life (leap days, month
- * ends, fractional years, the last day itself).
+ * ends, fractional years, the last day itself); what a site's gap does
+ * when the config is read again (raised, its detail following a different
+ * gap, normal once covered, withdrawn when nothing is required of the
+ * site); and $.coverage in a file: on by default with the built-in sets,
+ * "enabled": false, a kind's set replaced, the errors.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testing.h"
-#include "core.h"
+#include "conf.h"
 
 #define B(r) (1u << (r))
 
@@ -186,11 +191,112 @@ static void test_record_defaults(void)
 	CHECK_STR("names", hazard_type_name[HZ_COVERAGE_GAP], "coverage_gap");
 }
 
+static void test_gap_moves(void)
+{
+	const unsigned req = B(COV_GAS_DETECTOR) | B(COV_GAS_SHUTOFF), shut = B(COV_GAS_SHUTOFF);
+	struct hazard_rec r;
+
+	/*                                  site  required missing live  on     same */
+	CHECK_INT("a gap, no hazard: raised", coverage_gap_move(true, req, req, false, false,
+								  false), GAP_RAISE);
+	CHECK_INT("the same gap again: nothing", coverage_gap_move(true, req, req, true, true,
+								     true), GAP_NONE);
+	CHECK_INT("a different gap: the detail follows",
+		  coverage_gap_move(true, req, shut, true, true, false), GAP_REDETAIL);
+	CHECK_INT("a gap back on a normal hazard: reopened (the rules' change)",
+		  coverage_gap_move(true, req, shut, true, false, false), GAP_RAISE);
+	CHECK_INT("covered now: its condition normal (re-inspection follows)",
+		  coverage_gap_move(true, req, 0, true, true, false), GAP_NORMAL);
+	CHECK_INT("covered and already normal: nothing",
+		  coverage_gap_move(true, req, 0, true, false, false), GAP_NONE);
+	CHECK_INT("covered, no hazard: nothing", coverage_gap_move(true, req, 0, false, false,
+								     false), GAP_NONE);
+	CHECK_INT("the site left the config: withdrawn",
+		  coverage_gap_move(false, 0, 0, true, true, false), GAP_WITHDRAW);
+	CHECK_INT("the site left, its gap normal: withdrawn too",
+		  coverage_gap_move(false, 0, 0, true, false, false), GAP_WITHDRAW);
+	CHECK_INT("nothing required any more (or the check off): withdrawn",
+		  coverage_gap_move(true, 0, 0, true, true, true), GAP_WITHDRAW);
+	CHECK_INT("nothing required, no hazard: nothing",
+		  coverage_gap_move(true, 0, 0, false, false, false), GAP_NONE);
+
+	memset(&r, 0, sizeof r);
+	strcpy(r.state, "rectifying");
+	r.kind = REC_HAZARD;
+	r.occurrences = 2;
+	r.cleared_at_ms = 500;
+	coverage_gap_withdrawn(&r, 9000);
+	CHECK("withdrawn: closed at the time given, the rest kept",
+	      strcmp(r.state, "closed") == 0 && r.closed_at_ms == 9000 && r.occurrences == 2 &&
+	      r.cleared_at_ms == 500 && !record_live(REC_HAZARD, r.state));
+}
+
+/* $.coverage in a file ("" for none); 0 or -1, errors in errs */
+static int load_cov(const char *cov, struct config *cfg, char *errs, size_t len)
+{
+	char path[] = "/tmp/test_coverage.XXXXXX";
+	FILE *f;
+	int fd, rc;
+
+	if ((fd = mkstemp(path)) < 0 || !(f = fdopen(fd, "w")))
+		return -2;
+	fprintf(f, "{\"gateway\": {\"id\": \"gw-1\", \"district\": \"d1\"},\n"
+		" \"storage\": {\"path\": \"/tmp/x.db\"},\n"
+		" \"local\": {\"uri\": \"tcp://127.0.0.1:1883\"},\n"
+		" \"upstream\": {\"uris\": [\"tcp://127.0.0.1:1884\"]},\n"
+		" \"sites\": [{\"id\": \"r1\", \"kind\": \"restaurant\"}],\n"
+		" \"devices\": []%s%s}\n", *cov ? ",\n \"coverage\": " : "", cov);
+	fclose(f);
+	errs[0] = '\0';
+	memset(cfg, 0, sizeof *cfg);
+	rc = config_load(path, cfg, errs, len);
+	unlink(path);
+	return rc;
+}
+
+static void test_config_coverage(void)
+{
+	struct config cfg;
+	char errs[4096];
+
+	CHECK_INT("no coverage section: loads", load_cov("", &cfg, errs, sizeof errs), 0);
+	CHECK("  the check is on by default", cfg.coverage.check);
+	CHECK("  with the built-in sets", memcmp(cfg.coverage.requires, coverage_default,
+						 sizeof cfg.coverage.requires) == 0);
+	config_free(&cfg);
+	CHECK_INT("\"enabled\": false: loads", load_cov("{\"enabled\": false}", &cfg, errs,
+							 sizeof errs), 0);
+	CHECK("  the check is off", !cfg.coverage.check);
+	config_free(&cfg);
+	CHECK_INT("a kind's set replaced: loads", load_cov(
+		"{\"enabled\": true, \"requirements\": {\"restaurant\": [\"gas_detector\"], "
+		"\"community\": []}}", &cfg, errs, sizeof errs), 0);
+	CHECK("  on, the restaurant needs the detector alone, the others as built in",
+	      cfg.coverage.check &&
+	      cfg.coverage.requires[SITE_RESTAURANT] == B(COV_GAS_DETECTOR) &&
+	      cfg.coverage.requires[SITE_COMMUNITY] == 0 &&
+	      cfg.coverage.requires[SITE_RENTAL_HOUSING] == coverage_default[SITE_RENTAL_HOUSING]);
+	config_free(&cfg);
+	CHECK_INT("\"coverage\": false: refused (the switch is \"enabled\")",
+		  load_cov("false", &cfg, errs, sizeof errs), -1);
+	CHECK_CONTAINS("  says so with FILE:LINE: $.path", errs, ":7: $.coverage: expected object");
+	CHECK_INT("\"enabled\" not a boolean: refused",
+		  load_cov("{\"enabled\": \"no\"}", &cfg, errs, sizeof errs), -1);
+	CHECK_CONTAINS("  says so", errs, ":7: $.coverage.enabled: expected true or false");
+	CHECK_INT("an unknown requirement: refused",
+		  load_cov("{\"requirements\": {\"restaurant\": [\"sprinkler\"]}}", &cfg, errs,
+			   sizeof errs), -1);
+	CHECK_CONTAINS("  says so", errs, "$.coverage.requirements.restaurant[0]: unknown "
+		       "requirement \"sprinkler\"");
+}
+
 int main(void)
 {
 	test_record_defaults();
 	test_restaurant();
 	test_rental_and_charging();
 	test_sensor_life();
+	test_gap_moves();
+	test_config_coverage();
 	TEST_DONE();
 }

@@ -1,6 +1,9 @@
 /*
  * test_selfcheck.c: the self-inspection checklist's validation
- * (core/selfcheck.c) and the self-inspection rate, 自查率
+ * (core/selfcheck.c), a checklist set in the config ($.selfcheck,
+ * conf/config_selfcheck.c: replacing a kind's built-in list, the others
+ * kept, and every refusal with its FILE:LINE: $.path) and the
+ * self-inspection rate, 自查率
  * (app/summary_selfcheck.c), against a real store: checklist rows count,
  * a test-button press does not, a site is counted once however often it
  * inspected itself, a row outside the period or of a site no longer
@@ -19,7 +22,8 @@ static const char *validate(enum site_kind k, const char *const *ids, int n)
 	static char err[256];
 
 	err[0] = '\0';
-	return selfcheck_validate(k, ids, n, err, sizeof err) == 0 ? "" : err;
+	return selfcheck_validate(selfcheck_default(k), site_kind_name[k], ids, n, err,
+				  sizeof err) == 0 ? "" : err;
 }
 
 static void test_validate(void)
@@ -35,7 +39,7 @@ static void test_validate(void)
 		"exits", "ebike_corridor" };
 	static const char *const housing[] = { "ebike_corridor", "detector_test",
 		"extinguisher", "exits" };
-	const struct selfcheck_item *l;
+	const struct selfcheck_list *l;
 	int k, n;
 
 	CHECK_STR("restaurant: the full checklist passes", validate(SITE_RESTAURANT, full, 4), "");
@@ -55,13 +59,136 @@ static void test_validate(void)
 		char name[80];
 		int i, j, dup = 0;
 
-		l = selfcheck_list((enum site_kind)k, &n);
+		l = selfcheck_default((enum site_kind)k);
+		n = l ? l->n : 0;
 		snprintf(name, sizeof name, "%s: a checklist of 1..%d items, unique ids",
 			 site_kind_name[k], SELFCHECK_ITEMS_MAX);
 		for (i = 0; l && i < n; i++)
 			for (j = i + 1; j < n; j++)
-				dup += strcmp(l[i].id, l[j].id) == 0;
+				dup += strcmp(l->items[i].id, l->items[j].id) == 0;
+		for (i = 0; l && i < n; i++)
+			dup += !selfcheck_id_ok(l->items[i].id) || !l->items[i].text[0] ||
+			       !l->items[i].text_en[0];
 		CHECK(name, l && n >= 1 && n <= SELFCHECK_ITEMS_MAX && !dup);
+	}
+}
+
+/* ------------------------------------------------- $.selfcheck in the file */
+
+static const char *cfg_dir;
+
+/* Load a config whose "selfcheck" member is sc (a JSON value, or NULL for
+ * none); 0 or -1, errors in errs. */
+static int load_sc(const char *sc, struct config *cfg, char *errs, size_t len)
+{
+	char path[200];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/sc.json", cfg_dir);
+	if (!(f = fopen(path, "w")))
+		return -2;
+	fprintf(f, "{\n"
+		"  \"gateway\": {\"id\": \"gw-1\", \"district\": \"d1\"},\n"
+		"  \"storage\": {\"path\": \"%s/x.db\"},\n"
+		"  \"local\": {\"uri\": \"tcp://127.0.0.1:1883\"},\n"
+		"  \"upstream\": {\"uris\": [\"tcp://127.0.0.1:1884\"]},\n"
+		"  \"sites\": [{\"id\": \"r1\", \"kind\": \"restaurant\"}],\n"
+		"  \"devices\": []%s\n%s%s\n}\n", cfg_dir, sc ? "," : "",
+		sc ? "  \"selfcheck\": " : "", sc ? sc : "");
+	fclose(f);
+	errs[0] = '\0';
+	memset(cfg, 0, sizeof *cfg);
+	rc = config_load(path, cfg, errs, len);
+	unlink(path);
+	return rc;
+}
+
+static void test_config(void)
+{
+	static const char *const mine[] = { "gas_hose", "hood_clean" };
+	static const char *const builtin[] = { "gas_hose", "detector_test", "extinguisher",
+		"exits" };
+	const struct selfcheck_list *l;
+	struct config cfg;
+	char errs[4096], err[256];
+
+	CHECK_INT("no selfcheck section: loads", load_sc(NULL, &cfg, errs, sizeof errs), 0);
+	l = selfcheck_effective(cfg.selfcheck, SITE_RESTAURANT);
+	CHECK("no section: the restaurant's built-in list", l == selfcheck_default(SITE_RESTAURANT)
+	      && !l->configured);
+	config_free(&cfg);
+
+	CHECK_INT("a restaurant checklist in the file: loads", load_sc(
+		"{\"restaurant\": [\n"
+		"   {\"id\": \"gas_hose\", \"text\": \"燃气软管无老化、无破损\", "
+		"\"text_en\": \"gas hose not aged or damaged\"},\n"
+		"   {\"id\": \"hood_clean\", \"text\": \"油烟管道已清洗\"}],\n"
+		" \"_comment\": \"the rest keep theirs\"}", &cfg, errs, sizeof errs), 0);
+	CHECK_STR("  no errors", errs, "");
+	l = selfcheck_effective(cfg.selfcheck, SITE_RESTAURANT);
+	CHECK("  the file's list applies: 2 items, marked configured",
+	      l && l->configured && l->n == 2 && strcmp(l->items[1].id, "hood_clean") == 0);
+	CHECK_STR("  its text", l->items[0].text, "燃气软管无老化、无破损");
+	CHECK_STR("  its English text", l->items[0].text_en, "gas hose not aged or damaged");
+	CHECK_STR("  no English text: empty", l->items[1].text_en, "");
+	CHECK_INT("  a self-inspection of the file's items passes",
+		  selfcheck_validate(l, "restaurant", mine, 2, err, sizeof err), 0);
+	CHECK_INT("  the built-in items no longer do",
+		  selfcheck_validate(l, "restaurant", builtin, 4, err, sizeof err), -1);
+	CHECK_CONTAINS("  named", err, "detector_test is not on the restaurant");
+	CHECK("  another kind keeps its built-in list",
+	      selfcheck_effective(cfg.selfcheck, SITE_RENTAL_HOUSING) ==
+	      selfcheck_default(SITE_RENTAL_HOUSING));
+	config_free(&cfg);
+
+	CHECK_INT("unknown kind: refused", load_sc("{\"kitchen\": []}", &cfg, errs,
+						    sizeof errs), -1);
+	CHECK_CONTAINS("  FILE:LINE: $.path", errs, "sc.json:8: $.selfcheck.kitchen: unknown "
+		       "site kind \"kitchen\"");
+	CHECK_INT("not an array: refused", load_sc("{\"restaurant\": {}}", &cfg, errs,
+						    sizeof errs), -1);
+	CHECK_CONTAINS("  says so", errs, "$.selfcheck.restaurant: expected array, got object");
+	CHECK_INT("an empty list: refused", load_sc("{\"restaurant\": []}", &cfg, errs,
+						     sizeof errs), -1);
+	CHECK_CONTAINS("  says so", errs, "$.selfcheck.restaurant: a checklist needs at least "
+		       "one item");
+	CHECK_INT("bad items: refused", load_sc(
+		"{\"restaurant\": [\n"
+		"   {\"id\": \"Gas-Hose\", \"text\": \"a\"},\n"
+		"   {\"id\": \"exits\", \"text\": \"b\"},\n"
+		"   {\"id\": \"exits\", \"text\": \"c\"},\n"
+		"   {\"id\": \"hose\"},\n"
+		"   {\"id\": \"x\", \"text\": \"\"},\n"
+		"   {\"id\": \"y\", \"text\": \"t\", \"colour\": \"red\"},\n"
+		"   {\"id\": \"z\", \"text\": \"bell\\u0007\"},\n"
+		"   \"exits\"]}", &cfg, errs, sizeof errs), -1);
+	CHECK_CONTAINS("  an id outside [a-z_]", errs,
+		       "sc.json:9: $.selfcheck.restaurant[0].id: item id \"Gas-Hose\"");
+	CHECK_CONTAINS("  an id twice", errs,
+		       "sc.json:11: $.selfcheck.restaurant[2].id: duplicate item id \"exits\"");
+	CHECK_CONTAINS("  no text", errs, "sc.json:12: $.selfcheck.restaurant[3].text");
+	CHECK_CONTAINS("  an empty text", errs,
+		       "sc.json:13: $.selfcheck.restaurant[4].text: must not be empty");
+	CHECK_CONTAINS("  an unknown key", errs, "sc.json:14: $.selfcheck.restaurant[5]");
+	CHECK_CONTAINS("  the unknown key named", errs, "colour");
+	CHECK_CONTAINS("  a control character", errs,
+		       "sc.json:15: $.selfcheck.restaurant[6].text:");
+	CHECK_CONTAINS("  not an object", errs,
+		       "sc.json:16: $.selfcheck.restaurant[7]: expected object, got string");
+	{
+		char many[4096];
+		size_t n = 0;
+		int i;
+
+		n += (size_t)snprintf(many + n, sizeof many - n, "{\"other\": [");
+		for (i = 0; i <= SELFCHECK_ITEMS_MAX; i++)
+			n += (size_t)snprintf(many + n, sizeof many - n,
+					      "%s{\"id\": \"i%c\", \"text\": \"t\"}", i ? ", " : "",
+					      'a' + i);
+		snprintf(many + n, sizeof many - n, "]}");
+		CHECK_INT("too many items: refused", load_sc(many, &cfg, errs, sizeof errs), -1);
+		CHECK_CONTAINS("  says so", errs, "$.selfcheck.other: 13 items, at most 12");
 	}
 }
 
@@ -168,6 +295,8 @@ int main(void)
 	}
 	log_init("test_selfcheck", LOG_LVL_WARN);
 	test_validate();
+	cfg_dir = dir;
+	test_config();
 	test_rate(dir);
 	rmdir(dir);
 	TEST_DONE();
