@@ -48,6 +48,14 @@ curl
 # clang and libclang-rt-14-dev: the libFuzzer targets (mk/fuzz.mk, t_fuzz.sh).
 # faketime: libfaketime, the wall-clock jump test (t_lifecycle.sh).
 # A Debian package build (debian/rules) has Build-Depends for this.
+# The web console's browser test (tests/e2e/t_console.sh, docs/console.md):
+# Debian's chromium driven by playwright-core from npm, fonts-noto-cjk for
+# the Chinese pages' glyphs (and screenshots).  node and npm: Debian's
+# packages unless the machine has them already (NodeSource's nodejs brings
+# its own npm and conflicts with Debian's npm package).
+test_pkgs="$test_pkgs chromium fonts-noto-cjk"
+command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"
+command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs npm"
 [ -n "${HAZARDD_NO_DEPS:-}" ] && exit 0
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;

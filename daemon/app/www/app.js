@@ -1,0 +1,110 @@
+/*
+ * app.js: the console's start and its routes (#/..., one page at a time):
+ * who is signed in (/api/me), the header, the live feed, the alarm banner.
+ */
+'use strict';
+
+const ROUTES = [
+  [/^#\/login$/, pageLogin, false],
+  [/^#\/?$/, pageOverview, true],
+  [/^#\/site\/(.+)$/, pageSite, true],
+  [/^#\/record\/(.+)$/, pageRecord, true],
+  [/^#\/commission$/, pageCommission, true],
+  [/^#\/selfcheck\/(.+)$/, pageSelfcheck, true],
+  [/^#\/report(?:\/(.*))?$/, pageReport, true],
+];
+
+let leavePage = null;   // what the page on screen started, undone on leaving
+let rendering = 0;
+
+async function route() {
+  const hash = location.hash || '#/';
+  if (leavePage) { leavePage(); leavePage = null; }
+  const main = document.getElementById('main');
+  let found = ROUTES.find(([re]) => re.test(hash));
+  if (!found) found = [null, async m => m.replaceChildren(h('p.error', {}, t('notfound'))), true];
+  const [re, page, needsLogin] = found;
+  if (needsLogin && !session.me) { location.hash = '#/login'; return; }
+  if (!needsLogin && session.me) { location.hash = '#/'; return; }
+  const args = re ? hash.match(re).slice(1).map(a => a === undefined ? a : decodeURIComponent(a)) : [];
+  const mine = ++rendering;
+  header();
+  // the page is built in a box of its own and shown only if no later
+  // route started meanwhile (a slow page must not overwrite a newer one)
+  const box = h('div.page');
+  try {
+    const undo = await page(box, ...args);
+    if (mine !== rendering) { if (undo) undo(); return; }
+    main.replaceChildren(box);
+    leavePage = undo || null;
+  } catch (e) {
+    if (mine === rendering && !(e instanceof ApiError && e.status === 401))
+      main.replaceChildren(e instanceof ApiError && e.status === 403 ? h('p.error', {}, t('forbidden')) : errorEl(e));
+  }
+  main.dataset.page = hash.split('/')[1] || 'overview';
+  main.dataset.ready = String(mine);
+}
+
+// the page on screen again, as now (after an action or a live event);
+// events close together give one reload
+let reloadTimer = null;
+function reload() {
+  if (reloadTimer) return;
+  reloadTimer = setTimeout(() => { reloadTimer = null; route(); }, 150);
+}
+
+function header() {
+  document.title = t('title');
+  const nav = document.getElementById('nav');
+  nav.replaceChildren();
+  const me = session.me;
+  if (me) {
+    nav.append(h('a', { href: '#/' }, t('nav.overview')));
+    const sites = me.role === 'owner' || me.role === 'caretaker' ? (me.sites || []) : [];
+    for (const sid of sites) nav.append(h('a', { href: '#/site/' + encodeURIComponent(sid) }, sid));
+    if (me.role === 'installer' || me.role === 'admin') nav.append(h('a', { href: '#/commission' }, t('nav.commission')));
+    if (me.role === 'grid_worker' || me.role === 'admin') nav.append(h('a', { href: '#/report' }, t('nav.report')));
+  }
+  document.getElementById('who').textContent = me ? me.user + ' (' + t('role.' + me.role) + ')' : '';
+  const out = document.getElementById('logout');
+  out.hidden = !me;
+  out.textContent = t('logout');
+  document.getElementById('lang').textContent = t('lang.switch');
+}
+
+async function signedIn(me) {
+  session.me = me;
+  session.csrf = me.csrf;
+  I18N.choose(me.lang);
+  live.start();
+  alarmBell.refresh();
+}
+
+async function boot() {
+  I18N.choose(null);
+  document.getElementById('lang').addEventListener('click', () => {
+    I18N.set(I18N.lang === 'zh' ? 'en' : 'zh');
+    alarmBell.render();
+    route();
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    try { await api('POST', '/api/logout'); } catch (e) { /* signed out either way */ }
+    session.me = null; session.csrf = null;
+    live.stop();
+    alarmBell.set([]);
+    location.hash = '#/login';
+    route();
+  });
+  // sound is allowed only after a gesture: the first one unlocks it
+  for (const ev of ['click', 'keydown', 'touchstart'])
+    document.addEventListener(ev, () => alarmBell.unlock(), { once: true, capture: true });
+  try { await signedIn(await api('GET', '/api/me')); } catch (e) { session.me = null; }
+  // a record event anywhere may be a new alarm or an acknowledgement
+  live.on('record', () => alarmBell.refresh());
+  // and a slow poll in case the live feed was down when it happened
+  setInterval(() => alarmBell.refresh(), 30000);
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+document.addEventListener('DOMContentLoaded', boot);
