@@ -229,14 +229,14 @@ $PY -c 'import paho.mqtt.client' 2>/dev/null || die "python3-paho-mqtt missing (
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/hazardd-demo.XXXXXX") || die "mktemp failed"
 CFG=$RUN/hazardd.json
 
-# Free ports from the kernel: bind both to port 0 at once so they differ.
-read -r LOCAL_PORT UPSTREAM_PORT < <($PY -c '
+# Free ports from the kernel: bind all three to port 0 at once so they differ.
+read -r LOCAL_PORT UPSTREAM_PORT HTTP_PORT < <($PY -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
-[ -n "${UPSTREAM_PORT:-}" ] || die "could not get free ports"
+[ -n "${HTTP_PORT:-}" ] || die "could not get free ports"
 
 # ---------------------------------------------------------------- brokers
 # mosquitto started as root drops to the "mosquitto" user, which cannot
@@ -245,6 +245,7 @@ user_line=
 [ "$(id -u)" -eq 0 ] && user_line="user root"
 
 sed -e "s|@LOCAL_PORT@|$LOCAL_PORT|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
     -e "s|@RUN_DIR@|$RUN|g" "$top/config/demo.json" >"$CFG"
 
 # The gateway broker's users, passwords (random, files 0600) and ACL, from
@@ -339,6 +340,16 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 [ -S "$RUN/control.sock" ] || die "hazardd did not open its control socket"
+
+# The web console (docs/console.md) on loopback, with one demo account:
+# a password made for this run, shown here and nowhere else.
+DEMO_PASS=$($PY -c 'import secrets; print(secrets.token_urlsafe(9))')
+if printf '%s\n' "$DEMO_PASS" | ctl user add demo --role admin --lang zh --password-stdin \
+	>/dev/null 2>&1; then
+	say "web console: http://127.0.0.1:$HTTP_PORT/  (login: demo / $DEMO_PASS, role admin)"
+else
+	say "web console: http://127.0.0.1:$HTTP_PORT/ (the demo account could not be made; see $RUN/hazardd.log)"
+fi
 
 # ---------------------------------------------------------------- scenario
 banner "scenario: restaurant gas leak, stairwell smoke, hot charger, a silent detector; upstream outage at +${OUTAGE_AT_S}s"

@@ -9,8 +9,13 @@
 
 #include "http_internal.h"
 
-#define HTTP_CONN_MAX     32    /* connections in all */
-#define HTTP_CONN_PER_IP  8     /* from one address */
+/* A browser keeps about six connections to a host plus its event stream,
+ * and a stream whose page was closed is only noticed at its next
+ * heartbeat: 8 from one address made a quick reload or a second tab run
+ * out; a gateway's console has a handful of users, so 64 in all is slack
+ * enough and still bounds the loop's work. */
+#define HTTP_CONN_MAX     64    /* connections in all */
+#define HTTP_CONN_PER_IP  24    /* from one address */
 #define HTTP_IDLE_S       30    /* an idle connection is closed */
 
 struct http_console *http_console_open(struct daemon *d, const struct config *cfg,
