@@ -27,7 +27,9 @@ $(ASSET_OBJ): $(ASSET_GEN) daemon/app/http_assets.h | deps
 # added by name).
 ifneq ($(wildcard daemon/app/http_assets.h),)
 CORE_OBJ += $(ASSET_OBJ)
-$(BUILD)/hazardd $(TEST_BIN) $(BUILD)/tests/test_control: $(ASSET_OBJ)
+# (modem_cli too: built by the same pattern rule as the unit tests, and
+# a parallel build linked it before the table was compiled)
+$(BUILD)/hazardd $(TEST_BIN) $(BUILD)/tests/test_control $(BUILD)/tests/modem_cli: $(ASSET_OBJ)
 endif
 
 # ------------------------------------------------------------ browser test
