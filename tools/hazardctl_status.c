@@ -36,10 +36,11 @@ static void hzc_count(char *line, size_t len, double n, const char *one,
 static void hzc_status_link(const cJSON *res, const char *key, const char *label)
 {
 	const cJSON *l = cJSON_GetObjectItemCaseSensitive(res, key);
+	const cJSON *conf = cJSON_GetObjectItemCaseSensitive(l, "configured");
 	char *uri = hzc_scalar(cJSON_GetObjectItemCaseSensitive(l, "uri"));
 
-	printf("  %-9s %s  %s\n", label, hzc_true(res, key, "connected") ? "connected" : "DOWN",
-	       uri);
+	printf("  %-9s %s  %s\n", label, cJSON_IsFalse(conf) ? "not configured" :
+	       hzc_true(res, key, "connected") ? "connected" : "DOWN", uri);
 	free(uri);
 }
 
@@ -51,7 +52,10 @@ static void hzc_status_link(const cJSON *res, const char *key, const char *label
 void hzc_print_status(const cJSON *res, bool verbose)
 {
 	bool local_up = hzc_true(res, "local", "connected"),
-	     up_up = hzc_true(res, "upstream", "connected");
+	     up_up = hzc_true(res, "upstream", "connected"),
+	     /* no upstream section: not a failure, nothing to report to */
+	     up_none = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+		     cJSON_GetObjectItemCaseSensitive(res, "upstream"), "configured"));
 	double offline = hzc_num(res, "device_presence", "offline"),
 	       never = hzc_num(res, "device_presence", "never_seen"),
 	       alarms = hzc_num(res, "live_records", "alarms"),
@@ -65,7 +69,8 @@ void hzc_print_status(const cJSON *res, bool verbose)
 		hzc_flatten("", res);
 		return;
 	}
-	snprintf(line, sizeof line, "%s", local_up && up_up ? "links ok" :
+	snprintf(line, sizeof line, "%s", up_none ? (local_up ? "local ok, no upstream" :
+		 "local broker DOWN, no upstream") : local_up && up_up ? "links ok" :
 		 !local_up && !up_up ? "links DOWN" : !local_up ? "local broker DOWN" :
 		 "upstream DOWN");
 	hzc_count(line, sizeof line, alarms, "alarm", "alarms", "");

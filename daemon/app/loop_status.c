@@ -93,6 +93,8 @@ cJSON *daemon_status_json(struct daemon *d)
 	status_session(l, loop_of((struct daemon *)d));
 	l = cJSON_AddObjectToObject(o, "upstream");
 	cJSON_AddBoolToObject(l, "connected", d->upstream_connected);
+	/* false: no upstream section, the link never connects (config.md) */
+	cJSON_AddBoolToObject(l, "configured", d->cfg && d->cfg->upstream.n_uris > 0);
 	cJSON_AddStringToObject(l, "uri", d->upstream_uri);
 	/* acknowledged upstream, not yet deleted (the disk is full): never
 	 * sent again in this run; drains to 0 once writes work */
@@ -173,7 +175,8 @@ void loop_notify_line(const struct daemon *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "local %s, upstream %s%s%s, outbox %lld, queue %d",
 		 d->local_connected ? "connected" : "down",
-		 d->upstream_connected ? "connected" : "down",
+		 d->upstream_connected ? "connected" :
+		 d->cfg && d->cfg->upstream.n_uris == 0 ? "not configured" : "down",
 		 d->upstream_connected && d->upstream_uri[0] ? " to " : "",
 		 d->upstream_connected ? d->upstream_uri : "",
 		 (long long)d->outbox_depth, d->intake_queue_depth);

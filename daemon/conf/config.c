@@ -275,7 +275,11 @@ void parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	obj = parse_section(c, root, "local", CF_REQUIRED, local_fields,
 			    ARRAY_LEN(local_fields), cfg);
 	default_client_id(c, obj, "$.local", cfg->local.client_id, cfg->gateway.id);
-	obj = parse_section(c, root, "upstream", CF_REQUIRED, upstream_fields,
+	/* upstream is optional: a gateway that reports to no platform (a
+	 * new install, a site that only wants its alarms and interlocks)
+	 * keeps every record in its outbox, forwarded once an upstream is
+	 * configured; a section given must name its brokers */
+	obj = parse_section(c, root, "upstream", 0, upstream_fields,
 			    ARRAY_LEN(upstream_fields), cfg);
 	if (obj) {
 		parse_uris(c, obj, cfg);

@@ -194,6 +194,8 @@ void mqtt_link_tick(struct mqtt_link *l, int64_t now_ms)
 {
 	unsigned ep = l->epoch;
 
+	if (!l->client)
+		return;         /* not configured (no upstream): never connects */
 	/* log transitions here, on the loop thread, rate-limited */
 	if (ep != l->logged_epoch) {
 		l->logged_epoch = ep;

@@ -203,8 +203,10 @@ static int publish(struct uplink *up, const char *suffix, const char *payload,
 	char topic[TOPIC_MAX];
 	int rc;
 
-	if (!pc)
+	if (!pc || !up->link.client) {
+		free(pc);
 		return -1;
+	}
 	*pc = (struct pub_ctx){ up, seq, up->gen };
 	snprintf(topic, sizeof topic, "%s/%s", up->prefix, suffix);
 	m.payload = (void *)payload;
@@ -356,6 +358,12 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 			 "{\"v\":1,\"gateway\":\"%s\",\"msg_id\":\"%s-will-%lld\","
 			 "\"sent_at\":\"%s\",\"state\":\"offline\",\"reason\":\"connection lost\"}",
 			 up->gateway, up->epoch, (long long)now_wall_ms(), ts);
+	/* no upstream configured: no client at all; the link stays down and
+	 * the outbox keeps everything (docs/config.md, "upstream") */
+	if (cfg->upstream.n_uris == 0) {
+		log_info("no upstream configured: records stay in the outbox until one is");
+		return up;
+	}
 	/* Paho opens the TLS key by name: check it first as we read secrets */
 	if ((cfg->upstream.key_file[0] &&
 	     secret_check("upstream.key_file", cfg->upstream.key_file, (unsigned)-1,

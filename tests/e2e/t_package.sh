@@ -43,12 +43,13 @@ cfg = json.load(open(sys.argv[1]))
 assert cfg.get("_template") is True, "no _template"
 assert not cfg.get("gpio", {}).get("outputs"), "gpio outputs"
 assert not cfg.get("interlocks"), "interlocks"
-for u in [cfg["local"]["uri"]] + cfg["upstream"]["uris"]:
+assert "upstream" not in cfg, "an upstream section"
+for u in [cfg["local"]["uri"]]:
     host = re.match(r"^[a-z]+://([^:/]+)", u).group(1)
     assert host == "localhost" or ipaddress.ip_address(host).is_loopback, u
 EOF
 )
-check "the template names no GPIO output, no interlock, only loopback brokers" "$out" \
+check "the template names no GPIO output, no interlock, no upstream, only a loopback broker" "$out" \
 	test -z "$out"
 BROKER_ANON=1 start_broker local || { fail setup "local broker"; exit 1; }
 $PY - "$TPL" "$T/hazardd.json" "$T" "$PORT_local" <<'EOF'
@@ -67,7 +68,9 @@ fi
 pass "the installed hazardd runs the template"
 check "... and connects to its local broker" "not connected" \
 	wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 10
-sleep 2         # the placeholder upstream's first attempts
+sleep 2         # time for any connection it would make
+check "... and says it has no upstream" "$(ctl status 2>&1)" \
+	eval 'ctl status 2>&1 | grep -q "no upstream"'
 outputs=$(ctl --json outputs 2>&1)
 check "the template drives no output" "$outputs" \
 	jtrue 'not d' <<<"$outputs"

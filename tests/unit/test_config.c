@@ -543,8 +543,8 @@ static const struct bad_case bad[] = {
 	       "     'site': 'rest-1'}\n"),
 	  1, { ":8: $.devices[0].topic: missing required key \"topic\"" } },
 	{ "missing required section",
-	  "{\n" G S L SI NODEV,
-	  1, { ":1: $.upstream: missing required key \"upstream\"" } },
+	  "{\n" G S U SI NODEV,
+	  1, { ":1: $.local: missing required key \"local\"" } },
 	{ "empty required string",
 	  "{\n" G
 	  "  'storage': {'path': ''},\n"
