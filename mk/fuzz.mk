@@ -28,6 +28,14 @@ FUZZ_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOU
 # control.c calls back into the loop, as in the unit tests
 FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out daemon/app/control.c,$(CORE_SRC)))
 FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+# the web console's page table (mk/console.mk, generated from
+# daemon/app/www/), which the app's objects name
+ifneq ($(ASSET_GEN),)
+FUZZ_OBJ     += $(FUZZ_BUILD)/obj/gen/http_assets.o
+$(FUZZ_BUILD)/obj/gen/http_assets.o: $(ASSET_GEN) daemon/app/http_assets.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+endif
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
