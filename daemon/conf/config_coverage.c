@@ -45,10 +45,35 @@ static unsigned parse_list(struct ctx *c, const cJSON *arr, const char *p)
 	return mask;
 }
 
+int site_kind_array(struct ctx *c, const cJSON *obj, const cJSON *it, const char *opath,
+		    char *p, size_t plen)
+{
+	char q[80], list[128];
+	int k;
+
+	if (is_comment(it->string))
+		return -1;
+	path_key(p, plen, opath, it->string);
+	if (check_dup_key(c, obj, it, p))
+		return -1;
+	k = name_index(site_kind_name, SITE_KIND_COUNT, it->string);
+	if (k < 0) {
+		cfg_err(c, at_key(c, it), p, "unknown site kind %s (expected %s)",
+			quote(q, sizeof q, it->string),
+			join(list, sizeof list, site_kind_name, SITE_KIND_COUNT));
+		return -1;
+	}
+	if (!cJSON_IsArray(it)) {
+		cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
+		return -1;
+	}
+	return k;
+}
+
 void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg)
 {
 	const cJSON *cov, *req, *it;
-	char p[CFG_PATH_LEN], q[80], list[128];
+	char p[CFG_PATH_LEN];
 	int k;
 
 	memcpy(cfg->coverage.requires, coverage_default, sizeof cfg->coverage.requires);
@@ -58,20 +83,7 @@ void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg)
 	check_keys(c, cov, "$.coverage", coverage_fields, ARRAY_LEN(coverage_fields));
 	get_bool(c, cov, "$.coverage", "enabled", 0, true, &cfg->coverage.check);
 	req = get_object(c, cov, "$.coverage", "requirements", 0);
-	cJSON_ArrayForEach(it, req) {
-		if (is_comment(it->string))
-			continue;
-		path_key(p, sizeof p, "$.coverage.requirements", it->string);
-		if (check_dup_key(c, req, it, p))
-			continue;
-		k = name_index(site_kind_name, SITE_KIND_COUNT, it->string);
-		if (k < 0)
-			cfg_err(c, at_key(c, it), p, "unknown site kind %s (expected %s)",
-				quote(q, sizeof q, it->string),
-				join(list, sizeof list, site_kind_name, SITE_KIND_COUNT));
-		else if (!cJSON_IsArray(it))
-			cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
-		else
+	cJSON_ArrayForEach(it, req)
+		if ((k = site_kind_array(c, req, it, "$.coverage.requirements", p, sizeof p)) >= 0)
 			cfg->coverage.requires[k] = parse_list(c, it, p);
-	}
 }

@@ -159,6 +159,11 @@ void parse_http(struct ctx *c, const cJSON *root, struct config *cfg);
 
 /* config_coverage.c */
 void parse_coverage(struct ctx *c, const cJSON *root, struct config *cfg);
+/* A member it of obj, an object keyed by site kind ("restaurant": [...],
+ * at opath): its kind, with p set to its path; -1 for a comment, a
+ * duplicate key, or (reported) an unknown kind or a value not an array. */
+int site_kind_array(struct ctx *c, const cJSON *obj, const cJSON *it, const char *opath,
+		    char *p, size_t plen);
 /* config_selfcheck.c */
 void parse_selfcheck(struct ctx *c, const cJSON *root, struct config *cfg);
 

@@ -88,26 +88,13 @@ static void parse_list(struct ctx *c, const cJSON *arr, const char *p,
 void parse_selfcheck(struct ctx *c, const cJSON *root, struct config *cfg)
 {
 	const cJSON *sc, *it;
-	char p[CFG_PATH_LEN], q[80], list[128];
+	char p[CFG_PATH_LEN];
 	int k;
 
 	memset(cfg->selfcheck, 0, sizeof cfg->selfcheck);
 	if (!(sc = get_object(c, root, "$", "selfcheck", 0)))
 		return;
-	cJSON_ArrayForEach(it, sc) {
-		if (is_comment(it->string))
-			continue;
-		path_key(p, sizeof p, "$.selfcheck", it->string);
-		if (check_dup_key(c, sc, it, p))
-			continue;
-		k = name_index(site_kind_name, SITE_KIND_COUNT, it->string);
-		if (k < 0)
-			cfg_err(c, at_key(c, it), p, "unknown site kind %s (expected %s)",
-				quote(q, sizeof q, it->string),
-				join(list, sizeof list, site_kind_name, SITE_KIND_COUNT));
-		else if (!cJSON_IsArray(it))
-			cfg_err(c, at_key(c, it), p, "expected array, got %s", json_type(it));
-		else
+	cJSON_ArrayForEach(it, sc)
+		if ((k = site_kind_array(c, sc, it, "$.selfcheck", p, sizeof p)) >= 0)
 			parse_list(c, it, p, &cfg->selfcheck[k]);
-	}
 }

@@ -122,6 +122,19 @@ static const char *const stmt_sql[S_COUNT] = {
 			    "WHERE device = ?1 AND type = ?2 AND state = 'closed' "
 			    "AND closed_at_ms <= ?3 "
 			    "ORDER BY closed_at_ms DESC, raised_at_ms DESC LIMIT 1",
+	/* store_alerts.c: written in the transaction of an alarm's raise
+	 * and of every answer, so prepared once */
+	[S_AL_PUT]      = "INSERT OR IGNORE INTO alerts (record_id, channel, "
+			  "contact, round, due_at_ms, state, attempts, text) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6)",
+	[S_AL_CANCEL]   = "UPDATE alerts SET state = 'cancelled' "
+			  "WHERE record_id = ?1 AND state = 'pending'",
+	[S_AL_MARK]     = "UPDATE alerts SET state = ?5, attempts = ?6, "
+			  "last_error = ?7, due_at_ms = ?8 WHERE record_id = ?1 "
+			  "AND channel = ?2 AND contact = ?3 AND round = ?4",
+	[S_AL_PENDING]  = "SELECT record_id, channel, contact, round, "
+			  "due_at_ms, attempts, last_error, text FROM alerts "
+			  "WHERE state = 'pending' ORDER BY due_at_ms",
 };
 
 /* ------------------------------------------------------------ helpers */

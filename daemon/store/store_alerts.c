@@ -7,7 +7,8 @@
  * it), marked sent or failed where the sender's result comes back, and
  * cancelled when a person answers.  Delivery is at least once: a stop
  * between a send and the commit of its mark sends it again after the
- * restart.  Alerts are few, so their statements are prepared when used.
+ * restart.  Put and cancel run in the transaction of an alarm's raise and
+ * of its answer, so the statements are the store's cached ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,9 @@
 
 int store_alert_put(struct store *st, const struct alert_row *r)
 {
-	sqlite3_stmt *s = store_adhoc(st, "INSERT OR IGNORE INTO alerts (record_id, channel, "
-				      "contact, round, due_at_ms, state, attempts, text) "
-				      "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6)");
+	sqlite3_stmt *s = st->stmt[S_AL_PUT];
 	int rc;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, r->record_id);
 	store_bind_text(s, 2, r->channel);
 	store_bind_text(s, 3, r->contact);
@@ -34,7 +31,7 @@ int store_alert_put(struct store *st, const struct alert_row *r)
 	sqlite3_bind_int64(s, 5, r->due_at_ms);
 	store_bind_text(s, 6, r->text);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "alert put");
 	return 0;
@@ -42,15 +39,12 @@ int store_alert_put(struct store *st, const struct alert_row *r)
 
 int store_alert_cancel(struct store *st, const char *record_id)
 {
-	sqlite3_stmt *s = store_adhoc(st, "UPDATE alerts SET state = 'cancelled' "
-				      "WHERE record_id = ?1 AND state = 'pending'");
+	sqlite3_stmt *s = st->stmt[S_AL_CANCEL];
 	int rc;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, record_id);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "alert cancel");
 	return sqlite3_changes(store_sqlite(st));
@@ -60,13 +54,9 @@ int store_alert_mark(struct store *st, const struct alert_row *r)
 {
 	/* a row the chain's stop cancelled meanwhile stays cancelled unless
 	 * this is the send's own result (sent or failed is what happened) */
-	sqlite3_stmt *s = store_adhoc(st, "UPDATE alerts SET state = ?5, attempts = ?6, "
-				      "last_error = ?7, due_at_ms = ?8 WHERE record_id = ?1 "
-				      "AND channel = ?2 AND contact = ?3 AND round = ?4");
+	sqlite3_stmt *s = st->stmt[S_AL_MARK];
 	int rc;
 
-	if (!s)
-		return -1;
 	store_bind_text(s, 1, r->record_id);
 	store_bind_text(s, 2, r->channel);
 	store_bind_text(s, 3, r->contact);
@@ -79,7 +69,7 @@ int store_alert_mark(struct store *st, const struct alert_row *r)
 		sqlite3_bind_null(s, 7);
 	sqlite3_bind_int64(s, 8, r->due_at_ms);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "alert mark");
 	return 0;
@@ -87,15 +77,11 @@ int store_alert_mark(struct store *st, const struct alert_row *r)
 
 int store_alert_pending(struct store *st, struct alert_row **out)
 {
-	sqlite3_stmt *s = store_adhoc(st, "SELECT record_id, channel, contact, round, "
-				      "due_at_ms, attempts, last_error, text FROM alerts "
-				      "WHERE state = 'pending' ORDER BY due_at_ms");
+	sqlite3_stmt *s = st->stmt[S_AL_PENDING];
 	struct alert_row *v = NULL, *nv;
 	int n = 0, cap = 0, rc;
 
 	*out = NULL;
-	if (!s)
-		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct alert_row *r;
 		const char *e;
@@ -125,7 +111,7 @@ int store_alert_pending(struct store *st, struct alert_row **out)
 		strlcpy_hz(r->text, (const char *)sqlite3_column_text(s, 7), sizeof r->text);
 		strlcpy_hz(r->state, "pending", sizeof r->state);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return store_fail(st, "alert pending");
