@@ -7,6 +7,10 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
+# a cross build (mk/cross.mk) names the target's compiler in CC and its
+# pkg-config in PKG_CONFIG; HOSTCC builds what runs during the build
+HOSTCC  ?= cc
+PKG_CONFIG ?= pkg-config
 PREFIX  ?= /usr/local
 PKGS     = libcjson sqlite3 libsystemd libgpiod libcrypto libmicrohttpd libargon2 libcurl
 
@@ -17,7 +21,7 @@ ifeq ($(SAN),1)
 CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS     += -fsanitize=address,undefined
 endif
-LDLIBS_ALL = -lpaho-mqtt3as $(shell pkg-config --libs $(PKGS)) -lpthread -lm $(LDLIBS)
+LDLIBS_ALL = -lpaho-mqtt3as $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm $(LDLIBS)
 
 # The layers (docs/architecture.md), each allowed to use only those before
 # it.  A layer's files are compiled with the include paths of that layer
@@ -38,7 +42,7 @@ _layers_to = $(if $(2),$(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,
 # external libraries: only the layers that fence them need their headers,
 # but pkg-config's flags are plain system paths, so every layer gets them;
 # tools/check-layers.sh refuses a library header outside its layer
-LIB_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_INC    = $(call layer_inc,app)
 # tests and fuzzers see every layer
 CFLAGS_ALL = $(CFLAGS_BASE) $(ALL_INC) -Itests/unit $(LIB_CFLAGS)

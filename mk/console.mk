@@ -7,9 +7,11 @@ WWW_FILES  = $(sort $(notdir $(wildcard daemon/app/www/*)))
 ASSET_GEN  = $(BUILD)/gen/http_assets.c
 ASSET_OBJ  = $(BUILD)/obj/gen/http_assets.o
 
+# runs during the build, so built for the build machine (HOSTCC), never
+# sanitized or cross-compiled
 $(BUILD)/gen_assets: tools/gen_assets.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -o $@ $<
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
 # the list of files is part of the input: a file removed must leave the table
 $(ASSET_GEN): $(BUILD)/gen_assets $(addprefix daemon/app/www/,$(WWW_FILES)) mk/console.mk

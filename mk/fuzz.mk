@@ -23,7 +23,7 @@ FUZZ_TARGETS  = $(FUZZ_FORMATS:%=fuzz_%) fuzz_config fuzz_downlink
 # Not -Werror: clang warns on other things than gcc, and the gcc build
 # (`make`) is the one that enforces a clean tree.
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	$(ALL_INC) $(shell pkg-config --cflags $(PKGS)) \
+	$(ALL_INC) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # control.c calls back into the loop, as in the unit tests
 FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out daemon/app/control.c,$(CORE_SRC)))
