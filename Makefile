@@ -62,6 +62,8 @@ CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
 	    tools/hazardctl_watch.c tools/hazardctl_entries.c tools/hazardctl_evidence.c \
 	    tools/hazardctl_user.c tools/hazardctl_status.c \
+	    tools/hazardctl_usage.c tools/hazardctl_opts.c tools/hazardctl_commands.c \
+	    tools/hazardctl_request.c tools/hazardctl_conn.c \
 	    daemon/lib/util.c daemon/lib/clock.c daemon/lib/base64.c
 # hazardctl init and devices --unknown --config: the device formats (the
 # decoders and the kind inference, so that init reads a payload as the

@@ -1,6 +1,8 @@
 /*
  * hazardctl.h: what hazardctl's files share: the parsed command line
- * (hazardctl.c), the rendering helpers (hazardctl_render.c) and the
+ * (hazardctl_opts.c, checked by the command table hazardctl_commands.c),
+ * its request (hazardctl_request.c), the exchange with hazardd
+ * (hazardctl_conn.c), the rendering helpers (hazardctl_render.c) and the
  * printers of each command's reply (hazardctl_print.c; status's in
  * hazardctl_status.c), watch and the
  * commands with options of their own (hazardctl_watch.c, hazardctl_init.c,
@@ -95,7 +97,23 @@ bool hzc_is_listing(const char *cmd);
 int  hzc_user_parse(int argc, char **argv, struct hzc_opts *o);
 void hzc_user_print(const cJSON *res, const struct hzc_opts *o);
 
-/* ------------------------------------------------ finding hazardd (hazardctl.c) */
+/* ------------------------------------------------ the command line
+ * hazardctl_usage.c: the help text; a refusal on stderr, HZC_EXIT_USAGE */
+void hzc_usage(FILE *f);
+int  hzc_usage_error(const char *fmt, const char *arg);
+/* hazardctl_opts.c: argv into o (-h and -V print and exit); -1 to go on,
+ * else an exit status */
+int  hzc_parse(int argc, char **argv, struct hzc_opts *o);
+/* hazardctl_commands.c: o->cmd's positional arguments (pos[0] is the
+ * command) into o, then whether each option given belongs to it; -1
+ * fine, else the exit status with the reason printed */
+int  hzc_command_args(struct hzc_opts *o, const char *const *pos, int npos);
+int  hzc_command_check(const struct hzc_opts *o);
+/* hazardctl_request.c: the request object of a checked command line
+ * (caller deletes); NULL out of memory */
+cJSON *hzc_build_request(const struct hzc_opts *o);
+
+/* ------------------------------------------------ finding hazardd (hazardctl_conn.c) */
 const char *hzc_config_file(const char *given);
 /* The control socket's path (and, zone non-NULL, summary.timezone) from
  * a config file. */
@@ -103,6 +121,10 @@ int hzc_config_socket(const char *file, char *out, size_t outlen,
 		      char *zone, size_t zonelen);
 int hzc_connect(const char *path);
 const char *hzc_hint(int err);
+/* One request line (ending in '\n') out on fd, one reply line back: the
+ * reply (caller frees), or NULL with the reason printed and *rc the exit
+ * status. */
+char *hzc_exchange(int fd, const char *path, const char *req, int *rc);
 
 /* ------------------------------------------------ hazardctl_watch.c
  * The commands with options of their own: watch, init, devices --unknown
