@@ -189,6 +189,11 @@ hits.sort(key=lambda r: str(r.get("raised_at", "")))
 print(hits[-1]["id"] if hits else "")' "$2" "$3"
 }
 
+# short_id ID: the short form a person types, "H12" for "<epoch>-H12"
+# (docs/operations.md; hazardd resolves it, daemon/app/ops_ids.c).  This
+# run's database is new, so every tail stands for one record.
+short_id() { printf '%s' "${1##*-}"; }
+
 # operator TEXT ARGS...: show the hazardctl command on the console, run it,
 # show its answer; then give the district a moment to print the event.
 operator() {
@@ -416,7 +421,11 @@ else
 		say "expected alarms and hazard missing (gas '$a_gas', charger '$a_chg', smoke '$a_smoke', hazard '$h_gas')"
 		rc=1
 	else
-		say "the restaurant's gas leak was a hazard at once ($h_gas, reason alarm); the rest wait for a person"
+		# the operator types the short ids; the log and the district
+		# show the whole ones
+		a_gas=$(short_id "$a_gas") a_chg=$(short_id "$a_chg")
+		a_smoke=$(short_id "$a_smoke") h_full=$h_gas h_gas=$(short_id "$h_gas")
+		say "the restaurant's gas leak was a hazard at once ($h_gas, short for $h_full; reason alarm); the rest wait for a person"
 		# hazardd records the caller's own user name; only root may name
 		# the duty officer instead
 		duty=()
