@@ -16,6 +16,8 @@ bool hzc_is_listing(const char *cmd)
 	       strcmp(cmd, "faults") == 0 || strcmp(cmd, "records") == 0;
 }
 
+/* The listings', report's and ledger's options: -1 fine, else the exit
+ * status. */
 static int hzc_report_check(const struct hzc_opts *o)
 {
 	bool hazards = hzc_is_listing(o->cmd);

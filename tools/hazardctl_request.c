@@ -1,14 +1,16 @@
 /*
  * hazardctl_request.c: the control protocol's request for a parsed
  * command line: one JSON object, {"cmd": ...} and the members that
- * command takes (docs/operations.md, "Control socket").  The evidence
- * files of a submit or close are added by hazardctl_evidence.c.
+ * command takes, as the daemon's command table (app/control.c) reads
+ * them.  The evidence files of a submit or close are added by
+ * hazardctl_evidence.c.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "hazardctl.h"
 
+/* A listing's filters, report --date, ledger --site. */
 static void hzc_report_request(const struct hzc_opts *o, cJSON *req)
 {
 	if (o->site)
