@@ -423,5 +423,9 @@ int store_alert_cancel(struct store *st, const char *record_id);
 int store_alert_mark(struct store *st, const struct alert_row *r);
 /* Every pending row, oldest due first, into *out (malloc'd): n or -1. */
 int store_alert_pending(struct store *st, struct alert_row **out);
+/* Upkeep: the finished rows (sent, failed, cancelled) of records that
+ * are history and unchanged for 30 days before now_ms (wall clock)
+ * deleted, a bounded batch per call: how many, or -1. */
+int store_alert_trim(struct store *st, int64_t now_ms);
 
 #endif /* STORE_H */
