@@ -312,6 +312,11 @@ int store_hazard_derive(struct store *st, const struct hazard_origin *o,
  * type at site: 1 found (into *rec), 0 none, -1 error. */
 int store_record_live(struct store *st, enum record_kind k, const char *device,
 		      const char *site, enum hazard_type t, struct hazard_rec *rec);
+/* The newest record of kind, device and type at site, live or not: 1
+ * found (into *rec, its detail into detail), 0 none, -1 error. */
+int store_record_newest(struct store *st, enum record_kind k, const char *device,
+			const char *site, enum hazard_type t, struct hazard_rec *rec,
+			char *detail, size_t len);
 /* A rules change to the hazard of chg's type that stands for site with
  * no device (created on an onset); rec/event as store_record_apply. */
 int store_site_hazard_apply(struct store *st, const char *site,
