@@ -340,12 +340,14 @@ int64_t store_record_count(struct store *st, enum record_kind k, const char *dev
  * acknowledge, rectifying, close, verify (with verdict), dismiss.  Event
  * into *event.  -1 with the reason in err. */
 /* store_record_act with the wait a sensor-backed hazard's condition must
- * have been normal before a submit (core/record.h's normal_needed_ms). */
+ * have been normal before a submit (core/record.h's normal_needed_ms),
+ * and whether its device is gone from the config (device_gone: submitted
+ * whatever its condition, the event's detail saying so). */
 int store_record_act_wait(struct store *st, const char *id, enum record_action a,
 			  enum verdict v, const char *actor, const char *note,
-			  const char *evidence, int64_t normal_needed_ms, int64_t now_ms,
-			  struct hazard_rec *rec, const char **event, char *err,
-			  size_t errlen);
+			  const char *evidence, int64_t normal_needed_ms, bool device_gone,
+			  int64_t now_ms, struct hazard_rec *rec, const char **event,
+			  char *err, size_t errlen);
 int store_record_act(struct store *st, const char *id, enum record_action a,
 		     enum verdict v, const char *actor, const char *note,
 		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
