@@ -59,9 +59,10 @@ async function route(how) {
   main.dataset.ready = String(mine);
 }
 
-// the page on screen again, as now (after a live event); events close
-// together give one reload.  While an action form is open it waits: the
-// form's own end (done) reloads with force, after the form is gone.
+// the page on screen again, as now (after a live event or an action
+// done); events close together give one reload.  While an action form is
+// open none happens (route): an action done closes its form first, so
+// that its reload shows the result.
 let reloadTimer = null;
 function reload() {
   if (reloadTimer) return;
