@@ -16,7 +16,9 @@
  *   local day and after each reload; a fault left past
  *   records.fault_limit_h (720 h unless set) becomes a hazard through the
  *   ordinary fault limit (lifecycle.c).  Changing the date in the config
- *   clears it.
+ *   clears it.  A person's dismissal holds until the config's date (or
+ *   sensor life) changes: the next day's look finds the dismissed fault
+ *   with the same detail and raises nothing, also after a restart.
  */
 #include <math.h>
 #include <stdio.h>
@@ -191,6 +193,24 @@ static void sensor_change(struct daemon *d, const struct device_cfg *dev,
 		return;
 	if (!past && !live)
 		return;
+	if (past && !live) {
+		/* a dismissal holds while the date it was about stays: the
+		 * detail names that date, so only a different date in the
+		 * config, once past, is a new fault; kept in the database,
+		 * so a restart keeps it too */
+		struct hazard_rec last;
+		char last_detail[sizeof chg.detail];
+		int n = store_record_newest(d->store, REC_FAULT, dev->id, dev->site, t,
+					    &last, last_detail, sizeof last_detail);
+
+		if (n < 0) {
+			d->cnt.store_errors++;
+			return;
+		}
+		if (n == 1 && strcmp(last.state, "dismissed") == 0 &&
+		    strcmp(last_detail, detail) == 0)
+			return;
+	}
 	chg.kind = past ? CHG_ACTIVE : CHG_CLEAR;
 	snprintf(chg.detail, sizeof chg.detail, "%s", detail);
 	records_apply_change(d, dev, &chg, NULL, now, NULL);

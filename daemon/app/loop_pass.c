@@ -679,6 +679,8 @@ void loop_pass(struct loop *L)
 			if (mono >= L->next_trim_ms) {
 				store_trim_readings(L->d.store, L->d.cfg->storage.max_readings);
 				store_trim_sent(L->d.store);
+				if (clock_trusted())    /* its retention is by date */
+					store_alert_trim(L->d.store, now_wall_ms());
 				loop_dedupe_trim(L);
 				L->next_trim_ms = mono + TRIM_EVERY_MS;
 			}

@@ -229,6 +229,7 @@ int daemon_record_action_files(struct daemon *d, const char *id, enum record_act
 	struct hazard_rec rec;
 	const char *event = NULL;
 	int64_t now = now_wall_ms(), wait = 0;
+	bool gone = false;
 
 	if (!d || !d->store) {
 		errf(err, errlen, "store not available");
@@ -247,11 +248,15 @@ int daemon_record_action_files(struct daemon *d, const char *id, enum record_act
 		errf(err, errlen, "database busy, try again");
 		return -1;
 	}
-	/* the wait before a submit is the hazard's type's */
-	if (a == RA_SUBMIT && store_hazard_get(d->store, id, &rec) == 0)
+	/* the wait before a submit is the hazard's type's; a hazard whose
+	 * device left the config (docs/operations.md, reload) is submitted
+	 * on a person's word, as no reading will say it is normal */
+	if (a == RA_SUBMIT && store_hazard_get(d->store, id, &rec) == 0) {
 		wait = record_hours_to_ms(records_normal_before_submit_h(d->cfg, rec.type));
-	if (store_record_act_wait(d->store, id, a, v, actor, note, evidence, wait, now, &rec,
-				  &event, err, errlen) < 0) {
+		gone = rec.device[0] && !config_find_device(d->cfg, rec.device);
+	}
+	if (store_record_act_wait(d->store, id, a, v, actor, note, evidence, wait, gone, now,
+				  &rec, &event, err, errlen) < 0) {
 		store_rollback(d->store);
 		return -1;
 	}

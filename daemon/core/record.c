@@ -241,9 +241,12 @@ static const char *fault_next(const struct record_view *r, enum record_action a,
 }
 
 /* Submitting: the condition normal, long enough when a sensor is behind
- * it.  NULL when it may be submitted, else the reason (in buf). */
+ * it, or its device gone from the config.  NULL when it may be
+ * submitted, else the reason (in buf). */
 static const char *submit_blocked(const struct record_view *r, char *buf, size_t len)
 {
+	if (r->device_gone)     /* no reading will come: a person's word it is */
+		return NULL;
 	if (r->condition_on)
 		return "its condition is on (the sensor is not normal); it can be "
 		       "submitted once the condition has been normal long enough";

@@ -113,6 +113,8 @@ struct record_view {
 	bool sensor;            /* a sensor stands behind it (not by hand) */
 	int64_t normal_ms;      /* how long its condition has been normal */
 	int64_t normal_needed_ms; /* how long it must be before a submit */
+	bool device_gone;       /* its device is no longer configured: no
+				 * reading will show its condition again */
 };
 /*
  * The state a person's action leads to, or NULL with the reason in err
@@ -121,8 +123,11 @@ struct record_view {
  * alarm acknowledges it too.  A note is required for dismiss, close,
  * submit and verify pass/fail (checked by the caller, which has it).  A
  * hazard is submitted only while its condition is normal, and (with a
- * sensor behind it) after normal_needed_ms of it; it is verified only
- * when submitted, and never by the actor who submitted it.
+ * sensor behind it) after normal_needed_ms of it, unless its device is no
+ * longer configured (device_gone: nothing will ever say it is normal, so
+ * the person's submit and the re-inspection by someone else are all that
+ * can close it); it is verified only when submitted, and never by the
+ * actor who submitted it.
  */
 const char *record_person_next(const struct record_view *r, enum record_action a,
 			       char *err, size_t errlen);

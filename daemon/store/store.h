@@ -312,6 +312,11 @@ int store_hazard_derive(struct store *st, const struct hazard_origin *o,
  * type at site: 1 found (into *rec), 0 none, -1 error. */
 int store_record_live(struct store *st, enum record_kind k, const char *device,
 		      const char *site, enum hazard_type t, struct hazard_rec *rec);
+/* The newest record of kind, device and type at site, live or not: 1
+ * found (into *rec, its detail into detail), 0 none, -1 error. */
+int store_record_newest(struct store *st, enum record_kind k, const char *device,
+			const char *site, enum hazard_type t, struct hazard_rec *rec,
+			char *detail, size_t len);
 /* A rules change to the hazard of chg's type that stands for site with
  * no device (created on an onset); rec/event as store_record_apply. */
 int store_site_hazard_apply(struct store *st, const char *site,
@@ -335,12 +340,14 @@ int64_t store_record_count(struct store *st, enum record_kind k, const char *dev
  * acknowledge, rectifying, close, verify (with verdict), dismiss.  Event
  * into *event.  -1 with the reason in err. */
 /* store_record_act with the wait a sensor-backed hazard's condition must
- * have been normal before a submit (core/record.h's normal_needed_ms). */
+ * have been normal before a submit (core/record.h's normal_needed_ms),
+ * and whether its device is gone from the config (device_gone: submitted
+ * whatever its condition, the event's detail saying so). */
 int store_record_act_wait(struct store *st, const char *id, enum record_action a,
 			  enum verdict v, const char *actor, const char *note,
-			  const char *evidence, int64_t normal_needed_ms, int64_t now_ms,
-			  struct hazard_rec *rec, const char **event, char *err,
-			  size_t errlen);
+			  const char *evidence, int64_t normal_needed_ms, bool device_gone,
+			  int64_t now_ms, struct hazard_rec *rec, const char **event,
+			  char *err, size_t errlen);
 int store_record_act(struct store *st, const char *id, enum record_action a,
 		     enum verdict v, const char *actor, const char *note,
 		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
@@ -423,5 +430,9 @@ int store_alert_cancel(struct store *st, const char *record_id);
 int store_alert_mark(struct store *st, const struct alert_row *r);
 /* Every pending row, oldest due first, into *out (malloc'd): n or -1. */
 int store_alert_pending(struct store *st, struct alert_row **out);
+/* Upkeep: the finished rows (sent, failed, cancelled) of records that
+ * are history and unchanged for 30 days before now_ms (wall clock)
+ * deleted, a bounded batch per call: how many, or -1. */
+int store_alert_trim(struct store *st, int64_t now_ms);
 
 #endif /* STORE_H */

@@ -9,6 +9,14 @@
  * between a send and the commit of its mark sends it again after the
  * restart.  Put and cancel run in the transaction of an alarm's raise and
  * of its answer, so the statements are the store's cached ones.
+ *
+ * Finished rows (sent, failed, cancelled) are kept ALERT_KEEP_MS after
+ * their record was last changed once it is no longer live, then trimmed
+ * with the store's other upkeep (store_alert_trim).  Only the rows of a
+ * record's raise are ever written, so a record that is history plans no
+ * send again and its rows are read by nothing: what each send did stays on
+ * the record's timeline as its alert_sent/alert_failed events.  A pending
+ * row is never trimmed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,4 +126,33 @@ int store_alert_pending(struct store *st, struct alert_row **out)
 	}
 	*out = v;
 	return n;
+}
+
+/* How long the finished rows of a record that is history are kept after
+ * its last change: long enough to look into a chain that went wrong after
+ * the record closed (the attempts and the last error are only here). */
+#define ALERT_KEEP_MS   (30LL * 86400000)
+/* Records whose rows go per call: bounds one call's time and journal. */
+#define ALERT_TRIM_RECORDS      200
+
+int store_alert_trim(struct store *st, int64_t now_ms)
+{
+	/* driven by the alerts table, which this keeps small, not by the
+	 * records: a look-up per record with rows, never a scan of them all */
+	sqlite3_stmt *s = store_adhoc(st,
+		"DELETE FROM alerts WHERE state != 'pending' AND record_id IN "
+		"(SELECT id FROM hazards WHERE id IN "
+		"(SELECT DISTINCT record_id FROM alerts WHERE state != 'pending') "
+		"AND NOT " RECORD_LIVE_SQL " AND updated_at_ms < ?1 LIMIT ?2)");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_ms - ALERT_KEEP_MS);
+	sqlite3_bind_int(s, 2, ALERT_TRIM_RECORDS);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "trim finished alerts");
+	return sqlite3_changes(store_sqlite(st));
 }

@@ -5,6 +5,7 @@
  * record.c's tables) what to write, and writes that record and its event,
  * inside the caller's transaction like the rest of the store.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,23 +264,24 @@ int store_record_act(struct store *st, const char *record_id, enum record_action
 		     const char *evidence, int64_t now_ms, struct hazard_rec *rec,
 		     const char **event, char *err, size_t errlen)
 {
-	return store_record_act_wait(st, record_id, a, v, actor, note, evidence, 0, now_ms,
-				     rec, event, err, errlen);
+	return store_record_act_wait(st, record_id, a, v, actor, note, evidence, 0, false,
+				     now_ms, rec, event, err, errlen);
 }
 
 int store_record_act_wait(struct store *st, const char *record_id, enum record_action a,
 			  enum verdict v, const char *actor, const char *note,
-			  const char *evidence, int64_t normal_needed_ms, int64_t now_ms,
-			  struct hazard_rec *rec, const char **event, char *err,
-			  size_t errlen)
+			  const char *evidence, int64_t normal_needed_ms, bool device_gone,
+			  int64_t now_ms, struct hazard_rec *rec, const char **event,
+			  char *err, size_t errlen)
 {
 	struct hazard_rec cur;
 	struct record_view view;
-	char *ev_old = NULL, *ev_new = NULL, id[ID_MAX];
+	char *ev_old = NULL, *ev_new = NULL, id[ID_MAX], gone[ID_MAX + 80] = "";
 	const char *ev_name = NULL, *next = NULL;
 	bool own;
 	int found, rc = 0, refused = 0;
 
+	memset(&view, 0, sizeof view);
 	/* record_id may point into *rec (act on what was just read) */
 	strlcpy_hz(id, record_id, sizeof id);
 	if (rec)
@@ -307,6 +309,7 @@ int store_record_act_wait(struct store *st, const char *record_id, enum record_a
 		record_view_of(&cur, actor ? actor : "operator", normal_needed_ms, now_ms,
 			       &view);
 		view.id = id;
+		view.device_gone = device_gone && cur.device[0];
 		next = record_person_next(&view, a, err, errlen);
 		if (!next)
 			refused = 1;
@@ -326,10 +329,14 @@ int store_record_act_wait(struct store *st, const char *record_id, enum record_a
 		 a == RA_SUBMIT ? evidence_operator(ev_old, evidence) :
 		 strdup(ev_old ? ev_old : "{}");
 	rc = ev_new ? store_hz_update(st, &cur, NULL, ev_new, now_ms) : -1;
+	/* a submit no reading can confirm says so on the timeline */
+	if (a == RA_SUBMIT && view.device_gone)
+		snprintf(gone, sizeof gone, "device %s is no longer configured: its "
+			 "condition is not observed", cur.device);
 	if (rc == 0)
 		rc = store_ev_put(st, &cur, ev_name, now_ms, actor ? actor : "operator", note,
 				  a == RA_VERIFY ? verdict_name[v] : a == RA_PASS ?
-				  "re-inspection passed" : NULL);
+				  "re-inspection passed" : gone[0] ? gone : NULL);
 	if (rc < 0)
 		errf(err, errlen, "database error updating %s %s: %s",
 		     record_kind_name[cur.kind], id, sqlite3_errmsg(st->db));

@@ -5,7 +5,9 @@
  * applied to such a site's hazard.  store_record_apply's finder leaves
  * device '' out on purpose (several hazards recorded by hand may stand at
  * one site); a condition the daemon itself watches at a site is one
- * record per site and type, so it is found by site here.
+ * record per site and type, so it is found by site here.  Also the
+ * newest record of a kind, device and type, live or history, with its
+ * detail: what a dated fault's dismissal was about.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,37 @@ int store_record_live(struct store *st, enum record_kind k, const char *device,
 	if ((unsigned)t >= HZ_TYPE_COUNT || (unsigned)k >= REC_KIND_COUNT)
 		return -1;
 	return find_live(st, k, device, site, t, rec, NULL);
+}
+
+int store_record_newest(struct store *st, enum record_kind k, const char *device,
+			const char *site, enum hazard_type t, struct hazard_rec *rec,
+			char *detail, size_t len)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if ((unsigned)t >= HZ_TYPE_COUNT || (unsigned)k >= REC_KIND_COUNT)
+		return -1;
+	s = store_adhoc(st, "SELECT " HZ_COLS " FROM hazards WHERE kind = ?1 AND "
+			"device = ?2 AND type = ?3 AND site = ?4 "
+			"ORDER BY raised_at_ms DESC, rowid DESC LIMIT 1");
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, record_kind_name[k]);
+	store_bind_text(s, 2, device);
+	store_bind_text(s, 3, hazard_type_name[t]);
+	store_bind_text(s, 4, site);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = store_hz_from_row(s, rec) == 0 ? 1 : -1;
+		if (found == 1)
+			strlcpy_hz(detail, store_col_text(s, HZ_COL_DETAIL), len);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read newest record");
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
 }
 
 int store_site_hazard_apply(struct store *st, const char *site,

@@ -155,11 +155,31 @@ async function run() {
   if (alarmId) {
     await pa.click(`#open-alarms a[href="#/record/${alarmId}"]`).catch(() => pa.goto(URL0 + '/#/record/' + alarmId));
     await onPage(pa, 'record');
+    // the alarm ended just before its page was opened: the page shows it
+    // ended once that event is in (a live event refreshes it), and the
+    // actions below are for the record in that state
+    await check('owner A: the alarm page shows it ended', async () => {
+      await pa.waitForSelector('[data-fact="state"] .st-ended', { timeout: 5000 });
+    });
     if (SHOTS) await shotNow(pa, 'alarm');
+    // a refresh that was due when a form opened (a live event just
+    // before the click) must leave the form and what was typed in it
+    await check('owner A: a refresh due while an action form is open keeps the form', async () => {
+      await pa.click('button[data-act="ack"]', { timeout: 5000 });
+      const note = pa.locator('form.action[data-action="ack"] textarea[name="note"]');
+      await note.waitFor({ state: 'visible', timeout: 5000 });
+      await note.fill('typing', { timeout: 5000 });
+      await pa.evaluate(() => reload());
+      await pa.waitForTimeout(1000);
+      const v = await note.inputValue({ timeout: 1000 });
+      return v === 'typing' ? 'kept' : false;
+    });
     await check('owner A: acknowledge the alarm from its page', async () => {
-      await pa.click('button[data-act="ack"]');
-      await pa.fill('form.action textarea[name="note"]', 'seen on the console');
-      await pa.click('form.action button[type="submit"]');
+      await pa.click('button[data-act="ack"]', { timeout: 5000 });
+      const note = pa.locator('form.action[data-action="ack"] textarea[name="note"]');
+      await note.waitFor({ state: 'visible', timeout: 5000 });
+      await note.fill('seen on the console', { timeout: 5000 });
+      await pa.click('form.action[data-action="ack"] button[type="submit"]', { timeout: 5000 });
       await pa.waitForFunction(u => [...document.querySelectorAll('#timeline tr')].some(tr =>
         /ack/.test(tr.textContent) && tr.textContent.includes(u)), process.env.OWNER_A, { timeout: 4000 });
     });
@@ -168,10 +188,12 @@ async function run() {
     });
     await check('owner A: verify the alarm (real)', async () => {
       await pa.waitForSelector('button[data-act="verify-alarm"]', { timeout: 3000 });
-      await pa.click('button[data-act="verify-alarm"]');
-      await pa.selectOption('form.action select[name="verdict"]', 'real');
-      await pa.fill('form.action textarea[name="note"]', 'a real leak at the stove');
-      await pa.click('form.action button[type="submit"]');
+      await pa.click('button[data-act="verify-alarm"]', { timeout: 5000 });
+      const form = 'form.action[data-action="verify-alarm"]';
+      await pa.waitForSelector(form + ' textarea[name="note"]', { state: 'visible', timeout: 5000 });
+      await pa.selectOption(form + ' select[name="verdict"]', 'real', { timeout: 5000 });
+      await pa.fill(form + ' textarea[name="note"]', 'a real leak at the stove', { timeout: 5000 });
+      await pa.click(form + ' button[type="submit"]', { timeout: 5000 });
       await pa.waitForFunction(u => [...document.querySelectorAll('#timeline tr')].some(tr =>
         /verif/.test(tr.textContent) && tr.textContent.includes(u)), process.env.OWNER_A, { timeout: 4000 });
     });
@@ -201,8 +223,8 @@ async function run() {
       return rows >= 1 && /raised|opened/.test(txt) ? rows + ' events' : false;
     });
     await check('owner A: report the hazard\'s rectification under way', async () => {
-      await pa.click('button[data-act="rectifying"]');
-      await pa.click('form.action button[type="submit"]');
+      await pa.click('button[data-act="rectifying"]', { timeout: 5000 });
+      await pa.click('form.action[data-action="rectifying"] button[type="submit"]', { timeout: 5000 });
       await pa.waitForFunction(() => /rectifying/.test((document.querySelector('[data-fact="state"]') || {}).textContent),
         null, { timeout: 4000 });
     });

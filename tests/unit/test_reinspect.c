@@ -9,7 +9,8 @@
  * resubmit then a pass writes it off; the condition coming back while
  * submitted sends it back to rectifying; a hazard recorded by hand has no
  * wait, may go from open to rectifying, needs a site (and a device of
- * that site) that exists; a schema-7 database with acknowledged and
+ * that site) that exists; a hazard whose device left the config is
+ * submitted whatever its condition, its event saying so; a schema-7 database with acknowledged and
  * cleared hazards migrates onto the new states.
  */
 #include <stdio.h>
@@ -372,6 +373,48 @@ static void test_condition_back(void)
 	close_store();
 }
 
+/* ------------------------------------------------------ device removed */
+
+/* A hazard whose device left the config (a reload) while its condition
+ * was on: no reading will ever say it is normal, so a person's submit
+ * takes it, its event saying why, and the re-inspection closes it. */
+static void test_device_gone(void)
+{
+	struct hazard_rec rec;
+	char err[320], id[ID_MAX], *detail;
+
+	if (!open_store(true))
+		return;
+	gas(1, CHG_ACTIVE, 30, &rec);
+	snprintf(id, sizeof id, "%s", rec.id);
+	CHECK_INT("gone: configured, condition on: submit refused",
+		  act(id, RA_SUBMIT, "fitter", "pipe replaced", err, sizeof err), -1);
+	CHECK_CONTAINS("gone: refused as the condition is on", err, "condition is on");
+	/* the reload: gas-2 is no longer in the config */
+	cfg.n_devices = 3;
+	strlcpy_hz(cfg.devices[1].id, "gas-2-removed", ID_MAX);
+	CHECK_INT("gone: removed, condition still on: submitted",
+		  act(id, RA_SUBMIT, "fitter", "detector taken down, pipe replaced",
+		      err, sizeof err), 0);
+	CHECK_STR("gone: submitted", get(id).state, "submitted");
+	detail = raw_text("SELECT detail FROM hazard_events WHERE event = 'submitted' "
+			  "ORDER BY seq DESC LIMIT 1");
+	CHECK_STR("gone: the event says the device is gone", detail,
+		  "device gas-2 is no longer configured: its condition is not observed");
+	free(detail);
+	CHECK_INT("gone: the submitter cannot re-inspect it",
+		  act(id, RA_PASS, "fitter", "ok", err, sizeof err), -1);
+	CHECK_INT("gone: someone else's re-inspection closes it",
+		  act(id, RA_PASS, "inspector", "checked on site", err, sizeof err), 0);
+	CHECK_STR("gone: closed", get(id).state, "closed");
+	/* a configured device's hazard is still held to its condition */
+	gas(0, CHG_ACTIVE, 30, &rec);
+	CHECK_INT("gone: another device's hazard, condition on: still refused",
+		  act(rec.id, RA_SUBMIT, "fitter", "fixed", err, sizeof err), -1);
+	strlcpy_hz(cfg.devices[1].id, "gas-2", ID_MAX);
+	close_store();
+}
+
 /* ------------------------------------------------------------ by hand */
 
 static void test_by_hand(void)
@@ -536,6 +579,7 @@ int main(void)
 	test_wait();
 	test_reinspection();
 	test_condition_back();
+	test_device_gone();
 	test_by_hand();
 	test_migrate_v7();
 	clock_use(NULL);

@@ -16,11 +16,22 @@ const ROUTES = [
 
 let leavePage = null;   // what the page on screen started, undone on leaving
 let rendering = 0;
+const REFRESH = { refresh: true };      // route(REFRESH): the same page again
 
-async function route() {
+// an action form on screen is someone typing: a refresh must not replace it
+function formOpen() {
+  return !!document.querySelector('#main form.action');
+}
+
+// The page for location.hash.  A navigation (a new hash, a click) always
+// renders; a refresh (reload(): a live event, or an action done) is
+// dropped when it would replace an open action form, whenever that form
+// was opened: before the refresh started or while its page was loading.
+async function route(how) {
+  const refresh = how === REFRESH;
   const hash = location.hash || '#/';
-  if (leavePage) { leavePage(); leavePage = null; }
   const main = document.getElementById('main');
+  if (refresh && formOpen()) return;
   let found = ROUTES.find(([re]) => re.test(hash));
   if (!found) found = [null, async m => m.replaceChildren(h('p.error', {}, t('notfound'))), true];
   const [re, page, needsLogin] = found;
@@ -34,23 +45,28 @@ async function route() {
   const box = h('div.page');
   try {
     const undo = await page(box, ...args);
-    if (mine !== rendering) { if (undo) undo(); return; }
+    if (mine !== rendering || (refresh && formOpen())) { if (undo) undo(); return; }
+    if (leavePage) { leavePage(); leavePage = null; }
     main.replaceChildren(box);
     leavePage = undo || null;
   } catch (e) {
-    if (mine === rendering && !(e instanceof ApiError && e.status === 401))
+    if (mine !== rendering || (refresh && formOpen())) return;
+    if (leavePage) { leavePage(); leavePage = null; }
+    if (!(e instanceof ApiError && e.status === 401))
       main.replaceChildren(e instanceof ApiError && e.status === 403 ? h('p.error', {}, t('forbidden')) : errorEl(e));
   }
   main.dataset.page = hash.split('/')[1] || 'overview';
   main.dataset.ready = String(mine);
 }
 
-// the page on screen again, as now (after an action or a live event);
-// events close together give one reload
+// the page on screen again, as now (after a live event or an action
+// done); events close together give one reload.  While an action form is
+// open none happens (route): an action done closes its form first, so
+// that its reload shows the result.
 let reloadTimer = null;
 function reload() {
   if (reloadTimer) return;
-  reloadTimer = setTimeout(() => { reloadTimer = null; route(); }, 150);
+  reloadTimer = setTimeout(() => { reloadTimer = null; route(REFRESH); }, 150);
 }
 
 function header() {

@@ -245,7 +245,8 @@ async function pageRecord(main, id) {
     acts.length ? h('section.card', { id: 'actions' }, h('h2', {}, t('actions')),
       h('div.buttons', {}, acts.map(a => h('button', {
         type: 'button', 'data-act': a,
-        onclick: () => slot.replaceChildren(actionForm(r, a, reload)),
+        // done: the form closed first, so that the refresh may replace the page
+        onclick: () => slot.replaceChildren(actionForm(r, a, () => { slot.replaceChildren(); reload(); })),
       }, t('act.' + a)))), slot) : null,
     h('section.card', {}, h('h2', {}, t('chart') + (field ? ' (' + field + ')' : '')),
       chartEl(r.readings || evidencePoints(ev, field), [{ at: raisedAt, cls: 'raise', label: '▲' }, { at: clearedAt, cls: 'clear', label: '▼' }])),
