@@ -63,3 +63,4 @@ echo "$ARCH: instructions per reading without the timers (rules_tick $t, left on
 echo "counter files: $W/insns.drain $W/insns.idle"
 trap - EXIT
 cleanup
+[ "$got" = "$N" ]
