@@ -14,7 +14,8 @@
 # and flushing its telemetry ("drain").
 . "$TOP/tools/bench/lib_drain.sh"
 
-rows() { [ -f "$W/hz.db" ] && sqlite3 "$W/hz.db" "SELECT $1 FROM readings" 2>/dev/null; }
+# rows EXPR [WHERE]: EXPR over the readings table (no database yet: nothing)
+rows() { [ -f "$W/hz.db" ] && sqlite3 "$W/hz.db" "SELECT $1 FROM readings ${2:+WHERE $2}" 2>/dev/null; }
 # run NAME COUNT: hazardd under the counter until COUNT readings are
 # stored and every stored reading has gone into telemetry, then a clean
 # stop (the counters write their totals as the process exits).  Once it is
@@ -28,7 +29,7 @@ run() {
 	launch "$name"
 	pid=$!; PIDS+=($pid)
 	until status | grep -q '"connected": *true'; do sleep 0.2; done
-	until [ "$(rows "count(*) WHERE seq > $base" || echo 0)" = "$count" ]; do sleep 0.5; done
+	until [ "$(rows 'count(*)' "seq > $base" || echo 0)" = "$count" ]; do sleep 0.5; done
 	while :; do
 		seq=$(sqlite3 "$W/hz.db" "SELECT value FROM meta WHERE key = 'telemetry_seq'" 2>/dev/null)
 		max=$(sqlite3 "$W/hz.db" "SELECT coalesce(max(seq), 0) FROM readings" 2>/dev/null)
