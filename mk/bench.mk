@@ -64,12 +64,12 @@ bench-arch-deps: deps
 bench-arch: $(addprefix bench-arch-,$(BENCH_ARCHES))
 	@echo "== instructions per reading, per architecture (N=$(BENCH_N))"
 	@cat $(addprefix $(BUILD)/bench-arch/,$(addsuffix .txt,$(BENCH_ARCHES))) | \
-		grep -E 'instructions per reading|hazardd: ELF'
+		grep -E 'per reading|hazardd: ELF'
 
 bench-arch-amd64: bench-arch-deps all $(BUILD)/qemu_insns.so
 	@mkdir -p $(BUILD)/bench-arch
 	bash tools/bench/callgrind.sh $(BUILD) $(BENCH_N) | \
-		sed -n '/^readings stored/,/^instructions per reading without/p' | \
+		sed -n '/^readings stored/,/^loop_handle_msg per reading/p' | \
 		sed 's/^/amd64 (callgrind): /' >$(BUILD)/bench-arch/amd64.txt
 	bash tools/bench/emu_insns.sh $(BUILD) $(BUILD) amd64 $(BENCH_N) | \
 		sed 's/^amd64: /amd64 (qemu-x86_64): /' >>$(BUILD)/bench-arch/amd64.txt

@@ -43,6 +43,8 @@ echo "instructions per reading: $(( (a - b) / N ))"
 # longer depends on how busy the machine was
 t=$(incl drain rules_tick); t=${t:-0}
 echo "instructions per reading without the timers (rules_tick $t): $(( (a - b - t) / N ))"
+h=$(incl drain loop_handle_msg); h=${h:-0}
+echo "loop_handle_msg per reading (decode, rules, store, records): $(( h / N ))"
 echo "== per reading, inclusive"
 for f in loop_handle_msg store_put_reading reading_text rules_eval loop_flush_telemetry \
 	store_telemetry_since store_readings_since store_commit loop_dedupe_note; do
