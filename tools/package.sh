@@ -37,7 +37,7 @@ for tool in dpkg-buildpackage dh lintian; do
 	fi
 done
 # an architecture dpkg knows; a foreign one needs its cross toolchain
-triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null) ||
+dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH >/dev/null 2>&1 ||
 	{ echo "FAIL: package: unknown architecture '$arch' (arm64, armhf or $native)"; exit 1; }
 cross=0
 if [ "$arch" != "$native" ]; then
