@@ -9,10 +9,14 @@
 #       edited) as /etc/hazardd/hazardd.json (an existing one is kept), docs
 #       and examples (the full config/hazardd.json) in PREFIX/share/doc/hazardd;
 #       bash completion for hazardctl.
-#   make package
+#   make package [ARCH=arm64|armhf]
 #       builds the Debian package from a scratch copy of the tree in
-#       $(BUILD)/pkg (dpkg-buildpackage -us -uc -b), runs lintian, checks
-#       the contents and installs it into a throwaway root: tools/package.sh.
+#       $(BUILD)/pkg/ARCH (dpkg-buildpackage -us -uc -b, with -a ARCH for
+#       another architecture: a cross build), runs lintian, checks the
+#       contents and leaves the .deb in $(BUILD)/pkg beside the other
+#       architectures'.  The build machine's own is installed into a
+#       throwaway root; another one's Depends, ELF machine and programs
+#       (run under qemu-user) are checked: tools/package.sh.
 
 SYSCONFDIR ?= /etc
 ifeq ($(PREFIX),/usr)
@@ -54,4 +58,4 @@ install: $(BUILD)/hazardd $(BUILD)/hazardctl
 	fi
 
 package:
-	@bash tools/package.sh $(BUILD)
+	@bash tools/package.sh $(BUILD) $(ARCH)

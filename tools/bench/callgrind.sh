@@ -16,43 +16,15 @@ BUILD=$(cd "${1:?usage: callgrind.sh BUILD_DIR [N]}" && pwd)
 N=${2:-20000}
 PY=/usr/bin/python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/hazardd-cg.XXXXXX")
-. "$TOP/tools/bench/lib_drain.sh"
-counter() { status | grep -o "\"$1\": *[0-9]*" | head -1 | grep -o '[0-9]*$'; }
+. "$TOP/tools/bench/lib_insns.sh"
 
-LP=$(port); UP=$(port)
-broker "$LP"; broker "$UP"
-$PY - "$W" "$LP" "$UP" <<'EOF'
-import json, sys
-w, lp, up = sys.argv[1:]
-fmt = lambda i: "zigbee2mqtt" if i % 2 else "native"
-json.dump({"gateway": {"id": "gw-cg", "district": "cg"},
-           "storage": {"path": w + "/hz.db"},
-           "local": {"uri": "tcp://127.0.0.1:" + lp},
-           "upstream": {"uris": ["tcp://127.0.0.1:" + up], "telemetry_interval_s": 1},
-           "control": {"socket": w + "/ctl.sock"}, "log": {"level": "warn"},
-           "sites": [{"id": "s1", "kind": "restaurant"}],
-           "devices": [{"id": "d%d" % i, "kind": "gas_detector", "site": "s1",
-                        "topic": "t/d%d" % i, "format": fmt(i), "heartbeat_s": 0}
-                       for i in range(1000)]},
-          open(w + "/hz.json", "w"))
-EOF
-
-# run NAME COUNT: hazardd under callgrind until COUNT readings are accepted
-# and every stored reading has gone into telemetry, then a clean stop
-run() {
-	local name=$1 count=$2 pid seq max
-	valgrind --tool=callgrind --callgrind-out-file="$W/cg.$name" \
-		"$BUILD/hazardd" -c "$W/hz.json" 2>>"$W/hz-$name.log" &
-	pid=$!; PIDS+=($pid)
-	until status | grep -q '"connected": *true'; do sleep 0.2; done
-	until [ "$(counter accepted)" = "$count" ]; do sleep 0.2; done
-	while :; do
-		seq=$(sqlite3 "$W/hz.db" "SELECT value FROM meta WHERE key = 'telemetry_seq'" 2>/dev/null)
-		max=$(sqlite3 "$W/hz.db" "SELECT coalesce(max(seq), 0) FROM readings" 2>/dev/null)
-		[ "${seq:-0}" = "${max:-x}" ] && break
-		sleep 0.5
-	done
-	kill -TERM $pid; wait $pid
+launch() {
+	if [ "$1" = prime ]; then
+		"$BUILD/hazardd" -c "$W/hz.json" 2>>"$W/hz.log" &
+	else
+		valgrind --tool=callgrind --callgrind-out-file="$W/cg.$1" \
+			"$BUILD/hazardd" -c "$W/hz.json" 2>>"$W/hz-$1.log" &
+	fi
 }
 total() { grep -m1 '^summary:' "$W/cg.$1" | awk '{ print $2 }'; }
 # incl RUN FUNCTION: inclusive instructions of a function of hazardd
@@ -61,16 +33,7 @@ incl() {
 		grep -m1 -E "[:/]$2 \[.*hazardd\]" | awk '{ gsub(",", "", $1); print $1 }'
 }
 
-# the session and its subscriptions exist before the backlog is queued
-"$BUILD/hazardd" -c "$W/hz.json" 2>>"$W/hz.log" &
-pid=$!; PIDS+=($pid)
-until status | grep -q '"connected": *true'; do sleep 0.05; done
-sleep 0.5; kill -TERM $pid; wait $pid
-run idle 0
-base=$(sqlite3 "$W/hz.db" "SELECT coalesce(max(seq), 0) FROM readings")
-"$BUILD/loadgen" --format mixed -p "$LP" -n 1000 -N "$N" --no-ts >/dev/null
-run drain "$N"
-got=$(sqlite3 "$W/hz.db" "SELECT count(*) FROM readings WHERE seq > $base")
+insns_scenario
 a=$(total drain); b=$(total idle)
 echo "readings stored: $got of $N"
 echo "instructions: drain $a, start-up and shutdown alone $b"
@@ -80,6 +43,8 @@ echo "instructions per reading: $(( (a - b) / N ))"
 # longer depends on how busy the machine was
 t=$(incl drain rules_tick); t=${t:-0}
 echo "instructions per reading without the timers (rules_tick $t): $(( (a - b - t) / N ))"
+h=$(incl drain loop_handle_msg); h=${h:-0}
+echo "loop_handle_msg per reading (decode, rules, store, records): $(( h / N ))"
 echo "== per reading, inclusive"
 for f in loop_handle_msg store_put_reading reading_text rules_eval loop_flush_telemetry \
 	store_telemetry_since store_readings_since store_commit loop_dedupe_note; do
