@@ -71,7 +71,8 @@ fi
 # both run with the same window: 20 is mosquitto's default (every run so
 # far); docs/operations.md recommends 100 for hazardd, which acknowledges
 # after its commit.  Raising it did not speed hazardd's drain up here (its
-# passes are bound by CPU, not by the window) but did the bare subscriber's.
+# passes are bound by their own work and the commit, not by the window)
+# but did the bare subscriber's (docs/benchmarks.md).
 : "${LOCAL_INFLIGHT:=20}"
 : "${S5_RATE:=5000}"
 # Payloads: half the devices zigbee2mqtt-style once hazardd has that

@@ -4,8 +4,9 @@
  * Every message's decoder parses its payload with cJSON (dj_parse), reads
  * the fields into a struct reading, and deletes the tree.  cJSON allocates
  * each value and each key separately: some 30 malloc and 30 free calls a
- * message, and a cJSON_Delete walk, about a tenth of a reading's
- * instructions (docs/benchmarks.md, "Instructions per reading").
+ * message, and a cJSON_Delete walk: some 5,500 of a reading's 70,000
+ * instructions (docs/benchmarks.md, "Ingest: parse trees from one
+ * buffer").
  *
  * cJSON (1.7) takes its allocator only process-wide (cJSON_InitHooks), so
  * json_arena_init() installs one, once, before any thread: while the
