@@ -91,6 +91,9 @@ int main(int argc, char **argv)
 	 * once held; the loop does the allocating here, the others little
 	 * (docs/benchmarks.md, "Where the memory goes").  Before any thread. */
 	mallopt(M_ARENA_MAX, 1);
+	/* the decoders' parse trees from one buffer (json_arena.c): before
+	 * any thread, as it sets cJSON's allocator for the whole process */
+	json_arena_init();
 	while ((ch = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfg_path = optarg; break;

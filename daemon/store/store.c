@@ -19,6 +19,10 @@
 #include "store.h"
 #include "store_internal.h"
 
+/* one intake_pending row's values, four of them (S_IN_NOTE4, S_IN_NOTE16) */
+#define IN_ROW   "(?, ?, ?, ?, ?)"
+#define IN_ROWS4 IN_ROW "," IN_ROW "," IN_ROW "," IN_ROW
+
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN]       = "BEGIN IMMEDIATE",
 	[S_COMMIT]      = "COMMIT",
@@ -30,6 +34,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* store_intake.c */
 	[S_IN_NOTE]     = "INSERT OR REPLACE INTO intake_pending "
 			  "(packet_id, hash, run, seq, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* several messages' rows in one statement (store_intake_flush) */
+	[S_IN_NOTE4]    = "INSERT OR REPLACE INTO intake_pending "
+			  "(packet_id, hash, run, seq, at_ms) VALUES " IN_ROWS4,
+	[S_IN_NOTE16]   = "INSERT OR REPLACE INTO intake_pending "
+			  "(packet_id, hash, run, seq, at_ms) VALUES "
+			  IN_ROWS4 "," IN_ROWS4 "," IN_ROWS4 "," IN_ROWS4,
 	[S_IN_SEEN]     = "SELECT 1 FROM intake_pending WHERE packet_id = ?1 AND hash = ?2",
 	[S_IN_DONE]     = "DELETE FROM intake_pending WHERE run = ?1 AND seq <= ?2",
 	[S_IN_STALE]    = "DELETE FROM intake_pending WHERE run <> ?1",
@@ -427,6 +437,10 @@ int store_begin(struct store *st)
 
 int store_commit(struct store *st)
 {
+	/* the intake rows held for this transaction go in with it; one that
+	 * fails is logged and the commit goes on, as a failed row always did
+	 * (its message is then stored again if delivered again) */
+	store_intake_flush(st);
 	/* on failure the caller rolls back, which ends in_tx */
 	if (store_stmt_run(st, S_COMMIT, "commit") < 0)
 		return -1;
@@ -438,6 +452,7 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
 	st->in_tx = false;
+	st->n_in_rows = 0;      /* held intake rows go with the transaction */
 	/* after SQLITE_FULL or an I/O error SQLite may have rolled back by
 	 * itself; the caller's rollback is then a no-op, not a second error */
 	if (sqlite3_get_autocommit(st->db))

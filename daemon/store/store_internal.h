@@ -30,7 +30,7 @@ enum stmt_id {
 	S_EV_PUT, S_EV_LAST, S_EV_LIST,
 	S_OB_PUT, S_OB_LIFT, S_OB_NEXT, S_QUOTA_READINGS, S_QUOTA_TELEMETRY, S_OB_DELETE, S_OB_COUNT,
 	S_OB_ARCHIVE,
-	S_IN_NOTE, S_IN_SEEN, S_IN_DONE, S_IN_STALE,
+	S_IN_NOTE, S_IN_NOTE4, S_IN_NOTE16, S_IN_SEEN, S_IN_DONE, S_IN_STALE,
 	S_HZ_OBSERVE, S_HZ_EVIDENCE_SET, S_HZ_FIND_LIVE, S_HZ_LAST_CLOSE,
 	S_AL_PUT, S_AL_CANCEL, S_AL_MARK, S_AL_PENDING,
 	S_COUNT
@@ -70,7 +70,18 @@ struct store {
 	int               history;      /* enum hwm_verdict of this open */
 	char              history_why[600];
 	int64_t           trim_cursor;  /* store_trim_events: last rowid seen */
+	/* intake rows noted in this transaction, written 16 to a statement
+	 * and the rest before its COMMIT (store_intake.c) */
+	struct store_intake_row {
+		int64_t  hash, run, seq, at_ms;
+		unsigned packet_id;
+	}                 in_rows[16];
+	int               n_in_rows;
 };
+
+/* store_intake.c: the rows held for the transaction, written (before its
+ * COMMIT, or a delete of intake rows); -1 if one failed. */
+int store_intake_flush(struct store *st);
 
 /* Helpers shared by the store's files (defined in store.c). */
 int store_fail(struct store *st, const char *what);

@@ -49,7 +49,10 @@ cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen)
 		errf(err, errlen, "payload contains a NUL byte");
 		return NULL;
 	}
+	/* the tree is cut from json_arena.c's buffer when it is set up */
+	json_arena_begin();
 	root = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
+	json_arena_end(root);
 	if (!root) {
 		errf(err, errlen, "malformed JSON");
 		return NULL;
@@ -58,7 +61,7 @@ cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen)
 	while (end && end < stop && isspace((unsigned char)*end))
 		end++;
 	if (!end || end != stop) {
-		cJSON_Delete(root);
+		dj_release(root);
 		errf(err, errlen, "malformed JSON: trailing data");
 		return NULL;
 	}
@@ -342,7 +345,7 @@ cJSON *dj_parse_object(const char *payload, size_t len, char *err, size_t errlen
 	cJSON *root = dj_parse(payload, len, err, errlen);
 
 	if (root && !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
+		dj_release(root);
 		errf(err, errlen, "payload is not a JSON object");
 		return NULL;
 	}

@@ -201,7 +201,7 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 	}
 	if (over)
 		native_over(&r, over);
-	cJSON_Delete(root);
+	dj_release(root);
 	*out = r;
 	return 0;
 }

@@ -140,7 +140,7 @@ static int sh_gen2(const char *payload, size_t len, bool event,
 		rc = sh_event(r, root, err, errlen);
 	else
 		sh_switch(r, root, err, errlen);
-	cJSON_Delete(root);
+	dj_release(root);
 	return rc;
 }
 

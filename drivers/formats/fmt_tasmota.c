@@ -167,7 +167,7 @@ static int decode_tasmota(const char *topic, const char *payload, size_t len,
 		tas_energy(&r, cJSON_GetObjectItemCaseSensitive(root, "ENERGY"), err, errlen);
 		tas_temperature(&r, root, err, errlen);
 	}
-	cJSON_Delete(root);
+	dj_release(root);
 	*out = r;
 	return 0;
 }

@@ -216,7 +216,7 @@ static int z2m_availability(const char *payload, size_t len, int64_t recv_ms,
 		st = cJSON_GetObjectItemCaseSensitive(root, "state");
 		if (cJSON_IsString(st))
 			b = dj_bool_text(st->valuestring);
-		cJSON_Delete(root);
+		dj_release(root);
 	}
 	if (b < 0)
 		return dj_reject(out, err, errlen,
@@ -245,7 +245,7 @@ static int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len
 	dj_fields(&r, root, z2m_keys, sizeof z2m_keys / sizeof z2m_keys[0], err, errlen);
 	for (i = 0; i < sizeof z2m_enums / sizeof z2m_enums[0]; i++)
 		z2m_enum_field(&r, root, &z2m_enums[i], err, errlen);
-	cJSON_Delete(root);
+	dj_release(root);
 	/* zigbee2mqtt's "voltage" is volts on a plug (230) but millivolts on a
 	 * battery sensor (3000); no mains or battery voltage reaches 1000 V */
 	if (reading_has(&r, RF_VOLTAGE_V) && r.val[RF_VOLTAGE_V] >= 1000.0)

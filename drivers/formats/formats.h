@@ -245,10 +245,22 @@ int format_routes(const struct device_format *fmt, const char *dev_topic,
  * bad field never does: it is marked in r->bad and its reason appended to
  * err (dj_note), and the caller carries on.
  */
-/* The payload as JSON: NUL bytes and trailing data refused. */
+/* The payload as JSON: NUL bytes and trailing data refused.  The tree
+ * goes back with dj_release (json_arena.c), not cJSON_Delete. */
 cJSON *dj_parse(const char *payload, size_t len, char *err, size_t errlen);
 /* The same, and it must be an object ("payload is not a JSON object"). */
 cJSON *dj_parse_object(const char *payload, size_t len, char *err, size_t errlen);
+/* ---------------------------------------------------------- json_arena.c
+ * dj_parse's trees cut from one buffer instead of a malloc per value.
+ * json_arena_init: once, before any thread starts (it installs cJSON's
+ * allocator for the whole process); the thread that calls it uses the
+ * buffer, every other thread malloc as before.  Without it, malloc. */
+void json_arena_init(void);
+/* Around cJSON's parse (dj_parse): false when this thread has no arena. */
+bool json_arena_begin(void);
+void json_arena_end(cJSON *root);
+/* A tree from dj_parse, done with (NULL: nothing). */
+void dj_release(cJSON *root);
 /* Topic routing by suffix ("/LWT", "/availability"); false for NULL. */
 bool dj_has_suffix(const char *s, const char *suffix);
 /* Plain text payload ("online", "Offline"), blanks and one pair of quotes

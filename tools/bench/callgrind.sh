@@ -46,11 +46,18 @@ echo "instructions per reading without the timers (rules_tick $t): $(( (a - b - 
 h=$(incl drain loop_handle_msg); h=${h:-0}
 echo "loop_handle_msg per reading (decode, rules, store, records): $(( h / N ))"
 echo "== per reading, inclusive"
-for f in loop_handle_msg store_put_reading reading_text rules_eval loop_flush_telemetry \
-	store_telemetry_since store_readings_since store_commit loop_dedupe_note; do
+for f in intake_classify loop_handle_msg store_put_reading reading_text rules_eval \
+	loop_flush_telemetry store_telemetry_since store_readings_since store_commit \
+	loop_dedupe_note loop_dedupe_skip; do
 	v=$(incl drain "$f")
 	[ -n "$v" ] && printf '%-24s %8d\n' "$f" $((v / N))
 done
+# a link lost during the drain (valgrind is slow; a loaded machine makes
+# it slower) has the broker deliver again what was in flight, with DUP set:
+# those deliveries are classified and looked up again, so say how many
+echo "deliveries: $(grep -c 'link lost' "$W/hz-drain.log") links lost during the drain," \
+	"$(callgrind_annotate --tree=calling --inclusive=yes "$W/cg.drain" 2>/dev/null |
+	grep -m1 -E '>   .*:intake_classify \(' | grep -o '([0-9,]*x)' | tr -d '(),x') messages classified"
 echo "== top functions by inclusive cost (drain)"
 callgrind_annotate --inclusive=yes --auto=no "$W/cg.drain" 2>/dev/null | sed -n '/^Ir/,$p' |
 	grep -v '^--' | head -40
