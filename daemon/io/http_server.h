@@ -15,7 +15,8 @@
 
 struct pollfd;
 struct http_server;
-struct http_req;        /* one request, valid during the handler's call */
+struct http_req;        /* one request, valid during the handler's call
+			 * (or until its reply, once suspended) */
 struct http_stream;     /* an open streamed reply (Server-Sent Events) */
 
 /* Each complete request: answer it with http_reply or http_reply_stream. */
@@ -51,6 +52,12 @@ const char *http_req_cookie(const struct http_req *r, const char *name);
 const char *http_req_arg(const struct http_req *r, const char *name); /* query */
 const char *http_req_body(const struct http_req *r, size_t *len); /* NUL-terminated */
 const char *http_req_ip(const struct http_req *r);      /* the client's address */
+
+/* Answer later: the handler returns without a reply; r stays valid and its
+ * connection waits (no reads, no timeout) until http_reply is called on
+ * it, from the loop thread.  The caller must reply to every request it
+ * suspends, before http_server_close. */
+void http_req_suspend(struct http_req *r);
 
 /* headers: name, value, name, value, ..., NULL (copied). */
 void http_reply(struct http_req *r, int status, const char *type, const void *body,
