@@ -85,6 +85,8 @@ struct ctl_client {
 	bool    eof;            /* peer is done sending: answer, then close */
 	bool    closing;        /* protocol error: flush the error, then close */
 	bool    stream;         /* a long-lived stream: see CTL_MAX_STREAMS */
+	bool    deferred;       /* its reply comes later: see ctlsock_defer */
+	uint64_t defer_gen;     /* the ticket's number while deferred */
 	void  (*gone)(void *arg);  /* a stream's owner, told when it ends */
 	void   *gone_arg;
 	struct ctl_caller who;  /* SO_PEERCRED at accept */
@@ -110,6 +112,7 @@ struct ctlsock {
 	int64_t accept_paused_until_ms;
 	int     request_ms, idle_ms, reply_ms;  /* the deadlines in force */
 	ctlsock_handler handler;
+	uint64_t defer_gen;     /* the last ticket given (ctlsock_defer) */
 	struct complaint accept_fail, refused, overdue;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
@@ -453,6 +456,10 @@ static int ctl_request(struct ctlsock *c, struct ctl_client *cl, const char *lin
 
 	if (understood)
 		cl->idle_ms = now_mono_ms();
+	if (cl->deferred) {
+		cJSON_Delete(reply);
+		return 0;               /* ctlsock_reply queues it */
+	}
 	rc = ctl_queue(cl, reply);
 	cJSON_Delete(reply);
 	return rc;
@@ -467,7 +474,7 @@ static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 	size_t start = 0;
 	char *nl;
 
-	while (!cl->closing &&
+	while (!cl->closing && !cl->deferred &&
 	       (nl = memchr(cl->rbuf + start, '\n', cl->rlen - start)) != NULL) {
 		size_t len = (size_t)(nl - (cl->rbuf + start));
 
@@ -482,8 +489,8 @@ static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 	cl->rlen -= start;
 	if (start > 0 && cl->rlen > 0)
 		cl->line_ms = now_mono_ms();    /* what is left began a new line */
-	if (cl->closing)
-		return 0;
+	if (cl->closing || cl->deferred)
+		return 0;       /* a deferred reply: the rest waits for it */
 	if (cl->rlen == CTL_RBUF_SIZE) {
 		char msg[64];
 
@@ -715,6 +722,11 @@ static int64_t ctl_deadline(const struct ctlsock *c, const struct ctl_client *cl
 
 	if (cl->stream)
 		return INT64_MAX;
+	if (cl->deferred) {
+		/* the worker answers within its queue's work; idle bounds it */
+		*what = "no answer to its request";
+		return cl->idle_ms + c->idle_ms;
+	}
 	if (cl->rlen > 0 && !cl->eof && !cl->closing) {
 		dl = cl->line_ms + c->request_ms;
 		*what = "no complete request line";
@@ -762,11 +774,11 @@ int ctlsock_pollfds(struct ctlsock *c, struct pollfd *pfd, int max)
 	for (i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
 		struct ctl_client *cl = &c->cl[i];
 
-		if (cl->fd < 0)
-			continue;
+		if (cl->fd < 0 || (cl->deferred && cl->woff == cl->wlen))
+			continue;       /* deferred: nothing read until its reply */
 		pfd[n].fd = cl->fd;
 		pfd[n].events = 0;
-		if (!cl->eof && !cl->closing)
+		if (!cl->eof && !cl->closing && !cl->deferred)
 			pfd[n].events |= POLLIN;
 		if (cl->woff < cl->wlen)
 			pfd[n].events |= POLLOUT;
@@ -785,13 +797,13 @@ static void ctl_client_event(struct ctlsock *c, struct ctl_client *cl, short rev
 		rc = -1;
 	} else {
 		if ((revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !cl->eof && !cl->closing)
+		    !cl->eof && !cl->closing && !cl->deferred)
 			rc = ctl_read(c, cl, ctx);
 		if (rc == 0 && cl->woff < cl->wlen &&
 		    (revents & (POLLOUT | POLLHUP | POLLERR)))
 			rc = ctl_flush(cl);
 	}
-	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen)
+	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen && !cl->deferred)
 		rc = -1;        /* everything answered: done */
 	if (rc < 0)
 		ctl_client_drop(cl);
@@ -882,4 +894,59 @@ int ctlsock_stream_send(struct ctl_client *cl, const char *line)
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------- deferred replies */
+
+/*
+ * A request answered later (an evidence file hashed on a worker thread):
+ * the handler takes a ticket and returns; the client reads nothing more
+ * and sends nothing until ctlsock_reply, so replies keep the order of
+ * requests.  A client that leaves meanwhile makes its ticket stale: the
+ * reply is then dropped.  Loop thread only.
+ */
+int ctlsock_defer(struct ctl_ticket *t)
+{
+	struct ctl_client *cl = ctl_current;
+
+	if (!cl || cl->stream || cl->deferred)
+		return -1;
+	cl->deferred = true;
+	cl->defer_gen = ++ctl_current_sock->defer_gen;
+	t->sock = ctl_current_sock;
+	t->slot = (int)(cl - ctl_current_sock->cl);
+	t->gen = cl->defer_gen;
+	return 0;
+}
+
+/* Not deferred after all (the work could not be handed over): the
+ * handler's own reply is queued as usual.  Within the handler only. */
+void ctlsock_defer_cancel(const struct ctl_ticket *t)
+{
+	struct ctl_client *cl = ctl_current;
+
+	if (cl && cl->deferred && cl->defer_gen == t->gen)
+		cl->deferred = false;
+}
+
+void ctlsock_reply(const struct ctl_ticket *t, cJSON *reply, void *ctx)
+{
+	struct ctl_client *cl;
+	int rc;
+
+	if (!t->sock || t->slot < 0 || t->slot >= CTL_MAX_CLIENTS)
+		return;
+	cl = &t->sock->cl[t->slot];
+	if (cl->fd < 0 || !cl->deferred || cl->defer_gen != t->gen)
+		return;                 /* the client left */
+	cl->deferred = false;
+	cl->idle_ms = now_mono_ms();
+	rc = ctl_queue(cl, reply);
+	/* what it sent after the request, then, as ctl_client_event does */
+	if (rc == 0)
+		rc = ctl_process(t->sock, cl, ctx);
+	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen && !cl->deferred)
+		rc = -1;
+	if (rc < 0)
+		ctl_client_drop(cl);
 }
