@@ -6,7 +6,9 @@
  * line here with the caller's credentials.  This file reads the request
  * ({"cmd": ..., ...}), looks the command up in the table below, calls the
  * operation (ops.h) and formats the reply: {"ok":true,"result":...} or
- * {"ok":false,"error":"..."}.  Requests are answered on the loop thread.
+ * {"ok":false,"error":"..."}.  Requests are answered on the loop thread;
+ * a submit or close with evidence files has its files read on the
+ * evidence worker first and its reply deferred (ctl_person_later).
  *
  * Every person's action is recorded under the caller's user name; only
  * root may name another actor (control_actor.c).  Every string in a

@@ -8,7 +8,8 @@
  *
  * Everything is non-blocking and driven by the daemon's single poll()
  * loop: a client that stops reading its replies or sends garbage costs a
- * buffer, never a stall.  The handler runs on the loop thread.
+ * buffer, never a stall.  The handler runs on the loop thread; it may
+ * defer a reply (ctlsock_defer, ctlsock_reply: at the end of the file).
  *
  * Who asks is the kernel's word: SO_PEERCRED at accept gives the uid, and
  * the handler records every person's action under that user's name.  No

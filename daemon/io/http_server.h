@@ -5,7 +5,8 @@
  * is ready without blocking, so a handler runs on the loop thread and a
  * slow client never makes the loop wait.  What a request means is the
  * app's business (app/http_api.c): it gets each request once, with its
- * whole body, and answers it before returning.
+ * whole body, and answers it before returning, or suspends it and answers
+ * it later from the loop (a password checked on a worker thread).
  */
 #ifndef IO_HTTP_SERVER_H
 #define IO_HTTP_SERVER_H
