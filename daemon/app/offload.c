@@ -162,7 +162,9 @@ void offload_free(struct offload *w)
 	pthread_join(w->tid, NULL);     /* the job under way finishes */
 	todo = w->todo;
 	w->todo = NULL;
-	done_all(take_finished(w), true);
+	/* nothing is acted on any more, finished or not: at exit the objects
+	 * a done() would use (the uplink) may be gone already */
+	done_all(take_finished(w), false);
 	done_all(todo, false);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);

@@ -21,8 +21,8 @@ struct offload;
 
 struct offload_job {
 	void (*run)(struct offload_job *j);
-	/* ran: false when the worker stopped before running it (shutdown);
-	 * the job is the callee's to free either way */
+	/* ran: false at shutdown (offload_free): do not act on it; the job
+	 * is the callee's to free either way */
 	void (*done)(struct offload_job *j, bool ran);
 	struct offload_job *next;       /* the worker's list; not the caller's */
 };
@@ -37,8 +37,9 @@ int  offload_submit(struct offload *w, struct offload_job *j);
 void offload_collect(struct offload *w);
 /* Jobs waiting or running (not yet collected). */
 int  offload_pending(struct offload *w);
-/* Stop: the job under way finishes; finished ones get done(j, true),
- * ones not started done(j, false); then the thread is joined. */
+/* Stop: the job under way finishes, the thread is joined, and every job
+ * not collected yet gets done(j, false), finished or not: nothing is
+ * acted on at exit (the caller answers "stopping"). */
 void offload_free(struct offload *w);
 
 #endif /* APP_OFFLOAD_H */

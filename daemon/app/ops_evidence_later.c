@@ -53,7 +53,7 @@ static void later_done(struct offload_job *job, bool ran)
 	cJSON *r = NULL;
 
 	if (!ran)
-		ops_fail(&e, OPS_BUSY, "hazardd is stopping; the files were not kept");
+		ops_fail(&e, OPS_BUSY, "hazardd is stopping; nothing was changed, try again");
 	else if (j->rc < 0)
 		e = j->e;
 	else
