@@ -23,9 +23,11 @@
 #include "ops.h"
 #include "alerts.h"
 
-/* The evidence worker's queue: the transport reads at most two long
- * lines at once, so two files' requests waiting or under way is enough. */
-#define CTL_FILES_QUEUE 2
+/* The evidence worker's queue: one request per client at most (a client
+ * waits for its deferred reply), 16 clients, so a submit is never refused
+ * for it; a long line's buffer is kept until its reply, so at most two of
+ * them (the transport's CTL_MAX_BIG) hold megabytes meanwhile. */
+#define CTL_FILES_QUEUE 16
 
 struct control {
 	struct ctlsock *sock;
