@@ -6,7 +6,9 @@
  * line here with the caller's credentials.  This file reads the request
  * ({"cmd": ..., ...}), looks the command up in the table below, calls the
  * operation (ops.h) and formats the reply: {"ok":true,"result":...} or
- * {"ok":false,"error":"..."}.  Requests are answered on the loop thread.
+ * {"ok":false,"error":"..."}.  Requests are answered on the loop thread;
+ * a submit or close with evidence files has its files read on the
+ * evidence worker first and its reply deferred (ctl_person_later).
  *
  * Every person's action is recorded under the caller's user name; only
  * root may name another actor (control_actor.c).  Every string in a
@@ -17,11 +19,20 @@
 #include <string.h>
 
 #include "http_console.h"
+#include "offload.h"
 #include "ops.h"
 #include "alerts.h"
 
+/* The evidence worker's queue: one request per client at most (a client
+ * waits for its deferred reply), 16 clients, so a submit is never refused
+ * for it; a long line's buffer is kept until its reply, so at most two of
+ * them (the transport's CTL_MAX_BIG) hold megabytes meanwhile. */
+#define CTL_FILES_QUEUE 16
+
 struct control {
 	struct ctlsock *sock;
+	struct daemon  *d;              /* the handler's, set by control_handle */
+	struct offload *files;          /* evidence files off the loop; NULL: on it */
 };
 
 /* A question: what anyone on the socket may ask. */
@@ -322,6 +333,8 @@ static const struct ctl_cmd {
 	const char *name;
 	ctl_cmd_fn  fn;         /* one of fn and act */
 	ctl_act_fn  act;
+	enum record_action files; /* RA_CLOSE, RA_SUBMIT: may carry files
+				   * (ctl_person_later); else 0 */
 } ctl_cmds[] = {
 	{ .name = "status",  .fn = ctl_cmd_status },
 	{ .name = "devices", .fn = ctl_cmd_devices },
@@ -340,10 +353,10 @@ static const struct ctl_cmd {
 	{ .name = "watch",   .fn = ctl_cmd_watch },
 	{ .name = "verify-alarm", .act = ctl_cmd_verify_alarm },
 	{ .name = "dismiss", .act = ctl_cmd_dismiss },
-	{ .name = "close",   .act = ctl_cmd_close },
+	{ .name = "close",   .act = ctl_cmd_close, .files = RA_CLOSE },
 	{ .name = "ack",     .act = ctl_cmd_ack },
 	{ .name = "rectifying", .act = ctl_cmd_rectifying },
-	{ .name = "submit",  .act = ctl_cmd_submit },
+	{ .name = "submit",  .act = ctl_cmd_submit, .files = RA_SUBMIT },
 	{ .name = "verify",  .act = ctl_cmd_verify },
 	{ .name = "raise",   .act = ctl_cmd_raise },
 	{ .name = "reset",   .act = ctl_cmd_reset },
@@ -380,11 +393,66 @@ static cJSON *ctl_reply(cJSON *result, const char *error)
 	return reply;
 }
 
+/* ------------------------------------------------- files off the loop */
+
+/*
+ * A submit or close with evidence files, when the worker runs: the request
+ * is checked here (ops_action_parse, the actor, then ops_act_later's cheap
+ * checks), its reply deferred (ctlsock_defer) and the request handed to
+ * the worker, which decodes, hashes and sniffs the files; the action and
+ * the files are written on the loop when they come back (ctl_files_done),
+ * and the reply queued then.  The client's next request waits for it.
+ */
+struct ctl_later {
+	struct control *ctl;
+	struct ctl_ticket t;
+};
+
+static void ctl_files_done(void *arg, cJSON *result, const struct ops_error *e)
+{
+	struct ctl_later *l = arg;
+	cJSON *reply = result ? ctl_reply(result, NULL) :
+		       ctl_reply(NULL, e->msg[0] ? e->msg : "request failed");
+
+	ctlsock_reply(&l->t, reply, l->ctl);
+	cJSON_Delete(reply);
+	free(l);
+}
+
+/* 1: deferred (req taken); 0: not for the worker (answer at once); -1
+ * refused with e. */
+static int ctl_person_later(struct control *ctl, cJSON *req, const struct ctl_caller *who,
+			    enum record_action a, struct ops_error *e)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(req, "files");
+	struct ops_action act = { .a = a };
+	struct ctl_later *l;
+
+	if (!ctl->files || !cJSON_IsArray(files) || cJSON_GetArraySize(files) == 0)
+		return 0;
+	if (ops_action_parse(req, "id", &act, e) < 0 || ctl_who(req, who, &act.actor, e) < 0)
+		return -1;
+	if (!(l = calloc(1, sizeof *l)))
+		return 0;
+	l->ctl = ctl;
+	if (ctlsock_defer(&l->t) < 0) {
+		free(l);
+		return 0;
+	}
+	if (ops_act_later(ctl->d, ctl->files, req, &act, ctl_files_done, l, e) < 0) {
+		ctlsock_defer_cancel(&l->t);
+		free(l);
+		return -1;
+	}
+	return 1;
+}
+
 /* One request line from the transport (ctlsock_handler). */
 static cJSON *ctl_request(void *ctx, const struct ctl_caller *who, const char *line,
 			  size_t len, bool *understood)
 {
-	struct daemon *d = ctx;
+	struct control *ctl = ctx;
+	struct daemon *d = ctl->d;
 	struct ops_error e = { .cls = OPS_OK };
 	char clip[OPS_ECHO_MAX];
 	const struct ctl_cmd *c = NULL;
@@ -414,6 +482,17 @@ static cJSON *ctl_request(void *ctx, const struct ctl_caller *who, const char *l
 				 ops_clip(cmd->valuestring, clip, sizeof clip));
 	}
 	result = NULL;
+	if (c && c->files) {
+		int rc = ctl_person_later(ctl, req, who, c->files, &e);
+
+		if (rc > 0) {
+			log_debug("control: %s (pid %ld): %s, its files on the worker",
+				  who->name, (long)who->pid, c->name);
+			return NULL;    /* answered by ctl_files_done */
+		}
+		if (rc < 0)
+			c = NULL;       /* refused: e says why */
+	}
 	if (c) {
 		log_debug("control: %s (pid %ld): %s", who->name, (long)who->pid, c->name);
 		result = c->act ? c->act(req, who, d, &e) : c->fn(req, d, &e);
@@ -447,10 +526,18 @@ void control_set_deadlines(struct control *c, int request_ms, int idle_ms, int r
 	ctlsock_set_deadlines(c->sock, request_ms, idle_ms, reply_ms);
 }
 
+void control_offload(struct control *c, int wake_fd)
+{
+	if (c && !c->files)
+		c->files = offload_new("control: evidence files", CTL_FILES_QUEUE, wake_fd);
+}
+
 void control_close(struct control *c)
 {
 	if (!c)
 		return;
+	/* requests under way answered while their clients are still there */
+	offload_free(c->files);
 	ctlsock_close(c->sock);
 	free(c);
 }
@@ -462,6 +549,10 @@ int control_pollfds(struct control *c, struct pollfd *pfd, int max)
 
 void control_handle(struct control *c, const struct pollfd *pfd, int n, struct daemon *d)
 {
-	if (c)
-		ctlsock_handle(c->sock, pfd, n, d);
+	if (!c)
+		return;
+	c->d = d;
+	/* files back from the worker: recorded, their clients answered */
+	offload_collect(c->files);
+	ctlsock_handle(c->sock, pfd, n, c);
 }

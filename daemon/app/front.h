@@ -84,6 +84,10 @@ struct control;
 struct control *control_open(const char *path, char *err, size_t errlen);
 /* Shorter deadlines than the built-in ones (tests); 0 keeps one as it is. */
 void control_set_deadlines(struct control *c, int request_ms, int idle_ms, int reply_ms);
+/* Evidence files of a submit or close decoded, hashed and sniffed on a
+ * worker thread from now on (it wakes the loop through wake_fd); without
+ * it (unit tests, or the thread could not start) on the loop. */
+void control_offload(struct control *c, int wake_fd);
 void control_close(struct control *c);   /* closes clients, unlinks the socket */
 /* Fill up to max pollfds (listener plus clients); returns the count used. */
 int  control_pollfds(struct control *c, struct pollfd *pfd, int max);

@@ -2,8 +2,9 @@
  * http_api.c: what every console request goes through (docs/http.md):
  * the built-in pages, then for /api/ the session (401 without one,
  * whatever the path), the route (404), the CSRF token on a POST (403),
- * the role (403), the JSON body (400); login and logout; replies with
- * the console's headers.  The endpoints are in http_api_records.c.
+ * the role (403), the JSON body (400); logout; replies with the
+ * console's headers.  Login is http_login.c, the endpoints
+ * http_api_records.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,9 @@ static void serve_asset(struct http_req *r)
 	http_reply(r, 404, "text/plain; charset=utf-8", "not found\n", 10, page_headers);
 }
 
-/* ------------------------------------------------------------ login */
+/* ------------------------------------------------------------ session cookie */
 
-static void cookie(struct api *a, int status, cJSON *body, const char *id, int max_age)
+void api_cookie(struct api *a, int status, cJSON *body, const char *id, int max_age)
 {
 	char set[200], *text = cJSON_PrintUnformatted(body);
 	const char *h[12];
@@ -109,7 +110,7 @@ static void cookie(struct api *a, int status, cJSON *body, const char *id, int m
 }
 
 /* {"user","role","sites","lang","csrf"} */
-static cJSON *me_json(const struct http_user *u, const struct http_session *s)
+cJSON *api_me_json(const struct http_user *u, const struct http_session *s)
 {
 	cJSON *o = http_user_json(u);
 
@@ -117,73 +118,15 @@ static cJSON *me_json(const struct http_user *u, const struct http_session *s)
 	return o;
 }
 
-static void throttled(struct api *a, int wait_s)
-{
-	char n[16];
-	const char *h[12];
-	int i = 0;
-
-	snprintf(n, sizeof n, "%d", wait_s);
-	for (; http_api_headers[i]; i++)
-		h[i] = http_api_headers[i];
-	h[i++] = "Retry-After";
-	h[i++] = n;
-	h[i] = NULL;
-	http_reply(a->r, 429, "application/json",
-		   "{\"error\":\"too many failed logins; try again later\"}", 51, h);
-}
-
-static void login(struct api *a)
-{
-	const cJSON *un = cJSON_GetObjectItemCaseSensitive(a->body, "user"),
-		    *pw = cJSON_GetObjectItemCaseSensitive(a->body, "password");
-	char ukey[80], ikey[80];
-	int64_t now = now_mono_ms();
-	struct http_user *u;
-	struct http_session *s;
-	int w1, w2;
-
-	if (!cJSON_IsString(un) || !cJSON_IsString(pw) || strlen(un->valuestring) > 64 ||
-	    strlen(pw->valuestring) > 1024) {
-		api_error(a, 400, "login needs \"user\" and \"password\" strings");
-		return;
-	}
-	snprintf(ukey, sizeof ukey, "u:%s", un->valuestring);
-	snprintf(ikey, sizeof ikey, "ip:%s", http_req_ip(a->r));
-	w1 = http_throttle_wait(&a->c->thr, ukey, now);
-	w2 = http_throttle_wait(&a->c->thr, ikey, now);
-	if (w1 || w2) {
-		throttled(a, w1 > w2 ? w1 : w2);
-		return;
-	}
-	u = http_users_find(&a->c->users, un->valuestring);
-	/* an unknown name costs the same hash as a known one */
-	if (!http_check_password(pw->valuestring, u ? u->hash : a->c->dummy_hash) || !u) {
-		http_throttle_fail(&a->c->thr, ukey, HTTP_USER_FAILS, now);
-		http_throttle_fail(&a->c->thr, ikey, HTTP_IP_FAILS, now);
-		log_info("http: failed login for %.64s from %s", un->valuestring,
-			 http_req_ip(a->r));
-		api_error(a, 401, "wrong user name or password");
-		return;
-	}
-	http_throttle_ok(&a->c->thr, ukey);
-	if (!(s = http_session_new(&a->c->sess, u->name, now))) {
-		api_error(a, 503, "no random bytes for a session");
-		return;
-	}
-	log_info("http: %s logged in from %s", u->name, http_req_ip(a->r));
-	cookie(a, 200, me_json(u, s), s->id, (int)(a->c->sess.ttl_ms / 1000));
-}
-
 static void logout(struct api *a)
 {
 	http_session_drop(a->s);
-	cookie(a, 204, NULL, "", 0);
+	api_cookie(a, 204, NULL, "", 0);
 }
 
 static void me(struct api *a)
 {
-	api_json(a, 200, me_json(a->u, a->s));
+	api_json(a, 200, api_me_json(a->u, a->s));
 }
 
 /* ------------------------------------------------------------ routing */
@@ -243,7 +186,7 @@ static void api(struct http_console *c, struct http_req *r)
 		else if (!cJSON_IsObject(a.body) || !ops_clean(a.body, &e))
 			api_error(&a, 400, e.msg[0] ? e.msg : "malformed JSON");
 		else
-			login(&a);
+			http_login(&a);
 		cJSON_Delete(a.body);
 		return;
 	}

@@ -1,7 +1,8 @@
 /*
  * http_console.c: the web console's life (http_console.h): the server
  * opened on $.http.listen with its bounds, the users file read, the
- * loop's descriptor and run, the event streams' heartbeat.
+ * loop's descriptor and run, the event streams' heartbeat, the login
+ * worker's answers (http_login.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #define HTTP_IDLE_S       30    /* an idle connection is closed */
 
 struct http_console *http_console_open(struct daemon *d, const struct config *cfg,
-				       cJSON *(*status)(struct daemon *d),
+				       cJSON *(*status)(struct daemon *d), int wake_fd,
 				       char *err, size_t errlen)
 {
 	struct http_console *c = calloc(1, sizeof *c);
@@ -63,6 +64,8 @@ struct http_console *http_console_open(struct daemon *d, const struct config *cf
 		free(c);
 		return NULL;
 	}
+	/* password checks off the loop (http_login.c); NULL: on it */
+	c->login_worker = offload_new("http: login", HTTP_LOGIN_QUEUE, wake_fd);
 	log_info("http: console on %s%s, %d users (%s)", cfg->http.listen,
 		 o.cert_file ? " (TLS)" : "", c->users.n, c->users_path);
 	if (c->users.n == 0)
@@ -75,6 +78,8 @@ void http_console_close(struct http_console *c)
 	if (!c)
 		return;
 	http_events_close_all(c);
+	/* every suspended login answered before the server stops */
+	offload_free(c->login_worker);
 	http_server_close(c->srv);      /* ends the streams (on_closed) */
 	free(c);
 }
@@ -100,6 +105,9 @@ void http_console_run(struct http_console *c)
 	if (!c)
 		return;
 	http_events_tick(c, now_mono_ms());
+	/* logins whose check came back: answered, their connections resumed
+	 * before MHD runs */
+	offload_collect(c->login_worker);
 	http_server_run(c->srv);
 }
 

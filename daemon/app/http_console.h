@@ -12,15 +12,17 @@ struct pollfd;
 struct http_console;
 
 /* Listen on cfg->http.listen (the caller checks it is set), read the
- * users file; status: the loop's status object (loop_status.c), for
- * GET /api/status.  NULL with err. */
+ * users file, start the login worker (it wakes the loop through wake_fd);
+ * status: the loop's status object (loop_status.c), for GET /api/status.
+ * NULL with err. */
 struct http_console *http_console_open(struct daemon *d, const struct config *cfg,
-				       cJSON *(*status)(struct daemon *d),
+				       cJSON *(*status)(struct daemon *d), int wake_fd,
 				       char *err, size_t errlen);
 void http_console_close(struct http_console *c);
 /* 0 or 1 pollfd; *timeout_ms lowered to MHD's next timer. */
 int  http_console_pollfd(struct http_console *c, struct pollfd *pfd, int *timeout_ms);
-/* After poll(): requests, replies, the event streams' heartbeats. */
+/* After poll(), every turn: finished logins, requests, replies, the event
+ * streams' heartbeats. */
 void http_console_run(struct http_console *c);
 
 /* hazardctl user (control socket, root only): request {"cmd": "user-add",

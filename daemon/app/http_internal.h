@@ -9,12 +9,14 @@
 #include "http_server.h"
 #include "http_session.h"
 #include "http_users.h"
+#include "offload.h"
 
 #define HTTP_BODY_MAX       (64u << 10)     /* a request's JSON */
 #define HTTP_SUBMIT_MAX     (12u << 20)     /* a submit with its photos */
 #define HTTP_SSE_MAX        16              /* event streams at once */
 #define HTTP_SSE_BUFFER     (256u << 10)    /* bytes queued per stream */
 #define HTTP_HEARTBEAT_MS   15000
+#define HTTP_LOGIN_QUEUE    4               /* password checks waiting or under way */
 
 struct sse_client;
 
@@ -30,6 +32,7 @@ struct http_console {
 	int    n_sse;
 	int64_t next_heartbeat_ms;
 	char   dummy_hash[HTTP_HASH_MAX]; /* checked for an unknown name */
+	struct offload *login_worker;   /* password checks; NULL: on the loop */
 };
 
 /* One request to /api/, once its session is known. */
@@ -52,6 +55,14 @@ void api_error(struct api *a, int status, const char *msg);
 /* An operation's result, or its error with the status of its class. */
 void api_result(struct api *a, cJSON *result, const struct ops_error *e, bool wrap);
 extern const char *const http_api_headers[];
+/* The reply with the session cookie (id; max_age 0 ends it). */
+void api_cookie(struct api *a, int status, cJSON *body, const char *id, int max_age);
+/* {"user","role","sites","lang","csrf"} */
+cJSON *api_me_json(const struct http_user *u, const struct http_session *s);
+
+/* http_login.c: POST /api/login, its password checked on the login
+ * worker (the request suspended meanwhile) or, without one, at once */
+void http_login(struct api *a);
 
 /* http_api_records.c: the endpoints past login */
 struct api_route {

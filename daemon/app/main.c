@@ -228,9 +228,11 @@ int main(int argc, char **argv)
 	L.ctl = control_open(cfg.control.socket, err, sizeof err);
 	if (!L.ctl)
 		fatalx("control socket: %s", err);
+	control_offload(L.ctl, L.wake_fd);
 	/* the web console binds as root too (a port below 1024 may be asked) */
 	if (cfg.http.listen[0] &&
-	    !(L.d.http = http_console_open(&L.d, &cfg, daemon_status_json, err, sizeof err)))
+	    !(L.d.http = http_console_open(&L.d, &cfg, daemon_status_json, L.wake_fd,
+						 err, sizeof err)))
 		fatalx("%s", err);
 	/* root's work is done: database, socket, GPIO lines are open */
 	privdrop_chown(&pd, cfg.control.socket, true);

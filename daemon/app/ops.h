@@ -109,6 +109,26 @@ int ops_action_parse(const cJSON *req, const char *id_key, struct ops_action *ac
 /* Do it: {"id", "state" (now), "actor", "verdict" (verify), "files"
  * (the evidence files kept, when the request had some)}. */
 cJSON *ops_act(struct daemon *d, const struct ops_action *act, struct ops_error *e);
+/* The parts of ops_act: the record act->id names (a short id resolved
+ * into idbuf, its kind checked against act->kind), or NULL with e; then
+ * the action with its files already read (files taken: emptied). */
+struct ops_files;
+const char *ops_act_target(struct daemon *d, const struct ops_action *act, char *idbuf,
+			   size_t size, struct ops_error *e);
+cJSON *ops_act_files(struct daemon *d, const struct ops_action *act,
+		     struct ops_files *files, struct ops_error *e);
+/* ops_act with the evidence files decoded, hashed and sniffed on worker w
+ * (offload.h) instead of the loop; only the database write stays on the
+ * loop.  req: the request act's pointers point into, taken (freed once
+ * done).  done(arg, result, e) is called once on the loop with what
+ * ops_act would have returned (result is the callee's).  0: under way;
+ * -1 with e (req not taken, done not called): refused before any work,
+ * or OPS_BUSY when the worker's queue is full (ops_evidence_later.c). */
+typedef void (*ops_done_fn)(void *arg, cJSON *result, const struct ops_error *e);
+struct offload;
+int ops_act_later(struct daemon *d, struct offload *w, cJSON *req,
+		  const struct ops_action *act, ops_done_fn done, void *arg,
+		  struct ops_error *e);
 /* ----------------------------------------------------- ops_evidence.c
  * Evidence files with a submit or a close: a request's "files" (NULL or
  * null: none), [{"name", "data"}] (base64).  Each decoded, at most records.evidence_max_bytes, hashed
@@ -121,6 +141,14 @@ struct ops_files {
 };
 int  ops_files_parse(struct daemon *d, const cJSON *files, struct ops_files *fs,
 		     struct ops_error *e);
+/* ops_files_parse in two: the shape, names and sizes (fs->n entries, no
+ * data yet), then the bytes of those (any thread: touches only files, fs
+ * and e).  max: ops_files_max(d), read on the loop. */
+int  ops_files_check(struct daemon *d, const cJSON *files, struct ops_files *fs,
+		     struct ops_error *e);
+int  ops_files_decode(const cJSON *files, size_t max, struct ops_files *fs,
+		      struct ops_error *e);
+size_t ops_files_max(struct daemon *d);
 void ops_files_free(struct ops_files *fs);
 /* A hazard recorded by hand (re-inspection, docs/lifecycle.md): request
  * {"site", "type", "note", "device" (optional), "severity" (optional:

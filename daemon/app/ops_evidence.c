@@ -7,7 +7,10 @@
  * upload.  Each file's bytes are decoded and checked against
  * records.evidence_max_bytes here; its SHA-256 (io/sha256.c) and its
  * media type from its first bytes (lib's media_type_sniff, never the
- * name a client gives) are what the store keeps it under.
+ * name a client gives) are what the store keeps it under.  The check of
+ * a request's shape (ops_files_check) is cheap and runs on the loop; the
+ * decode, hash and sniff (ops_files_decode) may run on a worker thread
+ * (ops_act_later), as they take a few milliseconds per MiB.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +28,10 @@ void ops_files_free(struct ops_files *fs)
 	memset(fs, 0, sizeof *fs);
 }
 
-/* One member of "files": {"name", "data"}. */
-static int file_read(const cJSON *it, int i, size_t max, struct evidence_file *f,
-		     struct ops_error *e)
+/* One member of "files": {"name", "data"}: its shape and its size, read
+ * from the length of its base64 (cheap: the loop's part). */
+static int file_check(const cJSON *it, int i, size_t max, struct evidence_file *f,
+		      struct ops_error *e)
 {
 	static const char *const keys[] = { "name", "data", NULL };
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(it, "data");
@@ -58,7 +62,18 @@ static int file_read(const cJSON *it, int i, size_t max, struct evidence_file *f
 			 f->name ? ops_clip(f->name, clip, sizeof clip) : "(unnamed)", size, max);
 		return -1;
 	}
-	f->data = base64_decode(data->valuestring, len, max, &f->len);
+	return 0;
+}
+
+/* Its bytes decoded, hashed and sniffed (the slow part: any thread; it
+ * touches only it, f and e). */
+static int file_decode(const cJSON *it, size_t max, struct evidence_file *f,
+		       struct ops_error *e)
+{
+	const char *b64 = cJSON_GetObjectItemCaseSensitive(it, "data")->valuestring;
+	char clip[OPS_ECHO_MAX];
+
+	f->data = base64_decode(b64, strlen(b64), max, &f->len);
 	if (!f->data) {
 		ops_fail(e, OPS_INVALID, "file %s: \"data\" is not base64",
 			 f->name ? ops_clip(f->name, clip, sizeof clip) : "(unnamed)");
@@ -74,12 +89,16 @@ static int file_read(const cJSON *it, int i, size_t max, struct evidence_file *f
 	return 0;
 }
 
-int ops_files_parse(struct daemon *d, const cJSON *arr, struct ops_files *fs,
+size_t ops_files_max(struct daemon *d)
+{
+	return d && d->cfg ? (size_t)d->cfg->records.evidence_max_bytes : EVIDENCE_FILE_MAX;
+}
+
+int ops_files_check(struct daemon *d, const cJSON *arr, struct ops_files *fs,
 		    struct ops_error *e)
 {
 	const cJSON *it;
-	size_t max = d && d->cfg ? (size_t)d->cfg->records.evidence_max_bytes
-				 : EVIDENCE_FILE_MAX;
+	size_t max = ops_files_max(d);
 	int n, i = 0;
 
 	memset(fs, 0, sizeof *fs);
@@ -101,11 +120,37 @@ int ops_files_parse(struct daemon *d, const cJSON *arr, struct ops_files *fs,
 		return -1;
 	}
 	cJSON_ArrayForEach(it, arr) {
-		if (file_read(it, i, max, &fs->f[i], e) < 0) {
+		if (file_check(it, i, max, &fs->f[i], e) < 0) {
 			ops_files_free(fs);
 			return -1;
 		}
 		fs->n = ++i;
 	}
 	return 0;
+}
+
+int ops_files_decode(const cJSON *arr, size_t max, struct ops_files *fs,
+		     struct ops_error *e)
+{
+	const cJSON *it;
+	int i = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		if (i == fs->n)
+			break;
+		if (file_decode(it, max, &fs->f[i], e) < 0) {
+			ops_files_free(fs);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+int ops_files_parse(struct daemon *d, const cJSON *arr, struct ops_files *fs,
+		    struct ops_error *e)
+{
+	if (ops_files_check(d, arr, fs, e) < 0)
+		return -1;
+	return fs->n > 0 ? ops_files_decode(arr, ops_files_max(d), fs, e) : 0;
 }

@@ -75,28 +75,49 @@ static enum ops_class class_of(const char *err)
 	return OPS_REFUSED;
 }
 
+const char *ops_act_target(struct daemon *d, const struct ops_action *act, char *idbuf,
+			   size_t size, struct ops_error *e)
+{
+	struct hazard_rec rec;
+	const char *id = ops_resolve_record(d, act->id, idbuf, size, e);
+
+	if (!id)
+		return NULL;
+	/* the id must name a record of the kind the request's field says */
+	if (act->kind && d->store && store_hazard_get(d->store, id, &rec) == 0 &&
+	    strcmp(act->kind, record_kind_name[rec.kind]) != 0) {
+		ops_fail(e, OPS_INVALID, "%s is a%s %s, not what \"%s_id\" names",
+			 id, rec.kind == REC_ALARM ? "n" : "",
+			 record_kind_name[rec.kind], act->kind);
+		return NULL;
+	}
+	return id;
+}
+
 cJSON *ops_act(struct daemon *d, const struct ops_action *given, struct ops_error *e)
 {
 	struct ops_files files = { NULL, 0 };
 	struct ops_action one = *given;
-	const struct ops_action *act = &one;
+	char idbuf[ID_MAX];
+
+	if (!(one.id = ops_act_target(d, given, idbuf, sizeof idbuf, e)))
+		return NULL;
+	if (one.files && (one.a == RA_CLOSE || one.a == RA_SUBMIT) &&
+	    ops_files_parse(d, one.files, &files, e) < 0)
+		return NULL;
+	return ops_act_files(d, &one, &files, e);
+}
+
+cJSON *ops_act_files(struct daemon *d, const struct ops_action *act,
+		     struct ops_files *files_in, struct ops_error *e)
+{
+	struct ops_files files = *files_in;
 	struct hazard_rec rec;
-	char err[320] = "", idbuf[ID_MAX];
+	char err[320] = "";
 	int rc;
 	cJSON *r;
 
-	if (!(one.id = ops_resolve_record(d, given->id, idbuf, sizeof idbuf, e)))
-		return NULL;
-
-	/* the id must name a record of the kind the request's field says */
-	if (act->kind && d->store && store_hazard_get(d->store, act->id, &rec) == 0 &&
-	    strcmp(act->kind, record_kind_name[rec.kind]) != 0)
-		return ops_fail(e, OPS_INVALID, "%s is a%s %s, not what \"%s_id\" names",
-				act->id, rec.kind == REC_ALARM ? "n" : "",
-				record_kind_name[rec.kind], act->kind);
-	if (act->files && (act->a == RA_CLOSE || act->a == RA_SUBMIT) &&
-	    ops_files_parse(d, act->files, &files, e) < 0)
-		return NULL;
+	memset(files_in, 0, sizeof *files_in);
 	if (files.n > 0 && d->store && store_hazard_get(d->store, act->id, &rec) == 0 &&
 	    rec.kind != REC_HAZARD) {
 		ops_files_free(&files);

@@ -8,7 +8,8 @@
  *
  * Everything is non-blocking and driven by the daemon's single poll()
  * loop: a client that stops reading its replies or sends garbage costs a
- * buffer, never a stall.  The handler runs on the loop thread.
+ * buffer, never a stall.  The handler runs on the loop thread; it may
+ * defer a reply (ctlsock_defer, ctlsock_reply: control_socket_request.c).
  *
  * Who asks is the kernel's word: SO_PEERCRED at accept gives the uid, and
  * the handler records every person's action under that user's name.  No
@@ -264,6 +265,11 @@ static int64_t ctl_deadline(const struct ctlsock *c, const struct ctl_client *cl
 
 	if (cl->stream)
 		return INT64_MAX;
+	if (cl->deferred) {
+		/* the worker answers within its queue's work; idle bounds it */
+		*what = "no answer to its request";
+		return cl->idle_ms + c->idle_ms;
+	}
 	if (cl->rlen > 0 && !cl->eof && !cl->closing) {
 		dl = cl->line_ms + c->request_ms;
 		*what = "no complete request line";
@@ -311,11 +317,11 @@ int ctlsock_pollfds(struct ctlsock *c, struct pollfd *pfd, int max)
 	for (i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
 		struct ctl_client *cl = &c->cl[i];
 
-		if (cl->fd < 0)
-			continue;
+		if (cl->fd < 0 || (cl->deferred && cl->woff == cl->wlen))
+			continue;       /* deferred: nothing read until its reply */
 		pfd[n].fd = cl->fd;
 		pfd[n].events = 0;
-		if (!cl->eof && !cl->closing)
+		if (!cl->eof && !cl->closing && !cl->deferred)
 			pfd[n].events |= POLLIN;
 		if (cl->woff < cl->wlen)
 			pfd[n].events |= POLLOUT;
@@ -334,13 +340,13 @@ static void ctl_client_event(struct ctlsock *c, struct ctl_client *cl, short rev
 		rc = -1;
 	} else {
 		if ((revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !cl->eof && !cl->closing)
+		    !cl->eof && !cl->closing && !cl->deferred)
 			rc = ctl_read(c, cl, ctx);
 		if (rc == 0 && cl->woff < cl->wlen &&
 		    (revents & (POLLOUT | POLLHUP | POLLERR)))
 			rc = ctl_flush(cl);
 	}
-	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen)
+	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen && !cl->deferred)
 		rc = -1;        /* everything answered: done */
 	if (rc < 0)
 		ctl_client_drop(cl);

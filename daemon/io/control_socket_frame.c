@@ -118,12 +118,12 @@ static bool ctl_blank_n(const char *s, size_t n)
 /* ------------------------------------------------------------- input */
 
 /* Answer every complete line in rbuf; -1 when the client was dropped. */
-static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
+int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 {
 	size_t start = 0;
 	char *nl;
 
-	while (!cl->closing &&
+	while (!cl->closing && !cl->deferred &&
 	       (nl = memchr(cl->rbuf + start, '\n', cl->rlen - start)) != NULL) {
 		size_t len = (size_t)(nl - (cl->rbuf + start));
 
@@ -138,8 +138,8 @@ static int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx)
 	cl->rlen -= start;
 	if (start > 0 && cl->rlen > 0)
 		cl->line_ms = now_mono_ms();    /* what is left began a new line */
-	if (cl->closing)
-		return 0;
+	if (cl->closing || cl->deferred)
+		return 0;       /* a deferred reply: the rest waits for it */
 	if (cl->rlen == CTL_RBUF_SIZE) {
 		char msg[64];
 

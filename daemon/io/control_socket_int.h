@@ -63,6 +63,8 @@ struct ctl_client {
 	bool    eof;            /* peer is done sending: answer, then close */
 	bool    closing;        /* protocol error: flush the error, then close */
 	bool    stream;         /* a long-lived stream: see CTL_MAX_STREAMS */
+	bool    deferred;       /* its reply comes later: see ctlsock_defer */
+	uint64_t defer_gen;     /* the ticket's number while deferred */
 	void  (*gone)(void *arg);  /* a stream's owner, told when it ends */
 	void   *gone_arg;
 	struct ctl_caller who;  /* SO_PEERCRED at accept */
@@ -80,6 +82,7 @@ struct ctlsock {
 	int64_t accept_paused_until_ms;
 	int     request_ms, idle_ms, reply_ms;  /* the deadlines in force */
 	ctlsock_handler handler;
+	uint64_t defer_gen;     /* the last ticket given (ctlsock_defer) */
 	struct complaint accept_fail, refused, overdue;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
@@ -99,6 +102,9 @@ int ctl_reply_err(struct ctl_client *cl, const char *msg);
 /* One read and every complete line answered; -1 when the client must be
  * dropped. */
 int ctl_read(struct ctlsock *c, struct ctl_client *cl, void *ctx);
+/* Every complete line already in rbuf answered (a deferred reply's client
+ * goes on with what it sent after); -1 when the client must be dropped. */
+int ctl_process(struct ctlsock *c, struct ctl_client *cl, void *ctx);
 
 /* control_socket_peer.c: new connections, each with who it is, admitted
  * to a slot or turned away with a reply */

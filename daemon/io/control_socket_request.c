@@ -33,6 +33,10 @@ int ctl_request(struct ctlsock *c, struct ctl_client *cl, const char *line,
 
 	if (understood)
 		cl->idle_ms = now_mono_ms();
+	if (cl->deferred) {
+		cJSON_Delete(reply);
+		return 0;               /* ctlsock_reply queues it */
+	}
 	rc = ctl_queue(cl, reply);
 	cJSON_Delete(reply);
 	return rc;
@@ -103,4 +107,59 @@ int ctlsock_stream_send(struct ctl_client *cl, const char *line)
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------- deferred replies */
+
+/*
+ * A request answered later (an evidence file hashed on a worker thread):
+ * the handler takes a ticket and returns; the client reads nothing more
+ * and sends nothing until ctlsock_reply, so replies keep the order of
+ * requests.  A client that leaves meanwhile makes its ticket stale: the
+ * reply is then dropped.  Loop thread only.
+ */
+int ctlsock_defer(struct ctl_ticket *t)
+{
+	struct ctl_client *cl = ctl_current;
+
+	if (!cl || cl->stream || cl->deferred)
+		return -1;
+	cl->deferred = true;
+	cl->defer_gen = ++ctl_current_sock->defer_gen;
+	t->sock = ctl_current_sock;
+	t->slot = (int)(cl - ctl_current_sock->cl);
+	t->gen = cl->defer_gen;
+	return 0;
+}
+
+/* Not deferred after all (the work could not be handed over): the
+ * handler's own reply is queued as usual.  Within the handler only. */
+void ctlsock_defer_cancel(const struct ctl_ticket *t)
+{
+	struct ctl_client *cl = ctl_current;
+
+	if (cl && cl->deferred && cl->defer_gen == t->gen)
+		cl->deferred = false;
+}
+
+void ctlsock_reply(const struct ctl_ticket *t, cJSON *reply, void *ctx)
+{
+	struct ctl_client *cl;
+	int rc;
+
+	if (!t->sock || t->slot < 0 || t->slot >= CTL_MAX_CLIENTS)
+		return;
+	cl = &t->sock->cl[t->slot];
+	if (cl->fd < 0 || !cl->deferred || cl->defer_gen != t->gen)
+		return;                 /* the client left */
+	cl->deferred = false;
+	cl->idle_ms = now_mono_ms();
+	rc = ctl_queue(cl, reply);
+	/* what it sent after the request, then, as ctl_client_event does */
+	if (rc == 0)
+		rc = ctl_process(t->sock, cl, ctx);
+	if (rc == 0 && (cl->eof || cl->closing) && cl->woff == cl->wlen && !cl->deferred)
+		rc = -1;
+	if (rc < 0)
+		ctl_client_drop(cl);
 }

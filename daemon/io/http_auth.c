@@ -3,10 +3,12 @@
  *
  * argon2id with 12 MiB and two passes, one lane: about 45 ms per check on
  * one core of the 2-core build machine (OWASP's floor for 12 MiB is three
- * passes; one fewer keeps a check within the loop's ~50 ms budget).  A
- * check runs on the loop; logins are throttled per user and per address
- * (app/http_session.c), so a flood of them cannot take the loop for more
- * than a few checks before it is answered with 429 at no cost.  A stored
+ * passes; one fewer keeps a login quick on a 2-core gateway).  A login's
+ * check runs on the console's login worker (app/http_login.c), one at a
+ * time, and logins are throttled per user and per address
+ * (app/http_session.c), so a flood of them costs one core for a few
+ * checks before it is answered with 429 at no cost.  Both functions touch
+ * only their arguments: any thread may call them.  A stored
  * hash keeps its own cost: raising these constants takes effect at the
  * next passwd.
  */

@@ -7,6 +7,11 @@
  * to the app's limit for its path (413 past it, the rest discarded), then
  * handed over once, whole.
  *
+ * A handler may suspend its request (http_req_suspend) to answer it later,
+ * from the loop, once a worker thread has done the slow part (a password
+ * check): the connection is out of MHD's way meanwhile and its reply is
+ * queued when MHD calls back after the resume.
+ *
  * Streams (Server-Sent Events): a reply read from a per-connection buffer;
  * when the buffer is empty the connection is suspended (MHD leaves it
  * alone, no busy polling) and a write resumes it.
@@ -44,6 +49,9 @@ struct http_req {
 	char   *body;
 	size_t  len, cap, limit;
 	bool    too_big, replied;
+	bool    suspended;              /* waiting for a worker (http_req_suspend) */
+	struct MHD_Response *held;      /* its reply, queued once resumed */
+	unsigned held_status;
 	char    ip[INET6_ADDRSTRLEN];
 };
 
@@ -70,7 +78,7 @@ void http_reply(struct http_req *r, int status, const char *type, const void *bo
 {
 	struct MHD_Response *resp;
 
-	if (r->replied)
+	if (r->replied || r->held)
 		return;
 	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
@@ -78,6 +86,15 @@ void http_reply(struct http_req *r, int status, const char *type, const void *bo
 	if (type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	add_headers(resp, headers);
+	if (r->suspended) {
+		/* MHD takes a reply only from its handler: hold it, resume, and
+		 * on_request queues it when MHD calls back */
+		r->held = resp;
+		r->held_status = (unsigned)status;
+		r->suspended = false;
+		MHD_resume_connection(r->conn);
+		return;
+	}
 	if (MHD_queue_response(r->conn, (unsigned)status, resp) == MHD_YES)
 		r->replied = true;
 	MHD_destroy_response(resp);
@@ -189,6 +206,14 @@ void http_stream_end(struct http_stream *st)
 
 /* ------------------------------------------------------------ requests */
 
+void http_req_suspend(struct http_req *r)
+{
+	if (r->replied || r->suspended)
+		return;
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
 const char *http_req_method(const struct http_req *r) { return r->method; }
 const char *http_req_path(const struct http_req *r) { return r->url; }
 const char *http_req_ip(const struct http_req *r) { return r->ip; }
@@ -297,12 +322,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		r->body[r->len] = '\0';
 		return MHD_YES;
 	}
-	if (r->replied)
+	if (r->held) {
+		/* resumed after a worker's answer (http_reply held it) */
+		if (MHD_queue_response(conn, r->held_status, r->held) == MHD_YES)
+			r->replied = true;
+		MHD_destroy_response(r->held);
+		r->held = NULL;
+		return r->replied ? MHD_YES : MHD_NO;
+	}
+	if (r->replied || r->suspended)
 		return MHD_YES;
 	if (r->too_big)
 		reply_too_big(r);
 	else
 		s->handler(s->ctx, r);
+	if (r->suspended)
+		return MHD_YES;         /* answered later, by http_reply */
 	if (!r->replied) {
 		static const char e[] = "{\"error\":\"no reply\"}";
 
@@ -319,6 +354,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!r)
 		return;
+	if (r->held)
+		MHD_destroy_response(r->held);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;

@@ -5,7 +5,8 @@
  * is ready without blocking, so a handler runs on the loop thread and a
  * slow client never makes the loop wait.  What a request means is the
  * app's business (app/http_api.c): it gets each request once, with its
- * whole body, and answers it before returning.
+ * whole body, and answers it before returning, or suspends it and answers
+ * it later from the loop (a password checked on a worker thread).
  */
 #ifndef IO_HTTP_SERVER_H
 #define IO_HTTP_SERVER_H
@@ -15,7 +16,8 @@
 
 struct pollfd;
 struct http_server;
-struct http_req;        /* one request, valid during the handler's call */
+struct http_req;        /* one request, valid during the handler's call
+			 * (or until its reply, once suspended) */
 struct http_stream;     /* an open streamed reply (Server-Sent Events) */
 
 /* Each complete request: answer it with http_reply or http_reply_stream. */
@@ -51,6 +53,12 @@ const char *http_req_cookie(const struct http_req *r, const char *name);
 const char *http_req_arg(const struct http_req *r, const char *name); /* query */
 const char *http_req_body(const struct http_req *r, size_t *len); /* NUL-terminated */
 const char *http_req_ip(const struct http_req *r);      /* the client's address */
+
+/* Answer later: the handler returns without a reply; r stays valid and its
+ * connection waits (no reads, no timeout) until http_reply is called on
+ * it, from the loop thread.  The caller must reply to every request it
+ * suspends, before http_server_close. */
+void http_req_suspend(struct http_req *r);
 
 /* headers: name, value, name, value, ..., NULL (copied). */
 void http_reply(struct http_req *r, int status, const char *type, const void *body,

@@ -179,5 +179,20 @@ struct ctl_client *ctlsock_stream_begin(void (*gone)(void *arg), void *arg,
 /* One line (without its newline) to a stream; -1 when it ended (gone was
  * called, possibly from this call). */
 int ctlsock_stream_send(struct ctl_client *cl, const char *line);
+/* Deferred replies: called from the handler, which then returns NULL,
+ * ctlsock_defer takes a ticket for the request it answers (-1: not in a
+ * handler, or a stream); the client reads nothing more until
+ * ctlsock_reply(ticket, reply) queues the reply (not taken: the caller
+ * deletes it) and goes on with what it sent after (ctx: the handler's).
+ * A ticket whose client left is stale: its reply is dropped. */
+struct ctl_ticket {
+	struct ctlsock *sock;
+	int      slot;
+	uint64_t gen;
+};
+int  ctlsock_defer(struct ctl_ticket *t);
+/* Within the handler: not deferred after all (its reply is queued). */
+void ctlsock_defer_cancel(const struct ctl_ticket *t);
+void ctlsock_reply(const struct ctl_ticket *t, cJSON *reply, void *ctx);
 
 #endif /* IO_H */
