@@ -21,6 +21,7 @@
 #include "http_console.h"
 #include "live.h"
 #include "startup.h"
+#include "webhook.h"
 
 static void usage(FILE *f)
 {
@@ -217,6 +218,10 @@ int main(int argc, char **argv)
 	if (graph_commit(&home, &g) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	summary_start(&L.d);
+	/* libcurl is loaded only when a webhook is configured: missing, it
+	 * is an error now, not at the first alarm */
+	if (cfg.alerts.n_webhooks > 0 && webhook_global_init(err, sizeof err) < 0)
+		fatalx("%s", err);
 	/* alerts pending from the last run go on (alert_loop.c) */
 	if (!(L.d.alerts = alerts_new(&L.d, L.wake_fd)))
 		log_warnx("alerts: cannot start the sender; nobody will be told");
