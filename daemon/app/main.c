@@ -252,13 +252,15 @@ int main(int argc, char **argv)
 	downlink_load(L.d.dl, L.d.store);
 	uplink_set_commands(L.up, downlink_queue(L.d.dl), downlink_max_bytes(),
 			    downlink_count_drop, L.d.dl);
-	L.in = intake_new(&cfg, L.q, L.wake_fd, err, sizeof err);
+	/* the intake and discovery read the loop's topic index (devindex.c) */
+	L.in = intake_new(&cfg, devindex_share(L.ix), L.q, L.wake_fd, err, sizeof err);
 	if (!L.in)
 		fatalx("%s", err);
 	graph_attach_intake(&L.d, L.in);
 	if (cfg.discovery.enabled &&
 	    (!(L.d.unknown = unknown_new(cfg.discovery.max_entries)) ||
-	     !(L.disc = discovery_new(&cfg, L.d.unknown, L.wake_fd, err, sizeof err))))
+	     !(L.disc = discovery_new(&cfg, devindex_share(L.ix), L.d.unknown, L.wake_fd,
+				      err, sizeof err))))
 		fatalx("discovery: %s", L.d.unknown ? err : "out of memory");
 	L.d.outbox_depth = store_outbox_count(L.d.store);
 	log_info("ready: database %s (outbox %lld), control socket %s",
