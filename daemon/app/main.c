@@ -218,9 +218,9 @@ int main(int argc, char **argv)
 	if (graph_commit(&home, &g) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	summary_start(&L.d);
-	/* libcurl is loaded only when a webhook is configured: missing, it
-	 * is an error now, not at the first alarm */
-	if (cfg.alerts.n_webhooks > 0 && webhook_global_init(err, sizeof err) < 0)
+	/* libcurl is loaded at the first post: missing, it is an error now,
+	 * not at the first alarm */
+	if (cfg.alerts.n_webhooks > 0 && webhook_check(err, sizeof err) < 0)
 		fatalx("%s", err);
 	/* alerts pending from the last run go on (alert_loop.c) */
 	if (!(L.d.alerts = alerts_new(&L.d, L.wake_fd)))

@@ -26,4 +26,10 @@ struct dynsym {
 int dynlib_load(const char *soname, const char *package, const char *what,
 		const struct dynsym *syms, size_t n, char *err, size_t errlen);
 
+/* The same checks as dynlib_load (the library is there and has every
+ * function), then the library is closed again: for start-up, when the
+ * feature is configured but may not be used for a long time. */
+int dynlib_check(const char *soname, const char *package, const char *what,
+		 const struct dynsym *syms, size_t n, char *err, size_t errlen);
+
 #endif /* HAZARDD_DYNLIB_H */

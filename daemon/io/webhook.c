@@ -86,6 +86,18 @@ int webhook_global_init(char *err, size_t errlen)
 	return rc;
 }
 
+int webhook_check(char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&curl_lock);
+	if (!curl_ready)
+		rc = dynlib_check("libcurl.so.4", "libcurl4", "alerts' webhooks ($.alerts.webhooks)",
+				  curl_syms, sizeof curl_syms / sizeof curl_syms[0], err, errlen);
+	pthread_mutex_unlock(&curl_lock);
+	return rc;
+}
+
 void webhook_global_cleanup(void)
 {
 	pthread_mutex_lock(&curl_lock);

@@ -30,6 +30,10 @@ struct webhook_msg {
  * there, naming the package; webhook_post calls it before each post (a
  * reload may add the first webhook).  0, or -1 with the reason in err. */
 int  webhook_global_init(char *err, size_t errlen);
+/* Start-up, webhooks configured: libcurl is installed and complete (0),
+ * or -1 with an error naming the package.  Not kept loaded: its 4 MB
+ * are paid from the first post on, not while no alert is sent. */
+int  webhook_check(char *err, size_t errlen);
 /* At exit, after the last post: curl_global_cleanup, if it was loaded. */
 void webhook_global_cleanup(void);
 

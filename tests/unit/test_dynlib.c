@@ -1,6 +1,7 @@
 /* test_dynlib.c: a library loaded on demand (daemon/io/dynlib.c): the
  * functions filled from it, and the start-up error when it is missing or
- * lacks one, naming the package that provides it. */
+ * lacks one, naming the package that provides it; the check at start-up
+ * that closes the library again. */
 #include <string.h>
 
 #include "dynlib.h"
@@ -34,5 +35,17 @@ int main(void)
 							  err, sizeof err), -1);
 	CHECK("error names the function", strstr(err, "no_such_function") != NULL);
 	CHECK("no slot filled when one is missing", version == NULL && crc == NULL);
+
+	version = NULL;
+	crc = NULL;
+	CHECK_INT("check: zlib is there", dynlib_check("libz.so.1", "zlib1g", "a test", ok, 2, err,
+						       sizeof err), 0);
+	CHECK("check: no slot filled", version == NULL && crc == NULL);
+	CHECK_INT("check: missing library", dynlib_check("libhazardd-none.so.9", "hazardd-none",
+							 "the widget", ok, 2, err, sizeof err), -1);
+	CHECK("check: error names the package", strstr(err, "Debian package hazardd-none") != NULL);
+	CHECK_INT("check: missing function", dynlib_check("libz.so.1", "zlib1g", "a test", bad, 2,
+							  err, sizeof err), -1);
+	CHECK("check: error names the function", strstr(err, "no_such_function") != NULL);
 	TEST_DONE();
 }
