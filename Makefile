@@ -21,7 +21,11 @@ ifeq ($(SAN),1)
 CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS     += -fsanitize=address,undefined
 endif
-LDLIBS_ALL = -lpaho-mqtt3as $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm $(LDLIBS)
+# not linked: the console's libmicrohttpd and the webhooks' libcurl are
+# loaded when configured (daemon/io/dynlib.h); systemd's notify protocol is
+# spoken by daemon/io/notify.c itself
+PKGS_NOLINK = libmicrohttpd libcurl libsystemd
+LDLIBS_ALL = -lpaho-mqtt3as $(shell $(PKG_CONFIG) --libs $(filter-out $(PKGS_NOLINK),$(PKGS))) -lpthread -lm $(LDLIBS)
 
 # The layers (docs/architecture.md), each allowed to use only those before
 # it.  A layer's files are compiled with the include paths of that layer

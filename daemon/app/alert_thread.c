@@ -131,8 +131,6 @@ struct alert_thread *alert_thread_new(const struct alerts_cfg *boot, int wake_fd
 
 		t->modem = modem_new(&mc);
 	}
-	if (webhook_global_init() < 0)
-		log_warnx("alerts: libcurl did not initialise; webhooks will fail");
 	if (pthread_create(&t->tid, NULL, thread_main, t) != 0) {
 		log_warnx("alerts: cannot start the sender thread");
 		modem_free(t->modem);

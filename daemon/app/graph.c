@@ -250,10 +250,11 @@ int graph_build(const struct graph_home *h, struct graph *g, char *err, size_t e
 
 	if (!g->ix && !(g->ix = devindex_new(g->cfg, err, errlen)))
 		return -1;
+	/* one index, three holders: the loop, the intake, discovery */
 	if (h->in)
-		g->intake_ix = devindex_new(g->cfg, why, sizeof why);
+		g->intake_ix = devindex_share(g->ix);
 	if (h->disc)
-		g->disc_ix = devindex_new(g->cfg, why, sizeof why);
+		g->disc_ix = devindex_share(g->ix);
 	if ((h->in && !g->intake_ix) || (h->disc && !g->disc_ix) ||
 	    build_devices(h, g) < 0) {
 		errf(err, errlen, "out of memory");

@@ -21,6 +21,7 @@
 #include "http_console.h"
 #include "live.h"
 #include "startup.h"
+#include "webhook.h"
 
 static void usage(FILE *f)
 {
@@ -220,6 +221,10 @@ int main(int argc, char **argv)
 	if (graph_commit(&home, &g) < 0)
 		fatalx("database %s: cannot record sites and devices", cfg.storage.path);
 	summary_start(&L.d);
+	/* libcurl is loaded at the first post: missing, it is an error now,
+	 * not at the first alarm */
+	if (cfg.alerts.n_webhooks > 0 && webhook_check(err, sizeof err) < 0)
+		fatalx("%s", err);
 	/* alerts pending from the last run go on (alert_loop.c) */
 	if (!(L.d.alerts = alerts_new(&L.d, L.wake_fd)))
 		log_warnx("alerts: cannot start the sender; nobody will be told");
@@ -252,13 +257,15 @@ int main(int argc, char **argv)
 	downlink_load(L.d.dl, L.d.store);
 	uplink_set_commands(L.up, downlink_queue(L.d.dl), downlink_max_bytes(),
 			    downlink_count_drop, L.d.dl);
-	L.in = intake_new(&cfg, L.q, L.wake_fd, err, sizeof err);
+	/* the intake and discovery read the loop's topic index (devindex.c) */
+	L.in = intake_new(&cfg, devindex_share(L.ix), L.q, L.wake_fd, err, sizeof err);
 	if (!L.in)
 		fatalx("%s", err);
 	graph_attach_intake(&L.d, L.in);
 	if (cfg.discovery.enabled &&
 	    (!(L.d.unknown = unknown_new(cfg.discovery.max_entries)) ||
-	     !(L.disc = discovery_new(&cfg, L.d.unknown, L.wake_fd, err, sizeof err))))
+	     !(L.disc = discovery_new(&cfg, devindex_share(L.ix), L.d.unknown, L.wake_fd,
+				      err, sizeof err))))
 		fatalx("discovery: %s", L.d.unknown ? err : "out of memory");
 	L.d.outbox_depth = store_outbox_count(L.d.store);
 	log_info("ready: database %s (outbox %lld), control socket %s",

@@ -34,6 +34,7 @@ struct devindex {
 	struct dx_table exact, subtree;
 	char  **filters;                /* MQTT subscription filters */
 	int     n_filters;
+	int     holders;                /* devindex_share */
 };
 
 /* FNV-1a over len bytes. */
@@ -133,6 +134,8 @@ struct devindex *devindex_new(const struct config *cfg, char *err, size_t errlen
 		for (j = 0; j < n; j++)
 			*(routes[j].subtree ? &n_subtree : &n_exact) += 1;
 	}
+	if (ix)
+		ix->holders = 1;
 	if (!ix || dx_table_init(&ix->exact, n_exact) < 0 ||
 	    dx_table_init(&ix->subtree, n_subtree) < 0 ||
 	    !(ix->filters = calloc(n_exact + n_subtree + 1, sizeof *ix->filters)))
@@ -165,11 +168,18 @@ nomem:
 	return NULL;
 }
 
+struct devindex *devindex_share(struct devindex *ix)
+{
+	if (ix)
+		ix->holders++;
+	return ix;
+}
+
 void devindex_free(struct devindex *ix)
 {
 	int i;
 
-	if (!ix)
+	if (!ix || --ix->holders > 0)
 		return;
 	dx_table_free(&ix->exact);
 	dx_table_free(&ix->subtree);

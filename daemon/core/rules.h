@@ -22,20 +22,26 @@
  * stays true through the condition's short ends: off_since_ms is when the
  * condition last went off (0: it is on), and the clear goes out only once
  * it has stayed off for settle_s (rules_tick).
+ *
+ * Widest members first, so that the slot has no holes: 40 bytes, not 56;
+ * a device has one per hazard type and a gateway thousands of devices
+ * (docs/benchmarks.md, "Where the memory goes").
  */
 struct rule_slot {
-	bool    active;         /* condition is on (a hazard is raised) */
-	enum severity severity; /* severity while active */
 	int64_t pending_ms;     /* monotonic time the condition was first seen; 0 none */
-	int     pending_level;  /* 1 low, 2 high: level being debounced */
 	int64_t cleared_ms;     /* monotonic time of the last clear; 0 none */
+	int64_t off_since_ms;   /* flapping: condition off since; 0 on */
 	int     onsets;         /* onsets in a row, each within flap_window_s
 				 * of the clear before it */
-	bool    flapping;       /* the record takes onsets as a count */
-	int64_t off_since_ms;   /* flapping: condition off since; 0 on */
 	int     folded;         /* flapping: onsets folded into the record */
+	enum severity severity; /* severity while active */
+	int8_t  pending_level;  /* 1 low, 2 high: level being debounced; 0 none */
+	bool    active;         /* condition is on (a hazard is raised) */
+	bool    flapping;       /* the record takes onsets as a count */
 };
 
+/* The members a reading or a tick reads together first; the two flags
+ * side by side at the end (no padding after each). */
 struct device_state {
 	struct rule_slot slot[HZ_TYPE_COUNT];
 	int64_t last_seen_ms;           /* monotonic; offline detection */
@@ -43,21 +49,21 @@ struct device_state {
 	struct reading last;            /* last known value of each field (merged) */
 	uint64_t accepted, rejected;    /* messages counted since start */
 	uint64_t self_tests;            /* test presses (rising edges of "test") */
-	bool    testing;                /* the last message had test: true */
 	uint64_t flood_dropped;         /* over its rate, dropped before the queue */
 	/* the deadline clock of the hazard of each type raised during this
 	 * run: its raised_at (wall, to recognise it) and the monotonic time
 	 * it was raised, so a wall-clock jump moves no deadline */
 	int64_t hz_raised_wall_ms[HZ_TYPE_COUNT];
 	int64_t hz_raised_mono_ms[HZ_TYPE_COUNT];
-	bool    heard;                  /* a report accepted, in this run or an
-					 * earlier one (presence.c): not never_seen */
 	/* per-field validation: values left out (wrong type, unknown enum,
 	 * impossible) per field, and over-range values kept saturated */
 	uint64_t field_bad[RF_COUNT];
 	uint64_t over_range;
 	struct complaint field_complaint;  /* the log backoff for field_bad */
 	uint64_t unreadable_run;        /* unparseable payloads in a row */
+	bool    testing;                /* the last message had test: true */
+	bool    heard;                  /* a report accepted, in this run or an
+					 * earlier one (presence.c): not never_seen */
 };
 
 #define MAX_CHANGES 16

@@ -91,22 +91,19 @@ void discovery_reconfigure(struct discovery *dv, struct devindex *ix)
 	devindex_free(old);
 }
 
-struct discovery *discovery_new(const struct config *cfg, struct unknown *u, int wake_fd,
-				char *err, size_t errlen)
+struct discovery *discovery_new(const struct config *cfg, struct devindex *ix,
+				struct unknown *u, int wake_fd, char *err, size_t errlen)
 {
 	struct discovery *dv = calloc(1, sizeof *dv);
 
 	if (!dv) {
 		errf(err, errlen, "out of memory");
+		devindex_free(ix);
 		return NULL;
 	}
 	dv->u = u;
 	pthread_mutex_init(&dv->ix_lock, NULL);
-	dv->ix = devindex_new(cfg, err, errlen);
-	if (!dv->ix) {
-		free(dv);
-		return NULL;
-	}
+	dv->ix = ix;
 	strlcpy_hz(dv->link.name, "discovery", sizeof dv->link.name);
 	strlcpy_hz(dv->link.uris[0], cfg->local.uri, TOPIC_MAX);
 	dv->link.n_uris = 1;

@@ -30,6 +30,48 @@
 
 #include "io.h"
 #include "http_server.h"
+#include "dynlib.h"
+
+/* libmicrohttpd, loaded when a console is configured (dynlib.h): the
+ * library and the GnuTLS it stands on cost a gateway without a console
+ * nothing.  Each pointer has the library's own type. */
+#define MHD_FN(f) __typeof__(f) *f;
+static struct {
+	MHD_FN(MHD_add_response_header)
+	MHD_FN(MHD_create_response_from_buffer)
+	MHD_FN(MHD_create_response_from_callback)
+	MHD_FN(MHD_destroy_response)
+	MHD_FN(MHD_get_connection_info)
+	MHD_FN(MHD_get_daemon_info)
+	MHD_FN(MHD_get_timeout)
+	MHD_FN(MHD_lookup_connection_value)
+	MHD_FN(MHD_queue_response)
+	MHD_FN(MHD_resume_connection)
+	MHD_FN(MHD_run)
+	MHD_FN(MHD_set_connection_option)
+	MHD_FN(MHD_start_daemon)
+	MHD_FN(MHD_stop_daemon)
+	MHD_FN(MHD_suspend_connection)
+} M;
+#define MHD_SYM(f) { #f, &M.f }
+static const struct dynsym mhd_syms[] = {
+	MHD_SYM(MHD_add_response_header),
+	MHD_SYM(MHD_create_response_from_buffer),
+	MHD_SYM(MHD_create_response_from_callback),
+	MHD_SYM(MHD_destroy_response),
+	MHD_SYM(MHD_get_connection_info),
+	MHD_SYM(MHD_get_daemon_info),
+	MHD_SYM(MHD_get_timeout),
+	MHD_SYM(MHD_lookup_connection_value),
+	MHD_SYM(MHD_queue_response),
+	MHD_SYM(MHD_resume_connection),
+	MHD_SYM(MHD_run),
+	MHD_SYM(MHD_set_connection_option),
+	MHD_SYM(MHD_start_daemon),
+	MHD_SYM(MHD_stop_daemon),
+	MHD_SYM(MHD_suspend_connection),
+};
+static bool mhd_loaded;         /* the loop's thread alone opens a server */
 
 struct http_stream {
 	struct http_server *srv;
@@ -70,7 +112,7 @@ struct http_server {
 static void add_headers(struct MHD_Response *resp, const char *const *h)
 {
 	for (; h && h[0] && h[1]; h += 2)
-		MHD_add_response_header(resp, h[0], h[1]);
+		M.MHD_add_response_header(resp, h[0], h[1]);
 }
 
 void http_reply(struct http_req *r, int status, const char *type, const void *body,
@@ -80,11 +122,11 @@ void http_reply(struct http_req *r, int status, const char *type, const void *bo
 
 	if (r->replied || r->held)
 		return;
-	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	resp = M.MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return;
 	if (type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		M.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	add_headers(resp, headers);
 	if (r->suspended) {
 		/* MHD takes a reply only from its handler: hold it, resume, and
@@ -92,12 +134,12 @@ void http_reply(struct http_req *r, int status, const char *type, const void *bo
 		r->held = resp;
 		r->held_status = (unsigned)status;
 		r->suspended = false;
-		MHD_resume_connection(r->conn);
+		M.MHD_resume_connection(r->conn);
 		return;
 	}
-	if (MHD_queue_response(r->conn, (unsigned)status, resp) == MHD_YES)
+	if (M.MHD_queue_response(r->conn, (unsigned)status, resp) == MHD_YES)
 		r->replied = true;
-	MHD_destroy_response(resp);
+	M.MHD_destroy_response(resp);
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -115,7 +157,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (st->ended)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	/* nothing to send: out of MHD's way until a write resumes it */
-	MHD_suspend_connection(st->conn);
+	M.MHD_suspend_connection(st->conn);
 	st->suspended = true;
 	return 0;
 }
@@ -152,7 +194,7 @@ struct http_stream *http_reply_stream(struct http_req *r, const char *type,
 	st->srv = r->srv;
 	st->conn = r->conn;
 	st->max = max_buffer;
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read,
+	resp = M.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read,
 						 st, stream_free);
 	if (!resp) {
 		free(st->buf);
@@ -160,16 +202,16 @@ struct http_stream *http_reply_stream(struct http_req *r, const char *type,
 		return NULL;
 	}
 	if (type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		M.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	add_headers(resp, headers);
 	/* a stream is quiet between events: the heartbeat keeps it, not
 	 * the idle timeout */
-	MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
-	if (MHD_queue_response(r->conn, MHD_HTTP_OK, resp) != MHD_YES) {
-		MHD_destroy_response(resp);     /* frees st (stream_free) */
+	M.MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+	if (M.MHD_queue_response(r->conn, MHD_HTTP_OK, resp) != MHD_YES) {
+		M.MHD_destroy_response(resp);     /* frees st (stream_free) */
 		return NULL;
 	}
-	MHD_destroy_response(resp);
+	M.MHD_destroy_response(resp);
 	r->replied = true;
 	st->next = r->srv->streams;
 	r->srv->streams = st;
@@ -183,7 +225,7 @@ static void stream_wake(struct http_stream *st)
 {
 	if (st->suspended) {
 		st->suspended = false;
-		MHD_resume_connection(st->conn);
+		M.MHD_resume_connection(st->conn);
 	}
 }
 
@@ -211,7 +253,7 @@ void http_req_suspend(struct http_req *r)
 	if (r->replied || r->suspended)
 		return;
 	r->suspended = true;
-	MHD_suspend_connection(r->conn);
+	M.MHD_suspend_connection(r->conn);
 }
 
 const char *http_req_method(const struct http_req *r) { return r->method; }
@@ -220,17 +262,17 @@ const char *http_req_ip(const struct http_req *r) { return r->ip; }
 
 const char *http_req_header(const struct http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+	return M.MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_req_cookie(const struct http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+	return M.MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *http_req_arg(const struct http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	return M.MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_req_body(const struct http_req *r, size_t *len)
@@ -242,7 +284,7 @@ const char *http_req_body(const struct http_req *r, size_t *len)
 static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		M.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, size, "?");
@@ -284,7 +326,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		client_ip(conn, r->ip, sizeof r->ip);
 		*con_cls = r;
 		/* a declared length past the limit is refused before its body */
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		cl = M.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > r->limit) {
 			r->too_big = true;
@@ -324,9 +366,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->held) {
 		/* resumed after a worker's answer (http_reply held it) */
-		if (MHD_queue_response(conn, r->held_status, r->held) == MHD_YES)
+		if (M.MHD_queue_response(conn, r->held_status, r->held) == MHD_YES)
 			r->replied = true;
-		MHD_destroy_response(r->held);
+		M.MHD_destroy_response(r->held);
 		r->held = NULL;
 		return r->replied ? MHD_YES : MHD_NO;
 	}
@@ -355,7 +397,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	if (r->held)
-		MHD_destroy_response(r->held);
+		M.MHD_destroy_response(r->held);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -383,6 +425,14 @@ struct http_server *http_server_open(const struct http_server_opts *o, http_hand
 	const struct sockaddr *sa;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
+	if (!mhd_loaded) {
+		if (dynlib_load("libmicrohttpd.so.12", "libmicrohttpd12", "the web console ($.http)",
+				mhd_syms, sizeof mhd_syms / sizeof mhd_syms[0], err, errlen) < 0) {
+			free(s);
+			return NULL;
+		}
+		mhd_loaded = true;
+	}
 	if (!s) {
 		errf(err, errlen, "out of memory");
 		return NULL;
@@ -411,7 +461,7 @@ struct http_server *http_server_open(const struct http_server_opts *o, http_hand
 		s->tls = true;
 		flags |= MHD_USE_TLS;
 	}
-	s->mhd = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, s,
+	s->mhd = M.MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, s,
 				  MHD_OPTION_SOCK_ADDR, sa,
 				  MHD_OPTION_CONNECTION_LIMIT, o->max_conn,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip,
@@ -439,8 +489,8 @@ void http_server_close(struct http_server *s)
 		/* suspended streams must be resumed before MHD stops */
 		for (st = s->streams; st; st = st->next)
 			http_stream_end(st);
-		MHD_run(s->mhd);
-		MHD_stop_daemon(s->mhd);
+		M.MHD_run(s->mhd);
+		M.MHD_stop_daemon(s->mhd);
 	}
 	free(s->cert);
 	if (s->key)
@@ -459,10 +509,10 @@ int http_server_pollfd(struct http_server *s, struct pollfd *pfd, int *timeout_m
 	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG t;
 
-	if (!s || !(di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD)))
+	if (!s || !(di = M.MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD)))
 		return 0;
 	*pfd = (struct pollfd){ .fd = di->epoll_fd, .events = POLLIN };
-	if (MHD_get_timeout(s->mhd, &t) == MHD_YES && (long long)t < *timeout_ms)
+	if (M.MHD_get_timeout(s->mhd, &t) == MHD_YES && (long long)t < *timeout_ms)
 		*timeout_ms = (int)t;
 	return 1;
 }
@@ -470,5 +520,5 @@ int http_server_pollfd(struct http_server *s, struct pollfd *pfd, int *timeout_m
 void http_server_run(struct http_server *s)
 {
 	if (s)
-		MHD_run(s->mhd);
+		M.MHD_run(s->mhd);
 }

@@ -97,8 +97,10 @@ int  replay_from_json(struct replay_cache *rc, const cJSON *o);
  * unknown.c.
  */
 struct discovery;
-struct discovery *discovery_new(const struct config *cfg, struct unknown *u, int wake_fd,
-				char *err, size_t errlen);
+/* ix: the topic index, one holder's share of it (devindex_share), kept
+ * (and let go of when it fails) */
+struct discovery *discovery_new(const struct config *cfg, struct devindex *ix,
+				struct unknown *u, int wake_fd, char *err, size_t errlen);
 void discovery_free(struct discovery *dv);
 void discovery_tick(struct discovery *dv, int64_t now_mono_ms);
 bool discovery_connected(struct discovery *dv);

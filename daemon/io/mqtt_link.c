@@ -8,6 +8,7 @@
  * write the wake fd.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,11 +104,26 @@ int mqtt_link_read_password(struct mqtt_link *l, const char *path, char *err,
 	return 0;
 }
 
+/* Paho's SSL build would initialise all of OpenSSL when the first client
+ * is created (every algorithm and error string: 1.5 MB resident), TLS or
+ * not.  OpenSSL 3 initialises itself on first use, so a gateway with only
+ * tcp:// links does without, and one with ssl:// pays when it connects. */
+static void paho_global_init(void)
+{
+	MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+
+	io.do_openssl_init = 0;
+	MQTTAsync_global_init(&io);
+}
+
 int mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen)
 {
+	static pthread_once_t paho_once = PTHREAD_ONCE_INIT;
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	MQTTAsync c;
 	int rc;
+
+	pthread_once(&paho_once, paho_global_init);
 
 	/* The callers bound their own in-flight windows; Paho's default of
 	 * 100 buffered messages would refuse publishes even while connected. */

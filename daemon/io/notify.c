@@ -4,17 +4,79 @@
  * states and queue depths, WATCHDOG=1 from the loop, STOPPING=1 at exit.
  *
  * Without NOTIFY_SOCKET in the environment (started by hand, by a test, by
- * another supervisor) sd_notify() does nothing, so callers need not care.
+ * another supervisor) nothing is sent, so callers need not care.
  * Only the loop thread calls these.  The status line is the caller's
- * (the app layer knows the daemon); this file is the transport, the only
- * one that includes libsystemd.
+ * (the app layer knows the daemon); this file is the transport.
+ *
+ * The protocol is one datagram of "KEY=value" lines to the AF_UNIX socket
+ * NOTIFY_SOCKET names (a leading '@': the abstract namespace), and the
+ * watchdog's interval in WATCHDOG_USEC when WATCHDOG_PID is unset or
+ * ours: spoken here, not through libsystemd, which with the compression
+ * and crypto libraries it loads would be about 1 MB of every gateway's
+ * resident memory for these few lines (docs/benchmarks.md, "Where the
+ * memory goes").
  */
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <systemd/sd-daemon.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "notify.h"
+
+/* One datagram to NOTIFY_SOCKET; quietly nothing without it or on error
+ * (a supervisor that stopped listening must not stop the daemon). */
+static void sd_send(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n, len;
+	socklen_t salen;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n < 2 || n >= sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+			    (path[0] == '/' ? 1 : 0));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	len = strlen(msg);
+	while (sendto(fd, msg, len, MSG_NOSIGNAL, (const struct sockaddr *)&sa, salen) < 0 &&
+	       errno == EINTR)
+		;
+	close(fd);
+}
+
+/* WATCHDOG_USEC when the watchdog is meant for this process; 0 if off */
+static uint64_t sd_watchdog_usec(void)
+{
+	const char *us = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!us || !*us)
+		return 0;
+	if (pid && *pid) {
+		errno = 0;
+		v = strtoull(pid, &end, 10);
+		if (errno || *end || v != (unsigned long long)getpid())
+			return 0;
+	}
+	errno = 0;
+	v = strtoull(us, &end, 10);
+	if (errno || *end || v == 0)
+		return 0;
+	return (uint64_t)v;
+}
 
 #define STATUS_EVERY_MS 10000
 
@@ -28,11 +90,11 @@ static struct {
 
 void notify_init(void)
 {
-	uint64_t usec = 0;
+	uint64_t usec;
 
 	memset(&nt, 0, sizeof nt);
 	/* > 0 only when systemd set WATCHDOG_USEC (and WATCHDOG_PID is ours) */
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+	if ((usec = sd_watchdog_usec()) > 0) {
 		nt.watchdog_ms = usec / 2000;   /* half the interval, in ms */
 		if (nt.watchdog_ms == 0)
 			nt.watchdog_ms = 1;
@@ -48,7 +110,7 @@ static void notify_ready_line(const char *status, unsigned links)
 	char msg[NOTIFY_LINE_MAX + 32];
 
 	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s", status);
-	sd_notify(0, msg);
+	sd_send(msg);
 	nt.links = links;
 	nt.next_status_ms = now_mono_ms() + STATUS_EVERY_MS;
 }
@@ -58,7 +120,7 @@ void notify_ready(const char *status, unsigned links)
 	notify_ready_line(status, links);
 	nt.ready = true;
 	if (nt.watchdog_ms) {
-		sd_notify(0, "WATCHDOG=1");
+		sd_send("WATCHDOG=1");
 		nt.next_ping_ms = now_mono_ms() + (int64_t)nt.watchdog_ms;
 	}
 }
@@ -71,12 +133,12 @@ void notify_tick(int64_t mono_ms, const char *status, unsigned links)
 	if (!nt.ready)
 		return;
 	if (nt.watchdog_ms && mono_ms >= nt.next_ping_ms) {
-		sd_notify(0, "WATCHDOG=1");
+		sd_send("WATCHDOG=1");
 		nt.next_ping_ms = mono_ms + (int64_t)nt.watchdog_ms;
 	}
 	if (mono_ms >= nt.next_status_ms || links != nt.links) {
 		snprintf(msg, sizeof msg, "STATUS=%s", status);
-		sd_notify(0, msg);
+		sd_send(msg);
 		nt.links = links;
 		nt.next_status_ms = mono_ms + STATUS_EVERY_MS;
 	}
@@ -97,7 +159,7 @@ int notify_timeout_ms(int64_t mono_ms, int timeout_ms)
 
 void notify_stopping(void)
 {
-	sd_notify(0, "STOPPING=1\nSTATUS=stopping: storing what was received, "
+	sd_send("STOPPING=1\nSTATUS=stopping: storing what was received, "
 		  "waiting for in-flight upstream publishes");
 }
 
@@ -109,7 +171,7 @@ void notify_reloading(void)
 
 	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld\n"
 		 "STATUS=reloading the configuration", (long long)now_mono_ms() * 1000);
-	sd_notify(0, msg);
+	sd_send(msg);
 }
 
 void notify_reloaded(const char *status, unsigned links)

@@ -24,8 +24,17 @@ struct webhook_msg {
 	int64_t     at_ms;
 };
 
-/* Once per process, before any thread posts (curl_global_init). */
-int  webhook_global_init(void);
+/* libcurl loaded (at run time: a gateway without webhooks never maps it)
+ * and initialised, once; later calls return at once.  Start-up calls it
+ * when webhooks are configured, so that a missing libcurl is an error
+ * there, naming the package; webhook_post calls it before each post (a
+ * reload may add the first webhook).  0, or -1 with the reason in err. */
+int  webhook_global_init(char *err, size_t errlen);
+/* Start-up, webhooks configured: libcurl is installed and complete (0),
+ * or -1 with an error naming the package.  Not kept loaded: its 4 MB
+ * are paid from the first post on, not while no alert is sent. */
+int  webhook_check(char *err, size_t errlen);
+/* At exit, after the last post: curl_global_cleanup, if it was loaded. */
 void webhook_global_cleanup(void);
 
 /* Post m to w: 0 when the server took it (2xx, and errcode 0 for the

@@ -18,8 +18,10 @@
  */
 struct intake;
 struct pollfd;
-struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
-			  char *err, size_t errlen);
+/* ix: the topic index, one holder's share of it (devindex_share), kept
+ * (and let go of when it fails) */
+struct intake *intake_new(const struct config *cfg, struct devindex *ix, struct msgq *q,
+			  int wake_fd, char *err, size_t errlen);
 void intake_free(struct intake *in);            /* disconnects */
 /* The session's fd and events for poll() (1; 0 while it waits to
  * reconnect) and the longest the loop may sleep for it (-1: no limit). */

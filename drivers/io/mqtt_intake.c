@@ -301,23 +301,20 @@ void intake_reconfigure(struct intake *in, const struct config *cfg,
 
 /* ------------------------------------------------------------ life */
 
-struct intake *intake_new(const struct config *cfg, struct msgq *q, int wake_fd,
-			  char *err, size_t errlen)
+struct intake *intake_new(const struct config *cfg, struct devindex *ix, struct msgq *q,
+			  int wake_fd, char *err, size_t errlen)
 {
 	struct intake *in = calloc(1, sizeof *in);
 
 	if (!in) {
 		snprintf(err, errlen, "out of memory");
+		devindex_free(ix);
 		return NULL;
 	}
 	in->q = q;
 	in->max_payload = (size_t)cfg->local.max_payload;
 	in->cfg = cfg;
-	in->ix = devindex_new(cfg, err, errlen);
-	if (!in->ix) {
-		free(in);
-		return NULL;
-	}
+	in->ix = ix;
 	for (int i = 0; i < cfg->n_devices; i++)
 		if (cfg->devices[i].flood.rate_per_s > 0 && !in->flood &&
 		    !(in->flood = flood_new(cfg))) {
