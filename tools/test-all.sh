@@ -25,7 +25,8 @@ done
 echo "=== suite: build-arm64 (cross build, under qemu-user)"
 out=$(mktemp)
 make --no-print-directory -j2 test-cross ARCH=arm64 2>&1 | tee "$out"
-line=$(tail -n 1 "$out")
+# the summary line (make's own error line follows it when a test failed)
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
 rm -f "$out"
 if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 	total_p=$((total_p + BASH_REMATCH[1])); total_f=$((total_f + BASH_REMATCH[2]))
