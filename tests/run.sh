@@ -2,12 +2,27 @@
 # tests/run.sh BUILD_DIR: run every unit test program and end-to-end script
 # against the binaries in BUILD_DIR; count "PASS:"/"FAIL:" lines; print
 # "N passed, N failed" last and exit non-zero on any failure.
+#
+# A cross build (tests/cross.sh, docs/arm.md) sets RUN_EMU to a folder of
+# wrappers that run the build's programs through the emulator: "emu PROG
+# ARGS..." for the unit tests and fuzz replays, and "hazardd"/"hazardctl"
+# as the e2e tests' HAZARDD/HAZARDCTL; E2E_TESTS then names the end-to-end
+# scripts to run (default: all of them).  A build with fuzz-replay/
+# (mk/cross.mk) also replays each fuzz target's regression inputs and seed
+# corpus.
 set -u
 build=${1:?usage: tests/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
-export HAZARDD="$build/hazardd" HAZARDCTL="$build/hazardctl" BUILD_DIR="$build" TOP="$top"
+emu=()
+if [ -n "${RUN_EMU:-}" ]; then
+	emu=("$RUN_EMU/emu")
+	export HAZARDD="$RUN_EMU/hazardd" HAZARDCTL="$RUN_EMU/hazardctl"
+else
+	export HAZARDD="$build/hazardd" HAZARDCTL="$build/hazardctl"
+fi
+export BUILD_DIR="$build" TOP="$top"
 log_dir=$(mktemp -d /tmp/hazardd-tests.XXXXXX)
 passed=0 failed=0 skipped=0
 
@@ -40,9 +55,27 @@ run_one() {
 }
 
 for t in "$build"/tests/test_*; do
-	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+	[ -x "$t" ] && run_one "unit/$(basename "$t")" "${emu[@]}" "$t"
 done
-for t in "$top"/tests/e2e/t_*.sh; do
+# the replay programs: regress/<target>/ (or regress/<target without
+# "fuzz_">/) and corpus/<target>/, one PASS line per input
+for t in "$build"/fuzz-replay/fuzz_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	inputs=()
+	for d in "$here/fuzz/regress/$name" "$here/fuzz/regress/${name#fuzz_}" "$here/fuzz/corpus/$name"; do
+		[ -d "$d" ] || continue
+		for f in "$d"/*; do [ -f "$f" ] && inputs+=("$f"); done
+	done
+	[ ${#inputs[@]} -gt 0 ] && run_one "fuzz-replay/$name" "${emu[@]}" "$t" "${inputs[@]}"
+done
+if [ -n "${E2E_TESTS:-}" ]; then
+	e2e=()
+	for n in $E2E_TESTS; do e2e+=("$top/tests/e2e/$n.sh"); done
+else
+	e2e=("$top"/tests/e2e/t_*.sh)
+fi
+for t in "${e2e[@]}"; do
 	[ -f "$t" ] && run_one "e2e/$(basename "$t")" bash "$t"
 done
 echo "logs: $log_dir"

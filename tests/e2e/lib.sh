@@ -5,7 +5,10 @@
 # started and removes $T (kept when KEEP=1).  Results are "PASS: name" and
 # "FAIL: name: why" lines, counted by tests/run.sh; figures are "INFO:" lines.
 #
-# Environment (set by tests/run.sh): HAZARDD, HAZARDCTL, TOP.
+# Environment (set by tests/run.sh): HAZARDD, HAZARDCTL, TOP.  HZ_TIME_SCALE
+# (a whole number, default 1; tests/cross.sh sets it for a daemon run under
+# an emulator) multiplies how long the helpers wait for something to
+# happen (wait_for, wait_gone, start_hazardd); never what a test asserts.
 
 set -u
 
@@ -46,7 +49,7 @@ check() {
 # succeeds; 1 on timeout.
 wait_for() {
 	local cmd=$1 timeout=$2 end
-	end=$(($(date +%s%N) / 1000000 + ${timeout%.*} * 1000))
+	end=$(($(date +%s%N) / 1000000 + ${timeout%.*} * 1000 * ${HZ_TIME_SCALE:-1}))
 	while :; do
 		eval "$cmd" >/dev/null 2>&1 && return 0
 		[ $(($(date +%s%N) / 1000000)) -ge "$end" ] && return 1
@@ -112,7 +115,7 @@ cd "$T" || exit 1
 
 # wait_gone PID TIMEOUT_S: wait until PID exited (reaped if our child).
 wait_gone() {
-	local pid=$1 n=$(($2 * 20))
+	local pid=$1 n=$(($2 * 20 * ${HZ_TIME_SCALE:-1}))
 	while kill -0 "$pid" 2>/dev/null; do
 		# a zombie child of ours: reap it
 		if [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ]; then
@@ -358,7 +361,7 @@ start_hazardd() {
 	echo "==== start $(date +%T.%N)" >>"$HZ_LOG"
 	"${GUARD[@]}" "$HAZARDD" -c "$HZ_CFG" >>"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
-	local end=$(($(now_ms) + ${HZ_START_TIMEOUT:-10} * 1000))
+	local end=$(($(now_ms) + ${HZ_START_TIMEOUT:-10} * 1000 * ${HZ_TIME_SCALE:-1}))
 	while :; do
 		if ! kill -0 "$HZ_PID" 2>/dev/null; then
 			wait "$HZ_PID"

@@ -19,7 +19,7 @@ BASE="hz/v1/e2edist/gw-e2e-01"
 write_config "$T/hazardd.json" \
 	'rules.ebike_charger.hold_s=1' \
 	'records.normal_before_submit_h=0' \
-	'upstream.telemetry_interval_s=1' <<'EOF'
+	'upstream.telemetry_interval_s=1' <<EOF
 {"id": "gas-1",    "kind": "gas_detector"}
 {"id": "co-1",     "kind": "gas_detector"}
 {"id": "smoke-1",  "kind": "smoke_alarm"}
@@ -28,7 +28,7 @@ write_config "$T/hazardd.json" \
 {"id": "chg-amp",  "kind": "ebike_charger"}
 {"id": "chg-pow",  "kind": "ebike_charger", "rules": {"max_power_w": 100}}
 {"id": "chg-long", "kind": "ebike_charger", "rules": {"max_charge_h": 0.01}}
-{"id": "off-1",    "kind": "smoke_alarm", "heartbeat_s": 2}
+{"id": "off-1",    "kind": "smoke_alarm", "heartbeat_s": $((2 * ${HZ_TIME_SCALE:-1}))}
 {"id": "batt-1",   "kind": "smoke_alarm"}
 {"id": "tamp-1",   "kind": "gas_detector"}
 {"id": "fault-1",  "kind": "gas_detector"}
@@ -39,13 +39,18 @@ if ! start_hazardd "$T/hazardd.json"; then
 	exit 1
 fi
 pass "hazardd starts and answers hazardctl status"
+check "status: local connected" "not connected" \
+	wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 5
+# off-1 is seen once, then silent: published as soon as hazardd listens,
+# since its heartbeat counts from start-up (presence.c) and a first message
+# later than that would clear an offline fault raised before it, and the
+# next one would be a second record (a slow, emulated daemon: docs/arm.md)
+pub "t/off-1" '{"battery": 90}'
 if wait_for '[ "$(status_get "s[\"upstream\"][\"connected\"]")" = true ]' 10; then
 	pass "status: upstream connected"
 else
 	fail "status: upstream connected" "$(ctl --json status 2>&1 | head -c 300)"
 fi
-check "status: local connected" "not connected" \
-	wait_for '[ "$(status_get "s[\"local\"][\"connected\"]")" = true ]' 5
 
 # The field checks of every alarm, fault and hazard event, in Python over
 # the record (recs: each payload with _kind and _id, see lib.sh).
@@ -201,7 +206,6 @@ sys.exit(0 if any(h["_kind"] == k and h["_id"] == i and h.get("event") == e for 
 
 # ---- start every device at once; gas runs its own sequence below
 t0=$(now_ms)
-pub "t/off-1" '{"battery": 90}'         # seen once, then silent
 pub "t/smoke-1" '{"smoke": true}'
 pub "t/batt-1" '{"battery": 5}'
 pub "t/tamp-1" '{"tamper": true}'

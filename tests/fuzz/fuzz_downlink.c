@@ -179,12 +179,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1] = '\0';
 	uplink_topic(&cfg, "cmd/", prefix, sizeof prefix);
 	nl = memchr(text, '\n', size - 1);
+	/* a topic that does not fit is not one the platform can publish */
 	if (nl && (size_t)(nl - text) < 64) {
 		*nl = '\0';
-		snprintf(topic, sizeof topic, "%s%s", prefix, text);
+		if (snprintf(topic, sizeof topic, "%s%s", prefix, text) >= (int)sizeof topic)
+			goto out;
 		payload = nl + 1;
 	} else {
-		snprintf(topic, sizeof topic, "%sstatus", prefix);
+		if (snprintf(topic, sizeof topic, "%sstatus", prefix) >= (int)sizeof topic)
+			goto out;
 		payload = text;
 	}
 	if (signed_mode) {
