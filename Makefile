@@ -145,7 +145,7 @@ $(BUILD)/hazardctl: $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/daemon/lib/log.
 		    $(CTL_INIT_SRC:%.c=$(BUILD)/obj/%.o) $(CTL_INIT_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) tests/unit/testing.h | deps
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) tests/unit/testing.h tests/unit/test_db.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_OBJ) $(LDLIBS_ALL)
 

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "store_internal.h"
+#include "test_db.h"
 #include "testing.h"
 
 /* The loop (main.c, loop*.c) is not linked into unit tests; never called here. */
@@ -73,21 +74,6 @@ static void remove_db(const char *name)
 	unlink(p);
 	snprintf(p, sizeof p, "%s.hwm", tmp_path(name));
 	unlink(p);
-}
-
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -999;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
 }
 
 static char *raw_text(const char *path, const char *sql)
@@ -259,7 +245,7 @@ static void test_migrate_v2(void)
 		return;
 	CHECK_INT("migrate v2: sample loads", raw_exec(p, sql), SQLITE_OK);
 	free(sql);
-	CHECK_INT("migrate v2: sample is version 2", raw_int(p, "PRAGMA user_version"), 2);
+	CHECK_INT("migrate v2: sample is version 2", db_int(p, "PRAGMA user_version"), 2);
 
 	st = store_open(p, err, sizeof err);
 	CHECK("migrate v2: store opens it", st != NULL);
@@ -267,49 +253,49 @@ static void test_migrate_v2(void)
 		printf("  err: %s\n", err);
 		return;
 	}
-	CHECK_INT("migrate v2: now at the latest version", raw_int(p, "PRAGMA user_version"),
+	CHECK_INT("migrate v2: now at the latest version", db_int(p, "PRAGMA user_version"),
 		  store_schema_version());
 	CHECK("migrate v2: the life-cycle schema is 3 or later", store_schema_version() >= 3);
-	CHECK_INT("migrate v2: every hazard kept", raw_int(p, "SELECT count(*) FROM hazards"), 3);
+	CHECK_INT("migrate v2: every hazard kept", db_int(p, "SELECT count(*) FROM hazards"), 3);
 	CHECK_INT("migrate v2: every event kept",
-		  raw_int(p, "SELECT count(*) FROM hazard_events"), 5);
-	CHECK_INT("migrate v2: readings kept", raw_int(p, "SELECT count(*) FROM readings"), 6);
+		  db_int(p, "SELECT count(*) FROM hazard_events"), 5);
+	CHECK_INT("migrate v2: readings kept", db_int(p, "SELECT count(*) FROM readings"), 6);
 	/* version 5: gas and smoke rows are alarms; a closed one has ended,
 	 * an open one is active; their ids stay */
 	CHECK_INT("migrate v2: states carried over to alarms",
-		  raw_int(p, "SELECT count(*) FROM hazards WHERE (id = '4ce2909c-H1' AND "
+		  db_int(p, "SELECT count(*) FROM hazards WHERE (id = '4ce2909c-H1' AND "
 			  "state = 'ended') OR (id = '4ce2909c-H3' AND state = 'active')"), 2);
 	CHECK_INT("migrate v2: every row is an alarm now",
-		  raw_int(p, "SELECT count(*) FROM hazards WHERE kind = 'alarm'"), 3);
+		  db_int(p, "SELECT count(*) FROM hazards WHERE kind = 'alarm'"), 3);
 	CHECK_INT("migrate v2: the ended alarm keeps its end time",
-		  raw_int(p, "SELECT cleared_at_ms FROM hazards WHERE id = '4ce2909c-H1'"),
+		  db_int(p, "SELECT cleared_at_ms FROM hazards WHERE id = '4ce2909c-H1'"),
 		  1795449163614LL);
 	CHECK_INT("migrate v2: v1 columns kept",
-		  raw_int(p, "SELECT deadline_ms FROM hazards WHERE id = '4ce2909c-H1'"),
+		  db_int(p, "SELECT deadline_ms FROM hazards WHERE id = '4ce2909c-H1'"),
 		  1795535559562LL);
 	ev = raw_text(p, "SELECT evidence FROM hazards WHERE id = '4ce2909c-H3'");
 	CHECK("migrate v2: evidence kept", ev && strstr(ev, "\"gas_lel\":30"));
 	free(ev);
 	CHECK_INT("migrate v2: new columns default",
-		  raw_int(p, "SELECT count(*) FROM hazards WHERE acked_at_ms = 0 AND "
+		  db_int(p, "SELECT count(*) FROM hazards WHERE acked_at_ms = 0 AND "
 			  "rectifying_at_ms = 0 AND overdue = 0 AND escalated_at_ms = 0 "
 			  "AND recurrence_of IS NULL AND clock_trusted = 1"), 3);
 	CHECK_INT("migrate v2: foreign keys hold",
-		  raw_int(p, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+		  db_int(p, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	CHECK_INT("migrate v2: one-open index rebuilt",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 			  "name = 'hazards_one_open' AND sql LIKE '%UNIQUE%WHERE%'"), 1);
 	CHECK_INT("migrate v2: hazards_by_site index",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 			  "name = 'hazards_by_site'"), 1);
 	CHECK_INT("migrate v2: self_checks table",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 			  "name = 'self_checks'"), 1);
 	CHECK_INT("migrate v2: self_checks_by_time index",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 			  "name = 'self_checks_by_time'"), 1);
 	CHECK_INT("migrate v2: no leftover table",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'hazards_v3'"), 0);
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'hazards_v3'"), 0);
 	CHECK_STR("migrate v2: epoch kept", store_epoch(st), "4ce2909c");
 	CHECK_INT("migrate v2: the new states are allowed",
 		  raw_exec(p, "UPDATE hazards SET state = 'acknowledged' WHERE id = "
@@ -344,7 +330,7 @@ static void test_migrate_v2(void)
 	/* opening again runs nothing more */
 	st = store_open(p, err, sizeof err);
 	CHECK("migrate v2: reopens", st != NULL);
-	CHECK_INT("migrate v2: still the latest version", raw_int(p, "PRAGMA user_version"),
+	CHECK_INT("migrate v2: still the latest version", db_int(p, "PRAGMA user_version"),
 		  store_schema_version());
 	store_close(st);
 }

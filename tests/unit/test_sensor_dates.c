@@ -15,6 +15,7 @@
 
 #include "app.h"
 #include "coverage_check.h"
+#include "test_db.h"
 #include "testing.h"
 
 /* The loop (main.c, loop*.c) is not linked into unit tests; never called here. */
@@ -77,21 +78,6 @@ static bool open_store(void)
 	return dmn.store != NULL;
 }
 
-static long long raw_int(const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -999;
-
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 static long long faults(const char *type, const char *state)
 {
 	char sql[200];
@@ -99,7 +85,7 @@ static long long faults(const char *type, const char *state)
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM hazards WHERE kind = 'fault' "
 		 "AND type = '%s'%s%s%s", type, state ? " AND state = '" : "",
 		 state ? state : "", state ? "'" : "");
-	return raw_int(sql);
+	return db_int(db_path, sql);
 }
 
 /* The id and detail of the newest fault of type t. */

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "store_internal.h"
+#include "test_db.h"
 #include "testing.h"
 
 /*
@@ -82,22 +83,6 @@ static void remove_db(const char *name)
 	unlink(p);
 	snprintf(p, sizeof p, "%s/%s.hwm", dir, name);
 	unlink(p);
-}
-
-/* One integer from a query on a separate connection: what is on disk. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -999;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
 }
 
 /* Run SQL on a separate connection; returns the primary sqlite result code. */
@@ -200,16 +185,16 @@ static void test_migrate_empty(void)
 	}
 	CHECK("migrate: epoch is 8 lowercase hex", is_hex8(store_epoch(st)));
 	CHECK_INT("migrate: user_version is the latest",
-		  raw_int(p, "PRAGMA user_version"), store_schema_version());
+		  db_int(p, "PRAGMA user_version"), store_schema_version());
 	CHECK("migrate: at least one migration", store_schema_version() >= 1);
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master "
 			 "WHERE type = 'table' AND name = '%s'", tables[i]);
 		snprintf(err, sizeof err, "migrate: table %s exists", tables[i]);
-		CHECK_INT(err, raw_int(p, sql), 1);
+		CHECK_INT(err, db_int(p, sql), 1);
 	}
 	CHECK_INT("migrate: partial unique index exists",
-		  raw_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+		  db_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 			  "AND name = 'hazards_one_open' AND sql LIKE '%UNIQUE%WHERE%'"), 1);
 	if (sqlite3_open(p, &db) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
@@ -251,7 +236,7 @@ static void test_reopen_keeps(void)
 		  store_meta_get_int(st, "no_such_key", &v), 0);
 	CHECK_INT("reopen: missing meta key leaves the default", v, 7);
 	CHECK_INT("reopen: outbox kept", store_outbox_count(st), 1);
-	CHECK_INT("reopen: reading kept", raw_int(p, "SELECT count(*) FROM readings"), 1);
+	CHECK_INT("reopen: reading kept", db_int(p, "SELECT count(*) FROM readings"), 1);
 	store_close(st);
 
 	/* a new file is a new epoch: ids from the two never collide */
@@ -475,7 +460,7 @@ static void test_hazard_lifecycle(void)
 	CHECK("life: event seqs increase",
 	      jnum(cJSON_GetArrayItem(events, 0), "seq") < jnum(e, "seq"));
 	CHECK_INT("life: events rows on disk",
-		  raw_int(p, "SELECT count(*) FROM hazard_events"), 10);
+		  db_int(p, "SELECT count(*) FROM hazard_events"), 10);
 	cJSON_Delete(d);
 	store_close(st);
 }
@@ -778,11 +763,11 @@ static void test_readings(void)
 		r = gas(i, T0 + i);
 		store_put_reading(st, i % 2 ? "dev-odd" : "dev-even", &r);
 	}
-	CHECK_INT("readings: 10 rows", raw_int(p, "SELECT count(*) FROM readings"), 10);
+	CHECK_INT("readings: 10 rows", db_int(p, "SELECT count(*) FROM readings"), 10);
 	CHECK_INT("readings: trim 0 keeps all", store_trim_readings(st, 0), 0);
-	CHECK_INT("readings: still 10", raw_int(p, "SELECT count(*) FROM readings"), 10);
+	CHECK_INT("readings: still 10", db_int(p, "SELECT count(*) FROM readings"), 10);
 	CHECK_INT("readings: trim to 4", store_trim_readings(st, 4), 0);
-	CHECK_INT("readings: 4 rows", raw_int(p, "SELECT count(*) FROM readings"), 4);
+	CHECK_INT("readings: 4 rows", db_int(p, "SELECT count(*) FROM readings"), 4);
 
 	CHECK_INT("readings: since 0", store_readings_since(st, 0, 100, &arr, &last), 0);
 	CHECK_INT("readings: since returns the 4 newest", cJSON_GetArraySize(arr), 4);
@@ -859,7 +844,7 @@ static void test_transactions(void)
 	store_hazard_get(st, id, &got);
 	CHECK_STR("tx: uncommitted clear lost", got.state, "open");
 	CHECK_INT("tx: uncommitted event lost",
-		  raw_int(p, "SELECT count(*) FROM hazard_events"), 1);
+		  db_int(p, "SELECT count(*) FROM hazard_events"), 1);
 
 	/* a refused close inside the caller's transaction keeps its other work */
 	CHECK_INT("tx: begin 4", store_begin(st), 0);
@@ -926,13 +911,13 @@ static void test_disk_full(void)
 	committed = store_commit(st) == 0;
 	if (!committed)
 		store_rollback(st);
-	n_hz = raw_int(p, "SELECT count(*) FROM hazards");
+	n_hz = db_int(p, "SELECT count(*) FROM hazards");
 	CHECK_INT("full: the pass is on disk whole or not at all", n_hz,
 		  committed ? raised : 0);
 	CHECK_INT("full: every stored hazard has its event", n_hz,
-		  raw_int(p, "SELECT count(DISTINCT hazard_id) FROM hazard_events"));
+		  db_int(p, "SELECT count(DISTINCT hazard_id) FROM hazard_events"));
 	CHECK_INT("full: committed outbox row kept",
-		  raw_int(p, "SELECT count(*) FROM outbox WHERE cls = 2"), 1);
+		  db_int(p, "SELECT count(*) FROM outbox WHERE cls = 2"), 1);
 
 	if (sqlite3_prepare_v2(store_sqlite(st), "PRAGMA max_page_count = 100000",
 			       -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
@@ -945,7 +930,7 @@ static void test_disk_full(void)
 	CHECK_INT("full: apply works again", rc, 0);
 	CHECK_STR("full: raised", ev, "raised");
 	CHECK_INT("full: commit after", store_commit(st), 0);
-	CHECK_INT("full: one more hazard", raw_int(p, "SELECT count(*) FROM hazards"),
+	CHECK_INT("full: one more hazard", db_int(p, "SELECT count(*) FROM hazards"),
 		  n_hz + 1);
 	store_close(st);
 }
@@ -981,14 +966,14 @@ static void test_apply_atomic(void)
 							   "{}", &seq), 0);
 	CHECK_INT("atomic: commit", store_commit(st), 0);
 	CHECK_INT("atomic: only the good hazard stored",
-		  raw_int(p, "SELECT count(*) FROM hazards"), 1);
+		  db_int(p, "SELECT count(*) FROM hazards"), 1);
 	CHECK_INT("atomic: id counter not advanced by the failure",
-		  raw_int(p, "SELECT value FROM meta WHERE key = 'hazard_seq'"), 1);
+		  db_int(p, "SELECT value FROM meta WHERE key = 'hazard_seq'"), 1);
 	CHECK_INT("atomic: outbox row of the same pass stored", store_outbox_count(st), 1);
 	/* the same without a caller transaction: the function's own */
 	CHECK_INT("atomic: failing apply alone", store_hazard_apply(st, &b, &boom, NULL,
 								      168, T0, &rec, &ev), -1);
-	CHECK_INT("atomic: still one hazard", raw_int(p, "SELECT count(*) FROM hazards"), 1);
+	CHECK_INT("atomic: still one hazard", db_int(p, "SELECT count(*) FROM hazards"), 1);
 	CHECK("atomic: no transaction left open", sqlite3_get_autocommit(store_sqlite(st)));
 	store_close(st);
 }
@@ -1019,12 +1004,12 @@ static void test_sync_config(void)
 	cfg.devices = devs;
 	cfg.n_devices = 2;
 	CHECK_INT("cfg: sync", store_sync_config(st, &cfg), 0);
-	CHECK_INT("cfg: devices", raw_int(p, "SELECT count(*) FROM devices"), 2);
+	CHECK_INT("cfg: devices", db_int(p, "SELECT count(*) FROM devices"), 2);
 	CHECK_INT("cfg: site kind",
-		  raw_int(p, "SELECT count(*) FROM sites WHERE kind = 'restaurant' "
+		  db_int(p, "SELECT count(*) FROM sites WHERE kind = 'restaurant' "
 			  "AND name = 'Noodle House' AND grid = 'G-0593'"), 1);
 	CHECK_INT("cfg: device kind",
-		  raw_int(p, "SELECT count(*) FROM devices WHERE id = 'smoke-1' "
+		  db_int(p, "SELECT count(*) FROM devices WHERE id = 'smoke-1' "
 			  "AND kind = 'smoke_alarm'"), 1);
 
 	/* rename the site, drop a device: upsert, and the dropped row stays */
@@ -1032,9 +1017,9 @@ static void test_sync_config(void)
 	cfg.n_devices = 1;
 	CHECK_INT("cfg: resync inside a transaction", store_begin(st) == 0 &&
 		  store_sync_config(st, &cfg) == 0 && store_commit(st) == 0, 1);
-	CHECK_INT("cfg: removed device kept", raw_int(p, "SELECT count(*) FROM devices"), 2);
+	CHECK_INT("cfg: removed device kept", db_int(p, "SELECT count(*) FROM devices"), 2);
 	CHECK_INT("cfg: site updated",
-		  raw_int(p, "SELECT count(*) FROM sites WHERE name = 'Noodle House II'"), 1);
+		  db_int(p, "SELECT count(*) FROM sites WHERE name = 'Noodle House II'"), 1);
 	store_close(st);
 }
 

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "app.h"
+#include "test_db.h"
 #include "testing.h"
 
 #define DAY_MS  86400000LL
@@ -19,34 +20,6 @@
 
 static char dir[64];
 static char path[128];
-
-static int raw_exec(const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, 2000);
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	}
-	sqlite3_close(db);
-	return rc;
-}
-
-static long long raw_int(const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -999;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
 
 /* A record row of kind in state, last changed at updated_ms. */
 static void record(const char *id, const char *kind, const char *state, int64_t updated_ms)
@@ -58,7 +31,7 @@ static void record(const char *id, const char *kind, const char *state, int64_t 
 		 "VALUES ('%s', 'gas-1', 'site-1', 'gas_leak', 'major', 0, '%s', %lld, 0, "
 		 "%lld, '%s')", id, state, (long long)(updated_ms - DAY_MS),
 		 (long long)updated_ms, kind);
-	CHECK_INT(id, raw_exec(sql), SQLITE_OK);
+	CHECK_INT(id, db_exec(path, sql), SQLITE_OK);
 }
 
 /* Two sends of the record's chain, one in each of two states. */
@@ -88,7 +61,7 @@ static long long rows_of(const char *id)
 	char sql[160];
 
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM alerts WHERE record_id = '%s'", id);
-	return raw_int(sql);
+	return db_int(path, sql);
 }
 
 static void test_trim(void)
@@ -122,14 +95,14 @@ static void test_trim(void)
 	/* a hazard closed long ago */
 	record("H1", "hazard", "closed", T0 - 90 * DAY_MS);
 	sends(st, "H1", "sent", "sent");
-	CHECK_INT("trim: 14 rows before", raw_int("SELECT count(*) FROM alerts"), 14);
+	CHECK_INT("trim: 14 rows before", db_int(path, "SELECT count(*) FROM alerts"), 14);
 
 	n = store_alert_trim(st, T0);
 	CHECK_INT("trim: 7 finished rows of old history deleted", n, 7);
 	CHECK_INT("trim: ended 40 days ago: none left", rows_of("A1"), 0);
 	CHECK_INT("trim: a pending row stays", rows_of("A2"), 1);
 	CHECK_INT("trim: the pending one it is",
-		  raw_int("SELECT count(*) FROM alerts WHERE record_id = 'A2' "
+		  db_int(path, "SELECT count(*) FROM alerts WHERE record_id = 'A2' "
 			  "AND state = 'pending'"), 1);
 	CHECK_INT("trim: ended 2 days ago: kept", rows_of("A3"), 2);
 	CHECK_INT("trim: a live alarm's rows kept", rows_of("A4"), 2);
@@ -140,7 +113,7 @@ static void test_trim(void)
 	/* time goes on: the recent one's retention runs out */
 	CHECK_INT("trim: 29 days on, A3's rows go", store_alert_trim(st, T0 + 29 * DAY_MS), 2);
 	CHECK_INT("trim: the records themselves stay",
-		  raw_int("SELECT count(*) FROM hazards"), 7);
+		  db_int(path, "SELECT count(*) FROM hazards"), 7);
 	store_close(st);
 }
 
