@@ -53,9 +53,18 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
 			  "kind = excluded.kind, site = excluded.site, "
 			  "topic = excluded.topic, format = excluded.format",
-	[S_READING_PUT] = "INSERT INTO readings (device, ts_ms, data) VALUES (?1, ?2, ?3)",
-	/* seqs are dense (AUTOINCREMENT, deletes only from the front), so
-	 * this keeps the newest max_rows without counting the table */
+	/* ?4: NULL (SQLite's one past the largest) or the floor's next
+	 * (store_readings.c) */
+	[S_READING_PUT] = "INSERT INTO readings (seq, device, ts_ms, data) "
+			  "VALUES (?4, ?1, ?2, ?3)",
+	[S_READING_FLOOR] = "SELECT coalesce((SELECT max(seq) FROM readings), 0), "
+			  "coalesce((SELECT value FROM meta WHERE key = 'reading_seq'), 0)",
+	[S_READING_FLOOR_SET] = "INSERT INTO meta (key, value) SELECT 'reading_seq', m "
+			  "FROM (SELECT max(seq) AS m FROM readings) WHERE m IS NOT NULL "
+			  "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+	/* seqs are dense (each one past the largest, deletes only from the
+	 * front), so this keeps the newest max_rows without counting the
+	 * table */
 	[S_READING_TRIM] = "DELETE FROM readings "
 			  "WHERE seq <= (SELECT max(seq) FROM readings) - ?1",
 	[S_READINGS_SINCE] = "SELECT seq, device, data FROM readings "
@@ -391,6 +400,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	st->reading_check = true;
 	if (load_epoch(st, path, err, errlen) < 0 ||
 	    store_history_open(st, path, created, err, errlen) < 0)
 		goto fail;
@@ -453,6 +463,7 @@ int store_rollback(struct store *st)
 {
 	st->in_tx = false;
 	st->n_in_rows = 0;      /* held intake rows go with the transaction */
+	st->reading_check = true;       /* a reading's seq may go with it */
 	/* after SQLITE_FULL or an I/O error SQLite may have rolled back by
 	 * itself; the caller's rollback is then a no-op, not a second error */
 	if (sqlite3_get_autocommit(st->db))
