@@ -98,7 +98,8 @@ static void field_index(struct dj_index *x)
 
 	dj_index_clear(x);
 	for (f = RF_COUNT; f-- > 0; )
-		dj_index_add(x, f, reading_field_name[f]);
+		if (reading_field_name[f])
+			dj_index_add(x, f, reading_field_name[f]);
 }
 
 /* The key at s (quoted) among the known ones, its length in *n; -1 if not. */
@@ -118,10 +119,12 @@ static int known_key(const struct dj_index *x, const char *s, size_t left, size_
 		return K_OVER;
 	if (len == 0)
 		return -1;
-	/* strncmp stops at the name's end: a shorter name is not read past */
+	/* strncmp stops at the name's end, so a shorter name is not read
+	 * past; the length then tells "gas" from "gas_lel" (and from a key
+	 * holding a NUL byte) */
 	for (f = dj_index_first(x, s[1]); f != DJ_INDEX_END; f = x->next[f])
 		if (strncmp(reading_field_name[f], s + 1, len) == 0 &&
-		    reading_field_name[f][len] == '\0')
+		    strlen(reading_field_name[f]) == len)
 			return (int)f;
 	return -1;
 }
