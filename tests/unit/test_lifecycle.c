@@ -582,7 +582,7 @@ static void test_deadlines(void)
 	CHECK_INT("deadline: per-type override", rec.deadline_ms - rec.raised_at_ms, 2 * HOUR_MS);
 	CHECK_INT("deadline: default class minor", rec.priority, PRIO_MINOR);
 	CHECK_INT("deadline: monotonic start recorded",
-		  states[1].hz_raised_mono_ms[HZ_LOW_BATTERY], 5000);
+		  states[1].cold ? states[1].cold->hz_raised_mono_ms[HZ_LOW_BATTERY] : -1, 5000);
 
 	r = gas(60);
 	apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_MAJOR, "gas_lel 60 >= 50"), &r, &gasrec);
@@ -791,6 +791,7 @@ static int scripted_run(bool jumps, char *log, size_t len)
 {
 	struct device_cfg dev;
 	struct device_state st;
+	struct rule_slot slots[HZ_TYPE_COUNT];
 	struct hazard_change ch[MAX_CHANGES];
 	struct reading r;
 	size_t used = 0;
@@ -805,6 +806,8 @@ static int scripted_run(bool jumps, char *log, size_t len)
 	dev.rules.hold_s = 5;
 	dev.rules.hysteresis_pct = 10;
 	memset(&st, 0, sizeof st);
+	memset(slots, 0, sizeof slots);
+	rules_state_init(&st, dev.kind, slots);
 	fake_wall = T0;
 	fake_mono = 100000;
 	st.last_seen_ms = now_mono_ms();
