@@ -81,7 +81,7 @@ static void run_free(struct run *r)
 {
 	devcmd_free(r->d.devcmd);
 	devindex_free(r->ix);
-	free(r->d.dev_state);
+	rules_states_free(r->d.dev_state, r->d.cfg ? r->d.cfg->n_devices : 0);
 	free(r->comp);
 	store_close(r->d.store);
 	config_free(r->d.cfg);
