@@ -99,7 +99,7 @@ for c in $CASES; do
 			-n "$DEVICES" -N "$READINGS" --no-ts >"$d/loadgen.json"
 		sleep "$IDLE_S"
 		[ "${READINGS:-0}" -gt 0 ] && echo "accepted: $("$HAZARDCTL" --socket "$d/ctl.sock" \
-			--json status | grep -m1 -o '"accepted": *[0-9]*' | grep -o '[0-9]*$')"
+			--json status | grep -o '"accepted": *[0-9]*' | head -1 | grep -o '[0-9]*$')"
 		st=/proc/$pid/status
 		printf '%s %s VmRSS %s RssAnon %s RssFile %s Pss %s\n' "$c" "$r" \
 			"$(kib $st VmRSS)" "$(kib $st RssAnon)" "$(kib $st RssFile)" \
