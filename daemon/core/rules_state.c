@@ -112,7 +112,10 @@ static bool slot_zero(const struct rule_slot *s)
  * Type by type into to's layout.  The bits carry over as they are.  A
  * slot whose type has none in the new layout (the device's kind changed)
  * keeps its bits only: no rule of the new kind drives that type, so
- * nothing reads its clocks again; an onset it was debouncing is dropped.
+ * nothing reads its clocks again; an onset it was debouncing is dropped,
+ * and a flapping condition of it waiting to settle stays on (with a slot
+ * per type the tick would have ended it after settle_s) until the
+ * database's record of it is answered.
  * A slot left all zero is not written, so that a reload does not make
  * every device's slots resident.
  */
