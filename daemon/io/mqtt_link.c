@@ -136,7 +136,7 @@ int mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen)
 	co.maxBufferedMessages = 100000;
 	co.sendWhileDisconnected = 0;
 	rc = paho.MQTTAsync_createWithOptions(&c, l->uris[0], l->client_id,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+					      MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
 	if (rc != MQTTASYNC_SUCCESS) {
 		snprintf(err, errlen, "%s: cannot create MQTT client for %s: %s",
 			 l->name, l->uris[0], paho.MQTTAsync_strerror(rc));
