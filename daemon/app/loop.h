@@ -136,6 +136,11 @@ void loop_run(struct loop *L);
 cJSON *loop_reload(struct daemon *d, const char *trigger);
 void loop_shutdown(struct loop *L);
 
+/* ------------------------------------------------------------ mem_trim.c */
+/* Freed heap and SQLite's page cache given back to the system: after
+ * start-up and with the once-a-minute upkeep. */
+void mem_trim(struct store *st);
+
 /* ------------------------------------------------------------ loop_status.c */
 /* systemd's STATUS= line and the link states whose change is told at once */
 void loop_notify_line(const struct daemon *d, char *buf, size_t len);

@@ -688,6 +688,7 @@ void loop_pass(struct loop *L)
 				if (clock_trusted())    /* its retention is by date */
 					store_alert_trim(L->d.store, now_wall_ms());
 				loop_dedupe_trim(L);
+				mem_trim(L->d.store);
 				L->next_trim_ms = mono + TRIM_EVERY_MS;
 			}
 		}

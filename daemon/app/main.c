@@ -275,6 +275,7 @@ int main(int argc, char **argv)
 	notify_init();
 	loop_notify_line(&L.d, line, sizeof line);
 	notify_ready(line, loop_notify_links(&L.d));
+	mem_trim(L.d.store);            /* what start-up freed (mem_trim.c) */
 	loop_run(&L);
 
 	notify_stopping();

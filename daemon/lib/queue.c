@@ -51,14 +51,16 @@ struct msgq *msgq_new(int cap, int wake_fd)
 		return NULL;
 	q->cap = cap;
 	q->size = cap * 2;
-	q->ring = calloc((size_t)q->size, sizeof *q->ring);
-	q->keys = calloc((size_t)q->size, sizeof *q->keys);
-	if (!q->ring || !q->keys) {
-		free(q->ring);
-		free(q->keys);
+	/* the ring and the alarm pop's scratch in one block: large enough
+	 * for glibc to map it, so pages stay untouched (not resident) until
+	 * the queue gets that deep or an alarm is popped; two callocs from
+	 * the heap would clear, and so make resident, the scratch at once */
+	q->ring = calloc((size_t)q->size, sizeof *q->ring + sizeof *q->keys);
+	if (!q->ring) {
 		free(q);
 		return NULL;
 	}
+	q->keys = (struct msgq_key *)(void *)(q->ring + q->size);
 	q->wake_fd = wake_fd;
 	pthread_mutex_init(&q->lock, NULL);
 	return q;
@@ -79,8 +81,7 @@ void msgq_free(struct msgq *q)
 	while (msgq_pop(q, &m, 1) == 1)
 		msg_free(&m);
 	pthread_mutex_destroy(&q->lock);
-	free(q->ring);
-	free(q->keys);
+	free(q->ring);          /* and keys, in the same block */
 	free(q);
 }
 

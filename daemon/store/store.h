@@ -435,4 +435,8 @@ int store_alert_pending(struct store *st, struct alert_row **out);
  * deleted, a bounded batch per call: how many, or -1. */
 int store_alert_trim(struct store *st, int64_t now_ms);
 
+/* At rest: the connection's page cache and other freeable memory given
+ * back (store_memory.c); statements keep working and read again. */
+void store_release_memory(struct store *st);
+
 #endif /* STORE_H */

@@ -46,7 +46,7 @@ struct un_entry {
 struct unknown {
 	pthread_mutex_t lock;
 	struct un_entry *e;
-	int n, max;
+	int n, cap, max;                /* used, allocated, the limit */
 	uint64_t seq;
 	uint64_t evicted;
 	uint64_t messages;
@@ -59,11 +59,8 @@ struct unknown *unknown_new(int max_entries)
 	if (!u)
 		return NULL;
 	u->max = max_entries > 0 ? max_entries : 1;
-	u->e = calloc((size_t)u->max, sizeof *u->e);
-	if (!u->e) {
-		free(u);
-		return NULL;
-	}
+	/* entries come as unknown senders do (unknown_note): most gateways
+	 * hear none, and max_entries of them are ~1 KiB each */
 	pthread_mutex_init(&u->lock, NULL);
 	return u;
 }
@@ -143,6 +140,26 @@ bool unknown_infer(const char *topic, char *format, size_t flen, char *name,
 	return false;
 }
 
+/* Room for one more entry: the array doubles up to max.  false when
+ * memory is short; the caller then reuses the oldest entry. */
+static bool grow(struct unknown *u)
+{
+	struct un_entry *e;
+	int cap;
+
+	if (u->n < u->cap)
+		return true;
+	cap = u->cap ? u->cap * 2 : 8;
+	if (cap > u->max)
+		cap = u->max;
+	e = realloc(u->e, (size_t)cap * sizeof *e);
+	if (!e)
+		return false;
+	u->e = e;
+	u->cap = cap;
+	return true;
+}
+
 bool unknown_note(struct unknown *u, const char *topic, const void *payload,
 		  size_t len, int64_t now_wall_ms)
 {
@@ -168,8 +185,11 @@ bool unknown_note(struct unknown *u, const char *topic, const void *payload,
 			oldest = i;
 	}
 	if (!e) {
-		if (u->n < u->max) {
+		if (u->n < u->max && grow(u)) {
 			e = &u->e[u->n++];
+		} else if (u->n == 0) {         /* nothing to reuse either */
+			pthread_mutex_unlock(&u->lock);
+			return false;
 		} else {
 			e = &u->e[oldest];
 			u->evicted++;
@@ -221,7 +241,7 @@ cJSON *unknown_json(struct unknown *u)
 	pthread_mutex_lock(&u->lock);
 	n = u->n;
 	copy = malloc((size_t)(n ? n : 1) * sizeof *copy);
-	if (copy)
+	if (copy && n > 0)         /* u->e is NULL until the first entry */
 		memcpy(copy, u->e, (size_t)n * sizeof *copy);
 	pthread_mutex_unlock(&u->lock);
 	if (!copy) {
