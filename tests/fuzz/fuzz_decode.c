@@ -44,8 +44,8 @@ static void fuzz_topic(const struct device_format *dec, const char *topic)
 	for (i = 0; i < n; i++)
 		if (strlen(rt[i].topic) >= TOPIC_MAX)
 			abort();
-	memset(&dev, 0, sizeof dev);
-	strcpy(dev.id, "dev");
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "dev";
 	snprintf(dev.format, sizeof dev.format, "%s", dec->name);
 	snprintf(dev.topic, sizeof dev.topic, "%s", topic);
 	dev.kind = DEV_EBIKE_CHARGER;
