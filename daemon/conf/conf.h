@@ -51,7 +51,7 @@ void *strpool_alloc(struct strpool *p, size_t size);
 /* the parse is over: drop the interning index (later strings are
  * appended as they come) */
 void strpool_seal(struct strpool *p);
-/* bytes handed out so far */
+/* the bytes its blocks take (headers included): what it keeps resident */
 size_t strpool_bytes(const struct strpool *p);
 void strpool_free(struct strpool *p);
 

@@ -17,7 +17,7 @@
 
 #include "conf.h"
 
-#define BLOCK_MIN  4096u        /* the first block's bytes */
+#define BLOCK_MIN  4096u        /* the first block's bytes, header included */
 #define BLOCK_MAX  65536u       /* blocks grow by doubling up to this */
 
 struct block {
@@ -34,7 +34,7 @@ struct slot {
 struct strpool {
 	struct block *head;     /* the block being filled */
 	size_t next_size;
-	size_t bytes;           /* handed out, for the benchmarks' accounting */
+	size_t bytes;           /* its blocks' sizes: what it keeps resident */
 	struct slot *index;     /* open addressing, cap a power of two */
 	size_t cap, n;
 	bool sealed;            /* index dropped: strings are only appended */
@@ -89,11 +89,12 @@ static void *carve(struct strpool *p, size_t size, size_t align)
 		at = (b->used + align - 1) & ~(align - 1);
 		if (at <= b->size && size <= b->size - at) {
 			b->used = at + size;
-			p->bytes += size;
 			return b->data + at;
 		}
 	}
-	want = size > p->next_size ? size : p->next_size;
+	/* next_size bytes in all, the header included */
+	want = p->next_size - sizeof *b;
+	want = size > want ? size : want;
 	b = malloc(sizeof *b + want);
 	if (!b)
 		return NULL;
@@ -104,7 +105,7 @@ static void *carve(struct strpool *p, size_t size, size_t align)
 	p->head = b;
 	if (p->next_size < BLOCK_MAX)
 		p->next_size *= 2;
-	p->bytes += size;
+	p->bytes += sizeof *b + want;
 	return b->data;
 }
 
