@@ -22,10 +22,16 @@ CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 LDFLAGS     += -fsanitize=address,undefined
 endif
 # not linked: the console's libmicrohttpd and the webhooks' libcurl are
-# loaded when configured (daemon/io/dynlib.h); systemd's notify protocol is
-# spoken by daemon/io/notify.c itself
-PKGS_NOLINK = libmicrohttpd libcurl libsystemd
-LDLIBS_ALL = -lpaho-mqtt3as $(shell $(PKG_CONFIG) --libs $(filter-out $(PKGS_NOLINK),$(PKGS))) -lpthread -lm $(LDLIBS)
+# loaded when configured (daemon/io/dynlib.h), OpenSSL's libcrypto and
+# libssl at their first need (daemon/io/ossl.h), and Paho in the build the
+# links need, with TLS or without (daemon/io/paho.h: no -lpaho-mqtt3as);
+# systemd's notify protocol is spoken by daemon/io/notify.c itself.  Their
+# headers are still compiled in (LIB_CFLAGS).
+PKGS_NOLINK = libmicrohttpd libcurl libsystemd libcrypto libssl
+LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(filter-out $(PKGS_NOLINK),$(PKGS))) -lpthread -lm $(LDLIBS)
+# programs that call Paho themselves, not through daemon/io/paho.h: the
+# benchmark's load generator and upstream receiver (mk/bench.mk)
+LDLIBS_PAHO = -lpaho-mqtt3as
 
 # The layers (docs/architecture.md), each allowed to use only those before
 # it.  A layer's files are compiled with the include paths of that layer
@@ -72,12 +78,13 @@ CTL_SRC   = tools/hazardctl.c tools/hazardctl_render.c tools/hazardctl_print.c \
 # hazardctl init and devices --unknown --config: the device formats (the
 # decoders and the kind inference, so that init reads a payload as the
 # daemon will) and the intake's own MQTT 3.1.1 subscriber (init's
-# listening window), with what they stand on: lib and core
+# listening window; its TLS loads libssl as the daemon does: ossl.c,
+# dynlib.c), with what they stand on: lib and core
 CTL_INIT_SRC = tools/hazardctl_init.c
 CTL_INIT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out daemon/lib/util.c daemon/lib/clock.c \
 	daemon/lib/log.c daemon/lib/base64.c,$(wildcard daemon/lib/*.c)) $(wildcard daemon/core/*.c) \
 	$(wildcard drivers/formats/*.c) drivers/io/mqtt_sub.c drivers/io/mqtt_packet.c \
-	drivers/io/mqtt_sub_stream.c)
+	drivers/io/mqtt_sub_stream.c daemon/io/ossl.c daemon/io/dynlib.c)
 # control.c calls back into the loop (not linked into unit tests); only
 # test_control links it, with its own test doubles of those calls.
 TEST_OBJ  = $(filter-out $(BUILD)/obj/daemon/app/control.o,$(CORE_OBJ))

@@ -13,11 +13,12 @@ BENCH_TOOLS = $(BUILD)/loadgen $(BUILD)/upstream_rx
 all: $(BENCH_TOOLS)
 bench-tools: $(BENCH_TOOLS)
 
+# both call Paho directly: linked with it (LDLIBS_PAHO)
 $(BUILD)/loadgen: $(BUILD)/obj/tools/loadgen.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(LDLIBS_PAHO)
 
 $(BUILD)/upstream_rx: $(BUILD)/obj/tools/upstream_rx.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(LDLIBS_PAHO)
 
 bench: deps all
 	BENCH_QUICK=$(or $(QUICK),$(BENCH_QUICK),0) bash tools/bench.sh $(BUILD)

@@ -29,6 +29,9 @@ declare -A fence=(
 	['systemd/']="io"
 	['microhttpd\.h']="io"
 	['argon2\.h']="io"
+	# libraries loaded at run time (Paho, OpenSSL, libmicrohttpd, libcurl)
+	# are io's, through dynlib.c
+	['dlfcn\.h']="io"
 	['cJSON\.h']="formats conf store io app"
 )
 

@@ -84,7 +84,8 @@ static int build_devices(const struct graph_home *h, struct graph *g)
 	int64_t now = now_mono_ms();
 	int i;
 
-	g->dev_state = calloc((size_t)nw->n_devices + 1, sizeof *g->dev_state);
+	g->dev_state = rules_states_new(nw->devices, nw->n_devices);
+	g->n_dev_state = nw->n_devices;
 	g->dev_complaint = calloc((size_t)nw->n_devices + 1, sizeof *g->dev_complaint);
 	g->fresh = calloc((size_t)nw->n_devices + 1, sizeof *g->fresh);
 	if (!ids || !kept || !g->dev_state || !g->dev_complaint || !g->fresh) {
@@ -101,8 +102,14 @@ static int build_devices(const struct graph_home *h, struct graph *g)
 		hit = n_old ? bsearch(&key, ids, (size_t)n_old, sizeof *ids, id_slot_cmp)
 			    : NULL;
 		if (hit) {
-			/* open hazard slots, last reading, counters, offline clock */
-			g->dev_state[i] = h->d->dev_state[hit->idx];
+			/* open hazard slots, last reading, counters, offline
+			 * clock, into the slots of the device's kind now */
+			if (rules_state_carry(&g->dev_state[i],
+					      &h->d->dev_state[hit->idx]) < 0) {
+				free(ids);
+				free(kept);
+				return -1;
+			}
 			g->dev_complaint[i] = (*h->dev_complaint)[hit->idx];
 			kept[hit->idx] = true;
 		} else {
@@ -229,7 +236,7 @@ void graph_free(struct graph *g)
 	devindex_free(g->ix);
 	devindex_free(g->intake_ix);
 	devindex_free(g->disc_ix);
-	free(g->dev_state);
+	rules_states_free(g->dev_state, g->n_dev_state);
 	free(g->dev_complaint);
 	free(g->fresh);
 	interlock_free(g->il);
@@ -280,9 +287,9 @@ int graph_commit(const struct graph_home *h, struct graph *g)
 	struct config *old = d->cfg;
 	int rc = 0;
 
+	rules_states_free(d->dev_state, old ? old->n_devices : 0);
 	d->cfg = g->cfg;
 	g->cfg = NULL;
-	free(d->dev_state);
 	d->dev_state = g->dev_state;
 	g->dev_state = NULL;
 	free(*h->dev_complaint);

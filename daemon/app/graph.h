@@ -20,6 +20,7 @@ struct graph {
 	struct devindex     *intake_ix;     /* the intake's own copy (running only) */
 	struct devindex     *disc_ix;       /* discovery's (configured = skipped) */
 	struct device_state *dev_state;     /* parallel to cfg->devices */
+	int                  n_dev_state;   /* its length (rules_states_free) */
 	struct complaint    *dev_complaint; /* the same */
 	bool                *fresh;         /* device new: its rules read the store */
 	struct interlock    *il;            /* NULL: no lines, no interlocks */

@@ -125,9 +125,10 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 	/* its deadline from now on runs on the monotonic clock */
 	if (rec->kind == REC_HAZARD && strcmp(event, "raised") == 0 &&
 	    (unsigned)rec->type < HZ_TYPE_COUNT &&
-	    (ds = dev_state_of(d, rec->device))) {
-		ds->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
-		ds->hz_raised_mono_ms[rec->type] = now_mono_ms();
+	    (ds = dev_state_of(d, rec->device)) && rules_cold(ds)) {
+		/* out of memory: the deadline falls back to the wall clock */
+		ds->cold->hz_raised_wall_ms[rec->type] = rec->raised_at_ms;
+		ds->cold->hz_raised_mono_ms[rec->type] = now_mono_ms();
 	}
 	log_prio(lifecycle_log_prio(rec, event),
 		 "%s %s: %s%s%s on %s at %s (id %s, occurrences %d)",
@@ -140,12 +141,7 @@ void lifecycle_emit(struct daemon *d, const struct hazard_rec *rec,
 
 bool lifecycle_condition_on(const struct device_state *ds)
 {
-	int t;
-
-	for (t = 0; t < HZ_TYPE_COUNT; t++)
-		if (ds->slot[t].active)
-			return true;
-	return false;
+	return ds->active != 0;
 }
 
 /* ------------------------------------------------------------ deadlines */
@@ -168,9 +164,11 @@ static bool is_due(struct daemon *d, const struct hazard_rec *rec, int64_t wall,
 	struct device_state *ds = (unsigned)rec->type < HZ_TYPE_COUNT ?
 				  dev_state_of(d, rec->device) : NULL;
 
-	if (ds && ds->hz_raised_mono_ms[rec->type] &&
-	    ds->hz_raised_wall_ms[rec->type] == rec->raised_at_ms)
-		return mono - ds->hz_raised_mono_ms[rec->type] >=
+	const struct device_cold *cold = ds ? ds->cold : NULL;
+
+	if (cold && cold->hz_raised_mono_ms[rec->type] &&
+	    cold->hz_raised_wall_ms[rec->type] == rec->raised_at_ms)
+		return mono - cold->hz_raised_mono_ms[rec->type] >=
 		       rec->deadline_ms - rec->raised_at_ms;
 	return wall >= rec->deadline_ms;
 }

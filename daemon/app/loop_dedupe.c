@@ -34,7 +34,15 @@ static int64_t msg_hash(const struct msg *m)
 		p = (const unsigned char *)&m->len;
 		n = sizeof m->len;
 	}
-	for (i = 0; i < n; i++)
+	/* four bytes a turn: the same hash, a quarter of the loop's own
+	 * steps (it runs over every payload) */
+	for (i = 0; i + 4 <= n; i += 4) {
+		h = (h ^ p[i]) * 1099511628211ULL;
+		h = (h ^ p[i + 1]) * 1099511628211ULL;
+		h = (h ^ p[i + 2]) * 1099511628211ULL;
+		h = (h ^ p[i + 3]) * 1099511628211ULL;
+	}
+	for (; i < n; i++)
 		h = (h ^ p[i]) * 1099511628211ULL;
 	return (int64_t)h;
 }

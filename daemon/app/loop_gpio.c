@@ -51,7 +51,6 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	struct device_state *ds;
 	struct gpio_pending *p;
 	struct hazard_change chg;
-	struct rule_slot *slot;
 	bool on = gpio_hazard_on(in, gc->asserted);
 	int64_t wall = now_wall_ms() - (now_mono_ns() - gc->edge_ns) / 1000000;
 	static const enum reading_field field[HZ_TYPE_COUNT] = {
@@ -68,7 +67,6 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	ds->last_seen_ms = now_mono_ms();
 	if (!restart)   /* the start-up read is the line's, not the device's word */
 		presence_note(L->d.store, dev, ds, NULL, wall);
-	slot = &ds->slot[in->hazard];
 	memset(&chg, 0, sizeof chg);
 	chg.type = (enum hazard_type)in->hazard;
 	chg.severity = (enum severity)in->severity;
@@ -78,7 +76,7 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 		 in->nc_supervision ? (on ? "loop open" : "loop closed")
 				    : (on ? "contact closed" : "contact open"),
 		 in->chip, in->line);
-	if (slot->active == on) {
+	if (rules_active(ds, (enum hazard_type)in->hazard) == on) {
 		if (restart && on)
 			cJSON_Delete(loop_interlock(L, dev, &chg));
 		/* the thread acts on the contact itself: its outputs already
@@ -95,8 +93,7 @@ static void gpio_change_apply(struct loop *L, const struct gpio_change *gc, bool
 	/* debounce_ms is deliberate waiting, not reaction time */
 	if (acts && on && !restart && !acted)
 		lat_record(&L->d, now_mono_ns() - gc->edge_ns - (int64_t)in->debounce_ms * 1000000);
-	slot->active = on;
-	slot->severity = chg.severity;
+	rules_set_active(ds, chg.type, on, chg.severity);
 	L->d.gpio_changes++;
 	/* callers collect at most GP_MAX - n_gp changes: there is room */
 	p = &L->gp[L->n_gp++];

@@ -172,25 +172,31 @@ static void count_fields(struct loop *L, const struct device_cfg *dev,
 			 struct device_state *ds, const struct reading *r,
 			 const char *why)
 {
+	/* the counters are made with the first field left out; out of
+	 * memory, this device's fields go uncounted (the totals still count) */
+	struct device_cold *cold = r->bad ? rules_cold(ds) : ds->cold;
 	uint64_t total = 0;
 	int f;
 
 	for (f = 0; f < RF_COUNT; f++) {
 		if ((r->bad >> f) & 1u) {
-			ds->field_bad[f]++;
+			if (cold)
+				cold->field_bad[f]++;
 			L->d.cnt.bad_fields++;
 		}
 		if ((r->over >> f) & 1u) {
 			ds->over_range++;
 			L->d.cnt.over_range++;
 		}
-		total += ds->field_bad[f];
+		total += cold ? cold->field_bad[f] : 0;
 	}
+	if (!cold)
+		return;         /* never a field left out: nothing to release */
 	if (r->bad)
-		complain(&ds->field_complaint, "device %s: %s, left out (%llu fields left "
+		complain(&cold->field_complaint, "device %s: %s, left out (%llu fields left "
 			 "out so far)", dev->id, why, (unsigned long long)total);
 	else
-		complain_release(&ds->field_complaint, "device %s: fields readable again",
+		complain_release(&cold->field_complaint, "device %s: fields readable again",
 				 dev->id);
 }
 
@@ -388,7 +394,7 @@ void loop_rules_resync(struct loop *L)
 	int i;
 
 	for (i = 0; i < L->d.cfg->n_devices; i++)
-		memset(L->d.dev_state[i].slot, 0, sizeof L->d.dev_state[i].slot);
+		rules_forget(&L->d.dev_state[i]);
 	graph_restore_rules(L->d.store, L->d.cfg, L->d.dev_state, NULL);
 }
 

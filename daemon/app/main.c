@@ -293,7 +293,7 @@ int main(int argc, char **argv)
 	live_free(L.d.live);
 	msgq_free(L.q);
 	store_close(L.d.store);
-	free(L.d.dev_state);
+	rules_states_free(L.d.dev_state, L.d.cfg ? L.d.cfg->n_devices : 0);
 	free(L.dev_complaint);
 	devindex_free(L.ix);
 	gpio_thread_free(L.d.gt);

@@ -72,10 +72,10 @@ static cJSON *device_json(const struct device_cfg *dev, const struct device_stat
 		cJSON *bf = cJSON_AddObjectToObject(o, "bad_fields");
 		int f;
 
-		for (f = 0; bf && st && f < RF_COUNT; f++)
-			if (st->field_bad[f])
+		for (f = 0; bf && st && st->cold && f < RF_COUNT; f++)
+			if (st->cold->field_bad[f])
 				cJSON_AddNumberToObject(bf, reading_field_name[f],
-							(double)st->field_bad[f]);
+							(double)st->cold->field_bad[f]);
 	}
 	cJSON_AddNumberToObject(o, "over_range", st ? (double)st->over_range : 0);
 	/* 自查: test-button presses, reported as the self-check rate */

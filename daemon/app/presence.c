@@ -33,7 +33,7 @@ enum presence device_presence(const struct device_cfg *dev, const struct device_
 {
 	if (!ds || !ds->heard)
 		return PRES_NEVER_SEEN;
-	if (ds->slot[HZ_DEVICE_OFFLINE].active)
+	if (rules_active(ds, HZ_DEVICE_OFFLINE))
 		return PRES_OFFLINE;
 	if (dev->heartbeat_s > 0 && mono_ms - ds->last_seen_ms > dev->heartbeat_s * 1000LL)
 		return PRES_OFFLINE;

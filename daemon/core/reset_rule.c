@@ -17,7 +17,7 @@ int reset_rule_active_device(const struct interlock_cfg *r, const struct device_
 	for (j = 0; j < n_devs; j++) {
 		if ((r->device[0] && strcmp(r->device, devs[j].id) != 0) ||
 		    (r->site[0] && strcmp(r->site, devs[j].site) != 0) ||
-		    !ds[j].slot[r->hazard].active)
+		    !rules_active(&ds[j], (enum hazard_type)r->hazard))
 			continue;
 		return j;
 	}

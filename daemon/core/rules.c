@@ -120,56 +120,62 @@ static double rules_hyst(const struct rule_params *p)
 static void rules_analog_step(struct rules_ctx *c, enum hazard_type t,
 			      const struct analog *a, const enum severity sev_of[3])
 {
-	struct rule_slot *s = &c->st->slot[t];
+	struct device_state *st = c->st;
+	struct rule_slot *s;
 	char text[64];
-	int lvl;
+	int lvl, plvl;
 
 	if (!a->known)
 		return;
+	/* below the onset with nothing pending: the common reading of a
+	 * device in normal state, decided by the bits alone */
+	if (a->level == 0 && !rules_active(st, t)) {
+		slot_pending_reset(st, t);
+		return;
+	}
+	s = rules_slot(st, t);
+	plvl = slot_pending_level(st, t);
 	/* flapping and off (its clear deferred): a new onset must hold
 	 * like any other before slot_raise folds it */
-	if (s->active && !s->off_since_ms) {
+	if (rules_active(st, t) && !(s && s->off_since_ms)) {
 		if (!a->held) {
 			slot_clear(c, t, why_text(&a->why[0], text));
 			return;
 		}
-		if (a->level == 0 || sev_of[a->level] <= s->severity) {
-			slot_pending_reset(s);
+		if (a->level == 0 || sev_of[a->level] <= rules_severity(st, t)) {
+			slot_pending_reset(st, t);
 			return;
 		}
-		if (s->pending_ms == 0 || s->pending_level != a->level) {
-			s->pending_ms = rules_mark(c->now_ms);
-			s->pending_level = a->level;
-		}
-		if (rules_hold_expired(c, s->pending_ms))
+		if (!plvl || plvl != a->level)
+			slot_pending_set(st, t, a->level, rules_mark(c->now_ms));
+		if (!s || rules_hold_expired(c, s->pending_ms))
 			slot_escalate(c, t, sev_of[a->level],
 				      why_text(&a->why[a->level], text));
 		return;
 	}
 
 	if (a->level == 0) {
-		slot_pending_reset(s);
+		slot_pending_reset(st, t);
 		return;
 	}
-	if (s->pending_ms == 0) {
-		s->pending_ms = rules_mark(c->now_ms);
-		s->pending_level = a->level;
-	} else if (a->level < s->pending_level) {
-		s->pending_level = a->level;
-	}
-	if (!rules_hold_expired(c, s->pending_ms))
+	if (!plvl)
+		slot_pending_set(st, t, a->level, rules_mark(c->now_ms));
+	else if (a->level < plvl)
+		slot_pending_set(st, t, a->level, 0);
+	/* without a slot (never in a layout) there is no hold to count */
+	if (s && !rules_hold_expired(c, s->pending_ms))
 		return;
-	lvl = s->pending_level;
+	lvl = slot_pending_level(st, t);
+	if (!lvl)
+		lvl = a->level;
 	slot_raise(c, t, sev_of[lvl], why_text(&a->why[lvl], text));
 	/*
 	 * Raised at the level that held, while the value already stands
 	 * higher: when it got there is not recorded (one timestamp per slot),
 	 * so the higher level's hold starts now; at worst one extra hold_s.
 	 */
-	if (s->active && a->level > lvl && sev_of[a->level] > s->severity) {
-		s->pending_ms = rules_mark(c->now_ms);
-		s->pending_level = a->level;
-	}
+	if (rules_active(st, t) && a->level > lvl && sev_of[a->level] > rules_severity(st, t))
+		slot_pending_set(st, t, a->level, rules_mark(c->now_ms));
 }
 
 /*
@@ -288,8 +294,8 @@ static void rules_flagged(struct rules_ctx *c, enum hazard_type t, bool flag_on,
 			snprintf(detail, sizeof(detail), "%s flag", flag_name);
 		slot_raise(c, t, sev, detail);
 		slot_escalate(c, t, sev, detail);
-		if (c->st->slot[t].active)
-			slot_pending_reset(&c->st->slot[t]);
+		if (rules_active(c->st, t))
+			slot_pending_reset(c->st, t);
 		return;
 	}
 	if (!a->known) {
@@ -414,7 +420,7 @@ static void rules_charging(struct rules_ctx *c, const struct reading *cur)
 		return;
 	if (!charging) {
 		st->charging_since_ms = 0;
-		if (!st->slot[HZ_OVERCHARGE].active)
+		if (!rules_active(st, HZ_OVERCHARGE))
 			return;         /* nothing to clear: no text to write */
 		if (reading_has(cur, RF_POWER_W))
 			snprintf(detail, sizeof(detail), "power_w %g <= charging_w %g",
@@ -443,7 +449,7 @@ static void rules_off(struct rules_ctx *c, enum hazard_type t, double thr,
 {
 	char detail[96];
 
-	if (thr > 0 || !c->st->slot[t].active)
+	if (thr > 0 || !rules_active(c->st, t))
 		return;
 	snprintf(detail, sizeof detail, "%s is 0: rule turned off", name);
 	slot_end(c, t, detail);     /* at once, flapping or not */
@@ -500,7 +506,7 @@ static void rules_battery(struct rules_ctx *c, const struct reading *cur)
 	} else if (flag) {
 		slot_raise(c, HZ_LOW_BATTERY, SEV_GENERAL, "battery_low flag");
 	} else if (has_pct && v > low + BATTERY_CLEAR_POINTS) {
-		if (!c->st->slot[HZ_LOW_BATTERY].active)
+		if (!rules_active(c->st, HZ_LOW_BATTERY))
 			return;         /* nothing to clear: no text to write */
 		snprintf(detail, sizeof(detail), "battery %g > %g", v, low + BATTERY_CLEAR_POINTS);
 		slot_clear(c, HZ_LOW_BATTERY, detail);
@@ -520,7 +526,7 @@ static void rules_flag(struct rules_ctx *c, const struct reading *cur,
 	if (cur->val[f] != 0) {
 		snprintf(detail, sizeof(detail), "%s flag", reading_field_name[f]);
 		slot_raise(c, t, SEV_GENERAL, detail);
-	} else if (c->st->slot[t].active) {     /* else nothing to clear */
+	} else if (rules_active(c->st, t)) {     /* else nothing to clear */
 		snprintf(detail, sizeof(detail), "%s flag off", reading_field_name[f]);
 		slot_clear(c, t, detail);
 	}
@@ -670,16 +676,18 @@ void rules_restore(struct device_state *st, enum hazard_type t, enum severity s,
 
 	if (!st || (unsigned)t >= HZ_TYPE_COUNT)
 		return;
-	slot = &st->slot[t];
 	/* two open records of one type should not exist; keep the worse */
-	if (!slot->active || s > slot->severity)
-		slot->severity = s;
-	slot->active = true;
+	if (!rules_active(st, t) || s > rules_severity(st, t))
+		rules_set_active(st, t, true, s);
+	st->active |= 1u << t;
 	/* still one record: its later onsets fold into it (the count of
 	 * those folded before the restart is lost; its occurrences keep
 	 * what was written) */
-	slot->flapping = slot->flapping || flapping;
-	slot->off_since_ms = 0;
-	slot->folded = 0;
-	slot_pending_reset(slot);
+	if (flapping)
+		st->flapping |= 1u << t;
+	if ((slot = rules_slot(st, t))) {
+		slot->off_since_ms = 0;
+		slot->folded = 0;
+	}
+	slot_pending_reset(st, t);
 }

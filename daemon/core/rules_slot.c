@@ -32,10 +32,30 @@ struct hazard_change *rules_emit(struct rules_ctx *c, enum hazard_type t,
 	return h;
 }
 
-void slot_pending_reset(struct rule_slot *s)
+void slot_pending_reset(struct device_state *st, enum hazard_type t)
 {
-	s->pending_ms = 0;
-	s->pending_level = 0;
+	struct rule_slot *s;
+
+	/* nothing pending: the slot is not read (nor made resident) */
+	if (!((st->pending >> t) & 1u))
+		return;
+	st->pending &= ~(1u << t);
+	st->pend_high &= ~(1u << t);
+	if ((s = rules_slot(st, t)))
+		s->pending_ms = 0;
+}
+
+void slot_pending_set(struct device_state *st, enum hazard_type t, int level,
+		      int64_t mark_ms)
+{
+	struct rule_slot *s = rules_slot(st, t);
+
+	if (!s)
+		return;         /* no slot: no hold to count (never in a layout) */
+	if (mark_ms)
+		s->pending_ms = mark_ms;
+	st->pending |= 1u << t;
+	st->pend_high = level >= 2 ? st->pend_high | (1u << t) : st->pend_high & ~(1u << t);
 }
 
 /* pending_ms 0 means "nothing pending", so time 0 is recorded as 1 ms. */
@@ -73,30 +93,33 @@ bool rules_flap_on(const struct rules_ctx *c)
 void slot_escalate(struct rules_ctx *c, enum hazard_type t,
 		   enum severity sev, const char *detail)
 {
-	struct rule_slot *s = &c->st->slot[t];
+	struct device_state *st = c->st;
 
-	if (!s->active || s->severity >= sev ||
+	if (!rules_active(st, t) || rules_severity(st, t) >= sev ||
 	    !rules_emit(c, t, CHG_ESCALATE, sev, detail))
 		return;
-	s->severity = sev;
-	slot_pending_reset(s);
+	st->major |= 1u << t;   /* sev > general: major */
+	slot_pending_reset(st, t);
 }
 
 /* Dedup lives here: an active slot never gets a second CHG_ACTIVE.  A
  * flapping slot whose condition was off comes back as a folded onset
- * (no change; severity may still rise). */
+ * (no change; severity may still rise).  A type without a slot (never one
+ * the device's rules raise) is raised all the same, without flap
+ * detection: nothing of an alarm is lost to the layout. */
 void slot_raise(struct rules_ctx *c, enum hazard_type t,
 		enum severity sev, const char *detail)
 {
 	const struct rule_params *p = &c->dev->rules;
-	struct rule_slot *s = &c->st->slot[t];
+	struct device_state *st = c->st;
+	struct rule_slot *s = rules_slot(st, t);
 	struct hazard_change *h;
 	bool quick, flapping;
 	char why[96];
 	int onsets;
 
-	if (s->active) {
-		if (s->flapping && s->off_since_ms) {
+	if (rules_active(st, t)) {
+		if (rules_flapping(st, t) && s && s->off_since_ms) {
 			s->off_since_ms = 0;
 			if (s->folded < INT_MAX)
 				s->folded++;
@@ -104,7 +127,7 @@ void slot_raise(struct rules_ctx *c, enum hazard_type t,
 		}
 		return;
 	}
-	quick = s->cleared_ms != 0 &&
+	quick = s && s->cleared_ms != 0 &&
 		(double)(c->now_ms - s->cleared_ms) <= p->flap_window_s * 1000.0;
 	onsets = quick && s->onsets < INT_MAX ? s->onsets + 1 : 1;
 	flapping = rules_flap_on(c) && onsets >= (int)p->flap_count;
@@ -115,61 +138,71 @@ void slot_raise(struct rules_ctx *c, enum hazard_type t,
 	if (!(h = rules_emit(c, t, CHG_ACTIVE, sev, detail)))
 		return;
 	h->flapping = flapping;
-	s->active = true;
-	s->severity = sev;
-	s->onsets = onsets;
-	s->flapping = flapping;
-	s->off_since_ms = 0;
-	s->folded = 0;
-	slot_pending_reset(s);
+	rules_set_active(st, t, true, sev);
+	st->flapping = flapping ? st->flapping | (1u << t) : st->flapping & ~(1u << t);
+	if (s) {
+		s->onsets = onsets;
+		s->off_since_ms = 0;
+		s->folded = 0;
+	}
+	slot_pending_reset(st, t);
 }
 
 /* The clear itself, now: with the onsets folded while it flapped. */
 void slot_end(struct rules_ctx *c, enum hazard_type t, const char *detail)
 {
-	struct rule_slot *s = &c->st->slot[t];
+	struct device_state *st = c->st;
+	struct rule_slot *s = rules_slot(st, t);
 	struct hazard_change *h;
 
-	if (!s->active || !(h = rules_emit(c, t, CHG_CLEAR, s->severity, detail)))
+	if (!rules_active(st, t) ||
+	    !(h = rules_emit(c, t, CHG_CLEAR, rules_severity(st, t), detail)))
 		return;
-	h->folded = s->folded;
-	s->active = false;
-	s->cleared_ms = rules_mark(c->now_ms);
-	s->flapping = false;
-	s->off_since_ms = 0;
-	s->folded = 0;
-	slot_pending_reset(s);
+	h->folded = s ? s->folded : 0;
+	st->active &= ~(1u << t);
+	st->flapping &= ~(1u << t);
+	if (s) {
+		s->cleared_ms = rules_mark(c->now_ms);
+		s->off_since_ms = 0;
+		s->folded = 0;
+	}
+	slot_pending_reset(st, t);
 }
 
 /* The condition went away: a clear, or while flapping the start of the
  * settle clock (rules_settle sends the clear). */
 void slot_clear(struct rules_ctx *c, enum hazard_type t, const char *detail)
 {
-	struct rule_slot *s = &c->st->slot[t];
+	struct device_state *st = c->st;
+	struct rule_slot *s;
 
-	if (!s->active)
+	if (!rules_active(st, t))
 		return;
-	if (s->flapping && rules_flap_on(c)) {
+	if (rules_flapping(st, t) && rules_flap_on(c) && (s = rules_slot(st, t))) {
 		if (!s->off_since_ms)
 			s->off_since_ms = rules_mark(c->now_ms);
-		slot_pending_reset(s);
+		slot_pending_reset(st, t);
 		return;
 	}
 	slot_end(c, t, detail);
 }
 
 /* Flapping conditions that have stayed off for settle_s end now (at
- * once when flap detection was turned off meanwhile). */
+ * once when flap detection was turned off meanwhile).  Only the types
+ * active and flapping are looked at: a tick over a quiet device reads no
+ * slot. */
 void rules_settle(struct rules_ctx *c)
 {
 	double settle_ms = c->dev->rules.settle_s * 1000.0;
+	uint32_t m = c->st->active & c->st->flapping;
 	char detail[96];
 	int t;
 
-	for (t = 0; t < HZ_TYPE_COUNT; t++) {
-		struct rule_slot *s = &c->st->slot[t];
+	for (t = 0; m && t < HZ_TYPE_COUNT; t++) {
+		struct rule_slot *s;
 
-		if (!s->active || !s->flapping || !s->off_since_ms)
+		if (!((m >> t) & 1u) || !(s = rules_slot(c->st, (enum hazard_type)t)) ||
+		    !s->off_since_ms)
 			continue;
 		if (rules_flap_on(c) && (double)(c->now_ms - s->off_since_ms) < settle_ms)
 			continue;

@@ -23,7 +23,16 @@ struct rules_ctx {
 struct hazard_change *rules_emit(struct rules_ctx *c, enum hazard_type t,
 				 enum change_kind k, enum severity s,
 				 const char *detail);
-void slot_pending_reset(struct rule_slot *s);
+/* No onset of t is being debounced any more. */
+void slot_pending_reset(struct device_state *st, enum hazard_type t);
+/* The level being debounced: 0 none, 1 low, 2 high. */
+static inline int slot_pending_level(const struct device_state *st, enum hazard_type t)
+{
+	return (st->pend_high >> t) & 1u ? 2 : (int)((st->pending >> t) & 1u);
+}
+/* An onset at level 1 or 2 is debounced from now_ms (a rules_mark). */
+void slot_pending_set(struct device_state *st, enum hazard_type t, int level,
+		      int64_t mark_ms);
 /* now_ms as a "pending since" mark: 0 means none, so time 0 is 1 ms. */
 int64_t rules_mark(int64_t now_ms);
 /* Is flap detection on for c's device (flap_count >= 2, a window)? */

@@ -12,36 +12,51 @@
  * is evicted and its ts becomes a floor, and nothing at or before the
  * floor is accepted any more.  So a full cache refuses old-but-in-window
  * commands rather than forgetting ids it may see again.
- * Pure functions: no I/O, no logging (callers log, without key material).
+ * Pure functions: no I/O, no logging (callers log, without key material),
+ * but for libcrypto that cannot be loaded.  libcrypto is loaded at
+ * start-up when a key is configured (uplink.c, cmd_auth_load), otherwise
+ * at the first HMAC (ossl.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include "io.h"
+#include "ossl.h"
+
+int cmd_auth_load(char *err, size_t errlen)
+{
+	return ossl_load_crypto("command authentication (upstream.command_key_file)",
+				err, errlen);
+}
 
 int cmd_hmac(const unsigned char *key, size_t keylen, const char *topic,
 	     const char *body, unsigned char mac[CMD_MAC_LEN])
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
+	EVP_MAC *m;
+	EVP_MAC_CTX *c;
 	OSSL_PARAM params[2];
 	size_t outl = 0;
+	char err[256];
 	int ok;
 
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	ok = c && EVP_MAC_init(c, key, keylen, params) == 1 &&
-		(!topic || (EVP_MAC_update(c, (const unsigned char *)topic, strlen(topic)) == 1 &&
-			    EVP_MAC_update(c, (const unsigned char *)"\n", 1) == 1)) &&
-		EVP_MAC_update(c, (const unsigned char *)body, strlen(body)) == 1 &&
-		EVP_MAC_final(c, mac, &outl, CMD_MAC_LEN) == 1 && outl == CMD_MAC_LEN;
-	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(m);
+	/* loaded already when a key is configured; here for other callers
+	 * (tests, fuzzers), and no key material in what is logged */
+	if (cmd_auth_load(err, sizeof err) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	m = ossl.EVP_MAC_fetch(NULL, "HMAC", NULL);
+	c = m ? ossl.EVP_MAC_CTX_new(m) : NULL;
+	params[0] = ossl.OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = ossl.OSSL_PARAM_construct_end();
+	ok = c && ossl.EVP_MAC_init(c, key, keylen, params) == 1 &&
+		(!topic || (ossl.EVP_MAC_update(c, (const unsigned char *)topic, strlen(topic)) == 1 &&
+			    ossl.EVP_MAC_update(c, (const unsigned char *)"\n", 1) == 1)) &&
+		ossl.EVP_MAC_update(c, (const unsigned char *)body, strlen(body)) == 1 &&
+		ossl.EVP_MAC_final(c, mac, &outl, CMD_MAC_LEN) == 1 && outl == CMD_MAC_LEN;
+	ossl.EVP_MAC_CTX_free(c);
+	ossl.EVP_MAC_free(m);
 	return ok ? 0 : -1;
 }
 
@@ -86,8 +101,9 @@ bool cmd_sig_ok(const unsigned char *key, size_t keylen, const char *topic,
 	}
 	if (cmd_hmac(key, keylen, topic, body, want) < 0)
 		return false;
-	ok = CRYPTO_memcmp(want, got, CMD_MAC_LEN) == 0;
-	OPENSSL_cleanse(want, sizeof want);
+	/* cmd_hmac succeeded: libcrypto is loaded */
+	ok = ossl.CRYPTO_memcmp(want, got, CMD_MAC_LEN) == 0;
+	explicit_bzero(want, sizeof want);
 	return ok;
 }
 
@@ -174,8 +190,10 @@ int replay_from_json(struct replay_cache *rc, const cJSON *o)
 	return 0;
 }
 
+/* explicit_bzero, not OPENSSL_cleanse: the same promise (not optimised
+ * away) without needing libcrypto loaded to forget a key */
 void cmd_key_wipe(void *key, size_t len)
 {
 	if (key)
-		OPENSSL_cleanse(key, len);
+		explicit_bzero(key, len);
 }

@@ -16,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <MQTTAsync.h>
-
 #include "io.h"
+#include "paho.h"
 
 /* Room for every format's filters (formats.c: format_filters). */
 #define DV_FILTERS_MAX 32
@@ -49,8 +48,8 @@ static int dv_on_message(void *ctx, char *topic, int topic_len, void *vm)
 	if (devindex_find(dv->ix, t, NULL) < 0 && m->payloadlen >= 0)
 		unknown_note(dv->u, t, m->payload, (size_t)m->payloadlen, now_wall_ms());
 	pthread_mutex_unlock(&dv->ix_lock);
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
+	paho.MQTTAsync_freeMessage(&m);
+	paho.MQTTAsync_free(topic);
 	return 1;
 }
 
@@ -71,9 +70,9 @@ static void dv_on_up(void *ctx)
 		topics[i] = (char *)filters[i];        /* Paho does not write */
 		qos[i] = 0;
 	}
-	rc = MQTTAsync_subscribeMany(dv->link.client, n, topics, qos, &ro);
+	rc = paho.MQTTAsync_subscribeMany(dv->link.client, n, topics, qos, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
-		log_warnx("discovery: subscribe failed: %s", MQTTAsync_strerror(rc));
+		log_warnx("discovery: subscribe failed: %s", paho.MQTTAsync_strerror(rc));
 }
 
 void discovery_reconfigure(struct discovery *dv, struct devindex *ix)
@@ -118,6 +117,7 @@ struct discovery *discovery_new(const struct config *cfg, struct devindex *ix,
 	dv->link.on_message = dv_on_message;
 	dv->link.ctx = dv;
 	if (mqtt_link_read_password(&dv->link, cfg->local.password_file, err, errlen) < 0 ||
+	    mqtt_link_library(cfg, err, errlen) < 0 ||
 	    mqtt_link_init(&dv->link, err, errlen) < 0) {
 		mqtt_link_destroy(&dv->link, 0);
 		devindex_free(dv->ix);

@@ -57,7 +57,8 @@ void uplink_topic(const struct config *cfg, const char *suffix, char *buf, size_
 
 /* ------------------------------------------------------------- sha256.c
  * An evidence file's name: the SHA-256 of its bytes, 64 lowercase hex
- * digits and a NUL in out.  0, or -1 if the digest failed.
+ * digits and a NUL in out.  0, or -1 if the digest failed (or libcrypto,
+ * loaded at the first call, could not be: logged).
  */
 int sha256_hex(const void *p, size_t n, char out[65]);
 
@@ -73,6 +74,9 @@ struct replay_cache {
 	int     n;
 	int64_t floor_ms;       /* a full cache evicted up to here: ts <= floor refused */
 };
+/* Load libcrypto for the HMAC (ossl.h): at start-up when a key is
+ * configured, so that a missing library stops start-up.  0 or -1 (err). */
+int  cmd_auth_load(char *err, size_t errlen);
 /* topic may be NULL (plain HMAC of body, for test vectors); 0 or -1. */
 int  cmd_hmac(const unsigned char *key, size_t keylen, const char *topic,
 	      const char *body, unsigned char mac[CMD_MAC_LEN]);

@@ -8,15 +8,13 @@
  * write the wake fd.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <MQTTAsync.h>
-
 #include "io.h"
+#include "paho.h"
 
 #define RECONNECT_BASE_MS 500
 #define RECONNECT_CAP_MS  10000  /* an alarm waits at most this long for a link that is back */
@@ -81,8 +79,8 @@ static int on_message_arrived(void *ctx, char *topic, int topic_len,
 
 	if (l->on_message)
 		return l->on_message(l->ctx, topic, topic_len, m);
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
+	paho.MQTTAsync_freeMessage(&m);
+	paho.MQTTAsync_free(topic);
 	return 1;
 }
 
@@ -104,44 +102,52 @@ int mqtt_link_read_password(struct mqtt_link *l, const char *path, char *err,
 	return 0;
 }
 
-/* Paho's SSL build would initialise all of OpenSSL when the first client
- * is created (every algorithm and error string: 1.5 MB resident), TLS or
- * not.  OpenSSL 3 initialises itself on first use, so a gateway with only
- * tcp:// links does without, and one with ssl:// pays when it connects. */
-static void paho_global_init(void)
+static bool link_has_tls(const struct mqtt_link *l)
 {
-	MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+	for (int i = 0; i < l->n_uris; i++)
+		if (uri_is_tls(l->uris[i]))
+			return true;
+	return false;
+}
 
-	io.do_openssl_init = 0;
-	MQTTAsync_global_init(&io);
+/* TLS options without a TLS URI are never given to Paho (link_connect),
+ * so the URIs alone decide. */
+int mqtt_link_library(const struct config *cfg, char *err, size_t errlen)
+{
+	bool tls = uri_is_tls(cfg->local.uri);
+
+	for (int i = 0; i < cfg->upstream.n_uris; i++)
+		tls = tls || uri_is_tls(cfg->upstream.uris[i]);
+	return paho_load(tls, err, errlen);
 }
 
 int mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen)
 {
-	static pthread_once_t paho_once = PTHREAD_ONCE_INIT;
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	MQTTAsync c;
 	int rc;
 
-	pthread_once(&paho_once, paho_global_init);
+	/* loaded already (mqtt_link_library) unless the caller has no config */
+	if (paho_load(link_has_tls(l), err, errlen) < 0)
+		return -1;
 
 	/* The callers bound their own in-flight windows; Paho's default of
 	 * 100 buffered messages would refuse publishes even while connected. */
 	co.maxBufferedMessages = 100000;
 	co.sendWhileDisconnected = 0;
-	rc = MQTTAsync_createWithOptions(&c, l->uris[0], l->client_id,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+	rc = paho.MQTTAsync_createWithOptions(&c, l->uris[0], l->client_id,
+					      MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
 	if (rc != MQTTASYNC_SUCCESS) {
 		snprintf(err, errlen, "%s: cannot create MQTT client for %s: %s",
-			 l->name, l->uris[0], MQTTAsync_strerror(rc));
+			 l->name, l->uris[0], paho.MQTTAsync_strerror(rc));
 		return -1;
 	}
 	l->client = c;
-	rc = MQTTAsync_setCallbacks(c, l, on_connection_lost, on_message_arrived, NULL);
+	rc = paho.MQTTAsync_setCallbacks(c, l, on_connection_lost, on_message_arrived, NULL);
 	if (rc != MQTTASYNC_SUCCESS) {
 		snprintf(err, errlen, "%s: MQTT callbacks: %s", l->name,
-			 MQTTAsync_strerror(rc));
-		MQTTAsync_destroy(&c);
+			 paho.MQTTAsync_strerror(rc));
+		paho.MQTTAsync_destroy(&c);
 		l->client = NULL;
 		return -1;
 	}
@@ -201,7 +207,7 @@ static void link_connect(struct mqtt_link *l)
 				  "(allow_insecure); hazard records cross the network unencrypted",
 				  l->name, l->uris[i]);
 	l->state = LINK_CONNECTING;
-	rc = MQTTAsync_connect(l->client, &o);
+	rc = paho.MQTTAsync_connect(l->client, &o);
 	if (rc != MQTTASYNC_SUCCESS)
 		link_went_down(l, rc);
 }
@@ -222,7 +228,7 @@ void mqtt_link_tick(struct mqtt_link *l, int64_t now_ms)
 			log_info("%s link connected to %s", l->name, l->connected_uri);
 		else if (l->state == LINK_DOWN)
 			complain(&l->complaint, "%s link down (%s), retrying with backoff",
-				 l->name, MQTTAsync_strerror(l->last_rc));
+				 l->name, paho.MQTTAsync_strerror(l->last_rc));
 	}
 	if (l->state == LINK_DOWN && now_ms >= l->next_attempt_ms)
 		link_connect(l);
@@ -233,6 +239,25 @@ bool mqtt_link_up(struct mqtt_link *l)
 	return l->state == LINK_UP;
 }
 
+int mqtt_link_publish(struct mqtt_link *l, const char *topic, const void *payload,
+		      size_t len, char *err, size_t errlen)
+{
+	MQTTAsync_message m = MQTTAsync_message_initializer;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	int rc;
+
+	m.payload = (void *)payload;    /* Paho copies it */
+	m.payloadlen = (int)len;
+	m.qos = 1;
+	m.retained = 0;
+	rc = paho.MQTTAsync_sendMessage(l->client, topic, &m, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "%s", paho.MQTTAsync_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 void mqtt_link_destroy(struct mqtt_link *l, int timeout_ms)
 {
 	MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
@@ -241,14 +266,14 @@ void mqtt_link_destroy(struct mqtt_link *l, int timeout_ms)
 	if (c) {
 		l->on_up = NULL;
 		l->on_down = NULL;
-		if (MQTTAsync_isConnected(c)) {
+		if (paho.MQTTAsync_isConnected(c)) {
 			d.timeout = timeout_ms;
-			MQTTAsync_disconnect(c, &d);
+			paho.MQTTAsync_disconnect(c, &d);
 			/* the disconnect is asynchronous; give it the time it asked for */
-			for (int i = 0; i < timeout_ms / 10 && MQTTAsync_isConnected(c); i++)
+			for (int i = 0; i < timeout_ms / 10 && paho.MQTTAsync_isConnected(c); i++)
 				usleep(10000);
 		}
-		MQTTAsync_destroy(&c);
+		paho.MQTTAsync_destroy(&c);
 		l->client = NULL;
 	}
 	if (l->password) {

@@ -10,7 +10,8 @@
 /* ------------------------------------------------------------ mqtt_link.c
  * One Paho async client with its connection state machine: connect to the
  * first URI that answers, reconnect from the loop with backoff and jitter,
- * report state changes through the wake fd.  Used by the intake and uplink.
+ * report state changes through the wake fd.  Used by the intake's device
+ * commands, the uplink and discovery.
  */
 enum link_state { LINK_DOWN = 0, LINK_CONNECTING, LINK_UP };
 
@@ -44,10 +45,20 @@ struct mqtt_link {
 	unsigned logged_epoch;
 };
 
+struct config;
+/* Load Paho (paho.h) in the build the config's links need: the TLS one
+ * when local.uri or an upstream URI is TLS, else the one without OpenSSL.
+ * Each owner of a link calls it before mqtt_link_init; the first call
+ * decides.  0, or -1 with err naming the library and its package. */
+int  mqtt_link_library(const struct config *cfg, char *err, size_t errlen);
 int  mqtt_link_init(struct mqtt_link *l, char *err, size_t errlen);
 void mqtt_link_tick(struct mqtt_link *l, int64_t now_mono_ms);
 void mqtt_link_destroy(struct mqtt_link *l, int timeout_ms);
 bool mqtt_link_up(struct mqtt_link *l);
+/* Publish QoS 1, not retained, no completion callback (Paho copies the
+ * payload): 0, or -1 with Paho's reason in err. */
+int  mqtt_link_publish(struct mqtt_link *l, const char *topic, const void *payload,
+		       size_t len, char *err, size_t errlen);
 /* Read a password file, strip the trailing newline. NULL if path empty. */
 int  mqtt_link_read_password(struct mqtt_link *l, const char *path, char *err,
 			     size_t errlen);

@@ -20,9 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <MQTTAsync.h>
-
 #include "io.h"
+#include "paho.h"
 
 /* Acknowledged rows remembered while their delete cannot be written:
  * 8 bytes each, 64 KiB at most. */
@@ -216,11 +215,11 @@ static int publish(struct uplink *up, const char *suffix, const char *payload,
 	ro.onSuccess = on_pub_ok;
 	ro.onFailure = on_pub_fail;
 	ro.context = pc;
-	rc = MQTTAsync_sendMessage(up->link.client, topic, &m, &ro);
+	rc = paho.MQTTAsync_sendMessage(up->link.client, topic, &m, &ro);
 	if (rc != MQTTASYNC_SUCCESS) {
 		free(pc);
 		log_debug("upstream: publish to %s refused: %s", topic,
-			  MQTTAsync_strerror(rc));
+			  paho.MQTTAsync_strerror(rc));
 		return -1;
 	}
 	up->published++;
@@ -237,7 +236,7 @@ static void on_link_up(void *ctx)
 
 	if (!up->cmd_q)
 		return;
-	if (MQTTAsync_subscribe(up->link.client, up->cmd_filter, 1, &ro) != MQTTASYNC_SUCCESS) {
+	if (paho.MQTTAsync_subscribe(up->link.client, up->cmd_filter, 1, &ro) != MQTTASYNC_SUCCESS) {
 		/* the loop logs link trouble; the next connect tries again */
 	}
 }
@@ -269,8 +268,8 @@ static int on_cmd_message(void *ctx, char *topic, int topic_len, void *msg)
 			}
 		}
 	}
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
+	paho.MQTTAsync_freeMessage(&m);
+	paho.MQTTAsync_free(topic);
 	return 1;
 }
 
@@ -309,12 +308,17 @@ int uplink_publish_direct(struct uplink *up, const char *suffix, const char *bod
 struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_fd,
 			  char *err, size_t errlen)
 {
-	struct uplink *up = calloc(1, sizeof *up);
+	struct uplink *up;
 	char ts[32];
 	size_t n;
 	int i;
 
-	if (!up) {
+	/* commands from the platform are authenticated with libcrypto, loaded
+	 * on demand (ossl.h): now, so that a missing library stops start-up
+	 * rather than refusing the first command */
+	if (cfg->upstream.command_key_file[0] && cmd_auth_load(err, errlen) < 0)
+		return NULL;
+	if (!(up = calloc(1, sizeof *up))) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -369,6 +373,7 @@ struct uplink *uplink_new(const struct config *cfg, const char *epoch, int wake_
 	     secret_check("upstream.key_file", cfg->upstream.key_file, (unsigned)-1,
 			  err, errlen) < 0) ||
 	    mqtt_link_read_password(&up->link, cfg->upstream.password_file, err, errlen) < 0 ||
+	    mqtt_link_library(cfg, err, errlen) < 0 ||
 	    mqtt_link_init(&up->link, err, errlen) < 0) {
 		uplink_free(up);
 		return NULL;

@@ -22,11 +22,10 @@
  * are called through the pointers below */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "webhook.h"
 #include "dynlib.h"
+#include "ossl.h"
 
 #define RESPONSE_MAX 4096
 #define SECRET_MAX   256
@@ -75,6 +74,9 @@ int webhook_global_init(char *err, size_t errlen)
 				curl_syms, sizeof curl_syms / sizeof curl_syms[0], err,
 				errlen) < 0)
 			rc = -1;
+		/* DingTalk's signature: libcrypto, which libcurl maps anyway */
+		else if (ossl_load_crypto("DingTalk webhooks' signature", err, errlen) < 0)
+			rc = -1;
 		else if (C.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			snprintf(err, errlen, "alerts' webhooks: libcurl did not initialise");
 			rc = -1;
@@ -112,17 +114,22 @@ int webhook_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
 {
 	unsigned char mac[EVP_MAX_MD_SIZE], b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
 	unsigned int maclen = 0;
-	char data[SECRET_MAX + 32];
+	char data[SECRET_MAX + 32], lerr[256];
 	size_t o = 0;
 	int n, i;
 
 	n = snprintf(data, sizeof data, "%lld\n%s", (long long)timestamp_ms, secret);
 	if (n < 0 || (size_t)n >= sizeof data)
 		return -1;
-	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)data,
-		  (size_t)n, mac, &maclen))
+	/* loaded with libcurl (webhook_global_init); here for other callers */
+	if (ossl_load_crypto("DingTalk webhooks' signature", lerr, sizeof lerr) < 0) {
+		log_warnx("%s", lerr);
 		return -1;
-	n = EVP_EncodeBlock(b64, mac, (int)maclen);
+	}
+	if (!ossl.HMAC(ossl.EVP_sha256(), secret, (int)strlen(secret),
+		       (const unsigned char *)data, (size_t)n, mac, &maclen))
+		return -1;
+	n = ossl.EVP_EncodeBlock(b64, mac, (int)maclen);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = b64[i];
 

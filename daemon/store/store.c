@@ -53,9 +53,18 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
 			  "kind = excluded.kind, site = excluded.site, "
 			  "topic = excluded.topic, format = excluded.format",
-	[S_READING_PUT] = "INSERT INTO readings (device, ts_ms, data) VALUES (?1, ?2, ?3)",
-	/* seqs are dense (AUTOINCREMENT, deletes only from the front), so
-	 * this keeps the newest max_rows without counting the table */
+	/* ?4: NULL (SQLite's one past the largest) or the floor's next
+	 * (store_readings.c) */
+	[S_READING_PUT] = "INSERT INTO readings (seq, device, ts_ms, data) "
+			  "VALUES (?4, ?1, ?2, ?3)",
+	[S_READING_FLOOR] = "SELECT coalesce((SELECT max(seq) FROM readings), 0), "
+			  "coalesce((SELECT value FROM meta WHERE key = 'reading_seq'), 0)",
+	[S_READING_FLOOR_SET] = "INSERT INTO meta (key, value) SELECT 'reading_seq', m "
+			  "FROM (SELECT max(seq) AS m FROM readings) WHERE m IS NOT NULL "
+			  "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+	/* seqs are dense (each one past the largest, deletes only from the
+	 * front), so this keeps the newest max_rows without counting the
+	 * table */
 	[S_READING_TRIM] = "DELETE FROM readings "
 			  "WHERE seq <= (SELECT max(seq) FROM readings) - ?1",
 	[S_READINGS_SINCE] = "SELECT seq, device, data FROM readings "
@@ -341,6 +350,20 @@ int store_pragma(sqlite3 *db, const char *sql, char *out, size_t outlen)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Process-wide, before SQLite's first use (sqlite3_config refuses once
+ * the library is initialised; a later call changes nothing).  hazardd
+ * never asks SQLite how much memory it uses, so its allocator's
+ * statistics, kept under a global mutex on every malloc and free, go. */
+static void store_sqlite_setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *st;
@@ -353,8 +376,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		errf(err, errlen, "database %s: out of memory", path);
 		return NULL;
 	}
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			     NULL);
+	store_sqlite_setup();
+	/* NOMUTEX: the connection is the loop thread's alone (workers do
+	 * pure work and hand results back, offload.h), so SQLite's own
+	 * per-call locking of it buys nothing: about 2,400 instructions a
+	 * reading (docs/benchmarks.md, "Ingest: the loop and the decoders") */
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		errf(err, errlen, "cannot open database %s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -391,6 +419,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	st->reading_check = true;
 	if (load_epoch(st, path, err, errlen) < 0 ||
 	    store_history_open(st, path, created, err, errlen) < 0)
 		goto fail;
@@ -453,6 +482,7 @@ int store_rollback(struct store *st)
 {
 	st->in_tx = false;
 	st->n_in_rows = 0;      /* held intake rows go with the transaction */
+	st->reading_check = true;       /* a reading's seq may go with it */
 	/* after SQLITE_FULL or an I/O error SQLite may have rolled back by
 	 * itself; the caller's rollback is then a no-op, not a second error */
 	if (sqlite3_get_autocommit(st->db))

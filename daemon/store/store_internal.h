@@ -24,7 +24,7 @@ enum stmt_id {
 	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_META_GET, S_META_SET,
 	S_SITE_UPSERT, S_DEVICE_UPSERT,
-	S_READING_PUT, S_READING_TRIM, S_READINGS_SINCE, S_READING_LATEST,
+	S_READING_PUT, S_READING_FLOOR, S_READING_FLOOR_SET, S_READING_TRIM, S_READINGS_SINCE, S_READING_LATEST,
 	S_HZ_FIND_OPEN, S_HZ_GET, S_HZ_INSERT, S_HZ_UPDATE,
 	S_HZ_LIST_OPEN, S_HZ_LIST_ALL,
 	S_EV_PUT, S_EV_LAST, S_EV_LIST,
@@ -77,11 +77,19 @@ struct store {
 		unsigned packet_id;
 	}                 in_rows[16];
 	int               n_in_rows;
+	/* the next reading must look at the table and the floor before it
+	 * lets SQLite pick its seq: set at open, at a rollback and when the
+	 * quota drops readings (store_readings.c) */
+	bool              reading_check;
 };
 
 /* store_intake.c: the rows held for the transaction, written (before its
  * COMMIT, or a delete of intake rows); -1 if one failed. */
 int store_intake_flush(struct store *st);
+
+/* store_readings.c: meta reading_seq raised to the largest seq kept,
+ * before the quota drops readings (the table may end up empty). */
+int store_readings_floor_raise(struct store *st);
 
 /* Helpers shared by the store's files (defined in store.c). */
 int store_fail(struct store *st, const char *what);

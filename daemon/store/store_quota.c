@@ -56,12 +56,18 @@ int store_make_room(struct store *st, int64_t target_bytes, int64_t *dropped_rea
 {
 	int64_t used;
 	int trim_left = TRIM_PER_CALL;
+	bool floored = false;
 
 	while ((used = store_used_bytes(st)) > target_bytes) {
 		enum stmt_id id = S_QUOTA_READINGS;
 		bool wrapped;
 		int n;
 
+		/* the drop may empty the table: the next reading's seq must
+		 * still come after every one handed out (store_readings.c) */
+		if (!floored && store_readings_floor_raise(st) < 0)
+			return -1;
+		floored = true;
 		sqlite3_bind_int(st->stmt[id], 1, 1000);
 		if (store_stmt_run(st, id, "drop old readings for the quota") < 0)
 			return -1;

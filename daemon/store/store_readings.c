@@ -20,22 +20,68 @@
 #include "store.h"
 #include "store_internal.h"
 
+/*
+ * A reading's seq is never reused: the telemetry cursor (meta
+ * telemetry_seq) and the platform's copies of the readings rely on it.
+ * Since schema version 13 seq is a plain INTEGER PRIMARY KEY (no
+ * AUTOINCREMENT: its sqlite_sequence row was read and written again by
+ * every insert), so SQLite gives each new row one past the largest in
+ * the table.  That reuses a seq only when the newest rows are gone: the
+ * table emptied by the quota (trim always keeps the newest), or by hand.
+ * meta reading_seq is the floor for that case: version 13 sets it from
+ * the old sqlite_sequence and the quota raises it before it drops
+ * readings.  After an open, a rollback or a quota drop the next reading
+ * looks (one query); below the floor it takes the floor's next seq.
+ */
+static int floor_seq(struct store *st, int64_t *seq)
+{
+	sqlite3_stmt *s = st->stmt[S_READING_FLOOR];
+	int64_t top, floor;
+
+	*seq = 0;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_fail(st, "read the readings' seq floor");
+		store_stmt_done(s);
+		return -1;
+	}
+	top = sqlite3_column_int64(s, 0);
+	floor = sqlite3_column_int64(s, 1);
+	store_stmt_done(s);
+	if (top < floor)
+		*seq = floor + 1;
+	return 0;
+}
+
+int store_readings_floor_raise(struct store *st)
+{
+	st->reading_check = true;
+	return store_stmt_run(st, S_READING_FLOOR_SET, "keep the readings' seq floor");
+}
+
 int store_put_reading(struct store *st, const char *device, const struct reading *r)
 {
 	sqlite3_stmt *s = st->stmt[S_READING_PUT];
 	char data[READING_TEXT_MAX];
 	int len = reading_text(r, data, sizeof data);
+	int64_t seq = 0;
 
 	if (len < 0) {
 		complain(&st->complaint, "store: save reading: text over %d bytes",
 			 READING_TEXT_MAX);
 		return -1;
 	}
+	if (st->reading_check && floor_seq(st, &seq) < 0)
+		return -1;
 	store_bind_text(s, 1, device);
 	sqlite3_bind_int64(s, 2, r->ts_ms);
 	/* static: store_stmt_run clears the bindings before data goes */
 	sqlite3_bind_text(s, 3, data, len, SQLITE_STATIC);
-	return store_stmt_run(st, S_READING_PUT, "save reading");
+	if (seq > 0)
+		sqlite3_bind_int64(s, 4, seq);  /* else NULL: SQLite's choice */
+	if (store_stmt_run(st, S_READING_PUT, "save reading") < 0)
+		return -1;
+	st->reading_check = false;
+	return 0;
 }
 
 int store_trim_readings(struct store *st, int max_rows)

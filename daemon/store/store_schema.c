@@ -28,6 +28,7 @@
  *
  * readings, hazard_events and outbox use AUTOINCREMENT so a seq is never
  * reused after deletes: the uplink and telemetry cursors rely on that.
+ * (Version 13 takes it off readings and keeps the promise another way.)
  */
 static const char schema_v1[] =
 	"CREATE TABLE meta ("
@@ -475,6 +476,31 @@ static const char schema_v12_alerts[] =
 	"  PRIMARY KEY (record_id, channel, contact, round)"
 	") WITHOUT ROWID;";
 
+/*
+ * Version 13: readings without AUTOINCREMENT.  Each insert read and wrote
+ * its sqlite_sequence row again (about a fifth of a reading's store
+ * cost, docs/benchmarks.md).  The "never reused" promise is kept by the
+ * store instead (store_readings.c): new rows go one past the largest, and
+ * meta reading_seq is the floor when the table is empty; it starts from
+ * the old sqlite_sequence value, so readings the quota had dropped
+ * before this upgrade keep their seqs to themselves too.  Rows keep
+ * their seq; SQLite's DROP TABLE removes the table's sqlite_sequence row.
+ */
+static const char schema_v13_readings[] =
+	"CREATE TABLE readings_v13 ("
+	"  seq    INTEGER PRIMARY KEY,"
+	"  device TEXT NOT NULL,"
+	"  ts_ms  INTEGER NOT NULL,"
+	"  data   TEXT NOT NULL"
+	");"
+	"INSERT INTO readings_v13 (seq, device, ts_ms, data)"
+	"  SELECT seq, device, ts_ms, data FROM readings ORDER BY seq;"
+	"INSERT INTO meta (key, value)"
+	"  SELECT 'reading_seq', seq FROM sqlite_sequence WHERE name = 'readings'"
+	"  ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value);"
+	"DROP TABLE readings;"
+	"ALTER TABLE readings_v13 RENAME TO readings;";
+
 /* A table rebuild drops the parent of hazard_events.hazard_id for a
  * moment: with foreign keys off, check them before the commit instead. */
 static int check_foreign_keys(sqlite3 *db, char *err, size_t errlen)
@@ -569,6 +595,7 @@ static const struct migration migrations[] = {
 	{ schema_v10_supervise, NULL }, /* supervision: its own entry too */
 	{ schema_v11_evidence, NULL },  /* evidence files: its own entry too */
 	{ schema_v12_alerts, NULL },    /* alerts: its own entry too */
+	{ schema_v13_readings, NULL },  /* readings without AUTOINCREMENT */
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

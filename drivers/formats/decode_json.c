@@ -299,19 +299,71 @@ static void dj_set_dups(struct reading *one, enum reading_field f, const cJSON *
 	}
 }
 
+/* Per key, the last member of that name and whether there were more. */
+struct dj_found {
+	const cJSON  *item;
+	bool          dup;
+};
+
+/*
+ * One walk over obj's members for the whole table: each member is matched
+ * against the keys that begin with its first byte (dj_index), so a
+ * message costs about one comparison per member, where asking dj_member
+ * for every key of the table walked the members once per key.  Tables
+ * longer than the chain's index can hold take that slower way.
+ */
+static bool dj_find_all(const cJSON *obj, const struct dj_key *keys, size_t n,
+			struct dj_found *found)
+{
+	struct dj_index x;
+	const cJSON *it;
+	unsigned k;
+
+	if (n > DJ_KEYS_MAX)
+		return false;
+	dj_index_clear(&x);
+	for (k = (unsigned)n; k-- > 0; ) {
+		dj_index_add(&x, k, keys[k].key);
+		found[k].item = NULL;
+		found[k].dup = false;
+	}
+	cJSON_ArrayForEach(it, obj) {
+		if (!it->string)
+			continue;
+		for (k = dj_index_first(&x, it->string[0]); k != DJ_INDEX_END; k = x.next[k]) {
+			if (strcmp(it->string, keys[k].key) != 0)
+				continue;
+			if (found[k].item)
+				found[k].dup = true;
+			found[k].item = it;
+		}
+	}
+	return true;
+}
+
 int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
 	      size_t n, char *err, size_t errlen)
 {
+	struct dj_found found[DJ_KEYS_MAX];
 	const cJSON *item;
 	struct reading one;
-	uint32_t before = r->bad;
-	bool dup;
+	uint32_t before = r->bad, fresh;
+	bool dup, all;
 	size_t i;
 	int f, nbad = 0;
 
+	all = dj_find_all(obj, keys, n, found);
 	for (i = 0; i < n; i++) {
 		f = keys[i].f;
-		item = dj_member(obj, keys[i].key, &dup);
+		if (all) {
+			item = found[i].item;
+			dup = found[i].dup;
+		} else {
+			item = dj_member(obj, keys[i].key, &dup);
+		}
+		/* an absent key changes nothing (dj_set leaves one empty) */
+		if (!item)
+			continue;
 		memset(&one, 0, sizeof one);
 		if (dup)
 			dj_set_dups(&one, f, obj, &keys[i], err, errlen);
@@ -319,8 +371,10 @@ int dj_fields(struct reading *r, const cJSON *obj, const struct dj_key *keys,
 			dj_set(&one, f, item, keys[i].scale, keys[i].key, err, errlen);
 		dj_merge_field(r, &one, f);
 	}
+	/* the fields newly marked bad */
+	fresh = r->bad & ~before;
 	for (f = 0; f < RF_COUNT; f++)
-		nbad += ((r->bad & ~before) >> f) & 1u;
+		nbad += (fresh >> f) & 1u;
 	return nbad;
 }
 

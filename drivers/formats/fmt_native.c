@@ -30,14 +30,25 @@
 #define TS_MIN_MS       946684800000.0
 #define TS_MAX_MS       4102444800000.0
 
-/* Field index for a key, or -1 if the key is not one of ours. */
-static int native_field(const char *key)
+/* The field names by first letter, for the members of one payload. */
+static void native_index(struct dj_index *x)
 {
-	int f;
+	unsigned f;
 
-	for (f = 0; f < RF_COUNT; f++)
-		if (reading_field_name[f] && strcmp(reading_field_name[f], key) == 0)
-			return f;
+	dj_index_clear(x);
+	for (f = RF_COUNT; f-- > 0; )
+		if (reading_field_name[f])
+			dj_index_add(x, f, reading_field_name[f]);
+}
+
+/* Field index for a key, or -1 if the key is not one of ours. */
+static int native_field(const struct dj_index *x, const char *key)
+{
+	unsigned f;
+
+	for (f = dj_index_first(x, key[0]); f != DJ_INDEX_END; f = x->next[f])
+		if (strcmp(reading_field_name[f], key) == 0)
+			return (int)f;
 	return -1;
 }
 
@@ -109,13 +120,14 @@ static void native_value(struct reading *one, int f, const cJSON *it,
 }
 
 /* "over_range": ["gas_lel"], as reading_to_json writes it. */
-static void native_over(struct reading *r, const cJSON *arr)
+static void native_over(struct reading *r, const cJSON *arr,
+			const struct dj_index *x)
 {
 	const cJSON *it;
 	int f;
 
 	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsString(it) || (f = native_field(it->valuestring)) < 0)
+		if (!cJSON_IsString(it) || (f = native_field(x, it->valuestring)) < 0)
 			continue;
 		if (reading_has(r, f) && reading_max(f) > 0)
 			r->over |= 1u << f;
@@ -126,6 +138,7 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 			 int64_t recv_ms, struct reading *out, char *err, size_t errlen)
 {
 	struct reading r, one;
+	struct dj_index x;
 	cJSON *root, *it;
 	const cJSON *over = NULL;
 	const char *why;
@@ -147,14 +160,15 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 
 	memset(&r, 0, sizeof(r));
 	r.ts_ms = recv_ms;
+	native_index(&x);
 	for (it = root->child; it; it = it->next) {
 		if (!it->string)
 			continue;
-		if (strcmp(it->string, "over_range") == 0) {
+		if (it->string[0] == 'o' && strcmp(it->string, "over_range") == 0) {
 			over = it;
 			continue;
 		}
-		if (strcmp(it->string, "ts") == 0) {
+		if (it->string[0] == 't' && strcmp(it->string, "ts") == 0) {
 			/* two times, or one we cannot place: the receive time */
 			if (ts_seen) {
 				if (!ts_bad)
@@ -175,7 +189,7 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 			r.ts_ms = (int64_t)it->valuedouble;
 			continue;
 		}
-		f = native_field(it->string);
+		f = native_field(&x, it->string);
 		if (f < 0)
 			continue;
 		memset(&one, 0, sizeof one);
@@ -200,7 +214,7 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 			reading_set(&r, f, one.val[f]);
 	}
 	if (over)
-		native_over(&r, over);
+		native_over(&r, over, &x);
 	dj_release(root);
 	*out = r;
 	return 0;

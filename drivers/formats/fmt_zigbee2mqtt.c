@@ -184,6 +184,28 @@ static void z2m_enum_field(struct reading *r, const cJSON *obj,
 		dj_merge_field(r, &one, f);
 }
 
+/* Which of z2m_enums are among obj's members, as bits: one walk, where
+ * asking for each key walked the members once per key, and most payloads
+ * have none of them. */
+static unsigned z2m_enums_present(const cJSON *obj)
+{
+	struct dj_index x;
+	const cJSON *it;
+	unsigned k, present = 0;
+
+	dj_index_clear(&x);
+	for (k = sizeof z2m_enums / sizeof z2m_enums[0]; k-- > 0; )
+		dj_index_add(&x, k, z2m_enums[k].key);
+	cJSON_ArrayForEach(it, obj) {
+		if (!it->string)
+			continue;
+		for (k = dj_index_first(&x, it->string[0]); k != DJ_INDEX_END; k = x.next[k])
+			if (strcmp(it->string, z2m_enums[k].key) == 0)
+				present |= 1u << k;
+	}
+	return present;
+}
+
 static int routes_zigbee2mqtt(const char *dev_topic, struct route *out, int max)
 {
 	if (max < 2)
@@ -231,6 +253,7 @@ static int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len
 {
 	struct reading r;
 	cJSON *root;
+	unsigned present;
 	size_t i;
 
 	if (err && errlen > 0)
@@ -243,8 +266,10 @@ static int decode_zigbee2mqtt(const char *topic, const char *payload, size_t len
 	memset(&r, 0, sizeof r);
 	r.ts_ms = recv_ms;
 	dj_fields(&r, root, z2m_keys, sizeof z2m_keys / sizeof z2m_keys[0], err, errlen);
+	present = z2m_enums_present(root);
 	for (i = 0; i < sizeof z2m_enums / sizeof z2m_enums[0]; i++)
-		z2m_enum_field(&r, root, &z2m_enums[i], err, errlen);
+		if ((present >> i) & 1u)
+			z2m_enum_field(&r, root, &z2m_enums[i], err, errlen);
 	dj_release(root);
 	/* zigbee2mqtt's "voltage" is volts on a plug (230) but millivolts on a
 	 * battery sensor (3000); no mains or battery voltage reaches 1000 V */

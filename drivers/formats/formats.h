@@ -8,6 +8,8 @@
 #ifndef FORMATS_H
 #define FORMATS_H
 
+#include <string.h>
+
 #include <cJSON.h>
 #include "core.h"
 
@@ -288,6 +290,38 @@ void dj_note(char *err, size_t errlen, const char *fmt, ...)
  */
 int dj_set(struct reading *r, enum reading_field f, const cJSON *item,
 	   double scale, const char *key, char *err, size_t errlen);
+/*
+ * A table of names looked up by first byte: a chain per (byte & 31), in
+ * table order, built on the stack for one payload.  Names that share a
+ * chain (the byte's low bits) are told apart by the caller's comparison;
+ * field and key names are lower-case, so in practice a chain holds the
+ * names with one first letter.  Tables up to DJ_KEYS_MAX names (dj_fields
+ * takes longer ones the slow way: one walk over the members per key).
+ */
+#define DJ_KEYS_MAX     64
+#define DJ_INDEX_END    0xff
+struct dj_index {
+	unsigned char head[32];
+	unsigned char next[DJ_KEYS_MAX];
+};
+static inline void dj_index_clear(struct dj_index *x)
+{
+	memset(x->head, DJ_INDEX_END, sizeof x->head);
+}
+/* Add name i; called from the last name to the first, the chains run in
+ * table order. */
+static inline void dj_index_add(struct dj_index *x, unsigned i, const char *name)
+{
+	unsigned b = (unsigned char)name[0] & 31u;
+
+	x->next[i] = x->head[b];
+	x->head[b] = (unsigned char)i;
+}
+/* The first candidate for a name beginning with byte c, then next[]. */
+static inline unsigned dj_index_first(const struct dj_index *x, char c)
+{
+	return x->head[(unsigned char)c & 31u];
+}
 /* A key of a flat JSON object and the field it feeds, times scale. */
 struct dj_key {
 	const char *key;

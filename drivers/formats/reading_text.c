@@ -91,12 +91,23 @@ int reading_text(const struct reading *r, char *out, size_t cap)
 #define K_TS    RF_COUNT
 #define K_OVER  (RF_COUNT + 1)
 
+/* The field names by first letter, for the keys of one row. */
+static void field_index(struct dj_index *x)
+{
+	unsigned f;
+
+	dj_index_clear(x);
+	for (f = RF_COUNT; f-- > 0; )
+		if (reading_field_name[f])
+			dj_index_add(x, f, reading_field_name[f]);
+}
+
 /* The key at s (quoted) among the known ones, its length in *n; -1 if not. */
-static int known_key(const char *s, size_t left, size_t *n)
+static int known_key(const struct dj_index *x, const char *s, size_t left, size_t *n)
 {
 	const char *q;
 	size_t len;
-	int f;
+	unsigned f;
 
 	if (left < 2 || s[0] != '"' || !(q = memchr(s + 1, '"', left - 1)))
 		return -1;
@@ -106,10 +117,15 @@ static int known_key(const char *s, size_t left, size_t *n)
 		return K_TS;
 	if (len == 10 && memcmp(s + 1, "over_range", 10) == 0)
 		return K_OVER;
-	for (f = 0; f < RF_COUNT; f++)
-		if (strlen(reading_field_name[f]) == len &&
-		    memcmp(s + 1, reading_field_name[f], len) == 0)
-			return f;
+	if (len == 0)
+		return -1;
+	/* strncmp stops at the name's end, so a shorter name is not read
+	 * past; the length then tells "gas" from "gas_lel" (and from a key
+	 * holding a NUL byte) */
+	for (f = dj_index_first(x, s[1]); f != DJ_INDEX_END; f = x->next[f])
+		if (strncmp(reading_field_name[f], s + 1, len) == 0 &&
+		    strlen(reading_field_name[f]) == len)
+			return (int)f;
 	return -1;
 }
 
@@ -149,7 +165,7 @@ static size_t number_len(const char *s, size_t left)
 }
 
 /* ["gas_lel","co_ppm"]: known field names, none twice; its length or 0. */
-static size_t over_list_len(const char *s, size_t left)
+static size_t over_list_len(const struct dj_index *x, const char *s, size_t left)
 {
 	uint32_t seen = 0;
 	size_t i = 1, n;
@@ -160,7 +176,7 @@ static size_t over_list_len(const char *s, size_t left)
 	if (s[1] == ']')
 		return 2;
 	for (;;) {
-		f = known_key(s + i, left - i, &n);
+		f = known_key(x, s + i, left - i, &n);
 		if (f < 0 || f >= RF_COUNT || ((seen >> f) & 1u))
 			return 0;
 		seen |= 1u << f;
@@ -182,6 +198,7 @@ static size_t over_list_len(const char *s, size_t left)
  */
 bool reading_text_spliceable(const char *s, size_t len)
 {
+	struct dj_index x;
 	uint32_t seen = 0;
 	size_t i = 1, n;
 	int k;
@@ -190,8 +207,9 @@ bool reading_text_spliceable(const char *s, size_t len)
 		return false;
 	if (len == 2)
 		return true;
+	field_index(&x);
 	for (;;) {
-		k = known_key(s + i, len - i, &n);
+		k = known_key(&x, s + i, len - i, &n);
 		if (k < 0 || ((seen >> k) & 1u))
 			return false;
 		seen |= 1u << k;
@@ -199,7 +217,7 @@ bool reading_text_spliceable(const char *s, size_t len)
 		if (i >= len || s[i++] != ':')
 			return false;
 		if (k == K_OVER)
-			n = over_list_len(s + i, len - i);
+			n = over_list_len(&x, s + i, len - i);
 		else if (len - i >= 4 && memcmp(s + i, "true", 4) == 0)
 			n = 4;
 		else if (len - i >= 5 && memcmp(s + i, "false", 5) == 0)

@@ -25,8 +25,6 @@
 #include <string.h>
 #include <poll.h>
 
-#include <MQTTAsync.h>
-
 #include "device_io.h"
 #include "mqtt_sub.h"
 
@@ -335,7 +333,8 @@ struct intake *intake_new(const struct config *cfg, struct devindex *ix, struct 
 	if (mqtt_link_read_password(&in->cmd, cfg->local.password_file, err, errlen) < 0)
 		goto fail;
 	in->sub = intake_session(in, cfg, in->cmd.password, err, errlen);
-	if (!in->sub || mqtt_link_init(&in->cmd, err, errlen) < 0)
+	if (!in->sub || mqtt_link_library(cfg, err, errlen) < 0 ||
+	    mqtt_link_init(&in->cmd, err, errlen) < 0)
 		goto fail;
 	/* an anonymous broker lets anyone on the gateway forge a reading that
 	 * ends an alarm, or publish a plug's command: it still works, but the
@@ -459,19 +458,12 @@ void intake_get_stats(struct intake *in, struct intake_stats *o)
 
 int intake_publish(struct intake *in, const char *topic, const char *payload)
 {
-	MQTTAsync_message m = MQTTAsync_message_initializer;
-	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	int rc;
+	char err[128];
 
 	if (!in || !mqtt_link_up(&in->cmd))
 		return -1;
-	m.payload = (void *)payload;    /* Paho copies it */
-	m.payloadlen = (int)strlen(payload);
-	m.qos = 1;
-	m.retained = 0;
-	rc = MQTTAsync_sendMessage(in->cmd.client, topic, &m, &ro);
-	if (rc != MQTTASYNC_SUCCESS) {
-		log_warnx("local: publish to %s failed: %s", topic, MQTTAsync_strerror(rc));
+	if (mqtt_link_publish(&in->cmd, topic, payload, strlen(payload), err, sizeof err) < 0) {
+		log_warnx("local: publish to %s failed: %s", topic, err);
 		return -1;
 	}
 	return 0;

@@ -841,8 +841,7 @@ void mqtt_sub_free(struct mqtt_sub *s)
 	mqtt_stream_close(&s->io);
 	if (s->ai)
 		freeaddrinfo(s->ai);
-	if (s->ctx)
-		SSL_CTX_free(s->ctx);
+	mqtt_stream_tls_free(s->ctx);
 	mqtt_decoder_free(&s->dec);
 	for (i = 0; s->filters && i < s->cfg.n_filters; i++)
 		free(s->filters[i]);

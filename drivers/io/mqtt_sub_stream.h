@@ -20,9 +20,12 @@ struct mqtt_stream {
 
 /* The client context: TLS 1.2 or later, the peer always verified against
  * ca_file (NULL: the system's store); cert and key together or neither.
- * NULL with err filled when a file does not load. */
+ * NULL with err filled when a file does not load, or libssl (loaded here,
+ * the first time: ossl.h) cannot be. */
 SSL_CTX *mqtt_stream_tls_context(const char *ca_file, const char *cert_file,
 				 const char *key_file, char *err, size_t errlen);
+/* Free a context of mqtt_stream_tls_context (NULL: nothing). */
+void mqtt_stream_tls_free(SSL_CTX *ctx);
 
 void mqtt_stream_init(struct mqtt_stream *st);
 /* Start a non-blocking connect to one address: 0 under way, -1 failed. */

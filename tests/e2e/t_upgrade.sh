@@ -109,8 +109,17 @@ write_config "$T/v4.json" <<'EOF2'
 EOF2
 start_recorder || { fail setup "upstream recorder did not subscribe"; exit 1; }
 start_hazardd "$T/v4.json" || { fail "hazardd starts on a v4 database" "see the log"; exit 1; }
-check "migrated to schema version 12" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 12
+check "migrated to schema version 13" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 13
+# version 13: readings without AUTOINCREMENT, the old sequence kept as
+# the floor a new reading's seq never goes below
+check "v13: readings without AUTOINCREMENT" \
+	"$(db "SELECT sql FROM sqlite_master WHERE name = 'readings'")" \
+	test "$(db "SELECT count(*) FROM sqlite_master WHERE name = 'readings' AND sql LIKE '%AUTOINCREMENT%'")" = 0
+check "v13: the readings' sequence is the floor" \
+	"floor $(db "SELECT value FROM meta WHERE key = 'reading_seq'"), old sequence $(sqlite3 "$DB.pre-v4" "SELECT seq FROM sqlite_sequence WHERE name = 'readings'")" \
+	test "$(db "SELECT value FROM meta WHERE key = 'reading_seq'")" = \
+	     "$(sqlite3 "$DB.pre-v4" "SELECT seq FROM sqlite_sequence WHERE name = 'readings'")"
 check "v11: the evidence tables exist, empty" \
 	"$(db "SELECT count(*) FROM evidence_files") $(db "SELECT count(*) FROM hazard_evidence")" \
 	test "$(db "SELECT count(*) FROM evidence_files") $(db "SELECT count(*) FROM hazard_evidence")" = "0 0"
@@ -299,8 +308,8 @@ write_config "$T/v7.json" 'records={"normal_before_submit_h": 0}' <<'EOF2'
 {"id": "g6", "kind": "gas_detector"}
 EOF2
 start_hazardd "$T/v7.json" || { fail "hazardd starts on a v7 database" "see the log"; exit 1; }
-check "v7 migrated to schema version 12 (re-inspection is 8, evidence files 11, alerts 12)" "user_version $(db "PRAGMA user_version")" \
-	test "$(db "PRAGMA user_version")" = 12
+check "v7 migrated to schema version 13 (re-inspection is 8, evidence files 11, alerts 12, readings 13)" "user_version $(db "PRAGMA user_version")" \
+	test "$(db "PRAGMA user_version")" = 13
 check "the copy before migrating is hazardd.db.pre-v7, at version 7" \
 	"$(sqlite3 "$DB.pre-v7" "PRAGMA user_version" 2>&1)" \
 	test "$(sqlite3 "$DB.pre-v7" "PRAGMA user_version")" = 7

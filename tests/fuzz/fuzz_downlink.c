@@ -47,8 +47,8 @@ static void fuzz_cleanup(void)
 	if (dmn.store)
 		store_close(dmn.store);
 	uplink_free(up);
+	rules_states_free(dmn.dev_state, cfg.n_devices);
 	config_free(&cfg);
-	free(dmn.dev_state);
 	for (const char *const *n = (const char *const[]){ "hz.db", "hz.db-wal",
 		"hz.db-shm", "hz.db.hwm", "hz.json", "key", NULL }; *n; n++) {
 		snprintf(p, sizeof p, "%s/%s", dir, *n);
@@ -101,7 +101,7 @@ static int fuzz_init(void)
 	}
 	chmod(key, 0600);
 	dmn.cfg = &cfg;
-	dmn.dev_state = calloc((size_t)cfg.n_devices + 1, sizeof *dmn.dev_state);
+	dmn.dev_state = rules_states_new(cfg.devices, cfg.n_devices);
 	dmn.store = store_open(db, err, sizeof err);
 	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!dmn.dev_state || !dmn.store || wake_fd < 0) {

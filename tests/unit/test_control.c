@@ -597,7 +597,7 @@ static void test_devices(const char *path)
 	st[0].last.ts_ms = 1700000000000;
 	reading_set(&st[0].last, RF_GAS_LEL, 12.5);
 	st[2].last_seen_ms = now_mono_ms() - 100000;
-	st[2].slot[HZ_DEVICE_OFFLINE].active = true;
+	rules_set_active(&st[2], HZ_DEVICE_OFFLINE, true, SEV_GENERAL);
 	cfg.devices = devs;
 	cfg.n_devices = 3;
 	dmn.cfg = &cfg;

@@ -81,7 +81,7 @@ static void run_free(struct run *r)
 {
 	devcmd_free(r->d.devcmd);
 	devindex_free(r->ix);
-	free(r->d.dev_state);
+	rules_states_free(r->d.dev_state, r->d.cfg ? r->d.cfg->n_devices : 0);
 	free(r->comp);
 	store_close(r->d.store);
 	config_free(r->d.cfg);
@@ -129,7 +129,7 @@ int main(void)
 		all_clocks = a.d.dev_state[i].last_seen_ms > 0;
 	CHECK("start-up: every device's offline clock starts now", all_clocks);
 	CHECK("start-up: nothing open, nothing remembered",
-	      !a.d.dev_state[0].slot[HZ_GAS_LEAK].active);
+	      !rules_active(&a.d.dev_state[0], HZ_GAS_LEAK));
 
 	/* a gas alarm recorded by this run */
 	gas = config_find_device(a.d.cfg, "gas-1");
@@ -152,13 +152,13 @@ int main(void)
 	graph_commit(&a.h, &g);
 	gas = config_find_device(a.d.cfg, "gas-1");
 	CHECK("restart: gas-1's rules remember its open alarm",
-	      a.d.dev_state[gas - a.d.cfg->devices].slot[HZ_GAS_LEAK].active);
+	      rules_active(&a.d.dev_state[gas - a.d.cfg->devices], HZ_GAS_LEAK));
 	CHECK("restart: smoke-1 has nothing open",
-	      !a.d.dev_state[1].slot[HZ_SMOKE_ALARM].active);
+	      !rules_active(&a.d.dev_state[1], HZ_SMOKE_ALARM));
 
 	/* a second graph next to the running one: a device in front */
 	a.d.dev_state[0].accepted = 42;
-	a.d.dev_state[1].slot[HZ_SMOKE_ALARM].active = true;   /* only in memory */
+	rules_set_active(&a.d.dev_state[1], HZ_SMOKE_ALARM, true, SEV_GENERAL);   /* only in memory */
 	write_cfg("[" DEV("new-1", "smoke_alarm") "," DEV("gas-1", "gas_detector") ","
 		  DEV("smoke-1", "smoke_alarm") "]");
 	memset(&g, 0, sizeof g);
@@ -169,9 +169,9 @@ int main(void)
 	graph_commit(&a.h, &g);
 	CHECK_INT("next: three devices", a.d.cfg->n_devices, 3);
 	CHECK_INT("next: gas-1 keeps its counters", a.d.dev_state[1].accepted, 42);
-	CHECK("next: gas-1 keeps its open slot", a.d.dev_state[1].slot[HZ_GAS_LEAK].active);
+	CHECK("next: gas-1 keeps its open slot", rules_active(&a.d.dev_state[1], HZ_GAS_LEAK));
 	CHECK("next: smoke-1's state is carried, not re-read",
-	      a.d.dev_state[2].slot[HZ_SMOKE_ALARM].active);
+	      rules_active(&a.d.dev_state[2], HZ_SMOKE_ALARM));
 	CHECK("next: new-1 starts with nothing",
 	      a.d.dev_state[0].accepted == 0 && a.d.dev_state[0].last_seen_ms > 0);
 	CHECK("next: the index knows new-1", devindex_find(a.ix, "t/new-1", NULL) == 0);

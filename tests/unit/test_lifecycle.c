@@ -114,6 +114,16 @@ static const char *data_file(const char *name)
 /* The config every store test uses: two devices on two sites. */
 static struct config cfg;
 static struct device_state states[2];
+
+/* A fresh start for the devices' states (as after a restart). */
+static void states_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof states / sizeof states[0]; i++)
+		free(states[i].cold);
+	memset(states, 0, sizeof states);
+}
 static struct daemon dmn;
 
 static void config_init(void)
@@ -142,7 +152,7 @@ static struct store *daemon_init(const char *name)
 
 	remove_db(name);
 	memset(&dmn, 0, sizeof dmn);
-	memset(states, 0, sizeof states);
+	states_reset();
 	dmn.cfg = &cfg;
 	dmn.dev_state = states;
 	dmn.store = store_open(tmp_path(name), err, sizeof err);
@@ -583,7 +593,7 @@ static void test_deadlines(void)
 	CHECK_INT("deadline: per-type override", rec.deadline_ms - rec.raised_at_ms, 2 * HOUR_MS);
 	CHECK_INT("deadline: default class minor", rec.priority, PRIO_MINOR);
 	CHECK_INT("deadline: monotonic start recorded",
-		  states[1].hz_raised_mono_ms[HZ_LOW_BATTERY], 5000);
+		  states[1].cold ? states[1].cold->hz_raised_mono_ms[HZ_LOW_BATTERY] : -1, 5000);
 
 	r = gas(60);
 	apply(0, change(HZ_GAS_LEAK, CHG_ACTIVE, SEV_MAJOR, "gas_lel 60 >= 50"), &r, &gasrec);
@@ -622,7 +632,7 @@ static void test_deadlines(void)
 	CHECK_INT("deadline: gas overdue", gasrec.overdue, 1);
 
 	/* a hazard from before a restart goes by its wall-clock deadline */
-	memset(states, 0, sizeof states);
+	states_reset();
 	r = gas(30);
 	apply(0, change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "clear"), &r, &gasrec);
 	advance(1000);
@@ -647,7 +657,7 @@ static void test_deadline_after_restart(void)
 	reading_set(&r, RF_TAMPER, 1);
 	apply(0, change(HZ_TAMPER, CHG_ACTIVE, SEV_GENERAL, "tamper"), &r, &rec);
 	/* restart: no monotonic record of it any more */
-	memset(states, 0, sizeof states);
+	states_reset();
 	fake_mono = 1;
 	fake_wall = rec.deadline_ms - 1;
 	CHECK_INT("restart: before the recorded deadline", tick(), 0);
@@ -792,6 +802,7 @@ static int scripted_run(bool jumps, char *log, size_t len)
 {
 	struct device_cfg dev;
 	struct device_state st;
+	struct rule_slot slots[HZ_TYPE_COUNT];
 	struct hazard_change ch[MAX_CHANGES];
 	struct reading r;
 	size_t used = 0;
@@ -806,6 +817,8 @@ static int scripted_run(bool jumps, char *log, size_t len)
 	dev.rules.hold_s = 5;
 	dev.rules.hysteresis_pct = 10;
 	memset(&st, 0, sizeof st);
+	memset(slots, 0, sizeof slots);
+	rules_state_init(&st, dev.kind, slots);
 	fake_wall = T0;
 	fake_mono = 100000;
 	st.last_seen_ms = now_mono_ms();
@@ -960,5 +973,6 @@ int main(void)
 	unlink(tmp_path("hazardd.json"));
 	rmdir(dir);
 	free(cfg.devices);
+	states_reset();
 	TEST_DONE();
 }

@@ -190,7 +190,7 @@ static void test_reset_rule(void)
 
 	CHECK_INT("reset: nothing active, valve free",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 1, &dev, &type), -1);
-	ds[0].slot[HZ_GAS_LEAK].active = true;
+	rules_set_active(&ds[0], HZ_GAS_LEAK, true, SEV_GENERAL);
 	CHECK_INT("reset: gas active, valve held by rule 0",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 1, &dev, &type), 0);
 	CHECK_INT("reset: held on gas-1", dev, 0);
@@ -203,14 +203,14 @@ static void test_reset_rule(void)
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 1, &dev, &type), -1);
 	devs[0].site = "kitchen";
 
-	ds[1].slot[HZ_CHARGER_OVERTEMP].active = true;
+	rules_set_active(&ds[1], HZ_CHARGER_OVERTEMP, true, SEV_GENERAL);
 	CHECK_INT("reset: overtemp active, plug latch held",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_DEVICE, 1, &dev, &type), 1);
 	CHECK_INT("reset: plug held on plug-1", dev, 1);
 	/* a device action is not output 0's cause */
 	CHECK_INT("reset: a device action does not hold output 0",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 0, &dev, &type), -1);
-	ds[1].slot[HZ_CHARGER_OVERTEMP].active = false;
+	rules_set_active(&ds[1], HZ_CHARGER_OVERTEMP, false, SEV_GENERAL);
 	CHECK_INT("reset: overtemp over, plug latch free",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_DEVICE, 1, &dev, &type), -1);
 	CHECK_INT("reset: no rule state, nothing held",

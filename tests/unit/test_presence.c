@@ -45,7 +45,7 @@ static void test_states(void)
 		  device_presence(&devs[0], &ds, 1000 + 61000), PRES_OFFLINE);
 	CHECK_INT("no heartbeat: online however silent",
 		  device_presence(&devs[1], &ds, 1000 + 610000), PRES_ONLINE);
-	ds.slot[HZ_DEVICE_OFFLINE].active = true;
+	rules_set_active(&ds, HZ_DEVICE_OFFLINE, true, SEV_GENERAL);
 	CHECK_INT("device_offline active: offline", device_presence(&devs[1], &ds, 2000),
 		  PRES_OFFLINE);
 	ds.heard = false;

@@ -293,6 +293,13 @@ static void test_spliceable(void)
 	CHECK("not spliceable: NULL", !reading_text_spliceable(NULL, 0));
 	/* a length shorter than the text: only that much is looked at */
 	CHECK("not spliceable: cut short", !reading_text_spliceable("{\"ts\":12}", 6));
+	/* a key that is a field name's start, or runs on past it, or holds a
+	 * NUL byte after one, is no field of ours */
+	CHECK("not spliceable: a name's start", !reading_text_spliceable("{\"gas_l\":1}", 11));
+	CHECK("not spliceable: past a name", !reading_text_spliceable("{\"gas_lelx\":1}", 14));
+	CHECK("not spliceable: a NUL after a name",
+	      !reading_text_spliceable("{\"gas\0lel\":1}", 13));
+	CHECK("spliceable: a name that starts another", reading_text_spliceable("{\"gas\":true}", 12));
 }
 
 /* ------------------------------------------------------------ telemetry */

@@ -228,7 +228,7 @@ int main(void)
 	chg.severity = SEV_MAJOR;
 	cJSON_Delete(interlock_on_change(d.il, gas, &chg, now_wall_ms(), now_mono_ms()));
 	d.dev_state[gas - cfg_a->devices].accepted = 42;
-	d.dev_state[gas - cfg_a->devices].slot[HZ_GAS_LEAK].active = true;
+	rules_set_active(&d.dev_state[gas - cfg_a->devices], HZ_GAS_LEAK, true, SEV_GENERAL);
 	valve_level = fl[8].level;
 	valve_writes = fl[8].writes;
 	CHECK_INT("valve closed (logical off, raw 0)", valve_level, 0);
@@ -248,7 +248,7 @@ int main(void)
 	CHECK_INT("reload B: gas-1 moved to index 1", gas - d.cfg->devices, 1);
 	CHECK_INT("reload B: gas-1 keeps its counters", d.dev_state[1].accepted, 42);
 	CHECK("reload B: gas-1 keeps its open hazard slot",
-	      d.dev_state[1].slot[HZ_GAS_LEAK].active);
+	      rules_active(&d.dev_state[1], HZ_GAS_LEAK));
 	CHECK_INT("reload B: new-1 starts with nothing", d.dev_state[0].accepted, 0);
 	CHECK("reload B: the new threshold applies",
 	      gas->rules.lel_low > 9.99 && gas->rules.lel_low < 10.01);

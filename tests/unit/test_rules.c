@@ -102,9 +102,15 @@ static struct device_cfg mkdev(enum device_kind kind)
 	return d;
 }
 
+/* A slot for every type: the tests see the rules, whatever the kind
+ * (test_rules_layout.c checks each kind's slots against this). */
+static struct rule_slot slots[HZ_TYPE_COUNT];
+
 static void mkstate(struct device_state *st)
 {
 	memset(st, 0, sizeof(*st));
+	memset(slots, 0, sizeof slots);
+	rules_state_init(st, DEV_KIND_COUNT, slots);
 	st->last_seen_ms = T0;          /* the caller's start-up duty */
 }
 
@@ -158,7 +164,7 @@ static void test_debounce(void)
 	CHECK_STR("debounce eval: detail", c ? c->detail : NULL, "gas_lel 32 >= lel_low 25");
 	CHECK_INT("debounce eval: still above: no second ACTIVE",
 		  ev(&d, &st, RD({ RF_GAS_LEL, 33 }), T0 + 6000), 0);
-	CHECK("debounce eval: slot active", st.slot[HZ_GAS_LEAK].active);
+	CHECK("debounce eval: slot active", rules_active(&st, HZ_GAS_LEAK));
 
 	/* held, seen only by rules_tick (a device that reports on change) */
 	mkstate(&st);
@@ -249,7 +255,7 @@ static void test_hysteresis(void)
 	CHECK_STR("hysteresis: clear detail", c ? c->detail : NULL, "gas_lel 22 < clear level 22.5");
 	CHECK_INT("hysteresis: still low: nothing more",
 		  ev(&d, &st, RD({ RF_GAS_LEL, 5 }), T0 + 4000), 0);
-	CHECK("hysteresis: slot inactive", !st.slot[HZ_GAS_LEAK].active);
+	CHECK("hysteresis: slot inactive", !rules_active(&st, HZ_GAS_LEAK));
 	ev(&d, &st, RD({ RF_GAS_LEL, 26 }), T0 + 5000);
 	only("hysteresis: re-raise after clear", HZ_GAS_LEAK, CHG_ACTIVE);
 
@@ -280,7 +286,7 @@ static void test_escalation(void)
 	CHECK_STR("escalate: detail", c ? c->detail : NULL, "gas_lel 60 >= lel_high 50");
 	CHECK_INT("escalate: back to low: no de-escalation",
 		  ev(&d, &st, RD({ RF_GAS_LEL, 30 }), T0 + 12000), 0);
-	CHECK_INT("escalate: slot stays major", st.slot[HZ_GAS_LEAK].severity, SEV_MAJOR);
+	CHECK_INT("escalate: slot stays major", rules_severity(&st, HZ_GAS_LEAK), SEV_MAJOR);
 	CHECK_INT("escalate: high again: nothing", ev(&d, &st, RD({ RF_GAS_LEL, 70 }), T0 + 20000), 0);
 	ev(&d, &st, RD({ RF_GAS_LEL, 2 }), T0 + 21000);
 	c = only("escalate: clear", HZ_GAS_LEAK, CHG_CLEAR);
@@ -329,7 +335,7 @@ static void test_escalation(void)
 	c = only("co high", HZ_CO_ALARM, CHG_ACTIVE);
 	CHECK_INT("co high: major", c ? (int)c->severity : -1, SEV_MAJOR);
 	CHECK_STR("co high: detail", c ? c->detail : NULL, "co_ppm 250 >= co_high_ppm 200");
-	CHECK("co high: no gas_leak", !st.slot[HZ_GAS_LEAK].active);
+	CHECK("co high: no gas_leak", !rules_active(&st, HZ_GAS_LEAK));
 	CHECK_INT("co: still above its clear level: held",
 		  ev(&d, &st, RD({ RF_GAS_LEL, 0 }, { RF_CO_PPM, 46 }), T0 + 1000), 0);
 	ev(&d, &st, RD({ RF_CO_PPM, 44 }), T0 + 2000);
@@ -426,7 +432,7 @@ static void test_self_test(void)
 	only("real smoke", HZ_SMOKE_ALARM, CHG_ACTIVE);
 	CHECK_INT("test+smoke false: no clear",
 		  ev(&sd, &st, RD({ RF_TEST, 1 }, { RF_SMOKE, 0 }), T0 + 4), 0);
-	CHECK("test+smoke false: still active", st.slot[HZ_SMOKE_ALARM].active);
+	CHECK("test+smoke false: still active", rules_active(&st, HZ_SMOKE_ALARM));
 
 	/* the rest of a test message counts */
 	ev(&sd, &st, RD({ RF_TEST, 1 }, { RF_SMOKE, 0 }, { RF_BATTERY, 10 }), T0 + 5);
@@ -479,7 +485,7 @@ static void test_offline(void)
 	d.heartbeat_s = 0;
 	mkstate(&st);
 	CHECK_INT("offline disabled: heartbeat_s 0", tk(&d, &st, T0 + 100000000LL), 0);
-	CHECK("offline disabled: slot inactive", !st.slot[HZ_DEVICE_OFFLINE].active);
+	CHECK("offline disabled: slot inactive", !rules_active(&st, HZ_DEVICE_OFFLINE));
 
 	/* restored offline, the device is back */
 	d.heartbeat_s = 60;
@@ -614,7 +620,7 @@ static void test_restore(void)
 
 	mkstate(&st);
 	rules_restore(&st, HZ_GAS_LEAK, SEV_MAJOR, false);
-	CHECK("restore: slot active", st.slot[HZ_GAS_LEAK].active);
+	CHECK("restore: slot active", rules_active(&st, HZ_GAS_LEAK));
 	CHECK_INT("restore: continuing alarm: no duplicate ACTIVE",
 		  ev(&d, &st, RD({ RF_ALARM, 1 }), T0), 0);
 	CHECK_INT("restore: high level held: no duplicate, no escalate",
@@ -622,7 +628,7 @@ static void test_restore(void)
 		  tk(&d, &st, T0 + 20000), 0);
 	CHECK_INT("restore: low level: no de-escalation",
 		  ev(&d, &st, RD({ RF_ALARM, 1 }, { RF_GAS_LEL, 30 }), T0 + 30000), 0);
-	CHECK_INT("restore: severity kept", st.slot[HZ_GAS_LEAK].severity, SEV_MAJOR);
+	CHECK_INT("restore: severity kept", rules_severity(&st, HZ_GAS_LEAK), SEV_MAJOR);
 	ev(&d, &st, RD({ RF_ALARM, 0 }, { RF_GAS_LEL, 3 }), T0 + 40000);
 	c = only("restore: clears normally", HZ_GAS_LEAK, CHG_CLEAR);
 	CHECK_INT("restore: clear carries the restored severity", c ? (int)c->severity : -1, SEV_MAJOR);
@@ -635,7 +641,7 @@ static void test_restore(void)
 	CHECK_INT("restore: a tick with nothing known changes nothing", tk(&d, &st, T0 + 1), 0);
 	rules_restore(&st, HZ_SMOKE_ALARM, SEV_MAJOR, false);
 	rules_restore(&st, HZ_SMOKE_ALARM, SEV_GENERAL, false);
-	CHECK_INT("restore twice: the worse severity stays", st.slot[HZ_SMOKE_ALARM].severity, SEV_MAJOR);
+	CHECK_INT("restore twice: the worse severity stays", rules_severity(&st, HZ_SMOKE_ALARM), SEV_MAJOR);
 	rules_restore(&st, HZ_TYPE_COUNT, SEV_MAJOR, false);       /* ignored, no crash */
 	CHECK("restore: out-of-range type ignored", true);
 }
@@ -669,7 +675,7 @@ static void test_missing_fields(void)
 	n += tk(&g, &st, T0 + 4000);
 	CHECK_INT("missing: nothing clears", n, 0);
 	for (i = 0; i < HZ_TYPE_COUNT; i++)
-		n += st.slot[i].active;
+		n += rules_active(&st, i);
 	CHECK_INT("missing: four slots still active", n, 4);
 
 	/* a charger's analog hazards survive messages without their fields */
@@ -719,7 +725,7 @@ static void test_buffer_full(void)
 	n = rules_eval(&d, &st, &r, T0, one, 1);
 	CHECK_INT("max 1: one change returned", n, 1);
 	CHECK_INT("max 1: the first is tamper", one[0].type, HZ_TAMPER);
-	CHECK("max 1: the dropped one is not marked active", !st.slot[HZ_DETECTOR_FAULT].active);
+	CHECK("max 1: the dropped one is not marked active", !rules_active(&st, HZ_DETECTOR_FAULT));
 	n = rules_tick(&d, &st, T0 + 1000, one, 1);
 	CHECK_INT("max 1: the next call delivers it", n, 1);
 	CHECK_INT("max 1: fault now", one[0].type, HZ_DETECTOR_FAULT);
@@ -764,7 +770,7 @@ static void test_availability(void)
 	ev(&d, &st, RD({ RF_SMOKE, 1 }), T0);
 	ev(&d, &st, RD({ RF_ONLINE, 0 }), T0 + 1000);
 	only("availability: offline during smoke: offline only", HZ_DEVICE_OFFLINE, CHG_ACTIVE);
-	CHECK("availability: smoke still active", st.slot[HZ_SMOKE_ALARM].active);
+	CHECK("availability: smoke still active", rules_active(&st, HZ_SMOKE_ALARM));
 }
 
 /* battery_low: a device's own flag, for devices that send no percent. */
@@ -826,7 +832,7 @@ static void test_self_test_count(void)
 	ev(&d, &st, RD({ RF_BATTERY, 90 }), T0 + 3000);
 	ev(&d, &st, RD({ RF_TEST, 1 }), T0 + 4000);
 	CHECK_INT("a message without test ends the press", st.self_tests, 3);
-	CHECK("never a gas hazard", !st.slot[HZ_GAS_LEAK].active);
+	CHECK("never a gas hazard", !rules_active(&st, HZ_GAS_LEAK));
 }
 
 /* CO detectors, gas ppm by gas kind, over-power, unreadable payloads. */
@@ -842,7 +848,7 @@ static void test_co_alarm(void)
 	ev(&d, &st, RD({ RF_ALARM, 1 }), T0);
 	c = only("co detector: alarm flag", HZ_CO_ALARM, CHG_ACTIVE);
 	CHECK_STR("co detector: alarm flag: detail", c ? c->detail : NULL, "alarm flag");
-	CHECK("co detector: alarm flag: no gas_leak", !st.slot[HZ_GAS_LEAK].active);
+	CHECK("co detector: alarm flag: no gas_leak", !rules_active(&st, HZ_GAS_LEAK));
 	ev(&d, &st, RD({ RF_ALARM, 0 }), T0 + 1000);
 	only("co detector: flag off clears", HZ_CO_ALARM, CHG_CLEAR);
 	mkstate(&st);
@@ -865,7 +871,7 @@ static void test_co_alarm(void)
 	ev(&sm, &st, RD({ RF_CO, 1 }), T0);
 	c = only("smoke alarm with carbon_monoxide flag", HZ_CO_ALARM, CHG_ACTIVE);
 	CHECK_STR("carbon_monoxide flag: detail", c ? c->detail : NULL, "carbon_monoxide flag");
-	CHECK("carbon_monoxide flag: no smoke alarm", !st.slot[HZ_SMOKE_ALARM].active);
+	CHECK("carbon_monoxide flag: no smoke alarm", !rules_active(&st, HZ_SMOKE_ALARM));
 	ev(&sm, &st, RD({ RF_CO, 0 }), T0 + 1000);
 	only("carbon_monoxide flag off clears", HZ_CO_ALARM, CHG_CLEAR);
 }

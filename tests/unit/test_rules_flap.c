@@ -64,9 +64,13 @@ static struct device_cfg mkdev(enum device_kind kind)
 	return d;
 }
 
+static struct rule_slot slots[HZ_TYPE_COUNT];
+
 static void mkstate(struct device_state *st)
 {
 	memset(st, 0, sizeof *st);
+	memset(slots, 0, sizeof slots);
+	rules_state_init(st, DEV_KIND_COUNT, slots);
 	st->last_seen_ms = T0;
 }
 
@@ -112,8 +116,8 @@ static void test_flap_fold_settle(void)
 	for (i = 0; i < 200; i++, t += 100)
 		changes += ev(&d, &st, rd1(RF_SMOKE, i % 2 == 0 ? 0 : 1), t);
 	CHECK_INT("flap: 200 alternations, no change", changes, 0);
-	CHECK("flap: the slot stays active", st.slot[HZ_SMOKE_ALARM].active);
-	CHECK_INT("flap: 100 onsets folded", st.slot[HZ_SMOKE_ALARM].folded, 100);
+	CHECK("flap: the slot stays active", rules_active(&st, HZ_SMOKE_ALARM));
+	CHECK_INT("flap: 100 onsets folded", rules_slot(&st, HZ_SMOKE_ALARM)->folded, 100);
 	/* the last message was an onset (i = 199): it is on; then off */
 	CHECK_INT("flap: off, no change", ev(&d, &st, rd1(RF_SMOKE, 0), t), 0);
 	CHECK_INT("flap: 59.9 s off: still on", tk(&d, &st, t + 59900), 0);
@@ -123,8 +127,8 @@ static void test_flap_fold_settle(void)
 	CHECK_INT("flap: the clear carries the folded onsets", c ? c->folded : -1, 100);
 	CHECK_CONTAINS("flap: the clear says so", c ? c->detail : NULL,
 		       "settled after 101 occurrences while flapping");
-	CHECK("flap: inactive after the settle", !st.slot[HZ_SMOKE_ALARM].active &&
-	      !st.slot[HZ_SMOKE_ALARM].flapping && st.slot[HZ_SMOKE_ALARM].folded == 0);
+	CHECK("flap: inactive after the settle", !rules_active(&st, HZ_SMOKE_ALARM) &&
+	      !rules_flapping(&st, HZ_SMOKE_ALARM) && rules_slot(&st, HZ_SMOKE_ALARM)->folded == 0);
 	CHECK_INT("flap: once", tk(&d, &st, t + 61000), 0);
 	/* back within flap_window_s of the settled end: flapping at once */
 	ev(&d, &st, rd1(RF_SMOKE, 1), t + 62000);
@@ -230,18 +234,18 @@ static void test_flap_rule_off(void)
 		ev(&d, &st, rd1(RF_TEMP_C, 70), t);
 		ev(&d, &st, rd1(RF_TEMP_C, 30), t + 1000);
 	}
-	CHECK("rule off: overtemp flapping", st.slot[HZ_CHARGER_OVERTEMP].flapping &&
-	      st.slot[HZ_CHARGER_OVERTEMP].active);
+	CHECK("rule off: overtemp flapping", rules_flapping(&st, HZ_CHARGER_OVERTEMP) &&
+	      rules_active(&st, HZ_CHARGER_OVERTEMP));
 	ev(&d, &st, rd1(RF_TEMP_C, 70), t);
-	CHECK_INT("rule off: a folded onset", st.slot[HZ_CHARGER_OVERTEMP].folded, 1);
+	CHECK_INT("rule off: a folded onset", rules_slot(&st, HZ_CHARGER_OVERTEMP)->folded, 1);
 	d.rules.max_temp_c = 0;
 	tk(&d, &st, t + 1000);
 	c = find(HZ_CHARGER_OVERTEMP, CHG_CLEAR);
 	CHECK("rule off: ends at once", c != NULL);
 	CHECK_STR("rule off: the reason", c ? c->detail : NULL, "max_temp_c is 0: rule turned off");
 	CHECK_INT("rule off: with the folded onset", c ? c->folded : -1, 1);
-	CHECK("rule off: slot reset", !st.slot[HZ_CHARGER_OVERTEMP].active &&
-	      !st.slot[HZ_CHARGER_OVERTEMP].flapping);
+	CHECK("rule off: slot reset", !rules_active(&st, HZ_CHARGER_OVERTEMP) &&
+	      !rules_flapping(&st, HZ_CHARGER_OVERTEMP));
 }
 
 /* Analog: a re-onset while the clear is deferred must hold like any onset
@@ -265,16 +269,16 @@ static void test_flap_analog(void)
 		t += 10000;
 	}
 	CHECK_INT("analog: the third onset is flapping", flagged, 1);
-	CHECK("analog: third end deferred", nch == 0 && st.slot[HZ_GAS_LEAK].active &&
-	      st.slot[HZ_GAS_LEAK].off_since_ms == t - 4000);
+	CHECK("analog: third end deferred", nch == 0 && rules_active(&st, HZ_GAS_LEAK) &&
+	      rules_slot(&st, HZ_GAS_LEAK)->off_since_ms == t - 4000);
 	CHECK_INT("analog: in the band (24): no change", ev(&d, &st, rd1(RF_GAS_LEL, 24), t), 0);
-	CHECK_INT("analog: band is not an onset", st.slot[HZ_GAS_LEAK].folded, 0);
+	CHECK_INT("analog: band is not an onset", rules_slot(&st, HZ_GAS_LEAK)->folded, 0);
 	CHECK_INT("analog: back above low: pending", ev(&d, &st, rd1(RF_GAS_LEL, 30), t + 1000), 0);
 	CHECK_INT("analog: 4.9 s: not yet", tk(&d, &st, t + 5900), 0);
-	CHECK_INT("analog: not folded before the hold", st.slot[HZ_GAS_LEAK].folded, 0);
+	CHECK_INT("analog: not folded before the hold", rules_slot(&st, HZ_GAS_LEAK)->folded, 0);
 	CHECK_INT("analog: held 5 s: folded, no change", tk(&d, &st, t + 6000), 0);
-	CHECK_INT("analog: one folded", st.slot[HZ_GAS_LEAK].folded, 1);
-	CHECK("analog: settle clock stopped", st.slot[HZ_GAS_LEAK].off_since_ms == 0);
+	CHECK_INT("analog: one folded", rules_slot(&st, HZ_GAS_LEAK)->folded, 1);
+	CHECK("analog: settle clock stopped", rules_slot(&st, HZ_GAS_LEAK)->off_since_ms == 0);
 	/* off again, then high: the fold escalates */
 	ev(&d, &st, rd1(RF_GAS_LEL, 10), t + 7000);
 	CHECK_INT("analog: off again: no change", nch, 0);
@@ -282,7 +286,7 @@ static void test_flap_analog(void)
 	tk(&d, &st, t + 13000);
 	c = find(HZ_GAS_LEAK, CHG_ESCALATE);
 	CHECK("analog: a high re-onset escalates", c && c->severity == SEV_MAJOR && nch == 1);
-	CHECK_INT("analog: two folded", st.slot[HZ_GAS_LEAK].folded, 2);
+	CHECK_INT("analog: two folded", rules_slot(&st, HZ_GAS_LEAK)->folded, 2);
 	ev(&d, &st, rd1(RF_GAS_LEL, 5), t + 14000);
 	tk(&d, &st, t + 74000);
 	c = find(HZ_GAS_LEAK, CHG_CLEAR);

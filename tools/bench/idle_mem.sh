@@ -7,7 +7,11 @@
 # called).  Each run is read IDLE_S seconds after the control socket
 # answers: VmRSS, RssAnon, RssFile from /proc/PID/status, Pss from
 # smaps_rollup (KiB).  Prints one line per run and the medians per case;
-# MEMMAP=1 also prints tools/bench/memmap.py of every run's process.
+# MEMMAP=1 also prints tools/bench/memmap.py of every run's process;
+# STATE=1 how much of its per-device rule state is resident
+# (tools/bench/state_pages.sh).  READINGS=N has loadgen send N normal
+# readings (scenario 1's payloads, the devices in turn) once hazardd is
+# up, before the idle wait: READINGS=2000 is every device heard once.
 # For docs/benchmarks.md, "Where the memory goes".
 set -u
 [ $# -ge 1 ] || { echo "usage: tools/bench/idle_mem.sh BUILD_DIR [REPS]" >&2; exit 2; }
@@ -91,12 +95,17 @@ for c in $CASES; do
 			kill -0 $pid 2>/dev/null || { echo "hazardd exited:" >&2; tail -5 "$d/hazardd.log" >&2; exit 1; }
 			sleep 0.02
 		done
+		[ "${READINGS:-0}" -gt 0 ] && "$BUILD/loadgen" --format mixed -p "$PORT_local" \
+			-n "$DEVICES" -N "$READINGS" --no-ts >"$d/loadgen.json"
 		sleep "$IDLE_S"
+		[ "${READINGS:-0}" -gt 0 ] && echo "accepted: $("$HAZARDCTL" --socket "$d/ctl.sock" \
+			--json status | grep -o '"accepted": *[0-9]*' | head -1 | grep -o '[0-9]*$')"
 		st=/proc/$pid/status
 		printf '%s %s VmRSS %s RssAnon %s RssFile %s Pss %s\n' "$c" "$r" \
 			"$(kib $st VmRSS)" "$(kib $st RssAnon)" "$(kib $st RssFile)" \
 			"$(kib /proc/$pid/smaps_rollup Pss)" | tee -a "$W/runs"
 		[ "${MEMMAP:-0}" = 1 ] && $PY "$TOP/tools/bench/memmap.py" $pid
+		[ "${STATE:-0}" = 1 ] && bash "$TOP/tools/bench/state_pages.sh" $pid
 		kill $pid
 		wait $pid 2>/dev/null
 	done
