@@ -46,6 +46,9 @@ const char *devindex_filter(const struct devindex *ix, int i);
 struct strpool;
 struct strpool *strpool_new(void);
 const char *strpool_intern(struct strpool *p, const char *s);
+/* s appended as it is, not looked up nor indexed: for a string that
+ * cannot repeat (a device's id or topic) */
+const char *strpool_copy(struct strpool *p, const char *s);
 /* size zeroed bytes, aligned for any type */
 void *strpool_alloc(struct strpool *p, size_t size);
 /* the parse is over: drop the interning index (later strings are

@@ -29,11 +29,13 @@ static const struct field site_fields[] = {
 };
 
 static const struct field device_fields[] = {
-	{ FIELD_POOLED(struct device_cfg, "id", T_ID, id, CF_REQUIRED, ID_MAX) },
+	{ FIELD_POOLED(struct device_cfg, "id", T_ID, id, CF_REQUIRED | CF_UNIQUE,
+		       ID_MAX) },
 	{ FIELD(struct device_cfg, "kind", T_ENUM, kind, CF_REQUIRED),
 	  .choices = device_kind_name, .n_choices = DEV_KIND_COUNT, .what = "device kind" },
 	{ FIELD_POOLED(struct device_cfg, "site", T_STR, site, CF_REQUIRED, ID_MAX) },
-	{ FIELD_POOLED(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED, TOPIC_MAX) },
+	{ FIELD_POOLED(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED | CF_UNIQUE,
+		       TOPIC_MAX) },
 	/* choices: the format table's names (device_fields_now) */
 	{ FIELD_POOLED(struct device_cfg, "format", T_CHOICE, format, 0, 16),
 	  .what = "format", .def_str = "native" },
@@ -227,7 +229,7 @@ void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 		path_key(kp, sizeof kp, p, key);
 		cfg_err(c, member_line(c, it, key), kp, "%s", why);
 	} else if (derived[0]) {
-		d->topic = cfg_intern(c, derived);
+		d->topic = cfg_copy(c, derived);
 	}
 }
 

@@ -103,14 +103,22 @@ cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
 	err_add(c, line, buf);
 }
 
-const char *cfg_intern(struct ctx *c, const char *s)
+static const char *pooled(struct ctx *c, const char *v)
 {
-	const char *v = c->pool ? strpool_intern(c->pool, s) : NULL;
-
 	if (v)
 		return v;
 	cfg_err(c, 0, NULL, "out of memory");
 	return "";
+}
+
+const char *cfg_intern(struct ctx *c, const char *s)
+{
+	return pooled(c, c->pool ? strpool_intern(c->pool, s) : NULL);
+}
+
+const char *cfg_copy(struct ctx *c, const char *s)
+{
+	return pooled(c, c->pool ? strpool_copy(c->pool, s) : NULL);
 }
 
 /* Line of item's key (or of the element, in an array). */
@@ -534,7 +542,8 @@ static void parse_string(struct ctx *c, const cJSON *obj, const char *opath,
 	}
 	/* the default, or what was refused in its place, as an array keeps */
 	if (f->flags & CF_POOLED)
-		*(const char **)dst = cfg_intern(c, v);
+		*(const char **)dst = (f->flags & CF_UNIQUE) ? cfg_copy(c, v) :
+						    cfg_intern(c, v);
 }
 
 /* Fill base from obj by the table; obj NULL applies the defaults only. */

@@ -40,6 +40,9 @@ struct ctx {
  * (FIELD_POOLED), not a char array; size is the longest value taken,
  * with its NUL, as the array's size would be */
 #define CF_POOLED   0x8u
+/* CF_POOLED: each value its own (ids, topics: a repeat is an error), so
+ * copied into the pool without looking it up (strpool_copy) */
+#define CF_UNIQUE   0x10u
 
 enum field_type {
 	T_STR,          /* char[size] (CF_POOLED: const char *) */
@@ -135,8 +138,10 @@ void *alloc_array(struct ctx *c, const cJSON *obj, const char *opath,
 			 const char *key, size_t elem, const cJSON **arr, int *n);
 void cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* s in the config's string pool; "" (and an error) when out of memory */
+/* s in the config's string pool; "" (and an error) when out of memory.
+ * cfg_copy: a string that cannot repeat (strpool_copy) */
 const char *cfg_intern(struct ctx *c, const char *s);
+const char *cfg_copy(struct ctx *c, const char *s);
 
 /* config_rules.c */
 const struct rule_def *rule_find(const char *key);

@@ -3,10 +3,13 @@
  * topics, formats, models) and their few other variable parts live in a
  * handful of blocks instead of fixed-size arrays in every device_cfg:
  * a device's 816 bytes were mostly unused string space, resident for the
- * daemon's life.  Strings are interned while the file is parsed, so the
- * 2,000 devices of a site share one copy of its id and one of each
- * format's name; strpool_seal() then drops the interning index, which
- * only the parse needs.  Everything goes at once with strpool_free().
+ * daemon's life.  Strings that repeat are interned while the file is
+ * parsed, so the 2,000 devices of a site share one copy of its id and one
+ * of each format's name; strings that cannot repeat (ids, topics: a
+ * duplicate is an error) are copied without the index, which stays small
+ * (a table of every id would grow the heap by its size at the parse and
+ * leave it there).  strpool_seal() then drops the index, which only the
+ * parse needs.  Everything goes at once with strpool_free().
  *
  * One thread (the loop's, or whoever loads a config); nothing is ever
  * freed piecemeal, so a pointer handed out stays valid until the pool goes.
@@ -151,6 +154,16 @@ static int grow_index(struct strpool *p)
 	p->index = v;
 	p->cap = cap;
 	return 0;
+}
+
+const char *strpool_copy(struct strpool *p, const char *s)
+{
+	size_t len = strlen(s);
+	char *copy = carve(p, len + 1, 1);
+
+	if (copy)
+		memcpy(copy, s, len + 1);
+	return copy;
 }
 
 const char *strpool_intern(struct strpool *p, const char *s)

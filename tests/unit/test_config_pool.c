@@ -35,6 +35,9 @@ static void test_pool(void)
 	CHECK("pool: the same text, the same copy", a && a == b);
 	CHECK("pool: another text, another copy", c && c != a && strcmp(c, "rest-002") == 0);
 	CHECK_STR("pool: the empty string", strpool_intern(p, ""), "");
+	b = strpool_copy(p, "rest-001");
+	CHECK("pool: a copy is not looked up", b && b != a && strcmp(b, "rest-001") == 0);
+	CHECK("pool: nor indexed", strpool_intern(p, "rest-001") == a);
 	/* thousands, over several blocks: each still reads back */
 	kept = calloc(10000, sizeof *kept);
 	if (!kept)
