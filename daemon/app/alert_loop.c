@@ -385,10 +385,10 @@ void alerts_on_unrecorded(struct daemon *d, const struct device_cfg *dev,
  * storage_fault). */
 static const struct device_cfg *gateway_dev(const struct daemon *d)
 {
-	static struct device_cfg gw;
+	static struct device_cfg gw = DEVICE_CFG_BLANK;
 
-	strlcpy_hz(gw.id, d->cfg->gateway.id, sizeof gw.id);
-	strlcpy_hz(gw.site, d->cfg->gateway.id, sizeof gw.site);
+	/* the running config's id, as a device's strings are: used at once */
+	gw.id = gw.site = d->cfg->gateway.id;
 	return &gw;
 }
 

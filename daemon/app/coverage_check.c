@@ -225,18 +225,19 @@ static void sensor_check(struct daemon *d, int64_t today, int64_t now)
 
 	for (i = 0; i < cfg->n_devices; i++) {
 		const struct device_cfg *dev = &cfg->devices[i];
+		const struct device_register *reg = device_register_of(dev);
 
-		day = dev->installed[0] ? sensor_life_end_day(dev->installed,
-							      dev->sensor_life_y) : -1;
+		day = reg->installed[0] ? sensor_life_end_day(reg->installed,
+							      reg->sensor_life_y) : -1;
 		localtime_day_to_date(day, end, sizeof end);
 		snprintf(detail, sizeof detail, "sensor life ended %s (installed %s, %g y)",
-			 end, dev->installed, dev->sensor_life_y);
+			 end, reg->installed, reg->sensor_life_y);
 		sensor_change(d, dev, HZ_SENSOR_EXPIRED, sensor_day_past(today, day), detail,
 			      now);
-		if (!dev->calibration_due[0] ||
-		    localtime_parse_date(dev->calibration_due, &day) < 0)
+		if (!reg->calibration_due[0] ||
+		    localtime_parse_date(reg->calibration_due, &day) < 0)
 			day = -1;
-		snprintf(detail, sizeof detail, "calibration was due %s", dev->calibration_due);
+		snprintf(detail, sizeof detail, "calibration was due %s", reg->calibration_due);
 		sensor_change(d, dev, HZ_CALIBRATION_DUE, sensor_day_past(today, day), detail,
 			      now);
 	}

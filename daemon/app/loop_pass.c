@@ -44,10 +44,10 @@ void loop_apply_acted(struct loop *L, const struct device_cfg *dev,
 /* The gateway itself, as the device of its own hazards (storage_fault). */
 static const struct device_cfg *gateway_device(struct loop *L)
 {
-	static struct device_cfg gw;
+	static struct device_cfg gw = DEVICE_CFG_BLANK;
 
-	strlcpy_hz(gw.id, L->d.cfg->gateway.id, sizeof gw.id);
-	strlcpy_hz(gw.site, L->d.cfg->gateway.id, sizeof gw.site);
+	/* the running config's id, as a device's strings are: used at once */
+	gw.id = gw.site = L->d.cfg->gateway.id;
 	return &gw;
 }
 

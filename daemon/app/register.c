@@ -57,6 +57,7 @@ static cJSON *site_json(const struct site_cfg *s)
 /* What the file says about a device; keys it does not set are absent. */
 static cJSON *device_json(const struct device_cfg *dv)
 {
+	const struct device_register *reg = device_register_of(dv);
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "id", dv->id);
@@ -64,14 +65,14 @@ static cJSON *device_json(const struct device_cfg *dv)
 	cJSON_AddStringToObject(o, "kind", device_kind_name[dv->kind]);
 	if (dv->kind == DEV_GAS_DETECTOR)
 		cJSON_AddStringToObject(o, "gas", gas_kind_name[dv->gas]);
-	if (dv->model[0])
-		cJSON_AddStringToObject(o, "model", dv->model);
-	if (dv->installed[0])
-		cJSON_AddStringToObject(o, "installed", dv->installed);
-	if (dv->sensor_life_y > 0)
-		cJSON_AddNumberToObject(o, "sensor_life_y", dv->sensor_life_y);
-	if (dv->calibration_due[0])
-		cJSON_AddStringToObject(o, "calibration_due", dv->calibration_due);
+	if (reg->model[0])
+		cJSON_AddStringToObject(o, "model", reg->model);
+	if (reg->installed[0])
+		cJSON_AddStringToObject(o, "installed", reg->installed);
+	if (reg->sensor_life_y > 0)
+		cJSON_AddNumberToObject(o, "sensor_life_y", reg->sensor_life_y);
+	if (reg->calibration_due[0])
+		cJSON_AddStringToObject(o, "calibration_due", reg->calibration_due);
 	return o;
 }
 

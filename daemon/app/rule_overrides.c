@@ -14,10 +14,12 @@
  * Removal: in a set-rules request a JSON null drops an override, for one
  * key ({"kinds": {"gas_detector": {"lel_low": null}}}) or for a whole kind
  * or device ({"devices": {"kitchen-gas-1": null}}).  That needs the file's
- * own values, so the first apply or set keeps them (cfg->file_kind_rules
- * and each device's file_rules), and every change rebuilds the rules as
- * file values + the whole stored document; the same rebuild checks the
- * pairs (lel_high > lel_low ...) on what would be in force.
+ * own values, so the first apply or set keeps them (cfg->file_kind_rules,
+ * and cfg->file_dev_rules for the devices with a "rules" object of their
+ * own: the others' are their kind's, file_rules_of), and every change
+ * rebuilds the rules as file values + the whole stored document; the same
+ * rebuild checks the pairs (lel_high > lel_low ...) on what would be in
+ * force.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +38,50 @@ struct rules_copy {
 	int n_dev;
 };
 
-/* The file's rules, kept before any override touches cfg. */
-static void save_file_rules(struct config *cfg)
+/* The file's rules, kept before any override touches cfg: the kinds',
+ * and a device's only where they are its own (2,000 copies of its kind's
+ * would be 270 KB resident for nothing).  -1: out of memory, nothing
+ * kept. */
+static int save_file_rules(struct config *cfg)
 {
+	struct rule_params **own = NULL;
 	int i;
 
 	if (cfg->file_rules_saved)
-		return;
+		return 0;
+	for (i = 0; i < cfg->n_devices; i++) {
+		if (!cfg->devices[i].own_rules)
+			continue;
+		if (!own && !(own = calloc((size_t)cfg->n_devices, sizeof *own)))
+			return -1;
+		/* in the config's pool, freed with it (one built in code gets
+		 * one here) */
+		if (!cfg->strings)
+			cfg->strings = strpool_new();
+		own[i] = cfg->strings ? strpool_alloc(cfg->strings, sizeof *own[i]) : NULL;
+		if (!own[i]) {
+			free(own);
+			return -1;
+		}
+		*own[i] = cfg->devices[i].rules;
+	}
 	memcpy(cfg->file_kind_rules, cfg->kind_rules, sizeof cfg->file_kind_rules);
-	for (i = 0; i < cfg->n_devices; i++)
-		cfg->devices[i].file_rules = cfg->devices[i].rules;
+	cfg->file_dev_rules = own;
 	cfg->file_rules_saved = true;
+	return 0;
+}
+
+/* Device i's rules as the file set them (save_file_rules() done, or
+ * nothing changed yet: then they are in force). */
+static const struct rule_params *file_rules_of(const struct config *cfg, int i)
+{
+	const struct device_cfg *dv = &cfg->devices[i];
+
+	if (!cfg->file_rules_saved)
+		return &dv->rules;
+	if (dv->own_rules && cfg->file_dev_rules && cfg->file_dev_rules[i])
+		return cfg->file_dev_rules[i];
+	return &cfg->file_kind_rules[dv->kind];
 }
 
 /* A copy of the file's rules (save_file_rules() done). */
@@ -60,7 +95,7 @@ static int copy_from_file(struct rules_copy *rc, const struct config *cfg)
 	if (!rc->dev)
 		return -1;
 	for (i = 0; i < cfg->n_devices; i++)
-		rc->dev[i] = cfg->devices[i].file_rules;
+		rc->dev[i] = *file_rules_of(cfg, i);
 	return 0;
 }
 
@@ -184,7 +219,7 @@ static int apply_doc(struct rules_copy *rc, const struct config *cfg, const cJSO
 			return -1;
 		}
 	for (i = 0; i < cfg->n_devices; i++)
-		if (config_rule_widens(&cfg->devices[i].file_rules, &rc->dev[i],
+		if (config_rule_widens(file_rules_of(cfg, i), &rc->dev[i],
 				       cfg->devices[i].kind, where, sizeof where)) {
 			errf(err, errlen, "device %s: %s (rule_overrides.allow_widen is "
 			     "false)", cfg->devices[i].id, where);
@@ -223,7 +258,10 @@ int rule_overrides_apply(struct config *cfg, struct store *st, char *err, size_t
 	cJSON *doc;
 	int r;
 
-	save_file_rules(cfg);
+	if (save_file_rules(cfg) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
 	doc = load_doc(st, err, errlen, &r);
 	if (!doc)
 		return r;
@@ -379,7 +417,10 @@ int rule_overrides_set(struct config *cfg, struct store *st, const cJSON *req,
 
 	if (now_out)
 		*now_out = NULL;
-	save_file_rules(cfg);
+	if (save_file_rules(cfg) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* the request alone: names, keys and ranges */
 	r = check_request(cfg, req, err, errlen);
 	if (r < 0)
@@ -493,8 +534,7 @@ cJSON *rule_overrides_list(const struct config *cfg, struct store *st)
 		const struct device_cfg *dv = &cfg->devices[i];
 
 		cJSON_AddItemToObject(o, dv->id,
-			rules_entry(doc, dv->kind, dv->id, &dv->rules,
-				    cfg->file_rules_saved ? &dv->file_rules : &dv->rules));
+			rules_entry(doc, dv->kind, dv->id, &dv->rules, file_rules_of(cfg, i)));
 	}
 	cJSON_AddItemToObject(out, "overrides", doc);
 	return out;

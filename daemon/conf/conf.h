@@ -37,6 +37,27 @@ const struct device_cfg *devindex_device(const struct devindex *ix,
 int  devindex_n_filters(const struct devindex *ix);
 const char *devindex_filter(const struct devindex *ix, int i);
 
+/* ------------------------------------------------------------ strpool.c
+ * The config's strings and the few other small variable parts of its
+ * devices, in a handful of blocks owned by the config (config_free frees
+ * them).  Interned until sealed: the same text gives the same pointer.
+ * NULL on out of memory.
+ */
+struct strpool;
+struct strpool *strpool_new(void);
+const char *strpool_intern(struct strpool *p, const char *s);
+/* s appended as it is, not looked up nor indexed: for a string that
+ * cannot repeat (a device's id or topic) */
+const char *strpool_copy(struct strpool *p, const char *s);
+/* size zeroed bytes, aligned for any type */
+void *strpool_alloc(struct strpool *p, size_t size);
+/* the parse is over: drop the interning index (later strings are
+ * appended as they come) */
+void strpool_seal(struct strpool *p);
+/* the bytes its blocks take (headers included): what it keeps resident */
+size_t strpool_bytes(const struct strpool *p);
+void strpool_free(struct strpool *p);
+
 /* ------------------------------------------------------------- config.c */
 
 struct config {
@@ -90,7 +111,7 @@ struct config {
 	} log;
 	struct site_cfg   *sites;
 	int                n_sites;
-	struct device_cfg *devices;
+	struct device_cfg *devices;     /* their strings in `strings` */
 	int                n_devices;
 	struct rule_params kind_rules[DEV_KIND_COUNT];
 	struct {
@@ -161,9 +182,13 @@ struct config {
 	struct selfcheck_list selfcheck[SITE_KIND_COUNT];
 	/* $.alerts (config_alerts.c, core/alert_plan.h) */
 	struct alerts_cfg alerts;
-	/* kind rules as the file set them (rule_overrides.c); valid once
-	 * file_rules_saved, with each device's file_rules */
+	/* the rules as the file set them, before the platform's overrides
+	 * (rule_overrides.c); valid once file_rules_saved.  A device's are
+	 * its kind's here, unless it has own_rules: then file_dev_rules[i]
+	 * (n_devices entries, NULL for the others; the array NULL when no
+	 * device has its own; the entries in `strings`) */
 	struct rule_params file_kind_rules[DEV_KIND_COUNT];
+	struct rule_params **file_dev_rules;
 	bool file_rules_saved;
 	/* $.rule_overrides.allow_widen: may set-rules make a rule less
 	 * sensitive than the file's value?  false unless the file says so */
@@ -176,6 +201,9 @@ struct config {
 		char users_file[PATH_MAX_HZ];   /* default: beside the database */
 		int  session_ttl_min;
 	} http;
+	/* the devices' strings, their register entries, file_dev_rules'
+	 * entries (strpool.c) */
+	struct strpool *strings;
 };
 
 /* $.priorities: the class of a type by severity, stored as class + 1 so

@@ -396,6 +396,9 @@ int config_load(const char *path, struct config *out, char *errs, size_t errlen)
 		errs[0] = '\0';
 	if (strlcpy_hz(out->path, path, sizeof out->path) < 0)
 		cfg_err(&c, 0, NULL, "file name too long (max %d bytes)", PATH_MAX_HZ - 1);
+	out->strings = c.pool = strpool_new();
+	if (!out->strings)
+		cfg_err(&c, 0, NULL, "out of memory");
 	text = config_read(&c, path, &len);
 	if (text)
 		root = config_parse_json(&c, text, len);
@@ -408,6 +411,8 @@ int config_load(const char *path, struct config *out, char *errs, size_t errlen)
 				json_type(root));
 	}
 	err_finish(&c, errs, errlen);
+	/* no more strings to share: the index would only take room */
+	strpool_seal(out->strings);
 	cfg_lines_free(c.lines);
 	cJSON_Delete(root);
 	free(text);
@@ -429,6 +434,8 @@ void config_free(struct config *cfg)
 	free(cfg->inputs);
 	free(cfg->outputs);
 	free(cfg->interlocks);
+	free(cfg->file_dev_rules);
+	strpool_free(cfg->strings);
 	memset(cfg, 0, sizeof *cfg);
 }
 

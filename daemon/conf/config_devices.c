@@ -29,13 +29,15 @@ static const struct field site_fields[] = {
 };
 
 static const struct field device_fields[] = {
-	{ FIELD(struct device_cfg, "id", T_ID, id, CF_REQUIRED) },
+	{ FIELD_POOLED(struct device_cfg, "id", T_ID, id, CF_REQUIRED | CF_UNIQUE,
+		       ID_MAX) },
 	{ FIELD(struct device_cfg, "kind", T_ENUM, kind, CF_REQUIRED),
 	  .choices = device_kind_name, .n_choices = DEV_KIND_COUNT, .what = "device kind" },
-	{ FIELD(struct device_cfg, "site", T_STR, site, CF_REQUIRED) },
-	{ FIELD(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED) },
+	{ FIELD_POOLED(struct device_cfg, "site", T_STR, site, CF_REQUIRED, ID_MAX) },
+	{ FIELD_POOLED(struct device_cfg, "topic", T_STR, topic, CF_REQUIRED | CF_UNIQUE,
+		       TOPIC_MAX) },
 	/* choices: the format table's names (device_fields_now) */
-	{ FIELD(struct device_cfg, "format", T_CHOICE, format, 0),
+	{ FIELD_POOLED(struct device_cfg, "format", T_CHOICE, format, 0, 16),
 	  .what = "format", .def_str = "native" },
 	{ FIELD(struct device_cfg, "heartbeat_s", T_INT, heartbeat_s, 0),
 	  .min = 0, .max = 604800, .def = 3600 },
@@ -117,6 +119,7 @@ void parse_device_rules(struct ctx *c, const cJSON *dev, const char *dpath,
 	d->rules = cfg->kind_rules[d->kind];
 	if (!obj)
 		return;
+	d->own_rules = true;
 	path_key(p, sizeof p, dpath, "rules");
 	parse_rule_params(c, obj, p, d->kind, &d->rules);
 }
@@ -194,6 +197,7 @@ void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 	const struct device_format *fmt = format_find(d->format);
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(it, "gen");
 	char tp[CFG_PATH_LEN], gp[CFG_PATH_LEN], kp[CFG_PATH_LEN], q[96], why[512];
+	char derived[TOPIC_MAX];
 	const char *key = "topic";
 	int line = member_line(c, it, "topic"), gen = 0;
 
@@ -219,10 +223,13 @@ void check_device_topic(struct ctx *c, const cJSON *it, const char *p,
 		d->gen = gen;
 		return;
 	}
-	if (fmt->check_topic(d, gen, quote(q, sizeof q, d->topic), &key, why,
+	derived[0] = '\0';
+	if (fmt->check_topic(d, gen, quote(q, sizeof q, d->topic), derived, &key, why,
 			     sizeof why) < 0) {
 		path_key(kp, sizeof kp, p, key);
 		cfg_err(c, member_line(c, it, key), kp, "%s", why);
+	} else if (derived[0]) {
+		d->topic = cfg_copy(c, derived);
 	}
 }
 
@@ -271,6 +278,11 @@ void parse_devices(struct ctx *c, const cJSON *root, struct config *cfg)
 	cfg->devices = alloc_array(c, root, "$", "devices", sizeof *cfg->devices, &arr, &n);
 	if (!cfg->devices)
 		return;
+	/* every string "" before any is read: a device that is no object
+	 * keeps them, and the checks of later devices compare with it */
+	for (i = 0; i < n; i++)
+		cfg->devices[i] = (struct device_cfg)DEVICE_CFG_BLANK;
+	i = 0;
 	cJSON_ArrayForEach(it, arr) {
 		path_index(p, sizeof p, "$.devices", i);
 		if (cJSON_IsObject(it))

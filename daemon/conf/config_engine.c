@@ -103,6 +103,24 @@ cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
 	err_add(c, line, buf);
 }
 
+static const char *pooled(struct ctx *c, const char *v)
+{
+	if (v)
+		return v;
+	cfg_err(c, 0, NULL, "out of memory");
+	return "";
+}
+
+const char *cfg_intern(struct ctx *c, const char *s)
+{
+	return pooled(c, c->pool ? strpool_intern(c->pool, s) : NULL);
+}
+
+const char *cfg_copy(struct ctx *c, const char *s)
+{
+	return pooled(c, c->pool ? strpool_copy(c->pool, s) : NULL);
+}
+
 /* Line of item's key (or of the element, in an array). */
 int at_key(const struct ctx *c, const cJSON *item)
 {
@@ -493,7 +511,9 @@ void parse_choice(struct ctx *c, const cJSON *obj, const char *opath,
 			strlcpy_hz(buf, f->def_str ? f->def_str : "", sizeof buf);
 		}
 	}
-	if (f->type == T_CHOICE) {
+	if (f->type == T_CHOICE && (f->flags & CF_POOLED)) {
+		*(const char **)dst = cfg_intern(c, buf);
+	} else if (f->type == T_CHOICE) {
 		strlcpy_hz(dst, buf, f->size);
 	} else {
 		idx = buf[0] ? name_index(f->choices, f->n_choices, buf) : 0;
@@ -502,11 +522,34 @@ void parse_choice(struct ctx *c, const cJSON *obj, const char *opath,
 	}
 }
 
+/* A string member by its table row: a char array, or (CF_POOLED) a
+ * pointer to the value interned, which is checked in a buffer as long as
+ * the array would have been. */
+static void parse_string(struct ctx *c, const cJSON *obj, const char *opath,
+			 const struct field *f, char *dst)
+{
+	char p[CFG_PATH_LEN], buf[TOPIC_MAX];
+	char *v = (f->flags & CF_POOLED) ? buf : dst;
+	size_t size = (f->flags & CF_POOLED) && f->size > sizeof buf ? sizeof buf : f->size;
+	int r = get_string(c, obj, opath, f->key, f->flags, f->def_str, v, size);
+
+	if (r == 1) {
+		path_key(p, sizeof p, opath, f->key);
+		if (f->type == T_ID)
+			check_id(c, member_line(c, obj, f->key), p, v);
+		else if (f->type == T_URI)
+			check_uri(c, member_line(c, obj, f->key), p, v);
+	}
+	/* the default, or what was refused in its place, as an array keeps */
+	if (f->flags & CF_POOLED)
+		*(const char **)dst = (f->flags & CF_UNIQUE) ? cfg_copy(c, v) :
+						    cfg_intern(c, v);
+}
+
 /* Fill base from obj by the table; obj NULL applies the defaults only. */
 void parse_fields(struct ctx *c, const cJSON *obj, const char *opath,
 			 const struct field *f, size_t n, void *base)
 {
-	char p[CFG_PATH_LEN];
 	size_t i;
 
 	if (obj)
@@ -518,14 +561,7 @@ void parse_fields(struct ctx *c, const cJSON *obj, const char *opath,
 		case T_STR:
 		case T_ID:
 		case T_URI:
-			if (get_string(c, obj, opath, f->key, f->flags, f->def_str,
-				       dst, f->size) != 1)
-				break;
-			path_key(p, sizeof p, opath, f->key);
-			if (f->type == T_ID)
-				check_id(c, member_line(c, obj, f->key), p, dst);
-			else if (f->type == T_URI)
-				check_uri(c, member_line(c, obj, f->key), p, dst);
+			parse_string(c, obj, opath, f, dst);
 			break;
 		case T_INT:
 			get_int(c, obj, opath, f->key, f->flags, (int)f->def,

@@ -30,20 +30,28 @@ struct ctx {
 	struct cfg_error *errv;
 	int     n_errors;       /* found, including any not kept (no memory) */
 	int     n_kept, cap;
+	struct strpool *pool;   /* the config's (CF_POOLED fields, cfg_intern) */
 };
 
 #define CF_REQUIRED 0x1u        /* must be present (strings: and not "") */
 #define CF_NONEMPTY 0x2u        /* may be absent, but not "" */
 #define CF_MIN_EXCL 0x4u        /* numbers: min itself is not allowed */
+/* strings: the member is a const char * into the config's string pool
+ * (FIELD_POOLED), not a char array; size is the longest value taken,
+ * with its NUL, as the array's size would be */
+#define CF_POOLED   0x8u
+/* CF_POOLED: each value its own (ids, topics: a repeat is an error), so
+ * copied into the pool without looking it up (strpool_copy) */
+#define CF_UNIQUE   0x10u
 
 enum field_type {
-	T_STR,          /* char[size] */
+	T_STR,          /* char[size] (CF_POOLED: const char *) */
 	T_ID,           /* char[size], charset [A-Za-z0-9._-] */
 	T_URI,          /* char[size], MQTT URI scheme */
 	T_INT,          /* int, integral, [min, max] */
 	T_DBL,          /* double, [min, max] or (min, max] */
 	T_BOOL,         /* bool */
-	T_CHOICE,       /* char[size], one of choices */
+	T_CHOICE,       /* char[size] (CF_POOLED: const char *), one of choices */
 	T_ENUM,         /* enum (int), index into choices */
 	T_OTHER         /* a known key that code handles (arrays, objects) */
 };
@@ -63,6 +71,11 @@ struct field {
 #define FIELD(st, k, t, m, fl) \
 	.key = (k), .type = (t), .flags = (fl), \
 	.off = offsetof(st, m), .size = sizeof(((st *)0)->m)
+/* a const char * member: its value interned in the pool, at most max - 1
+ * bytes long (the limit and its message as a char[max] member's) */
+#define FIELD_POOLED(st, k, t, m, fl, max) \
+	.key = (k), .type = (t), .flags = (fl) | CF_POOLED, \
+	.off = offsetof(st, m), .size = (max)
 #define CFG(k, t, m, fl)  FIELD(struct config, k, t, m, fl)
 #define CHOICES(list, w)  .choices = (list), .n_choices = ARRAY_LEN(list), .what = (w)
 
@@ -125,6 +138,10 @@ void *alloc_array(struct ctx *c, const cJSON *obj, const char *opath,
 			 const char *key, size_t elem, const cJSON **arr, int *n);
 void cfg_err(struct ctx *c, int line, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* s in the config's string pool; "" (and an error) when out of memory.
+ * cfg_copy: a string that cannot repeat (strpool_copy) */
+const char *cfg_intern(struct ctx *c, const char *s);
+const char *cfg_copy(struct ctx *c, const char *s);
 
 /* config_rules.c */
 const struct rule_def *rule_find(const char *key);

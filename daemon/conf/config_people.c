@@ -174,24 +174,27 @@ static int get_date(struct ctx *c, const cJSON *obj, const char *opath, const ch
 /*
  * A device's model, installation date, sensor life (years from the
  * installation) and calibration due date: optional, for the register.
- * The sensor's life counts from the installation, so it needs one.
+ * The sensor's life counts from the installation, so it needs one.  Kept
+ * in the config's pool only when the file gives one of them (d->reg).
  */
 void parse_device_register(struct ctx *c, const cJSON *it, const char *p,
 			   struct device_cfg *d)
 {
-	char kp[CFG_PATH_LEN];
+	struct device_register r = { .model = "" };
+	struct device_register *kept;
+	char kp[CFG_PATH_LEN], model[64];
 	int inst;
 
-	get_string(c, it, p, "model", CF_NONEMPTY, NULL, d->model, sizeof d->model);
-	inst = get_date(c, it, p, "installed", d->installed);
+	get_string(c, it, p, "model", CF_NONEMPTY, NULL, model, sizeof model);
+	inst = get_date(c, it, p, "installed", r.installed);
 	get_double(c, it, p, "sensor_life_y", CF_MIN_EXCL, 0, 0, SENSOR_LIFE_MAX_Y,
-		   &d->sensor_life_y);
-	if (get_date(c, it, p, "calibration_due", d->calibration_due) == 1 && inst == 1 &&
-	    strcmp(d->calibration_due, d->installed) < 0) {
+		   &r.sensor_life_y);
+	if (get_date(c, it, p, "calibration_due", r.calibration_due) == 1 && inst == 1 &&
+	    strcmp(r.calibration_due, r.installed) < 0) {
 		path_key(kp, sizeof kp, p, "calibration_due");
 		cfg_err(c, member_line(c, it, "calibration_due"), kp,
-			"calibration_due %s is before installed %s", d->calibration_due,
-			d->installed);
+			"calibration_due %s is before installed %s", r.calibration_due,
+			r.installed);
 	}
 	if (cJSON_GetObjectItemCaseSensitive(it, "sensor_life_y") && inst == 0) {
 		path_key(kp, sizeof kp, p, "sensor_life_y");
@@ -199,4 +202,14 @@ void parse_device_register(struct ctx *c, const cJSON *it, const char *p,
 			"sensor_life_y needs \"installed\" (the date the sensor's life "
 			"counts from)");
 	}
+	if (!model[0] && !r.installed[0] && !r.sensor_life_y && !r.calibration_due[0])
+		return;
+	kept = c->pool ? strpool_alloc(c->pool, sizeof *kept) : NULL;
+	if (!kept) {
+		cfg_err(c, 0, NULL, "out of memory");
+		return;
+	}
+	*kept = r;
+	kept->model = cfg_intern(c, model);
+	d->reg = kept;
 }

@@ -1,6 +1,7 @@
 /*
  * model.c: the names the config file uses for site kinds, device kinds,
- * gases, people's roles, GPIO bias and output modes (core/model.h).
+ * gases, people's roles, GPIO bias and output modes (core/model.h); a
+ * device's register entry when the file gives it none.
  */
 #include "model.h"
 
@@ -43,3 +44,5 @@ const char *const out_mode_name[OUT_MODE_COUNT] = {
 	[OUT_FOLLOW] = "follow",
 	[OUT_PULSE] = "pulse",
 };
+
+const struct device_register device_register_none = { .model = "" };

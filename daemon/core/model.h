@@ -82,34 +82,74 @@ struct site_cfg {
 /* "YYYY-MM-DD" and its NUL */
 #define DATE_LEN 11
 
+/* The site register's keys of a device (app/register.c; the sensor dates
+ * of app/coverage_check.c): what the device is and how long its sensor
+ * lasts.  Most devices have none, so they live apart from device_cfg. */
+struct device_register {
+	const char *model;              /* "" when the file does not say */
+	double sensor_life_y;           /* years from installed; 0: not said */
+	char   installed[DATE_LEN];     /* YYYY-MM-DD, "" */
+	char   calibration_due[DATE_LEN]; /* YYYY-MM-DD, "" */
+};
+/* every key absent: what device_register_of() gives a device without any */
+extern const struct device_register device_register_none;
+
+/*
+ * A configured device.  2,000 of them stay resident for the daemon's
+ * life, so it is kept small (208 bytes; docs/benchmarks.md, "A smaller
+ * device config"): members widest first, small ranges in small types.
+ *
+ * Its strings point into the config's string pool (conf/strpool.c),
+ * interned (a few sites and formats serve every device) and freed with
+ * the config by config_free.  A parsed device's strings are never NULL;
+ * one built by hand starts from DEVICE_CFG_BLANK.  A copy of the struct
+ * shares the strings, so it must not outlive the config it came from.
+ */
 struct device_cfg {
-	char id[ID_MAX];
-	enum device_kind kind;
-	char site[ID_MAX];
-	char topic[TOPIC_MAX];
-	char format[16];
-	int  heartbeat_s;               /* 0 disables offline detection */
+	const char *id;
+	const char *site;
+	const char *topic;
+	const char *format;
+	/* the site register's keys; NULL when the file sets none of them
+	 * (device_register_of) */
+	const struct device_register *reg;
 	struct rule_params rules;       /* kind defaults merged with overrides */
-	int  confirm_s;                 /* a device command must be confirmed within */
-	enum gas_kind gas;              /* gas detectors: natural_gas unless set */
-	bool relay;                     /* it has a relay that commands may switch
-					 * (chargers and plugs: yes; detectors: only
-					 * if the config says "relay": true) */
-	int  gen;                       /* Shelly generation 1 or 2 (0: not Shelly) */
 	struct {
 		double rate_per_s;      /* 0: no limit */
 		int    burst;
 	} flood;                        /* $.flood, or the device's own "flood" */
-	/* rules as the file set them, before platform overrides
-	 * (rule_overrides.c keeps them so an override can be removed) */
-	struct rule_params file_rules;
-	/* the site register (app/register.c): what the device is and how
-	 * long its sensor lasts; "" / 0 when the file does not say */
-	char   model[64];
-	char   installed[DATE_LEN];     /* YYYY-MM-DD */
-	double sensor_life_y;           /* years from installed */
-	char   calibration_due[DATE_LEN]; /* YYYY-MM-DD */
+	int  heartbeat_s;               /* 0 disables offline detection */
+	int  confirm_s;                 /* a device command must be confirmed within */
+	enum device_kind kind;
+	uint8_t gas;                    /* enum gas_kind; gas detectors: natural_gas
+					 * unless set */
+	uint8_t gen;                    /* Shelly generation 1 or 2 (0: not Shelly) */
+	bool relay;                     /* it has a relay that commands may switch
+					 * (chargers and plugs: yes; detectors: only
+					 * if the config says "relay": true) */
+	/* the file gave the device a "rules" object.  Without one its rules
+	 * as the file set them are its kind's (cfg->file_kind_rules), so
+	 * rule_overrides.c keeps a copy of a device's own file rules only
+	 * when this is set (cfg->file_dev_rules) */
+	bool own_rules;
 };
+
+/* A device with every string "" and all else zero, for code that builds
+ * one by hand: struct device_cfg d = DEVICE_CFG_BLANK;
+ * or *d = (struct device_cfg)DEVICE_CFG_BLANK; device_cfg_blank for n. */
+#define DEVICE_CFG_BLANK { .id = "", .site = "", .topic = "", .format = "" }
+
+static inline void device_cfg_blank(struct device_cfg *d, size_t n)
+{
+	while (n--)
+		d[n] = (struct device_cfg)DEVICE_CFG_BLANK;
+}
+
+static inline const struct device_register *
+device_register_of(const struct device_cfg *d)
+{
+	return d->reg ? d->reg : &device_register_none;
+}
 
 /* GPIO lines (drivers/io/gpio.c) and interlocks (daemon/app/interlock.c). */
 #define GPIO_CHIP_MAX     64

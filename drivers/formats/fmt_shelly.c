@@ -323,9 +323,9 @@ static enum infer_result infer_shelly(const char *topic, char *name, size_t nlen
  * for a bare "<id>" (Gen2: its status topic is derived here).
  */
 static int check_shelly(struct device_cfg *d, int gen, const char *shown,
-			const char **key, char *err, size_t errlen)
+			char *derived, const char **key, char *err, size_t errlen)
 {
-	char *t = d->topic;
+	const char *t = d->topic;
 	const char *st = strstr(t, GEN2_STATUS);
 
 	*key = "topic";
@@ -376,12 +376,12 @@ static int check_shelly(struct device_cfg *d, int gen, const char *shown,
 		     "use that full topic; Gen1 devices are shellies/<id>", shown, 64, t);
 		return -1;
 	}
-	if (strlen(t) + strlen("/status/switch:0") >= sizeof d->topic) {
+	if (strlen(t) + strlen("/status/switch:0") >= TOPIC_MAX) {
 		errf(err, errlen, "topic %s is too long to derive <prefix>/status/switch:0 "
-		     "(max %zu bytes)", shown, sizeof d->topic - 1);
+		     "(max %zu bytes)", shown, (size_t)TOPIC_MAX - 1);
 		return -1;
 	}
-	strcat(t, "/status/switch:0");
+	snprintf(derived, TOPIC_MAX, "%s/status/switch:0", t);
 	d->gen = 2;
 	return 0;
 }

@@ -212,7 +212,7 @@ static enum infer_result infer_tasmota(const char *topic, char *name, size_t nle
  * (subscribed alone, not switchable), but not one of the default
  * FullTopic's other topics, which would never carry the sensor data. */
 static int check_tasmota(struct device_cfg *d, int gen, const char *shown,
-			 const char **key, char *err, size_t errlen)
+			 char *derived, const char **key, char *err, size_t errlen)
 {
 	const char *t = d->topic;
 	bool tele = strncmp(t, "tele/", 5) == 0;

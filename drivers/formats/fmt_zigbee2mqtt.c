@@ -310,7 +310,8 @@ static enum infer_result infer_zigbee2mqtt(const char *topic, char *name, size_t
 /* zigbee2mqtt/<friendly name> (or the bridge's own base_topic/<name>): the
  * device's state topic, not the bridge's, nor a command or availability. */
 static int check_zigbee2mqtt(struct device_cfg *d, int gen, const char *shown,
-			     const char **key, char *err, size_t errlen)
+			     char *derived, const char **key, char *err,
+			     size_t errlen)
 {
 	static const char *const not_state[] = { "/set", "/get", AVAIL_SUFFIX };
 	const char *t = d->topic, *slash = strchr(t, '/');

@@ -200,15 +200,18 @@ cJSON *infer_suggestion(const char *format, const char *dev_topic, uint32_t pres
 /*
  * The config's check of a device's topic against the format's topic forms,
  * after the checks every format shares (present, no MQTT wildcards).  It
- * may complete d->topic in place (a Shelly Gen2 bare prefix gets its status
- * topic) and settles d->gen.  gen: the config's "gen", validated against
- * gens (0: absent).  shown: the topic as the config's messages show it
- * (quoted, escaped, cut).  0 when the topic stands; -1 with the refusal in
- * err, naming the expected shape, and *key the config key it is about
- * ("topic" or "gen").
+ * may complete the topic (a Shelly Gen2 bare prefix gets its status
+ * topic): the whole topic then goes into derived (TOPIC_MAX bytes, ""
+ * as given: the config keeps d->topic's strings in its pool, read-only).
+ * It settles d->gen.  gen: the config's "gen", validated against gens (0:
+ * absent).  shown: the topic as the config's messages show it (quoted,
+ * escaped, cut).  0 when the topic stands; -1 with the refusal in err,
+ * naming the expected shape, and *key the config key it is about ("topic"
+ * or "gen").
  */
 typedef int (*topic_check_fn)(struct device_cfg *d, int gen, const char *shown,
-			      const char **key, char *err, size_t errlen);
+			      char *derived, const char **key, char *err,
+			      size_t errlen);
 
 struct device_format {
 	const char *name;               /* the config's "format" */

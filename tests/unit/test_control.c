@@ -574,17 +574,17 @@ static void test_devices(const char *path)
 	cJSON *res;
 
 	memset(&cfg, 0, sizeof cfg);
-	memset(devs, 0, sizeof devs);
+	device_cfg_blank(devs, 3);
 	memset(st, 0, sizeof st);
-	strcpy(devs[0].id, "kitchen-gas-1");
+	devs[0].id = "kitchen-gas-1";
 	devs[0].kind = DEV_GAS_DETECTOR;
-	strcpy(devs[0].site, "rest-001");
-	strcpy(devs[0].topic, "demo/kitchen-gas-1");
-	strcpy(devs[0].format, "native");
+	devs[0].site = "rest-001";
+	devs[0].topic = "demo/kitchen-gas-1";
+	devs[0].format = "native";
 	devs[0].heartbeat_s = 60;
-	strcpy(devs[1].id, "stair-smoke-2");
+	devs[1].id = "stair-smoke-2";
 	devs[1].kind = DEV_SMOKE_ALARM;
-	strcpy(devs[2].id, "bay-3-charger");
+	devs[2].id = "bay-3-charger";
 	devs[2].kind = DEV_EBIKE_CHARGER;
 	st[0].last_seen_ms = now_mono_ms() - 5000;
 	st[0].heard = true;
@@ -689,9 +689,9 @@ static void test_store_cmds(const char *dir, const char *path)
 		  ask_err(fd, "{\"cmd\":\"hazard\",\"id\":\"nope\"}\n"),
 		  "no such alarm, fault or hazard: nope");
 
-	memset(&dev, 0, sizeof dev);
-	strcpy(dev.id, "kitchen-gas-1");
-	strcpy(dev.site, "rest-001");
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "kitchen-gas-1";
+	dev.site = "rest-001";
 	dev.kind = DEV_GAS_DETECTOR;
 	memset(&chg, 0, sizeof chg);
 	chg.type = HZ_GAS_LEAK;

@@ -33,9 +33,9 @@ static struct device_cfg dev(const char *id, const char *at, enum device_kind k)
 {
 	struct device_cfg d;
 
-	memset(&d, 0, sizeof d);
-	snprintf(d.id, sizeof d.id, "%s", id);
-	snprintf(d.site, sizeof d.site, "%s", at);
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	d.id = id;
+	d.site = at;
 	d.kind = k;
 	d.relay = k == DEV_EBIKE_CHARGER;
 	return d;

@@ -452,16 +452,18 @@ static void check_format(const struct device_format *f)
 	CHECK(NAMED("routes: the configured topic first"),
 	      n >= 1 && strcmp(rt[0].topic, f->example_topic) == 0);
 
-	memset(&dev, 0, sizeof dev);
-	strcpy(dev.id, "dev");
-	strlcpy_hz(dev.format, f->name, sizeof dev.format);
-	strlcpy_hz(dev.topic, f->example_topic, sizeof dev.topic);
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "dev";
+	dev.format = f->name;
+	dev.topic = f->example_topic;
 	dev.kind = DEV_EBIKE_CHARGER;
 	dev.relay = true;
 	if (f->check_topic) {
-		rc = f->check_topic(&dev, 0, f->example_topic, &key, err, sizeof err);
+		nm[0] = '\0';
+		rc = f->check_topic(&dev, 0, f->example_topic, nm, &key, err, sizeof err);
 		CHECK(NAMED("its config check takes its example topic"), rc == 0);
-		CHECK(NAMED("... unchanged"), strcmp(dev.topic, f->example_topic) == 0);
+		CHECK(NAMED("... unchanged"), strcmp(dev.topic, f->example_topic) == 0 &&
+		      nm[0] == '\0');
 	}
 	CHECK(NAMED("gens: 0 or a generation"), f->gens >= 0 && f->gens < 10);
 	if (f->command) {

@@ -22,13 +22,13 @@ static const struct device_cfg *mkdev(const char *format, const char *topic, int
 {
 	static struct device_cfg d;
 
-	memset(&d, 0, sizeof d);
-	strcpy(d.id, "dev-1");
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	d.id = "dev-1";
 	d.kind = DEV_EBIKE_CHARGER;
 	d.relay = true;
 	d.gen = gen;
-	strlcpy_hz(d.format, format, sizeof d.format);
-	strlcpy_hz(d.topic, topic, sizeof d.topic);
+	d.format = format;
+	d.topic = topic;
 	return &d;
 }
 
@@ -119,7 +119,7 @@ static void test_gen_and_relay(void)
 	CHECK_CONTAINS("the refusal says to set gen", err, "\"gen\"");
 
 	d = (struct device_cfg *)mkdev("zigbee2mqtt", "zigbee2mqtt/kitchen_gas", 0);
-	strcpy(d->id, "kitchen-gas-1");
+	d->id = "kitchen-gas-1";
 	d->kind = DEV_GAS_DETECTOR;
 	d->relay = false;
 	err[0] = '\0';
@@ -161,21 +161,21 @@ static int rec_publish(void *ctx, const char *topic, const char *payload)
 static void setup(void)
 {
 	memset(&cfg, 0, sizeof cfg);
-	memset(devs, 0, sizeof devs);
-	strcpy(devs[0].id, "bay3-plug");
-	strcpy(devs[0].format, "tasmota");
-	strcpy(devs[0].topic, "tele/bay3/SENSOR");
-	strcpy(devs[0].site, "cs-001");
+	device_cfg_blank(devs, 3);
+	devs[0].id = "bay3-plug";
+	devs[0].format = "tasmota";
+	devs[0].topic = "tele/bay3/SENSOR";
+	devs[0].site = "cs-001";
 	devs[0].confirm_s = 10;
-	strcpy(devs[1].id, "bay3-temp");
-	strcpy(devs[1].format, "native");
-	strcpy(devs[1].topic, "t/bay3-temp");
-	strcpy(devs[1].site, "cs-001");
+	devs[1].id = "bay3-temp";
+	devs[1].format = "native";
+	devs[1].topic = "t/bay3-temp";
+	devs[1].site = "cs-001";
 	devs[1].confirm_s = 5;
-	strcpy(devs[2].id, "hall-plug");
-	strcpy(devs[2].format, "zigbee2mqtt");
-	strcpy(devs[2].topic, "zigbee2mqtt/hall_plug");
-	strcpy(devs[2].site, "cs-001");
+	devs[2].id = "hall-plug";
+	devs[2].format = "zigbee2mqtt";
+	devs[2].topic = "zigbee2mqtt/hall_plug";
+	devs[2].site = "cs-001";
 	devs[2].confirm_s = 10;
 	devs[0].relay = devs[1].relay = devs[2].relay = true;
 	cfg.devices = devs;
@@ -499,7 +499,7 @@ static void test_carry(void)
 	CHECK_INT("carry: held while the broker is down",
 		  devcmd_send(dc, &rq, 1000, 1000, NULL, err, sizeof err), 1);
 	memcpy(devs2, devs, sizeof devs2);
-	strcpy(devs2[0].topic, "tele/bay9/SENSOR");
+	devs2[0].topic = "tele/bay9/SENSOR";
 	memset(&cfg2, 0, sizeof cfg2);
 	cfg2.devices = devs2;
 	cfg2.n_devices = 3;

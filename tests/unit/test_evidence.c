@@ -44,8 +44,9 @@ static void config_init(void)
 	cfg.sites[0].kind = SITE_RESTAURANT;
 	cfg.n_devices = 1;
 	cfg.devices = calloc(1, sizeof *cfg.devices);
-	strlcpy_hz(cfg.devices[0].id, "gas-1", ID_MAX);
-	strlcpy_hz(cfg.devices[0].site, "site-1", ID_MAX);
+	device_cfg_blank(cfg.devices, 1);
+	cfg.devices[0].id = "gas-1";
+	cfg.devices[0].site = "site-1";
 	cfg.devices[0].kind = DEV_GAS_DETECTOR;
 	cfg.deadlines.major_h = 24;
 	cfg.deadlines.general_h = 168;

@@ -27,7 +27,7 @@ static void test_edges(void)
 	struct reading offline = rd(RF_ONLINE, 0, -1, 0), online = rd(RF_ONLINE, 1, -1, 0);
 	struct reading lel = rd(RF_GAS_LEL, 80, -1, 0), tamper = rd(RF_TAMPER, 1, -1, 0);
 
-	memset(devs, 0, sizeof devs);
+	device_cfg_blank(devs, 2);
 	devs[0].flood.rate_per_s = 1;
 	devs[0].flood.burst = 1;
 	cfg.devices = devs;

@@ -346,10 +346,10 @@ static void test_thread(void)
 	int64_t t0;
 
 	setup();
-	memset(devs, 0, sizeof devs);
+	device_cfg_blank(devs, 1);
 	memset(rules, 0, sizeof rules);
 	memset(&d, 0, sizeof d);
-	strcpy(devs[0].id, "kitchen-gas"); strcpy(devs[0].site, "rest-001");
+	devs[0].id = "kitchen-gas"; devs[0].site = "rest-001";
 	strcpy(ins[0].device, "kitchen-gas"); ins[0].hazard = HZ_GAS_LEAK;
 	ins[0].severity = SEV_MAJOR;
 	outs[0].mode = OUT_LATCHED;

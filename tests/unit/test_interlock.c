@@ -45,7 +45,7 @@ static void setup(void)
 	memset(&cfg, 0, sizeof cfg);
 	memset(outs, 0, sizeof outs);
 	memset(rules, 0, sizeof rules);
-	memset(devs, 0, sizeof devs);
+	device_cfg_blank(devs, 3);
 	memset(level, 0, sizeof level);
 	memset(writes, 0, sizeof writes);
 	fail_writes = false;
@@ -53,9 +53,9 @@ static void setup(void)
 	out_cfg(FAN, "fan_kitchen", OUT_FOLLOW, false);
 	out_cfg(BUZZER, "buzzer", OUT_PULSE, false);
 	out_cfg(CHARGER, "charger_bay_3", OUT_LATCHED, true);
-	strcpy(devs[0].id, "kitchen-gas"); strcpy(devs[0].site, "rest-001");
-	strcpy(devs[1].id, "other-gas");   strcpy(devs[1].site, "rest-002");
-	strcpy(devs[2].id, "bay-smoke");   strcpy(devs[2].site, "cs-001");
+	devs[0].id = "kitchen-gas"; devs[0].site = "rest-001";
+	devs[1].id = "other-gas";   devs[1].site = "rest-002";
+	devs[2].id = "bay-smoke";   devs[2].site = "cs-001";
 	/* gas on one device: valve, fan, buzzer; smoke anywhere at a site: charger off */
 	rules[0].hazard = HZ_GAS_LEAK;
 	strcpy(rules[0].device, "kitchen-gas");

@@ -131,11 +131,12 @@ static void config_init(void)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.n_devices = 2;
 	cfg.devices = calloc(2, sizeof *cfg.devices);
-	strlcpy_hz(cfg.devices[0].id, "gas-1", ID_MAX);
-	strlcpy_hz(cfg.devices[0].site, "site-1", ID_MAX);
+	device_cfg_blank(cfg.devices, 2);
+	cfg.devices[0].id = "gas-1";
+	cfg.devices[0].site = "site-1";
 	cfg.devices[0].kind = DEV_GAS_DETECTOR;
-	strlcpy_hz(cfg.devices[1].id, "batt-1", ID_MAX);
-	strlcpy_hz(cfg.devices[1].site, "site-2", ID_MAX);
+	cfg.devices[1].id = "batt-1";
+	cfg.devices[1].site = "site-2";
 	cfg.devices[1].kind = DEV_SMOKE_ALARM;
 	cfg.deadlines.major_h = 24;
 	cfg.deadlines.general_h = 168;
@@ -318,9 +319,9 @@ static void test_migrate_v2(void)
 		  strcmp(rec.state, "acknowledged") == 0, 1);
 
 	/* the migrated file keeps working: the one-open rule, the id counter */
-	memset(&dev, 0, sizeof dev);
-	strlcpy_hz(dev.id, "gas-1", ID_MAX);
-	strlcpy_hz(dev.site, "site-1", ID_MAX);
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "gas-1";
+	dev.site = "site-1";
 	c = change(HZ_GAS_LEAK, CHG_CLEAR, SEV_GENERAL, "gas_lel 1 < 22.5");
 	{
 		struct hz_policy pol = { .deadline_h = { 168, 24 }, .clock_trusted = true };
@@ -332,7 +333,7 @@ static void test_migrate_v2(void)
 	CHECK_STR("migrate v2: it was the active one", rec.id, "4ce2909c-H3");
 	CHECK_STR("migrate v2: it ended", event ? event : "", "ended");
 	c = change(HZ_SMOKE_ALARM, CHG_ACTIVE, SEV_MAJOR, "smoke");
-	strlcpy_hz(dev.id, "smoke-2", ID_MAX);
+	dev.id = "smoke-2";
 	store_hazard_apply(st, &dev, &c, NULL, 24, T0, &rec, &event);
 	CHECK_STR("migrate v2: the next id continues the counter", rec.id, "4ce2909c-H4");
 	store_close(st);
@@ -807,8 +808,8 @@ static int scripted_run(bool jumps, char *log, size_t len)
 	size_t used = 0;
 	int step, n, i, total = 0;
 
-	memset(&dev, 0, sizeof dev);
-	strlcpy_hz(dev.id, "gas-9", ID_MAX);
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "gas-9";
 	dev.kind = DEV_GAS_DETECTOR;
 	dev.heartbeat_s = 30;
 	dev.rules.lel_low = 25;

@@ -43,9 +43,9 @@ int main(void)
 	struct seen a = { 0 }, b = { 0 };
 	cJSON *ev = cJSON_Parse("{\"event\":\"raised\",\"id\":\"x\"}");
 
-	memset(&dev, 0, sizeof dev);
-	snprintf(dev.id, sizeof dev.id, "gas-1");
-	snprintf(dev.site, sizeof dev.site, "shop");
+	dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev.id = "gas-1";
+	dev.site = "shop";
 	memset(&r, 0, sizeof r);
 	reading_set(&r, RF_GAS_LEL, 31);
 

@@ -169,13 +169,13 @@ static void test_reset_rule(void)
 	struct interlock_cfg il[2];
 	int dev = -1, type = -1;
 
-	memset(devs, 0, sizeof devs);
+	device_cfg_blank(devs, 2);
 	memset(ds, 0, sizeof ds);
 	memset(il, 0, sizeof il);
-	snprintf(devs[0].id, sizeof devs[0].id, "gas-1");
-	snprintf(devs[0].site, sizeof devs[0].site, "kitchen");
-	snprintf(devs[1].id, sizeof devs[1].id, "plug-1");
-	snprintf(devs[1].site, sizeof devs[1].site, "garage");
+	devs[0].id = "gas-1";
+	devs[0].site = "kitchen";
+	devs[1].id = "plug-1";
+	devs[1].site = "garage";
 	/* gas in the kitchen closes output 1 (the valve) */
 	il[0].hazard = HZ_GAS_LEAK;
 	snprintf(il[0].site, sizeof il[0].site, "kitchen");
@@ -198,10 +198,10 @@ static void test_reset_rule(void)
 	CHECK_INT("reset: another output is free",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 2, &dev, &type), -1);
 	/* the rule is for the kitchen: gas elsewhere does not hold the valve */
-	snprintf(devs[0].site, sizeof devs[0].site, "hall");
+	devs[0].site = "hall";
 	CHECK_INT("reset: gas on another site, valve free",
 		  reset_blocked_by(il, 2, devs, ds, 2, RESET_OUTPUT, 1, &dev, &type), -1);
-	snprintf(devs[0].site, sizeof devs[0].site, "kitchen");
+	devs[0].site = "kitchen";
 
 	rules_set_active(&ds[1], HZ_CHARGER_OVERTEMP, true, SEV_GENERAL);
 	CHECK_INT("reset: overtemp active, plug latch held",

@@ -19,10 +19,10 @@ static struct config cfg;
 static void setup(void)
 {
 	memset(&cfg, 0, sizeof cfg);
-	memset(devs, 0, sizeof devs);
-	strcpy(devs[0].id, "gas-1");
-	strcpy(devs[1].id, "smoke-1");
-	strcpy(devs[2].id, "plug-1");
+	device_cfg_blank(devs, 3);
+	devs[0].id = "gas-1";
+	devs[1].id = "smoke-1";
+	devs[2].id = "plug-1";
 	devs[0].heartbeat_s = 60;
 	devs[2].kind = DEV_EBIKE_CHARGER;
 	cfg.devices = devs;

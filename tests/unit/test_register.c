@@ -65,11 +65,14 @@ static void test_parsed(struct config *cfg)
 	CHECK_INT("parsed: role", s->people[1].role, ROLE_GRID_WORKER);
 	CHECK_STR("parsed: no phone is empty", s->people[1].phone, "");
 	CHECK_INT("parsed: the same person at a second site", config_find_site(cfg, "rent-1")->n_people, 1);
-	CHECK_STR("parsed: model", d->model, "JT-1");
-	CHECK_STR("parsed: a leap day is a date", d->installed, "2024-02-29");
-	CHECK_DBL("parsed: sensor life", d->sensor_life_y, 5.5);
-	CHECK_STR("parsed: calibration due", d->calibration_due, "2025-02-28");
-	CHECK_STR("parsed: unset model", config_find_device(cfg, "smk-1")->model, "");
+	CHECK("parsed: gas-1 has a register entry", d->reg != NULL);
+	CHECK_STR("parsed: model", device_register_of(d)->model, "JT-1");
+	CHECK_STR("parsed: a leap day is a date", device_register_of(d)->installed, "2024-02-29");
+	CHECK_DBL("parsed: sensor life", device_register_of(d)->sensor_life_y, 5.5);
+	CHECK_STR("parsed: calibration due", device_register_of(d)->calibration_due, "2025-02-28");
+	d = config_find_device(cfg, "smk-1");
+	CHECK_STR("parsed: unset model", device_register_of(d)->model, "");
+	CHECK("parsed: none of the keys, no entry kept", d->reg == NULL);
 }
 
 static void test_json(const struct config *cfg)

@@ -66,14 +66,15 @@ static void config_init(void)
 	cfg.sites[1].kind = SITE_CHARGING_STATION;
 	cfg.n_devices = 3;
 	cfg.devices = calloc(3, sizeof *cfg.devices);
-	strlcpy_hz(cfg.devices[0].id, "gas-1", ID_MAX);
-	strlcpy_hz(cfg.devices[0].site, "site-1", ID_MAX);
+	device_cfg_blank(cfg.devices, 3);
+	cfg.devices[0].id = "gas-1";
+	cfg.devices[0].site = "site-1";
 	cfg.devices[0].kind = DEV_GAS_DETECTOR;
-	strlcpy_hz(cfg.devices[1].id, "gas-2", ID_MAX);
-	strlcpy_hz(cfg.devices[1].site, "site-1", ID_MAX);
+	cfg.devices[1].id = "gas-2";
+	cfg.devices[1].site = "site-1";
 	cfg.devices[1].kind = DEV_GAS_DETECTOR;
-	strlcpy_hz(cfg.devices[2].id, "chg-1", ID_MAX);
-	strlcpy_hz(cfg.devices[2].site, "site-2", ID_MAX);
+	cfg.devices[2].id = "chg-1";
+	cfg.devices[2].site = "site-2";
 	cfg.devices[2].kind = DEV_EBIKE_CHARGER;
 	cfg.deadlines.major_h = 24;
 	cfg.deadlines.general_h = 168;
@@ -392,7 +393,7 @@ static void test_device_gone(void)
 	CHECK_CONTAINS("gone: refused as the condition is on", err, "condition is on");
 	/* the reload: gas-2 is no longer in the config */
 	cfg.n_devices = 3;
-	strlcpy_hz(cfg.devices[1].id, "gas-2-removed", ID_MAX);
+	cfg.devices[1].id = "gas-2-removed";
 	CHECK_INT("gone: removed, condition still on: submitted",
 		  act(id, RA_SUBMIT, "fitter", "detector taken down, pipe replaced",
 		      err, sizeof err), 0);
@@ -411,7 +412,7 @@ static void test_device_gone(void)
 	gas(0, CHG_ACTIVE, 30, &rec);
 	CHECK_INT("gone: another device's hazard, condition on: still refused",
 		  act(rec.id, RA_SUBMIT, "fitter", "fixed", err, sizeof err), -1);
-	strlcpy_hz(cfg.devices[1].id, "gas-2", ID_MAX);
+	cfg.devices[1].id = "gas-2";
 	close_store();
 }
 

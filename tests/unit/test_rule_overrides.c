@@ -88,6 +88,11 @@ int main(void)
 	CHECK_INT("nothing stored: apply is a no-op", rule_overrides_apply(&cfg, st, err,
 									sizeof err), 0);
 	CHECK_DBL("file value kept", g2->rules.lel_low, 15);
+	/* the file's rules kept apart only for gas-2, which has its own: the
+	 * others' are their kind's */
+	CHECK("file rules kept for gas-2 alone", cfg.file_dev_rules &&
+	      cfg.file_dev_rules[g2 - cfg.devices] && !cfg.file_dev_rules[g1 - cfg.devices] &&
+	      !cfg.file_dev_rules[b1 - cfg.devices]);
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char name[160];

@@ -88,13 +88,15 @@ static struct rule_params params(void)
 
 static struct device_cfg mkdev(enum device_kind kind)
 {
+	static char ids[DEV_KIND_COUNT][16];    /* the devices' ids outlive mkdev */
 	struct device_cfg d;
 
-	memset(&d, 0, sizeof(d));
-	snprintf(d.id, sizeof(d.id), "dev-%d", (int)kind);
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	snprintf(ids[kind], sizeof ids[kind], "dev-%d", (int)kind);
+	d.id = ids[kind];
 	d.kind = kind;
-	snprintf(d.site, sizeof(d.site), "rest-001");
-	snprintf(d.format, sizeof(d.format), "native");
+	d.site = "rest-001";
+	d.format = "native";
 	d.heartbeat_s = 0;
 	d.rules = params();
 	return d;

@@ -46,10 +46,12 @@ static const struct hazard_change *find(enum hazard_type t, enum change_kind k)
 
 static struct device_cfg mkdev(enum device_kind kind)
 {
+	static char ids[DEV_KIND_COUNT][16];    /* the devices' ids outlive mkdev */
 	struct device_cfg d;
 
-	memset(&d, 0, sizeof d);
-	snprintf(d.id, sizeof d.id, "dev-%d", (int)kind);
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	snprintf(ids[kind], sizeof ids[kind], "dev-%d", (int)kind);
+	d.id = ids[kind];
 	d.kind = kind;
 	d.rules.lel_low = 25;
 	d.rules.lel_high = 50;

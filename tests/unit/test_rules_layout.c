@@ -24,11 +24,12 @@ static unsigned rnd(unsigned n)
 
 static struct device_cfg mkdev(enum device_kind kind, enum gas_kind gas)
 {
-	struct device_cfg d;
+	static char ids[DEV_KIND_COUNT][16];    /* the devices' ids outlive mkdev */
+	struct device_cfg d = DEVICE_CFG_BLANK;
 	struct rule_params *p = &d.rules;
 
-	memset(&d, 0, sizeof d);
-	snprintf(d.id, sizeof d.id, "dev-%d", (int)kind);
+	snprintf(ids[kind], sizeof ids[kind], "dev-%d", (int)kind);
+	d.id = ids[kind];
 	d.kind = kind;
 	d.gas = gas;
 	d.heartbeat_s = 20;

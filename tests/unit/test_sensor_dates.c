@@ -43,8 +43,16 @@ static struct config cfg;
 static struct device_state states[1];
 static struct daemon dmn;
 
+/* smk-1's register entry, changed below as a reload would */
+static struct device_register reg;
+
 static void config_init(void)
 {
+	reg = (struct device_register){
+		.model = "", .calibration_due = "2026-01-01", .installed = "2015-01-10",
+		.sensor_life_y = 10,
+	};
+
 	memset(&cfg, 0, sizeof cfg);
 	cfg.n_sites = 1;
 	cfg.sites = calloc(1, sizeof *cfg.sites);
@@ -52,13 +60,11 @@ static void config_init(void)
 	cfg.sites[0].kind = SITE_OTHER;
 	cfg.n_devices = 1;
 	cfg.devices = calloc(1, sizeof *cfg.devices);
-	strlcpy_hz(cfg.devices[0].id, "smk-1", ID_MAX);
-	strlcpy_hz(cfg.devices[0].site, "site-1", ID_MAX);
+	device_cfg_blank(cfg.devices, 1);
+	cfg.devices[0].id = "smk-1";
+	cfg.devices[0].site = "site-1";
 	cfg.devices[0].kind = DEV_SMOKE_ALARM;
-	strlcpy_hz(cfg.devices[0].calibration_due, "2026-01-01",
-		   sizeof cfg.devices[0].calibration_due);
-	strlcpy_hz(cfg.devices[0].installed, "2015-01-10", sizeof cfg.devices[0].installed);
-	cfg.devices[0].sensor_life_y = 10;
+	cfg.devices[0].reg = &reg;
 	cfg.deadlines.major_h = 24;
 	cfg.deadlines.general_h = 168;
 	cfg.deadlines.recurrence_window_h = 720;
@@ -152,8 +158,7 @@ static void test_dismissal_holds(void)
 	CHECK_INT("restart: for sensor_expired too", faults("sensor_expired", NULL), 1);
 
 	/* a reload with another date that is past too: a new fault */
-	strlcpy_hz(cfg.devices[0].calibration_due, "2026-06-01",
-		   sizeof cfg.devices[0].calibration_due);
+	strlcpy_hz(reg.calibration_due, "2026-06-01", sizeof reg.calibration_due);
 	coverage_on_config(&dmn);
 	coverage_tick(&dmn);
 	CHECK_INT("new date, past: a new calibration_due fault",
@@ -164,7 +169,7 @@ static void test_dismissal_holds(void)
 	CHECK_INT("sensor_expired: its date unchanged, still dismissed only",
 		  faults("sensor_expired", NULL), 1);
 	/* a new sensor life (a renewed install date, also ended) likewise */
-	strlcpy_hz(cfg.devices[0].installed, "2016-02-01", sizeof cfg.devices[0].installed);
+	strlcpy_hz(reg.installed, "2016-02-01", sizeof reg.installed);
 	coverage_on_config(&dmn);
 	coverage_tick(&dmn);
 	CHECK_INT("new install date, life ended: a new sensor_expired",

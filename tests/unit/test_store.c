@@ -103,11 +103,11 @@ static struct device_cfg test_device(const char *id, const char *site)
 {
 	struct device_cfg d;
 
-	memset(&d, 0, sizeof d);
-	strlcpy_hz(d.id, id, sizeof d.id);
-	strlcpy_hz(d.site, site, sizeof d.site);
-	strlcpy_hz(d.topic, "zigbee2mqtt/kitchen_gas", sizeof d.topic);
-	strlcpy_hz(d.format, "native", sizeof d.format);
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	d.id = id;
+	d.site = site;
+	d.topic = "zigbee2mqtt/kitchen_gas";
+	d.format = "native";
 	d.kind = DEV_GAS_DETECTOR;
 	return d;
 }

@@ -55,11 +55,11 @@ static struct device_cfg test_device(const char *id)
 {
 	struct device_cfg d;
 
-	memset(&d, 0, sizeof d);
-	strlcpy_hz(d.id, id, sizeof d.id);
-	strlcpy_hz(d.site, "site-1", sizeof d.site);
-	strlcpy_hz(d.topic, "t/x", sizeof d.topic);
-	strlcpy_hz(d.format, "native", sizeof d.format);
+	d = (struct device_cfg)DEVICE_CFG_BLANK;
+	d.id = id;
+	d.site = "site-1";
+	d.topic = "t/x";
+	d.format = "native";
 	d.kind = DEV_SMOKE_ALARM;
 	return d;
 }
@@ -358,7 +358,7 @@ static void test_make_room_trims(void)
 		char id[16];
 
 		snprintf(id, sizeof id, "chg-%d", k);
-		strlcpy_hz(dev.id, id, sizeof dev.id);
+		dev.id = id;
 		c = change(HZ_OVERCHARGE, CHG_ACTIVE, SEV_GENERAL, false, 0);
 		for (i = 0; i < 40; i++)
 			store_record_apply(st, REC_HAZARD, true, &dev, &c, NULL, &pol,

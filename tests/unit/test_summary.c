@@ -214,14 +214,14 @@ static void make_config(struct config *cfg)
 
 	memset(cfg, 0, sizeof *cfg);
 	memset(sites, 0, sizeof sites);
-	memset(devices, 0, sizeof devices);
+	device_cfg_blank(devices, 4);
 	strcpy(cfg->gateway.id, "gw-test");
 	strcpy(cfg->gateway.district, "licheng");
 	strcpy(sites[0].id, "site-a");
 	strcpy(sites[1].id, "site-b");
 	for (i = 0; i < 4; i++) {
-		strcpy(devices[i].id, dv[i].id);
-		strcpy(devices[i].site, dv[i].site);
+		devices[i].id = dv[i].id;
+		devices[i].site = dv[i].site;
 		devices[i].kind = dv[i].kind;
 	}
 	cfg->sites = sites;
@@ -476,9 +476,9 @@ static const struct sc day2[] = {
 
 static void sc_dev(struct device_cfg *dev, const struct sc *r)
 {
-	memset(dev, 0, sizeof *dev);
-	strcpy(dev->id, r->device);
-	strcpy(dev->site, r->site);
+	*dev = (struct device_cfg)DEVICE_CFG_BLANK;
+	dev->id = r->device;
+	dev->site = r->site;
 }
 
 static int sc_change(struct store *st, const struct sc *r, enum record_kind k, bool create,
