@@ -21,6 +21,17 @@ with_libs() {
 	done
 }
 with_libs "$HZ" hazardd
+# what hazardd opens at run time (dlopen: Paho's build without OpenSSL,
+# daemon/io/paho.c), which ldd does not list; the guest's config has no
+# TLS, no console and no webhook, so nothing else is opened
+for so in libpaho-mqtt3a.so.1; do
+	l=$(/sbin/ldconfig -p | awk -v s="$so" '$1 == s && /x86-64/ { print $NF; exit }')
+	[ -n "$l" ] || { echo "run-guest: $so not found" >&2; exit 1; }
+	mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"
+	ldd "$l" | awk '/=> \//{print $3}' | while read -r d; do
+		mkdir -p "$R$(dirname "$d")"; cp -L "$d" "$R$d"
+	done
+done
 with_libs "$CTL" hazardctl
 [ -x /usr/bin/sqlite3 ] && with_libs /usr/bin/sqlite3 sqlite3
 cp "$HERE/hazardd.json" $R/etc/hazardd.json
