@@ -30,17 +30,6 @@
 #define TS_MIN_MS       946684800000.0
 #define TS_MAX_MS       4102444800000.0
 
-/* The field names by first letter, for the members of one payload. */
-static void native_index(struct dj_index *x)
-{
-	unsigned f;
-
-	dj_index_clear(x);
-	for (f = RF_COUNT; f-- > 0; )
-		if (reading_field_name[f])
-			dj_index_add(x, f, reading_field_name[f]);
-}
-
 /* Field index for a key, or -1 if the key is not one of ours. */
 static int native_field(const struct dj_index *x, const char *key)
 {
@@ -160,7 +149,7 @@ static int decode_native(const char *topic, const char *payload, size_t len,
 
 	memset(&r, 0, sizeof(r));
 	r.ts_ms = recv_ms;
-	native_index(&x);
+	dj_index_reading_fields(&x);
 	for (it = root->child; it; it = it->next) {
 		if (!it->string)
 			continue;

@@ -317,6 +317,17 @@ static inline void dj_index_add(struct dj_index *x, unsigned i, const char *name
 	x->next[i] = x->head[b];
 	x->head[b] = (unsigned char)i;
 }
+/* Every reading field's name (reading_field_name), index = field: what
+ * a native payload's and a stored row's keys are looked up in. */
+static inline void dj_index_reading_fields(struct dj_index *x)
+{
+	unsigned f;
+
+	dj_index_clear(x);
+	for (f = RF_COUNT; f-- > 0; )
+		if (reading_field_name[f])
+			dj_index_add(x, f, reading_field_name[f]);
+}
 /* The first candidate for a name beginning with byte c, then next[]. */
 static inline unsigned dj_index_first(const struct dj_index *x, char c)
 {

@@ -91,17 +91,6 @@ int reading_text(const struct reading *r, char *out, size_t cap)
 #define K_TS    RF_COUNT
 #define K_OVER  (RF_COUNT + 1)
 
-/* The field names by first letter, for the keys of one row. */
-static void field_index(struct dj_index *x)
-{
-	unsigned f;
-
-	dj_index_clear(x);
-	for (f = RF_COUNT; f-- > 0; )
-		if (reading_field_name[f])
-			dj_index_add(x, f, reading_field_name[f]);
-}
-
 /* The key at s (quoted) among the known ones, its length in *n; -1 if not. */
 static int known_key(const struct dj_index *x, const char *s, size_t left, size_t *n)
 {
@@ -207,7 +196,7 @@ bool reading_text_spliceable(const char *s, size_t len)
 		return false;
 	if (len == 2)
 		return true;
-	field_index(&x);
+	dj_index_reading_fields(&x);
 	for (;;) {
 		k = known_key(&x, s + i, len - i, &n);
 		if (k < 0 || ((seen >> k) & 1u))
