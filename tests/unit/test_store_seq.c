@@ -33,22 +33,6 @@ static const char *db_path(const char *name)
 	return buf[k];
 }
 
-/* One text from a query (malloc'd; "" when none). */
-static char *db_text(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	char *v = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v ? v : strdup("");
-}
-
 /* The fixture of schema version 7 into a new file. */
 static bool load_v7(const char *path)
 {
